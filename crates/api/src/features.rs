@@ -1,0 +1,120 @@
+//! The set of WebAssembly features a runtime accepts.
+
+use std::fmt;
+
+/// WebAssembly core features, as a set of flags (wazero's `api.CoreFeatures`).
+///
+/// The default is everything in WebAssembly 2.0. A module that uses a disabled
+/// feature fails to compile with an error that names the feature.
+///
+/// ```
+/// use wazero_api::CoreFeatures;
+/// let v1 = CoreFeatures::V1;
+/// assert!(!v1.contains(CoreFeatures::SIMD));
+/// assert!(CoreFeatures::default().contains(CoreFeatures::SIMD | CoreFeatures::MULTI_VALUE));
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CoreFeatures(u32);
+
+impl CoreFeatures {
+    /// Mutable imported and exported globals.
+    pub const MUTABLE_GLOBAL: Self = Self(1 << 0);
+    /// Sign-extension operators (`i32.extend8_s`, ...).
+    pub const SIGN_EXTENSION_OPS: Self = Self(1 << 1);
+    /// Non-trapping (saturating) float-to-int conversions.
+    pub const NON_TRAPPING_FLOAT_TO_INT: Self = Self(1 << 2);
+    /// Several results for functions and blocks, and block parameters.
+    pub const MULTI_VALUE: Self = Self(1 << 3);
+    /// Bulk memory and table operations (`memory.copy`, passive segments, ...).
+    pub const BULK_MEMORY: Self = Self(1 << 4);
+    /// `funcref` / `externref` values, several tables, table instructions.
+    pub const REFERENCE_TYPES: Self = Self(1 << 5);
+    /// Fixed-width 128-bit SIMD.
+    pub const SIMD: Self = Self(1 << 6);
+
+    /// WebAssembly 1.0 (20191205): the MVP plus mutable globals.
+    pub const V1: Self = Self::MUTABLE_GLOBAL;
+    /// WebAssembly 2.0: every feature above.
+    pub const V2: Self = Self(
+        Self::MUTABLE_GLOBAL.0
+            | Self::SIGN_EXTENSION_OPS.0
+            | Self::NON_TRAPPING_FLOAT_TO_INT.0
+            | Self::MULTI_VALUE.0
+            | Self::BULK_MEMORY.0
+            | Self::REFERENCE_TYPES.0
+            | Self::SIMD.0,
+    );
+
+    const NAMES: [(Self, &'static str); 7] = [
+        (Self::MUTABLE_GLOBAL, "mutable-global"),
+        (Self::SIGN_EXTENSION_OPS, "sign-extension-ops"),
+        (Self::NON_TRAPPING_FLOAT_TO_INT, "nontrapping-float-to-int"),
+        (Self::MULTI_VALUE, "multi-value"),
+        (Self::BULK_MEMORY, "bulk-memory"),
+        (Self::REFERENCE_TYPES, "reference-types"),
+        (Self::SIMD, "simd"),
+    ];
+
+    /// The empty set (the WebAssembly MVP without mutable globals).
+    pub const fn empty() -> Self {
+        Self(0)
+    }
+
+    /// Whether every flag of `other` is in `self`.
+    pub const fn contains(self, other: Self) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// `self` with the flags of `other` set or cleared.
+    #[must_use]
+    pub const fn set(self, other: Self, enabled: bool) -> Self {
+        if enabled {
+            Self(self.0 | other.0)
+        } else {
+            Self(self.0 & !other.0)
+        }
+    }
+
+    /// The raw bits.
+    pub const fn bits(self) -> u32 {
+        self.0
+    }
+}
+
+impl Default for CoreFeatures {
+    fn default() -> Self {
+        Self::V2
+    }
+}
+
+impl std::ops::BitOr for CoreFeatures {
+    type Output = Self;
+    fn bitor(self, rhs: Self) -> Self {
+        Self(self.0 | rhs.0)
+    }
+}
+
+impl fmt::Debug for CoreFeatures {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = Self::NAMES
+            .iter()
+            .filter(|(flag, _)| self.contains(*flag))
+            .map(|(_, name)| *name)
+            .collect();
+        write!(f, "CoreFeatures({})", names.join("|"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_and_contains() {
+        let f = CoreFeatures::V2.set(CoreFeatures::SIMD, false);
+        assert!(!f.contains(CoreFeatures::SIMD));
+        assert!(f.contains(CoreFeatures::BULK_MEMORY));
+        assert!(f.set(CoreFeatures::SIMD, true) == CoreFeatures::V2);
+        assert_eq!(format!("{:?}", CoreFeatures::V1), "CoreFeatures(mutable-global)");
+    }
+}

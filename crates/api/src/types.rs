@@ -1,0 +1,240 @@
+//! WebAssembly types: values, functions, tables, memories, globals, externs.
+
+use std::fmt;
+use std::sync::Arc;
+
+/// The type of a WebAssembly value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ValueType {
+    /// 32-bit integer.
+    I32,
+    /// 64-bit integer.
+    I64,
+    /// 32-bit IEEE 754 float.
+    F32,
+    /// 64-bit IEEE 754 float.
+    F64,
+    /// 128-bit vector (takes two `u64` slots).
+    V128,
+    /// Reference to a function, `0` when null.
+    FuncRef,
+    /// Opaque reference owned by the host, `0` when null.
+    ExternRef,
+}
+
+impl ValueType {
+    /// The name of the type in the text format (`i32`, `funcref`, ...).
+    pub const fn name(self) -> &'static str {
+        match self {
+            ValueType::I32 => "i32",
+            ValueType::I64 => "i64",
+            ValueType::F32 => "f32",
+            ValueType::F64 => "f64",
+            ValueType::V128 => "v128",
+            ValueType::FuncRef => "funcref",
+            ValueType::ExternRef => "externref",
+        }
+    }
+
+    /// How many `u64` slots a value of this type takes.
+    pub const fn slots(self) -> usize {
+        match self {
+            ValueType::V128 => 2,
+            _ => 1,
+        }
+    }
+
+    /// Whether this is a reference type.
+    pub const fn is_ref(self) -> bool {
+        matches!(self, ValueType::FuncRef | ValueType::ExternRef)
+    }
+}
+
+impl fmt::Display for ValueType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The signature of a function: parameter and result types.
+#[derive(Clone, PartialEq, Eq, Hash, Default)]
+pub struct FuncType {
+    params: Arc<[ValueType]>,
+    results: Arc<[ValueType]>,
+}
+
+impl FuncType {
+    /// A signature from parameter and result types.
+    pub fn new(
+        params: impl IntoIterator<Item = ValueType>,
+        results: impl IntoIterator<Item = ValueType>,
+    ) -> Self {
+        Self {
+            params: params.into_iter().collect(),
+            results: results.into_iter().collect(),
+        }
+    }
+
+    /// The parameter types.
+    pub fn params(&self) -> &[ValueType] {
+        &self.params
+    }
+
+    /// The result types.
+    pub fn results(&self) -> &[ValueType] {
+        &self.results
+    }
+
+    /// Slots taken by the parameters (a `v128` takes two).
+    pub fn param_slots(&self) -> usize {
+        self.params.iter().map(|t| t.slots()).sum()
+    }
+
+    /// Slots taken by the results.
+    pub fn result_slots(&self) -> usize {
+        self.results.iter().map(|t| t.slots()).sum()
+    }
+}
+
+impl fmt::Display for FuncType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let list = |types: &[ValueType]| {
+            types
+                .iter()
+                .map(|t| t.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        write!(f, "({}) -> ({})", list(&self.params), list(&self.results))
+    }
+}
+
+impl fmt::Debug for FuncType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "FuncType{self}")
+    }
+}
+
+/// Size limits of a memory (in pages) or a table (in elements).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Limits {
+    /// The initial size.
+    pub min: u64,
+    /// The largest size, if bounded.
+    pub max: Option<u64>,
+}
+
+impl Limits {
+    /// Whether limits `self` (of an export) satisfy limits `required` (of an import).
+    pub fn matches(&self, required: &Limits) -> bool {
+        self.min >= required.min
+            && match (self.max, required.max) {
+                (_, None) => true,
+                (Some(have), Some(want)) => have <= want,
+                (None, Some(_)) => false,
+            }
+    }
+}
+
+impl fmt::Display for Limits {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.max {
+            Some(max) => write!(f, "{{min {}, max {}}}", self.min, max),
+            None => write!(f, "{{min {}}}", self.min),
+        }
+    }
+}
+
+/// The type of a linear memory: its limits in 64 KiB pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MemoryType {
+    /// Limits in pages.
+    pub limits: Limits,
+}
+
+/// The type of a table: element type and limits in elements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TableType {
+    /// `FuncRef` or `ExternRef`.
+    pub element: ValueType,
+    /// Limits in elements.
+    pub limits: Limits,
+}
+
+/// The type of a global: value type and mutability.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct GlobalType {
+    /// The type of the value.
+    pub content: ValueType,
+    /// Whether `global.set` may change it.
+    pub mutable: bool,
+}
+
+impl fmt::Display for GlobalType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.mutable {
+            write!(f, "(mut {})", self.content)
+        } else {
+            write!(f, "{}", self.content)
+        }
+    }
+}
+
+/// The kind of an import or export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ExternType {
+    /// A function.
+    Func,
+    /// A table.
+    Table,
+    /// A linear memory.
+    Memory,
+    /// A global.
+    Global,
+}
+
+impl ExternType {
+    /// The name in the text format (`func`, `table`, `memory`, `global`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            ExternType::Func => "func",
+            ExternType::Table => "table",
+            ExternType::Memory => "memory",
+            ExternType::Global => "global",
+        }
+    }
+}
+
+impl fmt::Display for ExternType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_matching_follows_import_subtyping() {
+        let l = |min, max| Limits { min, max };
+        let cases = [
+            (l(1, None), l(1, None), true),
+            (l(2, Some(3)), l(1, Some(4)), true),
+            (l(0, Some(3)), l(1, Some(4)), false),
+            (l(1, None), l(1, Some(4)), false),
+            (l(1, Some(5)), l(1, Some(4)), false),
+        ];
+        for (have, want, ok) in cases {
+            assert_eq!(have.matches(&want), ok, "{have} vs {want}");
+        }
+    }
+
+    #[test]
+    fn func_type_counts_v128_as_two_slots() {
+        let t = FuncType::new([ValueType::I32, ValueType::V128], [ValueType::F64]);
+        assert_eq!(t.param_slots(), 3);
+        assert_eq!(t.result_slots(), 1);
+        assert_eq!(t.to_string(), "(i32, v128) -> (f64)");
+    }
+}

@@ -1,0 +1,151 @@
+//! Conversions from wasmparser's types to wazero's.
+
+use wasmparser::{RefType, ValType, WasmFeatures};
+use wazero_api::{CoreFeatures, GlobalType, Limits, MemoryType, TableType, ValueType};
+
+use crate::{ConstExpr, DecodeError};
+
+/// The wasmparser feature set that matches `features`.
+pub fn wasm_features(features: CoreFeatures) -> WasmFeatures {
+    let pairs = [
+        (CoreFeatures::MUTABLE_GLOBAL, WasmFeatures::MUTABLE_GLOBAL),
+        (CoreFeatures::SIGN_EXTENSION_OPS, WasmFeatures::SIGN_EXTENSION),
+        (
+            CoreFeatures::NON_TRAPPING_FLOAT_TO_INT,
+            WasmFeatures::SATURATING_FLOAT_TO_INT,
+        ),
+        (CoreFeatures::MULTI_VALUE, WasmFeatures::MULTI_VALUE),
+        (CoreFeatures::BULK_MEMORY, WasmFeatures::BULK_MEMORY),
+        (CoreFeatures::REFERENCE_TYPES, WasmFeatures::REFERENCE_TYPES),
+        (CoreFeatures::SIMD, WasmFeatures::SIMD),
+    ];
+    pairs
+        .into_iter()
+        .filter(|(ours, _)| features.contains(*ours))
+        .fold(WasmFeatures::MVP, |acc, (_, theirs)| acc | theirs)
+}
+
+pub(crate) fn value_type(ty: ValType, offset: u64) -> Result<ValueType, DecodeError> {
+    Ok(match ty {
+        ValType::I32 => ValueType::I32,
+        ValType::I64 => ValueType::I64,
+        ValType::F32 => ValueType::F32,
+        ValType::F64 => ValueType::F64,
+        ValType::V128 => ValueType::V128,
+        ValType::Ref(r) => ref_type(r, offset)?,
+    })
+}
+
+pub(crate) fn ref_type(ty: RefType, offset: u64) -> Result<ValueType, DecodeError> {
+    if ty == RefType::FUNCREF {
+        Ok(ValueType::FuncRef)
+    } else if ty == RefType::EXTERNREF {
+        Ok(ValueType::ExternRef)
+    } else {
+        Err(DecodeError::new(
+            format!("reference type {ty} is not supported"),
+            offset,
+        ))
+    }
+}
+
+pub(crate) fn table_type(t: wasmparser::TableType, offset: u64) -> Result<TableType, DecodeError> {
+    if t.table64 || t.shared {
+        return Err(DecodeError::new("table64 and shared tables are not supported", offset));
+    }
+    Ok(TableType {
+        element: ref_type(t.element_type, offset)?,
+        limits: Limits {
+            min: t.initial,
+            max: t.maximum,
+        },
+    })
+}
+
+pub(crate) fn memory_type(
+    m: wasmparser::MemoryType,
+    offset: u64,
+) -> Result<MemoryType, DecodeError> {
+    if m.memory64 || m.shared || m.page_size_log2.is_some() {
+        return Err(DecodeError::new(
+            "memory64, shared memories and custom page sizes are not supported",
+            offset,
+        ));
+    }
+    Ok(MemoryType {
+        limits: Limits {
+            min: m.initial,
+            max: m.maximum,
+        },
+    })
+}
+
+pub(crate) fn global_type(
+    g: wasmparser::GlobalType,
+    offset: u64,
+) -> Result<GlobalType, DecodeError> {
+    if g.shared {
+        return Err(DecodeError::new("shared globals are not supported", offset));
+    }
+    Ok(GlobalType {
+        content: value_type(g.content_type, offset)?,
+        mutable: g.mutable,
+    })
+}
+
+pub(crate) fn const_expr(expr: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr, DecodeError> {
+    use wasmparser::Operator as Op;
+    let mut reader = expr.get_operators_reader();
+    let offset = reader.original_position();
+    let value = match reader.read()? {
+        Op::I32Const { value } => ConstExpr::I32(value),
+        Op::I64Const { value } => ConstExpr::I64(value),
+        Op::F32Const { value } => ConstExpr::F32(value.bits()),
+        Op::F64Const { value } => ConstExpr::F64(value.bits()),
+        Op::V128Const { value } => ConstExpr::V128(u128::from_le_bytes(*value.bytes())),
+        Op::RefNull { hty } => {
+            let ty = match hty {
+                wasmparser::HeapType::Abstract {
+                    ty: wasmparser::AbstractHeapType::Func,
+                    ..
+                } => ValueType::FuncRef,
+                wasmparser::HeapType::Abstract {
+                    ty: wasmparser::AbstractHeapType::Extern,
+                    ..
+                } => ValueType::ExternRef,
+                other => {
+                    return Err(DecodeError::new(
+                        format!("heap type {other:?} is not supported"),
+                        offset,
+                    ))
+                }
+            };
+            ConstExpr::RefNull(ty)
+        }
+        Op::RefFunc { function_index } => ConstExpr::RefFunc(function_index),
+        Op::GlobalGet { global_index } => ConstExpr::GlobalGet(global_index),
+        other => {
+            return Err(DecodeError::new(
+                format!("constant expression required, found {other:?}"),
+                offset,
+            ))
+        }
+    };
+    let end_offset = reader.original_position();
+    match reader.read()? {
+        Op::End => {}
+        _ => {
+            return Err(DecodeError::new(
+                "constant expression required: more than one instruction",
+                end_offset,
+            ))
+        }
+    }
+    if !reader.eof() {
+        return Err(DecodeError::new(
+            "constant expression required: code after end",
+            reader.original_position(),
+        ));
+    }
+    Ok(value)
+}
