@@ -1,1 +1,72 @@
-//! placeholder
+//! Instances, linking, and the [`Engine`] trait of wazero for Rust.
+//!
+//! A [`Store`] owns everything that exists at run time in one namespace: function,
+//! table, memory and global instances, the module instances that group them, and the
+//! registry of instance names that imports are resolved against. Engines (the
+//! interpreter, the compilers) implement [`Engine`]: they compile a validated module
+//! once into code shared by all its instances, and run functions against a store.
+//! Host functions are just function instances whose code is a Rust closure called
+//! with a [`Caller`].
+//!
+//! Everything is addressed by index ([`FuncAddr`], [`MemoryAddr`], ...), so instances
+//! refer to each other without reference cycles. The facade crate `wazero` wraps a
+//! store in a lock and hands out handles; users never see this crate directly.
+
+mod buffer;
+mod engine;
+mod error;
+mod instance;
+mod instantiate;
+mod memory;
+mod store;
+mod table;
+
+pub use engine::{CompiledCode, Engine, HostFunc};
+pub use error::{CallError, HostError, InstantiationError, LinkError, Trap};
+pub use instance::{ExternVal, FuncKind, FunctionInstance, GlobalInstance, ModuleInstance};
+pub use instantiate::InstantiateConfig;
+pub use memory::MemoryInstance;
+pub use store::{Caller, Store, StoreLimits};
+pub use table::TableInstance;
+
+macro_rules! addr_type {
+    ($(#[$doc:meta] $name:ident),* $(,)?) => {$(
+        #[$doc]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(pub u32);
+        impl $name {
+            /// The index as a `usize`.
+            #[inline]
+            pub fn index(self) -> usize {
+                self.0 as usize
+            }
+        }
+    )*};
+}
+
+addr_type!(
+    /// Index of a function instance in a [`Store`].
+    FuncAddr,
+    /// Index of a table instance in a [`Store`].
+    TableAddr,
+    /// Index of a memory instance in a [`Store`].
+    MemoryAddr,
+    /// Index of a global instance in a [`Store`].
+    GlobalAddr,
+    /// Index of a module instance in a [`Store`].
+    InstanceId,
+    /// Index of an interned function signature in a [`Store`]: equal types, equal ids.
+    SigId,
+);
+
+/// Encodes a function reference as a table element or `funcref` value (`0` is null).
+#[inline]
+pub fn funcref(addr: FuncAddr) -> u64 {
+    u64::from(addr.0) + 1
+}
+
+/// Decodes a `funcref` value; `None` for null.
+#[inline]
+pub fn funcref_addr(value: u64) -> Option<FuncAddr> {
+    value.checked_sub(1).map(|v| FuncAddr(v as u32))
+}

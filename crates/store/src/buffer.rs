@@ -1,0 +1,116 @@
+//! A zero-initialized byte buffer that never aborts the process when memory is short.
+//!
+//! Linear memories can be gigabytes; `vec![0; n]` would abort on allocation failure
+//! and `Vec::resize` would touch every page. This buffer allocates with
+//! `alloc_zeroed` (lazily committed zero pages on common platforms), reports failure
+//! as `None`, and keeps its bytes at a stable address until it is grown past its
+//! capacity.
+
+use std::alloc::{alloc_zeroed, dealloc, Layout};
+use std::ptr::NonNull;
+
+/// Zeroed heap bytes: `len` usable, `capacity` allocated (and zero beyond `len`).
+pub(crate) struct ZeroedBuffer {
+    ptr: NonNull<u8>,
+    len: usize,
+    capacity: usize,
+}
+
+// SAFETY: the buffer owns its allocation exclusively, like a `Vec<u8>`.
+unsafe impl Send for ZeroedBuffer {}
+// SAFETY: shared access only reads through `as_slice`; mutation needs `&mut self`.
+unsafe impl Sync for ZeroedBuffer {}
+
+impl ZeroedBuffer {
+    /// A buffer of `len` zero bytes with room for `capacity`; `None` if it cannot be allocated.
+    pub(crate) fn new(len: usize, capacity: usize) -> Option<Self> {
+        let capacity = capacity.max(len);
+        if capacity == 0 {
+            return Some(Self {
+                ptr: NonNull::dangling(),
+                len: 0,
+                capacity: 0,
+            });
+        }
+        let layout = Layout::from_size_align(capacity, 16).ok()?;
+        // SAFETY: the layout has a non-zero size.
+        let ptr = NonNull::new(unsafe { alloc_zeroed(layout) })?;
+        Some(Self { ptr, len, capacity })
+    }
+
+    /// Makes the buffer `new_len` bytes long (never shorter); the new bytes are zero.
+    /// Returns false, leaving the buffer unchanged, if memory cannot be allocated.
+    pub(crate) fn grow_to(&mut self, new_len: usize) -> bool {
+        debug_assert!(new_len >= self.len);
+        if new_len <= self.capacity {
+            // Bytes between len and capacity were zeroed at allocation and never exposed.
+            self.len = new_len;
+            return true;
+        }
+        let Some(mut bigger) = Self::new(new_len, new_len) else {
+            return false;
+        };
+        bigger.as_mut_slice()[..self.len].copy_from_slice(self.as_slice());
+        *self = bigger;
+        true
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    pub(crate) fn as_ptr(&self) -> *mut u8 {
+        self.ptr.as_ptr()
+    }
+
+    pub(crate) fn as_slice(&self) -> &[u8] {
+        // SAFETY: `ptr` is valid for `capacity >= len` initialized (zeroed) bytes, or dangling
+        // with len 0; the borrow of `self` keeps the allocation alive and unmodified.
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+    }
+
+    pub(crate) fn as_mut_slice(&mut self) -> &mut [u8] {
+        // SAFETY: as in `as_slice`, and `&mut self` makes this the only access.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+impl Drop for ZeroedBuffer {
+    fn drop(&mut self) {
+        if self.capacity != 0 {
+            // SAFETY: allocated in `new` with exactly this layout (it was valid then).
+            unsafe {
+                dealloc(
+                    self.ptr.as_ptr(),
+                    Layout::from_size_align_unchecked(self.capacity, 16),
+                )
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ZeroedBuffer;
+
+    #[test]
+    fn grows_with_zeroes_and_keeps_contents() {
+        let mut b = ZeroedBuffer::new(4, 8).unwrap();
+        b.as_mut_slice().copy_from_slice(b"abcd");
+        let before = b.as_ptr();
+        assert!(b.grow_to(8));
+        assert_eq!(b.as_ptr(), before, "growth within capacity does not move");
+        assert_eq!(b.as_slice(), b"abcd\0\0\0\0");
+        assert!(b.grow_to(100));
+        assert_eq!(&b.as_slice()[..4], b"abcd");
+        assert!(b.as_slice()[4..].iter().all(|&x| x == 0));
+    }
+
+    #[test]
+    fn impossible_sizes_fail_cleanly() {
+        assert!(ZeroedBuffer::new(usize::MAX - 8, 0).is_none());
+        let mut b = ZeroedBuffer::new(0, 0).unwrap();
+        assert!(!b.grow_to(usize::MAX - 8));
+        assert_eq!(b.len(), 0);
+    }
+}

@@ -1,0 +1,37 @@
+//! The boundary between the store and the engines that run code.
+
+use std::any::Any;
+use std::sync::Arc;
+
+use wazero_validator::ValidatedModule;
+
+use crate::{CallError, Caller, FuncAddr, HostError, Store};
+
+/// A function implemented in Rust: it reads its parameters from `stack` and writes
+/// its results back from index 0 (the stack is as long as the larger of the two),
+/// with access to the calling module through the [`Caller`].
+pub type HostFunc =
+    Arc<dyn Fn(&mut Caller<'_>, &mut [u64]) -> Result<(), HostError> + Send + Sync + 'static>;
+
+/// An engine's compiled form of one module, shared by every instance of it.
+pub trait CompiledCode: Any + Send + Sync {
+    /// For the engine to get its own type back.
+    fn as_any(&self) -> &dyn Any;
+}
+
+/// An execution engine: the interpreter or a compiler.
+///
+/// Values cross this boundary as `u64` slots (see `wazero_api`'s encodings): a call
+/// receives its parameters in `stack` and leaves its results there from index 0.
+pub trait Engine: Send + Sync + 'static {
+    /// A short name for messages ("interpreter", "compiler").
+    fn name(&self) -> &'static str;
+
+    /// Translates or compiles every function of `module`, once for all its instances.
+    fn compile(&self, module: &Arc<ValidatedModule>) -> Result<Arc<dyn CompiledCode>, String>;
+
+    /// Runs the WebAssembly function `func` of `store` with `stack` holding its
+    /// parameters (at least as long as its parameter and result slot counts).
+    fn call_wasm(&self, store: &mut Store, func: FuncAddr, stack: &mut [u64])
+        -> Result<(), CallError>;
+}

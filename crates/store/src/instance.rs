@@ -1,0 +1,102 @@
+//! Function, global and module instances.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use wazero_api::{FuncType, GlobalType};
+use wazero_validator::ValidatedModule;
+
+use crate::{
+    CompiledCode, FuncAddr, GlobalAddr, HostFunc, InstanceId, MemoryAddr, SigId, TableAddr,
+};
+
+/// Something a module exports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExternVal {
+    /// A function.
+    Func(FuncAddr),
+    /// A table.
+    Table(TableAddr),
+    /// A memory.
+    Memory(MemoryAddr),
+    /// A global.
+    Global(GlobalAddr),
+}
+
+/// A function: WebAssembly code of an instance, or a Rust closure.
+#[derive(Clone)]
+pub struct FunctionInstance {
+    /// Its signature, interned in the store.
+    pub sig: SigId,
+    /// Its type.
+    pub ty: FuncType,
+    /// Where its code is.
+    pub kind: FuncKind,
+    /// `module.name` for errors and backtraces (wazero's `DebugName`).
+    pub debug_name: Arc<str>,
+}
+
+/// Where a function's code is.
+#[derive(Clone)]
+pub enum FuncKind {
+    /// Function `index` (among the module's defined functions) of an instance.
+    Wasm {
+        /// The instance it belongs to.
+        instance: InstanceId,
+        /// Index among the defined (not imported) functions.
+        index: u32,
+    },
+    /// A Rust closure, defined by the host module `instance`.
+    Host {
+        /// The host module defining it.
+        instance: InstanceId,
+        /// The closure.
+        func: HostFunc,
+    },
+}
+
+/// A global variable.
+#[derive(Debug, Clone, Copy)]
+pub struct GlobalInstance {
+    /// Its type.
+    pub ty: GlobalType,
+    /// Its value (a `v128` uses all 128 bits, every other type the low 64).
+    pub value: u128,
+}
+
+/// An instantiated module: the addresses of what it defines and imports.
+pub struct ModuleInstance {
+    /// The name it was instantiated under (may be empty).
+    pub name: String,
+    /// The module it instantiates; `None` for host modules.
+    pub module: Option<Arc<ValidatedModule>>,
+    /// The engine's code for it; `None` for host modules.
+    pub code: Option<Arc<dyn CompiledCode>>,
+    /// Function index space (imports first).
+    pub functions: Vec<FuncAddr>,
+    /// Table index space.
+    pub tables: Vec<TableAddr>,
+    /// Memory index space.
+    pub memories: Vec<MemoryAddr>,
+    /// Global index space.
+    pub globals: Vec<GlobalAddr>,
+    /// Interned signature of each type in the type section.
+    pub sig_ids: Vec<SigId>,
+    /// Exports in declaration order.
+    pub exports: Vec<(String, ExternVal)>,
+    /// Exports by name.
+    pub export_map: HashMap<String, ExternVal>,
+    /// Evaluated element segments; `None` once dropped.
+    pub elements: Vec<Option<Arc<[u64]>>>,
+    /// Whether each data segment was dropped.
+    pub data_dropped: Vec<bool>,
+    /// Set when the module is closed, with its exit code.
+    pub closed: Option<u32>,
+}
+
+impl ModuleInstance {
+    /// The export called `name`.
+    pub fn export(&self, name: &str) -> Option<ExternVal> {
+        self.export_map.get(name).copied()
+    }
+}

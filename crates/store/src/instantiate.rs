@@ -1,0 +1,271 @@
+//! Instantiation: resolve imports, allocate, initialize segments, run start.
+
+use std::sync::Arc;
+
+use wazero_api::{ExternType, GlobalType, TableType, TrapCode};
+use wazero_decoder::{ConstExpr, DataMode, ElementMode, ImportDesc};
+use wazero_validator::ValidatedModule;
+
+use crate::store::empty_instance;
+use crate::{
+    funcref, CompiledCode, ExternVal, FuncAddr, FuncKind, FunctionInstance, GlobalInstance,
+    InstanceId, InstantiationError, LinkError, MemoryInstance, Store, TableInstance, Trap,
+};
+
+/// Per-instantiation choices.
+#[derive(Debug, Clone, Default)]
+pub struct InstantiateConfig {
+    /// The name to register the instance under (empty: anonymous).
+    pub name: String,
+    /// Skip running the module's start section (used by no one yet; the spec runs it).
+    pub skip_start: bool,
+}
+
+impl Store {
+    /// Instantiates `module` (compiled by this store's engine into `code`).
+    ///
+    /// Imports are resolved by module name and field among the instances registered
+    /// in this store. Element and data segments are applied in order; a trap there
+    /// or in the start function fails instantiation (effects on imported tables and
+    /// memories stay, as the spec requires). On success the instance is registered
+    /// under `config.name`.
+    pub fn instantiate(
+        &mut self,
+        module: Arc<ValidatedModule>,
+        code: Arc<dyn CompiledCode>,
+        config: &InstantiateConfig,
+    ) -> Result<InstanceId, InstantiationError> {
+        if !config.name.is_empty() && self.instance_named(&config.name).is_some() {
+            return Err(InstantiationError::NameInUse(config.name.clone()));
+        }
+        let id = InstanceId(self.instances.len() as u32);
+        let mut inst = empty_instance(&config.name);
+        inst.sig_ids = module.types.iter().map(|t| self.intern(t)).collect();
+
+        self.resolve_imports(&module, &mut inst)?;
+
+        let module_label = module
+            .names
+            .module
+            .clone()
+            .unwrap_or_else(|| config.name.clone());
+        let imported = module.imported_function_count();
+        for (i, &type_index) in module.functions.iter().enumerate() {
+            let ty = module.types[type_index as usize].clone();
+            let index = imported + i as u32;
+            let name = match module.names.functions.get(&index) {
+                Some(n) => format!("{module_label}.{n}"),
+                None => format!("{module_label}.${index}"),
+            };
+            inst.functions.push(FuncAddr(self.funcs.len() as u32));
+            self.funcs.push(FunctionInstance {
+                sig: inst.sig_ids[type_index as usize],
+                ty,
+                kind: FuncKind::Wasm {
+                    instance: id,
+                    index: i as u32,
+                },
+                debug_name: name.into(),
+            });
+        }
+        for &ty in &module.tables {
+            let table = TableInstance::new(ty, 0).ok_or_else(|| {
+                InstantiationError::Resource(format!("table of {} elements is too large", ty.limits.min))
+            })?;
+            inst.tables.push(self.push_table(table));
+        }
+        for &ty in &module.memories {
+            let memory = MemoryInstance::new(
+                ty,
+                self.limits.memory_limit_pages,
+                self.limits.memory_capacity_from_max,
+            )
+            .map_err(InstantiationError::Resource)?;
+            inst.memories.push(self.push_memory(memory));
+        }
+        for global in &module.globals {
+            let value = self.eval_const(&inst, &global.init);
+            inst.globals.push(self.push_global(GlobalInstance {
+                ty: global.ty,
+                value,
+            }));
+        }
+        for export in &module.exports {
+            let i = export.index as usize;
+            let val = match export.kind {
+                ExternType::Func => ExternVal::Func(inst.functions[i]),
+                ExternType::Table => ExternVal::Table(inst.tables[i]),
+                ExternType::Memory => ExternVal::Memory(inst.memories[i]),
+                ExternType::Global => ExternVal::Global(inst.globals[i]),
+            };
+            inst.export_map.insert(export.name.clone(), val);
+            inst.exports.push((export.name.clone(), val));
+        }
+        inst.elements = module
+            .elements
+            .iter()
+            .map(|seg| {
+                let items: Arc<[u64]> =
+                    seg.items.iter().map(|e| self.eval_const(&inst, e) as u64).collect();
+                Some(items)
+            })
+            .collect();
+        inst.data_dropped = vec![false; module.data.len()];
+        inst.module = Some(module.clone());
+        inst.code = Some(code);
+        self.instances.push(inst);
+
+        self.initialize_segments(id, &module)?;
+        if let (Some(start), false) = (module.start, config.skip_start) {
+            let func = self.instances[id.index()].functions[start as usize];
+            self.call(func, &mut [])?;
+        }
+        if !self.register(&config.name, id) {
+            return Err(InstantiationError::NameInUse(config.name.clone()));
+        }
+        Ok(id)
+    }
+
+    fn resolve_imports(
+        &self,
+        module: &ValidatedModule,
+        inst: &mut crate::ModuleInstance,
+    ) -> Result<(), LinkError> {
+        for import in &module.imports {
+            let kind = import.desc.extern_type();
+            let unknown_module = || LinkError::UnknownModule {
+                module: import.module.clone(),
+                field: import.name.clone(),
+                kind,
+            };
+            let exporter = self.instance_named(&import.module).ok_or_else(unknown_module)?;
+            let exporter = &self.instances[exporter.index()];
+            if exporter.closed.is_some() {
+                return Err(unknown_module());
+            }
+            let val = exporter.export(&import.name).ok_or_else(|| LinkError::UnknownExport {
+                module: import.module.clone(),
+                field: import.name.clone(),
+                kind,
+            })?;
+            let mismatch = |expected: String, found: String| LinkError::IncompatibleType {
+                module: import.module.clone(),
+                field: import.name.clone(),
+                expected,
+                found,
+            };
+            match (import.desc, val) {
+                (ImportDesc::Func(t), ExternVal::Func(addr)) => {
+                    let want = &module.types[t as usize];
+                    let have = &self.funcs[addr.index()].ty;
+                    if want != have {
+                        return Err(mismatch(format!("func{want}"), format!("func{have}")));
+                    }
+                    inst.functions.push(addr);
+                }
+                (ImportDesc::Table(want), ExternVal::Table(addr)) => {
+                    let have = self.tables[addr.index()].current_type();
+                    if !table_matches(&have, &want) {
+                        return Err(mismatch(table_desc(&want), table_desc(&have)));
+                    }
+                    inst.tables.push(addr);
+                }
+                (ImportDesc::Memory(want), ExternVal::Memory(addr)) => {
+                    let m = &self.memories[addr.index()];
+                    let have = wazero_api::Limits {
+                        min: u64::from(m.size_pages()),
+                        max: m.ty().limits.max,
+                    };
+                    if !have.matches(&want.limits) {
+                        return Err(mismatch(
+                            format!("memory{}", want.limits),
+                            format!("memory{have}"),
+                        ));
+                    }
+                    inst.memories.push(addr);
+                }
+                (ImportDesc::Global(want), ExternVal::Global(addr)) => {
+                    let have: GlobalType = self.globals[addr.index()].ty;
+                    if have != want {
+                        return Err(mismatch(format!("global {want}"), format!("global {have}")));
+                    }
+                    inst.globals.push(addr);
+                }
+                (desc, val) => {
+                    let found = match val {
+                        ExternVal::Func(_) => ExternType::Func,
+                        ExternVal::Table(_) => ExternType::Table,
+                        ExternVal::Memory(_) => ExternType::Memory,
+                        ExternVal::Global(_) => ExternType::Global,
+                    };
+                    return Err(mismatch(
+                        desc.extern_type().to_string(),
+                        found.to_string(),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Evaluates a constant expression in the context of a (partial) instance.
+    fn eval_const(&self, inst: &crate::ModuleInstance, expr: &ConstExpr) -> u128 {
+        match *expr {
+            ConstExpr::I32(v) => u128::from(v as u32),
+            ConstExpr::I64(v) => u128::from(v as u64),
+            ConstExpr::F32(bits) => u128::from(bits),
+            ConstExpr::F64(bits) => u128::from(bits),
+            ConstExpr::V128(v) => v,
+            ConstExpr::RefNull(_) => 0,
+            ConstExpr::RefFunc(i) => u128::from(funcref(inst.functions[i as usize])),
+            ConstExpr::GlobalGet(i) => self.globals[inst.globals[i as usize].index()].value,
+        }
+    }
+
+    fn initialize_segments(
+        &mut self,
+        id: InstanceId,
+        module: &ValidatedModule,
+    ) -> Result<(), InstantiationError> {
+        let trap = |code| InstantiationError::Start(Trap::new(code).into());
+        for (i, seg) in module.elements.iter().enumerate() {
+            match seg.mode {
+                ElementMode::Active { table, offset } => {
+                    let inst = &self.instances[id.index()];
+                    let offset = self.eval_const(inst, &offset) as u32 as usize;
+                    let items = inst.elements[i].clone().unwrap_or_default();
+                    let table = &mut self.tables[inst.tables[table as usize].index()];
+                    let dst = offset
+                        .checked_add(items.len())
+                        .and_then(|end| table.elements.get_mut(offset..end))
+                        .ok_or_else(|| trap(TrapCode::TableOutOfBounds))?;
+                    dst.copy_from_slice(&items);
+                    self.instances[id.index()].elements[i] = None;
+                }
+                ElementMode::Declared => self.instances[id.index()].elements[i] = None,
+                ElementMode::Passive => {}
+            }
+        }
+        for (i, seg) in module.data.iter().enumerate() {
+            if let DataMode::Active { memory, offset } = seg.mode {
+                let inst = &self.instances[id.index()];
+                let offset = self.eval_const(inst, &offset) as u32 as u64;
+                let addr = inst.memories[memory as usize];
+                let bytes = module.data_bytes(seg);
+                if !self.memories[addr.index()].write(offset, bytes) {
+                    return Err(trap(TrapCode::MemoryOutOfBounds));
+                }
+                self.instances[id.index()].data_dropped[i] = true;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn table_matches(have: &TableType, want: &TableType) -> bool {
+    have.element == want.element && have.limits.matches(&want.limits)
+}
+
+fn table_desc(t: &TableType) -> String {
+    format!("table{} {}", t.limits, t.element)
+}

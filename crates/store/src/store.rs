@@ -1,0 +1,272 @@
+//! The store: every run-time instance of one namespace.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use wazero_api::{FuncType, MAX_PAGES};
+
+use crate::{
+    CallError, Engine, ExternVal, FuncAddr, FuncKind, FunctionInstance, GlobalAddr,
+    GlobalInstance, HostError, HostFunc, InstanceId, MemoryAddr, MemoryInstance, ModuleInstance,
+    SigId, TableAddr, TableInstance,
+};
+
+/// Limits that apply to everything in a store.
+#[derive(Debug, Clone, Copy)]
+pub struct StoreLimits {
+    /// No memory grows past this many pages.
+    pub memory_limit_pages: u32,
+    /// Allocate each memory's maximum up front, so it never moves when grown.
+    pub memory_capacity_from_max: bool,
+    /// The deepest nesting of WebAssembly calls before "call stack exhausted".
+    pub max_call_depth: u32,
+    /// The most value-stack slots all active frames may use together.
+    pub max_stack_slots: usize,
+}
+
+impl Default for StoreLimits {
+    fn default() -> Self {
+        Self {
+            memory_limit_pages: MAX_PAGES,
+            memory_capacity_from_max: false,
+            max_call_depth: 100_000,
+            max_stack_slots: 4 << 20,
+        }
+    }
+}
+
+/// Every function, table, memory, global and module instance of one namespace.
+pub struct Store {
+    engine: Arc<dyn Engine>,
+    /// Function instances.
+    pub funcs: Vec<FunctionInstance>,
+    /// Table instances.
+    pub tables: Vec<TableInstance>,
+    /// Memory instances.
+    pub memories: Vec<MemoryInstance>,
+    /// Global instances.
+    pub globals: Vec<GlobalInstance>,
+    /// Module instances.
+    pub instances: Vec<ModuleInstance>,
+    names: HashMap<String, InstanceId>,
+    sigs: HashMap<FuncType, SigId>,
+    /// Limits for everything in this store.
+    pub limits: StoreLimits,
+    /// Scratch state an engine keeps between calls (e.g. its value stack), taken
+    /// out while a call runs so re-entrant calls get their own.
+    pub engine_state: Option<Box<dyn Any + Send>>,
+    /// Depth of nested calls across host re-entry, for the call-depth limit.
+    pub call_depth: u32,
+}
+
+impl Store {
+    /// An empty store whose functions run on `engine`.
+    pub fn new(engine: Arc<dyn Engine>, limits: StoreLimits) -> Self {
+        Self {
+            engine,
+            funcs: Vec::new(),
+            tables: Vec::new(),
+            memories: Vec::new(),
+            globals: Vec::new(),
+            instances: Vec::new(),
+            names: HashMap::new(),
+            sigs: HashMap::new(),
+            limits,
+            engine_state: None,
+            call_depth: 0,
+        }
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &Arc<dyn Engine> {
+        &self.engine
+    }
+
+    /// The interned id of `ty`.
+    pub fn intern(&mut self, ty: &FuncType) -> SigId {
+        let next = SigId(self.sigs.len() as u32);
+        *self.sigs.entry(ty.clone()).or_insert(next)
+    }
+
+    /// The instance registered under `name`.
+    pub fn instance_named(&self, name: &str) -> Option<InstanceId> {
+        self.names.get(name).copied()
+    }
+
+    /// Module instance `id`.
+    pub fn instance(&self, id: InstanceId) -> &ModuleInstance {
+        &self.instances[id.index()]
+    }
+
+    /// Registers `id` under `name` (empty names are not registered).
+    pub(crate) fn register(&mut self, name: &str, id: InstanceId) -> bool {
+        if name.is_empty() {
+            return true;
+        }
+        if self.names.contains_key(name) {
+            return false;
+        }
+        self.names.insert(name.to_string(), id);
+        true
+    }
+
+    /// Makes `name` refer to instance `id`, as the spec test's `register` does.
+    pub fn alias(&mut self, name: &str, id: InstanceId) {
+        self.names.insert(name.to_string(), id);
+    }
+
+    /// Closes instance `id` with `exit_code`: it is no longer callable and its name is
+    /// free again. Returns false if it was already closed.
+    pub fn close(&mut self, id: InstanceId, exit_code: u32) -> bool {
+        let instance = &mut self.instances[id.index()];
+        if instance.closed.is_some() {
+            return false;
+        }
+        instance.closed = Some(exit_code);
+        if self.names.get(&instance.name) == Some(&id) {
+            self.names.remove(&instance.name);
+        }
+        true
+    }
+
+    /// Instantiates a host module: functions implemented in Rust, exported in order.
+    pub fn instantiate_host(
+        &mut self,
+        name: &str,
+        functions: Vec<(String, FuncType, HostFunc)>,
+    ) -> Result<InstanceId, crate::InstantiationError> {
+        if self.instance_named(name).is_some() {
+            return Err(crate::InstantiationError::NameInUse(name.to_string()));
+        }
+        let id = InstanceId(self.instances.len() as u32);
+        let mut instance = empty_instance(name);
+        for (export, ty, func) in functions {
+            let addr = FuncAddr(self.funcs.len() as u32);
+            let sig = self.intern(&ty);
+            self.funcs.push(FunctionInstance {
+                sig,
+                ty,
+                kind: FuncKind::Host { instance: id, func },
+                debug_name: format!("{name}.{export}").into(),
+            });
+            instance.functions.push(addr);
+            instance.export_map.insert(export.clone(), ExternVal::Func(addr));
+            instance.exports.push((export, ExternVal::Func(addr)));
+        }
+        self.instances.push(instance);
+        self.register(name, id);
+        Ok(id)
+    }
+
+    /// Calls function `func` with its parameters in `stack`; results are left in
+    /// `stack` from index 0. `stack` must hold the larger of the parameter and result
+    /// slot counts (the caller checks).
+    pub fn call(&mut self, func: FuncAddr, stack: &mut [u64]) -> Result<(), CallError> {
+        match &self.funcs[func.index()].kind {
+            FuncKind::Wasm { instance, .. } => {
+                if let Some(code) = self.instances[instance.index()].closed {
+                    return Err(CallError::Exit(code));
+                }
+                let engine = self.engine.clone();
+                engine.call_wasm(self, func, stack)
+            }
+            FuncKind::Host { instance, func: f } => {
+                let (instance, f) = (*instance, f.clone());
+                self.call_host(func, instance, &f, stack)
+            }
+        }
+    }
+
+    /// Runs host function `addr` (closure `f`) on behalf of `caller`, turning its
+    /// failure into a [`CallError`]. Engines call this for imported host functions.
+    pub fn call_host(
+        &mut self,
+        addr: FuncAddr,
+        caller: InstanceId,
+        f: &HostFunc,
+        stack: &mut [u64],
+    ) -> Result<(), CallError> {
+        let mut c = Caller {
+            store: self,
+            instance: caller,
+        };
+        match f(&mut c, stack) {
+            Ok(()) => Ok(()),
+            Err(HostError::Exit(code)) => {
+                self.close(caller, code);
+                Err(CallError::Exit(code))
+            }
+            Err(HostError::Trap(code)) => Err(CallError::Trap(crate::Trap {
+                code,
+                backtrace: vec![self.funcs[addr.index()].debug_name.to_string()],
+            })),
+            Err(HostError::Failed(error)) => Err(CallError::Host {
+                function: self.funcs[addr.index()].debug_name.to_string(),
+                error,
+            }),
+        }
+    }
+
+    /// The memory at index 0 of instance `id`, if it has one.
+    pub fn memory_of(&self, id: InstanceId) -> Option<MemoryAddr> {
+        self.instances[id.index()].memories.first().copied()
+    }
+
+    /// Adds a table instance.
+    pub fn push_table(&mut self, t: TableInstance) -> TableAddr {
+        self.tables.push(t);
+        TableAddr(self.tables.len() as u32 - 1)
+    }
+
+    /// Adds a memory instance.
+    pub fn push_memory(&mut self, m: MemoryInstance) -> MemoryAddr {
+        self.memories.push(m);
+        MemoryAddr(self.memories.len() as u32 - 1)
+    }
+
+    /// Adds a global instance.
+    pub fn push_global(&mut self, g: GlobalInstance) -> GlobalAddr {
+        self.globals.push(g);
+        GlobalAddr(self.globals.len() as u32 - 1)
+    }
+}
+
+pub(crate) fn empty_instance(name: &str) -> ModuleInstance {
+    ModuleInstance {
+        name: name.to_string(),
+        module: None,
+        code: None,
+        functions: Vec::new(),
+        tables: Vec::new(),
+        memories: Vec::new(),
+        globals: Vec::new(),
+        sig_ids: Vec::new(),
+        exports: Vec::new(),
+        export_map: HashMap::new(),
+        elements: Vec::new(),
+        data_dropped: Vec::new(),
+        closed: None,
+    }
+}
+
+/// What a host function sees of the module that called it.
+pub struct Caller<'a> {
+    /// The store of the calling module.
+    pub store: &'a mut Store,
+    /// The calling module (for a call from Rust, the module defining the function).
+    pub instance: InstanceId,
+}
+
+impl Caller<'_> {
+    /// The calling module's name.
+    pub fn module_name(&self) -> &str {
+        &self.store.instance(self.instance).name
+    }
+
+    /// The calling module's memory 0, if it has one.
+    pub fn memory(&mut self) -> Option<&mut MemoryInstance> {
+        let addr = self.store.memory_of(self.instance)?;
+        Some(&mut self.store.memories[addr.index()])
+    }
+}

@@ -1,0 +1,52 @@
+//! Table instances.
+
+use wazero_api::{Limits, TableType};
+
+/// A table of references (`funcref` or `externref` values, `0` meaning null).
+#[derive(Debug, Clone)]
+pub struct TableInstance {
+    /// The elements.
+    pub elements: Vec<u64>,
+    /// The declared type; `limits.min` is the initial size.
+    pub ty: TableType,
+}
+
+/// Tables never grow past this many elements, whatever their declared maximum.
+pub const TABLE_LIMIT: u64 = 10_000_000;
+
+impl TableInstance {
+    /// A table of type `ty` filled with `init`; `None` if it is too large to create.
+    pub fn new(ty: TableType, init: u64) -> Option<Self> {
+        if ty.limits.min > TABLE_LIMIT {
+            return None;
+        }
+        let mut elements = Vec::new();
+        elements.try_reserve_exact(ty.limits.min as usize).ok()?;
+        elements.resize(ty.limits.min as usize, init);
+        Some(Self { elements, ty })
+    }
+
+    /// The current type: declared element type, current size as the minimum.
+    pub fn current_type(&self) -> TableType {
+        TableType {
+            element: self.ty.element,
+            limits: Limits {
+                min: self.elements.len() as u64,
+                max: self.ty.limits.max,
+            },
+        }
+    }
+
+    /// Grows by `delta` elements set to `init`; returns the previous size, or `None`.
+    pub fn grow(&mut self, delta: u32, init: u64) -> Option<u32> {
+        let old = self.elements.len() as u64;
+        let new = old + u64::from(delta);
+        let max = self.ty.limits.max.unwrap_or(u64::from(u32::MAX)).min(TABLE_LIMIT);
+        if new > max {
+            return None;
+        }
+        self.elements.try_reserve(delta as usize).ok()?;
+        self.elements.resize(new as usize, init);
+        Some(old as u32)
+    }
+}
