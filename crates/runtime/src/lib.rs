@@ -1,1 +1,44 @@
-//! placeholder
+//! wazero for Rust: a WebAssembly runtime that Rust programs embed to run
+//! untrusted `.wasm` safely.
+//!
+//! This is the facade crate: everything a user needs is here. Compile a module
+//! once with [`Runtime::compile_module`], instantiate it any number of times with
+//! [`Runtime::instantiate_module`], call its exports through [`Function`], and read
+//! or write its [`Memory`]. Under the facade, `wazero-decoder` and
+//! `wazero-validator` turn bytes into a checked module, an engine
+//! (`wazero-interpreter` today) runs it, and `wazero-store` holds the instances.
+//!
+//! ```
+//! use wazero::{ModuleConfig, Runtime, RuntimeConfig};
+//! let wasm = wat::parse_str(r#"(module
+//!     (func (export "add") (param i32 i32) (result i32)
+//!       (i32.add (local.get 0) (local.get 1))))"#)?;
+//! let runtime = Runtime::with_config(RuntimeConfig::interpreter());
+//! let compiled = runtime.compile_module(&wasm)?;
+//! let module = runtime.instantiate_module(&compiled, ModuleConfig::new().with_name("calc"))?;
+//! assert_eq!(module.exported_function("add").unwrap().call(&[40, 2])?, vec![42]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod config;
+mod engines;
+mod error;
+mod function;
+mod global;
+mod host;
+mod memory;
+mod module;
+mod runtime;
+mod shared;
+
+pub use config::{ModuleConfig, RuntimeConfig};
+pub use error::{Error, LinkError, Result, Trap};
+pub use function::{Function, FunctionDefinition};
+pub use global::Global;
+pub use host::{Caller, CallerMemory, HostFunctionBuilder, HostModuleBuilder};
+pub use memory::Memory;
+pub use module::Module;
+pub use runtime::{CompiledModule, Namespace, Runtime};
+pub use wazero_api as api;
+pub use wazero_api::{CoreFeatures, TrapCode, ValueType};
+pub use wazero_decoder::CustomSection;

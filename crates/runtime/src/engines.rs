@@ -1,0 +1,43 @@
+//! Which engines this build has.
+
+use std::sync::Arc;
+
+use wazero_store::{CallError, CompiledCode, Engine, FuncAddr, Store};
+use wazero_validator::ValidatedModule;
+
+use crate::config::EngineKind;
+
+/// The engine for `kind` in this build.
+pub(crate) fn select(kind: EngineKind) -> Arc<dyn Engine> {
+    match kind {
+        EngineKind::Compiler => Arc::new(Unavailable("the compiler is not available in this build")),
+        EngineKind::Auto | EngineKind::Interpreter => interpreter(),
+    }
+}
+
+#[cfg(feature = "interpreter")]
+fn interpreter() -> Arc<dyn Engine> {
+    Arc::new(wazero_interpreter::Interpreter::new())
+}
+
+#[cfg(not(feature = "interpreter"))]
+fn interpreter() -> Arc<dyn Engine> {
+    Arc::new(Unavailable("the interpreter is not enabled in this build (cargo feature `interpreter`)"))
+}
+
+/// An engine that is not built: compiling fails with a message that says why.
+struct Unavailable(&'static str);
+
+impl Engine for Unavailable {
+    fn name(&self) -> &'static str {
+        "unavailable"
+    }
+
+    fn compile(&self, _: &Arc<ValidatedModule>) -> Result<Arc<dyn CompiledCode>, String> {
+        Err(self.0.to_string())
+    }
+
+    fn call_wasm(&self, _: &mut Store, _: FuncAddr, _: &mut [u64]) -> Result<(), CallError> {
+        unreachable!("nothing compiles, so nothing runs")
+    }
+}

@@ -1,0 +1,160 @@
+//! `Function` and `FunctionDefinition`.
+
+use std::sync::Arc;
+
+use wazero_api::{FuncType, ValueType};
+use wazero_store::{FuncAddr, FuncKind};
+use wazero_validator::ValidatedModule;
+
+use crate::shared::Shared;
+use crate::{Error, Result};
+
+/// A function exported by an instantiated module (wazero's `api.Function`).
+///
+/// Parameters and results are `u64` slots in the encodings of
+/// [`wazero_api`](crate::api) (`encode_i32`, `decode_f64`, ...); a `v128` takes two
+/// slots, low half first.
+#[derive(Clone)]
+pub struct Function {
+    shared: Arc<Shared>,
+    addr: FuncAddr,
+    ty: FuncType,
+}
+
+impl Function {
+    pub(crate) fn new(shared: Arc<Shared>, addr: FuncAddr) -> Self {
+        let ty = match shared.lock() {
+            Ok(store) => store.funcs[addr.index()].ty.clone(),
+            Err(_) => FuncType::default(),
+        };
+        Self { shared, addr, ty }
+    }
+
+    /// The function's signature.
+    pub fn ty(&self) -> &FuncType {
+        &self.ty
+    }
+
+    /// What is known about this function: names, types, where it comes from.
+    pub fn definition(&self) -> FunctionDefinition {
+        let Ok(store) = self.shared.lock() else {
+            return FunctionDefinition::default();
+        };
+        let f = &store.funcs[self.addr.index()];
+        match &f.kind {
+            FuncKind::Wasm { instance, index } => {
+                let inst = store.instance(*instance);
+                let module = inst.module.as_ref().expect("wasm instances have a module");
+                let full = module.imported_function_count() + index;
+                FunctionDefinition::of_wasm(module, &inst.name, full)
+            }
+            FuncKind::Host { instance, .. } => {
+                let inst = store.instance(*instance);
+                let index = inst.functions.iter().position(|&a| a == self.addr).unwrap_or(0);
+                let (export, _) = &inst.exports[index];
+                FunctionDefinition {
+                    module_name: inst.name.clone(),
+                    index: index as u32,
+                    import: None,
+                    export_names: vec![export.clone()],
+                    name: export.clone(),
+                    debug_name: f.debug_name.to_string(),
+                    param_types: f.ty.params().to_vec(),
+                    result_types: f.ty.results().to_vec(),
+                    is_host: true,
+                }
+            }
+        }
+    }
+
+    /// Calls the function with `params`, returning its results.
+    pub fn call(&self, params: &[u64]) -> Result<Vec<u64>> {
+        let (p, r) = (self.ty.param_slots(), self.ty.result_slots());
+        if params.len() != p {
+            return Err(Error::InvalidArgument(format!(
+                "expected {p} parameter slots, got {}",
+                params.len()
+            )));
+        }
+        let mut stack = vec![0u64; p.max(r)];
+        stack[..p].copy_from_slice(params);
+        self.call_with_stack(&mut stack)?;
+        stack.truncate(r);
+        Ok(stack)
+    }
+
+    /// Calls the function with its parameters at the front of `stack`, leaving the
+    /// results there from index 0. `stack` must be at least as long as the larger
+    /// of the parameter and result slot counts. No allocation happens here, so a
+    /// reused stack makes repeated calls cheap.
+    pub fn call_with_stack(&self, stack: &mut [u64]) -> Result<()> {
+        let need = self.ty.param_slots().max(self.ty.result_slots());
+        if stack.len() < need {
+            return Err(Error::InvalidArgument(format!(
+                "stack has {} slots, the function needs {need}",
+                stack.len()
+            )));
+        }
+        let mut store = self.shared.lock()?;
+        store.call(self.addr, stack).map_err(Error::from)
+    }
+}
+
+impl std::fmt::Debug for Function {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Function{}", self.ty)
+    }
+}
+
+/// Metadata of a function (wazero's `api.FunctionDefinition`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FunctionDefinition {
+    /// Name of the defining module instance (empty before instantiation).
+    pub module_name: String,
+    /// Index in the module's function index space (imports first).
+    pub index: u32,
+    /// `(module, name)` when the function is imported.
+    pub import: Option<(String, String)>,
+    /// Every name it is exported under.
+    pub export_names: Vec<String>,
+    /// Its name from the name section, or empty.
+    pub name: String,
+    /// `module.name`, or `module.$index` without a name, for errors and traces.
+    pub debug_name: String,
+    /// Parameter types.
+    pub param_types: Vec<ValueType>,
+    /// Result types.
+    pub result_types: Vec<ValueType>,
+    /// Whether it is implemented in Rust.
+    pub is_host: bool,
+}
+
+impl FunctionDefinition {
+    pub(crate) fn of_wasm(module: &ValidatedModule, module_name: &str, index: u32) -> Self {
+        let ty = module.function_type(index).cloned().unwrap_or_default();
+        let import = module
+            .imports
+            .iter()
+            .filter(|i| matches!(i.desc, wazero_decoder::ImportDesc::Func(_)))
+            .nth(index as usize)
+            .map(|i| (i.module.clone(), i.name.clone()));
+        let name = module.names.functions.get(&index).cloned().unwrap_or_default();
+        let label = if name.is_empty() { format!("${index}") } else { name.clone() };
+        Self {
+            module_name: module_name.to_string(),
+            index,
+            import,
+            export_names: module
+                .exports
+                .iter()
+                .filter(|e| e.kind == wazero_api::ExternType::Func && e.index == index)
+                .map(|e| e.name.clone())
+                .collect(),
+            debug_name: format!("{module_name}.{label}"),
+            name,
+            param_types: ty.params().to_vec(),
+            result_types: ty.results().to_vec(),
+            is_host: false,
+        }
+    }
+}
