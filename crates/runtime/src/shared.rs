@@ -49,6 +49,7 @@ impl Shared {
         // consistent (no call is active once the lock is free), so carry on.
         let mut guard = self.store.lock().unwrap_or_else(PoisonError::into_inner);
         guard.call_depth = 0;
+        guard.reentry_depth = 0;
         self.owner.store(me, Ordering::Release);
         Ok(StoreGuard {
             guard,

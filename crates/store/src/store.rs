@@ -23,6 +23,8 @@ pub struct StoreLimits {
     pub max_call_depth: u32,
     /// The most value-stack slots all active frames may use together.
     pub max_stack_slots: usize,
+    /// The deepest nesting of host-to-guest re-entry (each uses native stack).
+    pub max_reentry_depth: u32,
 }
 
 impl Default for StoreLimits {
@@ -32,6 +34,7 @@ impl Default for StoreLimits {
             memory_capacity_from_max: false,
             max_call_depth: 100_000,
             max_stack_slots: 4 << 20,
+            max_reentry_depth: 256,
         }
     }
 }
@@ -58,6 +61,9 @@ pub struct Store {
     pub engine_state: Option<Box<dyn Any + Send>>,
     /// Depth of nested calls across host re-entry, for the call-depth limit.
     pub call_depth: u32,
+    /// How many engine invocations are nested through host functions; each one
+    /// uses native stack, so this is limited separately from the call depth.
+    pub reentry_depth: u32,
 }
 
 impl Store {
@@ -75,6 +81,7 @@ impl Store {
             limits,
             engine_state: None,
             call_depth: 0,
+            reentry_depth: 0,
         }
     }
 

@@ -1,0 +1,254 @@
+//! The interpreter's internal code: register-style instructions over frame slots.
+//!
+//! Every WebAssembly function is translated once into a sequence of [`Instr`]s.
+//! Operands are *slots*: indices into the function's frame, which holds its
+//! parameters, then its locals, then its constants, then the temporaries of the
+//! operand stack (a `v128` takes two consecutive slots). Stack heights are resolved
+//! at translation, so an `i32.add` of two locals into a temporary is one
+//! instruction with three slot indices, and branches carry absolute targets.
+
+use std::sync::Arc;
+
+use wazero_validator::ValidatedModule;
+
+use crate::ops::for_each_numeric_op;
+
+/// Index of a slot in the current frame.
+pub(crate) type Slot = u16;
+
+macro_rules! define_instr {
+    (
+        binary: [$(($bin:ident, $($bin_body:tt)*)),* $(,)?],
+        try_binary: [$(($tbin:ident, $($tbin_body:tt)*)),* $(,)?],
+        unary: [$(($un:ident, $($un_body:tt)*)),* $(,)?],
+        try_unary: [$(($tun:ident, $($tun_body:tt)*)),* $(,)?],
+    ) => {
+        /// One instruction of the internal code.
+        #[derive(Debug, Clone, Copy)]
+        pub(crate) enum Instr {
+            $(
+                #[doc = concat!("`", stringify!($bin), "`: `d = a op b`")]
+                $bin { d: Slot, a: Slot, b: Slot },
+            )*
+            $(
+                #[doc = concat!("`", stringify!($tbin), "`: `d = a op b`, may trap")]
+                $tbin { d: Slot, a: Slot, b: Slot },
+            )*
+            $(
+                #[doc = concat!("`", stringify!($un), "`: `d = op a`")]
+                $un { d: Slot, a: Slot },
+            )*
+            $(
+                #[doc = concat!("`", stringify!($tun), "`: `d = op a`, may trap")]
+                $tun { d: Slot, a: Slot },
+            )*
+
+            /// Trap: `unreachable`.
+            Unreachable,
+            /// Jump to `target`.
+            Br { target: u32 },
+            /// Jump if the i32 in `cond` is not zero.
+            BrIfNez { cond: Slot, target: u32 },
+            /// Jump if the i32 in `cond` is zero.
+            BrIfEqz { cond: Slot, target: u32 },
+            /// Jump through the `len + 1` `Br`s that follow, by the i32 in `index` (clamped).
+            BrTable { index: Slot, len: u32 },
+            /// Return to the caller; results are already in slots `0..`.
+            Return,
+            /// Call function `func` of this module; its frame starts at slot `base`,
+            /// where the arguments are and the results will be.
+            Call { func: u32, base: Slot },
+            /// Call through table `table` at the i32 in `index`, checking type `type_index`.
+            CallIndirect { type_index: u32, table: u32, index: Slot, base: Slot },
+            /// `d = s`
+            Copy { d: Slot, s: Slot },
+            /// `d = s` for a v128 (two slots).
+            Copy2 { d: Slot, s: Slot },
+            /// `d = value` (zero-extended).
+            Const32 { d: Slot, value: u32 },
+            /// `d = value`
+            Const64 { d: Slot, value: u64 },
+            /// `d = cond != 0 ? a : b`
+            Select { d: Slot, cond: Slot, a: Slot, b: Slot },
+            /// `select` of v128 values.
+            Select2 { d: Slot, cond: Slot, a: Slot, b: Slot },
+            /// `d = global[index]`
+            GlobalGet { d: Slot, index: u32 },
+            /// `d = global[index]` (v128).
+            GlobalGet2 { d: Slot, index: u32 },
+            /// `global[index] = s`
+            GlobalSet { s: Slot, index: u32 },
+            /// `global[index] = s` (v128).
+            GlobalSet2 { s: Slot, index: u32 },
+
+            /// Loads (`F32Load` and `F64Load` are `I32Load` and `I64Load`).
+            I32Load { d: Slot, addr: Slot, offset: u32 },
+            /// Load.
+            I64Load { d: Slot, addr: Slot, offset: u32 },
+            /// Load.
+            I32Load8S { d: Slot, addr: Slot, offset: u32 },
+            /// Load.
+            I32Load8U { d: Slot, addr: Slot, offset: u32 },
+            /// Load.
+            I32Load16S { d: Slot, addr: Slot, offset: u32 },
+            /// Load.
+            I32Load16U { d: Slot, addr: Slot, offset: u32 },
+            /// Load.
+            I64Load8S { d: Slot, addr: Slot, offset: u32 },
+            /// Load.
+            I64Load8U { d: Slot, addr: Slot, offset: u32 },
+            /// Load.
+            I64Load16S { d: Slot, addr: Slot, offset: u32 },
+            /// Load.
+            I64Load16U { d: Slot, addr: Slot, offset: u32 },
+            /// Load.
+            I64Load32S { d: Slot, addr: Slot, offset: u32 },
+            /// Load.
+            I64Load32U { d: Slot, addr: Slot, offset: u32 },
+            /// Store the low byte of `value`.
+            Store8 { addr: Slot, value: Slot, offset: u32 },
+            /// Store the low 2 bytes.
+            Store16 { addr: Slot, value: Slot, offset: u32 },
+            /// Store the low 4 bytes.
+            Store32 { addr: Slot, value: Slot, offset: u32 },
+            /// Store 8 bytes.
+            Store64 { addr: Slot, value: Slot, offset: u32 },
+            /// `memory.size`
+            MemorySize { d: Slot },
+            /// `memory.grow`
+            MemoryGrow { d: Slot, delta: Slot },
+            /// `memory.fill`
+            MemoryFill { dst: Slot, value: Slot, len: Slot },
+            /// `memory.copy`
+            MemoryCopy { dst: Slot, src: Slot, len: Slot },
+            /// `memory.init`
+            MemoryInit { segment: u32, dst: Slot, src: Slot, len: Slot },
+            /// `data.drop`
+            DataDrop { segment: u32 },
+
+            /// `table.get`
+            TableGet { d: Slot, index: Slot, table: u32 },
+            /// `table.set`
+            TableSet { table: u32, index: Slot, value: Slot },
+            /// `table.size`
+            TableSize { d: Slot, table: u32 },
+            /// `table.grow`
+            TableGrow { d: Slot, table: u32, init: Slot, delta: Slot },
+            /// `table.fill`
+            TableFill { table: u32, dst: Slot, value: Slot, len: Slot },
+            /// `table.copy`
+            TableCopy { dst_table: u32, src_table: u32, dst: Slot, src: Slot, len: Slot },
+            /// `table.init`
+            TableInit { segment: u32, table: u32, dst: Slot, src: Slot, len: Slot },
+            /// `elem.drop`
+            ElemDrop { segment: u32 },
+            /// `ref.func`
+            RefFunc { d: Slot, func: u32 },
+
+            /// `v128.load`
+            V128Load { d: Slot, addr: Slot, offset: u32 },
+            /// `v128.store`
+            V128Store { addr: Slot, value: Slot, offset: u32 },
+            /// Load `bytes` bytes and transform them with the [`Instr::V128Payload`] that follows.
+            V128LoadExt { d: Slot, addr: Slot, offset: u32, bytes: u8 },
+            /// `v128.loadN_lane`
+            V128LoadLane { d: Slot, addr: Slot, v: Slot, offset: u32, bytes: u8, lane: u8 },
+            /// `v128.storeN_lane`
+            V128StoreLane { addr: Slot, v: Slot, offset: u32, bytes: u8, lane: u8 },
+            /// The transform of a preceding `V128LoadExt` (never executed on its own).
+            V128Payload(fn(u64) -> u128),
+            /// v128 unary operation.
+            V128Unary { d: Slot, a: Slot, f: fn(u128) -> u128 },
+            /// v128 binary operation.
+            V128Binary { d: Slot, a: Slot, b: Slot, f: fn(u128, u128) -> u128 },
+            /// `v128.bitselect`
+            V128Bitselect { d: Slot, a: Slot, b: Slot, c: Slot },
+            /// v128 shift by an i32.
+            V128Shift { d: Slot, a: Slot, s: Slot, f: fn(u128, u32) -> u128 },
+            /// v128 test to an i32.
+            V128Test { d: Slot, a: Slot, f: fn(u128) -> u32 },
+            /// Scalar to v128.
+            V128Splat { d: Slot, a: Slot, f: fn(u64) -> u128 },
+            /// Lane to scalar.
+            V128Extract { d: Slot, a: Slot, lane: u8, f: fn(u128, u8) -> u64 },
+            /// Replace a lane.
+            V128Replace { d: Slot, a: Slot, b: Slot, lane: u8, f: fn(u128, u64, u8) -> u128 },
+            /// `i8x16.shuffle` with its lane indices in the v128 at slot `lanes`.
+            I8x16Shuffle { d: Slot, a: Slot, b: Slot, lanes: Slot },
+        }
+
+        impl Instr {
+            /// The slot this instruction writes its single result to, if it is a
+            /// plain value-producing instruction whose destination may be retargeted.
+            pub(crate) fn dst_mut(&mut self) -> Option<&mut Slot> {
+                match self {
+                    $(Instr::$bin { d, .. })|*
+                    | $(Instr::$tbin { d, .. })|*
+                    | $(Instr::$un { d, .. })|*
+                    | $(Instr::$tun { d, .. })|*
+                    | Instr::Copy { d, .. }
+                    | Instr::Const32 { d, .. }
+                    | Instr::Const64 { d, .. }
+                    | Instr::Select { d, .. }
+                    | Instr::GlobalGet { d, .. }
+                    | Instr::I32Load { d, .. }
+                    | Instr::I64Load { d, .. }
+                    | Instr::I32Load8S { d, .. }
+                    | Instr::I32Load8U { d, .. }
+                    | Instr::I32Load16S { d, .. }
+                    | Instr::I32Load16U { d, .. }
+                    | Instr::I64Load8S { d, .. }
+                    | Instr::I64Load8U { d, .. }
+                    | Instr::I64Load16S { d, .. }
+                    | Instr::I64Load16U { d, .. }
+                    | Instr::I64Load32S { d, .. }
+                    | Instr::I64Load32U { d, .. }
+                    | Instr::MemorySize { d }
+                    | Instr::MemoryGrow { d, .. }
+                    | Instr::TableGet { d, .. }
+                    | Instr::TableSize { d, .. }
+                    | Instr::TableGrow { d, .. }
+                    | Instr::RefFunc { d, .. }
+                    | Instr::V128Test { d, .. }
+                    | Instr::V128Extract { d, .. } => Some(d),
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+for_each_numeric_op!(define_instr);
+
+const _: () = assert!(std::mem::size_of::<Instr>() <= 16);
+
+/// One translated function.
+#[derive(Debug)]
+pub(crate) struct CompiledFunc {
+    /// Its instructions; the last one is always a `Return`, `Br` or trap.
+    pub(crate) code: Box<[Instr]>,
+    /// Slots its frame needs (parameters, locals, constants, temporaries, results).
+    pub(crate) frame_size: u32,
+    /// Slots taken by its parameters.
+    pub(crate) param_slots: u32,
+    /// Initial values of the slots after the parameters: zeroed locals, then constants.
+    pub(crate) init: Box<[u64]>,
+    /// Slots taken by its results.
+    pub(crate) result_slots: u32,
+}
+
+/// The interpreter's code for one module.
+pub(crate) struct InterpModule {
+    /// Defined functions, by index among the defined functions.
+    pub(crate) funcs: Box<[CompiledFunc]>,
+    /// The module it was translated from.
+    pub(crate) module: Arc<ValidatedModule>,
+    /// How many functions are imported (they come first in the index space).
+    pub(crate) imported_funcs: u32,
+}
+
+impl wazero_store::CompiledCode for InterpModule {
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}

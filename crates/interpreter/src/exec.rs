@@ -1,0 +1,637 @@
+//! The executor: runs translated code with an explicit frame stack.
+//!
+//! WebAssembly calls never recurse on the native stack: a call pushes a
+//! [`FrameRecord`] and switches the current function, so deep guest recursion ends
+//! in the "call stack exhausted" trap at the configured depth. Only host functions
+//! that call back into the guest nest a new executor (limited separately).
+//!
+//! # Safety
+//!
+//! This module is where the interpreter uses `unsafe`, for three things, each
+//! guaranteed by construction:
+//!
+//! * **Frame slots.** Instructions name slots below their function's `frame_size`
+//!   (the translator sizes the frame to cover every slot it emits), and a frame is
+//!   only entered after the value stack was grown to hold `base + frame_size`
+//!   slots. `fp` always points at the current frame's base inside the value stack,
+//!   and is recomputed whenever the stack may have been reallocated.
+//! * **Instructions.** `pc` stays within the current function's code: every
+//!   function ends with `Return`, and branch targets are positions the translator
+//!   patched within the same function.
+//! * **Linear memory.** Every access is bounds-checked against `mem_len` (in 64-bit
+//!   arithmetic) before `mem` is dereferenced; `mem`/`mem_len` are re-read from the
+//!   store after anything that can grow or replace memory (calls out of the
+//!   current function, `memory.grow`, host calls).
+
+use std::sync::Arc;
+
+use wazero_api::TrapCode;
+use wazero_store::{
+    funcref, funcref_addr, CallError, CompiledCode, FuncAddr, FuncKind, InstanceId, Store, Trap,
+};
+
+use crate::code::{CompiledFunc, InterpModule, Instr};
+use crate::ops::{f32_bits, f32v, f64v, for_each_numeric_op};
+use crate::simd;
+
+/// A suspended caller.
+#[derive(Debug, Clone, Copy)]
+struct FrameRecord {
+    module: u32,
+    func: u32,
+    pc: u32,
+    base: usize,
+}
+
+/// A module whose code is running in this invocation (kept alive for `ptr`).
+struct ModuleRef {
+    instance: InstanceId,
+    _code: Arc<dyn CompiledCode>,
+    ptr: *const InterpModule,
+}
+
+/// Reusable state of one engine invocation.
+#[derive(Default)]
+pub(crate) struct Executor {
+    stack: Vec<u64>,
+    frames: Vec<FrameRecord>,
+    modules: Vec<ModuleRef>,
+}
+
+// SAFETY: `ModuleRef::ptr` points into the `Arc` held next to it, whose target is
+// `Send + Sync`; the executor is only moved between threads while idle.
+unsafe impl Send for Executor {}
+
+const INITIAL_STACK_SLOTS: usize = 1 << 14;
+
+/// Runs WebAssembly function `addr` with `args` (parameters in, results out).
+pub(crate) fn call(store: &mut Store, addr: FuncAddr, args: &mut [u64]) -> Result<(), CallError> {
+    if store.reentry_depth >= store.limits.max_reentry_depth {
+        return Err(Trap::new(TrapCode::StackExhausted).into());
+    }
+    let mut exec = store
+        .engine_state
+        .take()
+        .and_then(|b| b.downcast::<Executor>().ok())
+        .unwrap_or_default();
+    store.reentry_depth += 1;
+    let result = exec.run(store, addr, args);
+    store.reentry_depth -= 1;
+    exec.frames.clear();
+    exec.modules.clear();
+    store.engine_state = Some(exec);
+    result
+}
+
+fn interp_module(code: &Arc<dyn CompiledCode>) -> *const InterpModule {
+    code.as_any()
+        .downcast_ref::<InterpModule>()
+        .expect("instances of this engine carry interpreter code") as *const InterpModule
+}
+
+fn memory_of(store: &Store, inst: InstanceId) -> (*mut u8, u64) {
+    match store.memory_of(inst) {
+        Some(addr) => {
+            let m = &store.memories[addr.index()];
+            (m.base_ptr(), m.size_bytes() as u64)
+        }
+        None => (std::ptr::NonNull::dangling().as_ptr(), 0),
+    }
+}
+
+macro_rules! run_numeric {
+    (
+        binary: [$(($bin:ident, |$ba:ident, $bb:ident| $be:expr)),* $(,)?],
+        try_binary: [$(($tbin:ident, |$ta:ident, $tb:ident| $te:expr)),* $(,)?],
+        unary: [$(($un:ident, |$ua:ident| $ue:expr)),* $(,)?],
+        try_unary: [$(($tun:ident, |$tua:ident| $tue:expr)),* $(,)?],
+    ) => {
+        /// Executes a numeric instruction at frame `fp`; `Ok(false)` if `instr` is not one.
+        ///
+        /// # Safety
+        /// `fp` must point at a frame holding every slot `instr` names.
+        #[inline(always)]
+        unsafe fn numeric(fp: *mut u64, instr: Instr) -> Result<bool, TrapCode> {
+            // SAFETY: the caller guarantees the slots are inside the frame.
+            unsafe {
+                match instr {
+                    $(Instr::$bin { d, a, b } => {
+                        let ($ba, $bb) = (*fp.add(a as usize), *fp.add(b as usize));
+                        *fp.add(d as usize) = $be;
+                    })*
+                    $(Instr::$tbin { d, a, b } => {
+                        let ($ta, $tb) = (*fp.add(a as usize), *fp.add(b as usize));
+                        let r: Result<u64, TrapCode> = $te;
+                        *fp.add(d as usize) = r?;
+                    })*
+                    $(Instr::$un { d, a } => {
+                        let $ua = *fp.add(a as usize);
+                        *fp.add(d as usize) = $ue;
+                    })*
+                    $(Instr::$tun { d, a } => {
+                        let $tua = *fp.add(a as usize);
+                        let r: Result<u64, TrapCode> = $tue;
+                        *fp.add(d as usize) = r?;
+                    })*
+                    _ => return Ok(false),
+                }
+            }
+            Ok(true)
+        }
+    };
+}
+
+for_each_numeric_op!(run_numeric);
+
+/// Where execution goes after an instruction that leaves the straight line.
+enum Next {
+    /// Enter defined function `func` of module `module` with its frame at `base`.
+    Enter { module: usize, func: u32, base: usize },
+    /// Continue in the current function (a host call returned).
+    Continue,
+}
+
+impl Executor {
+    fn module_index(&mut self, store: &Store, instance: InstanceId) -> usize {
+        if let Some(i) = self.modules.iter().position(|m| m.instance == instance) {
+            return i;
+        }
+        let code = store.instance(instance).code.clone().expect("wasm instance has code");
+        let ptr = interp_module(&code);
+        self.modules.push(ModuleRef {
+            instance,
+            _code: code,
+            ptr,
+        });
+        self.modules.len() - 1
+    }
+
+    /// Module `i` of this invocation. The reference is not tied to `&self` so the
+    /// value stack can be written while code is read; it stays valid because
+    /// `modules` only grows during `run` and is cleared after it returns.
+    fn module<'a>(&self, i: usize) -> &'a InterpModule {
+        // SAFETY: `ptr` points into the Arc kept alive in the same `ModuleRef`,
+        // which outlives every use inside `run` (see above).
+        unsafe { &*self.modules[i].ptr }
+    }
+
+    fn trap(&self, store: &Store, code: TrapCode, current: (usize, u32)) -> CallError {
+        let name = |m: usize, f: u32| {
+            let inst = store.instance(self.modules[m].instance);
+            let imported = self.module(m).imported_funcs;
+            let addr = inst.functions[(imported + f) as usize];
+            store.funcs[addr.index()].debug_name.to_string()
+        };
+        let mut backtrace = vec![name(current.0, current.1)];
+        for rec in self.frames.iter().rev() {
+            backtrace.push(name(rec.module as usize, rec.func));
+        }
+        CallError::Trap(Trap { code, backtrace })
+    }
+
+    /// Makes sure the value stack holds `needed` slots.
+    fn reserve(&mut self, store: &Store, needed: usize) -> Result<(), TrapCode> {
+        if needed > self.stack.len() {
+            if needed > store.limits.max_stack_slots {
+                return Err(TrapCode::StackExhausted);
+            }
+            let new_len = needed
+                .max(self.stack.len() * 2)
+                .max(INITIAL_STACK_SLOTS)
+                .min(store.limits.max_stack_slots);
+            self.stack.resize(new_len, 0);
+        }
+        Ok(())
+    }
+
+    /// Resolves a call of function `addr` with its frame at `base`: a WebAssembly
+    /// function to enter, or a host function, run right here.
+    fn call_addr(
+        &mut self,
+        store: &mut Store,
+        caller: InstanceId,
+        addr: FuncAddr,
+        base: usize,
+    ) -> Result<Next, CallError> {
+        match &store.funcs[addr.index()].kind {
+            FuncKind::Wasm { instance, index } => {
+                let (instance, func) = (*instance, *index);
+                if let Some(code) = store.instance(instance).closed {
+                    return Err(CallError::Exit(code));
+                }
+                let module = self.module_index(store, instance);
+                Ok(Next::Enter { module, func, base })
+            }
+            FuncKind::Host { func, .. } => {
+                let f = func.clone();
+                let ty = &store.funcs[addr.index()].ty;
+                let n = ty.param_slots().max(ty.result_slots());
+                self.reserve(store, base + n)
+                    .map_err(|c| CallError::Trap(Trap::new(c)))?;
+                let saved_depth = store.call_depth;
+                store.call_depth += self.frames.len() as u32 + 1;
+                let result = store.call_host(addr, caller, &f, &mut self.stack[base..base + n]);
+                store.call_depth = saved_depth;
+                result.map(|()| Next::Continue)
+            }
+        }
+    }
+
+    fn run(&mut self, store: &mut Store, entry: FuncAddr, args: &mut [u64]) -> Result<(), CallError> {
+        let FuncKind::Wasm { instance, index } = store.funcs[entry.index()].kind.clone() else {
+            unreachable!("the store calls host functions itself");
+        };
+        let depth_base = store.call_depth as usize;
+        let max_depth = store.limits.max_call_depth as usize;
+        let mut m = self.module_index(store, instance);
+        let mut f = index;
+        {
+            let func = &self.module(m).funcs[f as usize];
+            let (frame, params) = (func.frame_size as usize, func.param_slots as usize);
+            self.reserve(store, frame.max(args.len()))
+                .map_err(|c| CallError::Trap(Trap::new(c)))?;
+            self.stack[..params].copy_from_slice(&args[..params]);
+            let init = &self.module(m).funcs[f as usize].init;
+            self.stack[params..params + init.len()].copy_from_slice(init);
+        }
+        let mut inst = instance;
+        let mut base = 0usize;
+        let mut pc = 0usize;
+        let (mut mem, mut mem_len) = memory_of(store, inst);
+        // SAFETY (for the whole loop): see the module documentation.
+        let mut fp: *mut u64 = self.stack.as_mut_ptr();
+        let mut code: *const Instr = self.module(m).funcs[f as usize].code.as_ptr();
+
+        macro_rules! get {
+            ($s:expr) => {{
+                // SAFETY: slots named by instructions lie inside the current frame.
+                unsafe { *fp.add($s as usize) }
+            }};
+        }
+        macro_rules! set {
+            ($s:expr, $v:expr) => {{
+                let v = $v;
+                // SAFETY: as in `get!`.
+                unsafe { *fp.add($s as usize) = v }
+            }};
+        }
+        macro_rules! get2 {
+            ($s:expr) => {
+                u128::from(get!($s)) | (u128::from(get!($s as usize + 1)) << 64)
+            };
+        }
+        macro_rules! set2 {
+            ($s:expr, $v:expr) => {{
+                let v: u128 = $v;
+                set!($s, v as u64);
+                set!($s as usize + 1, (v >> 64) as u64);
+            }};
+        }
+        macro_rules! trap {
+            ($code:expr) => {
+                return Err(self.trap(store, $code, (m, f)))
+            };
+        }
+        macro_rules! refresh_memory {
+            () => {{
+                (mem, mem_len) = memory_of(store, inst);
+            }};
+        }
+        macro_rules! effective {
+            ($addr:expr, $offset:expr, $n:expr) => {{
+                let ea = u64::from(get!($addr) as u32) + u64::from($offset);
+                if ea + $n as u64 > mem_len {
+                    trap!(TrapCode::MemoryOutOfBounds)
+                }
+                ea as usize
+            }};
+        }
+        macro_rules! load {
+            ($addr:expr, $offset:expr, $t:ty) => {{
+                let ea = effective!($addr, $offset, std::mem::size_of::<$t>());
+                // SAFETY: `ea + size` was checked against the memory's length.
+                let bytes = unsafe { mem.add(ea).cast::<[u8; std::mem::size_of::<$t>()]>().read() };
+                <$t>::from_le_bytes(bytes)
+            }};
+        }
+        macro_rules! store_bytes {
+            ($addr:expr, $offset:expr, $bytes:expr) => {{
+                let bytes = $bytes;
+                let ea = effective!($addr, $offset, bytes.len());
+                // SAFETY: `ea + len` was checked against the memory's length.
+                unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), mem.add(ea), bytes.len()) }
+            }};
+        }
+        macro_rules! enter {
+            ($next:expr) => {{
+                match $next {
+                    Next::Continue => refresh_memory!(),
+                    Next::Enter { module, func, base: new_base } => {
+                        if self.frames.len() + depth_base + 1 >= max_depth {
+                            trap!(TrapCode::StackExhausted);
+                        }
+                        let callee = &self.module(module).funcs[func as usize];
+                        let (frame, params) = (callee.frame_size as usize, callee.param_slots as usize);
+                        if let Err(c) = self.reserve(store, new_base + frame) {
+                            trap!(c);
+                        }
+                        self.frames.push(FrameRecord { module: m as u32, func: f, pc: pc as u32, base });
+                        let callee: &CompiledFunc = &self.module(module).funcs[func as usize];
+                        let start = new_base + params;
+                        self.stack[start..start + callee.init.len()].copy_from_slice(&callee.init);
+                        code = callee.code.as_ptr();
+                        let switched = module != m;
+                        m = module;
+                        f = func;
+                        base = new_base;
+                        pc = 0;
+                        fp = self.stack.as_mut_ptr().wrapping_add(base);
+                        if switched {
+                            inst = self.modules[m].instance;
+                        }
+                        refresh_memory!();
+                    }
+                }
+            }};
+        }
+
+        loop {
+            // SAFETY: `pc` stays inside the current function's code (module docs).
+            let instr = unsafe { *code.add(pc) };
+            pc += 1;
+            // SAFETY: the frame holds every slot the instruction names.
+            match unsafe { numeric(fp, instr) } {
+                Ok(true) => continue,
+                Ok(false) => {}
+                Err(c) => trap!(c),
+            }
+            match instr {
+                Instr::Br { target } => pc = target as usize,
+                Instr::BrIfNez { cond, target } => {
+                    if get!(cond) as u32 != 0 {
+                        pc = target as usize;
+                    }
+                }
+                Instr::BrIfEqz { cond, target } => {
+                    if get!(cond) as u32 == 0 {
+                        pc = target as usize;
+                    }
+                }
+                Instr::BrTable { index, len } => {
+                    let i = (get!(index) as u32).min(len);
+                    pc += i as usize;
+                }
+                Instr::Copy { d, s } => set!(d, get!(s)),
+                Instr::Copy2 { d, s } => set2!(d, get2!(s)),
+                Instr::Const32 { d, value } => set!(d, u64::from(value)),
+                Instr::Const64 { d, value } => set!(d, value),
+                Instr::Select { d, cond, a, b } => {
+                    let v = if get!(cond) as u32 != 0 { get!(a) } else { get!(b) };
+                    set!(d, v)
+                }
+                Instr::Select2 { d, cond, a, b } => {
+                    let v = if get!(cond) as u32 != 0 { get2!(a) } else { get2!(b) };
+                    set2!(d, v)
+                }
+                Instr::Return => match self.frames.pop() {
+                    None => break,
+                    Some(rec) => {
+                        let switched = rec.module as usize != m;
+                        m = rec.module as usize;
+                        f = rec.func;
+                        pc = rec.pc as usize;
+                        base = rec.base;
+                        fp = self.stack.as_mut_ptr().wrapping_add(base);
+                        code = self.module(m).funcs[f as usize].code.as_ptr();
+                        if switched {
+                            inst = self.modules[m].instance;
+                        }
+                        refresh_memory!();
+                    }
+                },
+                Instr::Call { func, base: b } => {
+                    let callee_base = base + b as usize;
+                    let imported = self.module(m).imported_funcs;
+                    let next = if func >= imported {
+                        Next::Enter { module: m, func: func - imported, base: callee_base }
+                    } else {
+                        let addr = store.instance(inst).functions[func as usize];
+                        match self.call_addr(store, inst, addr, callee_base) {
+                            Ok(next) => next,
+                            Err(e) => return Err(e),
+                        }
+                    };
+                    // The host may have grown the value stack.
+                    fp = self.stack.as_mut_ptr().wrapping_add(base);
+                    enter!(next);
+                }
+                Instr::CallIndirect { type_index, table, index, base: b } => {
+                    let i = get!(index) as u32 as usize;
+                    let instance = store.instance(inst);
+                    let taddr = instance.tables[table as usize];
+                    let want = instance.sig_ids[type_index as usize];
+                    let Some(&elem) = store.tables[taddr.index()].elements.get(i) else {
+                        trap!(TrapCode::UndefinedElement);
+                    };
+                    let Some(addr) = funcref_addr(elem) else {
+                        trap!(TrapCode::UninitializedElement);
+                    };
+                    if store.funcs[addr.index()].sig != want {
+                        trap!(TrapCode::IndirectCallTypeMismatch);
+                    }
+                    let next = self.call_addr(store, inst, addr, base + b as usize)?;
+                    fp = self.stack.as_mut_ptr().wrapping_add(base);
+                    enter!(next);
+                }
+                Instr::Unreachable => trap!(TrapCode::Unreachable),
+                Instr::GlobalGet { d, index } => {
+                    let g = store.instance(inst).globals[index as usize];
+                    set!(d, store.globals[g.index()].value as u64);
+                }
+                Instr::GlobalGet2 { d, index } => {
+                    let g = store.instance(inst).globals[index as usize];
+                    set2!(d, store.globals[g.index()].value);
+                }
+                Instr::GlobalSet { s, index } => {
+                    let g = store.instance(inst).globals[index as usize];
+                    store.globals[g.index()].value = u128::from(get!(s));
+                }
+                Instr::GlobalSet2 { s, index } => {
+                    let g = store.instance(inst).globals[index as usize];
+                    store.globals[g.index()].value = get2!(s);
+                }
+                Instr::I32Load { d, addr, offset } => set!(d, u64::from(load!(addr, offset, u32))),
+                Instr::I64Load { d, addr, offset } => set!(d, load!(addr, offset, u64)),
+                Instr::I32Load8S { d, addr, offset } => set!(d, load!(addr, offset, i8) as i32 as u32 as u64),
+                Instr::I32Load8U { d, addr, offset } => set!(d, u64::from(load!(addr, offset, u8))),
+                Instr::I32Load16S { d, addr, offset } => set!(d, load!(addr, offset, i16) as i32 as u32 as u64),
+                Instr::I32Load16U { d, addr, offset } => set!(d, u64::from(load!(addr, offset, u16))),
+                Instr::I64Load8S { d, addr, offset } => set!(d, load!(addr, offset, i8) as i64 as u64),
+                Instr::I64Load8U { d, addr, offset } => set!(d, u64::from(load!(addr, offset, u8))),
+                Instr::I64Load16S { d, addr, offset } => set!(d, load!(addr, offset, i16) as i64 as u64),
+                Instr::I64Load16U { d, addr, offset } => set!(d, u64::from(load!(addr, offset, u16))),
+                Instr::I64Load32S { d, addr, offset } => set!(d, load!(addr, offset, i32) as i64 as u64),
+                Instr::I64Load32U { d, addr, offset } => set!(d, u64::from(load!(addr, offset, u32))),
+                Instr::Store8 { addr, value, offset } => store_bytes!(addr, offset, (get!(value) as u8).to_le_bytes()),
+                Instr::Store16 { addr, value, offset } => store_bytes!(addr, offset, (get!(value) as u16).to_le_bytes()),
+                Instr::Store32 { addr, value, offset } => store_bytes!(addr, offset, (get!(value) as u32).to_le_bytes()),
+                Instr::Store64 { addr, value, offset } => store_bytes!(addr, offset, get!(value).to_le_bytes()),
+                Instr::MemorySize { d } => set!(d, mem_len / wazero_api::PAGE_SIZE),
+                Instr::MemoryGrow { d, delta } => {
+                    let delta = get!(delta) as u32;
+                    let result = match store.memory_of(inst) {
+                        Some(a) => store.memories[a.index()].grow(delta),
+                        None => None,
+                    };
+                    set!(d, u64::from(result.unwrap_or(u32::MAX)));
+                    refresh_memory!();
+                }
+                Instr::MemoryFill { dst, value, len } => {
+                    let (d, v, n) = (get!(dst) as u32 as u64, get!(value) as u8, get!(len) as u32 as u64);
+                    if d + n > mem_len {
+                        trap!(TrapCode::MemoryOutOfBounds);
+                    }
+                    // SAFETY: `d + n` is within the memory.
+                    unsafe { std::ptr::write_bytes(mem.add(d as usize), v, n as usize) }
+                }
+                Instr::MemoryCopy { dst, src, len } => {
+                    let (d, s, n) = (get!(dst) as u32 as u64, get!(src) as u32 as u64, get!(len) as u32 as u64);
+                    if d + n > mem_len || s + n > mem_len {
+                        trap!(TrapCode::MemoryOutOfBounds);
+                    }
+                    // SAFETY: both ranges are within the memory; `copy` allows overlap.
+                    unsafe { std::ptr::copy(mem.add(s as usize), mem.add(d as usize), n as usize) }
+                }
+                Instr::MemoryInit { segment, dst, src, len } => {
+                    let (d, s, n) = (get!(dst) as u32 as u64, get!(src) as u32 as u64, get!(len) as u32 as u64);
+                    let module = &self.module(m).module;
+                    let bytes: &[u8] = if store.instance(inst).data_dropped[segment as usize] {
+                        &[]
+                    } else {
+                        module.data_bytes(&module.data[segment as usize])
+                    };
+                    if d + n > mem_len || s + n > bytes.len() as u64 {
+                        trap!(TrapCode::MemoryOutOfBounds);
+                    }
+                    let src_bytes = &bytes[s as usize..(s + n) as usize];
+                    // SAFETY: `d + n` is within the memory; the segment is module data,
+                    // which never overlaps linear memory.
+                    unsafe { std::ptr::copy_nonoverlapping(src_bytes.as_ptr(), mem.add(d as usize), n as usize) }
+                }
+                Instr::DataDrop { segment } => {
+                    store.instances[inst.index()].data_dropped[segment as usize] = true;
+                }
+                Instr::TableGet { d, index, table } => {
+                    let t = store.instance(inst).tables[table as usize];
+                    match store.tables[t.index()].elements.get(get!(index) as u32 as usize) {
+                        Some(&v) => set!(d, v),
+                        None => trap!(TrapCode::TableOutOfBounds),
+                    }
+                }
+                Instr::TableSet { table, index, value } => {
+                    let t = store.instance(inst).tables[table as usize];
+                    match store.tables[t.index()].elements.get_mut(get!(index) as u32 as usize) {
+                        Some(slot) => *slot = get!(value),
+                        None => trap!(TrapCode::TableOutOfBounds),
+                    }
+                }
+                Instr::TableSize { d, table } => {
+                    let t = store.instance(inst).tables[table as usize];
+                    set!(d, store.tables[t.index()].elements.len() as u64);
+                }
+                Instr::TableGrow { d, table, init, delta } => {
+                    let t = store.instance(inst).tables[table as usize];
+                    let r = store.tables[t.index()].grow(get!(delta) as u32, get!(init));
+                    set!(d, u64::from(r.unwrap_or(u32::MAX)));
+                }
+                Instr::TableFill { table, dst, value, len } => {
+                    let t = store.instance(inst).tables[table as usize];
+                    let (i, v, n) = (get!(dst) as u32 as usize, get!(value), get!(len) as u32 as usize);
+                    match store.tables[t.index()].elements.get_mut(i..i + n) {
+                        Some(range) => range.fill(v),
+                        None => trap!(TrapCode::TableOutOfBounds),
+                    }
+                }
+                Instr::TableCopy { dst_table, src_table, dst, src, len } => {
+                    let instance = store.instance(inst);
+                    let (td, ts) = (instance.tables[dst_table as usize], instance.tables[src_table as usize]);
+                    let (d, s, n) = (get!(dst) as u32 as usize, get!(src) as u32 as usize, get!(len) as u32 as usize);
+                    let (dl, sl) = (store.tables[td.index()].elements.len(), store.tables[ts.index()].elements.len());
+                    if d + n > dl || s + n > sl {
+                        trap!(TrapCode::TableOutOfBounds);
+                    }
+                    if td == ts {
+                        store.tables[td.index()].elements.copy_within(s..s + n, d);
+                    } else {
+                        let items: Vec<u64> = store.tables[ts.index()].elements[s..s + n].to_vec();
+                        store.tables[td.index()].elements[d..d + n].copy_from_slice(&items);
+                    }
+                }
+                Instr::TableInit { segment, table, dst, src, len } => {
+                    let instance = store.instance(inst);
+                    let t = instance.tables[table as usize];
+                    let items = instance.elements[segment as usize].clone().unwrap_or_default();
+                    let (d, s, n) = (get!(dst) as u32 as usize, get!(src) as u32 as usize, get!(len) as u32 as usize);
+                    let elements = &mut store.tables[t.index()].elements;
+                    if d + n > elements.len() || s + n > items.len() {
+                        trap!(TrapCode::TableOutOfBounds);
+                    }
+                    elements[d..d + n].copy_from_slice(&items[s..s + n]);
+                }
+                Instr::ElemDrop { segment } => {
+                    store.instances[inst.index()].elements[segment as usize] = None;
+                }
+                Instr::RefFunc { d, func } => {
+                    set!(d, funcref(store.instance(inst).functions[func as usize]));
+                }
+                Instr::V128Load { d, addr, offset } => set2!(d, load!(addr, offset, u128)),
+                Instr::V128Store { addr, value, offset } => store_bytes!(addr, offset, get2!(value).to_le_bytes()),
+                Instr::V128LoadExt { d, addr, offset, bytes } => {
+                    // SAFETY: the translator always emits the payload right after.
+                    let Instr::V128Payload(transform) = (unsafe { *code.add(pc) }) else {
+                        unreachable!("V128LoadExt is followed by its payload")
+                    };
+                    pc += 1;
+                    let ea = effective!(addr, offset, bytes);
+                    let mut raw = [0u8; 8];
+                    // SAFETY: `ea + bytes` was checked against the memory's length, bytes <= 8.
+                    unsafe { std::ptr::copy_nonoverlapping(mem.add(ea), raw.as_mut_ptr(), bytes as usize) }
+                    set2!(d, transform(u64::from_le_bytes(raw)));
+                }
+                Instr::V128LoadLane { d, addr, v, offset, bytes, lane } => {
+                    let ea = effective!(addr, offset, bytes);
+                    let mut raw = [0u8; 8];
+                    // SAFETY: `ea + bytes` was checked against the memory's length, bytes <= 8.
+                    unsafe { std::ptr::copy_nonoverlapping(mem.add(ea), raw.as_mut_ptr(), bytes as usize) }
+                    let vec = get2!(v);
+                    set2!(d, simd::replace_lane_bytes(vec, u64::from_le_bytes(raw), bytes, lane));
+                }
+                Instr::V128StoreLane { addr, v, offset, bytes, lane } => {
+                    let value = simd::extract_lane_bytes(get2!(v), bytes, lane).to_le_bytes();
+                    store_bytes!(addr, offset, &value[..bytes as usize]);
+                }
+                Instr::V128Payload(_) => unreachable!("payloads are consumed by V128LoadExt"),
+                Instr::V128Unary { d, a, f: op } => set2!(d, op(get2!(a))),
+                Instr::V128Binary { d, a, b, f: op } => set2!(d, op(get2!(a), get2!(b))),
+                Instr::V128Bitselect { d, a, b, c } => {
+                    let (a, b, c) = (get2!(a), get2!(b), get2!(c));
+                    set2!(d, (a & c) | (b & !c))
+                }
+                Instr::V128Shift { d, a, s, f: op } => set2!(d, op(get2!(a), get!(s) as u32)),
+                Instr::V128Test { d, a, f: op } => set!(d, u64::from(op(get2!(a)))),
+                Instr::V128Splat { d, a, f: op } => set2!(d, op(get!(a))),
+                Instr::V128Extract { d, a, lane, f: op } => set!(d, op(get2!(a), lane)),
+                Instr::V128Replace { d, a, b, lane, f: op } => set2!(d, op(get2!(a), get!(b), lane)),
+                Instr::I8x16Shuffle { d, a, b, lanes } => {
+                    let lanes = get2!(lanes).to_le_bytes();
+                    set2!(d, simd::shuffle(get2!(a), get2!(b), &lanes))
+                }
+                _ => unreachable!("numeric instructions are handled above"),
+            }
+        }
+        let results = self.module(m).funcs[f as usize].result_slots as usize;
+        args[..results].copy_from_slice(&self.stack[..results]);
+        let _ = (f32v(0), f64v(0), f32_bits(0.0));
+        Ok(())
+    }
+}

@@ -1,0 +1,1029 @@
+//! Translation of one validated function body into [`Instr`]s.
+//!
+//! The translator walks the operators once, keeping a model of the operand stack
+//! in which each entry knows its *home* (the temporary slot its stack position
+//! owns) and its *source* (where its value is right now: its home, a local, or a
+//! constant slot). `local.get` and constants therefore cost no instruction: later
+//! instructions read the local or constant slot directly. Values are copied to
+//! their homes only where control flow or a write to the local requires it.
+//!
+//! The body was validated before, so the translator trusts types and structure.
+
+use std::collections::HashMap;
+
+use wasmparser::{BlockType, Operator};
+use wazero_api::ValueType;
+use wazero_validator::ValidatedModule;
+
+use crate::code::{CompiledFunc, Instr, Slot};
+use crate::ops::for_each_numeric_op;
+use crate::simd::{simd_mem_op, simd_op, SimdMemOp, SimdOp};
+
+/// The most constant values a function keeps in frame slots; further distinct
+/// constants are materialized by instructions.
+const MAX_CONST_SLOTS: usize = 1024;
+
+/// The largest frame the 16-bit slot indices can address.
+const MAX_FRAME_SLOTS: u32 = Slot::MAX as u32;
+
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    ty: ValueType,
+    home: u32,
+    src: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Func,
+    Block,
+    Loop,
+    If,
+    Else,
+}
+
+#[derive(Debug)]
+struct Ctrl {
+    kind: Kind,
+    /// Stack length below the block's parameters.
+    height: usize,
+    /// Home of the first parameter / result.
+    base_home: u32,
+    params: Vec<ValueType>,
+    results: Vec<ValueType>,
+    /// Entry state of the parameters, restored at `else`.
+    param_entries: Vec<Entry>,
+    /// For loops, the start; otherwise the branches to patch with the end.
+    start: u32,
+    fixups: Vec<usize>,
+    /// For `if`: the conditional branch to patch with the `else` or the end.
+    else_fixup: Option<usize>,
+    unreachable: bool,
+}
+
+/// Facts about a module that every function's translation needs.
+pub(crate) struct ModuleTypes {
+    /// The content type of each global, imports first.
+    pub(crate) globals: Vec<ValueType>,
+    /// The element type of each table, imports first.
+    pub(crate) tables: Vec<ValueType>,
+}
+
+impl ModuleTypes {
+    pub(crate) fn of(module: &ValidatedModule) -> Self {
+        Self {
+            globals: module.global_types().iter().map(|g| g.content).collect(),
+            tables: module.table_types().iter().map(|t| t.element).collect(),
+        }
+    }
+}
+
+struct Translator<'m> {
+    module: &'m ValidatedModule,
+    types: &'m ModuleTypes,
+    code: Vec<Instr>,
+    stack: Vec<Entry>,
+    ctrl: Vec<Ctrl>,
+    local_slots: Vec<u32>,
+    local_types: Vec<ValueType>,
+    locals_end: u32,
+    consts: HashMap<u64, u32>,
+    consts128: HashMap<u128, u32>,
+    init: Vec<u64>,
+    temp_base: u32,
+    max_slot: u32,
+    last_def: Option<usize>,
+    /// Nesting depth of blocks inside unreachable code being skipped.
+    skip_depth: u32,
+    overflow: bool,
+}
+
+fn width(ty: ValueType) -> u32 {
+    ty.slots() as u32
+}
+
+/// Translates defined function `index` (not counting imports) of `module`.
+pub(crate) fn translate(
+    module: &ValidatedModule,
+    types: &ModuleTypes,
+    index: usize,
+) -> Result<CompiledFunc, String> {
+    let body = &module.code[index];
+    let ty = &module.types[module.functions[index] as usize];
+    let reader = wasmparser::BinaryReader::new(&module.bytes[body.range.clone()], body.range.start as u64);
+    let body_reader = wasmparser::FunctionBody::new(reader);
+    let ops = body_reader.get_operators_reader().map_err(|e| e.to_string())?;
+
+    let mut local_slots = Vec::new();
+    let mut local_types = Vec::new();
+    let mut next = 0u32;
+    for &p in ty.params() {
+        local_slots.push(next);
+        local_types.push(p);
+        next += width(p);
+    }
+    let param_slots = next;
+    for &(count, t) in &body.locals {
+        for _ in 0..count {
+            if next > MAX_FRAME_SLOTS {
+                return Err(too_large(index));
+            }
+            local_slots.push(next);
+            local_types.push(t);
+            next += width(t);
+        }
+    }
+    let locals_end = next;
+    let mut init = vec![0u64; (locals_end - param_slots) as usize];
+
+    // Constants live in slots after the locals; collect them first so every
+    // temporary's home is known when it is created.
+    let mut consts = HashMap::new();
+    let mut consts128 = HashMap::new();
+    let mut scan = ops.clone();
+    while !scan.eof() {
+        let op = scan.read().map_err(|e| e.to_string())?;
+        let value = match op {
+            Operator::I32Const { value } => value as u32 as u64,
+            Operator::I64Const { value } => value as u64,
+            Operator::F32Const { value } => u64::from(value.bits()),
+            Operator::F64Const { value } => value.bits(),
+            Operator::RefNull { .. } => 0,
+            Operator::V128Const { value } => {
+                add_const128(&mut consts128, &mut init, &mut next, u128::from_le_bytes(*value.bytes()));
+                continue;
+            }
+            Operator::I8x16Shuffle { lanes } => {
+                add_const128(&mut consts128, &mut init, &mut next, u128::from_le_bytes(lanes));
+                continue;
+            }
+            _ => continue,
+        };
+        if consts.len() < MAX_CONST_SLOTS && !consts.contains_key(&value) {
+            consts.insert(value, next);
+            init.push(value);
+            next += 1;
+        }
+    }
+
+    let mut t = Translator {
+        module,
+        types,
+        code: Vec::new(),
+        stack: Vec::new(),
+        ctrl: Vec::new(),
+        local_slots,
+        local_types,
+        locals_end,
+        consts,
+        consts128,
+        init,
+        temp_base: next,
+        max_slot: next,
+        last_def: None,
+        skip_depth: 0,
+        overflow: false,
+    };
+    t.ctrl.push(Ctrl {
+        kind: Kind::Func,
+        height: 0,
+        base_home: t.temp_base,
+        params: Vec::new(),
+        results: ty.results().to_vec(),
+        param_entries: Vec::new(),
+        start: 0,
+        fixups: Vec::new(),
+        else_fixup: None,
+        unreachable: false,
+    });
+    let mut ops = ops;
+    while !ops.eof() {
+        let op = ops.read().map_err(|e| e.to_string())?;
+        t.op(op)?;
+        if t.overflow {
+            return Err(too_large(index));
+        }
+    }
+    let result_slots = ty.result_slots() as u32;
+    let frame_size = t.max_slot.max(result_slots);
+    if t.overflow || frame_size > MAX_FRAME_SLOTS {
+        return Err(too_large(index));
+    }
+    Ok(CompiledFunc {
+        code: t.code.into_boxed_slice(),
+        frame_size,
+        param_slots,
+        init: t.init.into_boxed_slice(),
+        result_slots,
+    })
+}
+
+fn too_large(index: usize) -> String {
+    format!("function[{index}] needs more than {MAX_FRAME_SLOTS} value slots")
+}
+
+fn add_const128(map: &mut HashMap<u128, u32>, init: &mut Vec<u64>, next: &mut u32, v: u128) {
+    if map.len() < MAX_CONST_SLOTS && !map.contains_key(&v) {
+        map.insert(v, *next);
+        init.push(v as u64);
+        init.push((v >> 64) as u64);
+        *next += 2;
+    }
+}
+
+macro_rules! translate_numeric {
+    (
+        binary: [$(($bin:ident, $($bin_body:tt)*)),* $(,)?],
+        try_binary: [$(($tbin:ident, $($tbin_body:tt)*)),* $(,)?],
+        unary: [$(($un:ident, $($un_body:tt)*)),* $(,)?],
+        try_unary: [$(($tun:ident, $($tun_body:tt)*)),* $(,)?],
+    ) => {
+        /// Translates a numeric operator of the table in `ops.rs`; false if `op` is not one.
+        fn numeric(&mut self, op: &Operator<'_>) -> bool {
+            match op {
+                $(Operator::$bin => {
+                    let ty = result_type(stringify!($bin));
+                    self.binary(ty, |d, a, b| Instr::$bin { d, a, b })
+                })*
+                $(Operator::$tbin => {
+                    let ty = result_type(stringify!($tbin));
+                    self.binary(ty, |d, a, b| Instr::$tbin { d, a, b })
+                })*
+                $(Operator::$un => {
+                    let ty = result_type(stringify!($un));
+                    self.unary(ty, |d, a| Instr::$un { d, a })
+                })*
+                $(Operator::$tun => {
+                    let ty = result_type(stringify!($tun));
+                    self.unary(ty, |d, a| Instr::$tun { d, a })
+                })*
+                _ => return false,
+            }
+            true
+        }
+    };
+}
+
+/// The result type of a numeric operator, from its name: comparisons and tests give
+/// `i32`, everything else the type its name starts with.
+fn result_type(name: &str) -> ValueType {
+    const COMPARISONS: [&str; 14] = [
+        "Eq", "Ne", "LtS", "LtU", "GtS", "GtU", "LeS", "LeU", "GeS", "GeU", "Lt", "Gt", "Le", "Ge",
+    ];
+    let (prefix, rest) = name.split_at(3);
+    if rest == "Eqz" || COMPARISONS.contains(&rest) {
+        return ValueType::I32;
+    }
+    match prefix {
+        "I32" => ValueType::I32,
+        "I64" => ValueType::I64,
+        "F32" => ValueType::F32,
+        _ => ValueType::F64,
+    }
+}
+
+impl Translator<'_> {
+    for_each_numeric_op!(translate_numeric);
+
+    fn slot(&mut self, s: u32) -> Slot {
+        if s > MAX_FRAME_SLOTS {
+            self.overflow = true;
+        }
+        s as Slot
+    }
+
+    fn emit(&mut self, instr: Instr) -> usize {
+        self.code.push(instr);
+        self.code.len() - 1
+    }
+
+    fn emit_def(&mut self, instr: Instr) {
+        let at = self.emit(instr);
+        self.last_def = Some(at);
+    }
+
+    fn pc(&self) -> u32 {
+        self.code.len() as u32
+    }
+
+    fn next_home(&self) -> u32 {
+        self.stack
+            .last()
+            .map(|e| e.home + width(e.ty))
+            .unwrap_or(self.temp_base)
+    }
+
+    /// Pushes a value that will be computed into its home; returns the home.
+    fn push(&mut self, ty: ValueType) -> Slot {
+        let home = self.next_home();
+        self.stack.push(Entry { ty, home, src: home });
+        self.max_slot = self.max_slot.max(home + width(ty));
+        self.slot(home)
+    }
+
+    /// Pushes a value that already is in slot `src`.
+    fn push_from(&mut self, ty: ValueType, src: u32) {
+        let home = self.next_home();
+        self.stack.push(Entry { ty, home, src });
+        self.max_slot = self.max_slot.max(home + width(ty));
+    }
+
+    fn pop(&mut self) -> Entry {
+        self.stack.pop().expect("validated: operand stack not empty")
+    }
+
+    fn pop_src(&mut self) -> Slot {
+        let e = self.pop();
+        self.slot(e.src)
+    }
+
+    fn copy(&mut self, dst: u32, src: u32, ty: ValueType) -> usize {
+        let (d, s) = (self.slot(dst), self.slot(src));
+        if width(ty) == 2 {
+            self.emit(Instr::Copy2 { d, s })
+        } else {
+            self.emit(Instr::Copy { d, s })
+        }
+    }
+
+    fn materialize_at(&mut self, i: usize) {
+        let e = self.stack[i];
+        if e.src != e.home {
+            self.copy(e.home, e.src, e.ty);
+            self.stack[i].src = e.home;
+        }
+    }
+
+    /// Copies every entry whose value still sits in a local to its home.
+    fn materialize_locals(&mut self) {
+        for i in 0..self.stack.len() {
+            if self.stack[i].src < self.locals_end {
+                self.materialize_at(i);
+            }
+        }
+    }
+
+    /// Copies the entries that read local slot `slot` to their homes, before the
+    /// local changes.
+    fn materialize_local(&mut self, slot: u32) {
+        for i in 0..self.stack.len() {
+            if self.stack[i].src == slot {
+                self.materialize_at(i);
+            }
+        }
+    }
+
+    fn materialize_top(&mut self, n: usize) {
+        let len = self.stack.len();
+        for i in len - n..len {
+            self.materialize_at(i);
+        }
+    }
+
+    fn binary(&mut self, ty: ValueType, make: impl FnOnce(Slot, Slot, Slot) -> Instr) {
+        let b = self.pop_src();
+        let a = self.pop_src();
+        let d = self.push(ty);
+        self.emit_def(make(d, a, b));
+    }
+
+    fn unary(&mut self, ty: ValueType, make: impl FnOnce(Slot, Slot) -> Instr) {
+        let a = self.pop_src();
+        let d = self.push(ty);
+        self.emit_def(make(d, a));
+    }
+
+    fn push_const(&mut self, ty: ValueType, value: u64) {
+        if let Some(&slot) = self.consts.get(&value) {
+            self.push_from(ty, slot);
+        } else {
+            let d = self.push(ty);
+            if let Ok(v) = u32::try_from(value) {
+                self.emit_def(Instr::Const32 { d, value: v });
+            } else {
+                self.emit_def(Instr::Const64 { d, value });
+            }
+        }
+    }
+
+    fn push_const128(&mut self, value: u128) {
+        if let Some(&slot) = self.consts128.get(&value) {
+            self.push_from(ValueType::V128, slot);
+        } else {
+            let d = self.push(ValueType::V128);
+            self.emit(Instr::Const64 { d, value: value as u64 });
+            self.emit(Instr::Const64 { d: d + 1, value: (value >> 64) as u64 });
+        }
+    }
+
+    fn block_types(&self, bt: BlockType) -> (Vec<ValueType>, Vec<ValueType>) {
+        match bt {
+            BlockType::Empty => (Vec::new(), Vec::new()),
+            BlockType::Type(t) => (Vec::new(), vec![val_type(t)]),
+            BlockType::FuncType(i) => {
+                let f = &self.module.types[i as usize];
+                (f.params().to_vec(), f.results().to_vec())
+            }
+        }
+    }
+
+    fn enter(&mut self, kind: Kind, bt: BlockType) {
+        let (params, results) = self.block_types(bt);
+        self.materialize_locals();
+        if kind != Kind::Block {
+            // Loop back-edges and the implicit else of an `if` deliver the parameters
+            // in their homes, so the body must read them there.
+            self.materialize_top(params.len());
+        }
+        let height = self.stack.len() - params.len();
+        let base_home = self
+            .stack
+            .get(height)
+            .map(|e| e.home)
+            .unwrap_or_else(|| self.next_home());
+        let param_entries = self.stack[height..].to_vec();
+        self.last_def = None;
+        self.ctrl.push(Ctrl {
+            kind,
+            height,
+            base_home,
+            params,
+            results,
+            param_entries,
+            start: self.pc(),
+            fixups: Vec::new(),
+            else_fixup: None,
+            unreachable: false,
+        });
+    }
+
+    fn set_unreachable(&mut self) {
+        let frame = self.ctrl.last_mut().expect("inside a function");
+        frame.unreachable = true;
+        let h = frame.height;
+        self.stack.truncate(h);
+        self.last_def = None;
+    }
+
+    /// The copies that move the top values to the slots branch target `depth` expects.
+    fn branch_copies(&self, depth: u32) -> Vec<(u32, u32, ValueType)> {
+        let frame = &self.ctrl[self.ctrl.len() - 1 - depth as usize];
+        let types = if frame.kind == Kind::Loop {
+            &frame.params
+        } else {
+            &frame.results
+        };
+        let n = types.len();
+        let mut dst = frame.base_home;
+        let mut copies = Vec::new();
+        for e in &self.stack[self.stack.len() - n..] {
+            if e.src != dst {
+                copies.push((dst, e.src, e.ty));
+            }
+            dst += width(e.ty);
+        }
+        copies
+    }
+
+    /// Emits a jump to branch target `depth`, recording a fixup if it is forward.
+    fn emit_jump(&mut self, depth: u32) {
+        let i = self.ctrl.len() - 1 - depth as usize;
+        if self.ctrl[i].kind == Kind::Loop {
+            let target = self.ctrl[i].start;
+            self.emit(Instr::Br { target });
+        } else {
+            let at = self.emit(Instr::Br { target: u32::MAX });
+            self.ctrl[i].fixups.push(at);
+        }
+    }
+
+    fn branch(&mut self, depth: u32) {
+        for (dst, src, ty) in self.branch_copies(depth) {
+            self.copy(dst, src, ty);
+        }
+        self.emit_jump(depth);
+    }
+
+    fn branch_if(&mut self, depth: u32) {
+        let cond = self.pop_src();
+        let copies = self.branch_copies(depth);
+        let i = self.ctrl.len() - 1 - depth as usize;
+        if copies.is_empty() {
+            if self.ctrl[i].kind == Kind::Loop {
+                let target = self.ctrl[i].start;
+                self.emit(Instr::BrIfNez { cond, target });
+            } else {
+                let at = self.emit(Instr::BrIfNez { cond, target: u32::MAX });
+                self.ctrl[i].fixups.push(at);
+            }
+        } else {
+            let skip = self.emit(Instr::BrIfEqz { cond, target: u32::MAX });
+            for (dst, src, ty) in copies {
+                self.copy(dst, src, ty);
+            }
+            self.emit_jump(depth);
+            let here = self.pc();
+            patch(&mut self.code[skip], here);
+        }
+        self.last_def = None;
+    }
+
+    fn branch_table(&mut self, targets: Vec<u32>, default: u32) {
+        let index = self.pop_src();
+        let len = targets.len() as u32;
+        self.emit(Instr::BrTable { index, len });
+        let table_start = self.code.len();
+        let all: Vec<u32> = targets.into_iter().chain(std::iter::once(default)).collect();
+        let mut stubs = Vec::new();
+        for (k, &depth) in all.iter().enumerate() {
+            if self.branch_copies(depth).is_empty() {
+                self.emit_jump(depth);
+            } else {
+                self.emit(Instr::Br { target: u32::MAX });
+                stubs.push((table_start + k, depth));
+            }
+        }
+        for (entry, depth) in stubs {
+            let here = self.pc();
+            patch(&mut self.code[entry], here);
+            self.branch(depth);
+        }
+        self.set_unreachable();
+    }
+
+    /// Moves the function's results (the top entries) to slots `0..` and returns.
+    fn emit_return(&mut self, n: usize) {
+        if n == 1 {
+            let e = self.stack[self.stack.len() - 1];
+            if e.src != 0 {
+                self.copy(0, e.src, e.ty);
+            }
+        } else if n > 1 {
+            // Homes lie above every local and constant, so once all results are in
+            // their homes, copying them down in order never overwrites a source.
+            self.materialize_top(n);
+            let mut dst = 0;
+            for e in self.stack[self.stack.len() - n..].to_vec() {
+                if e.home != dst {
+                    self.copy(dst, e.home, e.ty);
+                }
+                dst += width(e.ty);
+            }
+        }
+        self.emit(Instr::Return);
+    }
+
+    fn end(&mut self) {
+        let frame = self.ctrl.last().expect("validated: end matches a block");
+        let n = frame.results.len();
+        if !frame.unreachable {
+            self.materialize_top(n);
+        }
+        let frame = self.ctrl.pop().expect("checked above");
+        let here = self.pc();
+        for at in frame.fixups {
+            patch(&mut self.code[at], here);
+        }
+        if let Some(at) = frame.else_fixup {
+            patch(&mut self.code[at], here);
+        }
+        self.last_def = None;
+        self.stack.truncate(frame.height);
+        for &ty in &frame.results {
+            self.push(ty);
+        }
+        if frame.kind == Kind::Func {
+            self.emit_return(frame.results.len());
+        }
+    }
+
+    fn else_(&mut self) {
+        let frame = self.ctrl.last().expect("validated: else inside if");
+        if !frame.unreachable {
+            let n = frame.results.len();
+            self.materialize_top(n);
+            let at = self.emit(Instr::Br { target: u32::MAX });
+            self.ctrl.last_mut().expect("checked").fixups.push(at);
+        }
+        let here = self.pc();
+        let frame = self.ctrl.last_mut().expect("checked");
+        if let Some(at) = frame.else_fixup.take() {
+            patch(&mut self.code[at], here);
+        }
+        frame.kind = Kind::Else;
+        frame.unreachable = false;
+        let (h, entries) = (frame.height, frame.param_entries.clone());
+        self.stack.truncate(h);
+        self.stack.extend(entries);
+        self.last_def = None;
+    }
+
+    fn local_set(&mut self, index: u32, tee: bool) {
+        let slot = self.local_slots[index as usize];
+        let v = self.pop();
+        self.materialize_local(slot);
+        let last = self.code.len().checked_sub(1);
+        let retarget = v.src == v.home && last.is_some() && self.last_def == last;
+        let dst = self.slot(slot);
+        let done = retarget
+            && match self.code.last_mut().and_then(Instr::dst_mut) {
+                Some(d) if u32::from(*d) == v.home => {
+                    *d = dst;
+                    true
+                }
+                _ => false,
+            };
+        if !done && v.src != slot {
+            self.copy(slot, v.src, v.ty);
+        }
+        self.last_def = None;
+        if tee {
+            self.push_from(v.ty, slot);
+        }
+    }
+
+    fn call(&mut self, func: u32, type_index: Option<(u32, u32)>) {
+        let ty = match type_index {
+            Some((t, _)) => self.module.types[t as usize].clone(),
+            None => self
+                .module
+                .function_type(func)
+                .cloned()
+                .expect("validated: function exists"),
+        };
+        let index = type_index.map(|_| self.pop_src());
+        let n = ty.params().len();
+        self.materialize_top(n);
+        let base = match n {
+            0 => self.next_home(),
+            _ => self.stack[self.stack.len() - n].home,
+        };
+        self.stack.truncate(self.stack.len() - n);
+        let base = self.slot(base);
+        match (type_index, index) {
+            (Some((type_index, table)), Some(index)) => self.emit(Instr::CallIndirect {
+                type_index,
+                table,
+                index,
+                base,
+            }),
+            _ => self.emit(Instr::Call { func, base }),
+        };
+        for &r in ty.results() {
+            self.push(r);
+        }
+        // The callee's frame starts at `base`; results may reach past the operand stack.
+        self.max_slot = self.max_slot.max(u32::from(base) + ty.result_slots() as u32);
+        self.last_def = None;
+    }
+
+    fn load(&mut self, ty: ValueType, offset: u64, make: fn(Slot, Slot, u32) -> Instr) {
+        let addr = self.pop_src();
+        let d = self.push(ty);
+        self.emit_def(make(d, addr, offset as u32));
+    }
+
+    fn store(&mut self, offset: u64, make: fn(Slot, Slot, u32) -> Instr) {
+        let value = self.pop_src();
+        let addr = self.pop_src();
+        self.emit(make(addr, value, offset as u32));
+    }
+
+    fn op(&mut self, op: Operator<'_>) -> Result<(), String> {
+        if self.ctrl.last().is_some_and(|c| c.unreachable) {
+            match op {
+                Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
+                    self.skip_depth += 1
+                }
+                Operator::Else if self.skip_depth == 0 => self.else_(),
+                Operator::End if self.skip_depth == 0 => self.end(),
+                Operator::End => self.skip_depth -= 1,
+                _ => {}
+            }
+            return Ok(());
+        }
+        if self.numeric(&op) {
+            return Ok(());
+        }
+        use ValueType::*;
+        match op {
+            Operator::Nop => {}
+            Operator::Unreachable => {
+                self.emit(Instr::Unreachable);
+                self.set_unreachable();
+            }
+            Operator::Block { blockty } => self.enter(Kind::Block, blockty),
+            Operator::Loop { blockty } => self.enter(Kind::Loop, blockty),
+            Operator::If { blockty } => {
+                let cond = self.pop_src();
+                self.enter(Kind::If, blockty);
+                let at = self.emit(Instr::BrIfEqz { cond, target: u32::MAX });
+                self.ctrl.last_mut().expect("just pushed").else_fixup = Some(at);
+            }
+            Operator::Else => self.else_(),
+            Operator::End => self.end(),
+            Operator::Br { relative_depth } => {
+                self.branch(relative_depth);
+                self.set_unreachable();
+            }
+            Operator::BrIf { relative_depth } => self.branch_if(relative_depth),
+            Operator::BrTable { targets } => {
+                let default = targets.default();
+                let list = targets
+                    .targets()
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| e.to_string())?;
+                self.branch_table(list, default);
+            }
+            Operator::Return => {
+                self.emit_return(self.ctrl[0].results.len());
+                self.set_unreachable();
+            }
+            Operator::Call { function_index } => self.call(function_index, None),
+            Operator::CallIndirect {
+                type_index,
+                table_index,
+            } => self.call(0, Some((type_index, table_index))),
+            Operator::Drop => {
+                self.pop();
+            }
+            Operator::Select | Operator::TypedSelect { .. } | Operator::TypedSelectMulti { .. } => {
+                let cond = self.pop_src();
+                let b = self.pop_src();
+                let a = self.pop();
+                let asrc = self.slot(a.src);
+                let d = self.push(a.ty);
+                if width(a.ty) == 2 {
+                    self.emit(Instr::Select2 { d, cond, a: asrc, b });
+                } else {
+                    self.emit_def(Instr::Select { d, cond, a: asrc, b });
+                }
+            }
+            Operator::LocalGet { local_index } => {
+                let i = local_index as usize;
+                let (ty, slot) = (self.local_types[i], self.local_slots[i]);
+                self.push_from(ty, slot);
+            }
+            Operator::LocalSet { local_index } => self.local_set(local_index, false),
+            Operator::LocalTee { local_index } => self.local_set(local_index, true),
+            Operator::GlobalGet { global_index } => {
+                let ty = self.types.globals[global_index as usize];
+                let d = self.push(ty);
+                if width(ty) == 2 {
+                    self.emit(Instr::GlobalGet2 { d, index: global_index });
+                } else {
+                    self.emit_def(Instr::GlobalGet { d, index: global_index });
+                }
+            }
+            Operator::GlobalSet { global_index } => {
+                let v = self.pop();
+                let s = self.slot(v.src);
+                if width(v.ty) == 2 {
+                    self.emit(Instr::GlobalSet2 { s, index: global_index });
+                } else {
+                    self.emit(Instr::GlobalSet { s, index: global_index });
+                }
+            }
+            Operator::I32Const { value } => self.push_const(I32, value as u32 as u64),
+            Operator::I64Const { value } => self.push_const(I64, value as u64),
+            Operator::F32Const { value } => self.push_const(F32, u64::from(value.bits())),
+            Operator::F64Const { value } => self.push_const(F64, value.bits()),
+            Operator::V128Const { value } => self.push_const128(u128::from_le_bytes(*value.bytes())),
+            Operator::RefNull { hty } => {
+                let ty = match hty {
+                    wasmparser::HeapType::Abstract {
+                        ty: wasmparser::AbstractHeapType::Extern,
+                        ..
+                    } => ExternRef,
+                    _ => FuncRef,
+                };
+                self.push_const(ty, 0);
+            }
+            Operator::RefIsNull => self.unary(I32, |d, a| Instr::I64Eqz { d, a }),
+            Operator::RefFunc { function_index } => {
+                let d = self.push(FuncRef);
+                self.emit_def(Instr::RefFunc { d, func: function_index });
+            }
+            Operator::I32ReinterpretF32 => self.retype(I32),
+            Operator::I64ReinterpretF64 => self.retype(I64),
+            Operator::F32ReinterpretI32 => self.retype(F32),
+            Operator::F64ReinterpretI64 => self.retype(F64),
+
+            Operator::I32Load { memarg } | Operator::F32Load { memarg } => {
+                let ty = if matches!(op, Operator::I32Load { .. }) { I32 } else { F32 };
+                self.load(ty, memarg.offset, |d, addr, offset| Instr::I32Load { d, addr, offset })
+            }
+            Operator::I64Load { memarg } | Operator::F64Load { memarg } => {
+                let ty = if matches!(op, Operator::I64Load { .. }) { I64 } else { F64 };
+                self.load(ty, memarg.offset, |d, addr, offset| Instr::I64Load { d, addr, offset })
+            }
+            Operator::I32Load8S { memarg } => self.load(I32, memarg.offset, |d, addr, offset| Instr::I32Load8S { d, addr, offset }),
+            Operator::I32Load8U { memarg } => self.load(I32, memarg.offset, |d, addr, offset| Instr::I32Load8U { d, addr, offset }),
+            Operator::I32Load16S { memarg } => self.load(I32, memarg.offset, |d, addr, offset| Instr::I32Load16S { d, addr, offset }),
+            Operator::I32Load16U { memarg } => self.load(I32, memarg.offset, |d, addr, offset| Instr::I32Load16U { d, addr, offset }),
+            Operator::I64Load8S { memarg } => self.load(I64, memarg.offset, |d, addr, offset| Instr::I64Load8S { d, addr, offset }),
+            Operator::I64Load8U { memarg } => self.load(I64, memarg.offset, |d, addr, offset| Instr::I64Load8U { d, addr, offset }),
+            Operator::I64Load16S { memarg } => self.load(I64, memarg.offset, |d, addr, offset| Instr::I64Load16S { d, addr, offset }),
+            Operator::I64Load16U { memarg } => self.load(I64, memarg.offset, |d, addr, offset| Instr::I64Load16U { d, addr, offset }),
+            Operator::I64Load32S { memarg } => self.load(I64, memarg.offset, |d, addr, offset| Instr::I64Load32S { d, addr, offset }),
+            Operator::I64Load32U { memarg } => self.load(I64, memarg.offset, |d, addr, offset| Instr::I64Load32U { d, addr, offset }),
+            Operator::I32Store8 { memarg } | Operator::I64Store8 { memarg } => {
+                self.store(memarg.offset, |addr, value, offset| Instr::Store8 { addr, value, offset })
+            }
+            Operator::I32Store16 { memarg } | Operator::I64Store16 { memarg } => {
+                self.store(memarg.offset, |addr, value, offset| Instr::Store16 { addr, value, offset })
+            }
+            Operator::I32Store { memarg } | Operator::F32Store { memarg } | Operator::I64Store32 { memarg } => {
+                self.store(memarg.offset, |addr, value, offset| Instr::Store32 { addr, value, offset })
+            }
+            Operator::I64Store { memarg } | Operator::F64Store { memarg } => {
+                self.store(memarg.offset, |addr, value, offset| Instr::Store64 { addr, value, offset })
+            }
+            Operator::MemorySize { .. } => {
+                let d = self.push(I32);
+                self.emit_def(Instr::MemorySize { d });
+            }
+            Operator::MemoryGrow { .. } => {
+                let delta = self.pop_src();
+                let d = self.push(I32);
+                self.emit_def(Instr::MemoryGrow { d, delta });
+            }
+            Operator::MemoryFill { .. } => {
+                let (len, value, dst) = (self.pop_src(), self.pop_src(), self.pop_src());
+                self.emit(Instr::MemoryFill { dst, value, len });
+            }
+            Operator::MemoryCopy { .. } => {
+                let (len, src, dst) = (self.pop_src(), self.pop_src(), self.pop_src());
+                self.emit(Instr::MemoryCopy { dst, src, len });
+            }
+            Operator::MemoryInit { data_index, .. } => {
+                let (len, src, dst) = (self.pop_src(), self.pop_src(), self.pop_src());
+                self.emit(Instr::MemoryInit { segment: data_index, dst, src, len });
+            }
+            Operator::DataDrop { data_index } => {
+                self.emit(Instr::DataDrop { segment: data_index });
+            }
+            Operator::TableGet { table } => {
+                let index = self.pop_src();
+                let ty = self.types.tables[table as usize];
+                let d = self.push(ty);
+                self.emit_def(Instr::TableGet { d, index, table });
+            }
+            Operator::TableSet { table } => {
+                let (value, index) = (self.pop_src(), self.pop_src());
+                self.emit(Instr::TableSet { table, index, value });
+            }
+            Operator::TableSize { table } => {
+                let d = self.push(I32);
+                self.emit_def(Instr::TableSize { d, table });
+            }
+            Operator::TableGrow { table } => {
+                let (delta, init) = (self.pop_src(), self.pop_src());
+                let d = self.push(I32);
+                self.emit_def(Instr::TableGrow { d, table, init, delta });
+            }
+            Operator::TableFill { table } => {
+                let (len, value, dst) = (self.pop_src(), self.pop_src(), self.pop_src());
+                self.emit(Instr::TableFill { table, dst, value, len });
+            }
+            Operator::TableCopy {
+                dst_table,
+                src_table,
+            } => {
+                let (len, src, dst) = (self.pop_src(), self.pop_src(), self.pop_src());
+                self.emit(Instr::TableCopy { dst_table, src_table, dst, src, len });
+            }
+            Operator::TableInit { elem_index, table } => {
+                let (len, src, dst) = (self.pop_src(), self.pop_src(), self.pop_src());
+                self.emit(Instr::TableInit { segment: elem_index, table, dst, src, len });
+            }
+            Operator::ElemDrop { elem_index } => {
+                self.emit(Instr::ElemDrop { segment: elem_index });
+            }
+            other => self.simd(other)?,
+        }
+        Ok(())
+    }
+
+    /// Reinterprets the top value as `ty`: the bits in the slot do not change.
+    fn retype(&mut self, ty: ValueType) {
+        let e = self.stack.last_mut().expect("validated");
+        e.ty = ty;
+    }
+
+    fn simd(&mut self, op: Operator<'_>) -> Result<(), String> {
+        use ValueType::*;
+        if let Some((mem_op, memarg)) = simd_mem_op(&op) {
+            let offset = memarg.offset as u32;
+            match mem_op {
+                SimdMemOp::Load128 => {
+                    let addr = self.pop_src();
+                    let d = self.push(V128);
+                    self.emit(Instr::V128Load { d, addr, offset });
+                }
+                SimdMemOp::Store128 => {
+                    let (value, addr) = (self.pop_src(), self.pop_src());
+                    self.emit(Instr::V128Store { addr, value, offset });
+                }
+                SimdMemOp::LoadExtend { bytes, f } => {
+                    let addr = self.pop_src();
+                    let d = self.push(V128);
+                    self.emit(Instr::V128LoadExt { d, addr, offset, bytes });
+                    self.emit(Instr::V128Payload(f));
+                }
+                SimdMemOp::LoadLane { bytes, lane } => {
+                    let (v, addr) = (self.pop_src(), self.pop_src());
+                    let d = self.push(V128);
+                    self.emit(Instr::V128LoadLane { d, addr, v, offset, bytes, lane });
+                }
+                SimdMemOp::StoreLane { bytes, lane } => {
+                    let (v, addr) = (self.pop_src(), self.pop_src());
+                    self.emit(Instr::V128StoreLane { addr, v, offset, bytes, lane });
+                }
+            }
+            return Ok(());
+        }
+        let Some(simd) = simd_op(&op) else {
+            return Err(format!("operator {op:?} is not supported by the interpreter"));
+        };
+        match simd {
+            SimdOp::Unary(f) => {
+                let a = self.pop_src();
+                let d = self.push(V128);
+                self.emit(Instr::V128Unary { d, a, f });
+            }
+            SimdOp::Binary(f) => {
+                let (b, a) = (self.pop_src(), self.pop_src());
+                let d = self.push(V128);
+                self.emit(Instr::V128Binary { d, a, b, f });
+            }
+            SimdOp::Ternary(_) => {
+                let (c, b, a) = (self.pop_src(), self.pop_src(), self.pop_src());
+                let d = self.push(V128);
+                self.emit(Instr::V128Bitselect { d, a, b, c });
+            }
+            SimdOp::Shift(f) => {
+                let (s, a) = (self.pop_src(), self.pop_src());
+                let d = self.push(V128);
+                self.emit(Instr::V128Shift { d, a, s, f });
+            }
+            SimdOp::Test(f) => {
+                let a = self.pop_src();
+                let d = self.push(I32);
+                self.emit(Instr::V128Test { d, a, f });
+            }
+            SimdOp::Splat(f) => {
+                let a = self.pop_src();
+                let d = self.push(V128);
+                self.emit(Instr::V128Splat { d, a, f });
+            }
+            SimdOp::ExtractLane(f, lane) => {
+                let ty = match op {
+                    Operator::I64x2ExtractLane { .. } => I64,
+                    Operator::F32x4ExtractLane { .. } => F32,
+                    Operator::F64x2ExtractLane { .. } => F64,
+                    _ => I32,
+                };
+                let a = self.pop_src();
+                let d = self.push(ty);
+                self.emit(Instr::V128Extract { d, a, lane, f });
+            }
+            SimdOp::ReplaceLane(f, lane) => {
+                let (b, a) = (self.pop_src(), self.pop_src());
+                let d = self.push(V128);
+                self.emit(Instr::V128Replace { d, a, b, lane, f });
+            }
+            SimdOp::Shuffle(lanes) => {
+                // The lane indices are a v128 constant; one beyond the constant slots
+                // is materialized in the home above `a` and `b`, read before `d` is written.
+                self.push_const128(u128::from_le_bytes(lanes));
+                let lanes = self.pop_src();
+                let (b, a) = (self.pop_src(), self.pop_src());
+                let d = self.push(V128);
+                self.emit(Instr::I8x16Shuffle { d, a, b, lanes });
+            }
+        }
+        Ok(())
+    }
+}
+
+fn patch(instr: &mut Instr, target: u32) {
+    match instr {
+        Instr::Br { target: t } | Instr::BrIfNez { target: t, .. } | Instr::BrIfEqz { target: t, .. } => {
+            *t = target
+        }
+        other => unreachable!("only branches are patched, not {other:?}"),
+    }
+}
+
+fn val_type(t: wasmparser::ValType) -> ValueType {
+    match t {
+        wasmparser::ValType::I32 => ValueType::I32,
+        wasmparser::ValType::I64 => ValueType::I64,
+        wasmparser::ValType::F32 => ValueType::F32,
+        wasmparser::ValType::F64 => ValueType::F64,
+        wasmparser::ValType::V128 => ValueType::V128,
+        wasmparser::ValType::Ref(r) if r == wasmparser::RefType::EXTERNREF => ValueType::ExternRef,
+        wasmparser::ValType::Ref(_) => ValueType::FuncRef,
+    }
+}
