@@ -51,13 +51,56 @@ macro_rules! define_instr {
             BrIfNez { cond: Slot, target: u32 },
             /// Jump if the i32 in `cond` is zero.
             BrIfEqz { cond: Slot, target: u32 },
+            /// Jump if the i32 comparison holds.
+            BrIfI32Eq { a: Slot, b: Slot, target: u32 },
+            /// Fused compare and branch.
+            BrIfI32Ne { a: Slot, b: Slot, target: u32 },
+            /// Fused compare and branch.
+            BrIfI32LtS { a: Slot, b: Slot, target: u32 },
+            /// Fused compare and branch.
+            BrIfI32LtU { a: Slot, b: Slot, target: u32 },
+            /// Fused compare and branch.
+            BrIfI32GtS { a: Slot, b: Slot, target: u32 },
+            /// Fused compare and branch.
+            BrIfI32GtU { a: Slot, b: Slot, target: u32 },
+            /// Fused compare and branch.
+            BrIfI32LeS { a: Slot, b: Slot, target: u32 },
+            /// Fused compare and branch.
+            BrIfI32LeU { a: Slot, b: Slot, target: u32 },
+            /// Fused compare and branch.
+            BrIfI32GeS { a: Slot, b: Slot, target: u32 },
+            /// Fused compare and branch.
+            BrIfI32GeU { a: Slot, b: Slot, target: u32 },
+            /// Fused compare and branch.
+            BrIfI64Eq { a: Slot, b: Slot, target: u32 },
+            /// Fused compare and branch.
+            BrIfI64Ne { a: Slot, b: Slot, target: u32 },
+            /// Fused compare and branch.
+            BrIfI64LtS { a: Slot, b: Slot, target: u32 },
+            /// Fused compare and branch.
+            BrIfI64LtU { a: Slot, b: Slot, target: u32 },
+            /// Fused compare and branch.
+            BrIfI64GtS { a: Slot, b: Slot, target: u32 },
+            /// Fused compare and branch.
+            BrIfI64GtU { a: Slot, b: Slot, target: u32 },
+            /// Fused compare and branch.
+            BrIfI64LeS { a: Slot, b: Slot, target: u32 },
+            /// Fused compare and branch.
+            BrIfI64LeU { a: Slot, b: Slot, target: u32 },
+            /// Fused compare and branch.
+            BrIfI64GeS { a: Slot, b: Slot, target: u32 },
+            /// Fused compare and branch.
+            BrIfI64GeU { a: Slot, b: Slot, target: u32 },
             /// Jump through the `len + 1` `Br`s that follow, by the i32 in `index` (clamped).
             BrTable { index: Slot, len: u32 },
             /// Return to the caller; results are already in slots `0..`.
             Return,
-            /// Call function `func` of this module; its frame starts at slot `base`,
-            /// where the arguments are and the results will be.
-            Call { func: u32, base: Slot },
+            /// Call defined function `func` (index among the defined functions) of this
+            /// module; its frame starts at slot `base`, where the arguments are and the
+            /// results will be.
+            CallInternal { func: u32, base: Slot },
+            /// Call imported function `func`, with its arguments at slot `base`.
+            CallImported { func: u32, base: Slot },
             /// Call through table `table` at the i32 in `index`, checking type `type_index`.
             CallIndirect { type_index: u32, table: u32, index: Slot, base: Slot },
             /// `d = s`
@@ -220,7 +263,53 @@ macro_rules! define_instr {
 
 for_each_numeric_op!(define_instr);
 
+// Instructions stay two words, with a one-byte tag (at most 256 variants).
 const _: () = assert!(std::mem::size_of::<Instr>() <= 16);
+
+/// Fuses an integer comparison `cmp` with a conditional branch: the branch taken
+/// when the comparison holds (`negate == false`) or fails (`negate == true`).
+/// `None` if `cmp` is not an integer comparison.
+pub(crate) fn fuse_compare(cmp: &Instr, negate: bool, target: u32) -> Option<Instr> {
+    macro_rules! pairs {
+        ($($cmp:ident => $br:ident / $neg:ident,)*) => {
+            match *cmp {
+                $(Instr::$cmp { a, b, .. } => Some(if negate {
+                    Instr::$neg { a, b, target }
+                } else {
+                    Instr::$br { a, b, target }
+                }),)*
+                Instr::I32Eqz { a, .. } => Some(if negate {
+                    Instr::BrIfNez { cond: a, target }
+                } else {
+                    Instr::BrIfEqz { cond: a, target }
+                }),
+                _ => None,
+            }
+        };
+    }
+    pairs! {
+        I32Eq => BrIfI32Eq / BrIfI32Ne,
+        I32Ne => BrIfI32Ne / BrIfI32Eq,
+        I32LtS => BrIfI32LtS / BrIfI32GeS,
+        I32LtU => BrIfI32LtU / BrIfI32GeU,
+        I32GtS => BrIfI32GtS / BrIfI32LeS,
+        I32GtU => BrIfI32GtU / BrIfI32LeU,
+        I32LeS => BrIfI32LeS / BrIfI32GtS,
+        I32LeU => BrIfI32LeU / BrIfI32GtU,
+        I32GeS => BrIfI32GeS / BrIfI32LtS,
+        I32GeU => BrIfI32GeU / BrIfI32LtU,
+        I64Eq => BrIfI64Eq / BrIfI64Ne,
+        I64Ne => BrIfI64Ne / BrIfI64Eq,
+        I64LtS => BrIfI64LtS / BrIfI64GeS,
+        I64LtU => BrIfI64LtU / BrIfI64GeU,
+        I64GtS => BrIfI64GtS / BrIfI64LeS,
+        I64GtU => BrIfI64GtU / BrIfI64LeU,
+        I64LeS => BrIfI64LeS / BrIfI64GtS,
+        I64LeU => BrIfI64LeU / BrIfI64GtU,
+        I64GeS => BrIfI64GeS / BrIfI64LtS,
+        I64GeU => BrIfI64GeU / BrIfI64LtU,
+    }
+}
 
 /// One translated function.
 #[derive(Debug)]

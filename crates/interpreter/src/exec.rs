@@ -37,10 +37,11 @@ use crate::simd;
 /// A suspended caller.
 #[derive(Debug, Clone, Copy)]
 struct FrameRecord {
+    code: *const Instr,
     module: u32,
     func: u32,
     pc: u32,
-    base: usize,
+    base: u32,
 }
 
 /// A module whose code is running in this invocation (kept alive for `ptr`).
@@ -99,49 +100,6 @@ fn memory_of(store: &Store, inst: InstanceId) -> (*mut u8, u64) {
     }
 }
 
-macro_rules! run_numeric {
-    (
-        binary: [$(($bin:ident, |$ba:ident, $bb:ident| $be:expr)),* $(,)?],
-        try_binary: [$(($tbin:ident, |$ta:ident, $tb:ident| $te:expr)),* $(,)?],
-        unary: [$(($un:ident, |$ua:ident| $ue:expr)),* $(,)?],
-        try_unary: [$(($tun:ident, |$tua:ident| $tue:expr)),* $(,)?],
-    ) => {
-        /// Executes a numeric instruction at frame `fp`; `Ok(false)` if `instr` is not one.
-        ///
-        /// # Safety
-        /// `fp` must point at a frame holding every slot `instr` names.
-        #[inline(always)]
-        unsafe fn numeric(fp: *mut u64, instr: Instr) -> Result<bool, TrapCode> {
-            // SAFETY: the caller guarantees the slots are inside the frame.
-            unsafe {
-                match instr {
-                    $(Instr::$bin { d, a, b } => {
-                        let ($ba, $bb) = (*fp.add(a as usize), *fp.add(b as usize));
-                        *fp.add(d as usize) = $be;
-                    })*
-                    $(Instr::$tbin { d, a, b } => {
-                        let ($ta, $tb) = (*fp.add(a as usize), *fp.add(b as usize));
-                        let r: Result<u64, TrapCode> = $te;
-                        *fp.add(d as usize) = r?;
-                    })*
-                    $(Instr::$un { d, a } => {
-                        let $ua = *fp.add(a as usize);
-                        *fp.add(d as usize) = $ue;
-                    })*
-                    $(Instr::$tun { d, a } => {
-                        let $tua = *fp.add(a as usize);
-                        let r: Result<u64, TrapCode> = $tue;
-                        *fp.add(d as usize) = r?;
-                    })*
-                    _ => return Ok(false),
-                }
-            }
-            Ok(true)
-        }
-    };
-}
-
-for_each_numeric_op!(run_numeric);
 
 /// Where execution goes after an instruction that leaves the straight line.
 enum Next {
@@ -330,15 +288,37 @@ impl Executor {
                         if self.frames.len() + depth_base + 1 >= max_depth {
                             trap!(TrapCode::StackExhausted);
                         }
-                        let callee = &self.module(module).funcs[func as usize];
-                        let (frame, params) = (callee.frame_size as usize, callee.param_slots as usize);
-                        if let Err(c) = self.reserve(store, new_base + frame) {
-                            trap!(c);
-                        }
-                        self.frames.push(FrameRecord { module: m as u32, func: f, pc: pc as u32, base });
                         let callee: &CompiledFunc = &self.module(module).funcs[func as usize];
+                        let (frame, params) = (callee.frame_size as usize, callee.param_slots as usize);
+                        if new_base + frame > self.stack.len() {
+                            if let Err(c) = self.reserve(store, new_base + frame) {
+                                trap!(c);
+                            }
+                        }
+                        self.frames.push(FrameRecord { code, module: m as u32, func: f, pc: pc as u32, base: base as u32 });
+                        let init = &callee.init[..];
                         let start = new_base + params;
-                        self.stack[start..start + callee.init.len()].copy_from_slice(&callee.init);
+                        // SAFETY: `start + init.len() <= new_base + frame <= stack.len()`
+                        // (the frame covers parameters, locals and constants).
+                        unsafe {
+                            let dst = self.stack.as_mut_ptr().add(start);
+                            let src = init.as_ptr();
+                            // Most frames start with a handful of slots: no memcpy call.
+                            match init.len() {
+                                0 => {}
+                                1 => *dst = *src,
+                                2 => {
+                                    *dst = *src;
+                                    *dst.add(1) = *src.add(1);
+                                }
+                                3 => {
+                                    *dst = *src;
+                                    *dst.add(1) = *src.add(1);
+                                    *dst.add(2) = *src.add(2);
+                                }
+                                n => std::ptr::copy_nonoverlapping(src, dst, n),
+                            }
+                        }
                         code = callee.code.as_ptr();
                         let switched = module != m;
                         m = module;
@@ -348,24 +328,51 @@ impl Executor {
                         fp = self.stack.as_mut_ptr().wrapping_add(base);
                         if switched {
                             inst = self.modules[m].instance;
+                            refresh_memory!();
                         }
-                        refresh_memory!();
                     }
                 }
             }};
         }
 
+        // One `match` over every instruction: the numeric arms come from the table in
+        // `ops.rs`, the rest are written out below.
+        macro_rules! dispatch {
+            (
+                binary: [$(($bin:ident, |$ba:ident, $bb:ident| $be:expr)),* $(,)?],
+                try_binary: [$(($tbin:ident, |$ta:ident, $tb:ident| $te:expr)),* $(,)?],
+                unary: [$(($un:ident, |$ua:ident| $ue:expr)),* $(,)?],
+                try_unary: [$(($tun:ident, |$tua:ident| $tue:expr)),* $(,)?],
+            ) => {
         loop {
             // SAFETY: `pc` stays inside the current function's code (module docs).
-            let instr = unsafe { *code.add(pc) };
+            let instr = unsafe { &*code.add(pc) };
             pc += 1;
-            // SAFETY: the frame holds every slot the instruction names.
-            match unsafe { numeric(fp, instr) } {
-                Ok(true) => continue,
-                Ok(false) => {}
-                Err(c) => trap!(c),
-            }
-            match instr {
+            match *instr {
+                $(Instr::$bin { d, a, b } => {
+                    let ($ba, $bb) = (get!(a), get!(b));
+                    set!(d, $be);
+                })*
+                $(Instr::$tbin { d, a, b } => {
+                    let ($ta, $tb) = (get!(a), get!(b));
+                    let r: Result<u64, TrapCode> = $te;
+                    match r {
+                        Ok(v) => set!(d, v),
+                        Err(c) => trap!(c),
+                    }
+                })*
+                $(Instr::$un { d, a } => {
+                    let $ua = get!(a);
+                    set!(d, $ue);
+                })*
+                $(Instr::$tun { d, a } => {
+                    let $tua = get!(a);
+                    let r: Result<u64, TrapCode> = $tue;
+                    match r {
+                        Ok(v) => set!(d, v),
+                        Err(c) => trap!(c),
+                    }
+                })*
                 Instr::Br { target } => pc = target as usize,
                 Instr::BrIfNez { cond, target } => {
                     if get!(cond) as u32 != 0 {
@@ -377,6 +384,26 @@ impl Executor {
                         pc = target as usize;
                     }
                 }
+                Instr::BrIfI32Eq { a, b, target } => if get!(a) as u32 == get!(b) as u32 { pc = target as usize },
+                Instr::BrIfI32Ne { a, b, target } => if get!(a) as u32 != get!(b) as u32 { pc = target as usize },
+                Instr::BrIfI32LtS { a, b, target } => if (get!(a) as i32) < (get!(b) as i32) { pc = target as usize },
+                Instr::BrIfI32LtU { a, b, target } => if (get!(a) as u32) < (get!(b) as u32) { pc = target as usize },
+                Instr::BrIfI32GtS { a, b, target } => if (get!(a) as i32) > (get!(b) as i32) { pc = target as usize },
+                Instr::BrIfI32GtU { a, b, target } => if (get!(a) as u32) > (get!(b) as u32) { pc = target as usize },
+                Instr::BrIfI32LeS { a, b, target } => if (get!(a) as i32) <= (get!(b) as i32) { pc = target as usize },
+                Instr::BrIfI32LeU { a, b, target } => if (get!(a) as u32) <= (get!(b) as u32) { pc = target as usize },
+                Instr::BrIfI32GeS { a, b, target } => if (get!(a) as i32) >= (get!(b) as i32) { pc = target as usize },
+                Instr::BrIfI32GeU { a, b, target } => if (get!(a) as u32) >= (get!(b) as u32) { pc = target as usize },
+                Instr::BrIfI64Eq { a, b, target } => if get!(a) == get!(b) { pc = target as usize },
+                Instr::BrIfI64Ne { a, b, target } => if get!(a) != get!(b) { pc = target as usize },
+                Instr::BrIfI64LtS { a, b, target } => if (get!(a) as i64) < (get!(b) as i64) { pc = target as usize },
+                Instr::BrIfI64LtU { a, b, target } => if get!(a) < get!(b) { pc = target as usize },
+                Instr::BrIfI64GtS { a, b, target } => if (get!(a) as i64) > (get!(b) as i64) { pc = target as usize },
+                Instr::BrIfI64GtU { a, b, target } => if get!(a) > get!(b) { pc = target as usize },
+                Instr::BrIfI64LeS { a, b, target } => if (get!(a) as i64) <= (get!(b) as i64) { pc = target as usize },
+                Instr::BrIfI64LeU { a, b, target } => if get!(a) <= get!(b) { pc = target as usize },
+                Instr::BrIfI64GeS { a, b, target } => if (get!(a) as i64) >= (get!(b) as i64) { pc = target as usize },
+                Instr::BrIfI64GeU { a, b, target } => if get!(a) >= get!(b) { pc = target as usize },
                 Instr::BrTable { index, len } => {
                     let i = (get!(index) as u32).min(len);
                     pc += i as usize;
@@ -400,27 +427,22 @@ impl Executor {
                         m = rec.module as usize;
                         f = rec.func;
                         pc = rec.pc as usize;
-                        base = rec.base;
+                        base = rec.base as usize;
                         fp = self.stack.as_mut_ptr().wrapping_add(base);
-                        code = self.module(m).funcs[f as usize].code.as_ptr();
+                        code = rec.code;
                         if switched {
+                            // The callee's module may share and have grown this memory.
                             inst = self.modules[m].instance;
+                            refresh_memory!();
                         }
-                        refresh_memory!();
                     }
                 },
-                Instr::Call { func, base: b } => {
-                    let callee_base = base + b as usize;
-                    let imported = self.module(m).imported_funcs;
-                    let next = if func >= imported {
-                        Next::Enter { module: m, func: func - imported, base: callee_base }
-                    } else {
-                        let addr = store.instance(inst).functions[func as usize];
-                        match self.call_addr(store, inst, addr, callee_base) {
-                            Ok(next) => next,
-                            Err(e) => return Err(e),
-                        }
-                    };
+                Instr::CallInternal { func, base: b } => {
+                    enter!(Next::Enter { module: m, func, base: base + b as usize });
+                }
+                Instr::CallImported { func, base: b } => {
+                    let addr = store.instance(inst).functions[func as usize];
+                    let next = self.call_addr(store, inst, addr, base + b as usize)?;
                     // The host may have grown the value stack.
                     fp = self.stack.as_mut_ptr().wrapping_add(base);
                     enter!(next);
@@ -626,12 +648,13 @@ impl Executor {
                     let lanes = get2!(lanes).to_le_bytes();
                     set2!(d, simd::shuffle(get2!(a), get2!(b), &lanes))
                 }
-                _ => unreachable!("numeric instructions are handled above"),
             }
         }
+            };
+        }
+        for_each_numeric_op!(dispatch);
         let results = self.module(m).funcs[f as usize].result_slots as usize;
         args[..results].copy_from_slice(&self.stack[..results]);
-        let _ = (f32v(0), f64v(0), f32_bits(0.0));
         Ok(())
     }
 }

@@ -15,7 +15,7 @@ use wasmparser::{BlockType, Operator};
 use wazero_api::ValueType;
 use wazero_validator::ValidatedModule;
 
-use crate::code::{CompiledFunc, Instr, Slot};
+use crate::code::{fuse_compare, CompiledFunc, Instr, Slot};
 use crate::ops::for_each_numeric_op;
 use crate::simd::{simd_mem_op, simd_op, SimdMemOp, SimdOp};
 
@@ -504,7 +504,48 @@ impl Translator<'_> {
         self.emit_jump(depth);
     }
 
+    /// If the condition on top was just computed by an integer comparison, removes
+    /// both and returns the fused branch (taken when the comparison holds, or fails
+    /// if `negate`), with its target still to be set.
+    fn fused_condition(&mut self, negate: bool) -> Option<Instr> {
+        let top = *self.stack.last()?;
+        let last = self.code.len().checked_sub(1)?;
+        if top.src != top.home || self.last_def != Some(last) {
+            return None;
+        }
+        let cmp = self.code[last];
+        let mut probe = cmp;
+        if probe.dst_mut().map(|d| u32::from(*d)) != Some(top.home) {
+            return None;
+        }
+        let fused = fuse_compare(&cmp, negate, u32::MAX)?;
+        self.code.pop();
+        self.stack.pop();
+        self.last_def = None;
+        Some(fused)
+    }
+
     fn branch_if(&mut self, depth: u32) {
+        let i = self.ctrl.len() - 1 - depth as usize;
+        let copies_needed = {
+            // The copies do not depend on the condition, which sits above the values.
+            let cond = self.stack.pop().expect("validated");
+            let c = !self.branch_copies(depth).is_empty();
+            self.stack.push(cond);
+            c
+        };
+        if !copies_needed {
+            if let Some(mut fused) = self.fused_condition(false) {
+                if self.ctrl[i].kind == Kind::Loop {
+                    patch(&mut fused, self.ctrl[i].start);
+                    self.emit(fused);
+                } else {
+                    let at = self.emit(fused);
+                    self.ctrl[i].fixups.push(at);
+                }
+                return;
+            }
+        }
         let cond = self.pop_src();
         let copies = self.branch_copies(depth);
         let i = self.ctrl.len() - 1 - depth as usize;
@@ -667,7 +708,14 @@ impl Translator<'_> {
                 index,
                 base,
             }),
-            _ => self.emit(Instr::Call { func, base }),
+            _ => {
+                let imported = self.module.imported_function_count();
+                if func >= imported {
+                    self.emit(Instr::CallInternal { func: func - imported, base })
+                } else {
+                    self.emit(Instr::CallImported { func, base })
+                }
+            }
         };
         for &r in ty.results() {
             self.push(r);
@@ -715,9 +763,15 @@ impl Translator<'_> {
             Operator::Block { blockty } => self.enter(Kind::Block, blockty),
             Operator::Loop { blockty } => self.enter(Kind::Loop, blockty),
             Operator::If { blockty } => {
-                let cond = self.pop_src();
+                let branch = match self.fused_condition(true) {
+                    Some(fused) => fused,
+                    None => {
+                        let cond = self.pop_src();
+                        Instr::BrIfEqz { cond, target: u32::MAX }
+                    }
+                };
                 self.enter(Kind::If, blockty);
-                let at = self.emit(Instr::BrIfEqz { cond, target: u32::MAX });
+                let at = self.emit(branch);
                 self.ctrl.last_mut().expect("just pushed").else_fixup = Some(at);
             }
             Operator::Else => self.else_(),
@@ -1009,9 +1063,29 @@ impl Translator<'_> {
 
 fn patch(instr: &mut Instr, target: u32) {
     match instr {
-        Instr::Br { target: t } | Instr::BrIfNez { target: t, .. } | Instr::BrIfEqz { target: t, .. } => {
-            *t = target
-        }
+        Instr::Br { target: t }
+        | Instr::BrIfNez { target: t, .. }
+        | Instr::BrIfEqz { target: t, .. }
+        | Instr::BrIfI32Eq { target: t, .. }
+        | Instr::BrIfI32Ne { target: t, .. }
+        | Instr::BrIfI32LtS { target: t, .. }
+        | Instr::BrIfI32LtU { target: t, .. }
+        | Instr::BrIfI32GtS { target: t, .. }
+        | Instr::BrIfI32GtU { target: t, .. }
+        | Instr::BrIfI32LeS { target: t, .. }
+        | Instr::BrIfI32LeU { target: t, .. }
+        | Instr::BrIfI32GeS { target: t, .. }
+        | Instr::BrIfI32GeU { target: t, .. }
+        | Instr::BrIfI64Eq { target: t, .. }
+        | Instr::BrIfI64Ne { target: t, .. }
+        | Instr::BrIfI64LtS { target: t, .. }
+        | Instr::BrIfI64LtU { target: t, .. }
+        | Instr::BrIfI64GtS { target: t, .. }
+        | Instr::BrIfI64GtU { target: t, .. }
+        | Instr::BrIfI64LeS { target: t, .. }
+        | Instr::BrIfI64LeU { target: t, .. }
+        | Instr::BrIfI64GeS { target: t, .. }
+        | Instr::BrIfI64GeU { target: t, .. } => *t = target,
         other => unreachable!("only branches are patched, not {other:?}"),
     }
 }
