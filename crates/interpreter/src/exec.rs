@@ -31,7 +31,7 @@ use wazero_store::{
 };
 
 use crate::code::{CompiledFunc, InterpModule, Instr};
-use crate::ops::{f32_bits, f32v, f64v, for_each_numeric_op};
+use crate::ops::{f32_bits, f32v, f64v, for_each_numeric_op, quiet32, quiet64};
 use crate::simd;
 
 /// A suspended caller.

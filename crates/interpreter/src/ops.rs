@@ -145,17 +145,17 @@ macro_rules! for_each_numeric_op {
                 (I64ExtendI32U, |a| a as u32 as u64),
                 (F32Abs, |a| (a as u32 & 0x7fff_ffff) as u64),
                 (F32Neg, |a| (a as u32 ^ 0x8000_0000) as u64),
-                (F32Ceil, |a| f32_bits(f32v(a).ceil())),
-                (F32Floor, |a| f32_bits(f32v(a).floor())),
-                (F32Trunc, |a| f32_bits(f32v(a).trunc())),
-                (F32Nearest, |a| f32_bits(f32v(a).round_ties_even())),
+                (F32Ceil, |a| f32_bits(quiet32(f32v(a).ceil()))),
+                (F32Floor, |a| f32_bits(quiet32(f32v(a).floor()))),
+                (F32Trunc, |a| f32_bits(quiet32(f32v(a).trunc()))),
+                (F32Nearest, |a| f32_bits(quiet32(f32v(a).round_ties_even()))),
                 (F32Sqrt, |a| f32_bits(f32v(a).sqrt())),
                 (F64Abs, |a| a & !(1 << 63)),
                 (F64Neg, |a| a ^ (1 << 63)),
-                (F64Ceil, |a| f64v(a).ceil().to_bits()),
-                (F64Floor, |a| f64v(a).floor().to_bits()),
-                (F64Trunc, |a| f64v(a).trunc().to_bits()),
-                (F64Nearest, |a| f64v(a).round_ties_even().to_bits()),
+                (F64Ceil, |a| quiet64(f64v(a).ceil()).to_bits()),
+                (F64Floor, |a| quiet64(f64v(a).floor()).to_bits()),
+                (F64Trunc, |a| quiet64(f64v(a).trunc()).to_bits()),
+                (F64Nearest, |a| quiet64(f64v(a).round_ties_even()).to_bits()),
                 (F64Sqrt, |a| f64v(a).sqrt().to_bits()),
                 (F32ConvertI32S, |a| f32_bits(a as u32 as i32 as f32)),
                 (F32ConvertI32U, |a| f32_bits(a as u32 as f32)),
@@ -208,4 +208,24 @@ pub(crate) fn f64v(slot: u64) -> f64 {
 #[inline(always)]
 pub(crate) fn f32_bits(v: f32) -> u64 {
     u64::from(v.to_bits())
+}
+
+/// `v` with a NaN made quiet: rounding a signalling NaN must give an arithmetic NaN.
+#[inline(always)]
+pub(crate) fn quiet32(v: f32) -> f32 {
+    if v.is_nan() {
+        f32::from_bits(v.to_bits() | 0x0040_0000)
+    } else {
+        v
+    }
+}
+
+/// `v` with a NaN made quiet.
+#[inline(always)]
+pub(crate) fn quiet64(v: f64) -> f64 {
+    if v.is_nan() {
+        f64::from_bits(v.to_bits() | 0x0008_0000_0000_0000)
+    } else {
+        v
+    }
 }
