@@ -1,1 +1,39 @@
-fn main() {}
+//! `cargo xtask`: project automation for wazero for Rust.
+//!
+//! * `cargo xtask spectest` runs the official WebAssembly spec test suite against
+//!   the runtime's engines (see [`spectest`]).
+//! * `cargo xtask test` runs everything CI runs: the workspace's tests, then the
+//!   spec tests on every engine that is built (see [`test`]).
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod spectest;
+mod test;
+
+/// Project automation for wazero for Rust.
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", bin_name = "cargo xtask")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// The tasks.
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the WebAssembly spec test suite (.wast files) against an engine.
+    Spectest(spectest::Args),
+    /// Run the whole test suite: `cargo test --workspace`, then the spec tests on
+    /// every engine that is built.
+    Test(test::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Spectest(args) => spectest::main(&args),
+        Command::Test(args) => test::main(&args),
+    }
+}

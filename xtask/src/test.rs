@@ -1,0 +1,148 @@
+//! `cargo xtask test`: everything CI checks, in order, each step reported.
+//!
+//! 1. `cargo test --workspace -j2`: unit, integration and doc tests.
+//! 2. The spec tests on every engine that is built, as a subprocess (so that even
+//!    a crash of the runtime leaves this summary standing): `cargo run -p xtask --
+//!    spectest --engine all`. The debug build is the fastest end to end: its
+//!    dependencies were just built by step 1, so it costs a link and a run of
+//!    about 5 s (v2 and simd on 2 cores), while `--release` first spends well over
+//!    a minute compiling the runtime, `wast` and the suite optimized, to save a
+//!    few seconds of running.
+//!
+//! Every step runs even when an earlier one failed; the exit code is non-zero if
+//! any failed.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+/// Options of `cargo xtask test`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Run the spec tests on an optimized build (slower to build, faster to run).
+    #[arg(long)]
+    pub release: bool,
+    /// Parallel jobs for cargo (default: 2, or cargo's own `CARGO_BUILD_JOBS`).
+    #[arg(long, short)]
+    pub jobs: Option<u32>,
+}
+
+/// How one step went.
+struct Step {
+    name: String,
+    ok: bool,
+    took: Duration,
+    /// The closing line of the step's own output worth repeating, if any.
+    note: Option<String>,
+}
+
+/// The workspace root (the parent of this crate's directory).
+fn workspace_root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().unwrap_or(manifest).to_path_buf()
+}
+
+/// The cargo that runs us, or the one on `PATH`.
+fn cargo() -> Command {
+    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    command.current_dir(workspace_root());
+    command
+}
+
+/// Runs `command`, echoing its output; with `closing`, also returns the last
+/// stdout line that `closing` accepts.
+fn run_step(name: &str, mut command: Command, closing: Option<fn(&str) -> bool>) -> Step {
+    println!("xtask test: running {name}");
+    let started = Instant::now();
+    let mut note = None;
+    let ok = if let Some(is_closing) = closing {
+        command.stdout(Stdio::piped());
+        match command.spawn() {
+            Ok(mut child) => {
+                if let Some(stdout) = child.stdout.take() {
+                    let mut out = std::io::stdout();
+                    for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                        if is_closing(&line) {
+                            note = Some(line.clone());
+                        }
+                        let _ = writeln!(out, "{line}");
+                        let _ = out.flush();
+                    }
+                }
+                child.wait().is_ok_and(|s| s.success())
+            }
+            Err(e) => {
+                eprintln!("xtask test: cannot run {name}: {e}");
+                false
+            }
+        }
+    } else {
+        match command.status() {
+            Ok(status) => status.success(),
+            Err(e) => {
+                eprintln!("xtask test: cannot run {name}: {e}");
+                false
+            }
+        }
+    };
+    Step {
+        name: name.to_string(),
+        ok,
+        took: started.elapsed(),
+        note,
+    }
+}
+
+/// Runs every step and prints a summary.
+pub fn main(args: &Args) -> ExitCode {
+    let jobs: Vec<String> = match args.jobs {
+        Some(jobs) => vec![format!("-j{}", jobs.max(1))],
+        None if std::env::var_os("CARGO_BUILD_JOBS").is_some() => Vec::new(),
+        None => vec!["-j2".to_string()],
+    };
+    let mut steps = Vec::new();
+
+    let mut unit = cargo();
+    unit.args(["test", "--workspace"]).args(&jobs);
+    steps.push(run_step("cargo test --workspace", unit, None));
+
+    let mut spec = cargo();
+    spec.arg("run").args(&jobs);
+    if args.release {
+        spec.arg("--release");
+    }
+    spec.args(["--package", "xtask", "--", "spectest", "--engine", "all"]);
+    let profile = if args.release { "release" } else { "debug" };
+    steps.push(run_step(
+        &format!("spectest --engine all ({profile} build)"),
+        spec,
+        Some(|line| line.starts_with("spectest: ") && line.contains(" passed, ")),
+    ));
+
+    println!();
+    println!("xtask test: summary");
+    for step in &steps {
+        println!(
+            "  {:<7} {:<45} {:>8.1?}",
+            if step.ok { "ok" } else { "FAILED" },
+            step.name,
+            step.took
+        );
+    }
+    let failed = steps.iter().filter(|s| !s.ok).count();
+    if failed == 0 {
+        println!("xtask test: all {} steps passed", steps.len());
+    } else {
+        println!("xtask test: {failed} of {} steps failed", steps.len());
+    }
+    // The spec tests' closing line goes last, where CI looks for a count.
+    if let Some(note) = steps.iter().rev().find_map(|s| s.note.as_ref()) {
+        println!("{note}");
+    }
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
