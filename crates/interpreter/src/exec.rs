@@ -636,8 +636,7 @@ impl Executor {
                 Instr::V128Unary { d, a, f: op } => set2!(d, op(get2!(a))),
                 Instr::V128Binary { d, a, b, f: op } => set2!(d, op(get2!(a), get2!(b))),
                 Instr::V128Bitselect { d, a, b, c } => {
-                    let (a, b, c) = (get2!(a), get2!(b), get2!(c));
-                    set2!(d, (a & c) | (b & !c))
+                    set2!(d, simd::bitselect(get2!(a), get2!(b), get2!(c)))
                 }
                 Instr::V128Shift { d, a, s, f: op } => set2!(d, op(get2!(a), get!(s) as u32)),
                 Instr::V128Test { d, a, f: op } => set!(d, u64::from(op(get2!(a)))),

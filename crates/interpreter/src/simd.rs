@@ -18,8 +18,8 @@ pub(crate) enum SimdOp {
     Unary(fn(u128) -> u128),
     /// `v128, v128 -> v128` (arithmetic, comparisons, swizzle, narrow, dot, extmul, ...).
     Binary(fn(u128, u128) -> u128),
-    /// `v128, v128, v128 -> v128`: only `v128.bitselect(a, b, c) = (a & c) | (b & !c)`.
-    Ternary(fn(u128, u128, u128) -> u128),
+    /// `v128.bitselect(a, b, c)`: the interpreter calls [`bitselect`].
+    Bitselect,
     /// `v128, i32 -> v128`: shifts; the fn takes the raw count and masks it to the lane width.
     Shift(fn(u128, u32) -> u128),
     /// `v128 -> i32`: `v128.any_true`, `*.all_true`, `*.bitmask`.
@@ -237,7 +237,7 @@ fn swizzle(a: u128, s: u128) -> u128 {
 }
 
 /// `v128.bitselect`: bits of `a` where `c` is set, bits of `b` elsewhere.
-fn bitselect(a: u128, b: u128, c: u128) -> u128 {
+pub(crate) fn bitselect(a: u128, b: u128, c: u128) -> u128 {
     (a & c) | (b & !c)
 }
 
@@ -399,7 +399,7 @@ macro_rules! float_binary {
 /// (non-SIMD operators, `v128.const`, SIMD memory access and relaxed SIMD).
 pub(crate) fn simd_op(op: &Operator<'_>) -> Option<SimdOp> {
     use Operator as O;
-    use SimdOp::{Binary, ExtractLane, ReplaceLane, Shuffle, Splat, Ternary, Test, Unary};
+    use SimdOp::{Binary, Bitselect, ExtractLane, ReplaceLane, Shuffle, Splat, Test, Unary};
     Some(match *op {
         // Lanes and splats.
         O::I8x16Shuffle { lanes } => Shuffle(lanes),
@@ -485,7 +485,7 @@ pub(crate) fn simd_op(op: &Operator<'_>) -> Option<SimdOp> {
         O::V128AndNot => Binary(|a, b| a & !b),
         O::V128Or => Binary(|a, b| a | b),
         O::V128Xor => Binary(|a, b| a ^ b),
-        O::V128Bitselect => Ternary(bitselect),
+        O::V128Bitselect => Bitselect,
         O::V128AnyTrue => Test(|v| (v != 0).into()),
         O::I8x16AllTrue => Test(all_true::<u8>),
         O::I16x8AllTrue => Test(all_true::<u16>),
@@ -1216,7 +1216,7 @@ mod tests {
         assert_eq!(test(O::I64x2Bitmask, i64x2([0, -1])), 0b10);
         assert_eq!(bin(O::V128AndNot, 0b1100, 0b1010), 0b0100);
         match simd_op(&O::V128Bitselect) {
-            Some(SimdOp::Ternary(f)) => assert_eq!(f(0b1100, 0b1010, 0b0110), 0b1100),
+            Some(SimdOp::Bitselect) => assert_eq!(bitselect(0b1100, 0b1010, 0b0110), 0b1100),
             _ => panic!("bitselect is not ternary"),
         }
     }

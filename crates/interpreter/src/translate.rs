@@ -1011,7 +1011,7 @@ impl Translator<'_> {
                 let d = self.push(V128);
                 self.emit(Instr::V128Binary { d, a, b, f });
             }
-            SimdOp::Ternary(_) => {
+            SimdOp::Bitselect => {
                 let (c, b, a) = (self.pop_src(), self.pop_src(), self.pop_src());
                 let d = self.push(V128);
                 self.emit(Instr::V128Bitselect { d, a, b, c });

@@ -30,6 +30,7 @@ mod memory;
 mod module;
 mod runtime;
 mod shared;
+mod table;
 
 pub use config::{ModuleConfig, RuntimeConfig};
 pub use error::{Error, LinkError, Result, Trap};
@@ -39,6 +40,7 @@ pub use host::{Caller, CallerMemory, HostFunctionBuilder, HostModuleBuilder};
 pub use memory::Memory;
 pub use module::Module;
 pub use runtime::{CompiledModule, Namespace, Runtime};
+pub use table::Table;
 pub use wazero_api as api;
 pub use wazero_api::{CoreFeatures, TrapCode, ValueType};
 pub use wazero_decoder::CustomSection;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use wazero_store::{ExternVal, InstanceId};
 
 use crate::shared::Shared;
-use crate::{Error, Function, FunctionDefinition, Global, Memory, Result};
+use crate::{Error, Function, FunctionDefinition, Global, Memory, Result, Table};
 
 /// An instantiated, sandboxed module (wazero's `api.Module`). Cheap to clone;
 /// clones refer to the same instance.
@@ -84,6 +84,14 @@ impl Module {
     pub fn exported_global(&self, name: &str) -> Option<Global> {
         match self.export(name)? {
             ExternVal::Global(addr) => Some(Global::new(self.shared.clone(), addr)),
+            _ => None,
+        }
+    }
+
+    /// The exported table `name`, if there is one.
+    pub fn exported_table(&self, name: &str) -> Option<Table> {
+        match self.export(name)? {
+            ExternVal::Table(addr) => Some(Table::new(self.shared.clone(), addr)),
             _ => None,
         }
     }
