@@ -3,7 +3,7 @@
 //! * `cargo xtask spectest` runs the official WebAssembly spec test suite against
 //!   the runtime's engines (see [`spectest`]).
 //! * `cargo xtask test` runs everything CI runs: the workspace's tests, then the
-//!   spec tests on every engine that is built (see [`test`]).
+//!   spec tests on every engine that is built (see [`mod@test`]).
 
 use std::process::ExitCode;
 

@@ -97,7 +97,10 @@ mod tests {
         let nan = f32::from_bits(0x7fa0_0001);
         assert_eq!(decode_f32(encode_f32(nan)).to_bits(), 0x7fa0_0001);
         let nan64 = f64::from_bits(0xfff0_0000_0000_0123);
-        assert_eq!(decode_f64(encode_f64(nan64)).to_bits(), 0xfff0_0000_0000_0123);
+        assert_eq!(
+            decode_f64(encode_f64(nan64)).to_bits(),
+            0xfff0_0000_0000_0123
+        );
     }
 
     #[test]

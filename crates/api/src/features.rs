@@ -115,6 +115,9 @@ mod tests {
         assert!(!f.contains(CoreFeatures::SIMD));
         assert!(f.contains(CoreFeatures::BULK_MEMORY));
         assert!(f.set(CoreFeatures::SIMD, true) == CoreFeatures::V2);
-        assert_eq!(format!("{:?}", CoreFeatures::V1), "CoreFeatures(mutable-global)");
+        assert_eq!(
+            format!("{:?}", CoreFeatures::V1),
+            "CoreFeatures(mutable-global)"
+        );
     }
 }

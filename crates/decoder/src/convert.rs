@@ -9,7 +9,10 @@ use crate::{ConstExpr, DecodeError};
 pub fn wasm_features(features: CoreFeatures) -> WasmFeatures {
     let pairs = [
         (CoreFeatures::MUTABLE_GLOBAL, WasmFeatures::MUTABLE_GLOBAL),
-        (CoreFeatures::SIGN_EXTENSION_OPS, WasmFeatures::SIGN_EXTENSION),
+        (
+            CoreFeatures::SIGN_EXTENSION_OPS,
+            WasmFeatures::SIGN_EXTENSION,
+        ),
         (
             CoreFeatures::NON_TRAPPING_FLOAT_TO_INT,
             WasmFeatures::SATURATING_FLOAT_TO_INT,
@@ -51,7 +54,10 @@ pub(crate) fn ref_type(ty: RefType, offset: u64) -> Result<ValueType, DecodeErro
 
 pub(crate) fn table_type(t: wasmparser::TableType, offset: u64) -> Result<TableType, DecodeError> {
     if t.table64 || t.shared {
-        return Err(DecodeError::new("table64 and shared tables are not supported", offset));
+        return Err(DecodeError::new(
+            "table64 and shared tables are not supported",
+            offset,
+        ));
     }
     Ok(TableType {
         element: ref_type(t.element_type, offset)?,

@@ -23,9 +23,14 @@ pub fn decode(bytes: &[u8], features: CoreFeatures) -> Result<Module, DecodeErro
     let mut saw_code_count = None;
     for payload in Parser::new(0).parse_all(bytes) {
         match payload? {
-            Payload::Version { encoding, range, .. } => {
+            Payload::Version {
+                encoding, range, ..
+            } => {
                 if encoding != wasmparser::Encoding::Module {
-                    return Err(DecodeError::new("components are not supported", range.start));
+                    return Err(DecodeError::new(
+                        "components are not supported",
+                        range.start,
+                    ));
                 }
             }
             Payload::TypeSection(reader) => {
@@ -143,7 +148,11 @@ pub fn decode(bytes: &[u8], features: CoreFeatures) -> Result<Module, DecodeErro
                     });
                 }
             }
-            Payload::CodeSectionStart { count, unchecked_range: range, .. } => {
+            Payload::CodeSectionStart {
+                count,
+                unchecked_range: range,
+                ..
+            } => {
                 if count as usize != module.functions.len() {
                     return Err(DecodeError::new(
                         "function and code section have inconsistent lengths",
@@ -174,7 +183,8 @@ pub fn decode(bytes: &[u8], features: CoreFeatures) -> Result<Module, DecodeErro
             Payload::CustomSection(reader) => {
                 if reader.name() == "name" {
                     // The spec makes a malformed name section no error: ignore what cannot be read.
-                    module.names = read_names(reader.data(), reader.data_offset()).unwrap_or_default();
+                    module.names =
+                        read_names(reader.data(), reader.data_offset()).unwrap_or_default();
                 } else {
                     module.custom_sections.push(CustomSection {
                         name: reader.name().to_string(),
@@ -191,7 +201,10 @@ pub fn decode(bytes: &[u8], features: CoreFeatures) -> Result<Module, DecodeErro
                 }
             }
             Payload::UnknownSection { id, range, .. } => {
-                return Err(DecodeError::new(format!("malformed section id {id}"), range.start));
+                return Err(DecodeError::new(
+                    format!("malformed section id {id}"),
+                    range.start,
+                ));
             }
             other => {
                 let offset = other.as_section().map(|(_, r)| r.start).unwrap_or(0);
@@ -208,7 +221,7 @@ pub fn decode(bytes: &[u8], features: CoreFeatures) -> Result<Module, DecodeErro
 fn flatten<T>(item: wasmparser::Result<(u64, T)>) -> (u64, Result<T, DecodeError>) {
     match item {
         Ok((offset, value)) => (offset, Ok(value)),
-        Err(e) => (e.offset() as u64, Err(e.into())),
+        Err(e) => (e.offset(), Err(e.into())),
     }
 }
 
@@ -255,7 +268,9 @@ fn read_names(data: &[u8], offset: u64) -> Result<Names, DecodeError> {
             wasmparser::Name::Function(map) => {
                 for naming in map {
                     let naming = naming?;
-                    names.functions.insert(naming.index, naming.name.to_string());
+                    names
+                        .functions
+                        .insert(naming.index, naming.name.to_string());
                 }
             }
             wasmparser::Name::Local(map) => {

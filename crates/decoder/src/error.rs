@@ -22,6 +22,6 @@ impl DecodeError {
 
 impl From<wasmparser::BinaryReaderError> for DecodeError {
     fn from(e: wasmparser::BinaryReaderError) -> Self {
-        Self::new(e.message(), e.offset() as u64)
+        Self::new(e.message(), e.offset())
     }
 }

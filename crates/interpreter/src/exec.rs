@@ -30,7 +30,7 @@ use wazero_store::{
     funcref, funcref_addr, CallError, CompiledCode, FuncAddr, FuncKind, InstanceId, Store, Trap,
 };
 
-use crate::code::{CompiledFunc, InterpModule, Instr};
+use crate::code::{CompiledFunc, Instr, InterpModule};
 use crate::ops::{f32_bits, f32v, f64v, for_each_numeric_op, quiet32, quiet64};
 use crate::simd;
 
@@ -100,11 +100,14 @@ fn memory_of(store: &Store, inst: InstanceId) -> (*mut u8, u64) {
     }
 }
 
-
 /// Where execution goes after an instruction that leaves the straight line.
 enum Next {
     /// Enter defined function `func` of module `module` with its frame at `base`.
-    Enter { module: usize, func: u32, base: usize },
+    Enter {
+        module: usize,
+        func: u32,
+        base: usize,
+    },
     /// Continue in the current function (a host call returned).
     Continue,
 }
@@ -114,7 +117,11 @@ impl Executor {
         if let Some(i) = self.modules.iter().position(|m| m.instance == instance) {
             return i;
         }
-        let code = store.instance(instance).code.clone().expect("wasm instance has code");
+        let code = store
+            .instance(instance)
+            .code
+            .clone()
+            .expect("wasm instance has code");
         let ptr = interp_module(&code);
         self.modules.push(ModuleRef {
             instance,
@@ -195,7 +202,12 @@ impl Executor {
         }
     }
 
-    fn run(&mut self, store: &mut Store, entry: FuncAddr, args: &mut [u64]) -> Result<(), CallError> {
+    fn run(
+        &mut self,
+        store: &mut Store,
+        entry: FuncAddr,
+        args: &mut [u64],
+    ) -> Result<(), CallError> {
         let FuncKind::Wasm { instance, index } = store.funcs[entry.index()].kind.clone() else {
             unreachable!("the store calls host functions itself");
         };
@@ -284,18 +296,29 @@ impl Executor {
             ($next:expr) => {{
                 match $next {
                     Next::Continue => refresh_memory!(),
-                    Next::Enter { module, func, base: new_base } => {
+                    Next::Enter {
+                        module,
+                        func,
+                        base: new_base,
+                    } => {
                         if self.frames.len() + depth_base + 1 >= max_depth {
                             trap!(TrapCode::StackExhausted);
                         }
                         let callee: &CompiledFunc = &self.module(module).funcs[func as usize];
-                        let (frame, params) = (callee.frame_size as usize, callee.param_slots as usize);
+                        let (frame, params) =
+                            (callee.frame_size as usize, callee.param_slots as usize);
                         if new_base + frame > self.stack.len() {
                             if let Err(c) = self.reserve(store, new_base + frame) {
                                 trap!(c);
                             }
                         }
-                        self.frames.push(FrameRecord { code, module: m as u32, func: f, pc: pc as u32, base: base as u32 });
+                        self.frames.push(FrameRecord {
+                            code,
+                            module: m as u32,
+                            func: f,
+                            pc: pc as u32,
+                            base: base as u32,
+                        });
                         let init = &callee.init[..];
                         let start = new_base + params;
                         // SAFETY: `start + init.len() <= new_base + frame <= stack.len()`

@@ -57,7 +57,12 @@ impl Engine for Interpreter {
         }))
     }
 
-    fn call_wasm(&self, store: &mut Store, func: FuncAddr, stack: &mut [u64]) -> Result<(), CallError> {
+    fn call_wasm(
+        &self,
+        store: &mut Store,
+        func: FuncAddr,
+        stack: &mut [u64],
+    ) -> Result<(), CallError> {
         exec::call(store, func, stack)
     }
 }

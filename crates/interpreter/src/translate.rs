@@ -110,9 +110,12 @@ pub(crate) fn translate(
 ) -> Result<CompiledFunc, String> {
     let body = &module.code[index];
     let ty = &module.types[module.functions[index] as usize];
-    let reader = wasmparser::BinaryReader::new(&module.bytes[body.range.clone()], body.range.start as u64);
+    let reader =
+        wasmparser::BinaryReader::new(&module.bytes[body.range.clone()], body.range.start as u64);
     let body_reader = wasmparser::FunctionBody::new(reader);
-    let ops = body_reader.get_operators_reader().map_err(|e| e.to_string())?;
+    let ops = body_reader
+        .get_operators_reader()
+        .map_err(|e| e.to_string())?;
 
     let mut local_slots = Vec::new();
     let mut local_types = Vec::new();
@@ -150,11 +153,21 @@ pub(crate) fn translate(
             Operator::F64Const { value } => value.bits(),
             Operator::RefNull { .. } => 0,
             Operator::V128Const { value } => {
-                add_const128(&mut consts128, &mut init, &mut next, u128::from_le_bytes(*value.bytes()));
+                add_const128(
+                    &mut consts128,
+                    &mut init,
+                    &mut next,
+                    u128::from_le_bytes(*value.bytes()),
+                );
                 continue;
             }
             Operator::I8x16Shuffle { lanes } => {
-                add_const128(&mut consts128, &mut init, &mut next, u128::from_le_bytes(lanes));
+                add_const128(
+                    &mut consts128,
+                    &mut init,
+                    &mut next,
+                    u128::from_le_bytes(lanes),
+                );
                 continue;
             }
             _ => continue,
@@ -316,7 +329,11 @@ impl Translator<'_> {
     /// Pushes a value that will be computed into its home; returns the home.
     fn push(&mut self, ty: ValueType) -> Slot {
         let home = self.next_home();
-        self.stack.push(Entry { ty, home, src: home });
+        self.stack.push(Entry {
+            ty,
+            home,
+            src: home,
+        });
         self.max_slot = self.max_slot.max(home + width(ty));
         self.slot(home)
     }
@@ -329,7 +346,9 @@ impl Translator<'_> {
     }
 
     fn pop(&mut self) -> Entry {
-        self.stack.pop().expect("validated: operand stack not empty")
+        self.stack
+            .pop()
+            .expect("validated: operand stack not empty")
     }
 
     fn pop_src(&mut self) -> Slot {
@@ -411,8 +430,14 @@ impl Translator<'_> {
             self.push_from(ValueType::V128, slot);
         } else {
             let d = self.push(ValueType::V128);
-            self.emit(Instr::Const64 { d, value: value as u64 });
-            self.emit(Instr::Const64 { d: d + 1, value: (value >> 64) as u64 });
+            self.emit(Instr::Const64 {
+                d,
+                value: value as u64,
+            });
+            self.emit(Instr::Const64 {
+                d: d + 1,
+                value: (value >> 64) as u64,
+            });
         }
     }
 
@@ -554,11 +579,17 @@ impl Translator<'_> {
                 let target = self.ctrl[i].start;
                 self.emit(Instr::BrIfNez { cond, target });
             } else {
-                let at = self.emit(Instr::BrIfNez { cond, target: u32::MAX });
+                let at = self.emit(Instr::BrIfNez {
+                    cond,
+                    target: u32::MAX,
+                });
                 self.ctrl[i].fixups.push(at);
             }
         } else {
-            let skip = self.emit(Instr::BrIfEqz { cond, target: u32::MAX });
+            let skip = self.emit(Instr::BrIfEqz {
+                cond,
+                target: u32::MAX,
+            });
             for (dst, src, ty) in copies {
                 self.copy(dst, src, ty);
             }
@@ -574,7 +605,10 @@ impl Translator<'_> {
         let len = targets.len() as u32;
         self.emit(Instr::BrTable { index, len });
         let table_start = self.code.len();
-        let all: Vec<u32> = targets.into_iter().chain(std::iter::once(default)).collect();
+        let all: Vec<u32> = targets
+            .into_iter()
+            .chain(std::iter::once(default))
+            .collect();
         let mut stubs = Vec::new();
         for (k, &depth) in all.iter().enumerate() {
             if self.branch_copies(depth).is_empty() {
@@ -604,7 +638,8 @@ impl Translator<'_> {
             // their homes, copying them down in order never overwrites a source.
             self.materialize_top(n);
             let mut dst = 0;
-            for e in self.stack[self.stack.len() - n..].to_vec() {
+            for i in self.stack.len() - n..self.stack.len() {
+                let e = self.stack[i];
                 if e.home != dst {
                     self.copy(dst, e.home, e.ty);
                 }
@@ -711,7 +746,10 @@ impl Translator<'_> {
             _ => {
                 let imported = self.module.imported_function_count();
                 if func >= imported {
-                    self.emit(Instr::CallInternal { func: func - imported, base })
+                    self.emit(Instr::CallInternal {
+                        func: func - imported,
+                        base,
+                    })
                 } else {
                     self.emit(Instr::CallImported { func, base })
                 }
@@ -721,7 +759,9 @@ impl Translator<'_> {
             self.push(r);
         }
         // The callee's frame starts at `base`; results may reach past the operand stack.
-        self.max_slot = self.max_slot.max(u32::from(base) + ty.result_slots() as u32);
+        self.max_slot = self
+            .max_slot
+            .max(u32::from(base) + ty.result_slots() as u32);
         self.last_def = None;
     }
 
@@ -767,7 +807,10 @@ impl Translator<'_> {
                     Some(fused) => fused,
                     None => {
                         let cond = self.pop_src();
-                        Instr::BrIfEqz { cond, target: u32::MAX }
+                        Instr::BrIfEqz {
+                            cond,
+                            target: u32::MAX,
+                        }
                     }
                 };
                 self.enter(Kind::If, blockty);
@@ -808,9 +851,19 @@ impl Translator<'_> {
                 let asrc = self.slot(a.src);
                 let d = self.push(a.ty);
                 if width(a.ty) == 2 {
-                    self.emit(Instr::Select2 { d, cond, a: asrc, b });
+                    self.emit(Instr::Select2 {
+                        d,
+                        cond,
+                        a: asrc,
+                        b,
+                    });
                 } else {
-                    self.emit_def(Instr::Select { d, cond, a: asrc, b });
+                    self.emit_def(Instr::Select {
+                        d,
+                        cond,
+                        a: asrc,
+                        b,
+                    });
                 }
             }
             Operator::LocalGet { local_index } => {
@@ -824,25 +877,39 @@ impl Translator<'_> {
                 let ty = self.types.globals[global_index as usize];
                 let d = self.push(ty);
                 if width(ty) == 2 {
-                    self.emit(Instr::GlobalGet2 { d, index: global_index });
+                    self.emit(Instr::GlobalGet2 {
+                        d,
+                        index: global_index,
+                    });
                 } else {
-                    self.emit_def(Instr::GlobalGet { d, index: global_index });
+                    self.emit_def(Instr::GlobalGet {
+                        d,
+                        index: global_index,
+                    });
                 }
             }
             Operator::GlobalSet { global_index } => {
                 let v = self.pop();
                 let s = self.slot(v.src);
                 if width(v.ty) == 2 {
-                    self.emit(Instr::GlobalSet2 { s, index: global_index });
+                    self.emit(Instr::GlobalSet2 {
+                        s,
+                        index: global_index,
+                    });
                 } else {
-                    self.emit(Instr::GlobalSet { s, index: global_index });
+                    self.emit(Instr::GlobalSet {
+                        s,
+                        index: global_index,
+                    });
                 }
             }
             Operator::I32Const { value } => self.push_const(I32, value as u32 as u64),
             Operator::I64Const { value } => self.push_const(I64, value as u64),
             Operator::F32Const { value } => self.push_const(F32, u64::from(value.bits())),
             Operator::F64Const { value } => self.push_const(F64, value.bits()),
-            Operator::V128Const { value } => self.push_const128(u128::from_le_bytes(*value.bytes())),
+            Operator::V128Const { value } => {
+                self.push_const128(u128::from_le_bytes(*value.bytes()))
+            }
             Operator::RefNull { hty } => {
                 let ty = match hty {
                     wasmparser::HeapType::Abstract {
@@ -856,7 +923,10 @@ impl Translator<'_> {
             Operator::RefIsNull => self.unary(I32, |d, a| Instr::I64Eqz { d, a }),
             Operator::RefFunc { function_index } => {
                 let d = self.push(FuncRef);
-                self.emit_def(Instr::RefFunc { d, func: function_index });
+                self.emit_def(Instr::RefFunc {
+                    d,
+                    func: function_index,
+                });
             }
             Operator::I32ReinterpretF32 => self.retype(I32),
             Operator::I64ReinterpretF64 => self.retype(I64),
@@ -864,34 +934,88 @@ impl Translator<'_> {
             Operator::F64ReinterpretI64 => self.retype(F64),
 
             Operator::I32Load { memarg } | Operator::F32Load { memarg } => {
-                let ty = if matches!(op, Operator::I32Load { .. }) { I32 } else { F32 };
-                self.load(ty, memarg.offset, |d, addr, offset| Instr::I32Load { d, addr, offset })
+                let ty = if matches!(op, Operator::I32Load { .. }) {
+                    I32
+                } else {
+                    F32
+                };
+                self.load(ty, memarg.offset, |d, addr, offset| Instr::I32Load {
+                    d,
+                    addr,
+                    offset,
+                })
             }
             Operator::I64Load { memarg } | Operator::F64Load { memarg } => {
-                let ty = if matches!(op, Operator::I64Load { .. }) { I64 } else { F64 };
-                self.load(ty, memarg.offset, |d, addr, offset| Instr::I64Load { d, addr, offset })
+                let ty = if matches!(op, Operator::I64Load { .. }) {
+                    I64
+                } else {
+                    F64
+                };
+                self.load(ty, memarg.offset, |d, addr, offset| Instr::I64Load {
+                    d,
+                    addr,
+                    offset,
+                })
             }
-            Operator::I32Load8S { memarg } => self.load(I32, memarg.offset, |d, addr, offset| Instr::I32Load8S { d, addr, offset }),
-            Operator::I32Load8U { memarg } => self.load(I32, memarg.offset, |d, addr, offset| Instr::I32Load8U { d, addr, offset }),
-            Operator::I32Load16S { memarg } => self.load(I32, memarg.offset, |d, addr, offset| Instr::I32Load16S { d, addr, offset }),
-            Operator::I32Load16U { memarg } => self.load(I32, memarg.offset, |d, addr, offset| Instr::I32Load16U { d, addr, offset }),
-            Operator::I64Load8S { memarg } => self.load(I64, memarg.offset, |d, addr, offset| Instr::I64Load8S { d, addr, offset }),
-            Operator::I64Load8U { memarg } => self.load(I64, memarg.offset, |d, addr, offset| Instr::I64Load8U { d, addr, offset }),
-            Operator::I64Load16S { memarg } => self.load(I64, memarg.offset, |d, addr, offset| Instr::I64Load16S { d, addr, offset }),
-            Operator::I64Load16U { memarg } => self.load(I64, memarg.offset, |d, addr, offset| Instr::I64Load16U { d, addr, offset }),
-            Operator::I64Load32S { memarg } => self.load(I64, memarg.offset, |d, addr, offset| Instr::I64Load32S { d, addr, offset }),
-            Operator::I64Load32U { memarg } => self.load(I64, memarg.offset, |d, addr, offset| Instr::I64Load32U { d, addr, offset }),
+            Operator::I32Load8S { memarg } => self.load(I32, memarg.offset, |d, addr, offset| {
+                Instr::I32Load8S { d, addr, offset }
+            }),
+            Operator::I32Load8U { memarg } => self.load(I32, memarg.offset, |d, addr, offset| {
+                Instr::I32Load8U { d, addr, offset }
+            }),
+            Operator::I32Load16S { memarg } => self.load(I32, memarg.offset, |d, addr, offset| {
+                Instr::I32Load16S { d, addr, offset }
+            }),
+            Operator::I32Load16U { memarg } => self.load(I32, memarg.offset, |d, addr, offset| {
+                Instr::I32Load16U { d, addr, offset }
+            }),
+            Operator::I64Load8S { memarg } => self.load(I64, memarg.offset, |d, addr, offset| {
+                Instr::I64Load8S { d, addr, offset }
+            }),
+            Operator::I64Load8U { memarg } => self.load(I64, memarg.offset, |d, addr, offset| {
+                Instr::I64Load8U { d, addr, offset }
+            }),
+            Operator::I64Load16S { memarg } => self.load(I64, memarg.offset, |d, addr, offset| {
+                Instr::I64Load16S { d, addr, offset }
+            }),
+            Operator::I64Load16U { memarg } => self.load(I64, memarg.offset, |d, addr, offset| {
+                Instr::I64Load16U { d, addr, offset }
+            }),
+            Operator::I64Load32S { memarg } => self.load(I64, memarg.offset, |d, addr, offset| {
+                Instr::I64Load32S { d, addr, offset }
+            }),
+            Operator::I64Load32U { memarg } => self.load(I64, memarg.offset, |d, addr, offset| {
+                Instr::I64Load32U { d, addr, offset }
+            }),
             Operator::I32Store8 { memarg } | Operator::I64Store8 { memarg } => {
-                self.store(memarg.offset, |addr, value, offset| Instr::Store8 { addr, value, offset })
+                self.store(memarg.offset, |addr, value, offset| Instr::Store8 {
+                    addr,
+                    value,
+                    offset,
+                })
             }
             Operator::I32Store16 { memarg } | Operator::I64Store16 { memarg } => {
-                self.store(memarg.offset, |addr, value, offset| Instr::Store16 { addr, value, offset })
+                self.store(memarg.offset, |addr, value, offset| Instr::Store16 {
+                    addr,
+                    value,
+                    offset,
+                })
             }
-            Operator::I32Store { memarg } | Operator::F32Store { memarg } | Operator::I64Store32 { memarg } => {
-                self.store(memarg.offset, |addr, value, offset| Instr::Store32 { addr, value, offset })
+            Operator::I32Store { memarg }
+            | Operator::F32Store { memarg }
+            | Operator::I64Store32 { memarg } => {
+                self.store(memarg.offset, |addr, value, offset| Instr::Store32 {
+                    addr,
+                    value,
+                    offset,
+                })
             }
             Operator::I64Store { memarg } | Operator::F64Store { memarg } => {
-                self.store(memarg.offset, |addr, value, offset| Instr::Store64 { addr, value, offset })
+                self.store(memarg.offset, |addr, value, offset| Instr::Store64 {
+                    addr,
+                    value,
+                    offset,
+                })
             }
             Operator::MemorySize { .. } => {
                 let d = self.push(I32);
@@ -912,10 +1036,17 @@ impl Translator<'_> {
             }
             Operator::MemoryInit { data_index, .. } => {
                 let (len, src, dst) = (self.pop_src(), self.pop_src(), self.pop_src());
-                self.emit(Instr::MemoryInit { segment: data_index, dst, src, len });
+                self.emit(Instr::MemoryInit {
+                    segment: data_index,
+                    dst,
+                    src,
+                    len,
+                });
             }
             Operator::DataDrop { data_index } => {
-                self.emit(Instr::DataDrop { segment: data_index });
+                self.emit(Instr::DataDrop {
+                    segment: data_index,
+                });
             }
             Operator::TableGet { table } => {
                 let index = self.pop_src();
@@ -925,7 +1056,11 @@ impl Translator<'_> {
             }
             Operator::TableSet { table } => {
                 let (value, index) = (self.pop_src(), self.pop_src());
-                self.emit(Instr::TableSet { table, index, value });
+                self.emit(Instr::TableSet {
+                    table,
+                    index,
+                    value,
+                });
             }
             Operator::TableSize { table } => {
                 let d = self.push(I32);
@@ -934,25 +1069,49 @@ impl Translator<'_> {
             Operator::TableGrow { table } => {
                 let (delta, init) = (self.pop_src(), self.pop_src());
                 let d = self.push(I32);
-                self.emit_def(Instr::TableGrow { d, table, init, delta });
+                self.emit_def(Instr::TableGrow {
+                    d,
+                    table,
+                    init,
+                    delta,
+                });
             }
             Operator::TableFill { table } => {
                 let (len, value, dst) = (self.pop_src(), self.pop_src(), self.pop_src());
-                self.emit(Instr::TableFill { table, dst, value, len });
+                self.emit(Instr::TableFill {
+                    table,
+                    dst,
+                    value,
+                    len,
+                });
             }
             Operator::TableCopy {
                 dst_table,
                 src_table,
             } => {
                 let (len, src, dst) = (self.pop_src(), self.pop_src(), self.pop_src());
-                self.emit(Instr::TableCopy { dst_table, src_table, dst, src, len });
+                self.emit(Instr::TableCopy {
+                    dst_table,
+                    src_table,
+                    dst,
+                    src,
+                    len,
+                });
             }
             Operator::TableInit { elem_index, table } => {
                 let (len, src, dst) = (self.pop_src(), self.pop_src(), self.pop_src());
-                self.emit(Instr::TableInit { segment: elem_index, table, dst, src, len });
+                self.emit(Instr::TableInit {
+                    segment: elem_index,
+                    table,
+                    dst,
+                    src,
+                    len,
+                });
             }
             Operator::ElemDrop { elem_index } => {
-                self.emit(Instr::ElemDrop { segment: elem_index });
+                self.emit(Instr::ElemDrop {
+                    segment: elem_index,
+                });
             }
             other => self.simd(other)?,
         }
@@ -977,28 +1136,52 @@ impl Translator<'_> {
                 }
                 SimdMemOp::Store128 => {
                     let (value, addr) = (self.pop_src(), self.pop_src());
-                    self.emit(Instr::V128Store { addr, value, offset });
+                    self.emit(Instr::V128Store {
+                        addr,
+                        value,
+                        offset,
+                    });
                 }
                 SimdMemOp::LoadExtend { bytes, f } => {
                     let addr = self.pop_src();
                     let d = self.push(V128);
-                    self.emit(Instr::V128LoadExt { d, addr, offset, bytes });
+                    self.emit(Instr::V128LoadExt {
+                        d,
+                        addr,
+                        offset,
+                        bytes,
+                    });
                     self.emit(Instr::V128Payload(f));
                 }
                 SimdMemOp::LoadLane { bytes, lane } => {
                     let (v, addr) = (self.pop_src(), self.pop_src());
                     let d = self.push(V128);
-                    self.emit(Instr::V128LoadLane { d, addr, v, offset, bytes, lane });
+                    self.emit(Instr::V128LoadLane {
+                        d,
+                        addr,
+                        v,
+                        offset,
+                        bytes,
+                        lane,
+                    });
                 }
                 SimdMemOp::StoreLane { bytes, lane } => {
                     let (v, addr) = (self.pop_src(), self.pop_src());
-                    self.emit(Instr::V128StoreLane { addr, v, offset, bytes, lane });
+                    self.emit(Instr::V128StoreLane {
+                        addr,
+                        v,
+                        offset,
+                        bytes,
+                        lane,
+                    });
                 }
             }
             return Ok(());
         }
         let Some(simd) = simd_op(&op) else {
-            return Err(format!("operator {op:?} is not supported by the interpreter"));
+            return Err(format!(
+                "operator {op:?} is not supported by the interpreter"
+            ));
         };
         match simd {
             SimdOp::Unary(f) => {

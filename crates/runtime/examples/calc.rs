@@ -21,7 +21,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut stack = [u64::from(7u32), 5];
     add.call_with_stack(&mut stack)?; // results written from index 0
     assert_eq!(stack[0], 12);
-    let err = module.exported_function("div").unwrap().call(&[1, 0]).unwrap_err();
+    let err = module
+        .exported_function("div")
+        .unwrap()
+        .call(&[1, 0])
+        .unwrap_err();
     assert!(err.to_string().contains("integer divide by zero"));
     let memory = module.memory().expect("memory 0");
     assert!(memory.write(100, b"hello"));

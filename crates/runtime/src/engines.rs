@@ -10,7 +10,9 @@ use crate::config::EngineKind;
 /// The engine for `kind` in this build.
 pub(crate) fn select(kind: EngineKind) -> Arc<dyn Engine> {
     match kind {
-        EngineKind::Compiler => Arc::new(Unavailable("the compiler is not available in this build")),
+        EngineKind::Compiler => {
+            Arc::new(Unavailable("the compiler is not available in this build"))
+        }
         EngineKind::Auto | EngineKind::Interpreter => interpreter(),
     }
 }
@@ -22,7 +24,9 @@ fn interpreter() -> Arc<dyn Engine> {
 
 #[cfg(not(feature = "interpreter"))]
 fn interpreter() -> Arc<dyn Engine> {
-    Arc::new(Unavailable("the interpreter is not enabled in this build (cargo feature `interpreter`)"))
+    Arc::new(Unavailable(
+        "the interpreter is not enabled in this build (cargo feature `interpreter`)",
+    ))
 }
 
 /// An engine that is not built: compiling fails with a message that says why.

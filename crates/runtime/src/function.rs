@@ -50,7 +50,11 @@ impl Function {
             }
             FuncKind::Host { instance, .. } => {
                 let inst = store.instance(*instance);
-                let index = inst.functions.iter().position(|&a| a == self.addr).unwrap_or(0);
+                let index = inst
+                    .functions
+                    .iter()
+                    .position(|&a| a == self.addr)
+                    .unwrap_or(0);
                 let (export, _) = &inst.exports[index];
                 FunctionDefinition {
                     module_name: inst.name.clone(),
@@ -138,8 +142,17 @@ impl FunctionDefinition {
             .filter(|i| matches!(i.desc, wazero_decoder::ImportDesc::Func(_)))
             .nth(index as usize)
             .map(|i| (i.module.clone(), i.name.clone()));
-        let name = module.names.functions.get(&index).cloned().unwrap_or_default();
-        let label = if name.is_empty() { format!("${index}") } else { name.clone() };
+        let name = module
+            .names
+            .functions
+            .get(&index)
+            .cloned()
+            .unwrap_or_default();
+        let label = if name.is_empty() {
+            format!("${index}")
+        } else {
+            name.clone()
+        };
         Self {
             module_name: module_name.to_string(),
             index,

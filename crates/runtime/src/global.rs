@@ -66,6 +66,11 @@ impl Global {
 
 impl std::fmt::Debug for Global {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Global({:?} = {:#x})", self.value_type(), self.get_v128())
+        write!(
+            f,
+            "Global({:?} = {:#x})",
+            self.value_type(),
+            self.get_v128()
+        )
     }
 }

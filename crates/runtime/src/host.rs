@@ -133,15 +133,19 @@ impl HostFunctionBuilder {
         results: &[ValueType],
         f: impl Fn(&mut Caller<'_>, &mut [u64]) + Send + Sync + 'static,
     ) -> Self {
-        let func: HostFunc = Arc::new(move |c: &mut wazero_store::Caller<'_>, stack: &mut [u64]| {
-            let mut caller = Caller {
-                store: &mut *c.store,
-                instance: c.instance,
-            };
-            f(&mut caller, stack);
-            Ok::<(), HostError>(())
-        });
-        self.func = Some((FuncType::new(params.iter().copied(), results.iter().copied()), func));
+        let func: HostFunc =
+            Arc::new(move |c: &mut wazero_store::Caller<'_>, stack: &mut [u64]| {
+                let mut caller = Caller {
+                    store: &mut *c.store,
+                    instance: c.instance,
+                };
+                f(&mut caller, stack);
+                Ok::<(), HostError>(())
+            });
+        self.func = Some((
+            FuncType::new(params.iter().copied(), results.iter().copied()),
+            func,
+        ));
         self
     }
 
@@ -150,7 +154,10 @@ impl HostFunctionBuilder {
     /// # Panics
     /// If no `with_*` method gave the function a body.
     pub fn export(mut self, name: &str) -> HostModuleBuilder {
-        let (ty, func) = self.func.take().expect("host function needs a body before export");
+        let (ty, func) = self
+            .func
+            .take()
+            .expect("host function needs a body before export");
         self.module.functions.push((name.to_string(), ty, func));
         self.module
     }

@@ -63,8 +63,11 @@ impl Memory {
 
     /// A copy of `len` bytes at `offset`.
     pub fn read(&self, offset: u32, len: u32) -> Option<Vec<u8>> {
-        self.with(|m| m.read(u64::from(offset), u64::from(len)).map(<[u8]>::to_vec))
-            .flatten()
+        self.with(|m| {
+            m.read(u64::from(offset), u64::from(len))
+                .map(<[u8]>::to_vec)
+        })
+        .flatten()
     }
 
     /// Fills `buf` from `offset`; false (and `buf` untouched) if out of range.
@@ -81,7 +84,8 @@ impl Memory {
 
     /// Writes `data` at `offset`; false (nothing written) if it does not fit.
     pub fn write(&self, offset: u32, data: &[u8]) -> bool {
-        self.with(|m| m.write(u64::from(offset), data)).unwrap_or(false)
+        self.with(|m| m.write(u64::from(offset), data))
+            .unwrap_or(false)
     }
 
     typed_access! {

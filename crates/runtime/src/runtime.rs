@@ -103,7 +103,11 @@ impl Runtime {
     }
 
     /// Instantiates `compiled` in the default namespace.
-    pub fn instantiate_module(&self, compiled: &CompiledModule, config: ModuleConfig) -> Result<Module> {
+    pub fn instantiate_module(
+        &self,
+        compiled: &CompiledModule,
+        config: ModuleConfig,
+    ) -> Result<Module> {
         self.inner.default.instantiate_module(compiled, config)
     }
 
@@ -183,7 +187,11 @@ impl Namespace {
     /// Instantiates `compiled` here: resolves its imports among this namespace's
     /// modules, initializes memory and tables, runs its start section and then the
     /// configured start functions (default `_start`).
-    pub fn instantiate_module(&self, compiled: &CompiledModule, config: ModuleConfig) -> Result<Module> {
+    pub fn instantiate_module(
+        &self,
+        compiled: &CompiledModule,
+        config: ModuleConfig,
+    ) -> Result<Module> {
         if !Arc::ptr_eq(&compiled.inner.engine, &self.engine) {
             return Err(Error::InvalidArgument(
                 "the module was compiled by another runtime".to_string(),

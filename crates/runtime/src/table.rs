@@ -37,7 +37,10 @@ impl Table {
     /// Element `index`, or `None` if out of bounds.
     pub fn get(&self, index: u32) -> Option<u64> {
         let store = self.shared.lock().ok()?;
-        store.tables[self.addr.index()].elements.get(index as usize).copied()
+        store.tables[self.addr.index()]
+            .elements
+            .get(index as usize)
+            .copied()
     }
 
     /// Sets an `externref` element; false if out of bounds or not an `externref`
@@ -68,6 +71,11 @@ impl Table {
 
 impl std::fmt::Debug for Table {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Table({:?}, {} elements)", self.element_type(), self.size())
+        write!(
+            f,
+            "Table({:?}, {} elements)",
+            self.element_type(),
+            self.size()
+        )
     }
 }

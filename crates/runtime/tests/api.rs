@@ -34,7 +34,11 @@ fn the_example_from_the_readme_runs() -> Result<(), Box<dyn std::error::Error>> 
     let mut stack = [u64::from(7u32), 5];
     add.call_with_stack(&mut stack)?; // results written from index 0
     assert_eq!(stack[0], 12);
-    let err = module.exported_function("div").unwrap().call(&[1, 0]).unwrap_err();
+    let err = module
+        .exported_function("div")
+        .unwrap()
+        .call(&[1, 0])
+        .unwrap_err();
     assert!(err.to_string().contains("integer divide by zero"));
     let memory = module.memory().expect("memory 0");
     assert!(memory.write(100, b"hello"));
@@ -56,10 +60,12 @@ const PROVIDER: &str = r#"(module
 #[test]
 fn imports_link_functions_memories_tables_and_globals() -> Result<(), Error> {
     let rt = interpreter();
-    rt.instantiate_module(&rt.compile_module(&wat(PROVIDER))?, ModuleConfig::new().with_name("p"))?;
+    rt.instantiate_module(
+        &rt.compile_module(&wat(PROVIDER))?,
+        ModuleConfig::new().with_name("p"),
+    )?;
     let user = rt.instantiate_module(
-        &rt.compile_module(&wat(
-            r#"(module
+        &rt.compile_module(&wat(r#"(module
             (import "p" "double" (func $double (param i32) (result i32)))
             (import "p" "mem" (memory 1))
             (import "p" "tab" (table 2 funcref))
@@ -68,14 +74,21 @@ fn imports_link_functions_memories_tables_and_globals() -> Result<(), Error> {
             (func (export "run") (param i32) (result i32)
                 (i32.store (i32.const 0) (call $double (local.get 0)))
                 (global.set $g (i32.add (global.get $g) (i32.const 1)))
-                (call_indirect (type $t) (i32.load (i32.const 0)) (i32.const 1))))"#,
-        ))?,
+                (call_indirect (type $t) (i32.load (i32.const 0)) (i32.const 1))))"#))?,
         ModuleConfig::new().with_name("u"),
     )?;
     assert_eq!(user.exported_function("run").unwrap().call(&[5])?, vec![20]);
     let provider = rt.module("p").expect("p is registered");
-    assert_eq!(provider.memory().unwrap().read_u32_le(0), Some(10), "memory is shared");
-    assert_eq!(provider.exported_global("g").unwrap().get(), 6, "global is shared");
+    assert_eq!(
+        provider.memory().unwrap().read_u32_le(0),
+        Some(10),
+        "memory is shared"
+    );
+    assert_eq!(
+        provider.exported_global("g").unwrap().get(),
+        6,
+        "global is shared"
+    );
     assert_eq!(provider.exported_table("tab").unwrap().size(), 2);
     assert!(provider.exported_table("tab").unwrap().get(1).unwrap() != 0);
     Ok(())
@@ -84,8 +97,11 @@ fn imports_link_functions_memories_tables_and_globals() -> Result<(), Error> {
 #[test]
 fn link_errors_name_module_field_and_types() {
     let rt = interpreter();
-    rt.instantiate_module(&rt.compile_module(&wat(PROVIDER)).unwrap(), ModuleConfig::new().with_name("p"))
-        .unwrap();
+    rt.instantiate_module(
+        &rt.compile_module(&wat(PROVIDER)).unwrap(),
+        ModuleConfig::new().with_name("p"),
+    )
+    .unwrap();
     struct Case {
         name: &'static str,
         import: &'static str,
@@ -105,7 +121,11 @@ fn link_errors_name_module_field_and_types() {
         Case {
             name: "function type",
             import: r#"(import "p" "double" (func (param i64)))"#,
-            want: &["p.double", "expected func(i64) -> ()", "found func(i32) -> (i32)"],
+            want: &[
+                "p.double",
+                "expected func(i64) -> ()",
+                "found func(i32) -> (i32)",
+            ],
         },
         Case {
             name: "kind",
@@ -120,20 +140,28 @@ fn link_errors_name_module_field_and_types() {
         Case {
             name: "memory limits",
             import: r#"(import "p" "mem" (memory 1 2))"#,
-            want: &["p.mem", "expected memory{min 1, max 2}", "found memory{min 1, max 4}"],
+            want: &[
+                "p.mem",
+                "expected memory{min 1, max 2}",
+                "found memory{min 1, max 4}",
+            ],
         },
     ];
     for case in cases {
         let module = format!("(module {})", case.import);
         let compiled = rt.compile_module(&wat(&module)).unwrap();
-        let err = rt.instantiate_module(&compiled, ModuleConfig::new()).unwrap_err();
+        let err = rt
+            .instantiate_module(&compiled, ModuleConfig::new())
+            .unwrap_err();
         assert!(matches!(err, Error::Link(_)), "{}: {err:?}", case.name);
         let text = err.to_string();
         for w in case.want {
             assert!(text.contains(w), "{}: {text:?} lacks {w:?}", case.name);
         }
     }
-    let err = rt.instantiate(&wat(r#"(module (import "nope" "f" (func)))"#)).unwrap_err();
+    let err = rt
+        .instantiate(&wat(r#"(module (import "nope" "f" (func)))"#))
+        .unwrap_err();
     assert!(matches!(err, Error::Link(LinkError::UnknownModule { .. })));
 }
 
@@ -157,8 +185,13 @@ fn one_compiled_module_many_instances_with_their_own_state() -> Result<(), Error
     assert_eq!(a.name(), "a");
     // The name section's name is the default, and names are unique per namespace.
     rt.instantiate_module(&compiled, ModuleConfig::new())?;
-    let err = rt.instantiate_module(&compiled, ModuleConfig::new()).unwrap_err();
-    assert!(matches!(err, Error::NameInUse(ref n) if n == "counter"), "{err:?}");
+    let err = rt
+        .instantiate_module(&compiled, ModuleConfig::new())
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::NameInUse(ref n) if n == "counter"),
+        "{err:?}"
+    );
     // Anonymous instances never clash.
     for _ in 0..3 {
         rt.instantiate_module(&compiled, ModuleConfig::new().with_name(""))?;
@@ -176,10 +209,19 @@ fn namespaces_have_their_own_names_and_share_code() -> Result<(), Error> {
     let m2 = ns2.instantiate_module(&compiled, ModuleConfig::new().with_name("c"))?;
     m1.exported_function("next").unwrap().call(&[])?;
     assert_eq!(m2.exported_function("next").unwrap().call(&[])?, vec![1]);
-    assert!(rt.module("c").is_none(), "the default namespace is separate");
-    let importer = rt.compile_module(&wat(r#"(module (import "c" "next" (func (result i32))))"#))?;
-    assert!(ns1.instantiate_module(&importer, ModuleConfig::new()).is_ok());
-    assert!(matches!(rt.instantiate_module(&importer, ModuleConfig::new()), Err(Error::Link(_))));
+    assert!(
+        rt.module("c").is_none(),
+        "the default namespace is separate"
+    );
+    let importer =
+        rt.compile_module(&wat(r#"(module (import "c" "next" (func (result i32))))"#))?;
+    assert!(ns1
+        .instantiate_module(&importer, ModuleConfig::new())
+        .is_ok());
+    assert!(matches!(
+        rt.instantiate_module(&importer, ModuleConfig::new()),
+        Err(Error::Link(_))
+    ));
     // Namespaces run in parallel on separate threads.
     let threads: Vec<_> = (0..2)
         .map(|_| {
@@ -187,9 +229,11 @@ fn namespaces_have_their_own_names_and_share_code() -> Result<(), Error> {
             let compiled = compiled.clone();
             std::thread::spawn(move || {
                 let ns = rt.new_namespace();
-                let m = ns.instantiate_module(&compiled, ModuleConfig::new()).unwrap();
+                let m = ns
+                    .instantiate_module(&compiled, ModuleConfig::new())
+                    .unwrap();
                 let f = m.exported_function("next").unwrap();
-                (0..1000).map(|_| f.call(&[]).unwrap()[0]).last()
+                (0..1000).fold(None, |_, _| Some(f.call(&[]).unwrap()[0]))
             })
         })
         .collect();
@@ -213,7 +257,15 @@ fn closing_modules_and_runtimes() -> Result<(), Error> {
     let again = rt.instantiate_module(&compiled, ModuleConfig::new().with_name("x"))?;
     rt.close()?;
     assert!(again.is_closed());
-    assert_eq!(again.exported_function("next").unwrap().call(&[]).unwrap_err().exit_code(), Some(0));
+    assert_eq!(
+        again
+            .exported_function("next")
+            .unwrap()
+            .call(&[])
+            .unwrap_err()
+            .exit_code(),
+        Some(0)
+    );
     Ok(())
 }
 
@@ -221,7 +273,9 @@ fn closing_modules_and_runtimes() -> Result<(), Error> {
 fn memory_limit_caps_instantiation_and_growth() {
     let rt = Runtime::with_config(RuntimeConfig::interpreter().with_memory_limit_pages(4));
     let too_big = rt.compile_module(&wat("(module (memory 5))")).unwrap();
-    let err = rt.instantiate_module(&too_big, ModuleConfig::new()).unwrap_err();
+    let err = rt
+        .instantiate_module(&too_big, ModuleConfig::new())
+        .unwrap_err();
     assert!(err.to_string().contains("limit of 4 pages"), "{err}");
 
     let grow = wat(r#"(module (memory (export "m") 1)
@@ -235,7 +289,11 @@ fn memory_limit_caps_instantiation_and_growth() {
         let m = rt.instantiate(&grow).unwrap();
         let grow = m.exported_function("grow").unwrap();
         assert_eq!(grow.call(&[2]).unwrap(), vec![1]);
-        assert_eq!(grow.call(&[2]).unwrap(), vec![u64::from(u32::MAX)], "past the limit: -1");
+        assert_eq!(
+            grow.call(&[2]).unwrap(),
+            vec![u64::from(u32::MAX)],
+            "past the limit: -1"
+        );
         assert_eq!(grow.call(&[1]).unwrap(), vec![3]);
         assert_eq!(m.memory().unwrap().grow(1), None);
         assert_eq!(m.memory().unwrap().size(), 4 * 65536);
@@ -246,18 +304,30 @@ fn memory_limit_caps_instantiation_and_growth() {
 fn custom_sections_are_kept_only_when_asked() {
     let wasm = wat(r#"(module (@custom "meta" "data") (@custom "more" ""))"#);
     let with = Runtime::with_config(RuntimeConfig::interpreter().with_custom_sections(true));
-    let sections = with.compile_module(&wasm).unwrap().custom_sections().to_vec();
+    let sections = with
+        .compile_module(&wasm)
+        .unwrap()
+        .custom_sections()
+        .to_vec();
     let names: Vec<_> = sections.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["meta", "more"]);
     assert_eq!(sections[0].data, b"data");
-    assert!(interpreter().compile_module(&wasm).unwrap().custom_sections().is_empty());
+    assert!(interpreter()
+        .compile_module(&wasm)
+        .unwrap()
+        .custom_sections()
+        .is_empty());
 }
 
 #[test]
 fn core_features_gate_what_compiles() {
     let simd = wat("(module (func (drop (v128.const i64x2 0 0))))");
-    let v1 = Runtime::with_config(RuntimeConfig::interpreter().with_core_features(CoreFeatures::V1));
-    assert!(matches!(v1.compile_module(&simd), Err(Error::Validation(_))));
+    let v1 =
+        Runtime::with_config(RuntimeConfig::interpreter().with_core_features(CoreFeatures::V1));
+    assert!(matches!(
+        v1.compile_module(&simd),
+        Err(Error::Validation(_))
+    ));
     assert!(interpreter().compile_module(&simd).is_ok());
 }
 
@@ -268,7 +338,9 @@ fn start_section_and_start_functions_run_at_instantiation() {
         (func $s (global.set $g (i32.const 1))) (start $s)
         (func (export "_start") (global.set $g (i32.add (global.get $g) (i32.const 10)))))"#);
     let compiled = rt.compile_module(&wasm).unwrap();
-    let m = rt.instantiate_module(&compiled, ModuleConfig::new()).unwrap();
+    let m = rt
+        .instantiate_module(&compiled, ModuleConfig::new())
+        .unwrap();
     assert_eq!(m.exported_global("g").unwrap().get(), 11);
     let m = rt
         .instantiate_module(&compiled, ModuleConfig::new().with_start_functions(&[]))
@@ -293,7 +365,12 @@ fn traps_carry_a_backtrace_of_function_names() {
             ModuleConfig::new(),
         )
         .unwrap();
-    let Error::Trap(trap) = m.exported_function("outer").unwrap().call(&[0]).unwrap_err() else {
+    let Error::Trap(trap) = m
+        .exported_function("outer")
+        .unwrap()
+        .call(&[0])
+        .unwrap_err()
+    else {
         panic!("expected a trap");
     };
     assert_eq!(trap.code, TrapCode::IntegerDivideByZero);
@@ -322,7 +399,10 @@ fn bad_calls_are_errors() {
     let m = rt.instantiate(&wat(COUNTER)).unwrap();
     let next = m.exported_function("next").unwrap();
     assert!(matches!(next.call(&[1]), Err(Error::InvalidArgument(_))));
-    assert!(matches!(next.call_with_stack(&mut []), Err(Error::InvalidArgument(_))));
+    assert!(matches!(
+        next.call_with_stack(&mut []),
+        Err(Error::InvalidArgument(_))
+    ));
     assert!(m.exported_function("missing").is_none());
     assert!(m.exported_memory("next").is_none());
     let other = Runtime::with_config(RuntimeConfig::interpreter());
@@ -331,7 +411,10 @@ fn bad_calls_are_errors() {
         other.instantiate_module(&compiled, ModuleConfig::new()),
         Err(Error::InvalidArgument(_))
     ));
-    assert!(matches!(rt.compile_module(b"\0asm\x01"), Err(Error::Decode(_))));
+    assert!(matches!(
+        rt.compile_module(b"\0asm\x01"),
+        Err(Error::Decode(_))
+    ));
     assert!(matches!(
         Runtime::with_config(RuntimeConfig::compiler()).compile_module(&wat("(module)")),
         Err(Error::Compile(_))
@@ -345,7 +428,9 @@ fn host_functions_and_reentrant_handles() {
     let seen = captured.clone();
     rt.new_host_module_builder("env")
         .new_function_builder()
-        .with_stack_func(&[ValueType::I32], &[ValueType::I32], |stack| stack[0] += 100)
+        .with_stack_func(&[ValueType::I32], &[ValueType::I32], |stack| {
+            stack[0] += 100
+        })
         .export("plus100")
         .new_function_builder()
         .with_stack_func(&[], &[ValueType::I32], move |stack| {
@@ -366,9 +451,15 @@ fn host_functions_and_reentrant_handles() {
                 (func (export "reenter") (result i32) (call $r)))"#,
         ))
         .unwrap();
-    assert_eq!(m.exported_function("run").unwrap().call(&[1]).unwrap(), vec![101]);
+    assert_eq!(
+        m.exported_function("run").unwrap().call(&[1]).unwrap(),
+        vec![101]
+    );
     captured.set(m.exported_function("run").unwrap()).unwrap();
-    assert_eq!(m.exported_function("reenter").unwrap().call(&[]).unwrap(), vec![1]);
+    assert_eq!(
+        m.exported_function("reenter").unwrap().call(&[]).unwrap(),
+        vec![1]
+    );
 }
 
 #[test]

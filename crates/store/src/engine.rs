@@ -32,6 +32,10 @@ pub trait Engine: Send + Sync + 'static {
 
     /// Runs the WebAssembly function `func` of `store` with `stack` holding its
     /// parameters (at least as long as its parameter and result slot counts).
-    fn call_wasm(&self, store: &mut Store, func: FuncAddr, stack: &mut [u64])
-        -> Result<(), CallError>;
+    fn call_wasm(
+        &self,
+        store: &mut Store,
+        func: FuncAddr,
+        stack: &mut [u64],
+    ) -> Result<(), CallError>;
 }

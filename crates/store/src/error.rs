@@ -82,7 +82,9 @@ impl From<Trap> for CallError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LinkError {
     /// No module of that name is instantiated.
-    #[error("unknown import: module[{module}] not instantiated (needed for {kind} {module}.{field})")]
+    #[error(
+        "unknown import: module[{module}] not instantiated (needed for {kind} {module}.{field})"
+    )]
     UnknownModule {
         /// Module name.
         module: String,

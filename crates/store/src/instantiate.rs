@@ -70,7 +70,10 @@ impl Store {
         }
         for &ty in &module.tables {
             let table = TableInstance::new(ty, 0).ok_or_else(|| {
-                InstantiationError::Resource(format!("table of {} elements is too large", ty.limits.min))
+                InstantiationError::Resource(format!(
+                    "table of {} elements is too large",
+                    ty.limits.min
+                ))
             })?;
             inst.tables.push(self.push_table(table));
         }
@@ -105,8 +108,11 @@ impl Store {
             .elements
             .iter()
             .map(|seg| {
-                let items: Arc<[u64]> =
-                    seg.items.iter().map(|e| self.eval_const(&inst, e) as u64).collect();
+                let items: Arc<[u64]> = seg
+                    .items
+                    .iter()
+                    .map(|e| self.eval_const(&inst, e) as u64)
+                    .collect();
                 Some(items)
             })
             .collect();
@@ -138,16 +144,20 @@ impl Store {
                 field: import.name.clone(),
                 kind,
             };
-            let exporter = self.instance_named(&import.module).ok_or_else(unknown_module)?;
+            let exporter = self
+                .instance_named(&import.module)
+                .ok_or_else(unknown_module)?;
             let exporter = &self.instances[exporter.index()];
             if exporter.closed.is_some() {
                 return Err(unknown_module());
             }
-            let val = exporter.export(&import.name).ok_or_else(|| LinkError::UnknownExport {
-                module: import.module.clone(),
-                field: import.name.clone(),
-                kind,
-            })?;
+            let val = exporter
+                .export(&import.name)
+                .ok_or_else(|| LinkError::UnknownExport {
+                    module: import.module.clone(),
+                    field: import.name.clone(),
+                    kind,
+                })?;
             let mismatch = |expected: String, found: String| LinkError::IncompatibleType {
                 module: import.module.clone(),
                 field: import.name.clone(),
@@ -198,10 +208,7 @@ impl Store {
                         ExternVal::Memory(_) => ExternType::Memory,
                         ExternVal::Global(_) => ExternType::Global,
                     };
-                    return Err(mismatch(
-                        desc.extern_type().to_string(),
-                        found.to_string(),
-                    ));
+                    return Err(mismatch(desc.extern_type().to_string(), found.to_string()));
                 }
             }
         }

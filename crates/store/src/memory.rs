@@ -100,7 +100,8 @@ impl MemoryInstance {
     /// `len` bytes at `offset`, or `None` if any is out of bounds.
     pub fn read(&self, offset: u64, len: u64) -> Option<&[u8]> {
         let end = offset.checked_add(len)?;
-        self.bytes().get(offset as usize..usize::try_from(end).ok()?)
+        self.bytes()
+            .get(offset as usize..usize::try_from(end).ok()?)
     }
 
     /// Copies `data` to `offset`; false (nothing written) if it does not fit.
@@ -136,7 +137,13 @@ mod tests {
     use wazero_api::Limits;
 
     fn mem(min: u64, max: Option<u64>, limit: u32) -> Result<MemoryInstance, String> {
-        MemoryInstance::new(MemoryType { limits: Limits { min, max } }, limit, false)
+        MemoryInstance::new(
+            MemoryType {
+                limits: Limits { min, max },
+            },
+            limit,
+            false,
+        )
     }
 
     #[test]

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use wazero_api::{FuncType, MAX_PAGES};
 
 use crate::{
-    CallError, Engine, ExternVal, FuncAddr, FuncKind, FunctionInstance, GlobalAddr,
-    GlobalInstance, HostError, HostFunc, InstanceId, MemoryAddr, MemoryInstance, ModuleInstance,
-    SigId, TableAddr, TableInstance,
+    CallError, Engine, ExternVal, FuncAddr, FuncKind, FunctionInstance, GlobalAddr, GlobalInstance,
+    HostError, HostFunc, InstanceId, MemoryAddr, MemoryInstance, ModuleInstance, SigId, TableAddr,
+    TableInstance,
 };
 
 /// Limits that apply to everything in a store.
@@ -158,7 +158,9 @@ impl Store {
                 debug_name: format!("{name}.{export}").into(),
             });
             instance.functions.push(addr);
-            instance.export_map.insert(export.clone(), ExternVal::Func(addr));
+            instance
+                .export_map
+                .insert(export.clone(), ExternVal::Func(addr));
             instance.exports.push((export, ExternVal::Func(addr)));
         }
         self.instances.push(instance);

@@ -41,7 +41,12 @@ impl TableInstance {
     pub fn grow(&mut self, delta: u32, init: u64) -> Option<u32> {
         let old = self.elements.len() as u64;
         let new = old + u64::from(delta);
-        let max = self.ty.limits.max.unwrap_or(u64::from(u32::MAX)).min(TABLE_LIMIT);
+        let max = self
+            .ty
+            .limits
+            .max
+            .unwrap_or(u64::from(u32::MAX))
+            .min(TABLE_LIMIT);
         if new > max {
             return None;
         }

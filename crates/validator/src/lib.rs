@@ -67,7 +67,10 @@ impl Deref for ValidatedModule {
 }
 
 /// Validates `module` against the rules of WebAssembly with `features` enabled.
-pub fn validate(module: Module, features: CoreFeatures) -> Result<ValidatedModule, ValidationError> {
+pub fn validate(
+    module: Module,
+    features: CoreFeatures,
+) -> Result<ValidatedModule, ValidationError> {
     let mut validator = wasmparser::Validator::new_with_features(wasm_features(features));
     if let Err(e) = validator.validate_all(&module.bytes) {
         let offset = usize::try_from(e.offset()).unwrap_or(usize::MAX);
@@ -105,7 +108,12 @@ mod tests {
         }
         let v2 = CoreFeatures::V2;
         let cases = [
-            Case { name: "valid", wat: "(module (func (result i32) i32.const 1))", features: v2, error: None },
+            Case {
+                name: "valid",
+                wat: "(module (func (result i32) i32.const 1))",
+                features: v2,
+                error: None,
+            },
             Case {
                 name: "body type mismatch names the function",
                 wat: r#"(module (import "a" "b" (func)) (func) (func (result i32) f32.const 0))"#,
