@@ -15,11 +15,13 @@
 mod encoding;
 mod features;
 mod trap;
+mod typed;
 mod types;
 
 pub use encoding::*;
 pub use features::CoreFeatures;
 pub use trap::TrapCode;
+pub use typed::{WasmTy, WasmTyList};
 pub use types::*;
 
 /// Size in bytes of one page of linear memory.

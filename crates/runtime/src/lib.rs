@@ -34,7 +34,7 @@ mod table;
 
 pub use config::{ModuleConfig, RuntimeConfig};
 pub use error::{Error, LinkError, Result, Trap};
-pub use function::{Function, FunctionDefinition};
+pub use function::{Function, FunctionDefinition, TypedFunction};
 pub use global::Global;
 pub use host::{Caller, CallerMemory, HostFunctionBuilder, HostModuleBuilder};
 pub use memory::Memory;
@@ -42,5 +42,5 @@ pub use module::Module;
 pub use runtime::{CompiledModule, Namespace, Runtime};
 pub use table::Table;
 pub use wazero_api as api;
-pub use wazero_api::{CoreFeatures, TrapCode, ValueType};
+pub use wazero_api::{CoreFeatures, TrapCode, ValueType, WasmTy, WasmTyList};
 pub use wazero_decoder::CustomSection;

@@ -474,3 +474,37 @@ fn handles_are_send_and_sync() {
     check::<wazero::Table>();
     check::<Error>();
 }
+
+#[test]
+fn typed_calls_check_the_signature_once() {
+    let rt = interpreter();
+    let m = rt
+        .instantiate(&wat(r#"(module
+                (func (export "swap") (param i64 f64) (result f64 i64) (local.get 1) (local.get 0))
+                (func (export "splat") (param i32) (result v128) (i32x4.splat (local.get 0)))
+                (func (export "unit")))"#))
+        .unwrap();
+    let swap = m.exported_function("swap").unwrap();
+    let typed = swap.typed::<(i64, f64), (f64, i64)>().unwrap();
+    assert_eq!(typed.call((-3, 0.25)).unwrap(), (0.25, -3));
+    let splat = m
+        .exported_function("splat")
+        .unwrap()
+        .typed::<u32, u128>()
+        .unwrap();
+    assert_eq!(
+        splat.call(7).unwrap(),
+        0x0000_0007_0000_0007_0000_0007_0000_0007
+    );
+    m.exported_function("unit")
+        .unwrap()
+        .typed::<(), ()>()
+        .unwrap()
+        .call(())
+        .unwrap();
+    let err = swap.typed::<(i64, f64), f64>().unwrap_err();
+    assert!(
+        err.to_string().contains("(i64, f64) -> (f64, i64)"),
+        "{err}"
+    );
+}
