@@ -1,7 +1,9 @@
 //! `cargo xtask test`: everything CI checks, in order, each step reported.
 //!
-//! 1. `cargo test --workspace -j2`: unit, integration and doc tests.
-//! 2. The spec tests on every engine that is built, as a subprocess (so that even
+//! 1. `cargo fmt --check` and `cargo clippy --workspace --all-targets -D warnings`.
+//! 2. `cargo build -p wazero --no-default-features --features interpreter`.
+//! 3. `cargo test --workspace -j2`: unit, integration, property and doc tests.
+//! 4. The spec tests on every engine that is built, as a subprocess (so that even
 //!    a crash of the runtime leaves this summary standing): `cargo run -p xtask --
 //!    spectest --engine all`. The debug build is the fastest end to end: its
 //!    dependencies were just built by step 1, so it costs a link and a run of
@@ -94,6 +96,20 @@ fn run_step(name: &str, mut command: Command, closing: Option<fn(&str) -> bool>)
     }
 }
 
+/// Whether `cargo <tool>` is installed; a missing one is reported and skipped.
+fn has_component(tool: &str) -> bool {
+    let ok = cargo()
+        .args([tool, "--version"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        println!("xtask test: cargo {tool} is not installed; skipping that check");
+    }
+    ok
+}
+
 /// Runs every step and prints a summary.
 pub fn main(args: &Args) -> ExitCode {
     let jobs: Vec<String> = match args.jobs {
@@ -102,6 +118,37 @@ pub fn main(args: &Args) -> ExitCode {
         None => vec!["-j2".to_string()],
     };
     let mut steps = Vec::new();
+
+    if has_component("fmt") {
+        let mut fmt = cargo();
+        fmt.args(["fmt", "--all", "--", "--check"]);
+        steps.push(run_step("cargo fmt --check", fmt, None));
+    }
+    if has_component("clippy") {
+        let mut clippy = cargo();
+        clippy
+            .args(["clippy", "--workspace", "--all-targets"])
+            .args(&jobs)
+            .args(["--", "-D", "warnings"]);
+        steps.push(run_step("cargo clippy -D warnings", clippy, None));
+    }
+
+    let mut interpreter_only = cargo();
+    interpreter_only
+        .args([
+            "build",
+            "-p",
+            "wazero",
+            "--no-default-features",
+            "--features",
+            "interpreter",
+        ])
+        .args(&jobs);
+    steps.push(run_step(
+        "build wazero with only the interpreter",
+        interpreter_only,
+        None,
+    ));
 
     let mut unit = cargo();
     unit.args(["test", "--workspace"]).args(&jobs);
