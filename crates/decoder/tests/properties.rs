@@ -12,7 +12,8 @@
 //!   validate with `CoreFeatures::default()`.
 //!
 //! The runs are deterministic (fixed seed, no persistence files); set
-//! `PROPTEST_CASES` to run more cases locally.
+//! `PROPTEST_CASES` (and `PROPTEST_RNG_SEED`) to run more or other cases, e.g.
+//! `PROPTEST_CASES=20000 cargo test --release -p wazero-decoder --test properties`.
 
 use arbitrary::Unstructured;
 use proptest::prelude::*;
@@ -23,13 +24,24 @@ use wazero_api::CoreFeatures;
 /// The 8-byte preamble of a core module: magic and version 1.
 const HEADER: [u8; 8] = *b"\0asm\x01\0\0\0";
 
-/// A reproducible proptest configuration with `cases` cases.
+/// A reproducible proptest configuration with `cases` cases and a fixed seed,
+/// unless `PROPTEST_CASES` or `PROPTEST_RNG_SEED` say otherwise.
 fn config(cases: u32) -> ProptestConfig {
+    let defaults = ProptestConfig::default();
+    let set = |name: &str| std::env::var_os(name).is_some();
     ProptestConfig {
-        cases,
+        cases: if set("PROPTEST_CASES") {
+            defaults.cases
+        } else {
+            cases
+        },
+        rng_seed: if set("PROPTEST_RNG_SEED") {
+            defaults.rng_seed
+        } else {
+            RngSeed::Fixed(0x7761_7a65_726f)
+        },
         failure_persistence: None,
-        rng_seed: RngSeed::Fixed(0x7761_7a65_726f),
-        ..ProptestConfig::default()
+        ..defaults
     }
 }
 
@@ -51,6 +63,8 @@ fn wasm2_config() -> wasm_smith::Config {
         memory64_enabled: false,
         max_memories: 1,
         max_tables: 4,
+        min_types: 1,
+        min_funcs: 2,
         tail_call_enabled: false,
         relaxed_simd_enabled: false,
         custom_page_sizes_enabled: false,
@@ -151,20 +165,18 @@ fn mutation() -> impl Strategy<Value = Mutation> {
 }
 
 fn apply(bytes: &mut Vec<u8>, mutation: &Mutation) {
-    if bytes.is_empty() {
+    let len = bytes.len();
+    if len == 0 {
         return;
     }
-    match *mutation {
-        Mutation::Flip(ref i, bit) => bytes[i.index(bytes.len())] ^= 1 << bit,
-        Mutation::Set(ref i, b) => {
-            let at = i.index(bytes.len());
-            bytes[at] = b;
+    match mutation {
+        Mutation::Flip(i, bit) => bytes[i.index(len)] ^= 1 << bit,
+        Mutation::Set(i, b) => bytes[i.index(len)] = *b,
+        Mutation::Insert(i, b) => bytes.insert(i.index(len + 1), *b),
+        Mutation::Delete(i) => {
+            bytes.remove(i.index(len));
         }
-        Mutation::Insert(ref i, b) => bytes.insert(i.index(bytes.len() + 1), b),
-        Mutation::Delete(ref i) => {
-            bytes.remove(i.index(bytes.len()));
-        }
-        Mutation::Truncate(ref i) => bytes.truncate(i.index(bytes.len())),
+        Mutation::Truncate(i) => bytes.truncate(i.index(len)),
     }
 }
 
@@ -227,15 +239,35 @@ fn leb128_encodes_multi_byte_sizes() {
     assert_eq!(out, [0xe5, 0x8e, 0x26]);
 }
 
+/// `len` pseudo-random bytes from `seed` (splitmix64), for tests without proptest.
+fn pseudo_random_bytes(seed: u64, len: usize) -> Vec<u8> {
+    let mut state = seed;
+    (0..len)
+        .map(|_| {
+            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            (z ^ (z >> 31)) as u8
+        })
+        .collect()
+}
+
 #[test]
 fn the_wasm2_config_generates_non_trivial_modules() {
-    // Guards against a configuration that silently generates only empty modules,
-    // which would make the properties above vacuous.
-    let seed: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
-    let bytes = smith_module(&seed).expect("4 KiB of seed builds a module");
-    let module = wazero_decoder::decode(&bytes, CoreFeatures::default()).unwrap();
+    // Guards against a configuration that silently generates (nearly) empty
+    // modules, which would make the properties above vacuous.
+    let (mut functions, mut code_bytes) = (0, 0);
+    for seed in 0..20 {
+        let bytes =
+            smith_module(&pseudo_random_bytes(seed, 1024)).expect("1 KiB of seed builds a module");
+        let module = wazero_decoder::decode(&bytes, CoreFeatures::default()).unwrap();
+        functions += module.functions.len();
+        code_bytes += module.code.iter().map(|c| c.range.len()).sum::<usize>();
+    }
+    assert!(functions >= 40, "only {functions} functions in 20 modules");
     assert!(
-        !module.types.is_empty() || !module.functions.is_empty() || !module.globals.is_empty(),
-        "wasm-smith produced an empty module"
+        code_bytes >= 5_000,
+        "only {code_bytes} bytes of code in 20 modules"
     );
 }

@@ -7,11 +7,12 @@
 //! at translation, so an `i32.add` of two locals into a temporary is one
 //! instruction with three slot indices, and branches carry absolute targets.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use wazero_validator::ValidatedModule;
 
 use crate::ops::for_each_numeric_op;
+use crate::translate::{check_frame, translate, ModuleTypes};
 
 /// Index of a slot in the current frame.
 pub(crate) type Slot = u16;
@@ -327,13 +328,50 @@ pub(crate) struct CompiledFunc {
 }
 
 /// The interpreter's code for one module.
+///
+/// Functions are translated on their first call (the whole module was validated
+/// before), so a large module is ready to run as soon as it is validated; with
+/// eager translation every function is translated in `compile`.
 pub(crate) struct InterpModule {
     /// Defined functions, by index among the defined functions.
-    pub(crate) funcs: Box<[CompiledFunc]>,
+    funcs: Box<[OnceLock<Result<CompiledFunc, String>>]>,
+    types: ModuleTypes,
     /// The module it was translated from.
     pub(crate) module: Arc<ValidatedModule>,
     /// How many functions are imported (they come first in the index space).
     pub(crate) imported_funcs: u32,
+}
+
+impl InterpModule {
+    /// The code of `module`; with `eager`, every function is translated now and the
+    /// first failure is returned.
+    pub(crate) fn new(module: &Arc<ValidatedModule>, eager: bool) -> Result<Self, String> {
+        let this = Self {
+            funcs: (0..module.functions.len())
+                .map(|_| OnceLock::new())
+                .collect(),
+            types: ModuleTypes::of(module),
+            module: module.clone(),
+            imported_funcs: module.imported_function_count(),
+        };
+        for i in 0..this.funcs.len() {
+            if eager {
+                this.func(i as u32)?;
+            } else {
+                check_frame(module, i)?;
+            }
+        }
+        Ok(this)
+    }
+
+    /// Defined function `index`, translated on first use.
+    #[inline]
+    pub(crate) fn func(&self, index: u32) -> Result<&CompiledFunc, String> {
+        self.funcs[index as usize]
+            .get_or_init(|| translate(&self.module, &self.types, index as usize))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
 }
 
 impl wazero_store::CompiledCode for InterpModule {

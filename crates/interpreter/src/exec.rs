@@ -215,13 +215,16 @@ impl Executor {
         let max_depth = store.limits.max_call_depth as usize;
         let mut m = self.module_index(store, instance);
         let mut f = index;
+        let entry_func = self.module(m).func(f).map_err(CallError::Compile)?;
         {
-            let func = &self.module(m).funcs[f as usize];
-            let (frame, params) = (func.frame_size as usize, func.param_slots as usize);
+            let (frame, params) = (
+                entry_func.frame_size as usize,
+                entry_func.param_slots as usize,
+            );
             self.reserve(store, frame.max(args.len()))
                 .map_err(|c| CallError::Trap(Trap::new(c)))?;
             self.stack[..params].copy_from_slice(&args[..params]);
-            let init = &self.module(m).funcs[f as usize].init;
+            let init = &entry_func.init;
             self.stack[params..params + init.len()].copy_from_slice(init);
         }
         let mut inst = instance;
@@ -230,7 +233,7 @@ impl Executor {
         let (mut mem, mut mem_len) = memory_of(store, inst);
         // SAFETY (for the whole loop): see the module documentation.
         let mut fp: *mut u64 = self.stack.as_mut_ptr();
-        let mut code: *const Instr = self.module(m).funcs[f as usize].code.as_ptr();
+        let mut code: *const Instr = entry_func.code.as_ptr();
 
         macro_rules! get {
             ($s:expr) => {{
@@ -304,7 +307,10 @@ impl Executor {
                         if self.frames.len() + depth_base + 1 >= max_depth {
                             trap!(TrapCode::StackExhausted);
                         }
-                        let callee: &CompiledFunc = &self.module(module).funcs[func as usize];
+                        let callee: &CompiledFunc = match self.module(module).func(func) {
+                            Ok(callee) => callee,
+                            Err(e) => return Err(CallError::Compile(e)),
+                        };
                         let (frame, params) =
                             (callee.frame_size as usize, callee.param_slots as usize);
                         if new_base + frame > self.stack.len() {
@@ -586,7 +592,7 @@ impl Executor {
                 }
                 Instr::TableGrow { d, table, init, delta } => {
                     let t = store.instance(inst).tables[table as usize];
-                    let r = store.tables[t.index()].grow(get!(delta) as u32, get!(init));
+                    let r = store.grow_table(t, get!(delta) as u32, get!(init));
                     set!(d, u64::from(r.unwrap_or(u32::MAX)));
                 }
                 Instr::TableFill { table, dst, value, len } => {
@@ -675,7 +681,7 @@ impl Executor {
             };
         }
         for_each_numeric_op!(dispatch);
-        let results = self.module(m).funcs[f as usize].result_slots as usize;
+        let results = entry_func.result_slots as usize;
         args[..results].copy_from_slice(&self.stack[..results]);
         Ok(())
     }

@@ -27,16 +27,25 @@ use wazero_store::{CallError, CompiledCode, Engine, FuncAddr, Store};
 use wazero_validator::ValidatedModule;
 
 use crate::code::InterpModule;
-use crate::translate::{translate, ModuleTypes};
 
-/// The interpreter engine. Stateless: all run-time state lives in the store.
+/// The interpreter engine. All run-time state lives in the store.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct Interpreter;
+pub struct Interpreter {
+    eager: bool,
+}
 
 impl Interpreter {
-    /// The interpreter.
+    /// The interpreter, translating each function on its first call (modules are
+    /// still validated completely when compiled).
     pub fn new() -> Self {
-        Self
+        Self { eager: false }
+    }
+
+    /// With `eager`, every function is translated when the module is compiled,
+    /// so nothing is left to do on first calls.
+    pub fn with_eager_translation(mut self, eager: bool) -> Self {
+        self.eager = eager;
+        self
     }
 }
 
@@ -46,15 +55,7 @@ impl Engine for Interpreter {
     }
 
     fn compile(&self, module: &Arc<ValidatedModule>) -> Result<Arc<dyn CompiledCode>, String> {
-        let types = ModuleTypes::of(module);
-        let funcs = (0..module.functions.len())
-            .map(|i| translate(module, &types, i))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Arc::new(InterpModule {
-            funcs: funcs.into_boxed_slice(),
-            module: module.clone(),
-            imported_funcs: module.imported_function_count(),
-        }))
+        Ok(Arc::new(InterpModule::new(module, self.eager)?))
     }
 
     fn call_wasm(

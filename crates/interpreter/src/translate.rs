@@ -231,6 +231,22 @@ pub(crate) fn translate(
     })
 }
 
+/// Checks, without translating, that the parameters and locals of defined function
+/// `index` fit in a frame, so an oversized function is reported when the module is
+/// compiled rather than on its first call.
+pub(crate) fn check_frame(module: &ValidatedModule, index: usize) -> Result<(), String> {
+    let ty = &module.types[module.functions[index] as usize];
+    let locals: u64 = module.code[index]
+        .locals
+        .iter()
+        .map(|&(n, t)| u64::from(n) * t.slots() as u64)
+        .sum();
+    if ty.param_slots() as u64 + locals > u64::from(MAX_FRAME_SLOTS) {
+        return Err(too_large(index));
+    }
+    Ok(())
+}
+
 fn too_large(index: usize) -> String {
     format!("function[{index}] needs more than {MAX_FRAME_SLOTS} value slots")
 }

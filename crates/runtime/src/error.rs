@@ -78,6 +78,7 @@ impl From<wazero_store::CallError> for Error {
             wazero_store::CallError::Trap(t) => Error::Trap(t),
             wazero_store::CallError::Host { function, error } => Error::Host { function, error },
             wazero_store::CallError::Exit(code) => Error::Exit(code),
+            wazero_store::CallError::Compile(message) => Error::Compile(message),
         }
     }
 }

@@ -187,6 +187,9 @@ impl Namespace {
     /// Instantiates `compiled` here: resolves its imports among this namespace's
     /// modules, initializes memory and tables, runs its start section and then the
     /// configured start functions (default `_start`).
+    ///
+    /// If a start function fails, the module is closed (its name is free again) and
+    /// the error returned; if it exits with code 0, that is success.
     pub fn instantiate_module(
         &self,
         compiled: &CompiledModule,
@@ -215,8 +218,19 @@ impl Namespace {
         };
         let module = Module::new(self.shared.clone(), id);
         for start in &config.start_functions {
-            if let Some(f) = module.exported_function(start) {
-                f.call(&[])?;
+            let Some(f) = module.exported_function(start) else {
+                continue;
+            };
+            match f.call(&[]) {
+                Ok(_) => {}
+                // Exiting with 0 (WASI `proc_exit(0)`) is a successful run; the module
+                // is closed by then.
+                Err(Error::Exit(0)) => return Ok(module),
+                // A failed start leaves no module behind: close it, freeing its name.
+                Err(e) => {
+                    module.close()?;
+                    return Err(e);
+                }
             }
         }
         Ok(module)

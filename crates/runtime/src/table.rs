@@ -65,7 +65,7 @@ impl Table {
     /// Grows by `delta` null elements; the previous size, or `None` past the maximum.
     pub fn grow(&self, delta: u32) -> Option<u32> {
         let mut store = self.shared.lock().ok()?;
-        store.tables[self.addr.index()].grow(delta, 0)
+        store.grow_table(self.addr, delta, 0)
     }
 }
 

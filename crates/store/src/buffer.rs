@@ -39,15 +39,19 @@ impl ZeroedBuffer {
     }
 
     /// Makes the buffer `new_len` bytes long (never shorter); the new bytes are zero.
-    /// Returns false, leaving the buffer unchanged, if memory cannot be allocated.
-    pub(crate) fn grow_to(&mut self, new_len: usize) -> bool {
+    /// Capacity grows geometrically (never past `max_len`), so growing step by step
+    /// costs amortized linear time. Returns false, leaving the buffer unchanged, if
+    /// memory cannot be allocated.
+    pub(crate) fn grow_to(&mut self, new_len: usize, max_len: usize) -> bool {
         debug_assert!(new_len >= self.len);
         if new_len <= self.capacity {
             // Bytes between len and capacity were zeroed at allocation and never exposed.
             self.len = new_len;
             return true;
         }
-        let Some(mut bigger) = Self::new(new_len, new_len) else {
+        let doubled = self.capacity.saturating_mul(2).min(max_len).max(new_len);
+        let Some(mut bigger) = Self::new(new_len, doubled).or_else(|| Self::new(new_len, new_len))
+        else {
             return false;
         };
         bigger.as_mut_slice()[..self.len].copy_from_slice(self.as_slice());
@@ -98,10 +102,11 @@ mod tests {
         let mut b = ZeroedBuffer::new(4, 8).unwrap();
         b.as_mut_slice().copy_from_slice(b"abcd");
         let before = b.as_ptr();
-        assert!(b.grow_to(8));
+        assert!(b.grow_to(8, 1000));
         assert_eq!(b.as_ptr(), before, "growth within capacity does not move");
         assert_eq!(b.as_slice(), b"abcd\0\0\0\0");
-        assert!(b.grow_to(100));
+        assert!(b.grow_to(100, 1000));
+        assert!(b.capacity >= 100 && b.capacity <= 1000);
         assert_eq!(&b.as_slice()[..4], b"abcd");
         assert!(b.as_slice()[4..].iter().all(|&x| x == 0));
     }
@@ -110,7 +115,7 @@ mod tests {
     fn impossible_sizes_fail_cleanly() {
         assert!(ZeroedBuffer::new(usize::MAX - 8, 0).is_none());
         let mut b = ZeroedBuffer::new(0, 0).unwrap();
-        assert!(!b.grow_to(usize::MAX - 8));
+        assert!(!b.grow_to(usize::MAX - 8, usize::MAX));
         assert_eq!(b.len(), 0);
     }
 }

@@ -70,6 +70,9 @@ pub enum CallError {
     /// The module was closed (e.g. by `proc_exit`) with this exit code.
     #[error("module closed with exit code {0}")]
     Exit(u32),
+    /// An engine that compiles functions on first use could not compile one.
+    #[error("compilation failed: {0}")]
+    Compile(String),
 }
 
 impl From<Trap> for CallError {

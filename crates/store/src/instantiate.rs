@@ -9,7 +9,7 @@ use wazero_validator::ValidatedModule;
 use crate::store::empty_instance;
 use crate::{
     funcref, CompiledCode, ExternVal, FuncAddr, FuncKind, FunctionInstance, GlobalInstance,
-    InstanceId, InstantiationError, LinkError, MemoryInstance, Store, TableInstance, Trap,
+    InstanceId, InstantiationError, LinkError, MemoryInstance, Store, Trap,
 };
 
 /// Per-instantiation choices.
@@ -69,13 +69,8 @@ impl Store {
             });
         }
         for &ty in &module.tables {
-            let table = TableInstance::new(ty, 0).ok_or_else(|| {
-                InstantiationError::Resource(format!(
-                    "table of {} elements is too large",
-                    ty.limits.min
-                ))
-            })?;
-            inst.tables.push(self.push_table(table));
+            let table = self.new_table(ty).map_err(InstantiationError::Resource)?;
+            inst.tables.push(table);
         }
         for &ty in &module.memories {
             let memory = MemoryInstance::new(

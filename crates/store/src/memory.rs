@@ -75,7 +75,8 @@ impl MemoryInstance {
         if new > u64::from(self.max_pages) {
             return None;
         }
-        if delta > 0 && !self.buffer.grow_to((new * PAGE_SIZE) as usize) {
+        let max_bytes = (u64::from(self.max_pages) * PAGE_SIZE) as usize;
+        if delta > 0 && !self.buffer.grow_to((new * PAGE_SIZE) as usize, max_bytes) {
             return None;
         }
         Some(old)

@@ -25,6 +25,8 @@ pub struct StoreLimits {
     pub max_stack_slots: usize,
     /// The deepest nesting of host-to-guest re-entry (each uses native stack).
     pub max_reentry_depth: u32,
+    /// The most table elements all tables of the store may hold together.
+    pub max_table_elements: u64,
 }
 
 impl Default for StoreLimits {
@@ -35,6 +37,7 @@ impl Default for StoreLimits {
             max_call_depth: 100_000,
             max_stack_slots: 4 << 20,
             max_reentry_depth: 256,
+            max_table_elements: 1 << 25,
         }
     }
 }
@@ -61,6 +64,8 @@ pub struct Store {
     pub engine_state: Option<Box<dyn Any + Send>>,
     /// Depth of nested calls across host re-entry, for the call-depth limit.
     pub call_depth: u32,
+    /// Elements held by all tables, against `limits.max_table_elements`.
+    table_elements: u64,
     /// How many engine invocations are nested through host functions; each one
     /// uses native stack, so this is limited separately from the call depth.
     pub reentry_depth: u32,
@@ -82,6 +87,7 @@ impl Store {
             engine_state: None,
             call_depth: 0,
             reentry_depth: 0,
+            table_elements: 0,
         }
     }
 
@@ -222,10 +228,35 @@ impl Store {
         self.instances[id.index()].memories.first().copied()
     }
 
-    /// Adds a table instance.
-    pub fn push_table(&mut self, t: TableInstance) -> TableAddr {
-        self.tables.push(t);
-        TableAddr(self.tables.len() as u32 - 1)
+    /// Creates a table of type `ty`, within the store's element budget.
+    pub fn new_table(&mut self, ty: wazero_api::TableType) -> Result<TableAddr, String> {
+        let min = ty.limits.min;
+        if self.table_elements.saturating_add(min) > self.limits.max_table_elements {
+            return Err(format!(
+                "a table of {min} elements is too large: all tables together may hold {} elements",
+                self.limits.max_table_elements
+            ));
+        }
+        let table = TableInstance::new(ty, 0).ok_or_else(|| {
+            format!(
+                "a table of {min} elements is too large: the limit is {} per table",
+                crate::table::TABLE_LIMIT
+            )
+        })?;
+        self.table_elements += min;
+        self.tables.push(table);
+        Ok(TableAddr(self.tables.len() as u32 - 1))
+    }
+
+    /// Grows table `addr` by `delta` elements set to `init`: the previous size, or
+    /// `None` past its maximum or the store's element budget (`table.grow`'s -1).
+    pub fn grow_table(&mut self, addr: TableAddr, delta: u32, init: u64) -> Option<u32> {
+        if self.table_elements + u64::from(delta) > self.limits.max_table_elements {
+            return None;
+        }
+        let old = self.tables[addr.index()].grow(delta, init)?;
+        self.table_elements += u64::from(delta);
+        Some(old)
     }
 
     /// Adds a memory instance.

@@ -20,9 +20,9 @@ impl TableInstance {
         if ty.limits.min > TABLE_LIMIT {
             return None;
         }
-        let mut elements = Vec::new();
-        elements.try_reserve_exact(ty.limits.min as usize).ok()?;
-        elements.resize(ty.limits.min as usize, init);
+        // `vec!` of zeros allocates zeroed pages lazily instead of writing them; the
+        // store's element budget keeps the size reasonable.
+        let elements = vec![init; ty.limits.min as usize];
         Some(Self { elements, ty })
     }
 
