@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod bench;
 mod spectest;
 mod test;
 
@@ -28,6 +29,9 @@ enum Command {
     /// Run the whole test suite: `cargo test --workspace`, then the spec tests on
     /// every engine that is built.
     Test(test::Args),
+    /// Run the benchmarks (optimized build): wazero's interpreter side by side with
+    /// wasmi, with ratios and a verdict per benchmark.
+    Bench(bench::Args),
 }
 
 fn main() -> ExitCode {
@@ -35,5 +39,6 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Spectest(args) => spectest::main(&args),
         Command::Test(args) => test::main(&args),
+        Command::Bench(args) => bench::main(&args),
     }
 }

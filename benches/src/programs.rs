@@ -1,0 +1,153 @@
+//! The benchmarks: the programs that run (WebAssembly text in `src/programs/`,
+//! each exporting `run: (i64) -> i64`, its size argument in, a checksum out),
+//! instantiation, and compilation of a large generated module.
+
+/// A program run the same way on every engine.
+#[derive(Debug, Clone, Copy)]
+pub struct Program {
+    /// The benchmark's name (what a filter matches).
+    pub name: &'static str,
+    /// What one run does, for the report.
+    pub what: &'static str,
+    /// The instructions that dominate its time, for whoever tunes an engine.
+    pub hot: &'static str,
+    /// The module, as WebAssembly text.
+    pub wat: &'static str,
+    /// The argument of `run` in a `--quick` run.
+    pub quick_arg: i64,
+    /// The argument of `run` in a full run.
+    pub full_arg: i64,
+}
+
+impl Program {
+    /// The argument of `run` for this run.
+    pub fn arg(&self, quick: bool) -> i64 {
+        if quick {
+            self.quick_arg
+        } else {
+            self.full_arg
+        }
+    }
+}
+
+/// Every program, in report order.
+pub const PROGRAMS: &[Program] = &[
+    Program {
+        name: "fib",
+        what: "recursive fib(n) on i64",
+        hot: "call/return, i64.lt_u + if, i64.add",
+        wat: include_str!("programs/fib.wat"),
+        quick_arg: 30,
+        full_arg: 32,
+    },
+    Program {
+        name: "loop-int",
+        what: "n rounds of an LCG + multiply/xor-shift hash, locals only",
+        hot: "i64.mul/add, i32.mul/xor/shr_u, wrap/extend, if/else, br_if back-edge",
+        wat: include_str!("programs/loop_int.wat"),
+        quick_arg: 3_000_000,
+        full_arg: 10_000_000,
+    },
+    Program {
+        name: "loop-f64",
+        what: "Mandelbrot escape counts on an n x n grid (<= 64 iterations)",
+        hot: "f64.mul/add/sub, f64.gt + br_if, i32 counter",
+        wat: include_str!("programs/loop_f64.wat"),
+        quick_arg: 300,
+        full_arg: 600,
+    },
+    Program {
+        name: "memory-sort",
+        what: "insertion sort of n i32 in linear memory",
+        hot: "i32.load, i32.le_s + br_if, i32.store offset=4, pointer arithmetic",
+        wat: include_str!("programs/memory_sort.wat"),
+        quick_arg: 3_000,
+        full_arg: 6_000,
+    },
+    Program {
+        name: "memory-prefix",
+        what: "fill n i32 (4 MiB), 4 prefix-sum passes, checksum",
+        hot: "i32.load/i32.store offset=0..12 (unrolled x4), i32.add",
+        wat: include_str!("programs/memory_prefix.wat"),
+        quick_arg: 1 << 18,
+        full_arg: 1 << 20,
+    },
+    Program {
+        name: "memory-matmul",
+        what: "128x128 f64 matrix multiply in linear memory, n times",
+        hot: "f64.load/f64.store offset=128K/256K, f64.mul/add, pointer bumps",
+        wat: include_str!("programs/memory_matmul.wat"),
+        quick_arg: 1,
+        full_arg: 4,
+    },
+];
+
+/// The module of the `instantiate` benchmark: 1-page memory, a data segment,
+/// four globals, a table with an element segment and six functions.
+pub const INSTANTIATE_WAT: &str = include_str!("programs/instantiate.wat");
+
+/// A benchmark.
+#[derive(Debug, Clone, Copy)]
+pub enum Benchmark {
+    /// Calls a program's `run` export.
+    Run(&'static Program),
+    /// Instantiates a small compiled module.
+    Instantiate,
+    /// Compiles the large generated module, both engines in their default mode
+    /// (both translate function bodies lazily, on first call).
+    Compile,
+    /// The same, both engines translating every function up front.
+    CompileEager,
+}
+
+impl Benchmark {
+    /// Every benchmark, in report order.
+    pub fn all() -> Vec<Benchmark> {
+        let mut all: Vec<Benchmark> = PROGRAMS.iter().map(Benchmark::Run).collect();
+        all.extend([
+            Benchmark::Instantiate,
+            Benchmark::Compile,
+            Benchmark::CompileEager,
+        ]);
+        all
+    }
+
+    /// Its name in the report, which filters match.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Benchmark::Run(p) => p.name,
+            Benchmark::Instantiate => "instantiate",
+            Benchmark::Compile => "compile",
+            Benchmark::CompileEager => "compile-eager",
+        }
+    }
+
+    /// What one operation is, for `--list` and the report.
+    pub fn what(&self) -> &'static str {
+        match self {
+            Benchmark::Run(p) => p.what,
+            Benchmark::Instantiate => {
+                "instantiate a compiled module (1-page memory, data, globals, table)"
+            }
+            Benchmark::Compile => {
+                "compile the generated module, defaults (both validate all, translate lazily)"
+            }
+            Benchmark::CompileEager => {
+                "compile the generated module, translating all (eager translation / CompilationMode::Eager)"
+            }
+        }
+    }
+
+    /// The instructions (or work) that dominate, for whoever tunes an engine.
+    pub fn hot(&self) -> &'static str {
+        match self {
+            Benchmark::Run(p) => p.hot,
+            Benchmark::Instantiate => {
+                "allocating and zeroing memory, globals, table, data and element init"
+            }
+            Benchmark::Compile | Benchmark::CompileEager => {
+                "decode, validation (and for -eager, translation) of every function"
+            }
+        }
+    }
+}

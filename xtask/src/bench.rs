@@ -1,0 +1,65 @@
+//! `cargo xtask bench [--quick] [FILTER...]`: builds the `wazero-bench` binary
+//! (`benches/`) optimized and runs it, passing the options through.
+//!
+//! It runs the same WebAssembly programs on wazero's interpreter and on wasmi
+//! and prints median times and ratios, with a verdict per benchmark against the
+//! interpreter's goal (faster than wasmi, never slower than 2x). Verdicts never
+//! fail the command; a build failure or a benchmark whose engines disagree does.
+//! The recorded figures are in `docs/benchmarks.md`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+/// Options of `cargo xtask bench`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Smaller inputs and fewer samples: a first look, not figures for the record.
+    #[arg(long)]
+    pub quick: bool,
+    /// List the benchmarks and exit.
+    #[arg(long)]
+    pub list: bool,
+    /// Parallel jobs for building (default: 2, or cargo's own `CARGO_BUILD_JOBS`).
+    #[arg(long, short)]
+    pub jobs: Option<u32>,
+    /// Run only benchmarks whose name contains one of these.
+    pub filters: Vec<String>,
+}
+
+/// The workspace root (the parent of this crate's directory).
+fn workspace_root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().unwrap_or(manifest).to_path_buf()
+}
+
+/// Builds and runs the benchmarks.
+pub fn main(args: &Args) -> ExitCode {
+    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    command.current_dir(workspace_root());
+    command.args(["run", "--release", "--package", "wazero-bench"]);
+    match args.jobs {
+        Some(jobs) => {
+            command.arg(format!("-j{}", jobs.max(1)));
+        }
+        None if std::env::var_os("CARGO_BUILD_JOBS").is_some() => {}
+        None => {
+            command.arg("-j2");
+        }
+    }
+    command.arg("--");
+    if args.quick {
+        command.arg("--quick");
+    }
+    if args.list {
+        command.arg("--list");
+    }
+    command.args(&args.filters);
+    match command.status() {
+        Ok(status) if status.success() => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("xtask bench: cannot run cargo: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
