@@ -11,6 +11,9 @@
 //!    a minute compiling the runtime, `wast` and the suite optimized, to save a
 //!    few seconds of running.
 //!
+//! 5. In release: the dispatch test and the spec tests again, on the
+//!    interpreter's threaded dispatch (debug builds use its loop dispatch).
+//!
 //! Every step runs even when an earlier one failed; the exit code is non-zero if
 //! any failed.
 
@@ -164,6 +167,33 @@ pub fn main(args: &Args) -> ExitCode {
     steps.push(run_step(
         &format!("spectest --engine all ({profile} build)"),
         spec,
+        Some(|line| line.starts_with("spectest: ") && line.contains(" passed, ")),
+    ));
+
+    // Optimized builds dispatch the interpreter's hot instructions by threaded
+    // tail calls (debug builds above use a loop): check that every tail call is a
+    // jump, and run the spec suite on that dispatch too.
+    let mut dispatch = cargo();
+    dispatch
+        .args(["test", "--release", "-p", "wazero", "--test", "dispatch"])
+        .args(&jobs);
+    steps.push(run_step(
+        "threaded dispatch keeps the native stack flat (release)",
+        dispatch,
+        None,
+    ));
+    let mut release_spec = cargo();
+    release_spec.args(["run", "--release"]).args(&jobs).args([
+        "--package",
+        "xtask",
+        "--",
+        "spectest",
+        "--engine",
+        "all",
+    ]);
+    steps.push(run_step(
+        "spectest --engine all (release build, threaded dispatch)",
+        release_spec,
         Some(|line| line.starts_with("spectest: ") && line.contains(" passed, ")),
     ));
 

@@ -312,11 +312,27 @@ pub(crate) fn fuse_compare(cmp: &Instr, negate: bool, target: u32) -> Option<Ins
     }
 }
 
+/// An instruction ready to run: its handler and its operands. Branch targets in
+/// ops are offsets relative to the branch, in ops.
+#[derive(Clone, Copy)]
+pub(crate) struct Op {
+    /// Executes `instr` (see `threaded.rs`).
+    pub(crate) handler: crate::threaded::Handler,
+    /// The instruction.
+    pub(crate) instr: Instr,
+}
+
+impl std::fmt::Debug for Op {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.instr.fmt(f)
+    }
+}
+
 /// One translated function.
 #[derive(Debug)]
 pub(crate) struct CompiledFunc {
-    /// Its instructions; the last one is always a `Return`, `Br` or trap.
-    pub(crate) code: Box<[Instr]>,
+    /// Its ops; the last one is always a `Return`, `Br` or trap.
+    pub(crate) code: Box<[Op]>,
     /// Slots its frame needs (parameters, locals, constants, temporaries, results).
     pub(crate) frame_size: u32,
     /// Slots taken by its parameters.
@@ -362,6 +378,12 @@ impl InterpModule {
             }
         }
         Ok(this)
+    }
+
+    /// Defined function `index` if it has been translated already.
+    #[inline]
+    pub(crate) fn translated(&self, index: u32) -> Option<&CompiledFunc> {
+        self.funcs.get(index as usize)?.get()?.as_ref().ok()
     }
 
     /// Defined function `index`, translated on first use.

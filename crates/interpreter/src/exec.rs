@@ -30,18 +30,56 @@ use wazero_store::{
     funcref, funcref_addr, CallError, CompiledCode, FuncAddr, FuncKind, InstanceId, Store, Trap,
 };
 
-use crate::code::{CompiledFunc, Instr, InterpModule};
-use crate::ops::{f32_bits, f32v, f64v, for_each_numeric_op, quiet32, quiet64};
-use crate::simd;
+use crate::code::{CompiledFunc, Instr, InterpModule, Op};
+use crate::threaded;
 
 /// A suspended caller.
 #[derive(Debug, Clone, Copy)]
-struct FrameRecord {
-    code: *const Instr,
-    module: u32,
-    func: u32,
-    pc: u32,
-    base: u32,
+pub(crate) struct FrameRecord {
+    /// Where to continue in the caller.
+    pub(crate) ip: *const Op,
+    /// Index of its module in the invocation's module list.
+    pub(crate) module: u32,
+    /// Its index among the module's defined functions.
+    pub(crate) func: u32,
+    /// Its frame's first slot in the value stack.
+    pub(crate) base: u32,
+}
+
+/// The call state that threaded code reads and updates for calls and returns
+/// within one module; the outer loop keeps it in step with its own variables.
+pub(crate) struct CallContext {
+    /// Suspended callers, innermost last.
+    pub(crate) frames: Vec<FrameRecord>,
+    /// The value stack's first slot (valid while the stack is not reallocated).
+    pub(crate) stack: *mut u64,
+    /// The value stack's length in slots.
+    pub(crate) stack_len: usize,
+    /// The current module's code.
+    pub(crate) module: *const InterpModule,
+    /// The current module's index in the invocation's module list.
+    pub(crate) module_index: u32,
+    /// The current function.
+    pub(crate) func: u32,
+    /// The current frame's first slot.
+    pub(crate) base: usize,
+    /// `frames.len()` at which a further call exhausts the call stack.
+    pub(crate) frame_limit: usize,
+}
+
+impl Default for CallContext {
+    fn default() -> Self {
+        Self {
+            frames: Vec::new(),
+            stack: std::ptr::null_mut(),
+            stack_len: 0,
+            module: std::ptr::null(),
+            module_index: 0,
+            func: 0,
+            base: 0,
+            frame_limit: 0,
+        }
+    }
 }
 
 /// A module whose code is running in this invocation (kept alive for `ptr`).
@@ -55,7 +93,7 @@ struct ModuleRef {
 #[derive(Default)]
 pub(crate) struct Executor {
     stack: Vec<u64>,
-    frames: Vec<FrameRecord>,
+    cx: CallContext,
     modules: Vec<ModuleRef>,
 }
 
@@ -78,7 +116,7 @@ pub(crate) fn call(store: &mut Store, addr: FuncAddr, args: &mut [u64]) -> Resul
     store.reentry_depth += 1;
     let result = exec.run(store, addr, args);
     store.reentry_depth -= 1;
-    exec.frames.clear();
+    exec.cx.frames.clear();
     exec.modules.clear();
     store.engine_state = Some(exec);
     result
@@ -148,7 +186,7 @@ impl Executor {
             store.funcs[addr.index()].debug_name.to_string()
         };
         let mut backtrace = vec![name(current.0, current.1)];
-        for rec in self.frames.iter().rev() {
+        for rec in self.cx.frames.iter().rev() {
             backtrace.push(name(rec.module as usize, rec.func));
         }
         CallError::Trap(Trap { code, backtrace })
@@ -194,7 +232,7 @@ impl Executor {
                 self.reserve(store, base + n)
                     .map_err(|c| CallError::Trap(Trap::new(c)))?;
                 let saved_depth = store.call_depth;
-                store.call_depth += self.frames.len() as u32 + 1;
+                store.call_depth += self.cx.frames.len() as u32 + 1;
                 let result = store.call_host(addr, caller, &f, &mut self.stack[base..base + n]);
                 store.call_depth = saved_depth;
                 result.map(|()| Next::Continue)
@@ -229,11 +267,10 @@ impl Executor {
         }
         let mut inst = instance;
         let mut base = 0usize;
-        let mut pc = 0usize;
         let (mut mem, mut mem_len) = memory_of(store, inst);
         // SAFETY (for the whole loop): see the module documentation.
         let mut fp: *mut u64 = self.stack.as_mut_ptr();
-        let mut code: *const Instr = entry_func.code.as_ptr();
+        let mut ip: *const Op = entry_func.code.as_ptr();
 
         macro_rules! get {
             ($s:expr) => {{
@@ -270,31 +307,6 @@ impl Executor {
                 (mem, mem_len) = memory_of(store, inst);
             }};
         }
-        macro_rules! effective {
-            ($addr:expr, $offset:expr, $n:expr) => {{
-                let ea = u64::from(get!($addr) as u32) + u64::from($offset);
-                if ea + $n as u64 > mem_len {
-                    trap!(TrapCode::MemoryOutOfBounds)
-                }
-                ea as usize
-            }};
-        }
-        macro_rules! load {
-            ($addr:expr, $offset:expr, $t:ty) => {{
-                let ea = effective!($addr, $offset, std::mem::size_of::<$t>());
-                // SAFETY: `ea + size` was checked against the memory's length.
-                let bytes = unsafe { mem.add(ea).cast::<[u8; std::mem::size_of::<$t>()]>().read() };
-                <$t>::from_le_bytes(bytes)
-            }};
-        }
-        macro_rules! store_bytes {
-            ($addr:expr, $offset:expr, $bytes:expr) => {{
-                let bytes = $bytes;
-                let ea = effective!($addr, $offset, bytes.len());
-                // SAFETY: `ea + len` was checked against the memory's length.
-                unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), mem.add(ea), bytes.len()) }
-            }};
-        }
         macro_rules! enter {
             ($next:expr) => {{
                 match $next {
@@ -304,7 +316,7 @@ impl Executor {
                         func,
                         base: new_base,
                     } => {
-                        if self.frames.len() + depth_base + 1 >= max_depth {
+                        if self.cx.frames.len() + depth_base + 1 >= max_depth {
                             trap!(TrapCode::StackExhausted);
                         }
                         let callee: &CompiledFunc = match self.module(module).func(func) {
@@ -318,11 +330,10 @@ impl Executor {
                                 trap!(c);
                             }
                         }
-                        self.frames.push(FrameRecord {
-                            code,
+                        self.cx.frames.push(FrameRecord {
+                            ip,
                             module: m as u32,
                             func: f,
-                            pc: pc as u32,
                             base: base as u32,
                         });
                         let init = &callee.init[..];
@@ -348,12 +359,11 @@ impl Executor {
                                 n => std::ptr::copy_nonoverlapping(src, dst, n),
                             }
                         }
-                        code = callee.code.as_ptr();
+                        ip = callee.code.as_ptr();
                         let switched = module != m;
                         m = module;
                         f = func;
                         base = new_base;
-                        pc = 0;
                         fp = self.stack.as_mut_ptr().wrapping_add(base);
                         if switched {
                             inst = self.modules[m].instance;
@@ -364,101 +374,39 @@ impl Executor {
             }};
         }
 
-        // One `match` over every instruction: the numeric arms come from the table in
-        // `ops.rs`, the rest are written out below.
-        macro_rules! dispatch {
-            (
-                binary: [$(($bin:ident, |$ba:ident, $bb:ident| $be:expr)),* $(,)?],
-                try_binary: [$(($tbin:ident, |$ta:ident, $tb:ident| $te:expr)),* $(,)?],
-                unary: [$(($un:ident, |$ua:ident| $ue:expr)),* $(,)?],
-                try_unary: [$(($tun:ident, |$tua:ident| $tue:expr)),* $(,)?],
-            ) => {
+        self.cx.frame_limit = max_depth.saturating_sub(depth_base + 1);
         loop {
-            // SAFETY: `pc` stays inside the current function's code (module docs).
-            let instr = unsafe { &*code.add(pc) };
-            pc += 1;
-            match *instr {
-                $(Instr::$bin { d, a, b } => {
-                    let ($ba, $bb) = (get!(a), get!(b));
-                    set!(d, $be);
-                })*
-                $(Instr::$tbin { d, a, b } => {
-                    let ($ta, $tb) = (get!(a), get!(b));
-                    let r: Result<u64, TrapCode> = $te;
-                    match r {
-                        Ok(v) => set!(d, v),
-                        Err(c) => trap!(c),
-                    }
-                })*
-                $(Instr::$un { d, a } => {
-                    let $ua = get!(a);
-                    set!(d, $ue);
-                })*
-                $(Instr::$tun { d, a } => {
-                    let $tua = get!(a);
-                    let r: Result<u64, TrapCode> = $tue;
-                    match r {
-                        Ok(v) => set!(d, v),
-                        Err(c) => trap!(c),
-                    }
-                })*
-                Instr::Br { target } => pc = target as usize,
-                Instr::BrIfNez { cond, target } => {
-                    if get!(cond) as u32 != 0 {
-                        pc = target as usize;
-                    }
-                }
-                Instr::BrIfEqz { cond, target } => {
-                    if get!(cond) as u32 == 0 {
-                        pc = target as usize;
-                    }
-                }
-                Instr::BrIfI32Eq { a, b, target } => if get!(a) as u32 == get!(b) as u32 { pc = target as usize },
-                Instr::BrIfI32Ne { a, b, target } => if get!(a) as u32 != get!(b) as u32 { pc = target as usize },
-                Instr::BrIfI32LtS { a, b, target } => if (get!(a) as i32) < (get!(b) as i32) { pc = target as usize },
-                Instr::BrIfI32LtU { a, b, target } => if (get!(a) as u32) < (get!(b) as u32) { pc = target as usize },
-                Instr::BrIfI32GtS { a, b, target } => if (get!(a) as i32) > (get!(b) as i32) { pc = target as usize },
-                Instr::BrIfI32GtU { a, b, target } => if (get!(a) as u32) > (get!(b) as u32) { pc = target as usize },
-                Instr::BrIfI32LeS { a, b, target } => if (get!(a) as i32) <= (get!(b) as i32) { pc = target as usize },
-                Instr::BrIfI32LeU { a, b, target } => if (get!(a) as u32) <= (get!(b) as u32) { pc = target as usize },
-                Instr::BrIfI32GeS { a, b, target } => if (get!(a) as i32) >= (get!(b) as i32) { pc = target as usize },
-                Instr::BrIfI32GeU { a, b, target } => if (get!(a) as u32) >= (get!(b) as u32) { pc = target as usize },
-                Instr::BrIfI64Eq { a, b, target } => if get!(a) == get!(b) { pc = target as usize },
-                Instr::BrIfI64Ne { a, b, target } => if get!(a) != get!(b) { pc = target as usize },
-                Instr::BrIfI64LtS { a, b, target } => if (get!(a) as i64) < (get!(b) as i64) { pc = target as usize },
-                Instr::BrIfI64LtU { a, b, target } => if get!(a) < get!(b) { pc = target as usize },
-                Instr::BrIfI64GtS { a, b, target } => if (get!(a) as i64) > (get!(b) as i64) { pc = target as usize },
-                Instr::BrIfI64GtU { a, b, target } => if get!(a) > get!(b) { pc = target as usize },
-                Instr::BrIfI64LeS { a, b, target } => if (get!(a) as i64) <= (get!(b) as i64) { pc = target as usize },
-                Instr::BrIfI64LeU { a, b, target } => if get!(a) <= get!(b) { pc = target as usize },
-                Instr::BrIfI64GeS { a, b, target } => if (get!(a) as i64) >= (get!(b) as i64) { pc = target as usize },
-                Instr::BrIfI64GeU { a, b, target } => if get!(a) >= get!(b) { pc = target as usize },
-                Instr::BrTable { index, len } => {
-                    let i = (get!(index) as u32).min(len);
-                    pc += i as usize;
-                }
-                Instr::Copy { d, s } => set!(d, get!(s)),
-                Instr::Copy2 { d, s } => set2!(d, get2!(s)),
-                Instr::Const32 { d, value } => set!(d, u64::from(value)),
-                Instr::Const64 { d, value } => set!(d, value),
-                Instr::Select { d, cond, a, b } => {
-                    let v = if get!(cond) as u32 != 0 { get!(a) } else { get!(b) };
-                    set!(d, v)
-                }
-                Instr::Select2 { d, cond, a, b } => {
-                    let v = if get!(cond) as u32 != 0 { get2!(a) } else { get2!(b) };
-                    set2!(d, v)
-                }
-                Instr::Return => match self.frames.pop() {
+            self.cx.stack = self.stack.as_mut_ptr();
+            self.cx.stack_len = self.stack.len();
+            self.cx.module = self.modules[m].ptr;
+            self.cx.module_index = m as u32;
+            self.cx.func = f;
+            self.cx.base = base;
+            // SAFETY: `ip` is inside the current function, `fp` at its frame and
+            // `mem`/`mem_len` describe the current memory (module docs); the
+            // context describes the value stack and the current module.
+            let exit = unsafe { threaded::run(ip, fp, mem, mem_len, &mut self.cx) };
+            ip = exit.ip;
+            f = self.cx.func;
+            base = self.cx.base;
+            fp = self.stack.as_mut_ptr().wrapping_add(base);
+            if let Some(code) = exit.trap_code() {
+                trap!(code);
+            }
+            // SAFETY: threaded code stops at an op of the current function.
+            let instr = unsafe { (*ip).instr };
+            // SAFETY: every function ends in an op that does not fall through.
+            ip = unsafe { ip.add(1) };
+            match instr {
+                Instr::Return => match self.cx.frames.pop() {
                     None => break,
                     Some(rec) => {
                         let switched = rec.module as usize != m;
                         m = rec.module as usize;
                         f = rec.func;
-                        pc = rec.pc as usize;
+                        ip = rec.ip;
                         base = rec.base as usize;
                         fp = self.stack.as_mut_ptr().wrapping_add(base);
-                        code = rec.code;
                         if switched {
                             // The callee's module may share and have grown this memory.
                             inst = self.modules[m].instance;
@@ -467,7 +415,11 @@ impl Executor {
                     }
                 },
                 Instr::CallInternal { func, base: b } => {
-                    enter!(Next::Enter { module: m, func, base: base + b as usize });
+                    enter!(Next::Enter {
+                        module: m,
+                        func,
+                        base: base + b as usize
+                    });
                 }
                 Instr::CallImported { func, base: b } => {
                     let addr = store.instance(inst).functions[func as usize];
@@ -476,7 +428,12 @@ impl Executor {
                     fp = self.stack.as_mut_ptr().wrapping_add(base);
                     enter!(next);
                 }
-                Instr::CallIndirect { type_index, table, index, base: b } => {
+                Instr::CallIndirect {
+                    type_index,
+                    table,
+                    index,
+                    base: b,
+                } => {
                     let i = get!(index) as u32 as usize;
                     let instance = store.instance(inst);
                     let taddr = instance.tables[table as usize];
@@ -494,7 +451,6 @@ impl Executor {
                     fp = self.stack.as_mut_ptr().wrapping_add(base);
                     enter!(next);
                 }
-                Instr::Unreachable => trap!(TrapCode::Unreachable),
                 Instr::GlobalGet { d, index } => {
                     let g = store.instance(inst).globals[index as usize];
                     set!(d, store.globals[g.index()].value as u64);
@@ -511,22 +467,6 @@ impl Executor {
                     let g = store.instance(inst).globals[index as usize];
                     store.globals[g.index()].value = get2!(s);
                 }
-                Instr::I32Load { d, addr, offset } => set!(d, u64::from(load!(addr, offset, u32))),
-                Instr::I64Load { d, addr, offset } => set!(d, load!(addr, offset, u64)),
-                Instr::I32Load8S { d, addr, offset } => set!(d, load!(addr, offset, i8) as i32 as u32 as u64),
-                Instr::I32Load8U { d, addr, offset } => set!(d, u64::from(load!(addr, offset, u8))),
-                Instr::I32Load16S { d, addr, offset } => set!(d, load!(addr, offset, i16) as i32 as u32 as u64),
-                Instr::I32Load16U { d, addr, offset } => set!(d, u64::from(load!(addr, offset, u16))),
-                Instr::I64Load8S { d, addr, offset } => set!(d, load!(addr, offset, i8) as i64 as u64),
-                Instr::I64Load8U { d, addr, offset } => set!(d, u64::from(load!(addr, offset, u8))),
-                Instr::I64Load16S { d, addr, offset } => set!(d, load!(addr, offset, i16) as i64 as u64),
-                Instr::I64Load16U { d, addr, offset } => set!(d, u64::from(load!(addr, offset, u16))),
-                Instr::I64Load32S { d, addr, offset } => set!(d, load!(addr, offset, i32) as i64 as u64),
-                Instr::I64Load32U { d, addr, offset } => set!(d, u64::from(load!(addr, offset, u32))),
-                Instr::Store8 { addr, value, offset } => store_bytes!(addr, offset, (get!(value) as u8).to_le_bytes()),
-                Instr::Store16 { addr, value, offset } => store_bytes!(addr, offset, (get!(value) as u16).to_le_bytes()),
-                Instr::Store32 { addr, value, offset } => store_bytes!(addr, offset, (get!(value) as u32).to_le_bytes()),
-                Instr::Store64 { addr, value, offset } => store_bytes!(addr, offset, get!(value).to_le_bytes()),
                 Instr::MemorySize { d } => set!(d, mem_len / wazero_api::PAGE_SIZE),
                 Instr::MemoryGrow { d, delta } => {
                     let delta = get!(delta) as u32;
@@ -538,7 +478,11 @@ impl Executor {
                     refresh_memory!();
                 }
                 Instr::MemoryFill { dst, value, len } => {
-                    let (d, v, n) = (get!(dst) as u32 as u64, get!(value) as u8, get!(len) as u32 as u64);
+                    let (d, v, n) = (
+                        get!(dst) as u32 as u64,
+                        get!(value) as u8,
+                        get!(len) as u32 as u64,
+                    );
                     if d + n > mem_len {
                         trap!(TrapCode::MemoryOutOfBounds);
                     }
@@ -546,15 +490,28 @@ impl Executor {
                     unsafe { std::ptr::write_bytes(mem.add(d as usize), v, n as usize) }
                 }
                 Instr::MemoryCopy { dst, src, len } => {
-                    let (d, s, n) = (get!(dst) as u32 as u64, get!(src) as u32 as u64, get!(len) as u32 as u64);
+                    let (d, s, n) = (
+                        get!(dst) as u32 as u64,
+                        get!(src) as u32 as u64,
+                        get!(len) as u32 as u64,
+                    );
                     if d + n > mem_len || s + n > mem_len {
                         trap!(TrapCode::MemoryOutOfBounds);
                     }
                     // SAFETY: both ranges are within the memory; `copy` allows overlap.
                     unsafe { std::ptr::copy(mem.add(s as usize), mem.add(d as usize), n as usize) }
                 }
-                Instr::MemoryInit { segment, dst, src, len } => {
-                    let (d, s, n) = (get!(dst) as u32 as u64, get!(src) as u32 as u64, get!(len) as u32 as u64);
+                Instr::MemoryInit {
+                    segment,
+                    dst,
+                    src,
+                    len,
+                } => {
+                    let (d, s, n) = (
+                        get!(dst) as u32 as u64,
+                        get!(src) as u32 as u64,
+                        get!(len) as u32 as u64,
+                    );
                     let module = &self.module(m).module;
                     let bytes: &[u8] = if store.instance(inst).data_dropped[segment as usize] {
                         &[]
@@ -567,21 +524,37 @@ impl Executor {
                     let src_bytes = &bytes[s as usize..(s + n) as usize];
                     // SAFETY: `d + n` is within the memory; the segment is module data,
                     // which never overlaps linear memory.
-                    unsafe { std::ptr::copy_nonoverlapping(src_bytes.as_ptr(), mem.add(d as usize), n as usize) }
+                    unsafe {
+                        std::ptr::copy_nonoverlapping(
+                            src_bytes.as_ptr(),
+                            mem.add(d as usize),
+                            n as usize,
+                        )
+                    }
                 }
                 Instr::DataDrop { segment } => {
                     store.instances[inst.index()].data_dropped[segment as usize] = true;
                 }
                 Instr::TableGet { d, index, table } => {
                     let t = store.instance(inst).tables[table as usize];
-                    match store.tables[t.index()].elements.get(get!(index) as u32 as usize) {
+                    match store.tables[t.index()]
+                        .elements
+                        .get(get!(index) as u32 as usize)
+                    {
                         Some(&v) => set!(d, v),
                         None => trap!(TrapCode::TableOutOfBounds),
                     }
                 }
-                Instr::TableSet { table, index, value } => {
+                Instr::TableSet {
+                    table,
+                    index,
+                    value,
+                } => {
                     let t = store.instance(inst).tables[table as usize];
-                    match store.tables[t.index()].elements.get_mut(get!(index) as u32 as usize) {
+                    match store.tables[t.index()]
+                        .elements
+                        .get_mut(get!(index) as u32 as usize)
+                    {
                         Some(slot) => *slot = get!(value),
                         None => trap!(TrapCode::TableOutOfBounds),
                     }
@@ -590,24 +563,54 @@ impl Executor {
                     let t = store.instance(inst).tables[table as usize];
                     set!(d, store.tables[t.index()].elements.len() as u64);
                 }
-                Instr::TableGrow { d, table, init, delta } => {
+                Instr::TableGrow {
+                    d,
+                    table,
+                    init,
+                    delta,
+                } => {
                     let t = store.instance(inst).tables[table as usize];
                     let r = store.grow_table(t, get!(delta) as u32, get!(init));
                     set!(d, u64::from(r.unwrap_or(u32::MAX)));
                 }
-                Instr::TableFill { table, dst, value, len } => {
+                Instr::TableFill {
+                    table,
+                    dst,
+                    value,
+                    len,
+                } => {
                     let t = store.instance(inst).tables[table as usize];
-                    let (i, v, n) = (get!(dst) as u32 as usize, get!(value), get!(len) as u32 as usize);
+                    let (i, v, n) = (
+                        get!(dst) as u32 as usize,
+                        get!(value),
+                        get!(len) as u32 as usize,
+                    );
                     match store.tables[t.index()].elements.get_mut(i..i + n) {
                         Some(range) => range.fill(v),
                         None => trap!(TrapCode::TableOutOfBounds),
                     }
                 }
-                Instr::TableCopy { dst_table, src_table, dst, src, len } => {
+                Instr::TableCopy {
+                    dst_table,
+                    src_table,
+                    dst,
+                    src,
+                    len,
+                } => {
                     let instance = store.instance(inst);
-                    let (td, ts) = (instance.tables[dst_table as usize], instance.tables[src_table as usize]);
-                    let (d, s, n) = (get!(dst) as u32 as usize, get!(src) as u32 as usize, get!(len) as u32 as usize);
-                    let (dl, sl) = (store.tables[td.index()].elements.len(), store.tables[ts.index()].elements.len());
+                    let (td, ts) = (
+                        instance.tables[dst_table as usize],
+                        instance.tables[src_table as usize],
+                    );
+                    let (d, s, n) = (
+                        get!(dst) as u32 as usize,
+                        get!(src) as u32 as usize,
+                        get!(len) as u32 as usize,
+                    );
+                    let (dl, sl) = (
+                        store.tables[td.index()].elements.len(),
+                        store.tables[ts.index()].elements.len(),
+                    );
                     if d + n > dl || s + n > sl {
                         trap!(TrapCode::TableOutOfBounds);
                     }
@@ -618,11 +621,23 @@ impl Executor {
                         store.tables[td.index()].elements[d..d + n].copy_from_slice(&items);
                     }
                 }
-                Instr::TableInit { segment, table, dst, src, len } => {
+                Instr::TableInit {
+                    segment,
+                    table,
+                    dst,
+                    src,
+                    len,
+                } => {
                     let instance = store.instance(inst);
                     let t = instance.tables[table as usize];
-                    let items = instance.elements[segment as usize].clone().unwrap_or_default();
-                    let (d, s, n) = (get!(dst) as u32 as usize, get!(src) as u32 as usize, get!(len) as u32 as usize);
+                    let items = instance.elements[segment as usize]
+                        .clone()
+                        .unwrap_or_default();
+                    let (d, s, n) = (
+                        get!(dst) as u32 as usize,
+                        get!(src) as u32 as usize,
+                        get!(len) as u32 as usize,
+                    );
                     let elements = &mut store.tables[t.index()].elements;
                     if d + n > elements.len() || s + n > items.len() {
                         trap!(TrapCode::TableOutOfBounds);
@@ -635,52 +650,9 @@ impl Executor {
                 Instr::RefFunc { d, func } => {
                     set!(d, funcref(store.instance(inst).functions[func as usize]));
                 }
-                Instr::V128Load { d, addr, offset } => set2!(d, load!(addr, offset, u128)),
-                Instr::V128Store { addr, value, offset } => store_bytes!(addr, offset, get2!(value).to_le_bytes()),
-                Instr::V128LoadExt { d, addr, offset, bytes } => {
-                    // SAFETY: the translator always emits the payload right after.
-                    let Instr::V128Payload(transform) = (unsafe { *code.add(pc) }) else {
-                        unreachable!("V128LoadExt is followed by its payload")
-                    };
-                    pc += 1;
-                    let ea = effective!(addr, offset, bytes);
-                    let mut raw = [0u8; 8];
-                    // SAFETY: `ea + bytes` was checked against the memory's length, bytes <= 8.
-                    unsafe { std::ptr::copy_nonoverlapping(mem.add(ea), raw.as_mut_ptr(), bytes as usize) }
-                    set2!(d, transform(u64::from_le_bytes(raw)));
-                }
-                Instr::V128LoadLane { d, addr, v, offset, bytes, lane } => {
-                    let ea = effective!(addr, offset, bytes);
-                    let mut raw = [0u8; 8];
-                    // SAFETY: `ea + bytes` was checked against the memory's length, bytes <= 8.
-                    unsafe { std::ptr::copy_nonoverlapping(mem.add(ea), raw.as_mut_ptr(), bytes as usize) }
-                    let vec = get2!(v);
-                    set2!(d, simd::replace_lane_bytes(vec, u64::from_le_bytes(raw), bytes, lane));
-                }
-                Instr::V128StoreLane { addr, v, offset, bytes, lane } => {
-                    let value = simd::extract_lane_bytes(get2!(v), bytes, lane).to_le_bytes();
-                    store_bytes!(addr, offset, &value[..bytes as usize]);
-                }
-                Instr::V128Payload(_) => unreachable!("payloads are consumed by V128LoadExt"),
-                Instr::V128Unary { d, a, f: op } => set2!(d, op(get2!(a))),
-                Instr::V128Binary { d, a, b, f: op } => set2!(d, op(get2!(a), get2!(b))),
-                Instr::V128Bitselect { d, a, b, c } => {
-                    set2!(d, simd::bitselect(get2!(a), get2!(b), get2!(c)))
-                }
-                Instr::V128Shift { d, a, s, f: op } => set2!(d, op(get2!(a), get!(s) as u32)),
-                Instr::V128Test { d, a, f: op } => set!(d, u64::from(op(get2!(a)))),
-                Instr::V128Splat { d, a, f: op } => set2!(d, op(get!(a))),
-                Instr::V128Extract { d, a, lane, f: op } => set!(d, op(get2!(a), lane)),
-                Instr::V128Replace { d, a, b, lane, f: op } => set2!(d, op(get2!(a), get!(b), lane)),
-                Instr::I8x16Shuffle { d, a, b, lanes } => {
-                    let lanes = get2!(lanes).to_le_bytes();
-                    set2!(d, simd::shuffle(get2!(a), get2!(b), &lanes))
-                }
+                other => unreachable!("{other:?} runs in threaded code"),
             }
         }
-            };
-        }
-        for_each_numeric_op!(dispatch);
         let results = entry_func.result_slots as usize;
         args[..results].copy_from_slice(&self.stack[..results]);
         Ok(())

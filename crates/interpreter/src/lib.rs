@@ -19,6 +19,7 @@ mod exec;
 mod float;
 mod ops;
 mod simd;
+mod threaded;
 mod translate;
 
 use std::sync::Arc;

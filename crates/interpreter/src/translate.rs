@@ -15,7 +15,7 @@ use wasmparser::{BlockType, Operator};
 use wazero_api::ValueType;
 use wazero_validator::ValidatedModule;
 
-use crate::code::{fuse_compare, CompiledFunc, Instr, Slot};
+use crate::code::{fuse_compare, CompiledFunc, Instr, Op, Slot};
 use crate::ops::for_each_numeric_op;
 use crate::simd::{simd_mem_op, simd_op, SimdMemOp, SimdOp};
 
@@ -223,7 +223,7 @@ pub(crate) fn translate(
         return Err(too_large(index));
     }
     Ok(CompiledFunc {
-        code: t.code.into_boxed_slice(),
+        code: lower(t.code),
         frame_size,
         param_slots,
         init: t.init.into_boxed_slice(),
@@ -1260,7 +1260,27 @@ impl Translator<'_> {
     }
 }
 
+/// Pairs every instruction with its handler, making branch targets relative.
+fn lower(code: Vec<Instr>) -> Box<[Op]> {
+    code.into_iter()
+        .enumerate()
+        .map(|(at, mut instr)| {
+            if let Some(target) = branch_target(&mut instr) {
+                *target = (i64::from(*target) - at as i64) as i32 as u32;
+            }
+            Op {
+                handler: crate::threaded::handler_of(&instr),
+                instr,
+            }
+        })
+        .collect()
+}
+
 fn patch(instr: &mut Instr, target: u32) {
+    *branch_target(instr).expect("only branches are patched") = target;
+}
+
+fn branch_target(instr: &mut Instr) -> Option<&mut u32> {
     match instr {
         Instr::Br { target: t }
         | Instr::BrIfNez { target: t, .. }
@@ -1284,8 +1304,8 @@ fn patch(instr: &mut Instr, target: u32) {
         | Instr::BrIfI64LeS { target: t, .. }
         | Instr::BrIfI64LeU { target: t, .. }
         | Instr::BrIfI64GeS { target: t, .. }
-        | Instr::BrIfI64GeU { target: t, .. } => *t = target,
-        other => unreachable!("only branches are patched, not {other:?}"),
+        | Instr::BrIfI64GeU { target: t, .. } => Some(t),
+        _ => None,
     }
 }
 
@@ -1298,5 +1318,27 @@ fn val_type(t: wasmparser::ValType) -> ValueType {
         wasmparser::ValType::V128 => ValueType::V128,
         wasmparser::ValType::Ref(r) if r == wasmparser::RefType::EXTERNREF => ValueType::ExternRef,
         wasmparser::ValType::Ref(_) => ValueType::FuncRef,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Translates the single function of `wat`.
+    pub(crate) fn translate_wat(wat: &str) -> CompiledFunc {
+        let wasm = wat::parse_str(wat).unwrap();
+        let features = wazero_api::CoreFeatures::default();
+        let module = wazero_decoder::decode(&wasm, features).unwrap();
+        let module = wazero_validator::validate(module, features).unwrap();
+        translate(&module, &ModuleTypes::of(&module), 0).unwrap()
+    }
+
+    #[test]
+    fn dump_loop_int() {
+        let f = translate_wat(include_str!("../../../benches/src/programs/loop_int.wat"));
+        for (i, instr) in f.code.iter().enumerate() {
+            println!("{i:3} {instr:?}");
+        }
     }
 }

@@ -1,0 +1,725 @@
+//! Threaded dispatch of the hot instructions.
+//!
+//! Every [`Op`] carries the handler that executes it. A handler does its work and
+//! then, with threaded dispatch (`cfg(wazero_tail_dispatch)`, optimized builds on
+//! x86-64 and AArch64), calls the next op's handler in tail position, which LLVM
+//! compiles to a jump: each handler has its own indirect jump, so the branch
+//! predictor learns which instruction follows which. Otherwise a handler returns
+//! the next op and [`run`] loops. Instructions that need the store (calls, globals,
+//! tables, bulk memory, `memory.grow`) have the [`slow`] handler, which leaves the
+//! threaded code for the executor's outer loop in `exec.rs`.
+//!
+//! # Safety
+//!
+//! The handlers rely on the invariants documented in `exec.rs`: slots named by an
+//! instruction lie inside the frame at `fp`; branch offsets land inside the same
+//! function; memory accesses are bounds-checked against `mem_len` before `mem` is
+//! dereferenced. In addition, [`handler_of`] pairs every op with the handler of its
+//! own variant, so a handler can read its operands without checking the variant.
+
+use wazero_api::TrapCode;
+
+use crate::code::{Instr, Op};
+use crate::exec::{CallContext, FrameRecord};
+use crate::ops::{f32_bits, f32v, f64v, for_each_numeric_op, quiet32, quiet64};
+use crate::simd;
+
+/// Executes the op at `ip` (and, with threaded dispatch, everything after it up
+/// to the next exit).
+pub(crate) type Handler = unsafe fn(
+    ip: *const Op,
+    fp: *mut u64,
+    mem: *mut u8,
+    mem_len: u64,
+    cx: *mut CallContext,
+) -> Exit;
+
+/// Why threaded execution stopped, and where.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Exit {
+    /// The op to continue with (for a trap: the trapping op).
+    pub(crate) ip: *const Op,
+    /// [`CONTINUE`], [`SLOW`] or a trap.
+    pub(crate) reason: u32,
+}
+
+/// Loop dispatch only: execute `ip` next.
+pub(crate) const CONTINUE: u32 = 0;
+/// The op at `ip` needs the executor's outer loop.
+pub(crate) const SLOW: u32 = 1;
+const TRAP: u32 = 2;
+
+const TRAPS: [TrapCode; 11] = [
+    TrapCode::Unreachable,
+    TrapCode::IntegerDivideByZero,
+    TrapCode::IntegerOverflow,
+    TrapCode::InvalidConversionToInteger,
+    TrapCode::MemoryOutOfBounds,
+    TrapCode::TableOutOfBounds,
+    TrapCode::UndefinedElement,
+    TrapCode::UninitializedElement,
+    TrapCode::IndirectCallTypeMismatch,
+    TrapCode::StackExhausted,
+    TrapCode::Interrupted,
+];
+
+impl Exit {
+    fn trap(ip: *const Op, code: TrapCode) -> Self {
+        let index = TRAPS.iter().position(|&c| c == code).unwrap_or(0);
+        Self {
+            ip,
+            reason: TRAP + index as u32,
+        }
+    }
+
+    /// The trap, if execution stopped on one.
+    pub(crate) fn trap_code(self) -> Option<TrapCode> {
+        self.reason.checked_sub(TRAP).map(|i| {
+            TRAPS
+                .get(i as usize)
+                .copied()
+                .unwrap_or(TrapCode::Unreachable)
+        })
+    }
+}
+
+/// Runs threaded code from `ip` until an op needs the outer loop or traps.
+///
+/// # Safety
+/// `ip` must point into translated code whose frame is at `fp`, and `mem`,
+/// `mem_len` must describe the current instance's memory (see `exec.rs`).
+#[inline]
+pub(crate) unsafe fn run(
+    ip: *const Op,
+    fp: *mut u64,
+    mem: *mut u8,
+    mem_len: u64,
+    cx: *mut CallContext,
+) -> Exit {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        #[cfg(wazero_tail_dispatch)]
+        {
+            ((*ip).handler)(ip, fp, mem, mem_len, cx)
+        }
+        #[cfg(not(wazero_tail_dispatch))]
+        {
+            let (mut ip, mut fp) = (ip, fp);
+            loop {
+                let exit = ((*ip).handler)(ip, fp, mem, mem_len, cx);
+                if exit.reason != CONTINUE {
+                    return exit;
+                }
+                ip = exit.ip;
+                // Calls and returns move the frame; the context says where it is.
+                fp = (*cx).stack.add((*cx).base);
+            }
+        }
+    }
+}
+
+/// Goes on with the op at `$ip`.
+#[cfg(wazero_tail_dispatch)]
+macro_rules! next {
+    ($ip:expr, $fp:expr, $mem:expr, $len:expr, $cx:expr) => {{
+        let ip: *const Op = $ip;
+        return ((*ip).handler)(ip, $fp, $mem, $len, $cx);
+    }};
+}
+
+#[cfg(not(wazero_tail_dispatch))]
+macro_rules! next {
+    ($ip:expr, $fp:expr, $mem:expr, $len:expr, $cx:expr) => {{
+        let _ = ($fp, $mem, $len, $cx);
+        return Exit {
+            ip: $ip,
+            reason: CONTINUE,
+        };
+    }};
+}
+
+/// Defines a handler whose op is `$pat` (a pattern of [`Instr`] binding operands).
+macro_rules! handler {
+    ($name:ident, $pat:pat, |$ip:ident, $fp:ident, $mem:ident, $len:ident, $cx:ident| $body:block) => {
+        #[allow(non_snake_case, unused_variables, clippy::undocumented_unsafe_blocks)]
+        pub(crate) unsafe fn $name(
+            $ip: *const Op,
+            $fp: *mut u64,
+            $mem: *mut u8,
+            $len: u64,
+            $cx: *mut CallContext,
+        ) -> Exit {
+            // SAFETY: `handler_of` gave this handler only to ops of this variant, and
+            // the module invariants hold for slots, branches and memory.
+            unsafe {
+                let $pat = (*$ip).instr else {
+                    std::hint::unreachable_unchecked()
+                };
+                $body
+            }
+        }
+    };
+}
+
+macro_rules! get {
+    ($fp:ident, $s:expr) => {
+        *$fp.add($s as usize)
+    };
+}
+macro_rules! set {
+    ($fp:ident, $s:expr, $v:expr) => {{
+        let v = $v;
+        *$fp.add($s as usize) = v;
+    }};
+}
+macro_rules! get2 {
+    ($fp:ident, $s:expr) => {
+        u128::from(get!($fp, $s)) | (u128::from(get!($fp, $s as usize + 1)) << 64)
+    };
+}
+macro_rules! set2 {
+    ($fp:ident, $s:expr, $v:expr) => {{
+        let v: u128 = $v;
+        set!($fp, $s, v as u64);
+        set!($fp, $s as usize + 1, (v >> 64) as u64);
+    }};
+}
+
+macro_rules! numeric_handlers {
+    (
+        binary: [$(($bin:ident, |$ba:ident, $bb:ident| $be:expr)),* $(,)?],
+        try_binary: [$(($tbin:ident, |$ta:ident, $tb:ident| $te:expr)),* $(,)?],
+        unary: [$(($un:ident, |$ua:ident| $ue:expr)),* $(,)?],
+        try_unary: [$(($tun:ident, |$tua:ident| $tue:expr)),* $(,)?],
+    ) => {
+        $(handler!($bin, Instr::$bin { d, a, b }, |ip, fp, mem, len, cx| {
+            let ($ba, $bb) = (get!(fp, a), get!(fp, b));
+            set!(fp, d, $be);
+            next!(ip.add(1), fp, mem, len, cx)
+        });)*
+        $(handler!($tbin, Instr::$tbin { d, a, b }, |ip, fp, mem, len, cx| {
+            let ($ta, $tb) = (get!(fp, a), get!(fp, b));
+            let r: Result<u64, TrapCode> = $te;
+            match r {
+                Ok(v) => set!(fp, d, v),
+                Err(c) => return Exit::trap(ip, c),
+            }
+            next!(ip.add(1), fp, mem, len, cx)
+        });)*
+        $(handler!($un, Instr::$un { d, a }, |ip, fp, mem, len, cx| {
+            let $ua = get!(fp, a);
+            set!(fp, d, $ue);
+            next!(ip.add(1), fp, mem, len, cx)
+        });)*
+        $(handler!($tun, Instr::$tun { d, a }, |ip, fp, mem, len, cx| {
+            let $tua = get!(fp, a);
+            let r: Result<u64, TrapCode> = $tue;
+            match r {
+                Ok(v) => set!(fp, d, v),
+                Err(c) => return Exit::trap(ip, c),
+            }
+            next!(ip.add(1), fp, mem, len, cx)
+        });)*
+
+        /// The handler of `instr`'s variant.
+        pub(crate) fn handler_of(instr: &Instr) -> Handler {
+            match instr {
+                $(Instr::$bin { .. } => $bin,)*
+                $(Instr::$tbin { .. } => $tbin,)*
+                $(Instr::$un { .. } => $un,)*
+                $(Instr::$tun { .. } => $tun,)*
+                other => handler_of_other(other),
+            }
+        }
+    };
+}
+
+for_each_numeric_op!(numeric_handlers);
+
+/// Leaves threaded code: the outer loop executes the op at `ip`.
+#[allow(clippy::undocumented_unsafe_blocks)]
+pub(crate) unsafe fn slow(
+    ip: *const Op,
+    _: *mut u64,
+    _: *mut u8,
+    _: u64,
+    _: *mut CallContext,
+) -> Exit {
+    Exit { ip, reason: SLOW }
+}
+
+/// Jumps by a branch's relative offset.
+#[inline(always)]
+unsafe fn jump(ip: *const Op, offset: u32) -> *const Op {
+    // SAFETY: branch offsets land inside the same function (module docs).
+    unsafe { ip.offset(offset as i32 as isize) }
+}
+
+handler!(Br, Instr::Br { target }, |ip, fp, mem, len, cx| {
+    next!(jump(ip, target), fp, mem, len, cx)
+});
+handler!(
+    BrIfNez,
+    Instr::BrIfNez { cond, target },
+    |ip, fp, mem, len, cx| {
+        let next = if get!(fp, cond) as u32 != 0 {
+            jump(ip, target)
+        } else {
+            ip.add(1)
+        };
+        next!(next, fp, mem, len, cx)
+    }
+);
+handler!(
+    BrIfEqz,
+    Instr::BrIfEqz { cond, target },
+    |ip, fp, mem, len, cx| {
+        let next = if get!(fp, cond) as u32 == 0 {
+            jump(ip, target)
+        } else {
+            ip.add(1)
+        };
+        next!(next, fp, mem, len, cx)
+    }
+);
+handler!(
+    BrTable,
+    Instr::BrTable { index, len: n },
+    |ip, fp, mem, len, cx| {
+        let i = (get!(fp, index) as u32).min(n);
+        next!(ip.add(1 + i as usize), fp, mem, len, cx)
+    }
+);
+
+macro_rules! compare_branches {
+    ($($name:ident: |$a:ident, $b:ident| $cond:expr;)*) => {$(
+        handler!($name, Instr::$name { a, b, target }, |ip, fp, mem, len, cx| {
+            let ($a, $b) = (get!(fp, a), get!(fp, b));
+            let next = if $cond { jump(ip, target) } else { ip.add(1) };
+            next!(next, fp, mem, len, cx)
+        });
+    )*};
+}
+
+compare_branches! {
+    BrIfI32Eq: |a, b| a as u32 == b as u32;
+    BrIfI32Ne: |a, b| a as u32 != b as u32;
+    BrIfI32LtS: |a, b| (a as i32) < (b as i32);
+    BrIfI32LtU: |a, b| (a as u32) < (b as u32);
+    BrIfI32GtS: |a, b| (a as i32) > (b as i32);
+    BrIfI32GtU: |a, b| (a as u32) > (b as u32);
+    BrIfI32LeS: |a, b| (a as i32) <= (b as i32);
+    BrIfI32LeU: |a, b| (a as u32) <= (b as u32);
+    BrIfI32GeS: |a, b| (a as i32) >= (b as i32);
+    BrIfI32GeU: |a, b| (a as u32) >= (b as u32);
+    BrIfI64Eq: |a, b| a == b;
+    BrIfI64Ne: |a, b| a != b;
+    BrIfI64LtS: |a, b| (a as i64) < (b as i64);
+    BrIfI64LtU: |a, b| a < b;
+    BrIfI64GtS: |a, b| (a as i64) > (b as i64);
+    BrIfI64GtU: |a, b| a > b;
+    BrIfI64LeS: |a, b| (a as i64) <= (b as i64);
+    BrIfI64LeU: |a, b| a <= b;
+    BrIfI64GeS: |a, b| (a as i64) >= (b as i64);
+    BrIfI64GeU: |a, b| a >= b;
+}
+
+// Calls within the module and returns to it stay in threaded code; the outer loop
+// takes over for a function not translated yet, a full value stack, the depth
+// limit, and returns across modules.
+handler!(
+    CallInternal,
+    Instr::CallInternal { func, base: b },
+    |ip, fp, mem, len, cx| {
+        let c = &mut *cx;
+        let Some(callee) = (*c.module).translated(func) else {
+            return slow(ip, fp, mem, len, cx);
+        };
+        let new_base = c.base + b as usize;
+        if c.frames.len() >= c.frame_limit || new_base + callee.frame_size as usize > c.stack_len {
+            return slow(ip, fp, mem, len, cx);
+        }
+        c.frames.push(FrameRecord {
+            ip: ip.add(1),
+            module: c.module_index,
+            func: c.func,
+            base: c.base as u32,
+        });
+        let callee_fp = fp.add(b as usize);
+        let init = &callee.init[..];
+        let dst = callee_fp.add(callee.param_slots as usize);
+        // Most frames start with a handful of slots: no memcpy call.
+        match init.len() {
+            0 => {}
+            1 => *dst = init[0],
+            2 => {
+                *dst = init[0];
+                *dst.add(1) = init[1];
+            }
+            n => std::ptr::copy_nonoverlapping(init.as_ptr(), dst, n),
+        }
+        c.func = func;
+        c.base = new_base;
+        next!(callee.code.as_ptr(), callee_fp, mem, len, cx)
+    }
+);
+handler!(Return, Instr::Return, |ip, fp, mem, len, cx| {
+    let c = &mut *cx;
+    match c.frames.last() {
+        Some(rec) if rec.module == c.module_index => {
+            let rec = c.frames.pop().unwrap_unchecked();
+            c.func = rec.func;
+            c.base = rec.base as usize;
+            next!(rec.ip, c.stack.add(c.base), mem, len, cx)
+        }
+        _ => slow(ip, fp, mem, len, cx),
+    }
+});
+handler!(Unreachable, Instr::Unreachable, |ip, fp, mem, len, cx| {
+    Exit::trap(ip, TrapCode::Unreachable)
+});
+handler!(Copy, Instr::Copy { d, s }, |ip, fp, mem, len, cx| {
+    set!(fp, d, get!(fp, s));
+    next!(ip.add(1), fp, mem, len, cx)
+});
+handler!(Copy2, Instr::Copy2 { d, s }, |ip, fp, mem, len, cx| {
+    set2!(fp, d, get2!(fp, s));
+    next!(ip.add(1), fp, mem, len, cx)
+});
+handler!(
+    Const32,
+    Instr::Const32 { d, value },
+    |ip, fp, mem, len, cx| {
+        set!(fp, d, u64::from(value));
+        next!(ip.add(1), fp, mem, len, cx)
+    }
+);
+handler!(
+    Const64,
+    Instr::Const64 { d, value },
+    |ip, fp, mem, len, cx| {
+        set!(fp, d, value);
+        next!(ip.add(1), fp, mem, len, cx)
+    }
+);
+handler!(
+    Select,
+    Instr::Select { d, cond, a, b },
+    |ip, fp, mem, len, cx| {
+        let v = if get!(fp, cond) as u32 != 0 {
+            get!(fp, a)
+        } else {
+            get!(fp, b)
+        };
+        set!(fp, d, v);
+        next!(ip.add(1), fp, mem, len, cx)
+    }
+);
+handler!(
+    Select2,
+    Instr::Select2 { d, cond, a, b },
+    |ip, fp, mem, len, cx| {
+        let v = if get!(fp, cond) as u32 != 0 {
+            get2!(fp, a)
+        } else {
+            get2!(fp, b)
+        };
+        set2!(fp, d, v);
+        next!(ip.add(1), fp, mem, len, cx)
+    }
+);
+
+/// The effective address of an access of `n` bytes, or a trap.
+macro_rules! effective {
+    ($ip:ident, $fp:ident, $len:ident, $addr:expr, $offset:expr, $n:expr) => {{
+        let ea = u64::from(get!($fp, $addr) as u32) + u64::from($offset);
+        if ea + $n as u64 > $len {
+            return Exit::trap($ip, TrapCode::MemoryOutOfBounds);
+        }
+        ea as usize
+    }};
+}
+
+macro_rules! loads {
+    ($($name:ident: $t:ty => |$v:ident| $conv:expr;)*) => {$(
+        handler!($name, Instr::$name { d, addr, offset }, |ip, fp, mem, len, cx| {
+            let ea = effective!(ip, fp, len, addr, offset, std::mem::size_of::<$t>());
+            let $v = <$t>::from_le_bytes(mem.add(ea).cast::<[u8; std::mem::size_of::<$t>()]>().read());
+            set!(fp, d, $conv);
+            next!(ip.add(1), fp, mem, len, cx)
+        });
+    )*};
+}
+
+loads! {
+    I32Load: u32 => |v| u64::from(v);
+    I64Load: u64 => |v| v;
+    I32Load8S: i8 => |v| v as i32 as u32 as u64;
+    I32Load8U: u8 => |v| u64::from(v);
+    I32Load16S: i16 => |v| v as i32 as u32 as u64;
+    I32Load16U: u16 => |v| u64::from(v);
+    I64Load8S: i8 => |v| v as i64 as u64;
+    I64Load8U: u8 => |v| u64::from(v);
+    I64Load16S: i16 => |v| v as i64 as u64;
+    I64Load16U: u16 => |v| u64::from(v);
+    I64Load32S: i32 => |v| v as i64 as u64;
+    I64Load32U: u32 => |v| u64::from(v);
+}
+
+macro_rules! stores {
+    ($($name:ident: $t:ty;)*) => {$(
+        handler!($name, Instr::$name { addr, value, offset }, |ip, fp, mem, len, cx| {
+            let ea = effective!(ip, fp, len, addr, offset, std::mem::size_of::<$t>());
+            let bytes = (get!(fp, value) as $t).to_le_bytes();
+            std::ptr::copy_nonoverlapping(bytes.as_ptr(), mem.add(ea), bytes.len());
+            next!(ip.add(1), fp, mem, len, cx)
+        });
+    )*};
+}
+
+stores! {
+    Store8: u8;
+    Store16: u16;
+    Store32: u32;
+    Store64: u64;
+}
+
+handler!(
+    V128Load,
+    Instr::V128Load { d, addr, offset },
+    |ip, fp, mem, len, cx| {
+        let ea = effective!(ip, fp, len, addr, offset, 16);
+        set2!(
+            fp,
+            d,
+            u128::from_le_bytes(mem.add(ea).cast::<[u8; 16]>().read())
+        );
+        next!(ip.add(1), fp, mem, len, cx)
+    }
+);
+handler!(
+    V128Store,
+    Instr::V128Store {
+        addr,
+        value,
+        offset
+    },
+    |ip, fp, mem, len, cx| {
+        let ea = effective!(ip, fp, len, addr, offset, 16);
+        let bytes = get2!(fp, value).to_le_bytes();
+        std::ptr::copy_nonoverlapping(bytes.as_ptr(), mem.add(ea), 16);
+        next!(ip.add(1), fp, mem, len, cx)
+    }
+);
+handler!(
+    V128LoadExt,
+    Instr::V128LoadExt {
+        d,
+        addr,
+        offset,
+        bytes
+    },
+    |ip, fp, mem, len, cx| {
+        // The translator always emits the transform right after.
+        let Instr::V128Payload(transform) = (*ip.add(1)).instr else {
+            std::hint::unreachable_unchecked()
+        };
+        let ea = effective!(ip, fp, len, addr, offset, bytes);
+        let mut raw = [0u8; 8];
+        std::ptr::copy_nonoverlapping(mem.add(ea), raw.as_mut_ptr(), bytes as usize);
+        set2!(fp, d, transform(u64::from_le_bytes(raw)));
+        next!(ip.add(2), fp, mem, len, cx)
+    }
+);
+handler!(
+    V128LoadLane,
+    Instr::V128LoadLane {
+        d,
+        addr,
+        v,
+        offset,
+        bytes,
+        lane
+    },
+    |ip, fp, mem, len, cx| {
+        let ea = effective!(ip, fp, len, addr, offset, bytes);
+        let mut raw = [0u8; 8];
+        std::ptr::copy_nonoverlapping(mem.add(ea), raw.as_mut_ptr(), bytes as usize);
+        let vector = get2!(fp, v);
+        set2!(
+            fp,
+            d,
+            simd::replace_lane_bytes(vector, u64::from_le_bytes(raw), bytes, lane)
+        );
+        next!(ip.add(1), fp, mem, len, cx)
+    }
+);
+handler!(
+    V128StoreLane,
+    Instr::V128StoreLane {
+        addr,
+        v,
+        offset,
+        bytes,
+        lane
+    },
+    |ip, fp, mem, len, cx| {
+        let ea = effective!(ip, fp, len, addr, offset, bytes);
+        let value = simd::extract_lane_bytes(get2!(fp, v), bytes, lane).to_le_bytes();
+        std::ptr::copy_nonoverlapping(value.as_ptr(), mem.add(ea), bytes as usize);
+        next!(ip.add(1), fp, mem, len, cx)
+    }
+);
+handler!(
+    V128Unary,
+    Instr::V128Unary { d, a, f },
+    |ip, fp, mem, len, cx| {
+        set2!(fp, d, f(get2!(fp, a)));
+        next!(ip.add(1), fp, mem, len, cx)
+    }
+);
+handler!(
+    V128Binary,
+    Instr::V128Binary { d, a, b, f },
+    |ip, fp, mem, len, cx| {
+        set2!(fp, d, f(get2!(fp, a), get2!(fp, b)));
+        next!(ip.add(1), fp, mem, len, cx)
+    }
+);
+handler!(
+    V128Bitselect,
+    Instr::V128Bitselect { d, a, b, c },
+    |ip, fp, mem, len, cx| {
+        set2!(
+            fp,
+            d,
+            simd::bitselect(get2!(fp, a), get2!(fp, b), get2!(fp, c))
+        );
+        next!(ip.add(1), fp, mem, len, cx)
+    }
+);
+handler!(
+    V128Shift,
+    Instr::V128Shift { d, a, s, f },
+    |ip, fp, mem, len, cx| {
+        set2!(fp, d, f(get2!(fp, a), get!(fp, s) as u32));
+        next!(ip.add(1), fp, mem, len, cx)
+    }
+);
+handler!(
+    V128Test,
+    Instr::V128Test { d, a, f },
+    |ip, fp, mem, len, cx| {
+        set!(fp, d, u64::from(f(get2!(fp, a))));
+        next!(ip.add(1), fp, mem, len, cx)
+    }
+);
+handler!(
+    V128Splat,
+    Instr::V128Splat { d, a, f },
+    |ip, fp, mem, len, cx| {
+        set2!(fp, d, f(get!(fp, a)));
+        next!(ip.add(1), fp, mem, len, cx)
+    }
+);
+handler!(
+    V128Extract,
+    Instr::V128Extract { d, a, lane, f },
+    |ip, fp, mem, len, cx| {
+        set!(fp, d, f(get2!(fp, a), lane));
+        next!(ip.add(1), fp, mem, len, cx)
+    }
+);
+handler!(
+    V128Replace,
+    Instr::V128Replace { d, a, b, lane, f },
+    |ip, fp, mem, len, cx| {
+        set2!(fp, d, f(get2!(fp, a), get!(fp, b), lane));
+        next!(ip.add(1), fp, mem, len, cx)
+    }
+);
+handler!(
+    I8x16Shuffle,
+    Instr::I8x16Shuffle { d, a, b, lanes },
+    |ip, fp, mem, len, cx| {
+        let lanes = get2!(fp, lanes).to_le_bytes();
+        set2!(fp, d, simd::shuffle(get2!(fp, a), get2!(fp, b), &lanes));
+        next!(ip.add(1), fp, mem, len, cx)
+    }
+);
+
+fn handler_of_other(instr: &Instr) -> Handler {
+    macro_rules! fast {
+        ($($name:ident),* $(,)?) => {
+            match instr {
+                $(Instr::$name { .. } => $name,)*
+                _ => slow,
+            }
+        };
+    }
+    fast!(
+        Br,
+        BrIfNez,
+        BrIfEqz,
+        BrTable,
+        BrIfI32Eq,
+        BrIfI32Ne,
+        BrIfI32LtS,
+        BrIfI32LtU,
+        BrIfI32GtS,
+        BrIfI32GtU,
+        BrIfI32LeS,
+        BrIfI32LeU,
+        BrIfI32GeS,
+        BrIfI32GeU,
+        BrIfI64Eq,
+        BrIfI64Ne,
+        BrIfI64LtS,
+        BrIfI64LtU,
+        BrIfI64GtS,
+        BrIfI64GtU,
+        BrIfI64LeS,
+        BrIfI64LeU,
+        BrIfI64GeS,
+        BrIfI64GeU,
+        Unreachable,
+        Copy,
+        Copy2,
+        Const32,
+        Const64,
+        Select,
+        Select2,
+        I32Load,
+        I64Load,
+        I32Load8S,
+        I32Load8U,
+        I32Load16S,
+        I32Load16U,
+        I64Load8S,
+        I64Load8U,
+        I64Load16S,
+        I64Load16U,
+        I64Load32S,
+        I64Load32U,
+        Store8,
+        Store16,
+        Store32,
+        Store64,
+        V128Load,
+        V128Store,
+        V128LoadExt,
+        V128LoadLane,
+        V128StoreLane,
+        V128Unary,
+        V128Binary,
+        V128Bitselect,
+        V128Shift,
+        V128Test,
+        V128Splat,
+        V128Extract,
+        V128Replace,
+        I8x16Shuffle,
+        CallInternal,
+        Return,
+    )
+}

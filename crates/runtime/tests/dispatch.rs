@@ -1,0 +1,44 @@
+//! The interpreter's threaded dispatch ends every handler in a call of the next
+//! handler, which must compile to a jump. If one did not, every instruction would
+//! take native stack, and a long-running loop would overflow it (killing this test
+//! process). This runs tens of millions of instructions of every hot kind, calls
+//! and returns included, on a thread with a small native stack.
+
+use wazero::{Runtime, RuntimeConfig};
+
+const KERNEL: &str = r#"(module
+    (memory 1)
+    (func $mix (param i64 i32) (result i64)
+        (i64.add (local.get 0) (i64.extend_i32_u (local.get 1))))
+    (func (export "run") (param $n i32) (result i64)
+        (local $i i32) (local $acc i64) (local $v v128) (local $f f64)
+        (loop $l
+            (i32.store offset=8 (i32.and (local.get $i) (i32.const 1020)) (local.get $i))
+            (local.set $acc (i64.xor (local.get $acc)
+                (i64.load32_u offset=8 (i32.and (local.get $i) (i32.const 1020)))))
+            (local.set $acc (call $mix (local.get $acc) (i32.rotl (local.get $i) (i32.const 3))))
+            (local.set $f (f64.add (local.get $f) (f64.convert_i32_u (local.get $i))))
+            (local.set $v (i32x4.add (local.get $v) (i32x4.splat (local.get $i))))
+            (local.set $acc (select (local.get $acc) (i64.const 1)
+                (i32.ne (i32.rem_u (local.get $i) (i32.const 7)) (i32.const 0))))
+            (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
+        (i64.add (local.get $acc)
+            (i64.add (i64.trunc_f64_u (local.get $f))
+                (i64.extend_i32_u (i32x4.extract_lane 0 (local.get $v)))))))"#;
+
+#[test]
+fn long_loops_run_in_constant_native_stack() {
+    let wasm = wat::parse_str(KERNEL).unwrap();
+    let result = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(move || {
+            let runtime = Runtime::with_config(RuntimeConfig::interpreter());
+            let module = runtime.instantiate(&wasm).unwrap();
+            let run = module.exported_function("run").unwrap();
+            run.typed::<u32, u64>().unwrap().call(1_000_000).unwrap()
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    assert_ne!(result, 0);
+}
