@@ -27,7 +27,8 @@ use std::sync::Arc;
 
 use wazero_api::TrapCode;
 use wazero_store::{
-    funcref, funcref_addr, CallError, CompiledCode, FuncAddr, FuncKind, InstanceId, Store, Trap,
+    funcref, funcref_addr, CallError, CompiledCode, FuncAddr, FuncKind, GlobalAddr, GlobalInstance,
+    InstanceId, Store, Trap,
 };
 
 use crate::code::{CompiledFunc, Instr, InterpModule, Op};
@@ -65,6 +66,10 @@ pub(crate) struct CallContext {
     pub(crate) base: usize,
     /// `frames.len()` at which a further call exhausts the call stack.
     pub(crate) frame_limit: usize,
+    /// The store's global instances (no global is created while threaded code runs).
+    pub(crate) globals: *mut GlobalInstance,
+    /// The current instance's global index space: addresses into `globals`.
+    pub(crate) global_addrs: *const GlobalAddr,
 }
 
 impl Default for CallContext {
@@ -78,6 +83,8 @@ impl Default for CallContext {
             func: 0,
             base: 0,
             frame_limit: 0,
+            globals: std::ptr::null_mut(),
+            global_addrs: std::ptr::null(),
         }
     }
 }
@@ -382,6 +389,8 @@ impl Executor {
             self.cx.module_index = m as u32;
             self.cx.func = f;
             self.cx.base = base;
+            self.cx.globals = store.globals.as_mut_ptr();
+            self.cx.global_addrs = store.instance(inst).globals.as_ptr();
             // SAFETY: `ip` is inside the current function, `fp` at its frame and
             // `mem`/`mem_len` describe the current memory (module docs); the
             // context describes the value stack and the current module.
@@ -451,17 +460,9 @@ impl Executor {
                     fp = self.stack.as_mut_ptr().wrapping_add(base);
                     enter!(next);
                 }
-                Instr::GlobalGet { d, index } => {
-                    let g = store.instance(inst).globals[index as usize];
-                    set!(d, store.globals[g.index()].value as u64);
-                }
                 Instr::GlobalGet2 { d, index } => {
                     let g = store.instance(inst).globals[index as usize];
                     set2!(d, store.globals[g.index()].value);
-                }
-                Instr::GlobalSet { s, index } => {
-                    let g = store.instance(inst).globals[index as usize];
-                    store.globals[g.index()].value = u128::from(get!(s));
                 }
                 Instr::GlobalSet2 { s, index } => {
                     let g = store.instance(inst).globals[index as usize];

@@ -375,6 +375,31 @@ handler!(Return, Instr::Return, |ip, fp, mem, len, cx| {
         _ => slow(ip, fp, mem, len, cx),
     }
 });
+// Globals of the current instance, through the addresses the outer loop put in
+// the context (validation guarantees the index is in the instance's index space).
+macro_rules! global {
+    ($cx:ident, $index:expr) => {
+        (*$cx)
+            .globals
+            .add((*(*$cx).global_addrs.add($index as usize)).index())
+    };
+}
+handler!(
+    GlobalGet,
+    Instr::GlobalGet { d, index },
+    |ip, fp, mem, len, cx| {
+        set!(fp, d, (*global!(cx, index)).value as u64);
+        next!(ip.add(1), fp, mem, len, cx)
+    }
+);
+handler!(
+    GlobalSet,
+    Instr::GlobalSet { s, index },
+    |ip, fp, mem, len, cx| {
+        (*global!(cx, index)).value = u128::from(get!(fp, s));
+        next!(ip.add(1), fp, mem, len, cx)
+    }
+);
 handler!(Unreachable, Instr::Unreachable, |ip, fp, mem, len, cx| {
     Exit::trap(ip, TrapCode::Unreachable)
 });
@@ -721,5 +746,90 @@ fn handler_of_other(instr: &Instr) -> Handler {
         I8x16Shuffle,
         CallInternal,
         Return,
+        GlobalGet,
+        GlobalSet,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hot_instructions_run_threaded_and_the_rest_leave() {
+        let threaded = [
+            Instr::I32Add { d: 0, a: 0, b: 0 },
+            Instr::I64DivS { d: 0, a: 0, b: 0 },
+            Instr::F64Sqrt { d: 0, a: 0 },
+            Instr::I32TruncF64S { d: 0, a: 0 },
+            Instr::Br { target: 0 },
+            Instr::BrIfI64LtU {
+                a: 0,
+                b: 0,
+                target: 0,
+            },
+            Instr::BrTable { index: 0, len: 0 },
+            Instr::Copy { d: 0, s: 0 },
+            Instr::Select2 {
+                d: 0,
+                cond: 0,
+                a: 0,
+                b: 0,
+            },
+            Instr::I64Load32S {
+                d: 0,
+                addr: 0,
+                offset: 0,
+            },
+            Instr::Store16 {
+                addr: 0,
+                value: 0,
+                offset: 0,
+            },
+            Instr::V128Load {
+                d: 0,
+                addr: 0,
+                offset: 0,
+            },
+            Instr::CallInternal { func: 0, base: 0 },
+            Instr::Return,
+            Instr::GlobalGet { d: 0, index: 0 },
+            Instr::GlobalSet { s: 0, index: 0 },
+            Instr::Unreachable,
+        ];
+        let outer = [
+            Instr::CallImported { func: 0, base: 0 },
+            Instr::CallIndirect {
+                type_index: 0,
+                table: 0,
+                index: 0,
+                base: 0,
+            },
+            Instr::GlobalGet2 { d: 0, index: 0 },
+            Instr::MemoryGrow { d: 0, delta: 0 },
+            Instr::MemoryCopy {
+                dst: 0,
+                src: 0,
+                len: 0,
+            },
+            Instr::TableGet {
+                d: 0,
+                index: 0,
+                table: 0,
+            },
+            Instr::RefFunc { d: 0, func: 0 },
+        ];
+        for instr in threaded {
+            assert!(
+                !std::ptr::fn_addr_eq(handler_of(&instr), slow as Handler),
+                "{instr:?}"
+            );
+        }
+        for instr in outer {
+            assert!(
+                std::ptr::fn_addr_eq(handler_of(&instr), slow as Handler),
+                "{instr:?}"
+            );
+        }
+    }
 }
