@@ -1,7 +1,8 @@
 //! `cargo xtask test`: everything CI checks, in order, each step reported.
 //!
 //! 1. `cargo fmt --check` and `cargo clippy --workspace --all-targets -D warnings`.
-//! 2. `cargo build -p wazero --no-default-features --features interpreter`.
+//! 2. `cargo doc --workspace --no-deps` without warnings, and
+//!    `cargo build -p wazero --no-default-features --features interpreter`.
 //! 3. `cargo test --workspace -j2`: unit, integration, property and doc tests.
 //! 4. The spec tests on every engine that is built, as a subprocess (so that even
 //!    a crash of the runtime leaves this summary standing): `cargo run -p xtask --
@@ -135,6 +136,12 @@ pub fn main(args: &Args) -> ExitCode {
             .args(["--", "-D", "warnings"]);
         steps.push(run_step("cargo clippy -D warnings", clippy, None));
     }
+
+    let mut doc = cargo();
+    doc.args(["doc", "--workspace", "--no-deps"])
+        .args(&jobs)
+        .env("RUSTDOCFLAGS", "-D warnings");
+    steps.push(run_step("cargo doc (no warnings)", doc, None));
 
     let mut interpreter_only = cargo();
     interpreter_only
