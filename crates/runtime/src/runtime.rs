@@ -34,7 +34,9 @@ struct RuntimeInner {
     config: RuntimeConfig,
     engine: Arc<dyn Engine>,
     default: Namespace,
-    namespaces: Mutex<Vec<Namespace>>,
+    /// Namespaces made by `new_namespace`, to close with the runtime; held weakly
+    /// so a dropped namespace frees everything in it.
+    namespaces: Mutex<Vec<std::sync::Weak<Shared>>>,
 }
 
 impl Default for Runtime {
@@ -125,11 +127,13 @@ impl Runtime {
     /// A new namespace: its own module names, sharing this runtime's compiled code.
     pub fn new_namespace(&self) -> Namespace {
         let ns = Namespace::new(&self.inner.engine, &self.inner.config);
-        self.inner
+        let mut namespaces = self
+            .inner
             .namespaces
             .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(ns.clone());
+            .unwrap_or_else(PoisonError::into_inner);
+        namespaces.retain(|weak| weak.strong_count() > 0);
+        namespaces.push(Arc::downgrade(&ns.shared));
         ns
     }
 
@@ -147,14 +151,16 @@ impl Runtime {
     /// Closes every module of every namespace of this runtime.
     pub fn close(&self) -> Result<()> {
         self.inner.default.close()?;
-        let namespaces = self
+        let namespaces: Vec<Arc<Shared>> = self
             .inner
             .namespaces
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .clone();
-        for ns in namespaces {
-            ns.close()?;
+            .iter()
+            .filter_map(std::sync::Weak::upgrade)
+            .collect();
+        for shared in namespaces {
+            close_all(&shared)?;
         }
         Ok(())
     }
@@ -178,8 +184,10 @@ impl Namespace {
             max_call_depth: config.max_call_depth,
             ..StoreLimits::default()
         };
+        let mut store = Store::new(engine.clone(), limits);
+        store.debug_info = config.debug_info;
         Self {
-            shared: Arc::new(Shared::new(Store::new(engine.clone(), limits))),
+            shared: Arc::new(Shared::new(store)),
             engine: engine.clone(),
         }
     }
@@ -268,12 +276,16 @@ impl Namespace {
 
     /// Closes every module in this namespace.
     pub fn close(&self) -> Result<()> {
-        let mut store = self.shared.lock()?;
-        for i in 0..store.instances.len() {
-            store.close(wazero_store::InstanceId(i as u32), 0);
-        }
-        Ok(())
+        close_all(&self.shared)
     }
+}
+
+fn close_all(shared: &Shared) -> Result<()> {
+    let mut store = shared.lock()?;
+    for i in 0..store.instances.len() {
+        store.close(wazero_store::InstanceId(i as u32), 0);
+    }
+    Ok(())
 }
 
 /// A module decoded, validated and compiled once, ready to instantiate many times

@@ -508,3 +508,80 @@ fn typed_calls_check_the_signature_once() {
         "{err}"
     );
 }
+
+#[test]
+fn debug_info_controls_backtrace_names() {
+    let wasm = wat(
+        r#"(module $m (func $inner unreachable) (func $outer (export "outer") (call $inner)))"#,
+    );
+    let cases = [(true, ["m.inner", "m.outer"]), (false, ["x.$0", "x.$1"])];
+    for (enabled, want) in cases {
+        let rt =
+            Runtime::with_config(RuntimeConfig::interpreter().with_debug_info_enabled(enabled));
+        let compiled = rt.compile_module(&wasm).unwrap();
+        let name = if enabled { "" } else { "x" };
+        let m = rt
+            .instantiate_module(&compiled, ModuleConfig::new().with_name(name))
+            .unwrap();
+        let Error::Trap(trap) = m.exported_function("outer").unwrap().call(&[]).unwrap_err() else {
+            panic!("expected a trap");
+        };
+        assert_eq!(trap.backtrace, want, "debug info {enabled}");
+    }
+}
+
+#[test]
+fn closing_the_runtime_closes_its_namespaces() -> Result<(), Error> {
+    let rt = interpreter();
+    let compiled = rt.compile_module(&wat(COUNTER))?;
+    let ns = rt.new_namespace();
+    let m = ns.instantiate_module(&compiled, ModuleConfig::new())?;
+    drop(rt.new_namespace()); // a dropped namespace is simply gone
+    rt.close()?;
+    assert!(m.is_closed());
+    Ok(())
+}
+
+#[test]
+fn closing_frees_memories_and_tables_no_open_module_uses() -> Result<(), Error> {
+    let rt = interpreter();
+    let provider = rt.instantiate_module(
+        &rt.compile_module(&wat(PROVIDER))?,
+        ModuleConfig::new().with_name("p"),
+    )?;
+    let importer = rt.instantiate_module(
+        &rt.compile_module(&wat(
+            r#"(module (import "p" "mem" (memory 1)) (import "p" "tab" (table 2 funcref)))"#,
+        ))?,
+        ModuleConfig::new().with_name("u"),
+    )?;
+    let memory = provider.exported_memory("mem").unwrap();
+    let table = provider.exported_table("tab").unwrap();
+    provider.close()?;
+    assert_eq!(memory.size_pages(), 1, "the importer still uses the memory");
+    assert_eq!(table.size(), 2, "and the table");
+    importer.close()?;
+    assert_eq!(memory.size_pages(), 0, "no open module uses it: freed");
+    assert_eq!(table.size(), 0);
+    assert!(
+        !memory.write(0, b"x"),
+        "a freed memory has no bytes to write"
+    );
+
+    // A module that exits from inside a call is released when the call returns.
+    let exiting = wat(r#"(module (import "env" "exit" (func $exit))
+        (memory (export "mem") 2) (func (export "_start") (call $exit)))"#);
+    rt.new_host_module_builder("env")
+        .new_function_builder()
+        .with_stack_func(&[], &[], |_| {})
+        .export("exit")
+        .instantiate()?;
+    let m = rt.instantiate_module(
+        &rt.compile_module(&exiting)?,
+        ModuleConfig::new().with_start_functions(&[]),
+    )?;
+    let mem = m.exported_memory("mem").unwrap();
+    m.close_with_exit_code(2)?;
+    assert_eq!(mem.size_pages(), 0);
+    Ok(())
+}

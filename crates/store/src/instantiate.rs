@@ -44,18 +44,19 @@ impl Store {
 
         self.resolve_imports(&module, &mut inst)?;
 
-        let module_label = module
-            .names
-            .module
-            .clone()
-            .unwrap_or_else(|| config.name.clone());
+        // wazero's debug names: `module.function`, the instance's name first and
+        // the name section's function names when debug info is on, else `$index`.
+        let module_label = match (&module.names.module, config.name.is_empty()) {
+            (Some(name), true) if self.debug_info => name.clone(),
+            _ => config.name.clone(),
+        };
         let imported = module.imported_function_count();
         for (i, &type_index) in module.functions.iter().enumerate() {
             let ty = module.types[type_index as usize].clone();
             let index = imported + i as u32;
             let name = match module.names.functions.get(&index) {
-                Some(n) => format!("{module_label}.{n}"),
-                None => format!("{module_label}.${index}"),
+                Some(n) if self.debug_info => format!("{module_label}.{n}"),
+                _ => format!("{module_label}.${index}"),
             };
             inst.functions.push(FuncAddr(self.funcs.len() as u32));
             self.funcs.push(FunctionInstance {
@@ -115,7 +116,10 @@ impl Store {
         inst.module = Some(module.clone());
         inst.code = Some(code);
         self.instances.push(inst);
+        self.add_users(id);
 
+        // On failure the instance is not registered but stays alive: functions it
+        // already wrote into imported tables remain callable, as the spec requires.
         self.initialize_segments(id, &module)?;
         if let (Some(start), false) = (module.start, config.skip_start) {
             let func = self.instances[id.index()].functions[start as usize];

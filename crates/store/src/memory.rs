@@ -47,6 +47,20 @@ impl MemoryInstance {
         })
     }
 
+    /// A memory of no pages that cannot grow: what a released memory becomes.
+    pub fn empty() -> Self {
+        Self {
+            buffer: ZeroedBuffer::new(0, 0).expect("an empty buffer needs no allocation"),
+            ty: MemoryType {
+                limits: wazero_api::Limits {
+                    min: 0,
+                    max: Some(0),
+                },
+            },
+            max_pages: 0,
+        }
+    }
+
     /// The memory's declared type.
     pub fn ty(&self) -> MemoryType {
         self.ty

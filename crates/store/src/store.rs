@@ -66,6 +66,13 @@ pub struct Store {
     pub call_depth: u32,
     /// Elements held by all tables, against `limits.max_table_elements`.
     table_elements: u64,
+    /// How many open instances use each memory / table; at zero it is freed.
+    memory_users: Vec<u32>,
+    table_users: Vec<u32>,
+    /// Closed instances whose resources wait to be released until no guest code runs.
+    closed_pending: Vec<InstanceId>,
+    /// Whether backtraces and debug names use the name section.
+    pub debug_info: bool,
     /// How many engine invocations are nested through host functions; each one
     /// uses native stack, so this is limited separately from the call depth.
     pub reentry_depth: u32,
@@ -88,6 +95,10 @@ impl Store {
             call_depth: 0,
             reentry_depth: 0,
             table_elements: 0,
+            memory_users: Vec::new(),
+            table_users: Vec::new(),
+            closed_pending: Vec::new(),
+            debug_info: true,
         }
     }
 
@@ -130,7 +141,9 @@ impl Store {
     }
 
     /// Closes instance `id` with `exit_code`: it is no longer callable and its name is
-    /// free again. Returns false if it was already closed.
+    /// free again. Its memories and tables are freed once no open instance uses them
+    /// (immediately, or when the running guest call returns if it is closed from
+    /// inside one). Returns false if it was already closed.
     pub fn close(&mut self, id: InstanceId, exit_code: u32) -> bool {
         let instance = &mut self.instances[id.index()];
         if instance.closed.is_some() {
@@ -140,7 +153,49 @@ impl Store {
         if self.names.get(&instance.name) == Some(&id) {
             self.names.remove(&instance.name);
         }
+        self.closed_pending.push(id);
+        self.release_closed();
         true
+    }
+
+    /// Records that a new instance uses its memories and tables.
+    pub(crate) fn add_users(&mut self, id: InstanceId) {
+        let instance = &self.instances[id.index()];
+        for m in &instance.memories {
+            self.memory_users[m.index()] += 1;
+        }
+        for t in &instance.tables {
+            self.table_users[t.index()] += 1;
+        }
+    }
+
+    /// Frees what closed instances held and no open instance uses, unless guest
+    /// code is running (an engine may hold pointers into those memories).
+    fn release_closed(&mut self) {
+        if self.reentry_depth > 0 {
+            return;
+        }
+        for id in std::mem::take(&mut self.closed_pending) {
+            let instance = &mut self.instances[id.index()];
+            let memories = std::mem::take(&mut instance.memories);
+            let tables = std::mem::take(&mut instance.tables);
+            instance.elements.clear();
+            instance.code = None;
+            for m in memories {
+                self.memory_users[m.index()] -= 1;
+                if self.memory_users[m.index()] == 0 {
+                    self.memories[m.index()] = MemoryInstance::empty();
+                }
+            }
+            for t in tables {
+                self.table_users[t.index()] -= 1;
+                if self.table_users[t.index()] == 0 {
+                    let table = &mut self.tables[t.index()];
+                    self.table_elements -= table.elements.len() as u64;
+                    table.elements = Vec::new();
+                }
+            }
+        }
     }
 
     /// Instantiates a host module: functions implemented in Rust, exported in order.
@@ -170,6 +225,7 @@ impl Store {
             instance.exports.push((export, ExternVal::Func(addr)));
         }
         self.instances.push(instance);
+        self.add_users(id);
         self.register(name, id);
         Ok(id)
     }
@@ -184,7 +240,9 @@ impl Store {
                     return Err(CallError::Exit(code));
                 }
                 let engine = self.engine.clone();
-                engine.call_wasm(self, func, stack)
+                let result = engine.call_wasm(self, func, stack);
+                self.release_closed();
+                result
             }
             FuncKind::Host { instance, func: f } => {
                 let (instance, f) = (*instance, f.clone());
@@ -245,6 +303,7 @@ impl Store {
         })?;
         self.table_elements += min;
         self.tables.push(table);
+        self.table_users.push(0);
         Ok(TableAddr(self.tables.len() as u32 - 1))
     }
 
@@ -262,6 +321,7 @@ impl Store {
     /// Adds a memory instance.
     pub fn push_memory(&mut self, m: MemoryInstance) -> MemoryAddr {
         self.memories.push(m);
+        self.memory_users.push(0);
         MemoryAddr(self.memories.len() as u32 - 1)
     }
 
