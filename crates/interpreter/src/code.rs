@@ -92,6 +92,10 @@ macro_rules! define_instr {
             BrIfI64GeS { a: Slot, b: Slot, target: u32 },
             /// Fused compare and branch.
             BrIfI64GeU { a: Slot, b: Slot, target: u32 },
+            /// Jump if `a & b` (i32) is zero.
+            BrIfI32AndEqz { a: Slot, b: Slot, target: u32 },
+            /// Jump if `a & b` (i32) is not zero.
+            BrIfI32AndNez { a: Slot, b: Slot, target: u32 },
             /// Jump through the `len + 1` `Br`s that follow, by the i32 in `index` (clamped).
             BrTable { index: Slot, len: u32 },
             /// Return to the caller; results are already in slots `0..`.
@@ -267,9 +271,9 @@ for_each_numeric_op!(define_instr);
 // Instructions stay two words, with a one-byte tag (at most 256 variants).
 const _: () = assert!(std::mem::size_of::<Instr>() <= 16);
 
-/// Fuses an integer comparison `cmp` with a conditional branch: the branch taken
-/// when the comparison holds (`negate == false`) or fails (`negate == true`).
-/// `None` if `cmp` is not an integer comparison.
+/// Fuses an integer comparison (or an `i32.and` test) `cmp` with a conditional
+/// branch: the branch taken when the condition holds (`negate == false`) or fails
+/// (`negate == true`). `None` if `cmp` is not one of those.
 pub(crate) fn fuse_compare(cmp: &Instr, negate: bool, target: u32) -> Option<Instr> {
     macro_rules! pairs {
         ($($cmp:ident => $br:ident / $neg:ident,)*) => {
@@ -279,6 +283,11 @@ pub(crate) fn fuse_compare(cmp: &Instr, negate: bool, target: u32) -> Option<Ins
                 } else {
                     Instr::$br { a, b, target }
                 }),)*
+                Instr::I32And { a, b, .. } => Some(if negate {
+                    Instr::BrIfI32AndEqz { a, b, target }
+                } else {
+                    Instr::BrIfI32AndNez { a, b, target }
+                }),
                 Instr::I32Eqz { a, .. } => Some(if negate {
                     Instr::BrIfNez { cond: a, target }
                 } else {

@@ -322,6 +322,8 @@ compare_branches! {
     BrIfI64LeU: |a, b| a <= b;
     BrIfI64GeS: |a, b| (a as i64) >= (b as i64);
     BrIfI64GeU: |a, b| a >= b;
+    BrIfI32AndEqz: |a, b| (a as u32 & b as u32) == 0;
+    BrIfI32AndNez: |a, b| (a as u32 & b as u32) != 0;
 }
 
 // Calls within the module and returns to it stay in threaded code; the outer loop
@@ -707,6 +709,8 @@ fn handler_of_other(instr: &Instr) -> Handler {
         BrIfI64LeU,
         BrIfI64GeS,
         BrIfI64GeU,
+        BrIfI32AndEqz,
+        BrIfI32AndNez,
         Unreachable,
         Copy,
         Copy2,
