@@ -17,7 +17,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let compiled = runtime.compile_module(&wasm)?;
     let module = runtime.instantiate_module(&compiled, ModuleConfig::new().with_name("calc"))?;
     let add = module.exported_function("add").expect("add is exported");
-    assert_eq!(add.call(&[40, 2])?, vec![42]);
+    let sum = add.call(&[40, 2])?;
+    assert_eq!(sum, vec![42]);
+    println!("add(40, 2) = {}", sum[0]);
     let mut stack = [u64::from(7u32), 5];
     add.call_with_stack(&mut stack)?; // results written from index 0
     assert_eq!(stack[0], 12);
@@ -27,15 +29,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .call(&[1, 0])
         .unwrap_err();
     assert!(err.to_string().contains("integer divide by zero"));
+    println!("div(1, 0) -> {err}");
     let memory = module.memory().expect("memory 0");
     assert!(memory.write(100, b"hello"));
     assert_eq!(memory.read(100, 5), Some(b"hello".to_vec()));
     assert_eq!(memory.grow(1), Some(1));
+    println!("memory: {} pages after growing by one", memory.size_pages());
     assert_eq!(module.exported_global("counter").unwrap().get(), 7);
     module.close()?;
-
-    println!("40 + 2 = {}", 42);
-    println!("1 / 0 -> {err}");
-    println!("memory: {} pages after growing by one", memory.size_pages());
+    println!("closed: {}", module.is_closed());
     Ok(())
 }
