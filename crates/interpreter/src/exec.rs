@@ -330,8 +330,7 @@ impl Executor {
                             Ok(callee) => callee,
                             Err(e) => return Err(CallError::Compile(e)),
                         };
-                        let (frame, params) =
-                            (callee.frame_size as usize, callee.param_slots as usize);
+                        let frame = callee.frame_size as usize;
                         if new_base + frame > self.stack.len() {
                             if let Err(c) = self.reserve(store, new_base + frame) {
                                 trap!(c);
@@ -343,29 +342,10 @@ impl Executor {
                             func: f,
                             base: base as u32,
                         });
-                        let init = &callee.init[..];
-                        let start = new_base + params;
-                        // SAFETY: `start + init.len() <= new_base + frame <= stack.len()`
-                        // (the frame covers parameters, locals and constants).
+                        // SAFETY: the stack holds `new_base + frame_size` slots.
                         unsafe {
-                            let dst = self.stack.as_mut_ptr().add(start);
-                            let src = init.as_ptr();
-                            // Most frames start with a handful of slots: no memcpy call.
-                            match init.len() {
-                                0 => {}
-                                1 => *dst = *src,
-                                2 => {
-                                    *dst = *src;
-                                    *dst.add(1) = *src.add(1);
-                                }
-                                3 => {
-                                    *dst = *src;
-                                    *dst.add(1) = *src.add(1);
-                                    *dst.add(2) = *src.add(2);
-                                }
-                                n => std::ptr::copy_nonoverlapping(src, dst, n),
-                            }
-                        }
+                            threaded::init_frame(self.stack.as_mut_ptr().add(new_base), callee)
+                        };
                         ip = callee.code.as_ptr();
                         let switched = module != m;
                         m = module;

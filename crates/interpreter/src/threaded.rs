@@ -248,6 +248,29 @@ pub(crate) unsafe fn slow(
     Exit { ip, reason: SLOW }
 }
 
+/// Sets a new frame's locals to zero and its constant slots to their values.
+///
+/// # Safety
+/// `frame` must point at a frame of at least `func.frame_size` slots.
+#[inline(always)]
+pub(crate) unsafe fn init_frame(frame: *mut u64, func: &crate::code::CompiledFunc) {
+    let init = &func.init[..];
+    // SAFETY: parameters, locals and constants all lie within the frame.
+    unsafe {
+        let dst = frame.add(func.param_slots as usize);
+        // Most frames start with a handful of slots: no memcpy call.
+        match init.len() {
+            0 => {}
+            1 => *dst = init[0],
+            2 => {
+                *dst = init[0];
+                *dst.add(1) = init[1];
+            }
+            n => std::ptr::copy_nonoverlapping(init.as_ptr(), dst, n),
+        }
+    }
+}
+
 /// Jumps by a branch's relative offset.
 #[inline(always)]
 unsafe fn jump(ip: *const Op, offset: u32) -> *const Op {
@@ -348,18 +371,7 @@ handler!(
             base: c.base as u32,
         });
         let callee_fp = fp.add(b as usize);
-        let init = &callee.init[..];
-        let dst = callee_fp.add(callee.param_slots as usize);
-        // Most frames start with a handful of slots: no memcpy call.
-        match init.len() {
-            0 => {}
-            1 => *dst = init[0],
-            2 => {
-                *dst = init[0];
-                *dst.add(1) = init[1];
-            }
-            n => std::ptr::copy_nonoverlapping(init.as_ptr(), dst, n),
-        }
+        init_frame(callee_fp, callee);
         c.func = func;
         c.base = new_base;
         next!(callee.code.as_ptr(), callee_fp, mem, len, cx)
