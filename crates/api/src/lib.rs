@@ -21,7 +21,7 @@ mod types;
 pub use encoding::*;
 pub use features::CoreFeatures;
 pub use trap::TrapCode;
-pub use typed::{WasmTy, WasmTyList};
+pub use typed::{ExitCode, HostResults, WasmTy, WasmTyList};
 pub use types::*;
 
 /// Size in bytes of one page of linear memory.

@@ -174,3 +174,45 @@ mod tests {
         assert_eq!(<u32>::types(), vec![ValueType::I32]);
     }
 }
+
+/// What a typed host function may return: its results (`()`, a value, a tuple),
+/// or a `Result` of them whose error fails the call.
+pub trait HostResults: Send + 'static {
+    /// The values returned on success.
+    type Values: WasmTyList;
+    /// The values, or the error the host function reported.
+    fn into_results(self) -> Result<Self::Values, Box<dyn std::error::Error + Send + Sync>>;
+}
+
+impl<T: WasmTyList> HostResults for T {
+    type Values = T;
+    #[inline]
+    fn into_results(self) -> Result<T, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(self)
+    }
+}
+
+impl<T: WasmTyList, E> HostResults for Result<T, E>
+where
+    E: Into<Box<dyn std::error::Error + Send + Sync>> + Send + 'static,
+{
+    type Values = T;
+    #[inline]
+    fn into_results(self) -> Result<T, Box<dyn std::error::Error + Send + Sync>> {
+        self.map_err(Into::into)
+    }
+}
+
+/// Returned as the error of a host function, closes the calling module with this
+/// exit code (what WASI's `proc_exit` does); the guest call then fails with the
+/// exit code.
+///
+/// ```
+/// fn proc_exit(code: u32) -> Result<(), wazero_api::ExitCode> {
+///     Err(wazero_api::ExitCode(code))
+/// }
+/// assert_eq!(proc_exit(3).unwrap_err().to_string(), "exit code 3");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("exit code {0}")]
+pub struct ExitCode(pub u32);

@@ -122,10 +122,20 @@ impl RuntimeConfig {
 /// let config = ModuleConfig::new().with_name("calc").with_start_functions(&[]);
 /// # let _ = config;
 /// ```
-#[derive(Debug, Clone)]
 pub struct ModuleConfig {
     pub(crate) name: Option<String>,
     pub(crate) start_functions: Vec<String>,
+    pub(crate) data: Option<Box<dyn std::any::Any + Send>>,
+}
+
+impl std::fmt::Debug for ModuleConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ModuleConfig")
+            .field("name", &self.name)
+            .field("start_functions", &self.start_functions)
+            .field("data", &self.data.is_some())
+            .finish()
+    }
 }
 
 impl Default for ModuleConfig {
@@ -141,7 +151,16 @@ impl ModuleConfig {
         Self {
             name: None,
             start_functions: vec!["_start".to_string()],
+            data: None,
         }
+    }
+
+    /// Attaches `data` to the instance: its host functions reach it through
+    /// [`Caller::data`](crate::Caller::data) / [`Caller::data_mut`](crate::Caller::data_mut),
+    /// so they can keep per-instance state without globals.
+    pub fn with_data<T: std::any::Any + Send>(mut self, data: T) -> Self {
+        self.data = Some(Box::new(data));
+        self
     }
 
     /// The name other modules import this instance by. An empty name makes it

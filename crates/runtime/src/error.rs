@@ -49,6 +49,9 @@ pub enum Error {
     /// A memory view was open when the guest was entered.
     #[error("the guest cannot run while a memory view is borrowed")]
     MemoryBorrowed,
+    /// A host module's definition is wrong (e.g. a function without a body).
+    #[error(transparent)]
+    HostDefinition(#[from] wazero_host::BuildError),
     /// The global is immutable.
     #[error("global is immutable")]
     ImmutableGlobal,

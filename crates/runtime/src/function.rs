@@ -57,17 +57,8 @@ impl Function {
                     .position(|&a| a == self.addr)
                     .unwrap_or(0);
                 let (export, _) = &inst.exports[index];
-                FunctionDefinition {
-                    module_name: inst.name.clone(),
-                    index: index as u32,
-                    import: None,
-                    export_names: vec![export.clone()],
-                    name: export.clone(),
-                    debug_name: f.debug_name.to_string(),
-                    param_types: f.ty.params().to_vec(),
-                    result_types: f.ty.results().to_vec(),
-                    is_host: true,
-                }
+                let names = f.host_names.clone().unwrap_or_default();
+                FunctionDefinition::of_host(&inst.name, index as u32, export, &f.ty, &names)
             }
         }
     }
@@ -200,11 +191,37 @@ pub struct FunctionDefinition {
     pub param_types: Vec<ValueType>,
     /// Result types.
     pub result_types: Vec<ValueType>,
+    /// Parameter names, when known (empty otherwise).
+    pub param_names: Vec<String>,
+    /// Result names, when known (empty otherwise).
+    pub result_names: Vec<String>,
     /// Whether it is implemented in Rust.
     pub is_host: bool,
 }
 
 impl FunctionDefinition {
+    pub(crate) fn of_host(
+        module_name: &str,
+        index: u32,
+        export: &str,
+        ty: &FuncType,
+        names: &wazero_store::HostNames,
+    ) -> Self {
+        Self {
+            module_name: module_name.to_string(),
+            index,
+            import: None,
+            export_names: vec![export.to_string()],
+            name: names.name.clone(),
+            debug_name: format!("{module_name}.{}", names.name),
+            param_types: ty.params().to_vec(),
+            result_types: ty.results().to_vec(),
+            param_names: names.params.clone(),
+            result_names: names.results.clone(),
+            is_host: true,
+        }
+    }
+
     pub(crate) fn of_wasm(module: &ValidatedModule, module_name: &str, index: u32) -> Self {
         let ty = module.function_type(index).cloned().unwrap_or_default();
         let import = module
@@ -238,6 +255,17 @@ impl FunctionDefinition {
             name,
             param_types: ty.params().to_vec(),
             result_types: ty.results().to_vec(),
+            param_names: module
+                .names
+                .locals
+                .get(&index)
+                .map(|locals| {
+                    (0..ty.params().len() as u32)
+                        .map(|i| locals.get(&i).cloned().unwrap_or_default())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            result_names: Vec::new(),
             is_host: false,
         }
     }

@@ -25,7 +25,6 @@ mod engines;
 mod error;
 mod function;
 mod global;
-mod host;
 mod memory;
 mod module;
 mod runtime;
@@ -36,7 +35,14 @@ pub use config::{ModuleConfig, RuntimeConfig};
 pub use error::{Error, LinkError, Result, Trap};
 pub use function::{Function, FunctionDefinition, TypedFunction};
 pub use global::Global;
-pub use host::{Caller, CallerMemory, HostFunctionBuilder, HostModuleBuilder};
+pub use wazero_host::{
+    BuildError, Caller, CallerFunction, CallerMemory, ExitCode, HostFunction, HostResults,
+};
+
+/// Builds a host module in a namespace (see [`wazero_host::HostModuleBuilder`]).
+pub type HostModuleBuilder = wazero_host::HostModuleBuilder<Namespace>;
+/// Defines one function of a host module (see [`wazero_host::HostFunctionBuilder`]).
+pub type HostFunctionBuilder = wazero_host::HostFunctionBuilder<Namespace>;
 pub use memory::Memory;
 pub use module::Module;
 pub use runtime::{CompiledModule, Namespace, Runtime};

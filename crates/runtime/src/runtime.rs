@@ -4,7 +4,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use wazero_api::CoreFeatures;
 use wazero_decoder::CustomSection;
-use wazero_store::{CompiledCode, Engine, InstantiateConfig, Store, StoreLimits};
+use wazero_host::HostModuleSink;
+use wazero_store::{CompiledCode, Engine, HostFunctionDef, InstantiateConfig, Store, StoreLimits};
 use wazero_validator::ValidatedModule;
 
 use crate::shared::Shared;
@@ -96,8 +97,10 @@ impl Runtime {
         };
         Ok(CompiledModule {
             inner: Arc::new(CompiledInner {
-                module: validated,
-                code,
+                kind: CompiledKind::Wasm {
+                    module: validated,
+                    code,
+                },
                 engine: self.inner.engine.clone(),
                 custom_sections,
             }),
@@ -208,21 +211,32 @@ impl Namespace {
                 "the module was compiled by another runtime".to_string(),
             ));
         }
-        let name = config
-            .name
-            .clone()
-            .or_else(|| compiled.inner.module.names.module.clone())
-            .unwrap_or_default();
-        let id = {
-            let mut store = self.shared.lock()?;
-            store.instantiate(
-                compiled.inner.module.clone(),
-                compiled.inner.code.clone(),
-                &InstantiateConfig {
-                    name,
-                    skip_start: false,
-                },
-            )?
+        let mut config = config;
+        let id = match &compiled.inner.kind {
+            CompiledKind::Wasm { module, code } => {
+                let name = config
+                    .name
+                    .clone()
+                    .or_else(|| module.names.module.clone())
+                    .unwrap_or_default();
+                let mut store = self.shared.lock()?;
+                store.instantiate(
+                    module.clone(),
+                    code.clone(),
+                    InstantiateConfig {
+                        name,
+                        skip_start: false,
+                        data: config.data.take(),
+                    },
+                )?
+            }
+            CompiledKind::Host { name, functions } => {
+                let name = config.name.clone().unwrap_or_else(|| name.clone());
+                let mut store = self.shared.lock()?;
+                let id = store.instantiate_host(&name, functions)?;
+                store.instances[id.index()].data = config.data.take();
+                id
+            }
         };
         let module = Module::new(self.shared.clone(), id);
         for start in &config.start_functions {
@@ -273,7 +287,33 @@ impl Namespace {
     pub fn new_host_module_builder(&self, name: &str) -> HostModuleBuilder {
         HostModuleBuilder::new(self.clone(), name)
     }
+}
 
+impl HostModuleSink for Namespace {
+    type Module = Module;
+    type Compiled = CompiledModule;
+    type Error = Error;
+
+    fn instantiate_host(self, name: &str, functions: Vec<HostFunctionDef>) -> Result<Module> {
+        let compiled = self.clone().compile_host(name, functions)?;
+        self.instantiate_module(&compiled, ModuleConfig::new())
+    }
+
+    fn compile_host(self, name: &str, functions: Vec<HostFunctionDef>) -> Result<CompiledModule> {
+        Ok(CompiledModule {
+            inner: Arc::new(CompiledInner {
+                kind: CompiledKind::Host {
+                    name: name.to_string(),
+                    functions,
+                },
+                engine: self.engine.clone(),
+                custom_sections: Vec::new(),
+            }),
+        })
+    }
+}
+
+impl Namespace {
     /// Closes every module in this namespace.
     pub fn close(&self) -> Result<()> {
         close_all(&self.shared)
@@ -296,16 +336,31 @@ pub struct CompiledModule {
 }
 
 pub(crate) struct CompiledInner {
-    pub(crate) module: Arc<ValidatedModule>,
-    code: Arc<dyn CompiledCode>,
+    kind: CompiledKind,
     engine: Arc<dyn Engine>,
     custom_sections: Vec<CustomSection>,
 }
 
+/// What a compiled module holds: WebAssembly and its engine code, or the
+/// functions of a host module.
+enum CompiledKind {
+    Wasm {
+        module: Arc<ValidatedModule>,
+        code: Arc<dyn CompiledCode>,
+    },
+    Host {
+        name: String,
+        functions: Vec<HostFunctionDef>,
+    },
+}
+
 impl CompiledModule {
-    /// The name in the module's name section, if any.
+    /// The name in the module's name section (a host module: its name), if any.
     pub fn name(&self) -> Option<&str> {
-        self.inner.module.names.module.as_deref()
+        match &self.inner.kind {
+            CompiledKind::Wasm { module, .. } => module.names.module.as_deref(),
+            CompiledKind::Host { name, .. } => Some(name),
+        }
     }
 
     /// Custom sections, in order, when the runtime was configured with
@@ -316,20 +371,31 @@ impl CompiledModule {
 
     /// Definitions of the functions this module imports, in import order.
     pub fn imported_functions(&self) -> Vec<crate::FunctionDefinition> {
-        let m = &self.inner.module;
-        (0..m.imported_function_count())
-            .map(|i| crate::FunctionDefinition::of_wasm(m, "", i))
-            .collect()
+        match &self.inner.kind {
+            CompiledKind::Wasm { module, .. } => (0..module.imported_function_count())
+                .map(|i| crate::FunctionDefinition::of_wasm(module, "", i))
+                .collect(),
+            CompiledKind::Host { .. } => Vec::new(),
+        }
     }
 
     /// Definitions of the functions this module exports, in export order.
     pub fn exported_functions(&self) -> Vec<crate::FunctionDefinition> {
-        let m = &self.inner.module;
-        m.exports
-            .iter()
-            .filter(|e| e.kind == wazero_api::ExternType::Func)
-            .map(|e| crate::FunctionDefinition::of_wasm(m, "", e.index))
-            .collect()
+        match &self.inner.kind {
+            CompiledKind::Wasm { module, .. } => module
+                .exports
+                .iter()
+                .filter(|e| e.kind == wazero_api::ExternType::Func)
+                .map(|e| crate::FunctionDefinition::of_wasm(module, "", e.index))
+                .collect(),
+            CompiledKind::Host { name, functions } => functions
+                .iter()
+                .enumerate()
+                .map(|(i, f)| {
+                    crate::FunctionDefinition::of_host(name, i as u32, &f.export, &f.ty, &f.names)
+                })
+                .collect(),
+        }
     }
 }
 
@@ -337,7 +403,7 @@ impl std::fmt::Debug for CompiledModule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CompiledModule")
             .field("name", &self.name())
-            .field("functions", &self.inner.module.functions.len())
+            .field("functions", &self.exported_functions().len())
             .finish()
     }
 }

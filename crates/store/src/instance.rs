@@ -34,6 +34,32 @@ pub struct FunctionInstance {
     pub kind: FuncKind,
     /// `module.name` for errors and backtraces (wazero's `DebugName`).
     pub debug_name: Arc<str>,
+    /// Names given by the host module builder, for host functions.
+    pub host_names: Option<Arc<HostNames>>,
+}
+
+/// Names of a host function, from its builder.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HostNames {
+    /// Its name (may differ from the export name).
+    pub name: String,
+    /// Parameter names, if given.
+    pub params: Vec<String>,
+    /// Result names, if given.
+    pub results: Vec<String>,
+}
+
+/// A function a host module defines.
+#[derive(Clone)]
+pub struct HostFunctionDef {
+    /// The name it is exported under.
+    pub export: String,
+    /// Its signature.
+    pub ty: FuncType,
+    /// Its code.
+    pub func: HostFunc,
+    /// Its names.
+    pub names: Arc<HostNames>,
 }
 
 /// Where a function's code is.
@@ -92,6 +118,8 @@ pub struct ModuleInstance {
     pub data_dropped: Vec<bool>,
     /// Set when the module is closed, with its exit code.
     pub closed: Option<u32>,
+    /// Data the embedder attached at instantiation, for its host functions.
+    pub data: Option<Box<dyn std::any::Any + Send>>,
 }
 
 impl ModuleInstance {

@@ -13,12 +13,15 @@ use crate::{
 };
 
 /// Per-instantiation choices.
-#[derive(Debug, Clone, Default)]
+#[derive(Default)]
 pub struct InstantiateConfig {
     /// The name to register the instance under (empty: anonymous).
     pub name: String,
     /// Skip running the module's start section (used by no one yet; the spec runs it).
     pub skip_start: bool,
+    /// Data for the instance's host functions (see [`crate::Caller`]), attached
+    /// before the start section runs.
+    pub data: Option<Box<dyn std::any::Any + Send>>,
 }
 
 impl Store {
@@ -33,7 +36,7 @@ impl Store {
         &mut self,
         module: Arc<ValidatedModule>,
         code: Arc<dyn CompiledCode>,
-        config: &InstantiateConfig,
+        mut config: InstantiateConfig,
     ) -> Result<InstanceId, InstantiationError> {
         if !config.name.is_empty() && self.instance_named(&config.name).is_some() {
             return Err(InstantiationError::NameInUse(config.name.clone()));
@@ -67,6 +70,7 @@ impl Store {
                     index: i as u32,
                 },
                 debug_name: name.into(),
+                host_names: None,
             });
         }
         for &ty in &module.tables {
@@ -115,6 +119,7 @@ impl Store {
         inst.data_dropped = vec![false; module.data.len()];
         inst.module = Some(module.clone());
         inst.code = Some(code);
+        inst.data = config.data.take();
         self.instances.push(inst);
         self.add_users(id);
 

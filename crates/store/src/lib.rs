@@ -23,7 +23,10 @@ mod table;
 
 pub use engine::{CompiledCode, Engine, HostFunc};
 pub use error::{CallError, HostError, InstantiationError, LinkError, Trap};
-pub use instance::{ExternVal, FuncKind, FunctionInstance, GlobalInstance, ModuleInstance};
+pub use instance::{
+    ExternVal, FuncKind, FunctionInstance, GlobalInstance, HostFunctionDef, HostNames,
+    ModuleInstance,
+};
 pub use instantiate::InstantiateConfig;
 pub use memory::MemoryInstance;
 pub use store::{Caller, Store, StoreLimits};

@@ -202,21 +202,31 @@ impl Store {
     pub fn instantiate_host(
         &mut self,
         name: &str,
-        functions: Vec<(String, FuncType, HostFunc)>,
+        functions: &[crate::HostFunctionDef],
     ) -> Result<InstanceId, crate::InstantiationError> {
         if self.instance_named(name).is_some() {
             return Err(crate::InstantiationError::NameInUse(name.to_string()));
         }
         let id = InstanceId(self.instances.len() as u32);
         let mut instance = empty_instance(name);
-        for (export, ty, func) in functions {
+        for def in functions {
+            let export = def.export.clone();
             let addr = FuncAddr(self.funcs.len() as u32);
-            let sig = self.intern(&ty);
+            let sig = self.intern(&def.ty);
+            let label = if def.names.name.is_empty() {
+                &export
+            } else {
+                &def.names.name
+            };
             self.funcs.push(FunctionInstance {
                 sig,
-                ty,
-                kind: FuncKind::Host { instance: id, func },
-                debug_name: format!("{name}.{export}").into(),
+                ty: def.ty.clone(),
+                kind: FuncKind::Host {
+                    instance: id,
+                    func: def.func.clone(),
+                },
+                debug_name: format!("{name}.{label}").into(),
+                host_names: Some(def.names.clone()),
             });
             instance.functions.push(addr);
             instance
@@ -347,6 +357,7 @@ pub(crate) fn empty_instance(name: &str) -> ModuleInstance {
         elements: Vec::new(),
         data_dropped: Vec::new(),
         closed: None,
+        data: None,
     }
 }
 

@@ -1,0 +1,224 @@
+//! `HostModuleBuilder` and `HostFunctionBuilder`.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+
+use wazero_api::{FuncType, ValueType};
+use wazero_store::{HostError, HostFunc, HostFunctionDef, HostNames};
+
+use crate::typed::panic_message;
+use crate::{Caller, HostFunction};
+
+/// A mistake in a host module's definition, reported when it is compiled or
+/// instantiated, naming the function.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("host function {module}.{function}: {reason}")]
+pub struct BuildError {
+    /// The host module.
+    pub module: String,
+    /// The function (its export name).
+    pub function: String,
+    /// What is wrong.
+    pub reason: String,
+}
+
+/// Where a finished host module goes: the facade implements this for its
+/// namespaces, so `instantiate` and `compile` return its types.
+pub trait HostModuleSink {
+    /// What `instantiate` returns.
+    type Module;
+    /// What `compile` returns.
+    type Compiled;
+    /// The error of both, which a [`BuildError`] converts into.
+    type Error: From<BuildError>;
+    /// Instantiates the functions as module `name`.
+    fn instantiate_host(
+        self,
+        name: &str,
+        functions: Vec<HostFunctionDef>,
+    ) -> Result<Self::Module, Self::Error>;
+    /// Keeps the functions as a compiled module to instantiate later, any number of
+    /// times.
+    fn compile_host(
+        self,
+        name: &str,
+        functions: Vec<HostFunctionDef>,
+    ) -> Result<Self::Compiled, Self::Error>;
+}
+
+/// Builds a host module (wazero's `HostModuleBuilder`). Functions are exported
+/// in the order of their `new_function_builder` calls, as in wazero, so a
+/// listing of the module's exports is stable.
+pub struct HostModuleBuilder<S> {
+    sink: S,
+    name: String,
+    functions: Vec<HostFunctionDef>,
+    error: Option<BuildError>,
+}
+
+impl<S: HostModuleSink> HostModuleBuilder<S> {
+    /// A builder for module `name` that hands its result to `sink`.
+    pub fn new(sink: S, name: &str) -> Self {
+        Self {
+            sink,
+            name: name.to_string(),
+            functions: Vec::new(),
+            error: None,
+        }
+    }
+
+    /// Starts defining a function; finish it with [`HostFunctionBuilder::export`].
+    pub fn new_function_builder(self) -> HostFunctionBuilder<S> {
+        HostFunctionBuilder {
+            module: self,
+            func: None,
+            names: HostNames::default(),
+        }
+    }
+
+    /// Checks the definitions and instantiates the module under its name.
+    pub fn instantiate(self) -> Result<S::Module, S::Error> {
+        if let Some(e) = self.error {
+            return Err(e.into());
+        }
+        self.sink.instantiate_host(&self.name, self.functions)
+    }
+
+    /// Checks the definitions and keeps them as a compiled module that can be
+    /// instantiated many times, under different names.
+    pub fn compile(self) -> Result<S::Compiled, S::Error> {
+        if let Some(e) = self.error {
+            return Err(e.into());
+        }
+        self.sink.compile_host(&self.name, self.functions)
+    }
+
+    fn fail(&mut self, function: &str, reason: String) {
+        if self.error.is_none() {
+            self.error = Some(BuildError {
+                module: self.name.clone(),
+                function: function.to_string(),
+                reason,
+            });
+        }
+    }
+}
+
+/// Defines one host function (wazero's `HostFunctionBuilder`).
+pub struct HostFunctionBuilder<S> {
+    module: HostModuleBuilder<S>,
+    func: Option<(FuncType, HostFunc)>,
+    names: HostNames,
+}
+
+impl<S: HostModuleSink> HostFunctionBuilder<S> {
+    /// The function as a typed Rust closure or `fn`: parameters and results are
+    /// `i32`, `u32`, `i64`, `u64`, `f32`, `f64` or `u128` (`v128`), with an optional
+    /// leading `&mut Caller<'_>`; it may return `()`, a value, a tuple, or a
+    /// `Result` of those (an `Err` fails the guest call; `Err(ExitCode(n))` closes
+    /// the calling module with exit code `n`).
+    pub fn with_func<M, F: HostFunction<M>>(mut self, f: F) -> Self {
+        self.func = Some((F::func_type(), f.into_host_func()));
+        self
+    }
+
+    /// The raw form (wazero's `WithGoFunction`): the closure reads its parameters
+    /// from `stack` and writes its results back from index 0 (the stack is as long
+    /// as the larger of the two).
+    pub fn with_stack_func(
+        self,
+        params: &[ValueType],
+        results: &[ValueType],
+        f: impl Fn(&mut [u64]) + Send + Sync + 'static,
+    ) -> Self {
+        self.raw(
+            params,
+            results,
+            Arc::new(move |_, stack| guard(|| f(stack))),
+        )
+    }
+
+    /// The raw form with the calling module (wazero's `WithGoModuleFunction`).
+    pub fn with_caller_stack_func(
+        self,
+        params: &[ValueType],
+        results: &[ValueType],
+        f: impl Fn(&mut Caller<'_>, &mut [u64]) + Send + Sync + 'static,
+    ) -> Self {
+        self.raw(
+            params,
+            results,
+            Arc::new(move |c: &mut wazero_store::Caller<'_>, stack: &mut [u64]| {
+                let mut caller = Caller::new(&mut *c.store, c.instance);
+                guard(|| f(&mut caller, stack))
+            }),
+        )
+    }
+
+    fn raw(mut self, params: &[ValueType], results: &[ValueType], func: HostFunc) -> Self {
+        let ty = FuncType::new(params.iter().copied(), results.iter().copied());
+        self.func = Some((ty, func));
+        self
+    }
+
+    /// Its name in definitions and backtraces (default: the export name).
+    pub fn with_name(mut self, name: &str) -> Self {
+        self.names.name = name.to_string();
+        self
+    }
+
+    /// Names of its parameters, in order.
+    pub fn with_parameter_names(mut self, names: &[&str]) -> Self {
+        self.names.params = names.iter().map(|s| s.to_string()).collect();
+        self
+    }
+
+    /// Names of its results, in order.
+    pub fn with_result_names(mut self, names: &[&str]) -> Self {
+        self.names.results = names.iter().map(|s| s.to_string()).collect();
+        self
+    }
+
+    /// Exports the function under `name` and returns to the module builder. A
+    /// missing body, a duplicate export name or a wrong count of parameter or
+    /// result names is reported by `compile` / `instantiate`.
+    pub fn export(mut self, name: &str) -> HostModuleBuilder<S> {
+        let mut module = self.module;
+        let Some((ty, func)) = self.func.take() else {
+            module.fail(
+                name,
+                "no body: call with_func or with_stack_func first".to_string(),
+            );
+            return module;
+        };
+        if module.functions.iter().any(|f| f.export == name) {
+            module.fail(name, "exported twice".to_string());
+        }
+        let counts = [
+            ("parameter", self.names.params.len(), ty.params().len()),
+            ("result", self.names.results.len(), ty.results().len()),
+        ];
+        for (what, given, want) in counts {
+            if given != 0 && given != want {
+                module.fail(name, format!("{given} {what} names for {want} {what}s"));
+            }
+        }
+        let mut names = self.names;
+        if names.name.is_empty() {
+            names.name = name.to_string();
+        }
+        module.functions.push(HostFunctionDef {
+            export: name.to_string(),
+            ty,
+            func,
+            names: Arc::new(names),
+        });
+        module
+    }
+}
+
+/// Runs a raw host function, turning a panic into a failure of the call.
+fn guard(f: impl FnOnce()) -> Result<(), HostError> {
+    catch_unwind(AssertUnwindSafe(f))
+        .map_err(|panic| HostError::Failed(panic_message(panic).into()))
+}

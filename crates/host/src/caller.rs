@@ -1,0 +1,147 @@
+//! What a host function sees of the module that called it.
+
+use std::any::Any;
+
+use wazero_api::FuncType;
+use wazero_store::{CallError, ExternVal, FuncAddr, InstanceId, MemoryInstance, Store};
+
+/// The module calling a host function: its name, memory, exported functions and
+/// the data attached to it at instantiation.
+///
+/// While a host function runs, its guest is paused; everything the caller lends
+/// (memory slices, data) stays valid for as long as the borrow of the caller.
+pub struct Caller<'a> {
+    store: &'a mut Store,
+    instance: InstanceId,
+}
+
+impl<'a> Caller<'a> {
+    pub(crate) fn new(store: &'a mut Store, instance: InstanceId) -> Self {
+        Self { store, instance }
+    }
+
+    /// The calling module's name.
+    pub fn module_name(&self) -> &str {
+        &self.store.instance(self.instance).name
+    }
+
+    /// The calling module's memory 0, if it has one.
+    pub fn memory(&mut self) -> Option<CallerMemory<'_>> {
+        let addr = self.store.memory_of(self.instance)?;
+        Some(CallerMemory {
+            memory: &mut self.store.memories[addr.index()],
+        })
+    }
+
+    /// The data attached to the calling module at instantiation, if it is a `T`.
+    pub fn data<T: Any>(&self) -> Option<&T> {
+        self.store
+            .instance(self.instance)
+            .data
+            .as_ref()?
+            .downcast_ref()
+    }
+
+    /// The data attached to the calling module, mutably, if it is a `T`.
+    pub fn data_mut<T: Any>(&mut self) -> Option<&mut T> {
+        self.store.instances[self.instance.index()]
+            .data
+            .as_mut()?
+            .downcast_mut()
+    }
+
+    /// The calling module's exported function `name`, to call back into the guest.
+    pub fn exported_function(&mut self, name: &str) -> Option<CallerFunction<'_, 'a>> {
+        match self.store.instance(self.instance).export(name)? {
+            ExternVal::Func(addr) => {
+                let ty = self.store.funcs[addr.index()].ty.clone();
+                Some(CallerFunction {
+                    caller: self,
+                    addr,
+                    ty,
+                })
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The calling module's memory, borrowed for the duration of a host function.
+pub struct CallerMemory<'a> {
+    memory: &'a mut MemoryInstance,
+}
+
+impl CallerMemory<'_> {
+    /// `len` bytes at `offset`, without copying; `None` if out of bounds.
+    pub fn read(&self, offset: u32, len: u32) -> Option<&[u8]> {
+        self.memory.read(u64::from(offset), u64::from(len))
+    }
+
+    /// `len` bytes at `offset`, mutably; `None` if out of bounds.
+    pub fn read_mut(&mut self, offset: u32, len: u32) -> Option<&mut [u8]> {
+        let end = u64::from(offset) + u64::from(len);
+        self.memory
+            .bytes_mut()
+            .get_mut(offset as usize..usize::try_from(end).ok()?)
+    }
+
+    /// Writes `data` at `offset`; false (nothing written) if it does not fit.
+    pub fn write(&mut self, offset: u32, data: &[u8]) -> bool {
+        self.memory.write(u64::from(offset), data)
+    }
+
+    /// Reads a little-endian `u32` at `offset`.
+    pub fn read_u32_le(&self, offset: u32) -> Option<u32> {
+        let bytes = self.read(offset, 4)?;
+        Some(u32::from_le_bytes(bytes.try_into().ok()?))
+    }
+
+    /// Writes a little-endian `u32` at `offset`.
+    pub fn write_u32_le(&mut self, offset: u32, value: u32) -> bool {
+        self.write(offset, &value.to_le_bytes())
+    }
+
+    /// Size in bytes.
+    pub fn size(&self) -> u64 {
+        self.memory.size_bytes() as u64
+    }
+
+    /// Grows by `delta_pages`; the previous size in pages, or `None`.
+    pub fn grow(&mut self, delta_pages: u32) -> Option<u32> {
+        self.memory.grow(delta_pages)
+    }
+}
+
+/// An exported function of the calling module, callable from inside a host
+/// function (host → guest → host re-entry).
+pub struct CallerFunction<'c, 'a> {
+    caller: &'c mut Caller<'a>,
+    addr: FuncAddr,
+    ty: FuncType,
+}
+
+impl CallerFunction<'_, '_> {
+    /// Its signature.
+    pub fn ty(&self) -> &FuncType {
+        &self.ty
+    }
+
+    /// Calls it with `params` (in `u64` slots), returning its results.
+    pub fn call(&mut self, params: &[u64]) -> Result<Vec<u64>, CallError> {
+        let (p, r) = (self.ty.param_slots(), self.ty.result_slots());
+        let mut stack = vec![0u64; p.max(r)];
+        let n = params.len().min(p);
+        stack[..n].copy_from_slice(&params[..n]);
+        if params.len() != p {
+            return Err(CallError::Host {
+                function: self.caller.store.funcs[self.addr.index()]
+                    .debug_name
+                    .to_string(),
+                error: format!("expected {p} parameter slots, got {}", params.len()).into(),
+            });
+        }
+        self.caller.store.call(self.addr, &mut stack)?;
+        stack.truncate(r);
+        Ok(stack)
+    }
+}
