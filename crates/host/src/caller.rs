@@ -2,7 +2,7 @@
 
 use std::any::Any;
 
-use wazero_api::FuncType;
+use wazero_api::{FuncType, WasmTyList};
 use wazero_store::{CallError, ExternVal, FuncAddr, InstanceId, MemoryInstance, Store};
 
 /// The module calling a host function: its name, memory, exported functions and
@@ -33,7 +33,8 @@ impl<'a> Caller<'a> {
         })
     }
 
-    /// The data attached to the calling module at instantiation, if it is a `T`.
+    /// The data attached to the calling module at instantiation, if it is a `T`
+    /// (exactly: data attached as `0` is an `i32`, so `data::<u32>()` is `None`).
     pub fn data<T: Any>(&self) -> Option<&T> {
         self.store
             .instance(self.instance)
@@ -86,6 +87,7 @@ impl CallerMemory<'_> {
     }
 
     /// Writes `data` at `offset`; false (nothing written) if it does not fit.
+    #[must_use = "a write that does not fit writes nothing"]
     pub fn write(&mut self, offset: u32, data: &[u8]) -> bool {
         self.memory.write(u64::from(offset), data)
     }
@@ -97,6 +99,7 @@ impl CallerMemory<'_> {
     }
 
     /// Writes a little-endian `u32` at `offset`.
+    #[must_use = "a write that does not fit writes nothing"]
     pub fn write_u32_le(&mut self, offset: u32, value: u32) -> bool {
         self.write(offset, &value.to_le_bytes())
     }
@@ -124,6 +127,29 @@ impl CallerFunction<'_, '_> {
     /// Its signature.
     pub fn ty(&self) -> &FuncType {
         &self.ty
+    }
+
+    /// Calls it with Rust values (see `wazero::Function::typed`); an error if its
+    /// signature is not `P -> R`.
+    pub fn call_typed<P: WasmTyList, R: WasmTyList>(&mut self, params: P) -> Result<R, CallError> {
+        if !P::matches(self.ty.params()) || !R::matches(self.ty.results()) {
+            return Err(CallError::Host {
+                function: self.caller.store.funcs[self.addr.index()]
+                    .debug_name
+                    .to_string(),
+                error: format!(
+                    "function has type {}, not {}",
+                    self.ty,
+                    FuncType::new(P::types(), R::types())
+                )
+                .into(),
+            });
+        }
+        let mut stack = [0u64; 32];
+        let n = P::SLOTS.max(R::SLOTS);
+        params.store(&mut stack);
+        self.caller.store.call(self.addr, &mut stack[..n])?;
+        Ok(R::load(&stack))
     }
 
     /// Calls it with `params` (in `u64` slots), returning its results.

@@ -12,7 +12,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use wazero_api::{ExitCode, FuncType, HostResults, WasmTy, WasmTyList};
-use wazero_store::{HostError, HostFunc};
+use wazero_store::{CallError, HostError, HostFunc};
 
 use crate::Caller;
 
@@ -45,12 +45,23 @@ pub(crate) fn finish<R: HostResults>(
                 values.store(stack);
                 Ok(())
             }
-            Err(error) => Err(match error.downcast::<ExitCode>() {
-                Ok(exit) => HostError::Exit(exit.0),
-                Err(error) => HostError::Failed(error),
-            }),
+            Err(error) => Err(host_error(error)),
         },
         Err(panic) => Err(HostError::Failed(panic_message(panic).into())),
+    }
+}
+
+/// What the store should make of a host function's error: an [`ExitCode`] closes
+/// the calling module, a failed call back into the guest passes on unchanged
+/// (with `?`, a trap stays a trap), anything else fails the call.
+pub(crate) fn host_error(error: Box<dyn std::error::Error + Send + Sync>) -> HostError {
+    let error = match error.downcast::<ExitCode>() {
+        Ok(exit) => return HostError::Exit(exit.0),
+        Err(error) => error,
+    };
+    match error.downcast::<CallError>() {
+        Ok(call) => HostError::Call(*call),
+        Err(error) => HostError::Failed(error),
     }
 }
 

@@ -38,6 +38,7 @@ pub use global::Global;
 pub use wazero_host::{
     BuildError, Caller, CallerFunction, CallerMemory, ExitCode, HostFunction, HostResults,
 };
+pub use wazero_store::CallError;
 
 /// Builds a host module in a namespace (see [`wazero_host::HostModuleBuilder`]).
 pub type HostModuleBuilder = wazero_host::HostModuleBuilder<Namespace>;

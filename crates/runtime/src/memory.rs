@@ -29,6 +29,7 @@ macro_rules! typed_access {
         }
 
         #[doc = concat!("Writes ", $doc, " (little-endian) at `offset`.")]
+        #[must_use = "a write that does not fit writes nothing"]
         pub fn $write(&self, offset: u32, value: $ty) -> bool {
             self.write(offset, &value.to_le_bytes())
         }
@@ -83,6 +84,7 @@ impl Memory {
     }
 
     /// Writes `data` at `offset`; false (nothing written) if it does not fit.
+    #[must_use = "a write that does not fit writes nothing"]
     pub fn write(&self, offset: u32, data: &[u8]) -> bool {
         self.with(|m| m.write(u64::from(offset), data))
             .unwrap_or(false)

@@ -383,3 +383,53 @@ fn host_functions_are_shared_across_threads() {
     }
     assert_eq!(calls.load(Ordering::Relaxed), 200);
 }
+
+#[test]
+fn errors_of_calls_back_into_the_guest_keep_their_kind() {
+    let rt = Runtime::with_config(RuntimeConfig::interpreter());
+    rt.new_host_module_builder("env")
+        .new_function_builder()
+        .with_func(
+            |caller: &mut Caller<'_>, name: u32| -> Result<i32, wazero::CallError> {
+                let export = ["boom", "leave", "square"][name as usize];
+                let mut f = caller.exported_function(export).expect("exported");
+                if export == "square" {
+                    return f.call_typed::<i32, i32>(9);
+                }
+                f.call(&[])?;
+                Ok(0)
+            },
+        )
+        .export("call")
+        .new_function_builder()
+        .with_func(|| -> Result<(), ExitCode> { Err(ExitCode(9)) })
+        .export("exit")
+        .instantiate()
+        .unwrap();
+    let m = rt
+        .instantiate(&wat(
+            r#"(module
+                (import "env" "call" (func $call (param i32) (result i32)))
+                (import "env" "exit" (func $exit))
+                (func (export "boom") unreachable)
+                (func (export "leave") (call $exit))
+                (func (export "square") (param i32) (result i32) (i32.mul (local.get 0) (local.get 0)))
+                (func (export "run") (param i32) (result i32) (call $call (local.get 0))))"#,
+        ))
+        .unwrap();
+    let run = m.exported_function("run").unwrap();
+    assert_eq!(
+        run.call(&[2]).unwrap(),
+        vec![81],
+        "a typed call back into the guest"
+    );
+    let err = run.call(&[0]).unwrap_err();
+    assert_eq!(
+        err.trap_code(),
+        Some(wazero::TrapCode::Unreachable),
+        "{err:?}"
+    );
+    let err = run.call(&[1]).unwrap_err();
+    assert_eq!(err.exit_code(), Some(9), "{err:?}");
+    assert!(m.is_closed());
+}

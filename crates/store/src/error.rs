@@ -48,6 +48,10 @@ pub enum HostError {
     /// The host raised a trap.
     #[error("{0}")]
     Trap(TrapCode),
+    /// A call the host function made back into the guest failed; its error is
+    /// passed on unchanged (a trap stays a trap, an exit an exit).
+    #[error("{0}")]
+    Call(CallError),
     /// Any other failure of the host function.
     #[error("{0}")]
     Failed(Box<dyn std::error::Error + Send + Sync>),

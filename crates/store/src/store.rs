@@ -284,6 +284,7 @@ impl Store {
                 code,
                 backtrace: vec![self.funcs[addr.index()].debug_name.to_string()],
             })),
+            Err(HostError::Call(error)) => Err(error),
             Err(HostError::Failed(error)) => Err(CallError::Host {
                 function: self.funcs[addr.index()].debug_name.to_string(),
                 error,
