@@ -5,6 +5,9 @@
 //! side identical and cheap: wazero's [`Function::call_with_stack`] with a reused
 //! one-slot stack, and wasmi's [`TypedFunc`].
 //!
+//! The call-loop benchmarks import a host function `env.add: (i32, i32) -> i32`,
+//! which [`Engine::define_host_add`] defines before the module is instantiated.
+//!
 //! [`WazeroEager`] only compiles: it is the interpreter translating every function
 //! up front, which the facade does not offer (it translates each function on its
 //! first call), for comparison with wasmi's eager mode.
@@ -12,8 +15,10 @@
 use std::sync::Arc;
 
 use wasmi::{CompilationMode, TypedFunc};
-use wazero::{CoreFeatures, Function, ModuleConfig, Runtime, RuntimeConfig};
+use wazero::{CoreFeatures, Function, ModuleConfig, Runtime, RuntimeConfig, ValueType};
 use wazero_store::Engine as _;
+
+use crate::programs::{Callee, HostForm};
 
 /// What a benchmark step can fail with.
 pub type Error = Box<dyn std::error::Error>;
@@ -42,7 +47,13 @@ pub trait Engine: Compile {
     /// An exported function of type `(i64) -> i64`, ready to call.
     type Func;
 
-    /// Instantiates `module` (no imports).
+    /// Defines the host function `env.add(a: i32, b: i32) -> i32` (wrapping add)
+    /// for modules instantiated afterwards, in wazero's typed form (`with_func`)
+    /// or raw form (`with_stack_func`). wasmi gets `Linker::func_wrap` for both.
+    fn define_host_add(&mut self, form: HostForm) -> Result<()>;
+
+    /// Instantiates `module`, its imports resolved among the host functions
+    /// defined so far.
     fn instantiate(&mut self, module: &Self::Module) -> Result<Self::Instance>;
 
     /// The exported function `name`, which must have type `(i64) -> i64`.
@@ -50,6 +61,14 @@ pub trait Engine: Compile {
 
     /// Calls `func` with `arg`.
     fn call_i64(&mut self, func: &Self::Func, arg: i64) -> Result<i64>;
+}
+
+/// `engine`, with the host `env.add` defined if `callee` is in the host.
+pub fn with_callee<E: Engine>(mut engine: E, callee: Callee) -> Result<E> {
+    if let Callee::Host(form) = callee {
+        engine.define_host_add(form)?;
+    }
+    Ok(engine)
 }
 
 /// wazero for Rust's interpreter, through the public facade.
@@ -80,6 +99,23 @@ impl Compile for Wazero {
 impl Engine for Wazero {
     type Instance = wazero::Module;
     type Func = Function;
+
+    fn define_host_add(&mut self, form: HostForm) -> Result<()> {
+        let builder = self.runtime.new_host_module_builder("env");
+        let function = builder.new_function_builder();
+        let function = match form {
+            HostForm::Typed => function.with_func(|a: i32, b: i32| a.wrapping_add(b)),
+            HostForm::Raw => {
+                use ValueType::I32;
+                function.with_stack_func(&[I32, I32], &[I32], |stack| {
+                    let (a, b) = (stack[0] as u32, stack[1] as u32);
+                    stack[0] = u64::from(a.wrapping_add(b));
+                })
+            }
+        };
+        function.export("add").instantiate()?;
+        Ok(())
+    }
 
     fn instantiate(&mut self, module: &Self::Module) -> Result<Self::Instance> {
         Ok(self
@@ -134,6 +170,12 @@ impl Engine for Wasmi {
     type Instance = wasmi::Instance;
     type Func = TypedFunc<i64, i64>;
 
+    fn define_host_add(&mut self, _form: HostForm) -> Result<()> {
+        self.linker
+            .func_wrap("env", "add", |a: i32, b: i32| a.wrapping_add(b))?;
+        Ok(())
+    }
+
     fn instantiate(&mut self, module: &Self::Module) -> Result<Self::Instance> {
         Ok(self.linker.instantiate_and_start(&mut self.store, module)?)
     }
@@ -172,5 +214,35 @@ impl Compile for WazeroEager {
         let module = wazero_decoder::decode(wasm, features)?;
         let validated = Arc::new(wazero_validator::validate(module, features)?);
         Ok(self.interpreter.compile(&validated)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs `run(calls)` of the call loop for `callee` on `engine`.
+    fn call_loop<E: Engine>(engine: E, callee: Callee, calls: i64) -> Result<i64> {
+        let mut engine = with_callee(engine, callee)?;
+        let module = engine.compile(&wat::parse_str(callee.wat())?)?;
+        let instance = engine.instantiate(&module)?;
+        let run = engine.func(&instance, "run")?;
+        engine.call_i64(&run, calls)
+    }
+
+    #[test]
+    fn both_engines_run_every_call_loop() -> Result<()> {
+        for callee in Callee::ALL {
+            for calls in [0, 1, 1000] {
+                let want = Callee::expected(calls);
+                assert_eq!(call_loop(Wazero::new(), callee, calls)?, want, "{callee:?}");
+                assert_eq!(
+                    call_loop(Wasmi::new(None), callee, calls)?,
+                    want,
+                    "{callee:?}"
+                );
+            }
+        }
+        Ok(())
     }
 }

@@ -7,10 +7,15 @@
 //! Verdicts inform and never fail the run: the exit code is non-zero only when a
 //! benchmark could not run or the engines disagreed on a result.
 //!
+//! The call-loop benchmarks (`host-call-typed`, `host-call-raw`, `guest-call`)
+//! also get a table of their own after the main one, in nanoseconds per call,
+//! with verdicts against the host-call goals (see [`host_calls`]).
+//!
 //! See `docs/benchmarks.md` for the benchmarks and recorded figures.
 
 mod engines;
 mod generate;
+mod host_calls;
 mod measure;
 mod programs;
 
@@ -18,11 +23,11 @@ use std::process::{Command, ExitCode, Stdio};
 
 use wasmi::CompilationMode;
 
-use crate::engines::{Result, Wasmi, Wazero, WazeroEager};
+use crate::engines::{with_callee, Result, Wasmi, Wazero, WazeroEager};
 use crate::measure::{
     format_duration, time_calls, time_compilation, time_instantiation, Settings, Stats,
 };
-use crate::programs::{Benchmark, INSTANTIATE_WAT};
+use crate::programs::{Benchmark, Callee, INSTANTIATE_WAT};
 
 /// Functions in the generated module of the compile benchmarks, full and quick.
 const COMPILE_FUNCTIONS: (u32, u32) = (4_000, 1_500);
@@ -36,7 +41,9 @@ usage: wazero-bench [--quick] [--list] [FILTER...]
 
 Runs each benchmark on wazero's interpreter and on wasmi and prints a table of
 median (min) times and ratios (wasmi time / wazero time: above 1 means wazero is
-faster). FILTERs select benchmarks whose name contains any of them.
+faster). The call loops (host-call-typed, host-call-raw, guest-call) also get a
+table in ns per call with the host-call goals. FILTERs select benchmarks whose
+name contains any of them (`call` selects the call loops).
 
   --quick   smaller inputs and fewer samples (a first look, not for the record)
   --list    list the benchmarks and exit";
@@ -148,13 +155,33 @@ fn run_one(benchmark: Benchmark, side: Side, quick: bool) -> Result<Measured> {
     match benchmark {
         Benchmark::Run(program) => {
             let arg = program.arg(quick);
+            let wasm = wat::parse_str(program.wat)?;
             let (stats, check) = match side {
-                Side::Wazero => time_calls(Wazero::new(), program, arg, &settings)?,
-                Side::Wasmi => time_calls(wasmi(), program, arg, &settings)?,
+                Side::Wazero => time_calls(Wazero::new(), &wasm, arg, &settings)?,
+                Side::Wasmi => time_calls(wasmi(), &wasm, arg, &settings)?,
             };
             let input = format!("{}({arg})", program.name);
             Ok(Measured {
                 input,
+                check,
+                stats,
+            })
+        }
+        Benchmark::CallLoop(callee) => {
+            let calls = Callee::calls(quick);
+            let wasm = wat::parse_str(callee.wat())?;
+            let (stats, check) = match side {
+                Side::Wazero => {
+                    time_calls(with_callee(Wazero::new(), callee)?, &wasm, calls, &settings)?
+                }
+                Side::Wasmi => time_calls(with_callee(wasmi(), callee)?, &wasm, calls, &settings)?,
+            };
+            let expected = Callee::expected(calls);
+            if check != expected {
+                return Err(format!("run({calls}) returned {check}, expected {expected}").into());
+            }
+            Ok(Measured {
+                input: format!("{calls} calls"),
                 check,
                 stats,
             })
@@ -363,7 +390,7 @@ fn main() -> ExitCode {
         .collect();
     if options.list {
         for b in Benchmark::all() {
-            println!("{:<14} {}", b.name(), b.what());
+            println!("{:<16} {}", b.name(), b.what());
         }
         return ExitCode::SUCCESS;
     }
@@ -447,7 +474,7 @@ fn main() -> ExitCode {
     for row in &rows {
         let noise = row.wazero.spread().max(row.wasmi.spread());
         println!(
-            "  {:<14} {:>5.2}  {}{}",
+            "  {:<16} {:>5.2}  {}{}",
             row.benchmark.name(),
             row.ratio(),
             row.verdict(),
@@ -461,12 +488,13 @@ fn main() -> ExitCode {
             }
         );
         if row.ratio() < 1.0 / 1.5 {
-            println!("  {:<14}        hot: {}", "", row.benchmark.hot());
+            println!("  {:<16}        hot: {}", "", row.benchmark.hot());
         }
     }
     for (name, error) in &failed {
-        println!("  {name:<14}  ERROR: {error}");
+        println!("  {name:<16}  ERROR: {error}");
     }
+    host_calls::report(&rows, options.quick);
     if failed.is_empty() {
         ExitCode::SUCCESS
     } else {

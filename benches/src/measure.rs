@@ -6,7 +6,6 @@
 use std::time::{Duration, Instant};
 
 use crate::engines::{Compile, Engine, Result};
-use crate::programs::Program;
 
 /// Instances made per fresh engine in the instantiate benchmark, which bounds the
 /// memory held by instances (engines never free them before they are dropped).
@@ -135,16 +134,16 @@ pub fn time_iters(iters: u64, mut op: impl FnMut() -> Result<()>) -> Result<Dura
     Ok(start.elapsed())
 }
 
-/// Times calls of `program`'s `run(arg)` on `engine`; also returns the result,
-/// which must not change from call to call.
+/// Times calls of `run(arg)`, exported by module `wasm`, on `engine` (which
+/// defines whatever the module imports); also returns the result, which must
+/// not change from call to call.
 pub fn time_calls<E: Engine>(
     mut engine: E,
-    program: &Program,
+    wasm: &[u8],
     arg: i64,
     settings: &Settings,
 ) -> Result<(Stats, i64)> {
-    let wasm = wat::parse_str(program.wat)?;
-    let module = engine.compile(&wasm)?;
+    let module = engine.compile(wasm)?;
     let instance = engine.instantiate(&module)?;
     let func = engine.func(&instance, "run")?;
     let expected = engine.call_i64(&func, arg)?;

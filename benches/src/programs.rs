@@ -1,5 +1,6 @@
 //! The benchmarks: the programs that run (WebAssembly text in `src/programs/`,
 //! each exporting `run: (i64) -> i64`, its size argument in, a checksum out),
+//! the call loops (one guest loop calling a host or a guest `add`),
 //! instantiation, and compilation of a large generated module.
 
 /// A program run the same way on every engine.
@@ -82,6 +83,67 @@ pub const PROGRAMS: &[Program] = &[
     },
 ];
 
+/// How a host function is defined in wazero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostForm {
+    /// A typed Rust closure: `with_func(|a: i32, b: i32| ...)`.
+    Typed,
+    /// The raw form over `u64` slots: `with_stack_func(&[I32, I32], &[I32], |stack| ...)`.
+    Raw,
+}
+
+/// The callee of a call-loop benchmark: what `$add` in `programs/call_loop.wat` is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Callee {
+    /// The host function `env.add`, defined in wazero in the given form; in
+    /// wasmi with `Linker::func_wrap` whatever the form.
+    Host(HostForm),
+    /// A function of the guest module itself, with the same body (`i32.add`).
+    Guest,
+}
+
+/// The call-loop module; its line `;; $add` becomes `$add`'s import or definition.
+const CALL_LOOP_WAT: &str = include_str!("programs/call_loop.wat");
+
+/// Calls of `$add` per run of a call loop: full and `--quick`.
+pub const CALL_LOOP_CALLS: (i64, i64) = (10_000_000, 1_000_000);
+
+impl Callee {
+    /// The three, in report order.
+    pub const ALL: [Callee; 3] = [
+        Callee::Host(HostForm::Typed),
+        Callee::Host(HostForm::Raw),
+        Callee::Guest,
+    ];
+
+    /// The call-loop module as WebAssembly text, with `$add` imported or defined.
+    pub fn wat(self) -> String {
+        let add = match self {
+            Callee::Host(_) => r#"(import "env" "add" (func $add (param i32 i32) (result i32)))"#,
+            Callee::Guest => {
+                "(func $add (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))"
+            }
+        };
+        CALL_LOOP_WAT.replacen(";; $add", add, 1)
+    }
+
+    /// Calls per run.
+    pub fn calls(quick: bool) -> i64 {
+        if quick {
+            CALL_LOOP_CALLS.1
+        } else {
+            CALL_LOOP_CALLS.0
+        }
+    }
+
+    /// What `run(calls)` must return: the sum of `0..calls` modulo 2^32.
+    pub fn expected(calls: i64) -> i64 {
+        let calls = calls.max(0) as u128;
+        let sum = calls * calls.saturating_sub(1) / 2;
+        i64::from(sum as u32)
+    }
+}
+
 /// The module of the `instantiate` benchmark: 1-page memory, a data segment,
 /// four globals, a table with an element segment and six functions.
 pub const INSTANTIATE_WAT: &str = include_str!("programs/instantiate.wat");
@@ -91,6 +153,8 @@ pub const INSTANTIATE_WAT: &str = include_str!("programs/instantiate.wat");
 pub enum Benchmark {
     /// Calls a program's `run` export.
     Run(&'static Program),
+    /// Runs the call loop with `$add` in the host or in the guest.
+    CallLoop(Callee),
     /// Instantiates a small compiled module.
     Instantiate,
     /// Compiles the large generated module, both engines in their default mode
@@ -104,6 +168,7 @@ impl Benchmark {
     /// Every benchmark, in report order.
     pub fn all() -> Vec<Benchmark> {
         let mut all: Vec<Benchmark> = PROGRAMS.iter().map(Benchmark::Run).collect();
+        all.extend(Callee::ALL.map(Benchmark::CallLoop));
         all.extend([
             Benchmark::Instantiate,
             Benchmark::Compile,
@@ -116,6 +181,9 @@ impl Benchmark {
     pub fn name(&self) -> &'static str {
         match self {
             Benchmark::Run(p) => p.name,
+            Benchmark::CallLoop(Callee::Host(HostForm::Typed)) => "host-call-typed",
+            Benchmark::CallLoop(Callee::Host(HostForm::Raw)) => "host-call-raw",
+            Benchmark::CallLoop(Callee::Guest) => "guest-call",
             Benchmark::Instantiate => "instantiate",
             Benchmark::Compile => "compile",
             Benchmark::CompileEager => "compile-eager",
@@ -126,6 +194,15 @@ impl Benchmark {
     pub fn what(&self) -> &'static str {
         match self {
             Benchmark::Run(p) => p.what,
+            Benchmark::CallLoop(Callee::Host(HostForm::Typed)) => {
+                "a guest loop calling host add(acc, i) n times, typed form (with_func)"
+            }
+            Benchmark::CallLoop(Callee::Host(HostForm::Raw)) => {
+                "the same loop, host add in the raw form (with_stack_func)"
+            }
+            Benchmark::CallLoop(Callee::Guest) => {
+                "the same loop calling a guest add (same body: i32.add)"
+            }
             Benchmark::Instantiate => {
                 "instantiate a compiled module (1-page memory, data, globals, table)"
             }
@@ -142,12 +219,45 @@ impl Benchmark {
     pub fn hot(&self) -> &'static str {
         match self {
             Benchmark::Run(p) => p.hot,
+            Benchmark::CallLoop(Callee::Guest) => "call/return within threaded code",
+            Benchmark::CallLoop(Callee::Host(_)) => {
+                "leaving threaded code for the executor's outer loop and back, call_addr, Store::call_host"
+            }
             Benchmark::Instantiate => {
                 "allocating and zeroing memory, globals, table, data and element init"
             }
             Benchmark::Compile | Benchmark::CompileEager => {
                 "decode, validation (and for -eager, translation) of every function"
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn call_loop_sums_wrap_like_the_guest() {
+        assert_eq!(Callee::expected(0), 0);
+        assert_eq!(Callee::expected(5), 10);
+        // 10^7 * (10^7 - 1) / 2 = 49_999_995_000_000, modulo 2^32.
+        assert_eq!(
+            Callee::expected(10_000_000),
+            (49_999_995_000_000u64 % (1 << 32)) as i64
+        );
+    }
+
+    #[test]
+    fn call_loop_imports_add_only_for_the_host() {
+        for callee in Callee::ALL {
+            let wat = callee.wat();
+            assert!(!wat.contains(";; $add"), "{callee:?}: placeholder left");
+            assert_eq!(
+                wat.contains("(import"),
+                callee != Callee::Guest,
+                "{callee:?}"
+            );
         }
     }
 }
