@@ -61,6 +61,9 @@ impl fmt::Display for ValueType {
 pub struct FuncType {
     params: Arc<[ValueType]>,
     results: Arc<[ValueType]>,
+    /// Slot counts, computed once: engines ask for them on every call.
+    param_slots: u32,
+    result_slots: u32,
 }
 
 impl FuncType {
@@ -69,9 +72,14 @@ impl FuncType {
         params: impl IntoIterator<Item = ValueType>,
         results: impl IntoIterator<Item = ValueType>,
     ) -> Self {
+        let params: Arc<[ValueType]> = params.into_iter().collect();
+        let results: Arc<[ValueType]> = results.into_iter().collect();
+        let slots = |types: &[ValueType]| types.iter().map(|t| t.slots() as u32).sum();
         Self {
-            params: params.into_iter().collect(),
-            results: results.into_iter().collect(),
+            param_slots: slots(&params),
+            result_slots: slots(&results),
+            params,
+            results,
         }
     }
 
@@ -86,13 +94,15 @@ impl FuncType {
     }
 
     /// Slots taken by the parameters (a `v128` takes two).
+    #[inline]
     pub fn param_slots(&self) -> usize {
-        self.params.iter().map(|t| t.slots()).sum()
+        self.param_slots as usize
     }
 
     /// Slots taken by the results.
+    #[inline]
     pub fn result_slots(&self) -> usize {
-        self.results.iter().map(|t| t.slots()).sum()
+        self.result_slots as usize
     }
 }
 

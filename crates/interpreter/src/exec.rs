@@ -28,7 +28,7 @@ use std::sync::Arc;
 use wazero_api::TrapCode;
 use wazero_store::{
     funcref, funcref_addr, CallError, CompiledCode, FuncAddr, FuncKind, GlobalAddr, GlobalInstance,
-    InstanceId, Store, Trap,
+    HostFn, InstanceId, Store, Trap,
 };
 
 use crate::code::{CompiledFunc, Instr, InterpModule, Op};
@@ -70,6 +70,15 @@ pub(crate) struct CallContext {
     pub(crate) globals: *mut GlobalInstance,
     /// The current instance's global index space: addresses into `globals`.
     pub(crate) global_addrs: *const GlobalAddr,
+    /// The store, for host calls made from threaded code (the outer loop does not
+    /// use its own borrow of the store while threaded code runs).
+    pub(crate) store: *mut Store,
+    /// The current instance.
+    pub(crate) instance: InstanceId,
+    /// The current instance's function index space.
+    pub(crate) func_addrs: *const FuncAddr,
+    /// The error of a host call made from threaded code, for the outer loop.
+    pub(crate) error: Option<CallError>,
 }
 
 impl Default for CallContext {
@@ -85,6 +94,10 @@ impl Default for CallContext {
             frame_limit: 0,
             globals: std::ptr::null_mut(),
             global_addrs: std::ptr::null(),
+            store: std::ptr::null_mut(),
+            instance: InstanceId(0),
+            func_addrs: std::ptr::null(),
+            error: None,
         }
     }
 }
@@ -135,7 +148,7 @@ fn interp_module(code: &Arc<dyn CompiledCode>) -> *const InterpModule {
         .expect("instances of this engine carry interpreter code") as *const InterpModule
 }
 
-fn memory_of(store: &Store, inst: InstanceId) -> (*mut u8, u64) {
+pub(crate) fn memory_of(store: &Store, inst: InstanceId) -> (*mut u8, u64) {
     match store.memory_of(inst) {
         Some(addr) => {
             let m = &store.memories[addr.index()];
@@ -143,6 +156,37 @@ fn memory_of(store: &Store, inst: InstanceId) -> (*mut u8, u64) {
         }
         None => (std::ptr::NonNull::dangling().as_ptr(), 0),
     }
+}
+
+/// The closure of a host function, by pointer, so that it can be called with the
+/// store borrowed mutably.
+///
+/// # Safety
+/// `f` must come from the `HostFunc` of a function instance of the store the call
+/// is made with. Function instances are never removed from a store, so the `Arc`
+/// holding the closure, and the closure, outlive the call (the `Vec` of instances
+/// may move the `Arc`, never what it points to).
+pub(crate) unsafe fn host_closure<'a>(f: *const HostFn) -> &'a HostFn {
+    // SAFETY: forwarded from the caller.
+    unsafe { &*f }
+}
+
+/// Calls host function `addr` for instance `caller` with the arguments in `stack`,
+/// counting `depth` more frames against the call-depth limit while it runs (a
+/// host function may call back into the guest).
+pub(crate) fn call_host(
+    store: &mut Store,
+    depth: u32,
+    addr: FuncAddr,
+    caller: InstanceId,
+    f: &HostFn,
+    stack: &mut [u64],
+) -> Result<(), CallError> {
+    let saved_depth = store.call_depth;
+    store.call_depth += depth;
+    let result = store.call_host(addr, caller, f, stack);
+    store.call_depth = saved_depth;
+    result
 }
 
 /// Where execution goes after an instruction that leaves the straight line.
@@ -233,16 +277,23 @@ impl Executor {
                 Ok(Next::Enter { module, func, base })
             }
             FuncKind::Host { func, .. } => {
-                let f = func.clone();
+                let f: *const HostFn = Arc::as_ptr(func);
                 let ty = &store.funcs[addr.index()].ty;
                 let n = ty.param_slots().max(ty.result_slots());
                 self.reserve(store, base + n)
                     .map_err(|c| CallError::Trap(Trap::new(c)))?;
-                let saved_depth = store.call_depth;
-                store.call_depth += self.cx.frames.len() as u32 + 1;
-                let result = store.call_host(addr, caller, &f, &mut self.stack[base..base + n]);
-                store.call_depth = saved_depth;
-                result.map(|()| Next::Continue)
+                let depth = self.cx.frames.len() as u32 + 1;
+                // SAFETY: see `host_closure`.
+                let f = unsafe { host_closure(f) };
+                call_host(
+                    store,
+                    depth,
+                    addr,
+                    caller,
+                    f,
+                    &mut self.stack[base..base + n],
+                )
+                .map(|()| Next::Continue)
             }
         }
     }
@@ -371,6 +422,9 @@ impl Executor {
             self.cx.base = base;
             self.cx.globals = store.globals.as_mut_ptr();
             self.cx.global_addrs = store.instance(inst).globals.as_ptr();
+            self.cx.func_addrs = store.instance(inst).functions.as_ptr();
+            self.cx.instance = inst;
+            self.cx.store = &mut *store;
             // SAFETY: `ip` is inside the current function, `fp` at its frame and
             // `mem`/`mem_len` describe the current memory (module docs); the
             // context describes the value stack and the current module.
@@ -379,6 +433,11 @@ impl Executor {
             f = self.cx.func;
             base = self.cx.base;
             fp = self.stack.as_mut_ptr().wrapping_add(base);
+            if let Some(e) = self.cx.error.take() {
+                return Err(e);
+            }
+            // Threaded host calls may have grown the memory.
+            (mem, mem_len) = memory_of(store, inst);
             if let Some(code) = exit.trap_code() {
                 trap!(code);
             }

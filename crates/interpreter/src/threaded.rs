@@ -47,7 +47,9 @@ pub(crate) struct Exit {
 pub(crate) const CONTINUE: u32 = 0;
 /// The op at `ip` needs the executor's outer loop.
 pub(crate) const SLOW: u32 = 1;
-const TRAP: u32 = 2;
+/// A host call from threaded code failed; the error is in the call context.
+pub(crate) const HOST_FAILED: u32 = 2;
+const TRAP: u32 = 3;
 
 const TRAPS: [TrapCode; 11] = [
     TrapCode::Unreachable,
@@ -414,6 +416,44 @@ handler!(
         next!(ip.add(1), fp, mem, len, cx)
     }
 );
+// Calls of imported host functions stay in threaded code too (imported WebAssembly
+// functions, and stacks that must grow first, go to the outer loop).
+handler!(
+    CallImported,
+    Instr::CallImported { func, base: b },
+    |ip, fp, mem, len, cx| {
+        let c = &mut *cx;
+        let addr = *c.func_addrs.add(func as usize);
+        let store = &mut *c.store;
+        let instance = &store.funcs[addr.index()];
+        let wazero_store::FuncKind::Host { func: host, .. } = &instance.kind else {
+            return slow(ip, fp, mem, len, cx);
+        };
+        let n = instance.ty.param_slots().max(instance.ty.result_slots());
+        if c.base + b as usize + n > c.stack_len {
+            return slow(ip, fp, mem, len, cx);
+        }
+        let host = crate::exec::host_closure(std::sync::Arc::as_ptr(host));
+        let stack = std::slice::from_raw_parts_mut(fp.add(b as usize), n);
+        let depth = c.frames.len() as u32 + 1;
+        match crate::exec::call_host(store, depth, addr, c.instance, host, stack) {
+            Ok(()) => {
+                // The host may have grown the memory or added globals.
+                let (mem, len) = crate::exec::memory_of(store, c.instance);
+                c.globals = store.globals.as_mut_ptr();
+                c.global_addrs = store.instance(c.instance).globals.as_ptr();
+                next!(ip.add(1), fp, mem, len, cx)
+            }
+            Err(e) => {
+                c.error = Some(e);
+                Exit {
+                    ip,
+                    reason: HOST_FAILED,
+                }
+            }
+        }
+    }
+);
 handler!(Unreachable, Instr::Unreachable, |ip, fp, mem, len, cx| {
     Exit::trap(ip, TrapCode::Unreachable)
 });
@@ -764,6 +804,7 @@ fn handler_of_other(instr: &Instr) -> Handler {
         Return,
         GlobalGet,
         GlobalSet,
+        CallImported,
     )
 }
 
@@ -808,13 +849,13 @@ mod tests {
                 offset: 0,
             },
             Instr::CallInternal { func: 0, base: 0 },
+            Instr::CallImported { func: 0, base: 0 },
             Instr::Return,
             Instr::GlobalGet { d: 0, index: 0 },
             Instr::GlobalSet { s: 0, index: 0 },
             Instr::Unreachable,
         ];
         let outer = [
-            Instr::CallImported { func: 0, base: 0 },
             Instr::CallIndirect {
                 type_index: 0,
                 table: 0,

@@ -10,8 +10,11 @@ use crate::{CallError, Caller, FuncAddr, HostError, Store};
 /// A function implemented in Rust: it reads its parameters from `stack` and writes
 /// its results back from index 0 (the stack is as long as the larger of the two),
 /// with access to the calling module through the [`Caller`].
-pub type HostFunc =
-    Arc<dyn Fn(&mut Caller<'_>, &mut [u64]) -> Result<(), HostError> + Send + Sync + 'static>;
+pub type HostFunc = Arc<HostFn>;
+
+/// The closure behind a [`HostFunc`].
+pub type HostFn =
+    dyn Fn(&mut Caller<'_>, &mut [u64]) -> Result<(), HostError> + Send + Sync + 'static;
 
 /// An engine's compiled form of one module, shared by every instance of it.
 pub trait CompiledCode: Any + Send + Sync {

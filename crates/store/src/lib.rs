@@ -21,7 +21,7 @@ mod memory;
 mod store;
 mod table;
 
-pub use engine::{CompiledCode, Engine, HostFunc};
+pub use engine::{CompiledCode, Engine, HostFn, HostFunc};
 pub use error::{CallError, HostError, InstantiationError, LinkError, Trap};
 pub use instance::{
     ExternVal, FuncKind, FunctionInstance, GlobalInstance, HostFunctionDef, HostNames,

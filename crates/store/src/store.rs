@@ -8,7 +8,7 @@ use wazero_api::{FuncType, MAX_PAGES};
 
 use crate::{
     CallError, Engine, ExternVal, FuncAddr, FuncKind, FunctionInstance, GlobalAddr, GlobalInstance,
-    HostError, HostFunc, InstanceId, MemoryAddr, MemoryInstance, ModuleInstance, SigId, TableAddr,
+    HostError, HostFn, InstanceId, MemoryAddr, MemoryInstance, ModuleInstance, SigId, TableAddr,
     TableInstance,
 };
 
@@ -256,7 +256,7 @@ impl Store {
             }
             FuncKind::Host { instance, func: f } => {
                 let (instance, f) = (*instance, f.clone());
-                self.call_host(func, instance, &f, stack)
+                self.call_host(func, instance, &*f, stack)
             }
         }
     }
@@ -267,7 +267,7 @@ impl Store {
         &mut self,
         addr: FuncAddr,
         caller: InstanceId,
-        f: &HostFunc,
+        f: &HostFn,
         stack: &mut [u64],
     ) -> Result<(), CallError> {
         let mut c = Caller {
