@@ -5,7 +5,8 @@
 
 use wazero::{ModuleConfig, Runtime, RuntimeConfig};
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// Runs the example; the integration tests call it too.
+pub fn main() -> Result<(), Box<dyn std::error::Error>> {
     let wasm = wat::parse_str(
         r#"(module
     (memory (export "memory") 1)

@@ -6,7 +6,8 @@
 
 use wazero::{Caller, ModuleConfig, Runtime};
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// Runs the example; the integration tests call it too.
+pub fn main() -> Result<(), Box<dyn std::error::Error>> {
     let runtime = Runtime::new();
     runtime
         .new_host_module_builder("env")

@@ -17,36 +17,13 @@ fn interpreter() -> Runtime {
     Runtime::with_config(RuntimeConfig::interpreter())
 }
 
+/// The example program (`cargo run --example calc`) is also a test.
+#[path = "../examples/calc.rs"]
+mod calc_example;
+
 #[test]
 fn the_example_from_the_readme_runs() -> Result<(), Box<dyn std::error::Error>> {
-    let wasm = wat::parse_str(
-        r#"(module
-    (memory (export "memory") 1)
-    (global (export "counter") (mut i32) (i32.const 7))
-    (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
-    (func (export "div") (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1))))"#,
-    )?;
-    let runtime = Runtime::with_config(RuntimeConfig::interpreter());
-    let compiled = runtime.compile_module(&wasm)?;
-    let module = runtime.instantiate_module(&compiled, ModuleConfig::new().with_name("calc"))?;
-    let add = module.exported_function("add").expect("add is exported");
-    assert_eq!(add.call(&[40, 2])?, vec![42]);
-    let mut stack = [u64::from(7u32), 5];
-    add.call_with_stack(&mut stack)?; // results written from index 0
-    assert_eq!(stack[0], 12);
-    let err = module
-        .exported_function("div")
-        .unwrap()
-        .call(&[1, 0])
-        .unwrap_err();
-    assert!(err.to_string().contains("integer divide by zero"));
-    let memory = module.memory().expect("memory 0");
-    assert!(memory.write(100, b"hello"));
-    assert_eq!(memory.read(100, 5), Some(b"hello".to_vec()));
-    assert_eq!(memory.grow(1), Some(1));
-    assert_eq!(module.exported_global("counter").unwrap().get(), 7);
-    module.close()?;
-    Ok(())
+    calc_example::main()
 }
 
 const PROVIDER: &str = r#"(module

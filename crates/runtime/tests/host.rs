@@ -11,36 +11,13 @@ fn wat(text: &str) -> Vec<u8> {
     wat::parse_str(text).expect("test WAT parses")
 }
 
+/// The example program (`cargo run --example host`) is also a test.
+#[path = "../examples/host.rs"]
+mod host_example;
+
 #[test]
 fn the_example_from_the_issue_runs() -> Result<(), Box<dyn std::error::Error>> {
-    let runtime = Runtime::new();
-    runtime
-        .new_host_module_builder("env")
-        .new_function_builder()
-        .with_func(|a: i32, b: i32| a + b)
-        .export("add")
-        .new_function_builder()
-        .with_func(|caller: &mut Caller<'_>, ptr: u32, len: u32| -> u32 {
-            let text = caller.memory().unwrap().read(ptr, len).unwrap().to_vec();
-            String::from_utf8(text).unwrap().len() as u32
-        })
-        .export("strlen")
-        .instantiate()?;
-    let wasm = wat::parse_str(
-        r#"(module
-        (import "env" "add" (func $add (param i32 i32) (result i32)))
-        (import "env" "strlen" (func $strlen (param i32 i32) (result i32)))
-        (memory (export "memory") 1) (data (i32.const 8) "héllo")
-        (func (export "run") (param i32) (result i32)
-          (i32.add (call $add (local.get 0) (i32.const 1)) (call $strlen (i32.const 8) (i32.const 6)))))"#,
-    )?;
-    let module =
-        runtime.instantiate_module(&runtime.compile_module(&wasm)?, ModuleConfig::new())?;
-    assert_eq!(
-        module.exported_function("run").unwrap().call(&[41])?,
-        vec![48]
-    );
-    Ok(())
+    host_example::main()
 }
 
 /// A guest that imports `env.f` with the given signature and exports `call` with
