@@ -51,6 +51,31 @@ impl<'a> Caller<'a> {
             .downcast_mut()
     }
 
+    /// The calling module's system context (its WASI state), if it is a `T`.
+    ///
+    /// The system host functions (`wazero-wasi-preview1`) keep their state here;
+    /// the embedder configures it through `ModuleConfig`.
+    pub fn sys_mut<T: Any>(&mut self) -> Option<&mut T> {
+        self.store.instances[self.instance.index()]
+            .sys
+            .as_mut()?
+            .downcast_mut()
+    }
+
+    /// The calling module's memory 0 and its system context together (both
+    /// borrowed at once, as a system call that moves bytes needs).
+    pub fn memory_and_sys<T: Any>(&mut self) -> (Option<CallerMemory<'_>>, Option<&mut T>) {
+        let memory = self.store.memory_of(self.instance);
+        let sys = self.store.instances[self.instance.index()]
+            .sys
+            .as_mut()
+            .and_then(|s| s.downcast_mut());
+        let memory = memory.map(|addr| CallerMemory {
+            memory: &mut self.store.memories[addr.index()],
+        });
+        (memory, sys)
+    }
+
     /// The calling module's exported function `name`, to call back into the guest.
     pub fn exported_function(&mut self, name: &str) -> Option<CallerFunction<'_, 'a>> {
         match self.store.instance(self.instance).export(name)? {

@@ -1,6 +1,11 @@
 //! Configuration of a runtime and of one instantiation.
 
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::time::Duration;
+
 use wazero_api::{CoreFeatures, MAX_PAGES};
+use wazero_wasi_preview1::{FsConfig, WasiConfig};
 
 /// Which engine runs the code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,6 +131,7 @@ pub struct ModuleConfig {
     pub(crate) name: Option<String>,
     pub(crate) start_functions: Vec<String>,
     pub(crate) data: Option<Box<dyn std::any::Any + Send>>,
+    pub(crate) sys: WasiConfig,
 }
 
 impl std::fmt::Debug for ModuleConfig {
@@ -134,6 +140,7 @@ impl std::fmt::Debug for ModuleConfig {
             .field("name", &self.name)
             .field("start_functions", &self.start_functions)
             .field("data", &self.data.is_some())
+            .field("sys", &self.sys)
             .finish()
     }
 }
@@ -152,6 +159,7 @@ impl ModuleConfig {
             name: None,
             start_functions: vec!["_start".to_string()],
             data: None,
+            sys: WasiConfig::new(),
         }
     }
 
@@ -175,5 +183,124 @@ impl ModuleConfig {
     pub fn with_start_functions(mut self, names: &[&str]) -> Self {
         self.start_functions = names.iter().map(|s| s.to_string()).collect();
         self
+    }
+
+    fn sys(mut self, f: impl FnOnce(WasiConfig) -> WasiConfig) -> Self {
+        self.sys = f(std::mem::take(&mut self.sys));
+        self
+    }
+
+    /// The guest's arguments (WASI `args_get`), the program name first.
+    ///
+    /// The system options below are wazero's: by default a guest has no
+    /// arguments, environment or file system, empty standard input, discarded
+    /// output, fake clocks (a wall clock starting at 2022-01-01 and a monotonic
+    /// clock, each advancing 1 ms per reading), a sleep that returns at once, and
+    /// random bytes from the operating system.
+    ///
+    /// ```
+    /// use wazero::{FsConfig, ModuleConfig, SharedBuffer};
+    /// let stdout = SharedBuffer::new();
+    /// let config = ModuleConfig::new()
+    ///     .with_args(["app", "--verbose"])
+    ///     .with_env("HOME", "/home")
+    ///     .with_stdout(stdout.clone())
+    ///     .with_fs_config(FsConfig::new().with_read_only_dir_mount(".", "/"));
+    /// # let _ = config;
+    /// ```
+    pub fn with_args<I, S>(self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<[u8]>,
+    {
+        self.sys(|s| s.with_args(args))
+    }
+
+    /// Adds the environment variable `key=value` (WASI `environ_get`).
+    pub fn with_env(self, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>) -> Self {
+        self.sys(|s| s.with_env(key, value))
+    }
+
+    /// Standard input reads from `reader` (any `Read`, e.g. `&b"..."[..]` or a file).
+    pub fn with_stdin(self, reader: impl Read + Send + 'static) -> Self {
+        self.sys(|s| s.with_stdin(reader))
+    }
+
+    /// Standard output goes to `writer` (e.g. a [`SharedBuffer`](crate::SharedBuffer)).
+    pub fn with_stdout(self, writer: impl Write + Send + 'static) -> Self {
+        self.sys(|s| s.with_stdout(writer))
+    }
+
+    /// Standard error goes to `writer`.
+    pub fn with_stderr(self, writer: impl Write + Send + 'static) -> Self {
+        self.sys(|s| s.with_stderr(writer))
+    }
+
+    /// The guest uses the host process's standard input, output and error.
+    pub fn with_inherited_stdio(self) -> Self {
+        self.sys(WasiConfig::with_inherited_stdio)
+    }
+
+    /// The wall clock: `now()` gives nanoseconds since the Unix epoch;
+    /// `resolution` is in nanoseconds.
+    pub fn with_walltime(
+        self,
+        now: impl Fn() -> u64 + Send + Sync + 'static,
+        resolution: u64,
+    ) -> Self {
+        self.sys(|s| s.with_walltime(now, resolution))
+    }
+
+    /// The host's wall clock.
+    pub fn with_sys_walltime(self) -> Self {
+        self.sys(WasiConfig::with_sys_walltime)
+    }
+
+    /// The monotonic clock: `now()` gives nanoseconds from a fixed point and must
+    /// never decrease; `resolution` is in nanoseconds.
+    pub fn with_nanotime(
+        self,
+        now: impl Fn() -> u64 + Send + Sync + 'static,
+        resolution: u64,
+    ) -> Self {
+        self.sys(|s| s.with_nanotime(now, resolution))
+    }
+
+    /// The host's monotonic clock (and CPU-time clocks).
+    pub fn with_sys_nanotime(self) -> Self {
+        self.sys(WasiConfig::with_sys_nanotime)
+    }
+
+    /// How the guest sleeps (`poll_oneoff` on clocks alone).
+    pub fn with_nanosleep(self, sleep: impl Fn(Duration) + Send + Sync + 'static) -> Self {
+        self.sys(|s| s.with_nanosleep(sleep))
+    }
+
+    /// The guest really sleeps.
+    pub fn with_sys_nanosleep(self) -> Self {
+        self.sys(WasiConfig::with_sys_nanosleep)
+    }
+
+    /// Random bytes (`random_get`) come from `source`, e.g. a seeded generator
+    /// for reproducible runs.
+    pub fn with_rand_source(self, source: impl Read + Send + 'static) -> Self {
+        self.sys(|s| s.with_rand_source(source))
+    }
+
+    /// The directories the guest sees (see [`FsConfig`](crate::FsConfig)).
+    pub fn with_fs_config(self, fs: FsConfig) -> Self {
+        self.sys(|s| s.with_fs_config(fs))
+    }
+
+    /// Hands a bound TCP listener to the guest (for `sock_accept`), as the next
+    /// descriptor after the mounts.
+    pub fn with_listener(self, listener: TcpListener) -> Self {
+        self.sys(|s| s.with_listener(listener))
+    }
+
+    /// Writes a line for each WASI call the guest makes (name, parameters,
+    /// result) to `log`.
+    pub fn with_host_logging(self, log: impl Write + Send + 'static) -> Self {
+        self.sys(|s| s.with_host_logging(log))
     }
 }

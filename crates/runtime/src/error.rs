@@ -52,6 +52,10 @@ pub enum Error {
     /// A host module's definition is wrong (e.g. a function without a body).
     #[error(transparent)]
     HostDefinition(#[from] wazero_host::BuildError),
+    /// The system configuration could not be set up (a directory to mount, a
+    /// listener).
+    #[error(transparent)]
+    Sys(#[from] wazero_wasi_preview1::SysError),
     /// The global is immutable.
     #[error("global is immutable")]
     ImmutableGlobal,

@@ -30,6 +30,7 @@ mod module;
 mod runtime;
 mod shared;
 mod table;
+pub mod wasi_snapshot_preview1;
 
 pub use config::{ModuleConfig, RuntimeConfig};
 pub use error::{Error, LinkError, Result, Trap};
@@ -51,3 +52,4 @@ pub use table::Table;
 pub use wazero_api as api;
 pub use wazero_api::{CoreFeatures, TrapCode, ValueType, WasmTy, WasmTyList};
 pub use wazero_decoder::CustomSection;
+pub use wazero_wasi_preview1::{FsConfig, MemFs, SharedBuffer, SysError};

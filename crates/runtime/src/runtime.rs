@@ -7,6 +7,7 @@ use wazero_decoder::CustomSection;
 use wazero_host::HostModuleSink;
 use wazero_store::{CompiledCode, Engine, HostFunctionDef, InstantiateConfig, Store, StoreLimits};
 use wazero_validator::ValidatedModule;
+use wazero_wasi_preview1::WasiCtx;
 
 use crate::shared::Shared;
 use crate::{Error, HostModuleBuilder, Module, ModuleConfig, Result, RuntimeConfig};
@@ -219,6 +220,7 @@ impl Namespace {
                     .clone()
                     .or_else(|| module.names.module.clone())
                     .unwrap_or_default();
+                let sys = WasiCtx::new(std::mem::take(&mut config.sys))?;
                 let mut store = self.shared.lock()?;
                 store.instantiate(
                     module.clone(),
@@ -227,6 +229,7 @@ impl Namespace {
                         name,
                         skip_start: false,
                         data: config.data.take(),
+                        sys: Some(Box::new(sys)),
                     },
                 )?
             }

@@ -120,6 +120,9 @@ pub struct ModuleInstance {
     pub closed: Option<u32>,
     /// Data the embedder attached at instantiation, for its host functions.
     pub data: Option<Box<dyn std::any::Any + Send>>,
+    /// The system context (WASI state: arguments, environment, open files) the
+    /// embedder configured for this instance, for the system host functions.
+    pub sys: Option<Box<dyn std::any::Any + Send>>,
 }
 
 impl ModuleInstance {

@@ -22,6 +22,9 @@ pub struct InstantiateConfig {
     /// Data for the instance's host functions (see [`crate::Caller`]), attached
     /// before the start section runs.
     pub data: Option<Box<dyn std::any::Any + Send>>,
+    /// The system context (WASI state) of the instance, attached before the start
+    /// section runs.
+    pub sys: Option<Box<dyn std::any::Any + Send>>,
 }
 
 impl Store {
@@ -120,6 +123,7 @@ impl Store {
         inst.module = Some(module.clone());
         inst.code = Some(code);
         inst.data = config.data.take();
+        inst.sys = config.sys.take();
         self.instances.push(inst);
         self.add_users(id);
 

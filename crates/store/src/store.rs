@@ -150,6 +150,9 @@ impl Store {
             return false;
         }
         instance.closed = Some(exit_code);
+        // Its system state (open files, sockets) is released at once; a host
+        // function still running for it holds no reference to it across calls.
+        instance.sys = None;
         if self.names.get(&instance.name) == Some(&id) {
             self.names.remove(&instance.name);
         }
@@ -359,6 +362,7 @@ pub(crate) fn empty_instance(name: &str) -> ModuleInstance {
         data_dropped: Vec::new(),
         closed: None,
         data: None,
+        sys: None,
     }
 }
 

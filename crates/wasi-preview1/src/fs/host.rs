@@ -1,0 +1,425 @@
+//! Host directories, sandboxed by `cap-std`: every path is resolved beneath the
+//! mounted directory by cap-std (with `openat2(RESOLVE_BENEATH)` where the kernel
+//! has it), so `..`, absolute paths and symbolic links cannot lead out of it.
+
+use std::any::Any;
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::os::fd::{AsFd, BorrowedFd};
+use std::os::unix::fs::{FileExt as _, MetadataExt as _};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use cap_fs_ext::{
+    DirExt, FollowSymlinks, OpenOptionsFollowExt, OpenOptionsMaybeDirExt, SystemTimeSpec,
+};
+use cap_std::fs::{Dir, MetadataExt as _, OpenOptionsExt as _};
+use rustix::fs::OFlags;
+
+use super::{finish_listing, DirEntry, DirLike, FileLike, OpenOptions, Opened};
+use crate::abi::{fdflags, filetype, Filestat, SetTime};
+use crate::Errno;
+
+/// A directory of the host.
+pub(crate) struct HostDir {
+    dir: Dir,
+}
+
+impl HostDir {
+    /// Opens `path` of the host as a sandbox root.
+    pub fn open_ambient(path: &std::path::Path) -> io::Result<Self> {
+        let dir = Dir::open_ambient_dir(path, cap_std::ambient_authority())?;
+        Ok(Self { dir })
+    }
+}
+
+/// The `filetype` of a host `st_mode`.
+fn filetype_of_mode(mode: u32) -> u8 {
+    match mode & 0o170000 {
+        0o040000 => filetype::DIRECTORY,
+        0o100000 => filetype::REGULAR_FILE,
+        0o120000 => filetype::SYMBOLIC_LINK,
+        0o020000 => filetype::CHARACTER_DEVICE,
+        0o060000 => filetype::BLOCK_DEVICE,
+        0o140000 => filetype::SOCKET_STREAM,
+        _ => filetype::UNKNOWN,
+    }
+}
+
+/// Nanoseconds since the epoch of a `(seconds, nanoseconds)` timestamp; times
+/// before the epoch read as 0.
+fn nanos(secs: i64, nsec: i64) -> u64 {
+    u64::try_from(secs)
+        .ok()
+        .and_then(|s| s.checked_mul(1_000_000_000))
+        .and_then(|n| n.checked_add(nsec.max(0) as u64))
+        .unwrap_or(0)
+}
+
+fn stat_of(m: &cap_std::fs::Metadata) -> Filestat {
+    Filestat {
+        dev: m.dev(),
+        ino: m.ino(),
+        filetype: filetype_of_mode(m.mode()),
+        nlink: m.nlink(),
+        size: m.len(),
+        atim: nanos(m.atime(), m.atime_nsec()),
+        mtim: nanos(m.mtime(), m.mtime_nsec()),
+        ctim: nanos(m.ctime(), m.ctime_nsec()),
+    }
+}
+
+fn stat_of_std(m: &std::fs::Metadata) -> Filestat {
+    Filestat {
+        dev: m.dev(),
+        ino: m.ino(),
+        filetype: filetype_of_mode(m.mode()),
+        nlink: m.nlink(),
+        size: m.len(),
+        atim: nanos(m.atime(), m.atime_nsec()),
+        mtim: nanos(m.mtime(), m.mtime_nsec()),
+        ctim: nanos(m.ctime(), m.ctime_nsec()),
+    }
+}
+
+fn time_spec(t: SetTime) -> Option<SystemTimeSpec> {
+    match t {
+        SetTime::Keep => None,
+        SetTime::Now => Some(SystemTimeSpec::SymbolicNow),
+        SetTime::At(ns) => Some(SystemTimeSpec::Absolute(
+            cap_std::time::SystemTime::from_std(UNIX_EPOCH + Duration::from_nanos(ns)),
+        )),
+    }
+}
+
+/// Refuses paths a sandboxed guest cannot name: empty or absolute.
+fn relative(path: &str) -> Result<&str, Errno> {
+    if path.is_empty() {
+        return Err(Errno::NoEnt);
+    }
+    if path.starts_with('/') {
+        return Err(Errno::NotCapable);
+    }
+    Ok(path)
+}
+
+fn other(dir: &dyn DirLike) -> Result<&HostDir, Errno> {
+    dir.as_any().downcast_ref::<HostDir>().ok_or(Errno::Xdev)
+}
+
+impl DirLike for HostDir {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn open(&self, path: &str, o: &OpenOptions) -> Result<Opened, Errno> {
+        let path = relative(path)?;
+        if o.directory {
+            if o.create || o.truncate || o.write {
+                return Err(Errno::Inval);
+            }
+            let dir = if o.follow {
+                self.dir.open_dir(path)?
+            } else {
+                self.dir.open_dir_nofollow(path)?
+            };
+            return Ok(Opened::Dir(Box::new(HostDir { dir })));
+        }
+        let mut options = cap_std::fs::OpenOptions::new();
+        options
+            .read(o.read || !o.write)
+            .write(o.write && !o.append)
+            .append(o.append)
+            .truncate(o.truncate)
+            .maybe_dir(true)
+            .follow(if o.follow {
+                FollowSymlinks::Yes
+            } else {
+                FollowSymlinks::No
+            });
+        if o.create && o.exclusive {
+            options.create_new(true);
+        } else if o.create {
+            options.create(true);
+        }
+        let mut custom = OFlags::empty();
+        if o.fdflags & fdflags::NONBLOCK != 0 {
+            custom |= OFlags::NONBLOCK;
+        }
+        if o.fdflags & fdflags::DSYNC != 0 {
+            custom |= OFlags::DSYNC;
+        }
+        if o.fdflags & fdflags::SYNC != 0 {
+            custom |= OFlags::SYNC;
+        }
+        if o.fdflags & fdflags::RSYNC != 0 {
+            custom |= OFlags::RSYNC;
+        }
+        options.custom_flags(custom.bits() as i32);
+        let file = self.dir.open_with(path, &options)?;
+        let file = file.into_std();
+        if file.metadata()?.is_dir() {
+            return Ok(Opened::Dir(Box::new(HostDir {
+                dir: Dir::from_std_file(file),
+            })));
+        }
+        Ok(Opened::File(Box::new(HostFile { file })))
+    }
+
+    fn create_dir(&self, path: &str) -> Result<(), Errno> {
+        Ok(self.dir.create_dir(relative(path)?)?)
+    }
+
+    fn remove_dir(&self, path: &str) -> Result<(), Errno> {
+        Ok(self.dir.remove_dir(relative(path)?)?)
+    }
+
+    fn unlink(&self, path: &str) -> Result<(), Errno> {
+        let path = relative(path)?;
+        match self.dir.remove_file_or_symlink(path) {
+            Ok(()) => Ok(()),
+            // Linux says EISDIR, POSIX says EPERM; WASI programs expect EISDIR.
+            Err(e) if self.dir.symlink_metadata(path).is_ok_and(|m| m.is_dir()) => {
+                let _ = e;
+                Err(Errno::IsDir)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn stat(&self, path: &str, follow: bool) -> Result<Filestat, Errno> {
+        let path = relative(path)?;
+        let m = if follow {
+            self.dir.metadata(path)?
+        } else {
+            self.dir.symlink_metadata(path)?
+        };
+        Ok(stat_of(&m))
+    }
+
+    fn set_times(
+        &self,
+        path: &str,
+        follow: bool,
+        atim: SetTime,
+        mtim: SetTime,
+    ) -> Result<(), Errno> {
+        let path = relative(path)?;
+        if follow {
+            self.dir.set_times(path, time_spec(atim), time_spec(mtim))?;
+        } else {
+            self.dir
+                .set_symlink_times(path, time_spec(atim), time_spec(mtim))?;
+        }
+        Ok(())
+    }
+
+    fn readlink(&self, path: &str) -> Result<String, Errno> {
+        let target = self.dir.read_link_contents(relative(path)?)?;
+        Ok(target.to_string_lossy().into_owned())
+    }
+
+    fn symlink(&self, target: &str, path: &str) -> Result<(), Errno> {
+        // cap-std refuses absolute targets, which the sandbox could never follow.
+        Ok(self.dir.symlink(target, relative(path)?)?)
+    }
+
+    fn link(
+        &self,
+        old: &str,
+        _follow: bool,
+        new_dir: &dyn DirLike,
+        new: &str,
+    ) -> Result<(), Errno> {
+        Ok(self
+            .dir
+            .hard_link(relative(old)?, &other(new_dir)?.dir, relative(new)?)?)
+    }
+
+    fn rename(&self, old: &str, new_dir: &dyn DirLike, new: &str) -> Result<(), Errno> {
+        Ok(self
+            .dir
+            .rename(relative(old)?, &other(new_dir)?.dir, relative(new)?)?)
+    }
+
+    fn entries(&self) -> Result<Vec<DirEntry>, Errno> {
+        let mut out = Vec::new();
+        for entry in self.dir.entries()? {
+            let entry = entry?;
+            let ft = entry.file_type()?;
+            let filetype = if ft.is_dir() {
+                filetype::DIRECTORY
+            } else if ft.is_file() {
+                filetype::REGULAR_FILE
+            } else if ft.is_symlink() {
+                filetype::SYMBOLIC_LINK
+            } else {
+                filetype::UNKNOWN
+            };
+            out.push(DirEntry {
+                name: entry.file_name().to_string_lossy().into_owned(),
+                ino: rustix::fs::DirEntryExt::ino(&entry),
+                filetype,
+            });
+        }
+        let own = self.dir.dir_metadata()?.ino();
+        Ok(finish_listing(out, own))
+    }
+
+    fn filestat(&self) -> Result<Filestat, Errno> {
+        Ok(stat_of(&self.dir.dir_metadata()?))
+    }
+
+    fn set_own_times(&self, atim: SetTime, mtim: SetTime) -> Result<(), Errno> {
+        self.dir.set_times(".", time_spec(atim), time_spec(mtim))?;
+        Ok(())
+    }
+
+    fn sync(&self) -> Result<(), Errno> {
+        rustix::fs::fsync(&self.dir)?;
+        Ok(())
+    }
+}
+
+/// A regular file (or device) of the host.
+pub(crate) struct HostFile {
+    file: std::fs::File,
+}
+
+fn to_system_time(t: SetTime) -> Option<SystemTime> {
+    match t {
+        SetTime::Keep => None,
+        SetTime::Now => Some(SystemTime::now()),
+        SetTime::At(ns) => Some(UNIX_EPOCH + Duration::from_nanos(ns)),
+    }
+}
+
+impl FileLike for HostFile {
+    fn filetype(&self) -> u8 {
+        self.file
+            .metadata()
+            .map(|m| filetype_of_mode(m.mode()))
+            .unwrap_or(filetype::UNKNOWN)
+    }
+
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize, Errno> {
+        Ok(self.file.read(buf)?)
+    }
+
+    fn write(&mut self, buf: &[u8]) -> Result<usize, Errno> {
+        Ok(self.file.write(buf)?)
+    }
+
+    fn pread(&mut self, buf: &mut [u8], offset: u64) -> Result<usize, Errno> {
+        Ok(self.file.read_at(buf, offset)?)
+    }
+
+    fn pwrite(&mut self, buf: &[u8], offset: u64) -> Result<usize, Errno> {
+        Ok(self.file.write_at(buf, offset)?)
+    }
+
+    fn seek(&mut self, offset: i64, whence: u8) -> Result<u64, Errno> {
+        let pos = match whence {
+            crate::abi::whence::SET => {
+                SeekFrom::Start(u64::try_from(offset).map_err(|_| Errno::Inval)?)
+            }
+            crate::abi::whence::CUR => SeekFrom::Current(offset),
+            crate::abi::whence::END => SeekFrom::End(offset),
+            _ => return Err(Errno::Inval),
+        };
+        Ok(self.file.seek(pos)?)
+    }
+
+    fn sync(&mut self) -> Result<(), Errno> {
+        Ok(self.file.sync_all()?)
+    }
+
+    fn datasync(&mut self) -> Result<(), Errno> {
+        Ok(self.file.sync_data()?)
+    }
+
+    fn fdflags(&self) -> u16 {
+        let Ok(flags) = rustix::fs::fcntl_getfl(&self.file) else {
+            return 0;
+        };
+        let mut out = 0;
+        for (host, wasi) in [
+            (OFlags::APPEND, fdflags::APPEND),
+            (OFlags::NONBLOCK, fdflags::NONBLOCK),
+            (OFlags::DSYNC, fdflags::DSYNC),
+            (OFlags::RSYNC, fdflags::RSYNC),
+            (OFlags::SYNC, fdflags::SYNC),
+        ] {
+            if flags.contains(host) {
+                out |= wasi;
+            }
+        }
+        // O_SYNC includes O_DSYNC's bit on Linux; report what was asked.
+        if out & fdflags::SYNC != 0 {
+            out &= !(fdflags::DSYNC | fdflags::RSYNC);
+        }
+        out
+    }
+
+    fn set_fdflags(&mut self, flags: u16) -> Result<(), Errno> {
+        // Like POSIX `fcntl(F_SETFL)`, only the append and non-blocking modes change.
+        let mut host = rustix::fs::fcntl_getfl(&self.file)?;
+        host.set(OFlags::APPEND, flags & fdflags::APPEND != 0);
+        host.set(OFlags::NONBLOCK, flags & fdflags::NONBLOCK != 0);
+        rustix::fs::fcntl_setfl(&self.file, host)?;
+        Ok(())
+    }
+
+    fn filestat(&self) -> Result<Filestat, Errno> {
+        Ok(stat_of_std(&self.file.metadata()?))
+    }
+
+    fn set_size(&mut self, size: u64) -> Result<(), Errno> {
+        Ok(self.file.set_len(size)?)
+    }
+
+    fn set_times(&mut self, atim: SetTime, mtim: SetTime) -> Result<(), Errno> {
+        let mut times = std::fs::FileTimes::new();
+        if let Some(t) = to_system_time(atim) {
+            times = times.set_accessed(t);
+        }
+        if let Some(t) = to_system_time(mtim) {
+            times = times.set_modified(t);
+        }
+        Ok(self.file.set_times(times)?)
+    }
+
+    fn advise(&mut self, offset: u64, len: u64, advice: u8) -> Result<(), Errno> {
+        #[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
+        {
+            use rustix::fs::Advice;
+            let advice = match advice {
+                0 => Advice::Normal,
+                1 => Advice::Sequential,
+                2 => Advice::Random,
+                3 => Advice::WillNeed,
+                4 => Advice::DontNeed,
+                _ => Advice::NoReuse,
+            };
+            rustix::fs::fadvise(&self.file, offset, std::num::NonZeroU64::new(len), advice)?;
+        }
+        #[cfg(not(any(target_os = "linux", target_os = "android", target_os = "freebsd")))]
+        let _ = (offset, len, advice);
+        Ok(())
+    }
+
+    fn allocate(&mut self, offset: u64, len: u64) -> Result<(), Errno> {
+        #[cfg(target_os = "linux")]
+        {
+            rustix::fs::fallocate(&self.file, rustix::fs::FallocateFlags::empty(), offset, len)?;
+            Ok(())
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = (offset, len);
+            Err(Errno::NotSup)
+        }
+    }
+
+    fn poll_fd(&self) -> Option<BorrowedFd<'_>> {
+        Some(self.file.as_fd())
+    }
+}
