@@ -4,6 +4,9 @@
 //!   the runtime's engines (see [`spectest`]).
 //! * `cargo xtask test` runs everything CI runs: the workspace's tests, then the
 //!   spec tests on every engine that is built (see [`mod@test`]).
+//! * `cargo xtask build-wasi` compiles the C test programs to WASI and records
+//!   them in `testdata/wasi/MANIFEST`; `cargo xtask check-wasi` finds stale ones
+//!   (see [`wasi`]).
 
 use std::process::ExitCode;
 
@@ -12,6 +15,7 @@ use clap::{Parser, Subcommand};
 mod bench;
 mod spectest;
 mod test;
+mod wasi;
 
 /// Project automation for wazero for Rust.
 #[derive(Debug, Parser)]
@@ -32,6 +36,13 @@ enum Command {
     /// Run the benchmarks (optimized build): wazero's interpreter side by side with
     /// wasmi, with ratios and a verdict per benchmark.
     Bench(bench::Args),
+    /// Compile the C test programs (testdata/wasi/src/*.c, examples/*.c) to
+    /// WASI .wasm files next to them and write testdata/wasi/MANIFEST.
+    BuildWasi(wasi::BuildArgs),
+    /// Check that every committed .wasm was built from its current C source
+    /// (and, when clang for wasm32-wasi is available, that rebuilding gives the
+    /// same bytes).
+    CheckWasi(wasi::CheckArgs),
 }
 
 fn main() -> ExitCode {
@@ -40,5 +51,7 @@ fn main() -> ExitCode {
         Command::Spectest(args) => spectest::main(&args),
         Command::Test(args) => test::main(&args),
         Command::Bench(args) => bench::main(&args),
+        Command::BuildWasi(args) => wasi::build_main(&args),
+        Command::CheckWasi(args) => wasi::check_main(&args),
     }
 }
