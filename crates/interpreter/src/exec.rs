@@ -23,6 +23,7 @@
 //!   store after anything that can grow or replace memory (calls out of the
 //!   current function, `memory.grow`, host calls).
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use wazero_api::TrapCode;
@@ -79,6 +80,23 @@ pub(crate) struct CallContext {
     pub(crate) func_addrs: *const FuncAddr,
     /// The error of a host call made from threaded code, for the outer loop.
     pub(crate) error: Option<CallError>,
+    /// The store's interrupt flag (see [`Store::interrupt`]).
+    pub(crate) interrupt: *const AtomicBool,
+}
+
+/// The flag of a context not yet attached to a store: never set.
+static NEVER_INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Whether the guest was asked to stop; consumes the request.
+///
+/// # Safety
+/// `cx.interrupt` points at a live flag: the store's, which outlives the call
+/// (the store is borrowed for the whole invocation), or [`NEVER_INTERRUPTED`].
+#[inline(always)]
+pub(crate) unsafe fn interrupted(cx: *const CallContext) -> bool {
+    // SAFETY: see the function's contract.
+    let flag = unsafe { &*(*cx).interrupt };
+    flag.load(Ordering::Relaxed) && flag.swap(false, Ordering::Relaxed)
 }
 
 impl Default for CallContext {
@@ -97,6 +115,7 @@ impl Default for CallContext {
             store: std::ptr::null_mut(),
             instance: InstanceId(0),
             func_addrs: std::ptr::null(),
+            interrupt: &NEVER_INTERRUPTED,
             error: None,
         }
     }
@@ -377,6 +396,11 @@ impl Executor {
                         if self.cx.frames.len() + depth_base + 1 >= max_depth {
                             trap!(TrapCode::StackExhausted);
                         }
+                        if store.interrupt.load(Ordering::Relaxed)
+                            && store.interrupt.swap(false, Ordering::Relaxed)
+                        {
+                            trap!(TrapCode::Interrupted);
+                        }
                         let callee: &CompiledFunc = match self.module(module).func(func) {
                             Ok(callee) => callee,
                             Err(e) => return Err(CallError::Compile(e)),
@@ -424,6 +448,7 @@ impl Executor {
             self.cx.global_addrs = store.instance(inst).globals.as_ptr();
             self.cx.func_addrs = store.instance(inst).functions.as_ptr();
             self.cx.instance = inst;
+            self.cx.interrupt = Arc::as_ptr(&store.interrupt);
             self.cx.store = &mut *store;
             // SAFETY: `ip` is inside the current function, `fp` at its frame and
             // `mem`/`mem_len` describe the current memory (module docs); the

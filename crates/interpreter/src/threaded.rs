@@ -20,7 +20,7 @@
 use wazero_api::TrapCode;
 
 use crate::code::{Instr, Op};
-use crate::exec::{CallContext, FrameRecord};
+use crate::exec::{interrupted, CallContext, FrameRecord};
 use crate::ops::{f32_bits, f32v, f64v, for_each_numeric_op, quiet32, quiet64};
 use crate::simd;
 
@@ -280,31 +280,38 @@ unsafe fn jump(ip: *const Op, offset: u32) -> *const Op {
     unsafe { ip.offset(offset as i32 as isize) }
 }
 
+/// Takes a branch. A backward branch (or one to itself) closes a loop: it first checks for an
+/// interrupt, so a runaway loop stops within one iteration of being asked to.
+macro_rules! branch {
+    ($ip:expr, $target:expr, $fp:expr, $mem:expr, $len:expr, $cx:expr) => {{
+        if ($target as i32) <= 0 && interrupted($cx) {
+            return Exit::trap($ip, TrapCode::Interrupted);
+        }
+        next!(jump($ip, $target), $fp, $mem, $len, $cx)
+    }};
+}
+
 handler!(Br, Instr::Br { target }, |ip, fp, mem, len, cx| {
-    next!(jump(ip, target), fp, mem, len, cx)
+    branch!(ip, target, fp, mem, len, cx)
 });
 handler!(
     BrIfNez,
     Instr::BrIfNez { cond, target },
     |ip, fp, mem, len, cx| {
-        let next = if get!(fp, cond) as u32 != 0 {
-            jump(ip, target)
-        } else {
-            ip.add(1)
-        };
-        next!(next, fp, mem, len, cx)
+        if get!(fp, cond) as u32 != 0 {
+            branch!(ip, target, fp, mem, len, cx)
+        }
+        next!(ip.add(1), fp, mem, len, cx)
     }
 );
 handler!(
     BrIfEqz,
     Instr::BrIfEqz { cond, target },
     |ip, fp, mem, len, cx| {
-        let next = if get!(fp, cond) as u32 == 0 {
-            jump(ip, target)
-        } else {
-            ip.add(1)
-        };
-        next!(next, fp, mem, len, cx)
+        if get!(fp, cond) as u32 == 0 {
+            branch!(ip, target, fp, mem, len, cx)
+        }
+        next!(ip.add(1), fp, mem, len, cx)
     }
 );
 handler!(
@@ -320,8 +327,10 @@ macro_rules! compare_branches {
     ($($name:ident: |$a:ident, $b:ident| $cond:expr;)*) => {$(
         handler!($name, Instr::$name { a, b, target }, |ip, fp, mem, len, cx| {
             let ($a, $b) = (get!(fp, a), get!(fp, b));
-            let next = if $cond { jump(ip, target) } else { ip.add(1) };
-            next!(next, fp, mem, len, cx)
+            if $cond {
+                branch!(ip, target, fp, mem, len, cx)
+            }
+            next!(ip.add(1), fp, mem, len, cx)
         });
     )*};
 }
@@ -358,6 +367,9 @@ handler!(
     CallInternal,
     Instr::CallInternal { func, base: b },
     |ip, fp, mem, len, cx| {
+        if interrupted(cx) {
+            return Exit::trap(ip, TrapCode::Interrupted);
+        }
         let c = &mut *cx;
         let Some(callee) = (*c.module).translated(func) else {
             return slow(ip, fp, mem, len, cx);

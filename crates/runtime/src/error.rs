@@ -70,6 +70,12 @@ impl Error {
         }
     }
 
+    /// Whether the guest was stopped by an [`InterruptHandle`](crate::InterruptHandle)
+    /// or a deadline.
+    pub fn is_interrupted(&self) -> bool {
+        self.trap_code() == Some(TrapCode::Interrupted)
+    }
+
     /// The exit code, if the module was closed.
     pub fn exit_code(&self) -> Option<u32> {
         match self {

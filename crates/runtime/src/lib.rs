@@ -25,6 +25,7 @@ mod engines;
 mod error;
 mod function;
 mod global;
+mod interrupt;
 mod memory;
 mod module;
 mod runtime;
@@ -36,6 +37,7 @@ pub use config::{ModuleConfig, RuntimeConfig};
 pub use error::{Error, LinkError, Result, Trap};
 pub use function::{Function, FunctionDefinition, TypedFunction};
 pub use global::Global;
+pub use interrupt::{Deadline, InterruptHandle};
 pub use wazero_host::{
     BuildError, Caller, CallerFunction, CallerMemory, ExitCode, HostFunction, HostResults,
 };

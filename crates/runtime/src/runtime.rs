@@ -10,7 +10,9 @@ use wazero_validator::ValidatedModule;
 use wazero_wasi_preview1::WasiCtx;
 
 use crate::shared::Shared;
-use crate::{Error, HostModuleBuilder, Module, ModuleConfig, Result, RuntimeConfig};
+use crate::{
+    Error, HostModuleBuilder, InterruptHandle, Module, ModuleConfig, Result, RuntimeConfig,
+};
 
 /// The entry point: compiles modules and instantiates them (wazero's `Runtime`).
 ///
@@ -152,6 +154,11 @@ impl Runtime {
         self.inner.default.new_host_module_builder(name)
     }
 
+    /// Stops guest code running in the default namespace, from any thread.
+    pub fn interrupt_handle(&self) -> InterruptHandle {
+        self.inner.default.interrupt_handle()
+    }
+
     /// Closes every module of every namespace of this runtime.
     pub fn close(&self) -> Result<()> {
         self.inner.default.close()?;
@@ -181,6 +188,13 @@ pub struct Namespace {
 }
 
 impl Namespace {
+    /// Stops guest code running in this namespace, from any thread.
+    pub fn interrupt_handle(&self) -> InterruptHandle {
+        InterruptHandle {
+            flag: self.shared.interrupt.clone(),
+        }
+    }
+
     fn new(engine: &Arc<dyn Engine>, config: &RuntimeConfig) -> Self {
         let limits = StoreLimits {
             memory_limit_pages: config.memory_limit_pages,

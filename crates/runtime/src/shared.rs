@@ -6,8 +6,8 @@
 //! calling a captured `Function` handle) is refused instead of deadlocking; such
 //! calls go through the `Caller`.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use wazero_store::Store;
 
@@ -16,6 +16,9 @@ use crate::Error;
 pub(crate) struct Shared {
     store: Mutex<Store>,
     owner: AtomicUsize,
+    /// The store's interrupt flag, reachable without the lock (which a running
+    /// guest holds).
+    pub(crate) interrupt: Arc<AtomicBool>,
 }
 
 thread_local! {
@@ -34,6 +37,7 @@ pub(crate) struct StoreGuard<'a> {
 impl Shared {
     pub(crate) fn new(store: Store) -> Self {
         Self {
+            interrupt: store.interrupt.clone(),
             store: Mutex::new(store),
             owner: AtomicUsize::new(0),
         }

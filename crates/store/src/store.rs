@@ -76,6 +76,10 @@ pub struct Store {
     /// How many engine invocations are nested through host functions; each one
     /// uses native stack, so this is limited separately from the call depth.
     pub reentry_depth: u32,
+    /// Set from any thread to stop the guest code running in this store: engines
+    /// check it at loop back-edges and function entries, clear it, and trap with
+    /// [`TrapCode::Interrupted`](wazero_api::TrapCode::Interrupted).
+    pub interrupt: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Store {
@@ -94,6 +98,7 @@ impl Store {
             engine_state: None,
             call_depth: 0,
             reentry_depth: 0,
+            interrupt: Arc::default(),
             table_elements: 0,
             memory_users: Vec::new(),
             table_users: Vec::new(),
