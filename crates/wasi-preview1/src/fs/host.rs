@@ -83,7 +83,11 @@ fn stat_of_std(m: &std::fs::Metadata) -> Filestat {
 fn time_spec(t: SetTime) -> Option<SystemTimeSpec> {
     match t {
         SetTime::Keep => None,
-        SetTime::Now => Some(SystemTimeSpec::SymbolicNow),
+        // cap-std refuses the symbolic "now" next to an omitted time on some
+        // paths; the current time is what "now" means.
+        SetTime::Now => Some(SystemTimeSpec::Absolute(
+            cap_std::time::SystemTime::from_std(SystemTime::now()),
+        )),
         SetTime::At(ns) => Some(SystemTimeSpec::Absolute(
             cap_std::time::SystemTime::from_std(UNIX_EPOCH + Duration::from_nanos(ns)),
         )),
