@@ -137,6 +137,18 @@ pub fn main(args: &Args) -> ExitCode {
         steps.push(run_step("cargo clippy -D warnings", clippy, None));
     }
 
+    // The committed WASI test programs match their C sources (and, where clang
+    // for wasm32-wasi is installed, rebuild to the same bytes).
+    let mut wasi = cargo();
+    wasi.args(["run", "-q", "-p", "xtask"])
+        .args(&jobs)
+        .args(["--", "check-wasi"]);
+    steps.push(run_step(
+        "check-wasi (committed .wasm match their C sources)",
+        wasi,
+        None,
+    ));
+
     let mut doc = cargo();
     doc.args(["doc", "--workspace", "--no-deps"])
         .args(&jobs)

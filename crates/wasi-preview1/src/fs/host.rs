@@ -427,3 +427,118 @@ impl FileLike for HostFile {
         Some(self.file.as_fd())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Temp(std::path::PathBuf);
+
+    impl Drop for Temp {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn temp(tag: &str) -> Temp {
+        let path =
+            std::env::temp_dir().join(format!("wazero-hostdir-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).unwrap();
+        Temp(path)
+    }
+
+    fn read_only() -> OpenOptions {
+        OpenOptions {
+            read: true,
+            follow: true,
+            ..OpenOptions::default()
+        }
+    }
+
+    /// Every way out of the mount, including through intermediate components
+    /// and symbolic links, is refused.
+    #[test]
+    fn escapes_are_refused() {
+        let root = temp("escape");
+        let mount = root.0.join("mount");
+        std::fs::create_dir_all(mount.join("sub")).unwrap();
+        std::fs::write(root.0.join("outside.txt"), "outside").unwrap();
+        std::os::unix::fs::symlink(root.0.join("outside.txt"), mount.join("abs_link")).unwrap();
+        std::os::unix::fs::symlink("../outside.txt", mount.join("rel_link")).unwrap();
+        std::os::unix::fs::symlink("sub/../../outside.txt", mount.join("deep_link")).unwrap();
+        std::os::unix::fs::symlink("..", mount.join("sub/up")).unwrap();
+        let dir = HostDir::open_ambient(&mount).unwrap();
+        let cases = [
+            "../outside.txt",
+            "/etc/passwd",
+            "sub/../../outside.txt",
+            "abs_link",
+            "rel_link",
+            "deep_link",
+            "sub/up/../outside.txt",
+            "sub/up/up/outside.txt",
+        ];
+        for path in cases {
+            let err = dir.open(path, &read_only()).err();
+            assert!(
+                matches!(
+                    err,
+                    Some(Errno::NotCapable | Errno::Perm | Errno::NoEnt | Errno::Loop)
+                ),
+                "{path}: {err:?}"
+            );
+        }
+        assert_eq!(dir.stat("rel_link", true).err(), Some(Errno::NotCapable));
+        assert!(
+            dir.stat("rel_link", false).is_ok(),
+            "the link itself is inside"
+        );
+        assert_eq!(
+            dir.symlink("/etc", "new_abs").err(),
+            Some(Errno::NotCapable)
+        );
+        let other = HostDir::open_ambient(&root.0).unwrap();
+        assert!(
+            dir.rename("sub", &other, "stolen").is_ok(),
+            "both inside their own mounts"
+        );
+    }
+
+    /// A symbolic link swapped in for a directory while the guest resolves a
+    /// path through it never leads outside (the race cap-std closes).
+    #[test]
+    fn swapping_a_directory_for_a_symlink_never_escapes() {
+        let root = temp("race");
+        let mount = root.0.join("mount");
+        std::fs::create_dir_all(mount.join("d")).unwrap();
+        std::fs::write(mount.join("d/secret"), "inside").unwrap();
+        std::fs::create_dir_all(root.0.join("outside")).unwrap();
+        std::fs::write(root.0.join("outside/secret"), "OUTSIDE").unwrap();
+        let dir = HostDir::open_ambient(&mount).unwrap();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let swapper = {
+            let (mount, outside, stop) = (mount.clone(), root.0.join("outside"), stop.clone());
+            std::thread::spawn(move || {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let _ = std::fs::rename(mount.join("d"), mount.join("d_real"));
+                    let _ = std::os::unix::fs::symlink(&outside, mount.join("d"));
+                    let _ = std::fs::remove_file(mount.join("d"));
+                    let _ = std::fs::rename(mount.join("d_real"), mount.join("d"));
+                }
+            })
+        };
+        let mut inside = 0;
+        for _ in 0..3000 {
+            if let Ok(Opened::File(mut f)) = dir.open("d/secret", &read_only()) {
+                let mut buf = [0u8; 16];
+                let n = f.read(&mut buf).unwrap();
+                assert_eq!(&buf[..n], b"inside", "escaped through the swapped link");
+                inside += 1;
+            }
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        swapper.join().unwrap();
+        assert!(inside > 0, "some opens should land between swaps");
+    }
+}

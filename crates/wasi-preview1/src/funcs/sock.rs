@@ -1,9 +1,19 @@
 //! `sock_*`: the listeners handed in by configuration and their connections.
 
-use crate::abi::{fdflags, sock};
+use crate::abi::{fdflags, filetype, sock};
+use crate::fs::FileLike;
 use crate::ctx::Fd;
 use crate::guest::{each_iovec, Guest};
 use crate::{Errno, WasiCtx};
+
+/// The socket `fd`: `ENOTSOCK` for anything else.
+fn socket(ctx: &mut WasiCtx, fd: u32) -> Result<&mut dyn FileLike, Errno> {
+    match ctx.file(fd) {
+        Ok((file, _)) if file.filetype() == filetype::SOCKET_STREAM => Ok(file),
+        Ok(_) | Err(Errno::IsDir) => Err(Errno::NotSock),
+        Err(e) => Err(e),
+    }
+}
 
 pub(crate) fn sock_accept(
     ctx: &mut WasiCtx,
@@ -16,9 +26,7 @@ pub(crate) fn sock_accept(
         return Err(Errno::Inval);
     }
     g.bytes(result, 4)?;
-    let (listener, _) = ctx
-        .file(fd)
-        .map_err(|e| if e == Errno::IsDir { Errno::NotSock } else { e })?;
+    let listener = socket(ctx, fd)?;
     let conn = listener.sock_accept(flags != 0)?;
     let new = ctx.insert(Fd::File {
         file: conn,
@@ -46,7 +54,7 @@ pub(crate) fn sock_recv(
     let waitall = ri_flags & u32::from(sock::RECV_WAITALL) != 0;
     g.bytes(ro_datalen, 4)?;
     g.bytes(ro_flags, 2)?;
-    let (conn, _) = ctx.file(fd).map_err(|_| Errno::NotSock)?;
+    let conn = socket(ctx, fd)?;
     let n = each_iovec(g, ri_data, ri_data_len, |g, buf, len, done| {
         let buf = g.bytes_mut(buf, len)?;
         if peek && done > 0 {
@@ -76,7 +84,7 @@ pub(crate) fn sock_send(
     so_datalen: u32,
 ) -> Result<(), Errno> {
     g.bytes(so_datalen, 4)?;
-    let (conn, _) = ctx.file(fd).map_err(|_| Errno::NotSock)?;
+    let conn = socket(ctx, fd)?;
     let n = each_iovec(g, si_data, si_data_len, |g, buf, len, _| {
         conn.sock_send(g.bytes(buf, len)?)
     })?;
@@ -93,6 +101,6 @@ pub(crate) fn sock_shutdown(
     if how == 0 || how & !(sock::SHUT_RD | sock::SHUT_WR) != 0 {
         return Err(Errno::Inval);
     }
-    let (conn, _) = ctx.file(fd).map_err(|_| Errno::NotSock)?;
+    let conn = socket(ctx, fd)?;
     conn.sock_shutdown(how)
 }
