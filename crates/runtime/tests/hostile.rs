@@ -13,8 +13,8 @@
 //! raise the process's resident memory past 512 MiB.
 //!
 //! The binaries are built with `wasm-encoder` (not WAT text, so the deep nesting
-//! stresses the runtime rather than the text parser). Infinite loops are not
-//! tested: the runtime cannot interrupt a guest yet.
+//! stresses the runtime rather than the text parser). Infinite loops are stopped
+//! by interrupts and deadlines, tested in `interrupt.rs`.
 
 use std::borrow::Cow;
 

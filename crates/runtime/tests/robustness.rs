@@ -6,8 +6,9 @@
 //! `wazero` facade on the interpreter, and every failure along the way is a
 //! `wazero::Error` of the kind that stage can produce, never a panic or a hang.
 //!
-//! The runtime has no fuel or interruption yet, and `wasm-smith` freely generates
-//! infinite loops and unbounded recursion, so each module is first instrumented
+//! The runtime has no fuel (interrupts are tested in `interrupt.rs`), and
+//! `wasm-smith` freely generates infinite loops and unbounded recursion, so each
+//! module is first instrumented
 //! with `wasm_smith::Module::ensure_termination`: a fuel global decremented at
 //! every function entry and loop head, and by the length of every bulk memory or
 //! table operation, that traps (`unreachable`) when it reaches zero. Execution

@@ -1,0 +1,93 @@
+//! Stopping runaway guests: an interrupt from another thread or a deadline
+//! stops loops, deep recursion and loops in nested calls within milliseconds,
+//! and the namespace keeps working afterwards.
+
+use std::time::{Duration, Instant};
+
+use wazero::{Runtime, RuntimeConfig};
+
+const GUEST: &str = r#"(module
+    (func $spin (export "spin") (loop (br 0)))
+    (func $spin_if (export "spin_if") (param i32) (loop (br_if 0 (i32.eqz (local.get 0)))))
+    (func $count (export "count") (param i64) (result i64)
+        (local i64)
+        (loop
+            (local.set 1 (i64.add (local.get 1) (i64.const 1)))
+            (br_if 0 (i64.lt_u (local.get 1) (local.get 0))))
+        (local.get 1))
+    (func $recurse (export "recurse") (param i32) (result i32)
+        ;; Deep but bounded by the call-depth limit only when it runs out: here it
+        ;; alternates depth, so it never exhausts the stack and never ends.
+        (if (result i32) (i32.gt_u (local.get 0) (i32.const 1000))
+            (then (call $recurse (i32.const 0)))
+            (else (i32.add (call $recurse (i32.add (local.get 0) (i32.const 1))) (i32.const 1)))))
+    (func (export "nested") (call $spin))
+    (func (export "spin_table") (param i32)
+        (loop (br_table 0 0 (local.get 0)))))"#;
+
+#[test]
+fn runaway_guests_stop_within_milliseconds() {
+    let runtime = Runtime::with_config(RuntimeConfig::interpreter());
+    let module = runtime
+        .instantiate(&wat::parse_str(GUEST).unwrap())
+        .unwrap();
+    let cases: &[(&str, &[u64])] = &[
+        ("spin", &[]),
+        ("spin_if", &[0]),
+        ("count", &[u64::MAX]),
+        ("recurse", &[0]),
+        ("nested", &[]),
+        ("spin_table", &[0]),
+    ];
+    for (name, params) in cases {
+        let handle = runtime.interrupt_handle();
+        let started = Instant::now();
+        let deadline = handle.interrupt_after(Duration::from_millis(30));
+        let err = module
+            .exported_function(name)
+            .unwrap()
+            .call(params)
+            .unwrap_err();
+        let took = started.elapsed();
+        drop(deadline);
+        assert!(err.is_interrupted(), "{name}: {err}");
+        assert!(err.to_string().contains("interrupted"), "{name}: {err}");
+        assert!(took < Duration::from_millis(1030), "{name} took {took:?}");
+    }
+    // The namespace still runs code, and a cancelled deadline never fires.
+    let count = module.exported_function("count").unwrap();
+    let deadline = runtime
+        .interrupt_handle()
+        .interrupt_after(Duration::from_millis(20));
+    assert_eq!(count.call(&[1000]).unwrap(), vec![1000]);
+    drop(deadline);
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(count.call(&[1000]).unwrap(), vec![1000]);
+}
+
+#[test]
+fn an_interrupt_from_another_thread_stops_only_its_namespace() {
+    let runtime = Runtime::with_config(RuntimeConfig::interpreter());
+    let wasm = wat::parse_str(GUEST).unwrap();
+    let compiled = runtime.compile_module(&wasm).unwrap();
+    let other = runtime.new_namespace();
+    let spinning = runtime
+        .instantiate_module(&compiled, wazero::ModuleConfig::new())
+        .unwrap();
+    let quiet = other
+        .instantiate_module(&compiled, wazero::ModuleConfig::new())
+        .unwrap();
+    let handle = runtime.interrupt_handle();
+    let worker = std::thread::spawn(move || spinning.exported_function("spin").unwrap().call(&[]));
+    std::thread::sleep(Duration::from_millis(20));
+    handle.interrupt();
+    assert!(worker.join().unwrap().unwrap_err().is_interrupted());
+    assert_eq!(
+        quiet
+            .exported_function("count")
+            .unwrap()
+            .call(&[5])
+            .unwrap(),
+        vec![5]
+    );
+}
