@@ -22,6 +22,19 @@ impl DecodeError {
 
 impl From<wasmparser::BinaryReaderError> for DecodeError {
     fn from(e: wasmparser::BinaryReaderError) -> Self {
-        Self::new(e.message(), e.offset())
+        // wasmparser pads some numbers for alignment ("version:        0x2");
+        // one space reads better in a one-line message.
+        let message = e.message().split_whitespace().collect::<Vec<_>>().join(" ");
+        Self::new(message, e.offset())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn messages_have_single_spaces() {
+        let err = crate::decode(b"\0asm\x02\0\0\0", wazero_api::CoreFeatures::V2).unwrap_err();
+        assert!(!err.message.contains("  "), "{}", err.message);
+        assert!(err.message.contains("version"), "{}", err.message);
     }
 }

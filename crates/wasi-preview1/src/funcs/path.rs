@@ -129,6 +129,7 @@ pub(crate) fn path_open(
     g.set_u32(result, new)
 }
 
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn path_readlink(
     ctx: &mut WasiCtx,
     g: &mut Guest<'_>,
@@ -158,6 +159,7 @@ pub(crate) fn path_remove_directory(
     ctx.writable_dir(fd)?.remove_dir(&path)
 }
 
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn path_rename(
     ctx: &mut WasiCtx,
     g: &mut Guest<'_>,

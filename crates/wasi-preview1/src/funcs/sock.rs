@@ -1,8 +1,8 @@
 //! `sock_*`: the listeners handed in by configuration and their connections.
 
 use crate::abi::{fdflags, filetype, sock};
-use crate::fs::FileLike;
 use crate::ctx::Fd;
+use crate::fs::FileLike;
 use crate::guest::{each_iovec, Guest};
 use crate::{Errno, WasiCtx};
 
