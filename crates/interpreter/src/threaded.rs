@@ -280,40 +280,147 @@ unsafe fn jump(ip: *const Op, offset: u32) -> *const Op {
     unsafe { ip.offset(offset as i32 as isize) }
 }
 
-/// Takes a branch. A backward branch (or one to itself) closes a loop: it first checks for an
-/// interrupt, so a runaway loop stops within one iteration of being asked to.
-macro_rules! branch {
+/// Takes a forward branch.
+macro_rules! forward_jump {
     ($ip:expr, $target:expr, $fp:expr, $mem:expr, $len:expr, $cx:expr) => {{
-        if ($target as i32) <= 0 && interrupted($cx) {
+        next!(jump($ip, $target), $fp, $mem, $len, $cx)
+    }};
+}
+
+/// Takes a backward branch (or one to itself), which closes a loop: it first
+/// checks for an interrupt, so a runaway loop stops within one iteration of being
+/// asked to.
+macro_rules! loop_back {
+    ($ip:expr, $target:expr, $fp:expr, $mem:expr, $len:expr, $cx:expr) => {{
+        if interrupted($cx) {
             return Exit::trap($ip, TrapCode::Interrupted);
         }
         next!(jump($ip, $target), $fp, $mem, $len, $cx)
     }};
 }
 
-handler!(Br, Instr::Br { target }, |ip, fp, mem, len, cx| {
-    branch!(ip, target, fp, mem, len, cx)
-});
-handler!(
-    BrIfNez,
-    Instr::BrIfNez { cond, target },
-    |ip, fp, mem, len, cx| {
-        if get!(fp, cond) as u32 != 0 {
-            branch!(ip, target, fp, mem, len, cx)
+macro_rules! compare_branches {
+    ($take:ident; $($name:ident: |$a:ident, $b:ident| $cond:expr;)*) => {$(
+        handler!($name, Instr::$name { a, b, target }, |ip, fp, mem, len, cx| {
+            let ($a, $b) = (get!(fp, a), get!(fp, b));
+            if $cond {
+                $take!(ip, target, fp, mem, len, cx)
+            }
+            next!(ip.add(1), fp, mem, len, cx)
+        });
+    )*};
+}
+
+/// Defines the handlers of every branch instruction, taking the branch with
+/// `$take`; its list of instructions is `$list`'s too.
+macro_rules! branch_handlers {
+    ($take:ident) => {
+        handler!(Br, Instr::Br { target }, |ip, fp, mem, len, cx| {
+            $take!(ip, target, fp, mem, len, cx)
+        });
+        handler!(
+            BrIfNez,
+            Instr::BrIfNez { cond, target },
+            |ip, fp, mem, len, cx| {
+                if get!(fp, cond) as u32 != 0 {
+                    $take!(ip, target, fp, mem, len, cx)
+                }
+                next!(ip.add(1), fp, mem, len, cx)
+            }
+        );
+        handler!(
+            BrIfEqz,
+            Instr::BrIfEqz { cond, target },
+            |ip, fp, mem, len, cx| {
+                if get!(fp, cond) as u32 == 0 {
+                    $take!(ip, target, fp, mem, len, cx)
+                }
+                next!(ip.add(1), fp, mem, len, cx)
+            }
+        );
+        compare_branches! { $take;
+            BrIfI32Eq: |a, b| a as u32 == b as u32;
+            BrIfI32Ne: |a, b| a as u32 != b as u32;
+            BrIfI32LtS: |a, b| (a as i32) < (b as i32);
+            BrIfI32LtU: |a, b| (a as u32) < (b as u32);
+            BrIfI32GtS: |a, b| (a as i32) > (b as i32);
+            BrIfI32GtU: |a, b| (a as u32) > (b as u32);
+            BrIfI32LeS: |a, b| (a as i32) <= (b as i32);
+            BrIfI32LeU: |a, b| (a as u32) <= (b as u32);
+            BrIfI32GeS: |a, b| (a as i32) >= (b as i32);
+            BrIfI32GeU: |a, b| (a as u32) >= (b as u32);
+            BrIfI64Eq: |a, b| a == b;
+            BrIfI64Ne: |a, b| a != b;
+            BrIfI64LtS: |a, b| (a as i64) < (b as i64);
+            BrIfI64LtU: |a, b| a < b;
+            BrIfI64GtS: |a, b| (a as i64) > (b as i64);
+            BrIfI64GtU: |a, b| a > b;
+            BrIfI64LeS: |a, b| (a as i64) <= (b as i64);
+            BrIfI64LeU: |a, b| a <= b;
+            BrIfI64GeS: |a, b| (a as i64) >= (b as i64);
+            BrIfI64GeU: |a, b| a >= b;
+            BrIfI32AndEqz: |a, b| (a as u32 & b as u32) == 0;
+            BrIfI32AndNez: |a, b| (a as u32 & b as u32) != 0;
         }
-        next!(ip.add(1), fp, mem, len, cx)
+    };
+}
+
+/// Branches forward: no interrupt check.
+pub(crate) mod forward {
+    use super::*;
+    branch_handlers!(forward_jump);
+}
+
+/// Branches backward, the back-edges of loops: these check for interrupts.
+pub(crate) mod backward {
+    use super::*;
+    branch_handlers!(loop_back);
+}
+
+/// The handler of a branch instruction (`None` for any other), for a branch
+/// forward or backward.
+pub(crate) fn branch_handler(instr: &Instr, backward: bool) -> Option<Handler> {
+    macro_rules! pick {
+        ($($name:ident),* $(,)?) => {
+            match instr {
+                $(Instr::$name { .. } => Some(if backward {
+                    backward::$name as Handler
+                } else {
+                    forward::$name as Handler
+                }),)*
+                _ => None,
+            }
+        };
     }
-);
-handler!(
-    BrIfEqz,
-    Instr::BrIfEqz { cond, target },
-    |ip, fp, mem, len, cx| {
-        if get!(fp, cond) as u32 == 0 {
-            branch!(ip, target, fp, mem, len, cx)
-        }
-        next!(ip.add(1), fp, mem, len, cx)
-    }
-);
+    pick!(
+        Br,
+        BrIfNez,
+        BrIfEqz,
+        BrIfI32Eq,
+        BrIfI32Ne,
+        BrIfI32LtS,
+        BrIfI32LtU,
+        BrIfI32GtS,
+        BrIfI32GtU,
+        BrIfI32LeS,
+        BrIfI32LeU,
+        BrIfI32GeS,
+        BrIfI32GeU,
+        BrIfI64Eq,
+        BrIfI64Ne,
+        BrIfI64LtS,
+        BrIfI64LtU,
+        BrIfI64GtS,
+        BrIfI64GtU,
+        BrIfI64LeS,
+        BrIfI64LeU,
+        BrIfI64GeS,
+        BrIfI64GeU,
+        BrIfI32AndEqz,
+        BrIfI32AndNez,
+    )
+}
+
 handler!(
     BrTable,
     Instr::BrTable { index, len: n },
@@ -322,43 +429,6 @@ handler!(
         next!(ip.add(1 + i as usize), fp, mem, len, cx)
     }
 );
-
-macro_rules! compare_branches {
-    ($($name:ident: |$a:ident, $b:ident| $cond:expr;)*) => {$(
-        handler!($name, Instr::$name { a, b, target }, |ip, fp, mem, len, cx| {
-            let ($a, $b) = (get!(fp, a), get!(fp, b));
-            if $cond {
-                branch!(ip, target, fp, mem, len, cx)
-            }
-            next!(ip.add(1), fp, mem, len, cx)
-        });
-    )*};
-}
-
-compare_branches! {
-    BrIfI32Eq: |a, b| a as u32 == b as u32;
-    BrIfI32Ne: |a, b| a as u32 != b as u32;
-    BrIfI32LtS: |a, b| (a as i32) < (b as i32);
-    BrIfI32LtU: |a, b| (a as u32) < (b as u32);
-    BrIfI32GtS: |a, b| (a as i32) > (b as i32);
-    BrIfI32GtU: |a, b| (a as u32) > (b as u32);
-    BrIfI32LeS: |a, b| (a as i32) <= (b as i32);
-    BrIfI32LeU: |a, b| (a as u32) <= (b as u32);
-    BrIfI32GeS: |a, b| (a as i32) >= (b as i32);
-    BrIfI32GeU: |a, b| (a as u32) >= (b as u32);
-    BrIfI64Eq: |a, b| a == b;
-    BrIfI64Ne: |a, b| a != b;
-    BrIfI64LtS: |a, b| (a as i64) < (b as i64);
-    BrIfI64LtU: |a, b| a < b;
-    BrIfI64GtS: |a, b| (a as i64) > (b as i64);
-    BrIfI64GtU: |a, b| a > b;
-    BrIfI64LeS: |a, b| (a as i64) <= (b as i64);
-    BrIfI64LeU: |a, b| a <= b;
-    BrIfI64GeS: |a, b| (a as i64) >= (b as i64);
-    BrIfI64GeU: |a, b| a >= b;
-    BrIfI32AndEqz: |a, b| (a as u32 & b as u32) == 0;
-    BrIfI32AndNez: |a, b| (a as u32 & b as u32) != 0;
-}
 
 // Calls within the module and returns to it stay in threaded code; the outer loop
 // takes over for a function not translated yet, a full value stack, the depth
@@ -740,6 +810,9 @@ handler!(
 );
 
 fn handler_of_other(instr: &Instr) -> Handler {
+    if let Some(handler) = branch_handler(instr, false) {
+        return handler;
+    }
     macro_rules! fast {
         ($($name:ident),* $(,)?) => {
             match instr {
@@ -749,32 +822,7 @@ fn handler_of_other(instr: &Instr) -> Handler {
         };
     }
     fast!(
-        Br,
-        BrIfNez,
-        BrIfEqz,
         BrTable,
-        BrIfI32Eq,
-        BrIfI32Ne,
-        BrIfI32LtS,
-        BrIfI32LtU,
-        BrIfI32GtS,
-        BrIfI32GtU,
-        BrIfI32LeS,
-        BrIfI32LeU,
-        BrIfI32GeS,
-        BrIfI32GeU,
-        BrIfI64Eq,
-        BrIfI64Ne,
-        BrIfI64LtS,
-        BrIfI64LtU,
-        BrIfI64GtS,
-        BrIfI64GtU,
-        BrIfI64LeS,
-        BrIfI64LeU,
-        BrIfI64GeS,
-        BrIfI64GeU,
-        BrIfI32AndEqz,
-        BrIfI32AndNez,
         Unreachable,
         Copy,
         Copy2,

@@ -1265,13 +1265,19 @@ fn lower(code: Vec<Instr>) -> Box<[Op]> {
     code.into_iter()
         .enumerate()
         .map(|(at, mut instr)| {
+            let mut backward = false;
             if let Some(target) = branch_target(&mut instr) {
-                *target = (i64::from(*target) - at as i64) as i32 as u32;
+                let offset = i64::from(*target) - at as i64;
+                *target = offset as i32 as u32;
+                backward = offset <= 0;
             }
-            Op {
-                handler: crate::threaded::handler_of(&instr),
-                instr,
-            }
+            // Backward branches close loops and get handlers that check for
+            // interrupts; forward ones do not pay for the check.
+            let handler = match crate::threaded::branch_handler(&instr, backward) {
+                Some(handler) => handler,
+                None => crate::threaded::handler_of(&instr),
+            };
+            Op { handler, instr }
         })
         .collect()
 }

@@ -15,12 +15,14 @@ const GUEST: &str = r#"(module
             (local.set 1 (i64.add (local.get 1) (i64.const 1)))
             (br_if 0 (i64.lt_u (local.get 1) (local.get 0))))
         (local.get 1))
-    (func $recurse (export "recurse") (param i32) (result i32)
-        ;; Deep but bounded by the call-depth limit only when it runs out: here it
-        ;; alternates depth, so it never exhausts the stack and never ends.
-        (if (result i32) (i32.gt_u (local.get 0) (i32.const 1000))
-            (then (call $recurse (i32.const 0)))
-            (else (i32.add (call $recurse (i32.add (local.get 0) (i32.const 1))) (i32.const 1)))))
+    (func $fib (export "fib") (param i32) (result i32)
+        ;; No loops: only the checks at function entries can stop it (fib(45)
+        ;; makes billions of calls).
+        (if (result i32) (i32.lt_u (local.get 0) (i32.const 2))
+            (then (local.get 0))
+            (else (i32.add
+                (call $fib (i32.sub (local.get 0) (i32.const 1)))
+                (call $fib (i32.sub (local.get 0) (i32.const 2)))))))
     (func (export "nested") (call $spin))
     (func (export "spin_table") (param i32)
         (loop (br_table 0 0 (local.get 0)))))"#;
@@ -35,7 +37,7 @@ fn runaway_guests_stop_within_milliseconds() {
         ("spin", &[]),
         ("spin_if", &[0]),
         ("count", &[u64::MAX]),
-        ("recurse", &[0]),
+        ("fib", &[45]),
         ("nested", &[]),
         ("spin_table", &[0]),
     ];
