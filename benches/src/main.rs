@@ -11,6 +11,11 @@
 //! also get a table of their own after the main one, in nanoseconds per call,
 //! with verdicts against the host-call goals (see [`host_calls`]).
 //!
+//! `wasi-files` runs a WASI program writing and reading back many small files,
+//! on wazero's interpreter with a host directory and with an in-memory file
+//! system, against native Rust doing the same (see [`wasi_files`]), in a third
+//! table: wasmi has no WASI here, so native code is its baseline.
+//!
 //! See `docs/benchmarks.md` for the benchmarks and recorded figures.
 
 mod engines;
@@ -18,6 +23,7 @@ mod generate;
 mod host_calls;
 mod measure;
 mod programs;
+mod wasi_files;
 
 use std::process::{Command, ExitCode, Stdio};
 
@@ -42,8 +48,10 @@ usage: wazero-bench [--quick] [--list] [FILTER...]
 Runs each benchmark on wazero's interpreter and on wasmi and prints a table of
 median (min) times and ratios (wasmi time / wazero time: above 1 means wazero is
 faster). The call loops (host-call-typed, host-call-raw, guest-call) also get a
-table in ns per call with the host-call goals. FILTERs select benchmarks whose
-name contains any of them (`call` selects the call loops).
+table in ns per call with the host-call goals. wasi-files runs a WASI program
+on wazero with a host directory and with a MemFs, against native Rust, in a
+table of its own. FILTERs select benchmarks whose name contains any of them
+(`call` selects the call loops, `wasi` the WASI benchmark).
 
   --quick   smaller inputs and fewer samples (a first look, not for the record)
   --list    list the benchmarks and exit";
@@ -227,22 +235,31 @@ fn run_one(benchmark: Benchmark, side: Side, quick: bool) -> Result<Measured> {
 const CHILD_TAG: &str = "wazero-bench-child";
 
 /// The hidden mode the parent runs each measurement in: `--child BENCH ENGINE
-/// [--quick]` prints one tab-separated line (tag, input, check, samples in ns).
+/// [--quick]` (for `wasi-files`, a configuration instead of an engine) prints one
+/// tab-separated line (tag, input, check, samples in ns).
 fn child_main(args: &[String]) -> ExitCode {
     let quick = args.iter().any(|a| a == "--quick");
-    let names: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
-    let (Some(benchmark), Some(side)) = (
-        names.first().and_then(|n| {
-            Benchmark::all()
-                .into_iter()
-                .find(|b| b.name() == n.as_str())
-        }),
-        names.get(1).and_then(|n| Side::parse(n)),
-    ) else {
-        eprintln!("wazero-bench: --child needs a benchmark and an engine");
+    let names: Vec<&str> = args
+        .iter()
+        .map(String::as_str)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let outcome = match names[..] {
+        [wasi_files::NAME, config, ..] => {
+            wasi_files::Config::parse(config).map(|c| wasi_files::run_one(c, quick))
+        }
+        [benchmark, side, ..] => Benchmark::all()
+            .into_iter()
+            .find(|b| b.name() == benchmark)
+            .zip(Side::parse(side))
+            .map(|(benchmark, side)| run_one(benchmark, side, quick)),
+        _ => None,
+    };
+    let Some(outcome) = outcome else {
+        eprintln!("wazero-bench: --child needs a benchmark and an engine (or configuration)");
         return ExitCode::from(2);
     };
-    match run_one(benchmark, side, quick) {
+    match outcome {
         Ok(m) => {
             let samples = m.stats.to_nanos_list();
             println!("{CHILD_TAG}\t{}\t{}\t{samples}", m.input, m.check);
@@ -261,13 +278,19 @@ fn child_main(args: &[String]) -> ExitCode {
 /// which engine's pattern of frees happened to trim the heap.
 const STEADY_HEAP: &str = "glibc.malloc.trim_threshold=1073741824";
 
-/// Measures `benchmark` on `side` in a fresh child process, so that no benchmark
-/// inherits another's heap (allocator state alone moved `instantiate` by 4x), with
-/// [`STEADY_HEAP`] unless `GLIBC_TUNABLES` is set already.
+/// Measures `benchmark` on `side` in a fresh child process (see [`spawn_child`]).
 fn spawn_one(benchmark: Benchmark, side: Side, quick: bool) -> Result<Measured> {
+    spawn_child(&[benchmark.name(), side.name()], side.name(), quick)
+}
+
+/// Runs `--child WHAT...` in a fresh process, so that no benchmark inherits
+/// another's heap (allocator state alone moved `instantiate` by 4x), with
+/// [`STEADY_HEAP`] unless `GLIBC_TUNABLES` is set already, and returns what it
+/// measured; `label` names the child in errors.
+fn spawn_child(what: &[&str], label: &str, quick: bool) -> Result<Measured> {
     let exe = std::env::current_exe()?;
     let mut command = Command::new(exe);
-    command.args(["--child", benchmark.name(), side.name()]);
+    command.arg("--child").args(what);
     if std::env::var_os("GLIBC_TUNABLES").is_none() {
         command.env("GLIBC_TUNABLES", STEADY_HEAP);
     }
@@ -276,13 +299,13 @@ fn spawn_one(benchmark: Benchmark, side: Side, quick: bool) -> Result<Measured> 
     }
     let output = command.stderr(Stdio::inherit()).output()?;
     if !output.status.success() {
-        return Err(format!("{} run failed ({})", side.name(), output.status).into());
+        return Err(format!("{label} run failed ({})", output.status).into());
     }
     let stdout = String::from_utf8_lossy(&output.stdout);
     let line = stdout
         .lines()
         .find(|l| l.starts_with(CHILD_TAG))
-        .ok_or_else(|| format!("{} run printed no result", side.name()))?;
+        .ok_or_else(|| format!("{label} run printed no result"))?;
     let fields: Vec<&str> = line.split('\t').collect();
     let parsed =
         match fields[..] {
@@ -297,7 +320,7 @@ fn spawn_one(benchmark: Benchmark, side: Side, quick: bool) -> Result<Measured> 
                 }),
             _ => None,
         };
-    parsed.ok_or_else(|| format!("{} run printed a malformed result: {line}", side.name()).into())
+    parsed.ok_or_else(|| format!("{label} run printed a malformed result: {line}").into())
 }
 
 /// Runs `benchmark` on both engines, each in its own process, and checks they agree.
@@ -378,23 +401,22 @@ fn main() -> ExitCode {
             };
         }
     };
+    let chosen = |name: &str| {
+        options.filters.is_empty() || options.filters.iter().any(|f| name.contains(f.as_str()))
+    };
     let selected: Vec<Benchmark> = Benchmark::all()
         .into_iter()
-        .filter(|b| {
-            options.filters.is_empty()
-                || options
-                    .filters
-                    .iter()
-                    .any(|f| b.name().contains(f.as_str()))
-        })
+        .filter(|b| chosen(b.name()))
         .collect();
+    let wasi_selected = chosen(wasi_files::NAME);
     if options.list {
         for b in Benchmark::all() {
             println!("{:<16} {}", b.name(), b.what());
         }
+        println!("{:<16} {}", wasi_files::NAME, wasi_files::WHAT);
         return ExitCode::SUCCESS;
     }
-    if selected.is_empty() {
+    if selected.is_empty() && !wasi_selected {
         eprintln!(
             "wazero-bench: no benchmark matches {:?} (see --list)",
             options.filters
@@ -445,7 +467,7 @@ fn main() -> ExitCode {
 
     let mut rows = Vec::new();
     let mut failed = Vec::new();
-    for benchmark in selected {
+    for &benchmark in &selected {
         eprintln!("wazero-bench: running {} ...", benchmark.name());
         match run(benchmark, options.quick, settings.rounds) {
             Ok(row) => rows.push(row),
@@ -455,10 +477,39 @@ fn main() -> ExitCode {
             }
         }
     }
+    let wasi = wasi_selected.then(|| {
+        eprintln!("wazero-bench: running {} ...", wasi_files::NAME);
+        wasi_files::run(options.quick, settings.rounds).map_err(|e| {
+            eprintln!("wazero-bench: {} FAILED: {e}", wasi_files::NAME);
+            e.to_string()
+        })
+    });
 
+    if !selected.is_empty() {
+        print_main_table(&rows, &failed);
+        host_calls::report(&rows, options.quick);
+    }
+    match &wasi {
+        Some(Ok(report)) => wasi_files::report(report),
+        Some(Err(error)) => {
+            println!();
+            println!("  {:<16}  ERROR: {error}", wasi_files::NAME);
+        }
+        None => {}
+    }
+    if failed.is_empty() && !matches!(wasi, Some(Err(_))) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// Prints the table of the benchmarks run on both engines, with a verdict per
+/// row, and the benchmarks that failed.
+fn print_main_table(rows: &[Row], failed: &[(&str, String)]) {
     println!("| benchmark | input | wazero interp | wasmi | ratio |");
     println!("|---|---|---:|---:|---:|");
-    for row in &rows {
+    for row in rows {
         println!(
             "| {} | {} | {} | {} | {:.2} |",
             row.benchmark.name(),
@@ -471,7 +522,7 @@ fn main() -> ExitCode {
     println!();
     println!("ratio = wasmi time / wazero time (median): above 1 means wazero is faster.");
     println!("verdicts (goal: faster than wasmi; never slower than 2x wasmi's time):");
-    for row in &rows {
+    for row in rows {
         let noise = row.wazero.spread().max(row.wasmi.spread());
         println!(
             "  {:<16} {:>5.2}  {}{}",
@@ -491,13 +542,7 @@ fn main() -> ExitCode {
             println!("  {:<16}        hot: {}", "", row.benchmark.hot());
         }
     }
-    for (name, error) in &failed {
+    for (name, error) in failed {
         println!("  {name:<16}  ERROR: {error}");
-    }
-    host_calls::report(&rows, options.quick);
-    if failed.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
     }
 }

@@ -3,8 +3,11 @@
 //!
 //! It runs the same WebAssembly programs on wazero's interpreter and on wasmi
 //! and prints median times and ratios, with a verdict per benchmark against the
-//! interpreter's goal (faster than wasmi, never slower than 2x). Verdicts never
-//! fail the command; a build failure or a benchmark whose engines disagree does.
+//! interpreter's goal (faster than wasmi, never slower than 2x). `wasi-files`
+//! (filter `wasi`) runs a WASI program doing file I/O on wazero with a host
+//! directory and with an in-memory file system, against native Rust. Verdicts
+//! never fail the command; a build failure or a benchmark whose engines (or
+//! configurations) disagree does.
 //! The recorded figures are in `docs/benchmarks.md`.
 
 use std::path::{Path, PathBuf};
