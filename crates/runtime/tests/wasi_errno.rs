@@ -212,3 +212,51 @@ fn a_missing_mount_directory_fails_instantiation_clearly() {
         "{text}"
     );
 }
+
+/// `poll_oneoff` on a listener: only the clock fires while no client waits; a
+/// pending connection makes the listener readable.
+#[test]
+fn poll_oneoff_sees_a_listener_become_readable() {
+    let runtime = Runtime::new();
+    wasi::instantiate(&runtime).unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    // Subscriptions at 0: [0] read readiness of fd 3 (userdata 7), [48] a
+    // relative clock of 20 ms (userdata 9). Events at 256, their count at 512.
+    let wasm = wat::parse_str(
+        r#"(module
+            (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))
+            (memory (export "memory") 1)
+            (func (export "poll") (result i32)
+                (i64.store (i32.const 0) (i64.const 7))
+                (i32.store8 (i32.const 8) (i32.const 1))
+                (i32.store (i32.const 16) (i32.const 3))
+                (i64.store (i32.const 48) (i64.const 9))
+                (i32.store8 (i32.const 56) (i32.const 0))
+                (i32.store (i32.const 64) (i32.const 1))
+                (i64.store (i32.const 72) (i64.const 20000000))
+                (call $poll (i32.const 0) (i32.const 256) (i32.const 2) (i32.const 512)))
+            (func (export "nevents") (result i32) (i32.load (i32.const 512)))
+            (func (export "userdata") (result i64) (i64.load (i32.const 256)))
+            (func (export "type") (result i32) (i32.load8_u (i32.const 266))))"#,
+    )
+    .unwrap();
+    let compiled = runtime.compile_module(&wasm).unwrap();
+    let module = runtime
+        .instantiate_module(&compiled, ModuleConfig::new().with_listener(listener))
+        .unwrap();
+    let call = |name: &str| module.exported_function(name).unwrap().call(&[]).unwrap()[0];
+    assert_eq!(call("poll"), 0);
+    assert_eq!(
+        (call("nevents"), call("userdata"), call("type")),
+        (1, 9, 0),
+        "only the clock"
+    );
+    let _client = std::net::TcpStream::connect(addr).unwrap();
+    assert_eq!(call("poll"), 0);
+    assert_eq!(
+        (call("nevents"), call("userdata"), call("type")),
+        (1, 7, 1),
+        "the listener is readable"
+    );
+}
