@@ -1,0 +1,88 @@
+//! x86-64 code generation for wazero for Rust's native compiler.
+//!
+//! This crate holds what is specific to x86-64: the Cranelift target (ISA) with the
+//! host CPU's features detected by `cranelift-native` (SSE4.1, AVX, BMI, LZCNT,
+//! POPCNT, ...), and the [`Amd64Compiler`] engine that the `wazero` facade selects
+//! with `RuntimeConfig::compiler()`. Translation, code memory, trampolines and
+//! traps are ISA-neutral and live in `wazero-compiler`, so that an AArch64 crate
+//! can reuse them unchanged.
+//!
+//! ```
+//! use wazero_store::Engine;
+//! if cfg!(target_arch = "x86_64") {
+//!     let engine = wazero_compiler_amd64::Amd64Compiler::new().unwrap();
+//!     assert_eq!(engine.name(), "compiler");
+//! }
+//! ```
+
+use std::sync::Arc;
+
+use cranelift_codegen::isa::OwnedTargetIsa;
+use cranelift_codegen::settings::{self, Configurable};
+use wazero_compiler::CraneliftEngine;
+use wazero_store::{CallError, CompiledCode, Engine, FuncAddr, Store};
+use wazero_validator::ValidatedModule;
+
+/// The Cranelift target for this x86-64 host, with its CPU features, or why there
+/// is none (another architecture).
+pub fn isa() -> Result<OwnedTargetIsa, String> {
+    if !cfg!(target_arch = "x86_64") {
+        return Err("the x86-64 compiler runs only on x86-64 hosts".to_string());
+    }
+    let mut flags = settings::builder();
+    let set = |flags: &mut settings::Builder, name: &str, value: &str| {
+        flags
+            .set(name, value)
+            .map_err(|e| format!("cranelift setting {name}={value}: {e}"))
+    };
+    set(&mut flags, "opt_level", "speed")?;
+    // The verifier checks every function Cranelift compiles; debug builds only.
+    set(
+        &mut flags,
+        "enable_verifier",
+        if cfg!(debug_assertions) {
+            "true"
+        } else {
+            "false"
+        },
+    )?;
+    let builder = cranelift_native::builder()
+        .map_err(|e| format!("cannot detect the host CPU for the compiler: {e}"))?;
+    builder
+        .finish(settings::Flags::new(flags))
+        .map_err(|e| format!("cannot build the x86-64 compiler target: {e}"))
+}
+
+/// The native compiler engine for x86-64.
+#[derive(Debug, Clone)]
+pub struct Amd64Compiler {
+    inner: CraneliftEngine,
+}
+
+impl Amd64Compiler {
+    /// The compiler for this host, or why it cannot run here.
+    pub fn new() -> Result<Self, String> {
+        Ok(Self {
+            inner: CraneliftEngine::new(isa()?),
+        })
+    }
+}
+
+impl Engine for Amd64Compiler {
+    fn name(&self) -> &'static str {
+        self.inner.name()
+    }
+
+    fn compile(&self, module: &Arc<ValidatedModule>) -> Result<Arc<dyn CompiledCode>, String> {
+        self.inner.compile(module)
+    }
+
+    fn call_wasm(
+        &self,
+        store: &mut Store,
+        func: FuncAddr,
+        stack: &mut [u64],
+    ) -> Result<(), CallError> {
+        self.inner.call_wasm(store, func, stack)
+    }
+}

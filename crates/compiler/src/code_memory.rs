@@ -1,0 +1,85 @@
+//! Executable memory: machine code copied into fresh pages that are then made
+//! read-only and executable (never writable and executable at once).
+
+use std::ptr::NonNull;
+
+use rustix::mm::{mmap_anonymous, mprotect, munmap, MapFlags, MprotectFlags, ProtFlags};
+
+/// Pages of machine code, unmapped on drop.
+pub struct CodeMemory {
+    ptr: NonNull<u8>,
+    /// Mapped length (whole pages).
+    len: usize,
+}
+
+// SAFETY: after construction the pages are read-only; nothing mutates them, so
+// sharing and sending the mapping between threads is sound.
+unsafe impl Send for CodeMemory {}
+// SAFETY: as above: immutable after construction.
+unsafe impl Sync for CodeMemory {}
+
+impl CodeMemory {
+    /// Maps `code` as executable memory.
+    pub fn new(code: &[u8]) -> Result<Self, String> {
+        let page = rustix::param::page_size();
+        let len = code.len().max(1).div_ceil(page) * page;
+        // SAFETY: an anonymous private mapping at an address of the kernel's
+        // choosing aliases no existing Rust object.
+        let raw = unsafe {
+            mmap_anonymous(
+                std::ptr::null_mut(),
+                len,
+                ProtFlags::READ | ProtFlags::WRITE,
+                MapFlags::PRIVATE,
+            )
+        }
+        .map_err(|e| format!("cannot map {len} bytes for code: {e}"))?;
+        let ptr = NonNull::new(raw.cast::<u8>()).ok_or("mmap returned null")?;
+        let memory = Self { ptr, len };
+        // SAFETY: the mapping is `len >= code.len()` bytes, readable and writable,
+        // and owned by `memory` alone; `code` cannot overlap a fresh mapping.
+        unsafe { std::ptr::copy_nonoverlapping(code.as_ptr(), ptr.as_ptr(), code.len()) };
+        // SAFETY: changes the protection of exactly the pages mapped above, which
+        // no Rust reference points into.
+        unsafe {
+            mprotect(
+                ptr.as_ptr().cast(),
+                len,
+                MprotectFlags::READ | MprotectFlags::EXEC,
+            )
+        }
+        .map_err(|e| format!("cannot make code executable: {e}"))?;
+        // x86-64 keeps instruction and data caches coherent; an AArch64 port must
+        // flush the instruction cache for this range here.
+        Ok(memory)
+    }
+
+    /// The address of the byte at `offset`.
+    pub fn address(&self, offset: usize) -> *const u8 {
+        assert!(offset < self.len, "code offset out of range");
+        // SAFETY: `offset` is within the mapping (checked above).
+        unsafe { self.ptr.as_ptr().add(offset) }
+    }
+}
+
+impl Drop for CodeMemory {
+    fn drop(&mut self) {
+        // SAFETY: unmaps exactly the mapping made in `new`; no code in it can be
+        // running, since the owner (the compiled module) is kept alive by every
+        // call into it.
+        let _ = unsafe { munmap(self.ptr.as_ptr().cast(), self.len) };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CodeMemory;
+
+    #[test]
+    fn maps_code_read_only_and_executable() {
+        let m = CodeMemory::new(&[0xc3, 0x90]).unwrap();
+        // SAFETY: both bytes were copied into the (readable) mapping.
+        let bytes = unsafe { std::slice::from_raw_parts(m.address(0), 2) };
+        assert_eq!(bytes, [0xc3, 0x90]);
+    }
+}

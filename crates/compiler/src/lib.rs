@@ -1,0 +1,130 @@
+//! The ISA-neutral part of wazero for Rust's native compiler.
+//!
+//! [`CraneliftEngine`] implements `wazero_store::Engine` on top of any Cranelift
+//! [`TargetIsa`]: it translates every function of a validated module into
+//! Cranelift IR (`translate`), compiles it, and maps the machine code read-only and
+//! executable (`code_memory`). The ISA crates (`wazero-compiler-amd64`, later an
+//! AArch64 one) only build the `TargetIsa` for the host CPU and wrap this engine;
+//! nothing here is specific to x86-64.
+//!
+//! # Status
+//!
+//! The scalar core of WebAssembly 2.0 is compiled: numeric instructions with the
+//! spec's traps, locals, globals, all control flow (multi-value blocks
+//! included), direct calls within a module, linear memory loads and stores,
+//! `memory.size` and `memory.grow`. Modules using anything else (SIMD, tables and
+//! `call_indirect`, bulk memory, reference types, imported functions) fail to
+//! compile with `compiler: <feature> not supported yet`.
+//!
+//! # Design
+//!
+//! **VM context.** Compiled functions receive a pointer to a [`VmCtx`] (a
+//! `#[repr(C)]` struct on the Rust stack of the call) as their first argument. It
+//! holds the trap slot, memory 0's base and length, the store's interrupt flag,
+//! the native stack limit, the store's global array with the instance's global
+//! index space, the module's function table and the `memory.grow` runtime call.
+//!
+//! **Calling convention.** Every compiled wasm function uses the ISA's default
+//! calling convention with the signature `(vmctx, params...) -> result` when it
+//! has at most one result, and `(vmctx, results_area, params...)` otherwise, the
+//! results then being stored as `u64` slots in the caller's area. Calls between
+//! functions of a module load the callee's address from the function table in the
+//! VM context (no relocations to resolve). Rust enters compiled code through an
+//! entry trampoline per function type, `(vmctx, callee, values)`, that loads the
+//! parameters from the `u64` slots and stores the results back, in the slot
+//! encodings of `wazero_api`.
+//!
+//! **Traps.** Compiled code never faults on purpose: every trap condition is an
+//! explicit check that branches to a cold block which stores the trap code in
+//! `VmCtx::trap` and returns (with zero results). After every call the caller
+//! checks the slot and returns at once if it is set, so a trap unwinds through
+//! ordinary returns to the trampoline, and the engine turns the code into a
+//! `Trap`. This is the simplest sound scheme without signal handlers; a later
+//! design with guard pages and a `SIGSEGV` handler can replace the checks by trap
+//! tables (Cranelift's own trap sites) and drop the post-call check. Backtraces
+//! only name the function Rust entered for now.
+//!
+//! **Memory.** Each load or store reads the memory base and length from the VM
+//! context and checks `addr + offset + size <= length` in 64-bit arithmetic before
+//! accessing memory. `memory.size` is derived from the length; `memory.grow` is a
+//! runtime call that updates the context.
+//!
+//! **Stack and interrupts.** Function entries compare the native stack pointer
+//! with a limit [`STACK_BUDGET`] bytes below where Rust entered (trapping "call
+//! stack exhausted") and, like loop headers, load the store's interrupt flag and
+//! trap "interrupted" when it is set (the engine then clears it).
+//!
+//! ```
+//! use wazero_store::Engine;
+//! # if cfg!(target_arch = "x86_64") {
+//! let isa = wazero_compiler_amd64::isa().unwrap();
+//! let engine = wazero_compiler::CraneliftEngine::new(isa);
+//! assert_eq!(engine.name(), "compiler");
+//! # }
+//! ```
+
+mod code_memory;
+mod exec;
+mod module;
+mod trap;
+mod translate;
+mod vmctx;
+
+use std::sync::Arc;
+
+pub use cranelift_codegen;
+use cranelift_codegen::isa::{OwnedTargetIsa, TargetIsa};
+use wazero_store::{CallError, CompiledCode, Engine, FuncAddr, Store};
+use wazero_validator::ValidatedModule;
+
+pub use code_memory::CodeMemory;
+pub use exec::STACK_BUDGET;
+pub use module::CompiledModule;
+pub use trap::{trap_from_u32, trap_to_u32};
+pub use vmctx::VmCtx;
+
+/// The compiler engine for one Cranelift target.
+#[derive(Clone)]
+pub struct CraneliftEngine {
+    isa: OwnedTargetIsa,
+}
+
+impl std::fmt::Debug for CraneliftEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CraneliftEngine")
+            .field("isa", &self.isa.name())
+            .finish()
+    }
+}
+
+impl CraneliftEngine {
+    /// An engine generating code for `isa`, which must be the host's: the code
+    /// runs in this process.
+    pub fn new(isa: OwnedTargetIsa) -> Self {
+        Self { isa }
+    }
+
+    /// The target.
+    pub fn isa(&self) -> &dyn TargetIsa {
+        &*self.isa
+    }
+}
+
+impl Engine for CraneliftEngine {
+    fn name(&self) -> &'static str {
+        "compiler"
+    }
+
+    fn compile(&self, module: &Arc<ValidatedModule>) -> Result<Arc<dyn CompiledCode>, String> {
+        module::compile_shared(module, &*self.isa)
+    }
+
+    fn call_wasm(
+        &self,
+        store: &mut Store,
+        func: FuncAddr,
+        stack: &mut [u64],
+    ) -> Result<(), CallError> {
+        exec::call(store, func, stack)
+    }
+}

@@ -1,0 +1,1107 @@
+//! WebAssembly function bodies to Cranelift IR.
+//!
+//! One pass over the operators with `cranelift-frontend`: wasm locals become
+//! [`Variable`]s, the operand stack is a stack of SSA values, and each wasm block
+//! ends in a Cranelift block whose parameters are the wasm block's results (a
+//! loop's header block takes the loop's parameters). Code after an unconditional
+//! branch is skipped until the `else` or `end` that makes it reachable again.
+//!
+//! Every trap is explicit: a check branches to a per-function cold block that
+//! stores the trap code in the VM context and returns (see the crate docs). The
+//! Cranelift instructions that could fault on their own (`sdiv`, `udiv`,
+//! `fcvt_to_sint`, ...) are only reached after checks that rule the fault out.
+
+use std::collections::HashMap;
+
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::immediates::{Ieee32, Ieee64};
+use cranelift_codegen::ir::types::{F32, F64, I32, I64, I8};
+use cranelift_codegen::ir::{
+    AbiParam, Block, BlockArg, Endianness, Function, InstBuilder, JumpTableData, MemFlagsData,
+    Signature, StackSlotData, StackSlotKind, Type, UserFuncName, Value,
+};
+use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use wasmparser::{BlockType, MemArg, Operator};
+use wazero_api::{FuncType, TrapCode, ValueType};
+use wazero_validator::ValidatedModule;
+
+use crate::trap::trap_to_u32;
+use crate::vmctx;
+
+/// The error of a feature the compiler does not translate yet.
+pub(crate) fn unsupported(feature: &str) -> String {
+    format!("compiler: {feature} not supported yet")
+}
+
+/// The Cranelift type of a wasm value type, or the unsupported-feature error.
+pub(crate) fn cl_type(ty: ValueType) -> Result<Type, String> {
+    match ty {
+        ValueType::I32 => Ok(I32),
+        ValueType::I64 => Ok(I64),
+        ValueType::F32 => Ok(F32),
+        ValueType::F64 => Ok(F64),
+        ValueType::V128 => Err(unsupported("SIMD (v128)")),
+        _ => Err(unsupported("reference types")),
+    }
+}
+
+fn cl_types(tys: &[ValueType]) -> Result<Vec<Type>, String> {
+    tys.iter().map(|&t| cl_type(t)).collect()
+}
+
+/// The native signature of a compiled wasm function of type `ty`:
+/// `(vmctx, params...) -> result` with at most one result, or
+/// `(vmctx, results_area, params...)` whose results are stored as `u64` slots.
+pub(crate) fn wasm_signature(ty: &FuncType, call_conv: CallConv) -> Result<Signature, String> {
+    let mut sig = Signature::new(call_conv);
+    sig.params.push(AbiParam::new(I64));
+    let results = cl_types(ty.results())?;
+    if results.len() > 1 {
+        sig.params.push(AbiParam::new(I64));
+    }
+    for t in cl_types(ty.params())? {
+        sig.params.push(AbiParam::new(t));
+    }
+    if results.len() == 1 {
+        sig.returns.push(AbiParam::new(results[0]));
+    }
+    Ok(sig)
+}
+
+/// Flags of an access to a slot of the VM context or a table it points to.
+fn trusted() -> MemFlagsData {
+    MemFlagsData::trusted().with_endianness(Endianness::Little)
+}
+
+/// Flags of a (bounds-checked) linear memory access.
+fn heap() -> MemFlagsData {
+    MemFlagsData::new()
+        .with_notrap()
+        .with_endianness(Endianness::Little)
+}
+
+/// Stores `v` as a `u64` slot at `addr + offset` (zero-extended, floats as bits).
+pub(crate) fn store_slot(b: &mut FunctionBuilder, v: Value, addr: Value, offset: i32) {
+    let ty = b.func.dfg.value_type(v);
+    let bits = match ty {
+        F32 => {
+            let i = b.ins().bitcast(I32, MemFlagsData::new(), v);
+            b.ins().uextend(I64, i)
+        }
+        F64 => b.ins().bitcast(I64, MemFlagsData::new(), v),
+        I32 => b.ins().uextend(I64, v),
+        _ => v,
+    };
+    b.ins().store(trusted(), bits, addr, offset);
+}
+
+/// Loads a value of type `ty` from the `u64` slot at `addr + offset`.
+pub(crate) fn load_slot(b: &mut FunctionBuilder, ty: Type, addr: Value, offset: i32) -> Value {
+    let bits = b.ins().load(I64, trusted(), addr, offset);
+    match ty {
+        I32 => b.ins().ireduce(I32, bits),
+        F32 => {
+            let i = b.ins().ireduce(I32, bits);
+            b.ins().bitcast(F32, MemFlagsData::new(), i)
+        }
+        F64 => b.ins().bitcast(F64, MemFlagsData::new(), bits),
+        _ => bits,
+    }
+}
+
+/// What a control frame is.
+enum Kind {
+    Block,
+    Loop {
+        header: Block,
+    },
+    If {
+        /// The else block, until `else` is seen.
+        else_block: Option<Block>,
+        /// The values the `if` took as parameters, for the else arm.
+        params: Vec<Value>,
+    },
+}
+
+/// A wasm block, loop or if being translated.
+struct Frame {
+    kind: Kind,
+    /// Where control continues after `end`; its parameters are the results.
+    next: Block,
+    num_params: usize,
+    num_results: usize,
+    /// Operand stack height below the block's parameters.
+    height: usize,
+    /// Whether anything branches to or falls into `next`.
+    next_reachable: bool,
+}
+
+/// Translates one function body.
+pub(crate) struct Translator<'m, 'b> {
+    module: &'m ValidatedModule,
+    b: FunctionBuilder<'b>,
+    call_conv: CallConv,
+    frontend: TargetFrontendConfig,
+    vmctx: Value,
+    /// The results area of a multi-result function.
+    results_area: Option<Value>,
+    locals: Vec<Variable>,
+    stack: Vec<Value>,
+    frames: Vec<Frame>,
+    reachable: bool,
+    /// Nesting depth of blocks opened in unreachable code.
+    dead_depth: u32,
+    trap_blocks: HashMap<u32, Block>,
+    /// Returns zeros without touching the trap slot (a callee trapped).
+    propagate: Option<Block>,
+    result_types: Vec<Type>,
+}
+
+/// Builds the Cranelift function for defined function `index` of `module`.
+pub(crate) fn translate_function(
+    module: &ValidatedModule,
+    index: usize,
+    frontend: TargetFrontendConfig,
+    fctx: &mut FunctionBuilderContext,
+) -> Result<Function, String> {
+    let call_conv = frontend.default_call_conv;
+    let ty = &module.types[module.functions[index] as usize];
+    let sig = wasm_signature(ty, call_conv)?;
+    let mut func = Function::with_name_signature(UserFuncName::user(0, index as u32), sig);
+    let body = &module.code[index];
+    let mut b = FunctionBuilder::new(&mut func, fctx);
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    let params = b.block_params(entry).to_vec();
+    let vmctx = params[0];
+    let multi = ty.results().len() > 1;
+    let results_area = multi.then(|| params[1]);
+    let wasm_params = &params[if multi { 2 } else { 1 }..];
+
+    let mut locals = Vec::new();
+    for (&p, &v) in ty.params().iter().zip(wasm_params) {
+        let var = b.declare_var(cl_type(p)?);
+        b.def_var(var, v);
+        locals.push(var);
+    }
+    for &(count, t) in &body.locals {
+        let t = cl_type(t)?;
+        for _ in 0..count {
+            let var = b.declare_var(t);
+            let zero = zero(&mut b, t);
+            b.def_var(var, zero);
+            locals.push(var);
+        }
+    }
+    let result_types = cl_types(ty.results())?;
+    let ret = b.create_block();
+    for &t in &result_types {
+        b.append_block_param(ret, t);
+    }
+    let mut t = Translator {
+        module,
+        b,
+        call_conv,
+        frontend,
+        vmctx,
+        results_area,
+        locals,
+        stack: Vec::new(),
+        frames: vec![Frame {
+            kind: Kind::Block,
+            next: ret,
+            num_params: 0,
+            num_results: result_types.len(),
+            height: 0,
+            next_reachable: false,
+        }],
+        reachable: true,
+        dead_depth: 0,
+        trap_blocks: HashMap::new(),
+        propagate: None,
+        result_types,
+    };
+    t.entry_checks();
+
+    let reader =
+        wasmparser::BinaryReader::new(&module.bytes[body.range.clone()], body.range.start as u64);
+    let mut ops = wasmparser::FunctionBody::new(reader)
+        .get_operators_reader()
+        .map_err(|e| e.to_string())?;
+    while !ops.eof() {
+        let op = ops.read().map_err(|e| e.to_string())?;
+        t.operator(op)?;
+    }
+    t.finish();
+    Ok(func)
+}
+
+fn zero(b: &mut FunctionBuilder, t: Type) -> Value {
+    match t {
+        F32 => b.ins().f32const(Ieee32::with_bits(0)),
+        F64 => b.ins().f64const(Ieee64::with_bits(0)),
+        _ => b.ins().iconst(t, 0),
+    }
+}
+
+fn block_args(values: &[Value]) -> Vec<BlockArg> {
+    values.iter().map(|&v| BlockArg::Value(v)).collect()
+}
+
+/// The name of an operator, for error messages.
+fn op_name(op: &Operator) -> String {
+    let debug = format!("{op:?}");
+    debug
+        .split(|c: char| !c.is_alphanumeric())
+        .next()
+        .unwrap_or("?")
+        .to_string()
+}
+
+impl Translator<'_, '_> {
+    // ---- helpers -------------------------------------------------------
+
+    fn pop(&mut self) -> Value {
+        self.stack.pop().expect("validated: operand stack underflow")
+    }
+
+    fn pop2(&mut self) -> (Value, Value) {
+        let b = self.pop();
+        let a = self.pop();
+        (a, b)
+    }
+
+    fn pop_n(&mut self, n: usize) -> Vec<Value> {
+        let at = self.stack.len() - n;
+        self.stack.split_off(at)
+    }
+
+    fn push(&mut self, v: Value) {
+        self.stack.push(v);
+    }
+
+    /// The block that traps with `code`.
+    fn trap_block(&mut self, code: TrapCode) -> Block {
+        let n = trap_to_u32(code);
+        if let Some(&blk) = self.trap_blocks.get(&n) {
+            return blk;
+        }
+        let blk = self.b.create_block();
+        self.b.set_cold_block(blk);
+        self.trap_blocks.insert(n, blk);
+        blk
+    }
+
+    /// Traps with `code` if `cond` (an integer) is non-zero.
+    fn trap_if(&mut self, cond: Value, code: TrapCode) {
+        let trap = self.trap_block(code);
+        let cont = self.b.create_block();
+        self.b.ins().brif(cond, trap, &[], cont, &[]);
+        self.b.switch_to_block(cont);
+    }
+
+    /// Traps unconditionally and leaves the code after it unreachable.
+    fn trap(&mut self, code: TrapCode) {
+        let trap = self.trap_block(code);
+        self.b.ins().jump(trap, &[]);
+        self.reachable = false;
+    }
+
+    fn load_vm(&mut self, ty: Type, offset: i32) -> Value {
+        let vm = self.vmctx;
+        self.b.ins().load(ty, trusted(), vm, offset)
+    }
+
+    /// Traps with "interrupted" if the store's interrupt flag is set.
+    fn interrupt_check(&mut self) {
+        let flag_ptr = self.load_vm(I64, vmctx::INTERRUPT);
+        let flag = self.b.ins().atomic_load(I8, MemFlagsData::trusted(), flag_ptr);
+        self.trap_if(flag, TrapCode::Interrupted);
+    }
+
+    /// The checks at a function's entry: native stack, then interrupt.
+    fn entry_checks(&mut self) {
+        let sp = self.b.ins().get_stack_pointer(I64);
+        let limit = self.load_vm(I64, vmctx::STACK_LIMIT);
+        let low = self.b.ins().icmp(IntCC::UnsignedLessThan, sp, limit);
+        self.trap_if(low, TrapCode::StackExhausted);
+        self.interrupt_check();
+    }
+
+    /// Where a branch to relative depth `depth` goes, with how many values.
+    fn target(&mut self, depth: u32) -> (Block, usize) {
+        let i = self.frames.len() - 1 - depth as usize;
+        let f = &mut self.frames[i];
+        match f.kind {
+            Kind::Loop { header } => (header, f.num_params),
+            _ => {
+                f.next_reachable = true;
+                (f.next, f.num_results)
+            }
+        }
+    }
+
+    fn block_types(&self, bt: BlockType) -> Result<(Vec<Type>, Vec<Type>), String> {
+        Ok(match bt {
+            BlockType::Empty => (Vec::new(), Vec::new()),
+            BlockType::Type(t) => (Vec::new(), vec![wasm_val_type(t)?]),
+            BlockType::FuncType(i) => {
+                let ty = &self.module.types[i as usize];
+                (cl_types(ty.params())?, cl_types(ty.results())?)
+            }
+        })
+    }
+
+    fn new_block_with(&mut self, types: &[Type]) -> Block {
+        let blk = self.b.create_block();
+        for &t in types {
+            self.b.append_block_param(blk, t);
+        }
+        blk
+    }
+
+    // ---- control -------------------------------------------------------
+
+    fn operator(&mut self, op: Operator) -> Result<(), String> {
+        if !self.reachable {
+            return self.dead_operator(op);
+        }
+        self.live_operator(op)
+    }
+
+    /// An operator in unreachable code: only structure matters.
+    fn dead_operator(&mut self, op: Operator) -> Result<(), String> {
+        match op {
+            Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
+                self.dead_depth += 1
+            }
+            Operator::Else if self.dead_depth == 0 => self.else_(),
+            Operator::End if self.dead_depth == 0 => self.end(),
+            Operator::End => self.dead_depth -= 1,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn else_(&mut self) {
+        let frame = self.frames.last_mut().expect("validated: else in if");
+        if self.reachable {
+            frame.next_reachable = true;
+            let results = self.stack.split_off(self.stack.len() - frame.num_results);
+            let next = frame.next;
+            self.b.ins().jump(next, &block_args(&results));
+        }
+        let frame = self.frames.last_mut().expect("validated: else in if");
+        let Kind::If { else_block, params } = &mut frame.kind else {
+            unreachable!("validated: else in if")
+        };
+        let else_block = else_block.take().expect("validated: one else per if");
+        let params = params.clone();
+        self.stack.truncate(frame.height);
+        self.stack.extend(params);
+        self.b.switch_to_block(else_block);
+        self.reachable = true;
+    }
+
+    fn end(&mut self) {
+        let mut frame = self.frames.pop().expect("validated: end closes a frame");
+        if self.reachable {
+            frame.next_reachable = true;
+            let results = self.stack.split_off(self.stack.len() - frame.num_results);
+            self.b.ins().jump(frame.next, &block_args(&results));
+        }
+        if let Kind::If {
+            else_block: Some(else_block),
+            params,
+        } = frame.kind
+        {
+            // No else arm: it passes the parameters through as the results.
+            self.b.switch_to_block(else_block);
+            self.b.ins().jump(frame.next, &block_args(&params));
+            frame.next_reachable = true;
+        }
+        self.stack.truncate(frame.height);
+        if frame.next_reachable || self.frames.is_empty() {
+            self.b.switch_to_block(frame.next);
+            let results = self.b.block_params(frame.next).to_vec();
+            self.stack.extend(results);
+            self.reachable = true;
+        } else {
+            self.reachable = false;
+        }
+        if self.frames.is_empty() {
+            self.emit_return();
+        }
+    }
+
+    /// The function's return block: returns its parameters.
+    fn emit_return(&mut self) {
+        let results = std::mem::take(&mut self.stack);
+        match self.results_area {
+            Some(area) => {
+                for (i, &v) in results.iter().enumerate() {
+                    store_slot(&mut self.b, v, area, 8 * i as i32);
+                }
+                self.b.ins().return_(&[]);
+            }
+            None => {
+                self.b.ins().return_(&results);
+            }
+        }
+        self.reachable = false;
+    }
+
+    /// Returns zeros (or nothing for a multi-result function).
+    fn return_zeros(&mut self) {
+        if self.results_area.is_some() || self.result_types.is_empty() {
+            self.b.ins().return_(&[]);
+        } else {
+            let z = zero(&mut self.b, self.result_types[0]);
+            self.b.ins().return_(&[z]);
+        }
+    }
+
+    /// Fills the trap and propagation blocks and finishes the function.
+    fn finish(mut self) {
+        let mut traps: Vec<(u32, Block)> = self.trap_blocks.drain().collect();
+        traps.sort();
+        for (code, blk) in traps {
+            self.b.switch_to_block(blk);
+            let c = self.b.ins().iconst(I32, i64::from(code));
+            let vm = self.vmctx;
+            self.b.ins().store(trusted(), c, vm, vmctx::TRAP);
+            self.return_zeros();
+        }
+        if let Some(blk) = self.propagate {
+            self.b.switch_to_block(blk);
+            self.return_zeros();
+        }
+        self.b.seal_all_blocks();
+        self.b.finalize(self.frontend);
+    }
+
+    fn branch(&mut self, depth: u32) {
+        let (target, n) = self.target(depth);
+        let args = self.stack[self.stack.len() - n..].to_vec();
+        self.b.ins().jump(target, &block_args(&args));
+    }
+
+    // ---- memory --------------------------------------------------------
+
+    /// The native address of a `size`-byte access at wasm address `addr` plus
+    /// `memarg`'s offset, after a bounds check against the current memory length.
+    fn heap_addr(&mut self, addr: Value, memarg: &MemArg, size: u64) -> Value {
+        let len = self.load_vm(I64, vmctx::MEMORY_LEN);
+        let base = self.load_vm(I64, vmctx::MEMORY_BASE);
+        let a = self.b.ins().uextend(I64, addr);
+        // offset < 2^32 and addr < 2^32: no overflow in 64 bits.
+        let end = self.b.ins().iadd_imm_u(a, (memarg.offset + size) as i64);
+        let oob = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, len);
+        self.trap_if(oob, TrapCode::MemoryOutOfBounds);
+        let p = self.b.ins().iadd(base, a);
+        if memarg.offset == 0 {
+            p
+        } else {
+            self.b.ins().iadd_imm_u(p, memarg.offset as i64)
+        }
+    }
+
+    fn load(&mut self, memarg: &MemArg, ty: Type, size: u64, kind: LoadKind) {
+        let addr = self.pop();
+        let p = self.heap_addr(addr, memarg, size);
+        let f = heap();
+        let ins = self.b.ins();
+        let v = match (kind, size) {
+            (LoadKind::Full, _) => ins.load(ty, f, p, 0),
+            (LoadKind::Signed, 1) => ins.sload8(ty, f, p, 0),
+            (LoadKind::Unsigned, 1) => ins.uload8(ty, f, p, 0),
+            (LoadKind::Signed, 2) => ins.sload16(ty, f, p, 0),
+            (LoadKind::Unsigned, 2) => ins.uload16(ty, f, p, 0),
+            (LoadKind::Signed, _) => ins.sload32(f, p, 0),
+            (LoadKind::Unsigned, _) => ins.uload32(f, p, 0),
+        };
+        self.push(v);
+    }
+
+    fn store(&mut self, memarg: &MemArg, size: u64) {
+        let v = self.pop();
+        let addr = self.pop();
+        let p = self.heap_addr(addr, memarg, size);
+        let f = heap();
+        let full = u64::from(self.b.func.dfg.value_type(v).bytes());
+        let ins = self.b.ins();
+        match size {
+            _ if size == full => ins.store(f, v, p, 0),
+            1 => ins.istore8(f, v, p, 0),
+            2 => ins.istore16(f, v, p, 0),
+            _ => ins.istore32(f, v, p, 0),
+        };
+    }
+
+    /// The address of global `index`'s value.
+    fn global_addr(&mut self, index: u32) -> Value {
+        let addrs = self.load_vm(I64, vmctx::GLOBAL_ADDRS);
+        let addr = self
+            .b
+            .ins()
+            .load(I32, trusted(), addrs, 4 * index as i32);
+        let addr = self.b.ins().uextend(I64, addr);
+        let off = self.b.ins().imul_imm_u(addr, vmctx::GLOBAL_STRIDE);
+        let globals = self.load_vm(I64, vmctx::GLOBALS);
+        self.b.ins().iadd(globals, off)
+    }
+
+    // ---- calls ---------------------------------------------------------
+
+    fn call(&mut self, function_index: u32) -> Result<(), String> {
+        let imported = self.module.imported_function_count();
+        let Some(defined) = function_index.checked_sub(imported) else {
+            return Err(unsupported("calls to imported functions"));
+        };
+        let ty = self
+            .module
+            .function_type(function_index)
+            .expect("validated: function exists")
+            .clone();
+        let sig = wasm_signature(&ty, self.call_conv)?;
+        let sigref = self.b.import_signature(sig);
+        let funcs = self.load_vm(I64, vmctx::FUNCS);
+        let callee = self
+            .b
+            .ins()
+            .load(I64, trusted(), funcs, 8 * defined as i32);
+        let params = self.pop_n(ty.params().len());
+        let mut args = vec![self.vmctx];
+        let results = cl_types(ty.results())?;
+        let area = if results.len() > 1 {
+            let slot = self.b.create_sized_stack_slot(StackSlotData::new(
+                StackSlotKind::ExplicitSlot,
+                8 * results.len() as u32,
+                3,
+            ));
+            let addr = self.b.ins().stack_addr(I64, slot, 0);
+            args.push(addr);
+            Some(addr)
+        } else {
+            None
+        };
+        args.extend(params);
+        let call = self.b.ins().call_indirect(sigref, callee, &args);
+        let returned = self.b.inst_results(call).to_vec();
+        // A trapping callee returns with the trap slot set: pass it on.
+        let trapped = self.load_vm(I32, vmctx::TRAP);
+        let propagate = match self.propagate {
+            Some(blk) => blk,
+            None => {
+                let blk = self.b.create_block();
+                self.b.set_cold_block(blk);
+                self.propagate = Some(blk);
+                blk
+            }
+        };
+        let cont = self.b.create_block();
+        self.b.ins().brif(trapped, propagate, &[], cont, &[]);
+        self.b.switch_to_block(cont);
+        match area {
+            Some(area) => {
+                for (i, &t) in results.iter().enumerate() {
+                    let v = load_slot(&mut self.b, t, area, 8 * i as i32);
+                    self.push(v);
+                }
+            }
+            None => self.stack.extend(returned),
+        }
+        Ok(())
+    }
+
+    fn memory_grow(&mut self) {
+        let delta = self.pop();
+        let mut sig = Signature::new(self.call_conv);
+        sig.params.push(AbiParam::new(I64));
+        sig.params.push(AbiParam::new(I32));
+        sig.returns.push(AbiParam::new(I32));
+        let sigref = self.b.import_signature(sig);
+        let f = self.load_vm(I64, vmctx::MEMORY_GROW);
+        let vm = self.vmctx;
+        let call = self.b.ins().call_indirect(sigref, f, &[vm, delta]);
+        let old = self.b.inst_results(call)[0];
+        self.push(old);
+    }
+
+    // ---- numbers -------------------------------------------------------
+
+    fn unop(&mut self, f: impl FnOnce(&mut FunctionBuilder, Value) -> Value) {
+        let a = self.pop();
+        let v = f(&mut self.b, a);
+        self.push(v);
+    }
+
+    fn binop(&mut self, f: impl FnOnce(&mut FunctionBuilder, Value, Value) -> Value) {
+        let (a, c) = self.pop2();
+        let v = f(&mut self.b, a, c);
+        self.push(v);
+    }
+
+    fn icmp(&mut self, cc: IntCC) {
+        let (a, c) = self.pop2();
+        let r = self.b.ins().icmp(cc, a, c);
+        let r = self.b.ins().uextend(I32, r);
+        self.push(r);
+    }
+
+    fn fcmp(&mut self, cc: FloatCC) {
+        let (a, c) = self.pop2();
+        let r = self.b.ins().fcmp(cc, a, c);
+        let r = self.b.ins().uextend(I32, r);
+        self.push(r);
+    }
+
+    fn eqz(&mut self) {
+        let a = self.pop();
+        let r = self.b.ins().icmp_imm_s(IntCC::Equal, a, 0);
+        let r = self.b.ins().uextend(I32, r);
+        self.push(r);
+    }
+
+    /// Integer division and remainder with the spec's traps.
+    fn div(&mut self, op: DivOp) {
+        let (a, c) = self.pop2();
+        let ty = self.b.func.dfg.value_type(c);
+        let is_zero = self.b.ins().icmp_imm_s(IntCC::Equal, c, 0);
+        self.trap_if(is_zero, TrapCode::IntegerDivideByZero);
+        let v = match op {
+            DivOp::DivS => {
+                let min = if ty == I32 {
+                    i64::from(i32::MIN)
+                } else {
+                    i64::MIN
+                };
+                let a_min = self.b.ins().icmp_imm_s(IntCC::Equal, a, min);
+                let c_neg1 = self.b.ins().icmp_imm_s(IntCC::Equal, c, -1);
+                let overflow = self.b.ins().band(a_min, c_neg1);
+                self.trap_if(overflow, TrapCode::IntegerOverflow);
+                self.b.ins().sdiv(a, c)
+            }
+            DivOp::DivU => self.b.ins().udiv(a, c),
+            DivOp::RemS => {
+                // x rem -1 is 0 in wasm, but `MIN / -1` faults on x86: divide by 1.
+                let c_neg1 = self.b.ins().icmp_imm_s(IntCC::Equal, c, -1);
+                let one = self.b.ins().iconst(ty, 1);
+                let c = self.b.ins().select(c_neg1, one, c);
+                self.b.ins().srem(a, c)
+            }
+            DivOp::RemU => self.b.ins().urem(a, c),
+        };
+        self.push(v);
+    }
+
+    /// `iNN.trunc_fMM_{s,u}`: traps on NaN and on values out of range.
+    fn trunc(&mut self, to: Type, signed: bool) {
+        let x = self.pop();
+        let from = self.b.func.dfg.value_type(x);
+        let nan = self.b.ins().fcmp(FloatCC::Unordered, x, x);
+        self.trap_if(nan, TrapCode::InvalidConversionToInteger);
+        let bits = to.bits() as i32;
+        // Out of range when x <= low (exclusive bound) or x >= high.
+        let (low, high) = if signed {
+            let high = 2f64.powi(bits - 1);
+            // The largest float below -2^(N-1) - 1 ... is -2^(N-1) - 1 when it is
+            // representable (f64 to i32), else -2^(N-1) itself is the smallest valid
+            // value and anything below is the next float down.
+            let low = if from == F64 && to == I32 {
+                -high - 1.0
+            } else {
+                -high
+            };
+            (low, high)
+        } else {
+            (-1.0, 2f64.powi(bits))
+        };
+        let low_inclusive_ok = signed && !(from == F64 && to == I32);
+        let (lo, hi) = if from == F32 {
+            (
+                self.b.ins().f32const(low as f32),
+                self.b.ins().f32const(high as f32),
+            )
+        } else {
+            (self.b.ins().f64const(low), self.b.ins().f64const(high))
+        };
+        let below = if low_inclusive_ok {
+            self.b.ins().fcmp(FloatCC::LessThan, x, lo)
+        } else {
+            self.b.ins().fcmp(FloatCC::LessThanOrEqual, x, lo)
+        };
+        let above = self.b.ins().fcmp(FloatCC::GreaterThanOrEqual, x, hi);
+        let out = self.b.ins().bor(below, above);
+        self.trap_if(out, TrapCode::IntegerOverflow);
+        let v = if signed {
+            self.b.ins().fcvt_to_sint(to, x)
+        } else {
+            self.b.ins().fcvt_to_uint(to, x)
+        };
+        self.push(v);
+    }
+
+    fn live_operator(&mut self, op: Operator) -> Result<(), String> {
+        use Operator as O;
+        match op {
+            O::Unreachable => self.trap(TrapCode::Unreachable),
+            O::Nop => {}
+            O::Block { blockty } => {
+                let (params, results) = self.block_types(blockty)?;
+                let next = self.new_block_with(&results);
+                self.frames.push(Frame {
+                    kind: Kind::Block,
+                    next,
+                    num_params: params.len(),
+                    num_results: results.len(),
+                    height: self.stack.len() - params.len(),
+                    next_reachable: false,
+                });
+            }
+            O::Loop { blockty } => {
+                let (params, results) = self.block_types(blockty)?;
+                let header = self.new_block_with(&params);
+                let next = self.new_block_with(&results);
+                let args = self.pop_n(params.len());
+                self.b.ins().jump(header, &block_args(&args));
+                self.b.switch_to_block(header);
+                let header_params = self.b.block_params(header).to_vec();
+                let height = self.stack.len();
+                self.stack.extend(header_params);
+                self.frames.push(Frame {
+                    kind: Kind::Loop { header },
+                    next,
+                    num_params: params.len(),
+                    num_results: results.len(),
+                    height,
+                    next_reachable: false,
+                });
+                self.interrupt_check();
+            }
+            O::If { blockty } => {
+                let (params, results) = self.block_types(blockty)?;
+                let cond = self.pop();
+                let then = self.b.create_block();
+                let else_block = self.b.create_block();
+                let next = self.new_block_with(&results);
+                self.b.ins().brif(cond, then, &[], else_block, &[]);
+                self.b.switch_to_block(then);
+                let height = self.stack.len() - params.len();
+                let params = self.stack[height..].to_vec();
+                self.frames.push(Frame {
+                    kind: Kind::If {
+                        else_block: Some(else_block),
+                        params,
+                    },
+                    next,
+                    num_params: 0,
+                    num_results: results.len(),
+                    height,
+                    next_reachable: false,
+                });
+            }
+            O::Else => self.else_(),
+            O::End => self.end(),
+            O::Br { relative_depth } => {
+                self.branch(relative_depth);
+                self.reachable = false;
+            }
+            O::BrIf { relative_depth } => {
+                let cond = self.pop();
+                let (target, n) = self.target(relative_depth);
+                let args = self.stack[self.stack.len() - n..].to_vec();
+                let cont = self.b.create_block();
+                self.b
+                    .ins()
+                    .brif(cond, target, &block_args(&args), cont, &[]);
+                self.b.switch_to_block(cont);
+            }
+            O::BrTable { targets } => {
+                let index = self.pop();
+                let mut depths = Vec::new();
+                for t in targets.targets() {
+                    depths.push(t.map_err(|e| e.to_string())?);
+                }
+                let default = targets.default();
+                // Each distinct depth gets a block without parameters that
+                // jumps to the real target with the branch values.
+                let mut by_depth: HashMap<u32, Block> = HashMap::new();
+                let mut calls = Vec::new();
+                for &d in depths.iter().chain(std::iter::once(&default)) {
+                    let blk = *by_depth.entry(d).or_insert_with(|| self.b.create_block());
+                    calls.push(self.b.func.dfg.block_call(blk, &[]));
+                }
+                let default_call = calls.pop().expect("the default target");
+                let jt = self
+                    .b
+                    .create_jump_table(JumpTableData::new(default_call, &calls));
+                self.b.ins().br_table(index, jt);
+                let mut pads: Vec<(u32, Block)> = by_depth.into_iter().collect();
+                pads.sort();
+                for (d, blk) in pads {
+                    self.b.switch_to_block(blk);
+                    self.branch(d);
+                }
+                self.reachable = false;
+            }
+            O::Return => {
+                self.branch(self.frames.len() as u32 - 1);
+                self.reachable = false;
+            }
+            O::Call { function_index } => self.call(function_index)?,
+            O::Drop => {
+                self.pop();
+            }
+            O::Select => {
+                let cond = self.pop();
+                let (a, c) = self.pop2();
+                let v = self.b.ins().select(cond, a, c);
+                self.push(v);
+            }
+            O::TypedSelect { ty } => {
+                wasm_val_type(ty)?;
+                let cond = self.pop();
+                let (a, c) = self.pop2();
+                let v = self.b.ins().select(cond, a, c);
+                self.push(v);
+            }
+            O::LocalGet { local_index } => {
+                let v = self.b.use_var(self.locals[local_index as usize]);
+                self.push(v);
+            }
+            O::LocalSet { local_index } => {
+                let v = self.pop();
+                self.b.def_var(self.locals[local_index as usize], v);
+            }
+            O::LocalTee { local_index } => {
+                let v = *self.stack.last().expect("validated");
+                self.b.def_var(self.locals[local_index as usize], v);
+            }
+            O::GlobalGet { global_index } => {
+                let ty = self.module.global_types()[global_index as usize].content;
+                let ty = cl_type(ty)?;
+                let p = self.global_addr(global_index);
+                let v = self.b.ins().load(ty, trusted(), p, vmctx::GLOBAL_VALUE);
+                self.push(v);
+            }
+            O::GlobalSet { global_index } => {
+                let ty = self.module.global_types()[global_index as usize].content;
+                cl_type(ty)?;
+                let v = self.pop();
+                let p = self.global_addr(global_index);
+                // The slot is 128 bits wide; a scalar writes its low 64 bits
+                // zero-extended, as the interpreter does.
+                store_slot(&mut self.b, v, p, vmctx::GLOBAL_VALUE);
+            }
+
+            O::I32Load { memarg } => self.load(&memarg, I32, 4, LoadKind::Full),
+            O::I64Load { memarg } => self.load(&memarg, I64, 8, LoadKind::Full),
+            O::F32Load { memarg } => self.load(&memarg, F32, 4, LoadKind::Full),
+            O::F64Load { memarg } => self.load(&memarg, F64, 8, LoadKind::Full),
+            O::I32Load8S { memarg } => self.load(&memarg, I32, 1, LoadKind::Signed),
+            O::I32Load8U { memarg } => self.load(&memarg, I32, 1, LoadKind::Unsigned),
+            O::I32Load16S { memarg } => self.load(&memarg, I32, 2, LoadKind::Signed),
+            O::I32Load16U { memarg } => self.load(&memarg, I32, 2, LoadKind::Unsigned),
+            O::I64Load8S { memarg } => self.load(&memarg, I64, 1, LoadKind::Signed),
+            O::I64Load8U { memarg } => self.load(&memarg, I64, 1, LoadKind::Unsigned),
+            O::I64Load16S { memarg } => self.load(&memarg, I64, 2, LoadKind::Signed),
+            O::I64Load16U { memarg } => self.load(&memarg, I64, 2, LoadKind::Unsigned),
+            O::I64Load32S { memarg } => self.load(&memarg, I64, 4, LoadKind::Signed),
+            O::I64Load32U { memarg } => self.load(&memarg, I64, 4, LoadKind::Unsigned),
+            O::I32Store { memarg } | O::F32Store { memarg } => self.store(&memarg, 4),
+            O::I64Store { memarg } | O::F64Store { memarg } => self.store(&memarg, 8),
+            O::I32Store8 { memarg } | O::I64Store8 { memarg } => self.store(&memarg, 1),
+            O::I32Store16 { memarg } | O::I64Store16 { memarg } => self.store(&memarg, 2),
+            O::I64Store32 { memarg } => self.store(&memarg, 4),
+            O::MemorySize { .. } => {
+                let len = self.load_vm(I64, vmctx::MEMORY_LEN);
+                let pages = self.b.ins().ushr_imm_u(len, 16);
+                let pages = self.b.ins().ireduce(I32, pages);
+                self.push(pages);
+            }
+            O::MemoryGrow { .. } => self.memory_grow(),
+
+            O::I32Const { value } => {
+                let v = self.b.ins().iconst(I32, i64::from(value));
+                self.push(v);
+            }
+            O::I64Const { value } => {
+                let v = self.b.ins().iconst(I64, value);
+                self.push(v);
+            }
+            O::F32Const { value } => {
+                let v = self.b.ins().f32const(Ieee32::with_bits(value.bits()));
+                self.push(v);
+            }
+            O::F64Const { value } => {
+                let v = self.b.ins().f64const(Ieee64::with_bits(value.bits()));
+                self.push(v);
+            }
+
+            O::I32Eqz | O::I64Eqz => self.eqz(),
+            O::I32Eq | O::I64Eq => self.icmp(IntCC::Equal),
+            O::I32Ne | O::I64Ne => self.icmp(IntCC::NotEqual),
+            O::I32LtS | O::I64LtS => self.icmp(IntCC::SignedLessThan),
+            O::I32LtU | O::I64LtU => self.icmp(IntCC::UnsignedLessThan),
+            O::I32GtS | O::I64GtS => self.icmp(IntCC::SignedGreaterThan),
+            O::I32GtU | O::I64GtU => self.icmp(IntCC::UnsignedGreaterThan),
+            O::I32LeS | O::I64LeS => self.icmp(IntCC::SignedLessThanOrEqual),
+            O::I32LeU | O::I64LeU => self.icmp(IntCC::UnsignedLessThanOrEqual),
+            O::I32GeS | O::I64GeS => self.icmp(IntCC::SignedGreaterThanOrEqual),
+            O::I32GeU | O::I64GeU => self.icmp(IntCC::UnsignedGreaterThanOrEqual),
+            O::F32Eq | O::F64Eq => self.fcmp(FloatCC::Equal),
+            O::F32Ne | O::F64Ne => self.fcmp(FloatCC::NotEqual),
+            O::F32Lt | O::F64Lt => self.fcmp(FloatCC::LessThan),
+            O::F32Gt | O::F64Gt => self.fcmp(FloatCC::GreaterThan),
+            O::F32Le | O::F64Le => self.fcmp(FloatCC::LessThanOrEqual),
+            O::F32Ge | O::F64Ge => self.fcmp(FloatCC::GreaterThanOrEqual),
+
+            O::I32Clz | O::I64Clz => self.unop(|b, a| b.ins().clz(a)),
+            O::I32Ctz | O::I64Ctz => self.unop(|b, a| b.ins().ctz(a)),
+            O::I32Popcnt | O::I64Popcnt => self.unop(|b, a| b.ins().popcnt(a)),
+            O::I32Add | O::I64Add => self.binop(|b, a, c| b.ins().iadd(a, c)),
+            O::I32Sub | O::I64Sub => self.binop(|b, a, c| b.ins().isub(a, c)),
+            O::I32Mul | O::I64Mul => self.binop(|b, a, c| b.ins().imul(a, c)),
+            O::I32DivS | O::I64DivS => self.div(DivOp::DivS),
+            O::I32DivU | O::I64DivU => self.div(DivOp::DivU),
+            O::I32RemS | O::I64RemS => self.div(DivOp::RemS),
+            O::I32RemU | O::I64RemU => self.div(DivOp::RemU),
+            O::I32And | O::I64And => self.binop(|b, a, c| b.ins().band(a, c)),
+            O::I32Or | O::I64Or => self.binop(|b, a, c| b.ins().bor(a, c)),
+            O::I32Xor | O::I64Xor => self.binop(|b, a, c| b.ins().bxor(a, c)),
+            O::I32Shl | O::I64Shl => self.binop(|b, a, c| b.ins().ishl(a, c)),
+            O::I32ShrS | O::I64ShrS => self.binop(|b, a, c| b.ins().sshr(a, c)),
+            O::I32ShrU | O::I64ShrU => self.binop(|b, a, c| b.ins().ushr(a, c)),
+            O::I32Rotl | O::I64Rotl => self.binop(|b, a, c| b.ins().rotl(a, c)),
+            O::I32Rotr | O::I64Rotr => self.binop(|b, a, c| b.ins().rotr(a, c)),
+
+            O::F32Abs | O::F64Abs => self.unop(|b, a| b.ins().fabs(a)),
+            O::F32Neg | O::F64Neg => self.unop(|b, a| b.ins().fneg(a)),
+            O::F32Ceil | O::F64Ceil => self.unop(|b, a| b.ins().ceil(a)),
+            O::F32Floor | O::F64Floor => self.unop(|b, a| b.ins().floor(a)),
+            O::F32Trunc | O::F64Trunc => self.unop(|b, a| b.ins().trunc(a)),
+            O::F32Nearest | O::F64Nearest => self.unop(|b, a| b.ins().nearest(a)),
+            O::F32Sqrt | O::F64Sqrt => self.unop(|b, a| b.ins().sqrt(a)),
+            O::F32Add | O::F64Add => self.binop(|b, a, c| b.ins().fadd(a, c)),
+            O::F32Sub | O::F64Sub => self.binop(|b, a, c| b.ins().fsub(a, c)),
+            O::F32Mul | O::F64Mul => self.binop(|b, a, c| b.ins().fmul(a, c)),
+            O::F32Div | O::F64Div => self.binop(|b, a, c| b.ins().fdiv(a, c)),
+            O::F32Min | O::F64Min => self.binop(|b, a, c| b.ins().fmin(a, c)),
+            O::F32Max | O::F64Max => self.binop(|b, a, c| b.ins().fmax(a, c)),
+            O::F32Copysign | O::F64Copysign => self.binop(|b, a, c| b.ins().fcopysign(a, c)),
+
+            O::I32WrapI64 => self.unop(|b, a| b.ins().ireduce(I32, a)),
+            O::I64ExtendI32S => self.unop(|b, a| b.ins().sextend(I64, a)),
+            O::I64ExtendI32U => self.unop(|b, a| b.ins().uextend(I64, a)),
+            O::I32Extend8S => self.unop(|b, a| {
+                let n = b.ins().ireduce(I8, a);
+                b.ins().sextend(I32, n)
+            }),
+            O::I32Extend16S => self.unop(|b, a| {
+                let n = b.ins().ireduce(cranelift_codegen::ir::types::I16, a);
+                b.ins().sextend(I32, n)
+            }),
+            O::I64Extend8S => self.unop(|b, a| {
+                let n = b.ins().ireduce(I8, a);
+                b.ins().sextend(I64, n)
+            }),
+            O::I64Extend16S => self.unop(|b, a| {
+                let n = b.ins().ireduce(cranelift_codegen::ir::types::I16, a);
+                b.ins().sextend(I64, n)
+            }),
+            O::I64Extend32S => self.unop(|b, a| {
+                let n = b.ins().ireduce(I32, a);
+                b.ins().sextend(I64, n)
+            }),
+            O::I32TruncF32S | O::I32TruncF64S => self.trunc(I32, true),
+            O::I32TruncF32U | O::I32TruncF64U => self.trunc(I32, false),
+            O::I64TruncF32S | O::I64TruncF64S => self.trunc(I64, true),
+            O::I64TruncF32U | O::I64TruncF64U => self.trunc(I64, false),
+            O::I32TruncSatF32S | O::I32TruncSatF64S => {
+                self.unop(|b, a| b.ins().fcvt_to_sint_sat(I32, a))
+            }
+            O::I32TruncSatF32U | O::I32TruncSatF64U => {
+                self.unop(|b, a| b.ins().fcvt_to_uint_sat(I32, a))
+            }
+            O::I64TruncSatF32S | O::I64TruncSatF64S => {
+                self.unop(|b, a| b.ins().fcvt_to_sint_sat(I64, a))
+            }
+            O::I64TruncSatF32U | O::I64TruncSatF64U => {
+                self.unop(|b, a| b.ins().fcvt_to_uint_sat(I64, a))
+            }
+            O::F32ConvertI32S | O::F32ConvertI64S => {
+                self.unop(|b, a| b.ins().fcvt_from_sint(F32, a))
+            }
+            O::F32ConvertI32U | O::F32ConvertI64U => {
+                self.unop(|b, a| b.ins().fcvt_from_uint(F32, a))
+            }
+            O::F64ConvertI32S | O::F64ConvertI64S => {
+                self.unop(|b, a| b.ins().fcvt_from_sint(F64, a))
+            }
+            O::F64ConvertI32U | O::F64ConvertI64U => {
+                self.unop(|b, a| b.ins().fcvt_from_uint(F64, a))
+            }
+            O::F32DemoteF64 => self.unop(|b, a| b.ins().fdemote(F32, a)),
+            O::F64PromoteF32 => self.unop(|b, a| b.ins().fpromote(F64, a)),
+            O::I32ReinterpretF32 => self.unop(|b, a| b.ins().bitcast(I32, MemFlagsData::new(), a)),
+            O::I64ReinterpretF64 => self.unop(|b, a| b.ins().bitcast(I64, MemFlagsData::new(), a)),
+            O::F32ReinterpretI32 => self.unop(|b, a| b.ins().bitcast(F32, MemFlagsData::new(), a)),
+            O::F64ReinterpretI64 => self.unop(|b, a| b.ins().bitcast(F64, MemFlagsData::new(), a)),
+
+            O::CallIndirect { .. } => return Err(unsupported("call_indirect")),
+            O::MemoryCopy { .. }
+            | O::MemoryFill { .. }
+            | O::MemoryInit { .. }
+            | O::DataDrop { .. } => return Err(unsupported("bulk memory instructions")),
+            O::TableGet { .. }
+            | O::TableSet { .. }
+            | O::TableSize { .. }
+            | O::TableGrow { .. }
+            | O::TableFill { .. }
+            | O::TableCopy { .. }
+            | O::TableInit { .. }
+            | O::ElemDrop { .. } => return Err(unsupported("table instructions")),
+            O::RefNull { .. } | O::RefIsNull | O::RefFunc { .. } => {
+                return Err(unsupported("reference types"))
+            }
+            other => {
+                let name = op_name(&other);
+                if name.starts_with("V128") || name.contains('x') && name.len() > 4 {
+                    return Err(unsupported("SIMD instructions"));
+                }
+                return Err(unsupported(&format!("instruction {name}")));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The Cranelift type of a wasmparser value type.
+fn wasm_val_type(t: wasmparser::ValType) -> Result<Type, String> {
+    match t {
+        wasmparser::ValType::I32 => Ok(I32),
+        wasmparser::ValType::I64 => Ok(I64),
+        wasmparser::ValType::F32 => Ok(F32),
+        wasmparser::ValType::F64 => Ok(F64),
+        wasmparser::ValType::V128 => Err(unsupported("SIMD (v128)")),
+        wasmparser::ValType::Ref(_) => Err(unsupported("reference types")),
+    }
+}
+
+#[derive(Clone, Copy)]
+enum DivOp {
+    DivS,
+    DivU,
+    RemS,
+    RemU,
+}
+
+#[derive(Clone, Copy)]
+enum LoadKind {
+    Full,
+    Signed,
+    Unsigned,
+}
