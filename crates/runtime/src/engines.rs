@@ -10,11 +10,25 @@ use crate::config::EngineKind;
 /// The engine for `kind` in this build.
 pub(crate) fn select(kind: EngineKind) -> Arc<dyn Engine> {
     match kind {
-        EngineKind::Compiler => {
-            Arc::new(Unavailable("the compiler is not available in this build"))
-        }
+        EngineKind::Compiler => compiler(),
         EngineKind::Auto | EngineKind::Interpreter => interpreter(),
     }
+}
+
+#[cfg(all(feature = "compiler", target_arch = "x86_64"))]
+fn compiler() -> Arc<dyn Engine> {
+    match wazero_compiler_amd64::Amd64Compiler::new() {
+        Ok(engine) => Arc::new(engine),
+        Err(why) => Arc::new(Unavailable(why.into())),
+    }
+}
+
+#[cfg(not(all(feature = "compiler", target_arch = "x86_64")))]
+fn compiler() -> Arc<dyn Engine> {
+    Arc::new(Unavailable(
+        "the compiler is not available in this build (cargo feature `compiler`, x86-64 only)"
+            .into(),
+    ))
 }
 
 #[cfg(feature = "interpreter")]
@@ -25,12 +39,12 @@ fn interpreter() -> Arc<dyn Engine> {
 #[cfg(not(feature = "interpreter"))]
 fn interpreter() -> Arc<dyn Engine> {
     Arc::new(Unavailable(
-        "the interpreter is not enabled in this build (cargo feature `interpreter`)",
+        "the interpreter is not enabled in this build (cargo feature `interpreter`)".into(),
     ))
 }
 
 /// An engine that is not built: compiling fails with a message that says why.
-struct Unavailable(&'static str);
+struct Unavailable(std::borrow::Cow<'static, str>);
 
 impl Engine for Unavailable {
     fn name(&self) -> &'static str {
