@@ -66,8 +66,8 @@
 mod code_memory;
 mod exec;
 mod module;
-mod trap;
 mod translate;
+mod trap;
 mod vmctx;
 
 use std::sync::Arc;

@@ -11,13 +11,15 @@ use cranelift_codegen::ir::{AbiParam, Function, InstBuilder, Signature, UserFunc
 use cranelift_codegen::isa::TargetIsa;
 use cranelift_codegen::Context;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
-use wazero_api::{FuncType, ValueType};
+use wazero_api::FuncType;
 use wazero_decoder::ImportDesc;
 use wazero_store::CompiledCode;
 use wazero_validator::ValidatedModule;
 
 use crate::code_memory::CodeMemory;
-use crate::translate::{cl_type, load_slot, store_slot, translate_function, unsupported, wasm_signature};
+use crate::translate::{
+    cl_type, load_slot, store_slot, translate_function, unsupported, wasm_signature,
+};
 
 /// The entry trampoline's type: `(vmctx, callee, values)`; parameters are read
 /// from `values` and results written back there from index 0.
@@ -69,19 +71,14 @@ fn check_module(module: &ValidatedModule) -> Result<(), String> {
     {
         return Err(unsupported("imported functions (host or other modules)"));
     }
-    for g in module.global_types() {
-        if !matches!(
-            g.content,
-            ValueType::I32 | ValueType::I64 | ValueType::F32 | ValueType::F64
-        ) {
-            cl_type(g.content)?;
-        }
-    }
     Ok(())
 }
 
 /// Compiles every defined function of `module` for `isa`.
-pub(crate) fn compile(module: &ValidatedModule, isa: &dyn TargetIsa) -> Result<CompiledModule, String> {
+pub(crate) fn compile(
+    module: &ValidatedModule,
+    isa: &dyn TargetIsa,
+) -> Result<CompiledModule, String> {
     check_module(module)?;
     let frontend = isa.frontend_config();
     let mut fctx = FunctionBuilderContext::new();
@@ -89,8 +86,9 @@ pub(crate) fn compile(module: &ValidatedModule, isa: &dyn TargetIsa) -> Result<C
     let mut code = Vec::new();
     let mut func_offsets = Vec::with_capacity(module.code.len());
     let imported = module.imported_function_count();
+    let globals: Vec<_> = module.global_types().iter().map(|g| g.content).collect();
     for index in 0..module.code.len() {
-        let func = translate_function(module, index, frontend, &mut fctx)?;
+        let func = translate_function(module, &globals, index, frontend, &mut fctx)?;
         let offset = emit(&mut ctx, func, isa, &mut code)
             .map_err(|e| format!("compiler: function[{}]: {e}", imported as usize + index))?;
         func_offsets.push(offset);
@@ -135,11 +133,11 @@ fn emit(
     if !compiled.buffer.relocs().is_empty() {
         // Only runtime library calls (e.g. float rounding on CPUs without
         // SSE4.1) produce relocations; nothing links them yet.
-        return Err(unsupported("code needing runtime library calls (CPU lacks features)"));
+        return Err(unsupported(
+            "code needing runtime library calls (CPU lacks features)",
+        ));
     }
-    while code.len() % 16 != 0 {
-        code.push(0);
-    }
+    code.resize(code.len().next_multiple_of(16), 0);
     let offset = code.len();
     code.extend_from_slice(compiled.code_buffer());
     Ok(offset)

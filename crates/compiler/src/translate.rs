@@ -140,6 +140,8 @@ struct Frame {
 /// Translates one function body.
 pub(crate) struct Translator<'m, 'b> {
     module: &'m ValidatedModule,
+    /// The type of each global of the module's index space.
+    globals: &'m [ValueType],
     b: FunctionBuilder<'b>,
     call_conv: CallConv,
     frontend: TargetFrontendConfig,
@@ -161,6 +163,7 @@ pub(crate) struct Translator<'m, 'b> {
 /// Builds the Cranelift function for defined function `index` of `module`.
 pub(crate) fn translate_function(
     module: &ValidatedModule,
+    globals: &[ValueType],
     index: usize,
     frontend: TargetFrontendConfig,
     fctx: &mut FunctionBuilderContext,
@@ -202,6 +205,7 @@ pub(crate) fn translate_function(
     }
     let mut t = Translator {
         module,
+        globals,
         b,
         call_conv,
         frontend,
@@ -264,7 +268,9 @@ impl Translator<'_, '_> {
     // ---- helpers -------------------------------------------------------
 
     fn pop(&mut self) -> Value {
-        self.stack.pop().expect("validated: operand stack underflow")
+        self.stack
+            .pop()
+            .expect("validated: operand stack underflow")
     }
 
     fn pop2(&mut self) -> (Value, Value) {
@@ -317,7 +323,10 @@ impl Translator<'_, '_> {
     /// Traps with "interrupted" if the store's interrupt flag is set.
     fn interrupt_check(&mut self) {
         let flag_ptr = self.load_vm(I64, vmctx::INTERRUPT);
-        let flag = self.b.ins().atomic_load(I8, MemFlagsData::trusted(), flag_ptr);
+        let flag = self
+            .b
+            .ins()
+            .atomic_load(I8, MemFlagsData::trusted(), flag_ptr);
         self.trap_if(flag, TrapCode::Interrupted);
     }
 
@@ -543,10 +552,7 @@ impl Translator<'_, '_> {
     /// The address of global `index`'s value.
     fn global_addr(&mut self, index: u32) -> Value {
         let addrs = self.load_vm(I64, vmctx::GLOBAL_ADDRS);
-        let addr = self
-            .b
-            .ins()
-            .load(I32, trusted(), addrs, 4 * index as i32);
+        let addr = self.b.ins().load(I32, trusted(), addrs, 4 * index as i32);
         let addr = self.b.ins().uextend(I64, addr);
         let off = self.b.ins().imul_imm_u(addr, vmctx::GLOBAL_STRIDE);
         let globals = self.load_vm(I64, vmctx::GLOBALS);
@@ -568,10 +574,7 @@ impl Translator<'_, '_> {
         let sig = wasm_signature(&ty, self.call_conv)?;
         let sigref = self.b.import_signature(sig);
         let funcs = self.load_vm(I64, vmctx::FUNCS);
-        let callee = self
-            .b
-            .ins()
-            .load(I64, trusted(), funcs, 8 * defined as i32);
+        let callee = self.b.ins().load(I64, trusted(), funcs, 8 * defined as i32);
         let params = self.pop_n(ty.params().len());
         let mut args = vec![self.vmctx];
         let results = cl_types(ty.results())?;
@@ -703,23 +706,17 @@ impl Translator<'_, '_> {
         let from = self.b.func.dfg.value_type(x);
         let nan = self.b.ins().fcmp(FloatCC::Unordered, x, x);
         self.trap_if(nan, TrapCode::InvalidConversionToInteger);
+        // In range: `low < x < high`, or `low <= x` where `low` is itself the
+        // smallest valid value (`low_ok`). The bounds are exact in the source type.
         let bits = to.bits() as i32;
-        // Out of range when x <= low (exclusive bound) or x >= high.
-        let (low, high) = if signed {
-            let high = 2f64.powi(bits - 1);
-            // The largest float below -2^(N-1) - 1 ... is -2^(N-1) - 1 when it is
-            // representable (f64 to i32), else -2^(N-1) itself is the smallest valid
-            // value and anything below is the next float down.
-            let low = if from == F64 && to == I32 {
-                -high - 1.0
-            } else {
-                -high
-            };
-            (low, high)
-        } else {
-            (-1.0, 2f64.powi(bits))
+        let (low, low_ok, high) = match (signed, from == F64 && to == I32) {
+            // -2^31 - 1 is an f64, and everything above it truncates into i32.
+            (true, true) => (-(2f64.powi(31)) - 1.0, false, 2f64.powi(31)),
+            // -2^(N-1) is valid; the next float below it is not.
+            (true, false) => (-(2f64.powi(bits - 1)), true, 2f64.powi(bits - 1)),
+            // Anything above -1 truncates to 0 or more.
+            (false, _) => (-1.0, false, 2f64.powi(bits)),
         };
-        let low_inclusive_ok = signed && !(from == F64 && to == I32);
         let (lo, hi) = if from == F32 {
             (
                 self.b.ins().f32const(low as f32),
@@ -728,7 +725,7 @@ impl Translator<'_, '_> {
         } else {
             (self.b.ins().f64const(low), self.b.ins().f64const(high))
         };
-        let below = if low_inclusive_ok {
+        let below = if low_ok {
             self.b.ins().fcmp(FloatCC::LessThan, x, lo)
         } else {
             self.b.ins().fcmp(FloatCC::LessThanOrEqual, x, lo)
@@ -881,14 +878,14 @@ impl Translator<'_, '_> {
                 self.b.def_var(self.locals[local_index as usize], v);
             }
             O::GlobalGet { global_index } => {
-                let ty = self.module.global_types()[global_index as usize].content;
+                let ty = self.globals[global_index as usize];
                 let ty = cl_type(ty)?;
                 let p = self.global_addr(global_index);
                 let v = self.b.ins().load(ty, trusted(), p, vmctx::GLOBAL_VALUE);
                 self.push(v);
             }
             O::GlobalSet { global_index } => {
-                let ty = self.module.global_types()[global_index as usize].content;
+                let ty = self.globals[global_index as usize];
                 cl_type(ty)?;
                 let v = self.pop();
                 let p = self.global_addr(global_index);
@@ -1069,7 +1066,8 @@ impl Translator<'_, '_> {
             }
             other => {
                 let name = op_name(&other);
-                if name.starts_with("V128") || name.contains('x') && name.len() > 4 {
+                let lanes = ["8x16", "16x8", "32x4", "64x2"];
+                if name.starts_with("V128") || lanes.iter().any(|l| name.contains(l)) {
                     return Err(unsupported("SIMD instructions"));
                 }
                 return Err(unsupported(&format!("instruction {name}")));

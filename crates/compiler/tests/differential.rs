@@ -368,12 +368,9 @@ fn unsupported_features_fail_to_compile_clearly() {
     let runtime = Runtime::with_config(RuntimeConfig::compiler());
     for (wat, feature) in cases {
         let wasm = wat::parse_str(wat).unwrap();
-        let err = runtime.compile_module(&wasm).err().expect("fails to compile");
+        let err = runtime.compile_module(&wasm).expect_err("fails to compile");
         let message = err.to_string();
-        assert!(
-            matches!(err, wazero::Error::Compile(_)),
-            "{wat}: {message}"
-        );
+        assert!(matches!(err, wazero::Error::Compile(_)), "{wat}: {message}");
         assert!(
             message.contains("compiler: ") && message.contains(feature),
             "{wat}: {message}"
@@ -398,12 +395,19 @@ fn infinite_loop_stops_on_interrupt() {
         let _deadline = runtime
             .interrupt_handle()
             .interrupt_after(Duration::from_millis(50));
-        let err = module.exported_function(name).unwrap().call(&[]).unwrap_err();
+        let err = module
+            .exported_function(name)
+            .unwrap()
+            .call(&[])
+            .unwrap_err();
         assert!(err.is_interrupted(), "{name}: {err}");
         assert!(err.to_string().contains("interrupted"), "{err}");
     }
     // The request was consumed: the next call runs normally.
-    assert_eq!(module.exported_function("ok").unwrap().call(&[]).unwrap(), vec![1]);
+    assert_eq!(
+        module.exported_function("ok").unwrap().call(&[]).unwrap(),
+        vec![1]
+    );
 }
 
 #[test]
@@ -425,6 +429,12 @@ fn start_function_and_instances_share_code() {
         .instantiate_module(&compiled, wazero::ModuleConfig::new().with_name("b"))
         .unwrap();
     a.exported_function("bump").unwrap().call(&[]).unwrap();
-    assert_eq!(a.exported_function("get").unwrap().call(&[]).unwrap(), vec![49]);
-    assert_eq!(b.exported_function("get").unwrap().call(&[]).unwrap(), vec![48]);
+    assert_eq!(
+        a.exported_function("get").unwrap().call(&[]).unwrap(),
+        vec![49]
+    );
+    assert_eq!(
+        b.exported_function("get").unwrap().call(&[]).unwrap(),
+        vec![48]
+    );
 }
