@@ -1,20 +1,23 @@
-//! Calls from Rust into compiled code, and the runtime calls compiled code makes.
+//! Calls from Rust into compiled code.
 //!
 //! # Safety
 //!
 //! Entering compiled code is sound because the code was produced by this crate
 //! from a validated module and only touches memory through the [`VmCtx`]:
 //!
-//! * linear memory accesses are bounds-checked against `memory_len`, and
-//!   `memory_base`/`memory_len` are updated by the only code that can change them
-//!   while compiled code runs (`memory.grow`, through [`memory_grow`]);
-//! * globals are addressed through `global_addrs`, the instance's own index space,
-//!   into the store's global array, which cannot reallocate during the call
-//!   (nothing reachable from compiled code creates globals);
-//! * calls go through `funcs`, the module's own function table, kept alive with
-//!   the code by the `Arc` held across the call;
-//! * the store is only used by [`memory_grow`] while compiled code runs; the Rust
-//!   caller does not touch its `&mut Store` until the trampoline returns.
+//! * linear memory accesses are bounds-checked against `memory_len`, and the
+//!   context's memory and table addresses are refreshed by every runtime call
+//!   that may move them (`crate::builtins`);
+//! * globals, functions and signatures are addressed through the instance's own
+//!   index spaces into the store's arrays, which only grow when modules are
+//!   instantiated, never while compiled code of the store runs (and the context
+//!   is refreshed after every runtime call regardless);
+//! * calls within the module go through `funcs`, the module's own table, kept
+//!   alive with the code by the `Arc` held across the call;
+//! * the store is only used by runtime calls while compiled code runs; the Rust
+//!   caller does not touch its `&mut Store` until the trampoline returns;
+//! * compiled code never uses the native stack below `stack_limit`, which lies
+//!   inside this thread's stack with room to spare for runtime calls.
 
 use std::sync::atomic::Ordering;
 
@@ -22,80 +25,96 @@ use wazero_api::TrapCode;
 use wazero_store::{CallError, FuncAddr, FuncKind, Store, Trap};
 
 use crate::module::CompiledModule;
-use crate::trap::trap_from_u32;
+use crate::trap::{trap_from_u32, PENDING};
 use crate::vmctx::VmCtx;
 
-/// How much native stack compiled code may use below the entry point before
-/// function entries trap with "call stack exhausted".
+/// How much native stack compiled code may use below the outermost entry from
+/// Rust before function entries trap with "call stack exhausted".
 pub const STACK_BUDGET: usize = 1 << 20;
 
-/// The runtime call behind `memory.grow`.
-///
-/// # Safety
-/// `vm` is the live VM context of the running call, whose `store` points at the
-/// store the call was made with and whose `memory` is the index of its memory 0
-/// (or `u32::MAX`).
-unsafe extern "C" fn memory_grow(vm: *mut VmCtx, delta: u32) -> u32 {
-    // SAFETY: see the function's contract; compiled code is suspended in this
-    // call, so these are the only live references to the context and store.
-    let vm = unsafe { &mut *vm };
-    // SAFETY: as above.
-    let store = unsafe { &mut *vm.store };
-    let Some(memory) = store.memories.get_mut(vm.memory as usize) else {
-        return u32::MAX;
-    };
-    match memory.grow(delta) {
-        Some(old) => {
-            vm.memory_base = memory.base_ptr();
-            vm.memory_len = memory.size_bytes() as u64;
-            old
+/// Native stack kept free below compiled code for runtime calls and host
+/// functions (which run on the same stack).
+const STACK_RESERVE: usize = 128 << 10;
+
+/// The current stack pointer, approximately.
+#[inline(never)]
+fn stack_pointer() -> usize {
+    let here = 0u8;
+    std::hint::black_box(&here) as *const u8 as usize
+}
+
+/// The lowest address of this thread's stack, if the platform tells.
+#[cfg(target_os = "linux")]
+fn stack_low() -> Option<usize> {
+    thread_local! {
+        static LOW: Option<usize> = query_stack_low();
+    }
+    LOW.with(|l| *l)
+}
+
+#[cfg(target_os = "linux")]
+fn query_stack_low() -> Option<usize> {
+    let mut attr = std::mem::MaybeUninit::<libc::pthread_attr_t>::uninit();
+    // SAFETY: `pthread_getattr_np` initializes `attr` for the calling thread when
+    // it returns 0; it is read only then, and destroyed exactly once.
+    unsafe {
+        if libc::pthread_getattr_np(libc::pthread_self(), attr.as_mut_ptr()) != 0 {
+            return None;
         }
-        None => u32::MAX,
+        let mut addr = std::ptr::null_mut();
+        let mut size = 0;
+        let ok = libc::pthread_attr_getstack(attr.as_ptr(), &mut addr, &mut size) == 0;
+        libc::pthread_attr_destroy(attr.as_mut_ptr());
+        ok.then_some(addr as usize)
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn stack_low() -> Option<usize> {
+    None
+}
+
+/// The stack limit for an outermost entry at stack pointer `sp`.
+fn stack_limit(sp: usize) -> usize {
+    let budget = sp.saturating_sub(STACK_BUDGET);
+    match stack_low() {
+        Some(low) => budget.max(low.saturating_add(STACK_RESERVE)),
+        None => budget,
     }
 }
 
 /// Runs WebAssembly function `func` of `store` with `stack` holding its
 /// parameters; results are left in `stack` from index 0.
 pub(crate) fn call(store: &mut Store, func: FuncAddr, stack: &mut [u64]) -> Result<(), CallError> {
+    if store.reentry_depth >= store.limits.max_reentry_depth {
+        return Err(Trap::new(TrapCode::StackExhausted).into());
+    }
     let function = &store.funcs[func.index()];
     let FuncKind::Wasm { instance, index } = function.kind else {
         unreachable!("call_wasm is only called for WebAssembly functions")
     };
-    let debug_name = function.debug_name.clone();
     let inst = store.instance(instance);
     let code = inst.code.clone().expect("a wasm instance has code");
     let module = code
         .as_any()
         .downcast_ref::<CompiledModule>()
         .expect("instances of this engine carry compiled code");
-    let global_addrs: Vec<u32> = inst.globals.iter().map(|g| g.0).collect();
-    let (memory, memory_base, memory_len) = match store.memory_of(instance) {
-        Some(addr) => {
-            let m = &store.memories[addr.index()];
-            (addr.0, m.base_ptr(), m.size_bytes() as u64)
-        }
-        None => (u32::MAX, std::ptr::NonNull::dangling().as_ptr(), 0),
-    };
-    let here = 0u8;
-    let sp = std::hint::black_box(&here) as *const u8 as usize;
-    let mut vm = VmCtx {
-        trap: 0,
-        _pad: 0,
-        memory_base,
-        memory_len,
-        interrupt: &*store.interrupt,
-        stack_limit: sp.saturating_sub(STACK_BUDGET),
-        globals: store.globals.as_mut_ptr().cast(),
-        global_addrs: global_addrs.as_ptr(),
-        funcs: module.func_table(),
-        memory_grow,
-        store: std::ptr::null_mut(),
-        memory,
-    };
+    let sp = stack_pointer();
+    if store.reentry_depth == 0 {
+        store.native_stack_limit = stack_limit(sp);
+    }
+    if sp <= store.native_stack_limit {
+        return Err(Trap::new(TrapCode::StackExhausted).into());
+    }
+    let mut vm = VmCtx::new(
+        store,
+        instance,
+        module.func_table(),
+        store.native_stack_limit,
+    );
     let trampoline = module.trampoline(index as usize);
     let callee = module.function(index as usize);
     store.reentry_depth += 1;
-    vm.store = store as *mut Store;
     // SAFETY: see the module documentation. `stack` holds at least as many slots
     // as the function has parameters and results (the caller checks), the
     // trampoline and callee belong to `module`, kept alive by `code`, and every
@@ -103,6 +122,21 @@ pub(crate) fn call(store: &mut Store, func: FuncAddr, stack: &mut [u64]) -> Resu
     unsafe { trampoline(&mut vm, callee, stack.as_mut_ptr()) };
     store.reentry_depth -= 1;
     drop(code);
+    if let Some(panic) = vm.panic.take() {
+        std::panic::resume_unwind(panic);
+    }
+    let names = || {
+        vm.backtrace
+            .iter()
+            .map(|&a| store.funcs[a as usize].debug_name.to_string())
+    };
+    if vm.trap == PENDING {
+        let mut error = vm.pending.take().expect("a pending error");
+        if let (CallError::Trap(trap), true) = (&mut error, vm.extend_backtrace) {
+            trap.backtrace.extend(names());
+        }
+        return Err(error);
+    }
     match trap_from_u32(vm.trap) {
         None => Ok(()),
         Some(code) => {
@@ -112,7 +146,7 @@ pub(crate) fn call(store: &mut Store, func: FuncAddr, stack: &mut [u64]) -> Resu
             }
             Err(CallError::Trap(Trap {
                 code,
-                backtrace: vec![debug_name.to_string()],
+                backtrace: names().collect(),
             }))
         }
     }

@@ -63,6 +63,7 @@
 //! # }
 //! ```
 
+mod builtins;
 mod code_memory;
 mod exec;
 mod module;

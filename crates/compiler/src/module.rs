@@ -12,13 +12,12 @@ use cranelift_codegen::isa::TargetIsa;
 use cranelift_codegen::Context;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use wazero_api::FuncType;
-use wazero_decoder::ImportDesc;
 use wazero_store::CompiledCode;
 use wazero_validator::ValidatedModule;
 
 use crate::code_memory::CodeMemory;
 use crate::translate::{
-    cl_type, load_slot, store_slot, translate_function, unsupported, wasm_signature,
+    cl_type, load_slot, slot_offsets, store_slot, translate_function, unsupported, wasm_signature,
 };
 
 /// The entry trampoline's type: `(vmctx, callee, values)`; parameters are read
@@ -62,24 +61,11 @@ impl CompiledModule {
     }
 }
 
-/// Rejects what the compiler cannot run yet before translating anything.
-fn check_module(module: &ValidatedModule) -> Result<(), String> {
-    if module
-        .imports
-        .iter()
-        .any(|i| matches!(i.desc, ImportDesc::Func(_)))
-    {
-        return Err(unsupported("imported functions (host or other modules)"));
-    }
-    Ok(())
-}
-
 /// Compiles every defined function of `module` for `isa`.
 pub(crate) fn compile(
     module: &ValidatedModule,
     isa: &dyn TargetIsa,
 ) -> Result<CompiledModule, String> {
-    check_module(module)?;
     let frontend = isa.frontend_config();
     let mut fctx = FunctionBuilderContext::new();
     let mut ctx = Context::new();
@@ -170,8 +156,8 @@ fn entry_trampoline(
         // parameters are all loaded before the call.
         args.push(values);
     }
-    for (i, &p) in ty.params().iter().enumerate() {
-        let v = load_slot(&mut b, cl_type(p)?, values, 8 * i as i32);
+    for (&p, o) in ty.params().iter().zip(slot_offsets(ty.params())) {
+        let v = load_slot(&mut b, cl_type(p)?, values, o);
         args.push(v);
     }
     let sigref = b.import_signature(wasm_sig);

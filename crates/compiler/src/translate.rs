@@ -15,10 +15,10 @@ use std::collections::HashMap;
 
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::immediates::{Ieee32, Ieee64};
-use cranelift_codegen::ir::types::{F32, F64, I32, I64, I8};
+use cranelift_codegen::ir::types::{F32, F64, I32, I64, I8, I8X16};
 use cranelift_codegen::ir::{
-    AbiParam, Block, BlockArg, Endianness, Function, InstBuilder, JumpTableData, MemFlagsData,
-    Signature, StackSlotData, StackSlotKind, Type, UserFuncName, Value,
+    AbiParam, Block, BlockArg, ConstantData, Endianness, Function, InstBuilder, JumpTableData,
+    MemFlagsData, Signature, StackSlotData, StackSlotKind, Type, UserFuncName, Value,
 };
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
@@ -26,8 +26,16 @@ use wasmparser::{BlockType, MemArg, Operator};
 use wazero_api::{FuncType, TrapCode, ValueType};
 use wazero_validator::ValidatedModule;
 
+use crate::builtins::Builtins;
 use crate::trap::trap_to_u32;
 use crate::vmctx;
+
+/// The offset of runtime call `$name` in [`Builtins`].
+macro_rules! builtin {
+    ($name:ident) => {
+        std::mem::offset_of!(Builtins, $name) as i32
+    };
+}
 
 /// The error of a feature the compiler does not translate yet.
 pub(crate) fn unsupported(feature: &str) -> String {
@@ -41,9 +49,24 @@ pub(crate) fn cl_type(ty: ValueType) -> Result<Type, String> {
         ValueType::I64 => Ok(I64),
         ValueType::F32 => Ok(F32),
         ValueType::F64 => Ok(F64),
-        ValueType::V128 => Err(unsupported("SIMD (v128)")),
-        _ => Err(unsupported("reference types")),
+        ValueType::V128 => Ok(I8X16),
+        // References are slots: a funcref is its store address plus one, an
+        // externref the embedder's value; 0 is null.
+        ValueType::FuncRef | ValueType::ExternRef => Ok(I64),
     }
+}
+
+/// The byte offset of each value of `tys` in a `u64` slot area (a `v128` takes
+/// two slots).
+pub(crate) fn slot_offsets(tys: &[ValueType]) -> Vec<i32> {
+    let mut at = 0;
+    tys.iter()
+        .map(|&t| {
+            let o = at;
+            at += if t == ValueType::V128 { 16 } else { 8 };
+            o
+        })
+        .collect()
 }
 
 fn cl_types(tys: &[ValueType]) -> Result<Vec<Type>, String> {
@@ -81,10 +104,23 @@ fn heap() -> MemFlagsData {
         .with_endianness(Endianness::Little)
 }
 
-/// Stores `v` as a `u64` slot at `addr + offset` (zero-extended, floats as bits).
+/// Flags of an access to a `u64` slot area (no alignment promised: a `v128`
+/// spans two slots).
+fn slot_flags() -> MemFlagsData {
+    MemFlagsData::new()
+        .with_notrap()
+        .with_endianness(Endianness::Little)
+}
+
+/// Stores `v` as a `u64` slot at `addr + offset` (zero-extended, floats as bits;
+/// a vector as two slots, low half first).
 pub(crate) fn store_slot(b: &mut FunctionBuilder, v: Value, addr: Value, offset: i32) {
     let ty = b.func.dfg.value_type(v);
     let bits = match ty {
+        I8X16 => {
+            b.ins().store(slot_flags(), v, addr, offset);
+            return;
+        }
         F32 => {
             let i = b.ins().bitcast(I32, MemFlagsData::new(), v);
             b.ins().uextend(I64, i)
@@ -93,12 +129,15 @@ pub(crate) fn store_slot(b: &mut FunctionBuilder, v: Value, addr: Value, offset:
         I32 => b.ins().uextend(I64, v),
         _ => v,
     };
-    b.ins().store(trusted(), bits, addr, offset);
+    b.ins().store(slot_flags(), bits, addr, offset);
 }
 
 /// Loads a value of type `ty` from the `u64` slot at `addr + offset`.
 pub(crate) fn load_slot(b: &mut FunctionBuilder, ty: Type, addr: Value, offset: i32) -> Value {
-    let bits = b.ins().load(I64, trusted(), addr, offset);
+    if ty == I8X16 {
+        return b.ins().load(I8X16, slot_flags(), addr, offset);
+    }
+    let bits = b.ins().load(I64, slot_flags(), addr, offset);
     match ty {
         I32 => b.ins().ireduce(I32, bits),
         F32 => {
@@ -140,6 +179,8 @@ struct Frame {
 /// Translates one function body.
 pub(crate) struct Translator<'m, 'b> {
     module: &'m ValidatedModule,
+    /// The function's defined index, for backtraces.
+    index: u32,
     /// The type of each global of the module's index space.
     globals: &'m [ValueType],
     b: FunctionBuilder<'b>,
@@ -158,6 +199,8 @@ pub(crate) struct Translator<'m, 'b> {
     /// Returns zeros without touching the trap slot (a callee trapped).
     propagate: Option<Block>,
     result_types: Vec<Type>,
+    /// Slot offsets of the results in a multi-result function's area.
+    result_offsets: Vec<i32>,
 }
 
 /// Builds the Cranelift function for defined function `index` of `module`.
@@ -205,6 +248,7 @@ pub(crate) fn translate_function(
     }
     let mut t = Translator {
         module,
+        index: index as u32,
         globals,
         b,
         call_conv,
@@ -226,6 +270,7 @@ pub(crate) fn translate_function(
         trap_blocks: HashMap::new(),
         propagate: None,
         result_types,
+        result_offsets: slot_offsets(ty.results()),
     };
     t.entry_checks();
 
@@ -244,6 +289,14 @@ pub(crate) fn translate_function(
 
 fn zero(b: &mut FunctionBuilder, t: Type) -> Value {
     match t {
+        I8X16 => {
+            let c = b
+                .func
+                .dfg
+                .constants
+                .insert(ConstantData::from(vec![0u8; 16]));
+            b.ins().vconst(I8X16, c)
+        }
         F32 => b.ins().f32const(Ieee32::with_bits(0)),
         F64 => b.ins().f64const(Ieee64::with_bits(0)),
         _ => b.ins().iconst(t, 0),
@@ -450,8 +503,8 @@ impl Translator<'_, '_> {
         let results = std::mem::take(&mut self.stack);
         match self.results_area {
             Some(area) => {
-                for (i, &v) in results.iter().enumerate() {
-                    store_slot(&mut self.b, v, area, 8 * i as i32);
+                for (&v, o) in results.iter().zip(self.result_offsets.clone()) {
+                    store_slot(&mut self.b, v, area, o);
                 }
                 self.b.ins().return_(&[]);
             }
@@ -481,14 +534,22 @@ impl Translator<'_, '_> {
             let c = self.b.ins().iconst(I32, i64::from(code));
             let vm = self.vmctx;
             self.b.ins().store(trusted(), c, vm, vmctx::TRAP);
+            self.trace();
             self.return_zeros();
         }
         if let Some(blk) = self.propagate {
             self.b.switch_to_block(blk);
+            self.trace();
             self.return_zeros();
         }
         self.b.seal_all_blocks();
         self.b.finalize(self.frontend);
+    }
+
+    /// Adds this function to the trap's backtrace (on the way out of a trap).
+    fn trace(&mut self) {
+        let index = self.iconst32(self.index);
+        self.builtin(builtin!(trace), &[index], &[]);
     }
 
     fn branch(&mut self, depth: u32) {
@@ -561,30 +622,69 @@ impl Translator<'_, '_> {
 
     // ---- calls ---------------------------------------------------------
 
-    fn call(&mut self, function_index: u32) -> Result<(), String> {
-        let imported = self.module.imported_function_count();
-        let Some(defined) = function_index.checked_sub(imported) else {
-            return Err(unsupported("calls to imported functions"));
-        };
-        let ty = self
-            .module
-            .function_type(function_index)
-            .expect("validated: function exists")
-            .clone();
-        let sig = wasm_signature(&ty, self.call_conv)?;
+    /// The block that returns at once because a callee or runtime call trapped
+    /// (the trap slot is already set).
+    fn propagate_block(&mut self) -> Block {
+        match self.propagate {
+            Some(blk) => blk,
+            None => {
+                let blk = self.b.create_block();
+                self.b.set_cold_block(blk);
+                self.propagate = Some(blk);
+                blk
+            }
+        }
+    }
+
+    /// Returns at once if the trap slot is set (after a call).
+    fn check_trap(&mut self) {
+        let trapped = self.load_vm(I32, vmctx::TRAP);
+        let propagate = self.propagate_block();
+        let cont = self.b.create_block();
+        self.b.ins().brif(trapped, propagate, &[], cont, &[]);
+        self.b.switch_to_block(cont);
+    }
+
+    /// Calls runtime call `offset` of [`Builtins`] with the VM context and
+    /// `args`; its results.
+    fn builtin(&mut self, offset: i32, args: &[Value], returns: &[Type]) -> Vec<Value> {
+        let mut sig = Signature::new(self.call_conv);
+        sig.params.push(AbiParam::new(I64));
+        for &a in args {
+            let t = self.b.func.dfg.value_type(a);
+            sig.params.push(AbiParam::new(t));
+        }
+        for &t in returns {
+            sig.returns.push(AbiParam::new(t));
+        }
         let sigref = self.b.import_signature(sig);
-        let funcs = self.load_vm(I64, vmctx::FUNCS);
-        let callee = self.b.ins().load(I64, trusted(), funcs, 8 * defined as i32);
-        let params = self.pop_n(ty.params().len());
+        let table = self.load_vm(I64, vmctx::BUILTINS);
+        let f = self.b.ins().load(I64, trusted(), table, offset);
+        let mut all = vec![self.vmctx];
+        all.extend_from_slice(args);
+        let call = self.b.ins().call_indirect(sigref, f, &all);
+        self.b.inst_results(call).to_vec()
+    }
+
+    /// A runtime call that may trap: called, then checked.
+    fn builtin_checked(&mut self, offset: i32, args: &[Value], returns: &[Type]) -> Vec<Value> {
+        let r = self.builtin(offset, args, returns);
+        self.check_trap();
+        r
+    }
+
+    fn iconst32(&mut self, v: u32) -> Value {
+        self.b.ins().iconst(I32, i64::from(v))
+    }
+
+    /// Calls compiled function `callee` of this instance with `params`; its results.
+    fn call_code(&mut self, callee: Value, ty: &FuncType, params: Vec<Value>) -> Vec<Value> {
+        let sig = wasm_signature(ty, self.call_conv).expect("validated types are supported");
+        let sigref = self.b.import_signature(sig);
         let mut args = vec![self.vmctx];
-        let results = cl_types(ty.results())?;
+        let results = cl_types(ty.results()).expect("validated types are supported");
         let area = if results.len() > 1 {
-            let slot = self.b.create_sized_stack_slot(StackSlotData::new(
-                StackSlotKind::ExplicitSlot,
-                8 * results.len() as u32,
-                3,
-            ));
-            let addr = self.b.ins().stack_addr(I64, slot, 0);
+            let addr = self.slot_area(ty.result_slots());
             args.push(addr);
             Some(addr)
         } else {
@@ -593,44 +693,159 @@ impl Translator<'_, '_> {
         args.extend(params);
         let call = self.b.ins().call_indirect(sigref, callee, &args);
         let returned = self.b.inst_results(call).to_vec();
-        // A trapping callee returns with the trap slot set: pass it on.
-        let trapped = self.load_vm(I32, vmctx::TRAP);
-        let propagate = match self.propagate {
-            Some(blk) => blk,
-            None => {
-                let blk = self.b.create_block();
-                self.b.set_cold_block(blk);
-                self.propagate = Some(blk);
-                blk
-            }
-        };
-        let cont = self.b.create_block();
-        self.b.ins().brif(trapped, propagate, &[], cont, &[]);
-        self.b.switch_to_block(cont);
+        self.check_trap();
         match area {
             Some(area) => {
-                for (i, &t) in results.iter().enumerate() {
-                    let v = load_slot(&mut self.b, t, area, 8 * i as i32);
-                    self.push(v);
-                }
+                let offsets = slot_offsets(ty.results());
+                results
+                    .iter()
+                    .zip(offsets)
+                    .map(|(&t, o)| load_slot(&mut self.b, t, area, o))
+                    .collect()
             }
-            None => self.stack.extend(returned),
+            None => returned,
         }
+    }
+
+    /// A stack area of `slots` `u64` slots; its address.
+    fn slot_area(&mut self, slots: usize) -> Value {
+        let slot = self.b.create_sized_stack_slot(StackSlotData::new(
+            StackSlotKind::ExplicitSlot,
+            8 * slots.max(1) as u32,
+            4,
+        ));
+        self.b.ins().stack_addr(I64, slot, 0)
+    }
+
+    /// Calls function `addr` of the store (a host function or another
+    /// instance's) through the runtime, with `params`; its results.
+    fn call_store(&mut self, addr: Value, ty: &FuncType, params: Vec<Value>) -> Vec<Value> {
+        let area = self.slot_area(ty.param_slots().max(ty.result_slots()));
+        for (&v, o) in params.iter().zip(slot_offsets(ty.params())) {
+            store_slot(&mut self.b, v, area, o);
+        }
+        self.builtin_checked(builtin!(call_func), &[addr, area], &[]);
+        let results = cl_types(ty.results()).expect("validated types are supported");
+        results
+            .iter()
+            .zip(slot_offsets(ty.results()))
+            .map(|(&t, o)| load_slot(&mut self.b, t, area, o))
+            .collect()
+    }
+
+    fn call(&mut self, function_index: u32) -> Result<(), String> {
+        let ty = self
+            .module
+            .function_type(function_index)
+            .expect("validated: function exists")
+            .clone();
+        cl_types(ty.params())?;
+        cl_types(ty.results())?;
+        let params = self.pop_n(ty.params().len());
+        let imported = self.module.imported_function_count();
+        let results = match function_index.checked_sub(imported) {
+            Some(defined) => {
+                let funcs = self.load_vm(I64, vmctx::FUNCS);
+                let callee = self.b.ins().load(I64, trusted(), funcs, 8 * defined as i32);
+                self.call_code(callee, &ty, params)
+            }
+            None => {
+                let addrs = self.load_vm(I64, vmctx::FUNC_ADDRS);
+                let off = 4 * function_index as i32;
+                let addr = self.b.ins().load(I32, trusted(), addrs, off);
+                self.call_store(addr, &ty, params)
+            }
+        };
+        self.stack.extend(results);
         Ok(())
+    }
+
+    /// `call_indirect`: the element's checks inline for table 0 (through the
+    /// runtime for others), then a direct call when the target is a function of
+    /// this instance, else a call through the store.
+    fn call_indirect(&mut self, type_index: u32, table: u32) {
+        let ty = self.module.types[type_index as usize].clone();
+        let index = self.pop();
+        let params = self.pop_n(ty.params().len());
+        let addr = if table == 0 {
+            let idx = self.b.ins().uextend(I64, index);
+            let len = self.load_vm(I64, vmctx::TABLE_LEN);
+            let oob = self
+                .b
+                .ins()
+                .icmp(IntCC::UnsignedGreaterThanOrEqual, idx, len);
+            self.trap_if(oob, TrapCode::UndefinedElement);
+            let base = self.load_vm(I64, vmctx::TABLE_BASE);
+            let off = self.b.ins().ishl_imm_u(idx, 3);
+            let p = self.b.ins().iadd(base, off);
+            let elem = self.b.ins().load(I64, trusted(), p, 0);
+            let null = self.b.ins().icmp_imm_s(IntCC::Equal, elem, 0);
+            self.trap_if(null, TrapCode::UninitializedElement);
+            let addr = self.b.ins().iadd_imm_s(elem, -1);
+            let funcs = self.load_vm(I64, vmctx::STORE_FUNCS);
+            let off = self.b.ins().imul_imm_u(addr, vmctx::FUNC_STRIDE);
+            let p = self.b.ins().iadd(funcs, off);
+            let sig = self.b.ins().load(I32, trusted(), p, vmctx::FUNC_SIG);
+            let sig_ids = self.load_vm(I64, vmctx::SIG_IDS);
+            let want = self
+                .b
+                .ins()
+                .load(I32, trusted(), sig_ids, 4 * type_index as i32);
+            let mismatch = self.b.ins().icmp(IntCC::NotEqual, sig, want);
+            self.trap_if(mismatch, TrapCode::IndirectCallTypeMismatch);
+            self.b.ins().ireduce(I32, addr)
+        } else {
+            let t = self.iconst32(table);
+            let ti = self.iconst32(type_index);
+            self.builtin_checked(builtin!(indirect_target), &[t, index, ti], &[I32])[0]
+        };
+        let first = self.load_vm(I32, vmctx::FIRST_DEFINED);
+        let num = self.load_vm(I32, vmctx::NUM_DEFINED);
+        let rel = self.b.ins().isub(addr, first);
+        let local = self.b.ins().icmp(IntCC::UnsignedLessThan, rel, num);
+        let result_types = cl_types(ty.results()).expect("validated types are supported");
+        let merge = self.new_block_with(&result_types);
+        let direct = self.b.create_block();
+        let foreign = self.b.create_block();
+        self.b.ins().brif(local, direct, &[], foreign, &[]);
+
+        self.b.switch_to_block(direct);
+        let funcs = self.load_vm(I64, vmctx::FUNCS);
+        let rel = self.b.ins().uextend(I64, rel);
+        let off = self.b.ins().ishl_imm_u(rel, 3);
+        let p = self.b.ins().iadd(funcs, off);
+        let callee = self.b.ins().load(I64, trusted(), p, 0);
+        let results = self.call_code(callee, &ty, params.clone());
+        self.b.ins().jump(merge, &block_args(&results));
+
+        self.b.switch_to_block(foreign);
+        let results = self.call_store(addr, &ty, params);
+        self.b.ins().jump(merge, &block_args(&results));
+
+        self.b.switch_to_block(merge);
+        let results = self.b.block_params(merge).to_vec();
+        self.stack.extend(results);
     }
 
     fn memory_grow(&mut self) {
         let delta = self.pop();
-        let mut sig = Signature::new(self.call_conv);
-        sig.params.push(AbiParam::new(I64));
-        sig.params.push(AbiParam::new(I32));
-        sig.returns.push(AbiParam::new(I32));
-        let sigref = self.b.import_signature(sig);
-        let f = self.load_vm(I64, vmctx::MEMORY_GROW);
-        let vm = self.vmctx;
-        let call = self.b.ins().call_indirect(sigref, f, &[vm, delta]);
-        let old = self.b.inst_results(call)[0];
+        let old = self.builtin(builtin!(memory_grow), &[delta], &[I32])[0];
         self.push(old);
+    }
+
+    /// Pops `n` operands and calls runtime call `offset` with the immediates
+    /// `imms` before them; checked for traps when `traps`. Pushes its result.
+    fn bulk(&mut self, offset: i32, imms: &[u32], n: usize, result: Option<Type>, traps: bool) {
+        let operands = self.pop_n(n);
+        let mut args: Vec<Value> = imms.iter().map(|&i| self.iconst32(i)).collect();
+        args.extend(operands);
+        let returns: Vec<Type> = result.into_iter().collect();
+        let r = if traps {
+            self.builtin_checked(offset, &args, &returns)
+        } else {
+            self.builtin(offset, &args, &returns)
+        };
+        self.stack.extend(r);
     }
 
     // ---- numbers -------------------------------------------------------
@@ -881,7 +1096,7 @@ impl Translator<'_, '_> {
                 let ty = self.globals[global_index as usize];
                 let ty = cl_type(ty)?;
                 let p = self.global_addr(global_index);
-                let v = self.b.ins().load(ty, trusted(), p, vmctx::GLOBAL_VALUE);
+                let v = load_slot(&mut self.b, ty, p, vmctx::GLOBAL_VALUE);
                 self.push(v);
             }
             O::GlobalSet { global_index } => {
@@ -1048,21 +1263,49 @@ impl Translator<'_, '_> {
             O::F32ReinterpretI32 => self.unop(|b, a| b.ins().bitcast(F32, MemFlagsData::new(), a)),
             O::F64ReinterpretI64 => self.unop(|b, a| b.ins().bitcast(F64, MemFlagsData::new(), a)),
 
-            O::CallIndirect { .. } => return Err(unsupported("call_indirect")),
-            O::MemoryCopy { .. }
-            | O::MemoryFill { .. }
-            | O::MemoryInit { .. }
-            | O::DataDrop { .. } => return Err(unsupported("bulk memory instructions")),
-            O::TableGet { .. }
-            | O::TableSet { .. }
-            | O::TableSize { .. }
-            | O::TableGrow { .. }
-            | O::TableFill { .. }
-            | O::TableCopy { .. }
-            | O::TableInit { .. }
-            | O::ElemDrop { .. } => return Err(unsupported("table instructions")),
-            O::RefNull { .. } | O::RefIsNull | O::RefFunc { .. } => {
-                return Err(unsupported("reference types"))
+            O::CallIndirect {
+                type_index,
+                table_index,
+            } => self.call_indirect(type_index, table_index),
+            O::MemoryCopy { .. } => self.bulk(builtin!(memory_copy), &[], 3, None, true),
+            O::MemoryFill { .. } => self.bulk(builtin!(memory_fill), &[], 3, None, true),
+            O::MemoryInit { data_index, .. } => {
+                self.bulk(builtin!(memory_init), &[data_index], 3, None, true)
+            }
+            O::DataDrop { data_index } => {
+                self.bulk(builtin!(data_drop), &[data_index], 0, None, false)
+            }
+            O::TableGet { table } => self.bulk(builtin!(table_get), &[table], 1, Some(I64), true),
+            O::TableSet { table } => self.bulk(builtin!(table_set), &[table], 2, None, true),
+            O::TableSize { table } => {
+                self.bulk(builtin!(table_size), &[table], 0, Some(I32), false)
+            }
+            O::TableGrow { table } => {
+                self.bulk(builtin!(table_grow), &[table], 2, Some(I32), false)
+            }
+            O::TableFill { table } => self.bulk(builtin!(table_fill), &[table], 3, None, true),
+            O::TableCopy {
+                dst_table,
+                src_table,
+            } => self.bulk(builtin!(table_copy), &[dst_table, src_table], 3, None, true),
+            O::TableInit { elem_index, table } => {
+                self.bulk(builtin!(table_init), &[elem_index, table], 3, None, true)
+            }
+            O::ElemDrop { elem_index } => {
+                self.bulk(builtin!(elem_drop), &[elem_index], 0, None, false)
+            }
+            O::RefNull { .. } => {
+                let v = self.b.ins().iconst(I64, 0);
+                self.push(v);
+            }
+            O::RefIsNull => self.eqz(),
+            O::RefFunc { function_index } => {
+                let addrs = self.load_vm(I64, vmctx::FUNC_ADDRS);
+                let off = 4 * function_index as i32;
+                let addr = self.b.ins().load(I32, trusted(), addrs, off);
+                let addr = self.b.ins().uextend(I64, addr);
+                let v = self.b.ins().iadd_imm_s(addr, 1);
+                self.push(v);
             }
             other => {
                 let name = op_name(&other);
@@ -1084,8 +1327,8 @@ fn wasm_val_type(t: wasmparser::ValType) -> Result<Type, String> {
         wasmparser::ValType::I64 => Ok(I64),
         wasmparser::ValType::F32 => Ok(F32),
         wasmparser::ValType::F64 => Ok(F64),
-        wasmparser::ValType::V128 => Err(unsupported("SIMD (v128)")),
-        wasmparser::ValType::Ref(_) => Err(unsupported("reference types")),
+        wasmparser::ValType::V128 => Ok(I8X16),
+        wasmparser::ValType::Ref(_) => Ok(I64),
     }
 }
 

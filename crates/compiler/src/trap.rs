@@ -19,6 +19,10 @@ const CODES: [TrapCode; 12] = [
     TrapCode::Unreachable,
 ];
 
+/// The trap slot's value when a runtime call failed with something other than
+/// a trap code (a host function's error, an exit, a panic), kept in the context.
+pub const PENDING: u32 = 0xffff;
+
 /// The number compiled code stores for `code` (never 0).
 pub fn trap_to_u32(code: TrapCode) -> u32 {
     CODES[..11]

@@ -3,16 +3,18 @@
 //!
 //! The struct is `#[repr(C)]` and compiled code addresses its fields by the
 //! offsets below, so the Rust side and the generated code agree by construction.
-//! It lives on the native stack of [`crate::exec::call`] for the duration of one
-//! call from Rust into compiled code.
+//! One lives on the native stack of [`crate::exec::call`] for each call from
+//! Rust into an instance's compiled code; calls into other instances (imported
+//! functions, foreign table entries) go through a runtime call that makes the
+//! callee's own context.
 
+use std::any::Any;
 use std::mem::offset_of;
 use std::sync::atomic::AtomicBool;
 
-use wazero_store::{GlobalInstance, Store};
+use wazero_store::{CallError, FunctionInstance, GlobalInstance, InstanceId, Store};
 
-/// The runtime call behind `memory.grow`: `(vmctx, delta_pages) -> old_pages or -1`.
-pub type MemoryGrowFn = unsafe extern "C" fn(*mut VmCtx, u32) -> u32;
+use crate::builtins::Builtins;
 
 /// What compiled code sees of the store while it runs.
 #[repr(C)]
@@ -20,8 +22,8 @@ pub struct VmCtx {
     /// `0` while running normally; a trap stores [`trap_to_u32`](crate::trap::trap_to_u32)
     /// of its code here and returns. Callers check it after every call.
     pub trap: u32,
-    /// Padding, kept zero.
-    pub _pad: u32,
+    /// The instance whose code runs with this context.
+    pub instance: u32,
     /// Base address of linear memory 0 (dangling when there is none).
     pub memory_base: *mut u8,
     /// Length of linear memory 0 in bytes (0 when there is none).
@@ -37,35 +39,163 @@ pub struct VmCtx {
     pub global_addrs: *const u32,
     /// Code addresses of the module's defined functions, by defined index.
     pub funcs: *const *const u8,
-    /// The runtime call for `memory.grow`.
-    pub memory_grow: MemoryGrowFn,
+    /// The runtime calls.
+    pub builtins: *const Builtins,
     /// The store, for runtime calls only (Rust does not touch it otherwise while
     /// compiled code runs).
     pub store: *mut Store,
-    /// The store index of memory 0, or `u32::MAX` when the instance has none.
-    pub memory: u32,
+    /// Elements of table 0 (dangling when there is none).
+    pub table_base: *mut u64,
+    /// Number of elements of table 0.
+    pub table_len: u64,
+    /// The instance's function index space: the store address of each function.
+    pub func_addrs: *const u32,
+    /// The instance's type index space: the store's signature id of each type.
+    pub sig_ids: *const u32,
+    /// The store's function instances (`Store::funcs`), as bytes.
+    pub store_funcs: *const u8,
+    /// Store address of the instance's first defined function; its defined
+    /// functions have consecutive addresses.
+    pub first_defined: u32,
+    /// Number of functions the instance defines.
+    pub num_defined: u32,
+    /// The failure of a runtime call (a host function's error, an exit), when
+    /// `trap` is [`PENDING`](crate::trap::PENDING). Not seen by compiled code.
+    pub pending: Option<CallError>,
+    /// Whether the frames in `backtrace` extend `pending`'s backtrace (a trap
+    /// in another instance's code) or not (a host function's failure).
+    pub extend_backtrace: bool,
+    /// A panic caught in a runtime call, resumed once compiled code has returned.
+    pub panic: Option<Box<dyn Any + Send>>,
+    /// Store addresses of the functions a trap unwound through, innermost first.
+    pub backtrace: Vec<u32>,
 }
 
-/// Offset of [`VmCtx::trap`].
-pub const TRAP: i32 = offset_of!(VmCtx, trap) as i32;
-/// Offset of [`VmCtx::memory_base`].
-pub const MEMORY_BASE: i32 = offset_of!(VmCtx, memory_base) as i32;
-/// Offset of [`VmCtx::memory_len`].
-pub const MEMORY_LEN: i32 = offset_of!(VmCtx, memory_len) as i32;
-/// Offset of [`VmCtx::interrupt`].
-pub const INTERRUPT: i32 = offset_of!(VmCtx, interrupt) as i32;
-/// Offset of [`VmCtx::stack_limit`].
-pub const STACK_LIMIT: i32 = offset_of!(VmCtx, stack_limit) as i32;
-/// Offset of [`VmCtx::globals`].
-pub const GLOBALS: i32 = offset_of!(VmCtx, globals) as i32;
-/// Offset of [`VmCtx::global_addrs`].
-pub const GLOBAL_ADDRS: i32 = offset_of!(VmCtx, global_addrs) as i32;
-/// Offset of [`VmCtx::funcs`].
-pub const FUNCS: i32 = offset_of!(VmCtx, funcs) as i32;
-/// Offset of [`VmCtx::memory_grow`].
-pub const MEMORY_GROW: i32 = offset_of!(VmCtx, memory_grow) as i32;
+impl VmCtx {
+    /// A context for instance `instance` of `store`; `funcs` is its module's
+    /// table of function addresses, `stack_limit` the lowest native stack address
+    /// compiled code may use.
+    pub(crate) fn new(
+        store: &mut Store,
+        instance: InstanceId,
+        funcs: *const *const u8,
+        stack_limit: usize,
+    ) -> Self {
+        let mut vm = VmCtx {
+            trap: 0,
+            instance: instance.0,
+            memory_base: std::ptr::NonNull::dangling().as_ptr(),
+            memory_len: 0,
+            interrupt: &*store.interrupt,
+            stack_limit,
+            globals: std::ptr::null_mut(),
+            global_addrs: std::ptr::null(),
+            funcs,
+            builtins: &crate::builtins::BUILTINS,
+            store: std::ptr::null_mut(),
+            table_base: std::ptr::NonNull::dangling().as_ptr(),
+            table_len: 0,
+            func_addrs: std::ptr::null(),
+            sig_ids: std::ptr::null(),
+            store_funcs: std::ptr::null(),
+            first_defined: 0,
+            num_defined: 0,
+            pending: None,
+            extend_backtrace: false,
+            panic: None,
+            backtrace: Vec::new(),
+        };
+        vm.refresh(store);
+        vm.store = store;
+        vm
+    }
+
+    /// Reloads every address taken from `store`: after anything that may have
+    /// grown a memory or table or added store entries (a runtime call).
+    pub(crate) fn refresh(&mut self, store: &mut Store) {
+        let inst = &store.instances[self.instance as usize];
+        match inst.memories.first() {
+            Some(m) => {
+                let m = &store.memories[m.index()];
+                self.memory_base = m.base_ptr();
+                self.memory_len = m.size_bytes() as u64;
+            }
+            None => {
+                self.memory_base = std::ptr::NonNull::dangling().as_ptr();
+                self.memory_len = 0;
+            }
+        }
+        match inst.tables.first() {
+            Some(t) => {
+                let t = &mut store.tables[t.index()];
+                self.table_base = t.elements.as_mut_ptr();
+                self.table_len = t.elements.len() as u64;
+            }
+            None => {
+                self.table_base = std::ptr::NonNull::dangling().as_ptr();
+                self.table_len = 0;
+            }
+        }
+        // The address types are `#[repr(transparent)]` over `u32`.
+        self.global_addrs = inst.globals.as_ptr().cast();
+        self.func_addrs = inst.functions.as_ptr().cast();
+        self.sig_ids = inst.sig_ids.as_ptr().cast();
+        let module = inst.module.as_ref().expect("a wasm instance");
+        let imported = module.imported_function_count() as usize;
+        self.num_defined = module.code.len() as u32;
+        self.first_defined = inst.functions.get(imported).map_or(0, |a| a.0);
+        self.globals = store.globals.as_mut_ptr().cast();
+        self.store_funcs = store.funcs.as_ptr().cast();
+    }
+}
+
+macro_rules! offsets {
+    ($($(#[$doc:meta])* $name:ident = $field:ident;)*) => {$(
+        $(#[$doc])*
+        pub const $name: i32 = offset_of!(VmCtx, $field) as i32;
+    )*};
+}
+
+offsets! {
+    /// Offset of [`VmCtx::trap`].
+    TRAP = trap;
+    /// Offset of [`VmCtx::memory_base`].
+    MEMORY_BASE = memory_base;
+    /// Offset of [`VmCtx::memory_len`].
+    MEMORY_LEN = memory_len;
+    /// Offset of [`VmCtx::interrupt`].
+    INTERRUPT = interrupt;
+    /// Offset of [`VmCtx::stack_limit`].
+    STACK_LIMIT = stack_limit;
+    /// Offset of [`VmCtx::globals`].
+    GLOBALS = globals;
+    /// Offset of [`VmCtx::global_addrs`].
+    GLOBAL_ADDRS = global_addrs;
+    /// Offset of [`VmCtx::funcs`].
+    FUNCS = funcs;
+    /// Offset of [`VmCtx::builtins`].
+    BUILTINS = builtins;
+    /// Offset of [`VmCtx::table_base`].
+    TABLE_BASE = table_base;
+    /// Offset of [`VmCtx::table_len`].
+    TABLE_LEN = table_len;
+    /// Offset of [`VmCtx::func_addrs`].
+    FUNC_ADDRS = func_addrs;
+    /// Offset of [`VmCtx::sig_ids`].
+    SIG_IDS = sig_ids;
+    /// Offset of [`VmCtx::store_funcs`].
+    STORE_FUNCS = store_funcs;
+    /// Offset of [`VmCtx::first_defined`].
+    FIRST_DEFINED = first_defined;
+    /// Offset of [`VmCtx::num_defined`].
+    NUM_DEFINED = num_defined;
+}
 
 /// Size in bytes of one [`GlobalInstance`] in the store's array.
 pub const GLOBAL_STRIDE: i64 = std::mem::size_of::<GlobalInstance>() as i64;
-/// Offset of the value (its low 64 bits, little-endian) in a [`GlobalInstance`].
+/// Offset of the value (little-endian) in a [`GlobalInstance`].
 pub const GLOBAL_VALUE: i32 = offset_of!(GlobalInstance, value) as i32;
+/// Size in bytes of one [`FunctionInstance`] in the store's array.
+pub const FUNC_STRIDE: i64 = std::mem::size_of::<FunctionInstance>() as i64;
+/// Offset of the signature id (a `u32`) in a [`FunctionInstance`].
+pub const FUNC_SIG: i32 = offset_of!(FunctionInstance, sig) as i32;

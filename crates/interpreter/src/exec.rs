@@ -597,17 +597,11 @@ impl Executor {
                         )
                     }
                 }
-                Instr::DataDrop { segment } => {
-                    store.instances[inst.index()].data_dropped[segment as usize] = true;
-                }
+                Instr::DataDrop { segment } => store.data_drop(inst, segment),
                 Instr::TableGet { d, index, table } => {
-                    let t = store.instance(inst).tables[table as usize];
-                    match store.tables[t.index()]
-                        .elements
-                        .get(get!(index) as u32 as usize)
-                    {
-                        Some(&v) => set!(d, v),
-                        None => trap!(TrapCode::TableOutOfBounds),
+                    match store.table_get(inst, table, get!(index) as u32) {
+                        Ok(v) => set!(d, v),
+                        Err(c) => trap!(c),
                     }
                 }
                 Instr::TableSet {
@@ -615,18 +609,12 @@ impl Executor {
                     index,
                     value,
                 } => {
-                    let t = store.instance(inst).tables[table as usize];
-                    match store.tables[t.index()]
-                        .elements
-                        .get_mut(get!(index) as u32 as usize)
-                    {
-                        Some(slot) => *slot = get!(value),
-                        None => trap!(TrapCode::TableOutOfBounds),
+                    if let Err(c) = store.table_set(inst, table, get!(index) as u32, get!(value)) {
+                        trap!(c);
                     }
                 }
                 Instr::TableSize { d, table } => {
-                    let t = store.instance(inst).tables[table as usize];
-                    set!(d, store.tables[t.index()].elements.len() as u64);
+                    set!(d, u64::from(store.table_size(inst, table)));
                 }
                 Instr::TableGrow {
                     d,
@@ -634,9 +622,8 @@ impl Executor {
                     init,
                     delta,
                 } => {
-                    let t = store.instance(inst).tables[table as usize];
-                    let r = store.grow_table(t, get!(delta) as u32, get!(init));
-                    set!(d, u64::from(r.unwrap_or(u32::MAX)));
+                    let r = store.table_grow(inst, table, get!(delta) as u32, get!(init));
+                    set!(d, u64::from(r));
                 }
                 Instr::TableFill {
                     table,
@@ -644,15 +631,15 @@ impl Executor {
                     value,
                     len,
                 } => {
-                    let t = store.instance(inst).tables[table as usize];
-                    let (i, v, n) = (
-                        get!(dst) as u32 as usize,
+                    let r = store.table_fill(
+                        inst,
+                        table,
+                        get!(dst) as u32,
                         get!(value),
-                        get!(len) as u32 as usize,
+                        get!(len) as u32,
                     );
-                    match store.tables[t.index()].elements.get_mut(i..i + n) {
-                        Some(range) => range.fill(v),
-                        None => trap!(TrapCode::TableOutOfBounds),
+                    if let Err(c) = r {
+                        trap!(c);
                     }
                 }
                 Instr::TableCopy {
@@ -662,28 +649,16 @@ impl Executor {
                     src,
                     len,
                 } => {
-                    let instance = store.instance(inst);
-                    let (td, ts) = (
-                        instance.tables[dst_table as usize],
-                        instance.tables[src_table as usize],
+                    let r = store.table_copy(
+                        inst,
+                        dst_table,
+                        src_table,
+                        get!(dst) as u32,
+                        get!(src) as u32,
+                        get!(len) as u32,
                     );
-                    let (d, s, n) = (
-                        get!(dst) as u32 as usize,
-                        get!(src) as u32 as usize,
-                        get!(len) as u32 as usize,
-                    );
-                    let (dl, sl) = (
-                        store.tables[td.index()].elements.len(),
-                        store.tables[ts.index()].elements.len(),
-                    );
-                    if d + n > dl || s + n > sl {
-                        trap!(TrapCode::TableOutOfBounds);
-                    }
-                    if td == ts {
-                        store.tables[td.index()].elements.copy_within(s..s + n, d);
-                    } else {
-                        let items: Vec<u64> = store.tables[ts.index()].elements[s..s + n].to_vec();
-                        store.tables[td.index()].elements[d..d + n].copy_from_slice(&items);
+                    if let Err(c) = r {
+                        trap!(c);
                     }
                 }
                 Instr::TableInit {
@@ -693,25 +668,19 @@ impl Executor {
                     src,
                     len,
                 } => {
-                    let instance = store.instance(inst);
-                    let t = instance.tables[table as usize];
-                    let items = instance.elements[segment as usize]
-                        .clone()
-                        .unwrap_or_default();
-                    let (d, s, n) = (
-                        get!(dst) as u32 as usize,
-                        get!(src) as u32 as usize,
-                        get!(len) as u32 as usize,
+                    let r = store.table_init(
+                        inst,
+                        segment,
+                        table,
+                        get!(dst) as u32,
+                        get!(src) as u32,
+                        get!(len) as u32,
                     );
-                    let elements = &mut store.tables[t.index()].elements;
-                    if d + n > elements.len() || s + n > items.len() {
-                        trap!(TrapCode::TableOutOfBounds);
+                    if let Err(c) = r {
+                        trap!(c);
                     }
-                    elements[d..d + n].copy_from_slice(&items[s..s + n]);
                 }
-                Instr::ElemDrop { segment } => {
-                    store.instances[inst.index()].elements[segment as usize] = None;
-                }
+                Instr::ElemDrop { segment } => store.elem_drop(inst, segment),
                 Instr::RefFunc { d, func } => {
                     set!(d, funcref(store.instance(inst).functions[func as usize]));
                 }

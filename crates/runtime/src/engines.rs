@@ -11,8 +11,23 @@ use crate::config::EngineKind;
 pub(crate) fn select(kind: EngineKind) -> Arc<dyn Engine> {
     match kind {
         EngineKind::Compiler => compiler(),
-        EngineKind::Auto | EngineKind::Interpreter => interpreter(),
+        EngineKind::Interpreter => interpreter(),
+        EngineKind::Auto => auto(),
     }
+}
+
+/// The compiler where this build and CPU have one, else the interpreter.
+#[cfg(all(feature = "compiler", target_arch = "x86_64"))]
+fn auto() -> Arc<dyn Engine> {
+    match wazero_compiler_amd64::Amd64Compiler::new() {
+        Ok(engine) => Arc::new(engine),
+        Err(_) => interpreter(),
+    }
+}
+
+#[cfg(not(all(feature = "compiler", target_arch = "x86_64")))]
+fn auto() -> Arc<dyn Engine> {
+    interpreter()
 }
 
 #[cfg(all(feature = "compiler", target_arch = "x86_64"))]

@@ -5,7 +5,10 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
-use wazero::{Caller, Error, ExitCode, ModuleConfig, Runtime, RuntimeConfig, ValueType};
+use wazero::{Caller, Error, ExitCode, ModuleConfig, Runtime, ValueType};
+
+mod engines;
+use engines::engines;
 
 fn wat(text: &str) -> Vec<u8> {
     wat::parse_str(text).expect("test WAT parses")
@@ -112,44 +115,47 @@ fn typed_signatures_are_derived_from_rust_types() -> Result<(), Error> {
         },
     ];
     for case in cases {
-        let rt = Runtime::with_config(RuntimeConfig::interpreter());
-        (case.build)(rt.new_host_module_builder("env").new_function_builder()).instantiate()?;
-        let m = rt.instantiate(&forwarder(case.params, case.results, case.args))?;
-        let got = m.exported_function("call").unwrap().call(&case.input)?;
-        assert_eq!(got, case.want, "{}", case.name);
+        for config in engines() {
+            let rt = Runtime::with_config(config);
+            (case.build)(rt.new_host_module_builder("env").new_function_builder()).instantiate()?;
+            let m = rt.instantiate(&forwarder(case.params, case.results, case.args))?;
+            let got = m.exported_function("call").unwrap().call(&case.input)?;
+            assert_eq!(got, case.want, "{}", case.name);
+        }
     }
     Ok(())
 }
 
 #[test]
 fn errors_exits_and_panics_come_back_to_the_caller() {
-    let rt = Runtime::with_config(RuntimeConfig::interpreter());
-    rt.new_host_module_builder("env")
-        .new_function_builder()
-        .with_func(|x: i32| -> Result<i32, String> {
-            if x < 0 {
-                Err(format!("negative: {x}"))
-            } else {
-                Ok(x)
-            }
-        })
-        .export("check")
-        .new_function_builder()
-        .with_func(|code: u32| -> Result<(), ExitCode> { Err(ExitCode(code)) })
-        .export("exit")
-        .new_function_builder()
-        .with_func(|x: i32| -> i32 {
-            assert!(x != 7, "seven is not allowed");
-            x
-        })
-        .export("fussy")
-        .new_function_builder()
-        .with_stack_func(&[], &[], |_| panic!("raw panic"))
-        .export("raw")
-        .instantiate()
-        .unwrap();
-    let m = rt
-        .instantiate(&wat(r#"(module
+    for config in engines() {
+        let rt = Runtime::with_config(config);
+        rt.new_host_module_builder("env")
+            .new_function_builder()
+            .with_func(|x: i32| -> Result<i32, String> {
+                if x < 0 {
+                    Err(format!("negative: {x}"))
+                } else {
+                    Ok(x)
+                }
+            })
+            .export("check")
+            .new_function_builder()
+            .with_func(|code: u32| -> Result<(), ExitCode> { Err(ExitCode(code)) })
+            .export("exit")
+            .new_function_builder()
+            .with_func(|x: i32| -> i32 {
+                assert!(x != 7, "seven is not allowed");
+                x
+            })
+            .export("fussy")
+            .new_function_builder()
+            .with_stack_func(&[], &[], |_| panic!("raw panic"))
+            .export("raw")
+            .instantiate()
+            .unwrap();
+        let m = rt
+            .instantiate(&wat(r#"(module
                 (import "env" "check" (func $check (param i32) (result i32)))
                 (import "env" "exit" (func $exit (param i32)))
                 (import "env" "fussy" (func $fussy (param i32) (result i32)))
@@ -158,60 +164,62 @@ fn errors_exits_and_panics_come_back_to_the_caller() {
                 (func (export "exit") (param i32) (call $exit (local.get 0)))
                 (func (export "fussy") (param i32) (result i32) (call $fussy (local.get 0)))
                 (func (export "raw") (call $raw)))"#))
-        .unwrap();
-    let call = |name: &str, args: &[u64]| m.exported_function(name).unwrap().call(args);
+            .unwrap();
+        let call = |name: &str, args: &[u64]| m.exported_function(name).unwrap().call(args);
 
-    assert_eq!(call("check", &[5]).unwrap(), vec![5]);
-    let err = call("check", &[u64::from((-2i32) as u32)]).unwrap_err();
-    assert!(
-        matches!(err, Error::Host { ref function, .. } if function == "env.check"),
-        "{err:?}"
-    );
-    assert!(err.to_string().contains("negative: -2"), "{err}");
+        assert_eq!(call("check", &[5]).unwrap(), vec![5]);
+        let err = call("check", &[u64::from((-2i32) as u32)]).unwrap_err();
+        assert!(
+            matches!(err, Error::Host { ref function, .. } if function == "env.check"),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("negative: -2"), "{err}");
 
-    for (name, arg, text) in [
-        ("fussy", 7, "seven is not allowed"),
-        ("raw", 0, "raw panic"),
-    ] {
-        let args: &[u64] = if name == "raw" { &[] } else { &[arg] };
-        let err = call(name, args).unwrap_err();
-        assert!(err.to_string().contains(text), "{name}: {err}");
-        assert!(err.to_string().contains("panicked"), "{name}: {err}");
+        for (name, arg, text) in [
+            ("fussy", 7, "seven is not allowed"),
+            ("raw", 0, "raw panic"),
+        ] {
+            let args: &[u64] = if name == "raw" { &[] } else { &[arg] };
+            let err = call(name, args).unwrap_err();
+            assert!(err.to_string().contains(text), "{name}: {err}");
+            assert!(err.to_string().contains("panicked"), "{name}: {err}");
+        }
+        assert_eq!(
+            call("fussy", &[8]).unwrap(),
+            vec![8],
+            "the runtime still works after a panic"
+        );
+
+        assert_eq!(call("exit", &[3]).unwrap_err().exit_code(), Some(3));
+        assert!(m.is_closed(), "exiting closes the calling module");
+        assert_eq!(call("check", &[1]).unwrap_err().exit_code(), Some(3));
     }
-    assert_eq!(
-        call("fussy", &[8]).unwrap(),
-        vec![8],
-        "the runtime still works after a panic"
-    );
-
-    assert_eq!(call("exit", &[3]).unwrap_err().exit_code(), Some(3));
-    assert!(m.is_closed(), "exiting closes the calling module");
-    assert_eq!(call("check", &[1]).unwrap_err().exit_code(), Some(3));
 }
 
 #[test]
 fn per_instance_data_and_calls_back_into_the_guest() -> Result<(), Error> {
-    let rt = Runtime::with_config(RuntimeConfig::interpreter());
-    rt.new_host_module_builder("env")
-        .new_function_builder()
-        .with_func(|caller: &mut Caller<'_>, n: u32| -> u32 {
-            let count = caller.data_mut::<u32>().expect("data attached");
-            *count += n;
-            *count
-        })
-        .export("count")
-        .new_function_builder()
-        .with_func(
-            |caller: &mut Caller<'_>, x: i32| -> Result<i32, wazero::api::ExitCode> {
-                // host -> guest -> host: call the guest's `double`, which calls `count`.
-                let mut double = caller.exported_function("double").expect("exported");
-                let doubled = double.call(&[x as u32 as u64]).expect("re-entrant call");
-                Ok(doubled[0] as i32 + 1)
-            },
-        )
-        .export("double_plus_one")
-        .instantiate()?;
-    let compiled = rt.compile_module(&wat(r#"(module
+    for config in engines() {
+        let rt = Runtime::with_config(config);
+        rt.new_host_module_builder("env")
+            .new_function_builder()
+            .with_func(|caller: &mut Caller<'_>, n: u32| -> u32 {
+                let count = caller.data_mut::<u32>().expect("data attached");
+                *count += n;
+                *count
+            })
+            .export("count")
+            .new_function_builder()
+            .with_func(
+                |caller: &mut Caller<'_>, x: i32| -> Result<i32, wazero::api::ExitCode> {
+                    // host -> guest -> host: call the guest's `double`, which calls `count`.
+                    let mut double = caller.exported_function("double").expect("exported");
+                    let doubled = double.call(&[x as u32 as u64]).expect("re-entrant call");
+                    Ok(doubled[0] as i32 + 1)
+                },
+            )
+            .export("double_plus_one")
+            .instantiate()?;
+        let compiled = rt.compile_module(&wat(r#"(module
             (import "env" "count" (func $count (param i32) (result i32)))
             (import "env" "double_plus_one" (func $dpo (param i32) (result i32)))
             (func (export "count") (param i32) (result i32) (call $count (local.get 0)))
@@ -219,106 +227,109 @@ fn per_instance_data_and_calls_back_into_the_guest() -> Result<(), Error> {
                 (drop (call $count (i32.const 100)))
                 (i32.mul (local.get 0) (i32.const 2)))
             (func (export "run") (param i32) (result i32) (call $dpo (local.get 0))))"#))?;
-    let a = rt.instantiate_module(
-        &compiled,
-        ModuleConfig::new().with_name("a").with_data(0u32),
-    )?;
-    let b = rt.instantiate_module(
-        &compiled,
-        ModuleConfig::new().with_name("b").with_data(1000u32),
-    )?;
-    assert_eq!(a.exported_function("count").unwrap().call(&[5])?, vec![5]);
-    assert_eq!(a.exported_function("count").unwrap().call(&[5])?, vec![10]);
-    assert_eq!(
-        b.exported_function("count").unwrap().call(&[5])?,
-        vec![1005],
-        "state is per instance"
-    );
-    assert_eq!(a.exported_function("run").unwrap().call(&[20])?, vec![41]);
-    assert_eq!(
-        a.exported_function("count").unwrap().call(&[0])?,
-        vec![110],
-        "the re-entrant call counted"
-    );
+        let a = rt.instantiate_module(
+            &compiled,
+            ModuleConfig::new().with_name("a").with_data(0u32),
+        )?;
+        let b = rt.instantiate_module(
+            &compiled,
+            ModuleConfig::new().with_name("b").with_data(1000u32),
+        )?;
+        assert_eq!(a.exported_function("count").unwrap().call(&[5])?, vec![5]);
+        assert_eq!(a.exported_function("count").unwrap().call(&[5])?, vec![10]);
+        assert_eq!(
+            b.exported_function("count").unwrap().call(&[5])?,
+            vec![1005],
+            "state is per instance"
+        );
+        assert_eq!(a.exported_function("run").unwrap().call(&[20])?, vec![41]);
+        assert_eq!(
+            a.exported_function("count").unwrap().call(&[0])?,
+            vec![110],
+            "the re-entrant call counted"
+        );
+    }
     Ok(())
 }
 
 #[test]
 fn names_definitions_and_build_errors() -> Result<(), Error> {
-    let rt = Runtime::with_config(RuntimeConfig::interpreter());
-    let compiled = rt
-        .new_host_module_builder("math")
-        .new_function_builder()
-        .with_func(|a: i64, b: i64| a.max(b))
-        .with_name("maximum")
-        .with_parameter_names(&["a", "b"])
-        .with_result_names(&["max"])
-        .export("max")
-        .new_function_builder()
-        .with_stack_func(&[ValueType::F64], &[ValueType::F64], |s| {
-            s[0] = f64::from_bits(s[0]).sqrt().to_bits()
-        })
-        .export("sqrt")
-        .compile()?;
-    let defs = compiled.exported_functions();
-    let exports: Vec<_> = defs.iter().map(|d| d.export_names[0].as_str()).collect();
-    assert_eq!(exports, ["max", "sqrt"], "export order is builder order");
-    assert_eq!(defs[0].name, "maximum");
-    assert_eq!(defs[0].param_names, ["a", "b"]);
-    assert_eq!(defs[0].result_names, ["max"]);
-    assert_eq!(defs[0].param_types, [ValueType::I64, ValueType::I64]);
-    assert!(defs[0].is_host);
+    for config in engines() {
+        let rt = Runtime::with_config(config);
+        let compiled = rt
+            .new_host_module_builder("math")
+            .new_function_builder()
+            .with_func(|a: i64, b: i64| a.max(b))
+            .with_name("maximum")
+            .with_parameter_names(&["a", "b"])
+            .with_result_names(&["max"])
+            .export("max")
+            .new_function_builder()
+            .with_stack_func(&[ValueType::F64], &[ValueType::F64], |s| {
+                s[0] = f64::from_bits(s[0]).sqrt().to_bits()
+            })
+            .export("sqrt")
+            .compile()?;
+        let defs = compiled.exported_functions();
+        let exports: Vec<_> = defs.iter().map(|d| d.export_names[0].as_str()).collect();
+        assert_eq!(exports, ["max", "sqrt"], "export order is builder order");
+        assert_eq!(defs[0].name, "maximum");
+        assert_eq!(defs[0].param_names, ["a", "b"]);
+        assert_eq!(defs[0].result_names, ["max"]);
+        assert_eq!(defs[0].param_types, [ValueType::I64, ValueType::I64]);
+        assert!(defs[0].is_host);
 
-    // One compiled host module, instantiated twice under different names.
-    let one = rt.instantiate_module(&compiled, ModuleConfig::new().with_name("m1"))?;
-    rt.instantiate_module(&compiled, ModuleConfig::new().with_name("m2"))?;
-    let def = one.exported_function("max").unwrap().definition();
-    assert_eq!(def.module_name, "m1");
-    assert_eq!(def.debug_name, "m1.maximum");
-    let guest = rt.compile_module(&wat(
-        r#"(module (import "m2" "max" (func (param i64 i64) (result i64))))"#,
-    ))?;
-    let imported = guest.imported_functions();
-    assert_eq!(
-        imported[0].import,
-        Some(("m2".to_string(), "max".to_string()))
-    );
-    rt.instantiate_module(&guest, ModuleConfig::new())?;
+        // One compiled host module, instantiated twice under different names.
+        let one = rt.instantiate_module(&compiled, ModuleConfig::new().with_name("m1"))?;
+        rt.instantiate_module(&compiled, ModuleConfig::new().with_name("m2"))?;
+        let def = one.exported_function("max").unwrap().definition();
+        assert_eq!(def.module_name, "m1");
+        assert_eq!(def.debug_name, "m1.maximum");
+        let guest = rt.compile_module(&wat(
+            r#"(module (import "m2" "max" (func (param i64 i64) (result i64))))"#,
+        ))?;
+        let imported = guest.imported_functions();
+        assert_eq!(
+            imported[0].import,
+            Some(("m2".to_string(), "max".to_string()))
+        );
+        rt.instantiate_module(&guest, ModuleConfig::new())?;
 
-    let cases: [(&str, wazero::HostModuleBuilder, &str); 3] = [
-        (
-            "no body",
-            rt.new_host_module_builder("bad")
-                .new_function_builder()
-                .export("f"),
-            "no body",
-        ),
-        (
-            "twice",
-            rt.new_host_module_builder("bad")
-                .new_function_builder()
-                .with_func(|| {})
-                .export("f")
-                .new_function_builder()
-                .with_func(|| {})
-                .export("f"),
-            "exported twice",
-        ),
-        (
-            "names",
-            rt.new_host_module_builder("bad")
-                .new_function_builder()
-                .with_func(|_: i32| {})
-                .with_parameter_names(&["a", "b"])
-                .export("f"),
-            "2 parameter names for 1 parameters",
-        ),
-    ];
-    for (name, builder, text) in cases {
-        let err = builder.compile().unwrap_err();
-        assert!(matches!(err, Error::HostDefinition(_)), "{name}: {err:?}");
-        assert!(err.to_string().contains("bad.f"), "{name}: {err}");
-        assert!(err.to_string().contains(text), "{name}: {err}");
+        let cases: [(&str, wazero::HostModuleBuilder, &str); 3] = [
+            (
+                "no body",
+                rt.new_host_module_builder("bad")
+                    .new_function_builder()
+                    .export("f"),
+                "no body",
+            ),
+            (
+                "twice",
+                rt.new_host_module_builder("bad")
+                    .new_function_builder()
+                    .with_func(|| {})
+                    .export("f")
+                    .new_function_builder()
+                    .with_func(|| {})
+                    .export("f"),
+                "exported twice",
+            ),
+            (
+                "names",
+                rt.new_host_module_builder("bad")
+                    .new_function_builder()
+                    .with_func(|_: i32| {})
+                    .with_parameter_names(&["a", "b"])
+                    .export("f"),
+                "2 parameter names for 1 parameters",
+            ),
+        ];
+        for (name, builder, text) in cases {
+            let err = builder.compile().unwrap_err();
+            assert!(matches!(err, Error::HostDefinition(_)), "{name}: {err:?}");
+            assert!(err.to_string().contains("bad.f"), "{name}: {err}");
+            assert!(err.to_string().contains(text), "{name}: {err}");
+        }
     }
     Ok(())
 }
@@ -326,64 +337,68 @@ fn names_definitions_and_build_errors() -> Result<(), Error> {
 #[test]
 fn host_functions_are_shared_across_threads() {
     let calls = Arc::new(AtomicU32::new(0));
-    let rt = Runtime::with_config(RuntimeConfig::interpreter());
-    let counted = calls.clone();
-    let env = rt
-        .new_host_module_builder("env")
-        .new_function_builder()
-        .with_func(move || {
-            counted.fetch_add(1, Ordering::Relaxed);
-        })
-        .export("tick")
-        .compile()
-        .unwrap();
-    let guest = rt
-        .compile_module(&wat(
-            r#"(module (import "env" "tick" (func $t)) (func (export "run") (call $t)))"#,
-        ))
-        .unwrap();
-    let threads: Vec<_> = (0..2)
-        .map(|_| {
-            let (rt, env, guest) = (rt.clone(), env.clone(), guest.clone());
-            std::thread::spawn(move || {
-                let ns = rt.new_namespace();
-                ns.instantiate_module(&env, ModuleConfig::new()).unwrap();
-                let m = ns.instantiate_module(&guest, ModuleConfig::new()).unwrap();
-                for _ in 0..100 {
-                    m.exported_function("run").unwrap().call(&[]).unwrap();
-                }
+    for config in engines() {
+        calls.store(0, Ordering::Relaxed);
+        let rt = Runtime::with_config(config);
+        let counted = calls.clone();
+        let env = rt
+            .new_host_module_builder("env")
+            .new_function_builder()
+            .with_func(move || {
+                counted.fetch_add(1, Ordering::Relaxed);
             })
-        })
-        .collect();
-    for t in threads {
-        t.join().unwrap();
+            .export("tick")
+            .compile()
+            .unwrap();
+        let guest = rt
+            .compile_module(&wat(
+                r#"(module (import "env" "tick" (func $t)) (func (export "run") (call $t)))"#,
+            ))
+            .unwrap();
+        let threads: Vec<_> = (0..2)
+            .map(|_| {
+                let (rt, env, guest) = (rt.clone(), env.clone(), guest.clone());
+                std::thread::spawn(move || {
+                    let ns = rt.new_namespace();
+                    ns.instantiate_module(&env, ModuleConfig::new()).unwrap();
+                    let m = ns.instantiate_module(&guest, ModuleConfig::new()).unwrap();
+                    for _ in 0..100 {
+                        m.exported_function("run").unwrap().call(&[]).unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(calls.load(Ordering::Relaxed), 200);
     }
-    assert_eq!(calls.load(Ordering::Relaxed), 200);
 }
 
 #[test]
 fn errors_of_calls_back_into_the_guest_keep_their_kind() {
-    let rt = Runtime::with_config(RuntimeConfig::interpreter());
-    rt.new_host_module_builder("env")
-        .new_function_builder()
-        .with_func(
-            |caller: &mut Caller<'_>, name: u32| -> Result<i32, wazero::CallError> {
-                let export = ["boom", "leave", "square"][name as usize];
-                let mut f = caller.exported_function(export).expect("exported");
-                if export == "square" {
-                    return f.call_typed::<i32, i32>(9);
-                }
-                f.call(&[])?;
-                Ok(0)
-            },
-        )
-        .export("call")
-        .new_function_builder()
-        .with_func(|| -> Result<(), ExitCode> { Err(ExitCode(9)) })
-        .export("exit")
-        .instantiate()
-        .unwrap();
-    let m = rt
+    for config in engines() {
+        let rt = Runtime::with_config(config);
+        rt.new_host_module_builder("env")
+            .new_function_builder()
+            .with_func(
+                |caller: &mut Caller<'_>, name: u32| -> Result<i32, wazero::CallError> {
+                    let export = ["boom", "leave", "square"][name as usize];
+                    let mut f = caller.exported_function(export).expect("exported");
+                    if export == "square" {
+                        return f.call_typed::<i32, i32>(9);
+                    }
+                    f.call(&[])?;
+                    Ok(0)
+                },
+            )
+            .export("call")
+            .new_function_builder()
+            .with_func(|| -> Result<(), ExitCode> { Err(ExitCode(9)) })
+            .export("exit")
+            .instantiate()
+            .unwrap();
+        let m = rt
         .instantiate(&wat(
             r#"(module
                 (import "env" "call" (func $call (param i32) (result i32)))
@@ -394,19 +409,20 @@ fn errors_of_calls_back_into_the_guest_keep_their_kind() {
                 (func (export "run") (param i32) (result i32) (call $call (local.get 0))))"#,
         ))
         .unwrap();
-    let run = m.exported_function("run").unwrap();
-    assert_eq!(
-        run.call(&[2]).unwrap(),
-        vec![81],
-        "a typed call back into the guest"
-    );
-    let err = run.call(&[0]).unwrap_err();
-    assert_eq!(
-        err.trap_code(),
-        Some(wazero::TrapCode::Unreachable),
-        "{err:?}"
-    );
-    let err = run.call(&[1]).unwrap_err();
-    assert_eq!(err.exit_code(), Some(9), "{err:?}");
-    assert!(m.is_closed());
+        let run = m.exported_function("run").unwrap();
+        assert_eq!(
+            run.call(&[2]).unwrap(),
+            vec![81],
+            "a typed call back into the guest"
+        );
+        let err = run.call(&[0]).unwrap_err();
+        assert_eq!(
+            err.trap_code(),
+            Some(wazero::TrapCode::Unreachable),
+            "{err:?}"
+        );
+        let err = run.call(&[1]).unwrap_err();
+        assert_eq!(err.exit_code(), Some(9), "{err:?}");
+        assert!(m.is_closed());
+    }
 }

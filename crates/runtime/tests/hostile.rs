@@ -26,6 +26,8 @@ use wasm_encoder::{
 use wazero::api::encode_i32;
 use wazero::{Error, ModuleConfig, Runtime, RuntimeConfig, TrapCode};
 
+mod engines;
+
 // ---------------------------------------------------------------------------
 // Building binaries
 // ---------------------------------------------------------------------------
@@ -237,7 +239,10 @@ enum Expect {
 struct Case {
     name: &'static str,
     wasm: Vec<u8>,
-    config: RuntimeConfig,
+    /// Adjusts each engine's configuration for this case.
+    config: fn(RuntimeConfig) -> RuntimeConfig,
+    /// The one engine the case is for (an engine-specific limit), or all.
+    only: Option<&'static str>,
     expect: Expect,
 }
 
@@ -246,12 +251,18 @@ impl Case {
         Self {
             name,
             wasm,
-            config: RuntimeConfig::interpreter(),
+            config: |c| c,
+            only: None,
             expect,
         }
     }
 
-    fn with_config(mut self, config: RuntimeConfig) -> Self {
+    fn only_on(mut self, engine: &'static str) -> Self {
+        self.only = Some(engine);
+        self
+    }
+
+    fn with_config(mut self, config: fn(RuntimeConfig) -> RuntimeConfig) -> Self {
         self.config = config;
         self
     }
@@ -420,6 +431,7 @@ fn locals_cases() -> Vec<Case> {
     });
     let mut wide = Builder::default();
     wide.func("f", &[], &[], &[(40_000, ValType::V128)], |_| {});
+    let wide = wide.finish();
     let wide_params = [ValType::I64; 1000];
     let mut echo = Builder::default();
     echo.func("echo", &wide_params, &wide_params, &[], |f| {
@@ -449,9 +461,16 @@ fn locals_cases() -> Vec<Case> {
         ),
         Case::new(
             "40_000 v128 locals exceed the interpreter's frame",
-            wide.finish(),
+            wide.clone(),
             Expect::TooLarge("value slots"),
-        ),
+        )
+        .only_on("interpreter"),
+        Case::new(
+            "40_000 v128 locals run compiled",
+            wide,
+            Expect::Runs(vec![returns("f", vec![], vec![])]),
+        )
+        .only_on("compiler"),
         Case::new(
             "100_000 nested blocks",
             nested_blocks(100_000),
@@ -523,7 +542,7 @@ fn recursion() -> Vec<u8> {
 }
 
 fn limits_cases() -> Vec<Case> {
-    let limited = RuntimeConfig::interpreter().with_memory_limit_pages(16);
+    let limited = |c: RuntimeConfig| c.with_memory_limit_pages(16);
     let minus_one = encode_i32(-1);
     vec![
         Case::new(
@@ -536,7 +555,7 @@ fn limits_cases() -> Vec<Case> {
             growable_memory(65536),
             Expect::ResourceError("limit"),
         )
-        .with_config(limited.clone()),
+        .with_config(limited),
         Case::new(
             "memory.grow past the limit returns -1",
             growable_memory(1),
@@ -587,7 +606,7 @@ fn limits_cases() -> Vec<Case> {
             recursion(),
             Expect::Runs(vec![traps("recurse", vec![], TrapCode::StackExhausted)]),
         )
-        .with_config(RuntimeConfig::interpreter().with_max_call_depth(10)),
+        .with_config(|c| c.with_max_call_depth(10)),
     ]
 }
 
@@ -765,11 +784,21 @@ fn all_cases() -> Vec<Case> {
 // Running them
 // ---------------------------------------------------------------------------
 
-/// Runs `case`, panicking with its name on any deviation from its expectation.
+/// Runs `case` on every engine, panicking with its name on any deviation from
+/// its expectation.
 fn run(case: &Case) {
-    let name = case.name;
+    for (engine, config) in engines::named() {
+        if case.only.is_some_and(|only| only != engine) {
+            continue;
+        }
+        run_on(case, engine, (case.config)(config));
+    }
+}
+
+fn run_on(case: &Case, engine: &str, config: RuntimeConfig) {
+    let name = &format!("{} ({engine})", case.name);
     let len = case.wasm.len();
-    let runtime = Runtime::with_config(case.config.clone());
+    let runtime = Runtime::with_config(config);
     let compiled = runtime.compile_module(&case.wasm);
     let compiled = match (&case.expect, compiled) {
         (Expect::Malformed(text), Err(Error::Decode(e))) => {

@@ -4,7 +4,10 @@
 
 use std::time::{Duration, Instant};
 
-use wazero::{Runtime, RuntimeConfig};
+use wazero::Runtime;
+
+mod engines;
+use engines::engines;
 
 const GUEST: &str = r#"(module
     (func $spin (export "spin") (loop (br 0)))
@@ -29,67 +32,72 @@ const GUEST: &str = r#"(module
 
 #[test]
 fn runaway_guests_stop_within_milliseconds() {
-    let runtime = Runtime::with_config(RuntimeConfig::interpreter());
-    let module = runtime
-        .instantiate(&wat::parse_str(GUEST).unwrap())
-        .unwrap();
-    let cases: &[(&str, &[u64])] = &[
-        ("spin", &[]),
-        ("spin_if", &[0]),
-        ("count", &[u64::MAX]),
-        ("fib", &[45]),
-        ("nested", &[]),
-        ("spin_table", &[0]),
-    ];
-    for (name, params) in cases {
-        let handle = runtime.interrupt_handle();
-        let started = Instant::now();
-        let deadline = handle.interrupt_after(Duration::from_millis(30));
-        let err = module
-            .exported_function(name)
-            .unwrap()
-            .call(params)
-            .unwrap_err();
-        let took = started.elapsed();
+    for config in engines() {
+        let runtime = Runtime::with_config(config);
+        let module = runtime
+            .instantiate(&wat::parse_str(GUEST).unwrap())
+            .unwrap();
+        let cases: &[(&str, &[u64])] = &[
+            ("spin", &[]),
+            ("spin_if", &[0]),
+            ("count", &[u64::MAX]),
+            ("fib", &[45]),
+            ("nested", &[]),
+            ("spin_table", &[0]),
+        ];
+        for (name, params) in cases {
+            let handle = runtime.interrupt_handle();
+            let started = Instant::now();
+            let deadline = handle.interrupt_after(Duration::from_millis(30));
+            let err = module
+                .exported_function(name)
+                .unwrap()
+                .call(params)
+                .unwrap_err();
+            let took = started.elapsed();
+            drop(deadline);
+            assert!(err.is_interrupted(), "{name}: {err}");
+            assert!(err.to_string().contains("interrupted"), "{name}: {err}");
+            assert!(took < Duration::from_millis(1030), "{name} took {took:?}");
+        }
+        // The namespace still runs code, and a cancelled deadline never fires.
+        let count = module.exported_function("count").unwrap();
+        let deadline = runtime
+            .interrupt_handle()
+            .interrupt_after(Duration::from_millis(20));
+        assert_eq!(count.call(&[1000]).unwrap(), vec![1000]);
         drop(deadline);
-        assert!(err.is_interrupted(), "{name}: {err}");
-        assert!(err.to_string().contains("interrupted"), "{name}: {err}");
-        assert!(took < Duration::from_millis(1030), "{name} took {took:?}");
+        std::thread::sleep(Duration::from_millis(50));
+        assert_eq!(count.call(&[1000]).unwrap(), vec![1000]);
     }
-    // The namespace still runs code, and a cancelled deadline never fires.
-    let count = module.exported_function("count").unwrap();
-    let deadline = runtime
-        .interrupt_handle()
-        .interrupt_after(Duration::from_millis(20));
-    assert_eq!(count.call(&[1000]).unwrap(), vec![1000]);
-    drop(deadline);
-    std::thread::sleep(Duration::from_millis(50));
-    assert_eq!(count.call(&[1000]).unwrap(), vec![1000]);
 }
 
 #[test]
 fn an_interrupt_from_another_thread_stops_only_its_namespace() {
-    let runtime = Runtime::with_config(RuntimeConfig::interpreter());
-    let wasm = wat::parse_str(GUEST).unwrap();
-    let compiled = runtime.compile_module(&wasm).unwrap();
-    let other = runtime.new_namespace();
-    let spinning = runtime
-        .instantiate_module(&compiled, wazero::ModuleConfig::new())
-        .unwrap();
-    let quiet = other
-        .instantiate_module(&compiled, wazero::ModuleConfig::new())
-        .unwrap();
-    let handle = runtime.interrupt_handle();
-    let worker = std::thread::spawn(move || spinning.exported_function("spin").unwrap().call(&[]));
-    std::thread::sleep(Duration::from_millis(20));
-    handle.interrupt();
-    assert!(worker.join().unwrap().unwrap_err().is_interrupted());
-    assert_eq!(
-        quiet
-            .exported_function("count")
-            .unwrap()
-            .call(&[5])
-            .unwrap(),
-        vec![5]
-    );
+    for config in engines() {
+        let runtime = Runtime::with_config(config);
+        let wasm = wat::parse_str(GUEST).unwrap();
+        let compiled = runtime.compile_module(&wasm).unwrap();
+        let other = runtime.new_namespace();
+        let spinning = runtime
+            .instantiate_module(&compiled, wazero::ModuleConfig::new())
+            .unwrap();
+        let quiet = other
+            .instantiate_module(&compiled, wazero::ModuleConfig::new())
+            .unwrap();
+        let handle = runtime.interrupt_handle();
+        let worker =
+            std::thread::spawn(move || spinning.exported_function("spin").unwrap().call(&[]));
+        std::thread::sleep(Duration::from_millis(20));
+        handle.interrupt();
+        assert!(worker.join().unwrap().unwrap_err().is_interrupted());
+        assert_eq!(
+            quiet
+                .exported_function("count")
+                .unwrap()
+                .call(&[5])
+                .unwrap(),
+            vec![5]
+        );
+    }
 }

@@ -15,9 +15,8 @@ use wazero::{
 };
 
 /// The engines of this build.
-fn engines() -> Vec<(&'static str, RuntimeConfig)> {
-    vec![("interpreter", RuntimeConfig::interpreter())]
-}
+mod engines;
+use engines::named as engines;
 
 fn program(name: &str) -> Vec<u8> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -13,6 +13,7 @@
 //! store in a lock and hands out handles; users never see this crate directly.
 
 mod buffer;
+mod bulk;
 mod engine;
 mod error;
 mod instance;
@@ -35,7 +36,11 @@ pub use table::TableInstance;
 macro_rules! addr_type {
     ($(#[$doc:meta] $name:ident),* $(,)?) => {$(
         #[$doc]
+        ///
+        /// `#[repr(transparent)]`: a slice of these is a slice of `u32`, which
+        /// compiled code reads directly.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[repr(transparent)]
         pub struct $name(pub u32);
         impl $name {
             /// The index as a `usize`.

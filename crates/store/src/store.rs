@@ -80,6 +80,11 @@ pub struct Store {
     /// check it at loop back-edges and function entries, clear it, and trap with
     /// [`TrapCode::Interrupted`](wazero_api::TrapCode::Interrupted).
     pub interrupt: Arc<std::sync::atomic::AtomicBool>,
+    /// For engines that run guest code on the native stack: the lowest stack
+    /// address guest code may use, set by the outermost entry (`reentry_depth`
+    /// 0) and kept by entries nested through host functions, so that re-entry
+    /// cannot reset the budget.
+    pub native_stack_limit: usize,
 }
 
 impl Store {
@@ -99,6 +104,7 @@ impl Store {
             call_depth: 0,
             reentry_depth: 0,
             interrupt: Arc::default(),
+            native_stack_limit: 0,
             table_elements: 0,
             memory_users: Vec::new(),
             table_users: Vec::new(),

@@ -1,0 +1,285 @@
+//! Runtime calls: what compiled code asks Rust to do, through
+//! [`VmCtx::builtins`](crate::VmCtx::builtins).
+//!
+//! Each is an `extern "C"` function taking the VM context first. One that fails
+//! stores a trap code in `VmCtx::trap` (or [`PENDING`] with the error in
+//! `VmCtx::pending`) and returns; compiled code checks the slot after the call.
+//! Each refreshes the context's cached addresses before returning when what it
+//! did may have moved them.
+//!
+//! # Safety
+//!
+//! All of them are called by compiled code only, with the live context of the
+//! running call, whose `store` points at the store the call was made with. While
+//! compiled code is suspended in a runtime call, the context and the store are
+//! not otherwise referenced, so turning the pointers into `&mut` is sound. A
+//! panic must not unwind through compiled code: the calls that run user code
+//! catch it and leave it in `VmCtx::panic` for [`crate::exec::call`] to resume.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use wazero_api::TrapCode;
+use wazero_store::{FuncAddr, FuncKind, InstanceId, Store};
+
+use crate::trap::{trap_to_u32, PENDING};
+use crate::vmctx::VmCtx;
+
+/// The table of runtime calls compiled code finds through the VM context.
+#[repr(C)]
+pub struct Builtins {
+    /// `memory.grow`: `(vm, delta) -> old pages or -1`.
+    pub memory_grow: unsafe extern "C" fn(*mut VmCtx, u32) -> u32,
+    /// Calls function `addr` of the store (a host function or another
+    /// instance's) with its parameters in `slots`, which receive the results.
+    pub call_func: unsafe extern "C" fn(*mut VmCtx, u32, *mut u64),
+    /// The store address of the function in element `index` of table `table`
+    /// for a `call_indirect` of type `type_index`, after the spec's checks.
+    pub indirect_target: unsafe extern "C" fn(*mut VmCtx, u32, u32, u32) -> u32,
+    /// `table.get`: `(vm, table, index) -> value`.
+    pub table_get: unsafe extern "C" fn(*mut VmCtx, u32, u32) -> u64,
+    /// `table.set`: `(vm, table, index, value)`.
+    pub table_set: unsafe extern "C" fn(*mut VmCtx, u32, u32, u64),
+    /// `table.size`: `(vm, table) -> size`.
+    pub table_size: unsafe extern "C" fn(*mut VmCtx, u32) -> u32,
+    /// `table.grow`: `(vm, table, init, delta) -> old size or -1`.
+    pub table_grow: unsafe extern "C" fn(*mut VmCtx, u32, u64, u32) -> u32,
+    /// `table.fill`: `(vm, table, dst, value, len)`.
+    pub table_fill: unsafe extern "C" fn(*mut VmCtx, u32, u32, u64, u32),
+    /// `table.copy`: `(vm, dst_table, src_table, dst, src, len)`.
+    pub table_copy: unsafe extern "C" fn(*mut VmCtx, u32, u32, u32, u32, u32),
+    /// `table.init`: `(vm, segment, table, dst, src, len)`.
+    pub table_init: unsafe extern "C" fn(*mut VmCtx, u32, u32, u32, u32, u32),
+    /// `elem.drop`: `(vm, segment)`.
+    pub elem_drop: unsafe extern "C" fn(*mut VmCtx, u32),
+    /// `memory.init`: `(vm, segment, dst, src, len)`.
+    pub memory_init: unsafe extern "C" fn(*mut VmCtx, u32, u32, u32, u32),
+    /// `data.drop`: `(vm, segment)`.
+    pub data_drop: unsafe extern "C" fn(*mut VmCtx, u32),
+    /// `memory.copy`: `(vm, dst, src, len)`.
+    pub memory_copy: unsafe extern "C" fn(*mut VmCtx, u32, u32, u32),
+    /// `memory.fill`: `(vm, dst, value, len)`.
+    pub memory_fill: unsafe extern "C" fn(*mut VmCtx, u32, u32, u32),
+    /// Adds defined function `index` to the backtrace of the trap unwinding
+    /// through it: `(vm, index)`.
+    pub trace: unsafe extern "C" fn(*mut VmCtx, u32),
+}
+
+/// The runtime calls.
+pub static BUILTINS: Builtins = Builtins {
+    memory_grow,
+    call_func,
+    indirect_target,
+    table_get,
+    table_set,
+    table_size,
+    table_grow,
+    table_fill,
+    table_copy,
+    table_init,
+    elem_drop,
+    memory_init,
+    data_drop,
+    memory_copy,
+    memory_fill,
+    trace,
+};
+
+/// The context and store of a runtime call.
+///
+/// # Safety
+/// See the module documentation.
+unsafe fn parts<'a>(vm: *mut VmCtx) -> (&'a mut VmCtx, &'a mut Store) {
+    // SAFETY: see the module documentation: compiled code is suspended in this
+    // runtime call, so these are the only live references to the context and store.
+    let vm = unsafe { &mut *vm };
+    // SAFETY: as above.
+    let store = unsafe { &mut *vm.store };
+    (vm, store)
+}
+
+/// Records `result`'s trap, if any, in the context.
+fn check(vm: &mut VmCtx, result: Result<(), TrapCode>) {
+    if let Err(code) = result {
+        vm.trap = trap_to_u32(code);
+    }
+}
+
+unsafe extern "C" fn memory_grow(vm: *mut VmCtx, delta: u32) -> u32 {
+    // SAFETY: see the module documentation.
+    let (vm, store) = unsafe { parts(vm) };
+    let Some(addr) = store.memory_of(InstanceId(vm.instance)) else {
+        return u32::MAX;
+    };
+    let old = store.memories[addr.index()].grow(delta);
+    vm.refresh(store);
+    old.unwrap_or(u32::MAX)
+}
+
+unsafe extern "C" fn call_func(vm: *mut VmCtx, addr: u32, slots: *mut u64) {
+    // SAFETY: see the module documentation.
+    let (vm, store) = unsafe { parts(vm) };
+    let addr = FuncAddr(addr);
+    let function = &store.funcs[addr.index()];
+    let n = function.ty.param_slots().max(function.ty.result_slots());
+    // SAFETY: compiled code passes a buffer of at least `n` slots for a call of
+    // this function's type (checked by the signature test or by validation).
+    let slots = unsafe { std::slice::from_raw_parts_mut(slots, n) };
+    let host = match &function.kind {
+        FuncKind::Host { func, .. } => Some(func.clone()),
+        FuncKind::Wasm { .. } => None,
+    };
+    let caller = InstanceId(vm.instance);
+    let is_host = host.is_some();
+    let result = catch_unwind(AssertUnwindSafe(|| match host {
+        // The caller is the calling instance, whose memory the host function sees.
+        Some(f) => store.call_host(addr, caller, &*f, slots),
+        None => store.call(addr, slots),
+    }));
+    vm.refresh(store);
+    match result {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => {
+            // A trap in WebAssembly code gets this instance's frames added to its
+            // backtrace; a host function's failure is passed on as it is.
+            vm.extend_backtrace = !is_host;
+            vm.pending = Some(error);
+            vm.trap = PENDING;
+        }
+        Err(panic) => {
+            vm.panic = Some(panic);
+            vm.trap = PENDING;
+        }
+    }
+}
+
+unsafe extern "C" fn indirect_target(vm: *mut VmCtx, table: u32, index: u32, ty: u32) -> u32 {
+    // SAFETY: see the module documentation.
+    let (vm, store) = unsafe { parts(vm) };
+    let inst = InstanceId(vm.instance);
+    let target = match store.table_get(inst, table, index) {
+        Err(_) => Err(TrapCode::UndefinedElement),
+        Ok(v) => wazero_store::funcref_addr(v).ok_or(TrapCode::UninitializedElement),
+    };
+    let target = target.and_then(|addr| {
+        let want = store.instances[inst.index()].sig_ids[ty as usize];
+        if store.funcs[addr.index()].sig == want {
+            Ok(addr.0)
+        } else {
+            Err(TrapCode::IndirectCallTypeMismatch)
+        }
+    });
+    match target {
+        Ok(addr) => addr,
+        Err(code) => {
+            vm.trap = trap_to_u32(code);
+            0
+        }
+    }
+}
+
+unsafe extern "C" fn table_get(vm: *mut VmCtx, table: u32, index: u32) -> u64 {
+    // SAFETY: see the module documentation.
+    let (vm, store) = unsafe { parts(vm) };
+    match store.table_get(InstanceId(vm.instance), table, index) {
+        Ok(v) => v,
+        Err(code) => {
+            vm.trap = trap_to_u32(code);
+            0
+        }
+    }
+}
+
+unsafe extern "C" fn table_set(vm: *mut VmCtx, table: u32, index: u32, value: u64) {
+    // SAFETY: see the module documentation.
+    let (vm, store) = unsafe { parts(vm) };
+    let r = store.table_set(InstanceId(vm.instance), table, index, value);
+    check(vm, r);
+}
+
+unsafe extern "C" fn table_size(vm: *mut VmCtx, table: u32) -> u32 {
+    // SAFETY: see the module documentation.
+    let (vm, store) = unsafe { parts(vm) };
+    store.table_size(InstanceId(vm.instance), table)
+}
+
+unsafe extern "C" fn table_grow(vm: *mut VmCtx, table: u32, init: u64, delta: u32) -> u32 {
+    // SAFETY: see the module documentation.
+    let (vm, store) = unsafe { parts(vm) };
+    let old = store.table_grow(InstanceId(vm.instance), table, delta, init);
+    vm.refresh(store);
+    old
+}
+
+unsafe extern "C" fn table_fill(vm: *mut VmCtx, table: u32, dst: u32, value: u64, len: u32) {
+    // SAFETY: see the module documentation.
+    let (vm, store) = unsafe { parts(vm) };
+    let r = store.table_fill(InstanceId(vm.instance), table, dst, value, len);
+    check(vm, r);
+}
+
+unsafe extern "C" fn table_copy(
+    vm: *mut VmCtx,
+    dst_table: u32,
+    src_table: u32,
+    dst: u32,
+    src: u32,
+    len: u32,
+) {
+    // SAFETY: see the module documentation.
+    let (vm, store) = unsafe { parts(vm) };
+    let r = store.table_copy(InstanceId(vm.instance), dst_table, src_table, dst, src, len);
+    check(vm, r);
+}
+
+unsafe extern "C" fn table_init(
+    vm: *mut VmCtx,
+    segment: u32,
+    table: u32,
+    dst: u32,
+    src: u32,
+    len: u32,
+) {
+    // SAFETY: see the module documentation.
+    let (vm, store) = unsafe { parts(vm) };
+    let r = store.table_init(InstanceId(vm.instance), segment, table, dst, src, len);
+    check(vm, r);
+}
+
+unsafe extern "C" fn elem_drop(vm: *mut VmCtx, segment: u32) {
+    // SAFETY: see the module documentation.
+    let (vm, store) = unsafe { parts(vm) };
+    store.elem_drop(InstanceId(vm.instance), segment);
+}
+
+unsafe extern "C" fn memory_init(vm: *mut VmCtx, segment: u32, dst: u32, src: u32, len: u32) {
+    // SAFETY: see the module documentation.
+    let (vm, store) = unsafe { parts(vm) };
+    let r = store.memory_init(InstanceId(vm.instance), segment, dst, src, len);
+    check(vm, r);
+}
+
+unsafe extern "C" fn data_drop(vm: *mut VmCtx, segment: u32) {
+    // SAFETY: see the module documentation.
+    let (vm, store) = unsafe { parts(vm) };
+    store.data_drop(InstanceId(vm.instance), segment);
+}
+
+unsafe extern "C" fn memory_copy(vm: *mut VmCtx, dst: u32, src: u32, len: u32) {
+    // SAFETY: see the module documentation.
+    let (vm, store) = unsafe { parts(vm) };
+    let r = store.memory_copy(InstanceId(vm.instance), dst, src, len);
+    check(vm, r);
+}
+
+unsafe extern "C" fn memory_fill(vm: *mut VmCtx, dst: u32, value: u32, len: u32) {
+    // SAFETY: see the module documentation.
+    let (vm, store) = unsafe { parts(vm) };
+    let r = store.memory_fill(InstanceId(vm.instance), dst, value as u8, len);
+    check(vm, r);
+}
+
+unsafe extern "C" fn trace(vm: *mut VmCtx, index: u32) {
+    // SAFETY: see the module documentation.
+    let (vm, _) = unsafe { parts(vm) };
+    vm.backtrace.push(vm.first_defined + index);
+}
