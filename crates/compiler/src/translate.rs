@@ -26,6 +26,8 @@ use wasmparser::{BlockType, MemArg, Operator};
 use wazero_api::{FuncType, TrapCode, ValueType};
 use wazero_validator::ValidatedModule;
 
+mod simd;
+
 use crate::builtins::Builtins;
 use crate::trap::trap_to_u32;
 use crate::vmctx;
@@ -1307,14 +1309,7 @@ impl Translator<'_, '_> {
                 let v = self.b.ins().iadd_imm_s(addr, 1);
                 self.push(v);
             }
-            other => {
-                let name = op_name(&other);
-                let lanes = ["8x16", "16x8", "32x4", "64x2"];
-                if name.starts_with("V128") || lanes.iter().any(|l| name.contains(l)) {
-                    return Err(unsupported("SIMD instructions"));
-                }
-                return Err(unsupported(&format!("instruction {name}")));
-            }
+            other => return self.simd_operator(other),
         }
         Ok(())
     }
