@@ -15,6 +15,8 @@
 //! }
 //! ```
 
+mod stub;
+
 use std::sync::Arc;
 
 use cranelift_codegen::isa::OwnedTargetIsa;
@@ -36,6 +38,8 @@ pub fn isa() -> Result<OwnedTargetIsa, String> {
             .map_err(|e| format!("cranelift setting {name}={value}: {e}"))
     };
     set(&mut flags, "opt_level", "speed")?;
+    // Frame pointers let a fault's backtrace be read from the stack.
+    set(&mut flags, "preserve_frame_pointers", "true")?;
     // The verifier checks every function Cranelift compiles; debug builds only.
     set(
         &mut flags,
@@ -60,11 +64,27 @@ pub struct Amd64Compiler {
 }
 
 impl Amd64Compiler {
-    /// The compiler for this host, or why it cannot run here.
+    /// The compiler for this host, or why it cannot run here: linear memories
+    /// with guard pages where the platform allows it (see
+    /// [`CraneliftEngine::with_arch`]).
     pub fn new() -> Result<Self, String> {
-        Ok(Self {
-            inner: CraneliftEngine::new(isa()?),
-        })
+        Self::with_guard_pages(true)
+    }
+
+    /// The compiler for this host, with guard pages instead of bounds checks
+    /// when `guard_pages` and the platform allows it, else explicit checks.
+    pub fn with_guard_pages(guard_pages: bool) -> Result<Self, String> {
+        let isa = isa()?;
+        let inner = match stub::arch() {
+            Ok(arch) => CraneliftEngine::with_arch(isa, arch, guard_pages),
+            Err(_) => CraneliftEngine::new(isa),
+        };
+        Ok(Self { inner })
+    }
+
+    /// Whether memory accesses rely on guard pages instead of bounds checks.
+    pub fn guard_pages(&self) -> bool {
+        self.inner.guard_pages()
     }
 }
 
@@ -75,6 +95,10 @@ impl Engine for Amd64Compiler {
 
     fn compile(&self, module: &Arc<ValidatedModule>) -> Result<Arc<dyn CompiledCode>, String> {
         self.inner.compile(module)
+    }
+
+    fn memory_reservation(&self) -> u64 {
+        self.inner.memory_reservation()
     }
 
     fn call_wasm(

@@ -24,6 +24,7 @@ use std::sync::atomic::Ordering;
 use wazero_api::TrapCode;
 use wazero_store::{CallError, FuncAddr, FuncKind, Store, Trap};
 
+use crate::arch::Arch;
 use crate::module::CompiledModule;
 use crate::trap::{trap_from_u32, PENDING};
 use crate::vmctx::VmCtx;
@@ -83,9 +84,34 @@ fn stack_limit(sp: usize) -> usize {
     }
 }
 
+/// Makes `vm` the context the fault handler sees on this thread; returns the
+/// one it replaces (an outer call's, across re-entry).
+#[cfg(target_os = "linux")]
+fn enter_context(vm: *mut VmCtx) -> *mut VmCtx {
+    crate::signals::ACTIVE.with(|a| a.replace(vm))
+}
+
+#[cfg(target_os = "linux")]
+fn leave_context(outer: *mut VmCtx) {
+    crate::signals::ACTIVE.with(|a| a.set(outer));
+}
+
+#[cfg(not(target_os = "linux"))]
+fn enter_context(_: *mut VmCtx) -> *mut VmCtx {
+    std::ptr::null_mut()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn leave_context(_: *mut VmCtx) {}
+
 /// Runs WebAssembly function `func` of `store` with `stack` holding its
 /// parameters; results are left in `stack` from index 0.
-pub(crate) fn call(store: &mut Store, func: FuncAddr, stack: &mut [u64]) -> Result<(), CallError> {
+pub(crate) fn call(
+    store: &mut Store,
+    func: FuncAddr,
+    stack: &mut [u64],
+    arch: Option<&Arch>,
+) -> Result<(), CallError> {
     if store.reentry_depth >= store.limits.max_reentry_depth {
         return Err(Trap::new(TrapCode::StackExhausted).into());
     }
@@ -106,20 +132,26 @@ pub(crate) fn call(store: &mut Store, func: FuncAddr, stack: &mut [u64]) -> Resu
     if sp <= store.native_stack_limit {
         return Err(Trap::new(TrapCode::StackExhausted).into());
     }
-    let mut vm = VmCtx::new(
-        store,
-        instance,
-        module.func_table(),
-        store.native_stack_limit,
-    );
+    let limit = store.native_stack_limit;
+    let mut vm = VmCtx::new(store, instance, module, limit);
     let trampoline = module.trampoline(index as usize);
     let callee = module.function(index as usize);
     store.reentry_depth += 1;
-    // SAFETY: see the module documentation. `stack` holds at least as many slots
-    // as the function has parameters and results (the caller checks), the
-    // trampoline and callee belong to `module`, kept alive by `code`, and every
-    // pointer in `vm` is valid for the duration of the call.
-    unsafe { trampoline(&mut vm, callee, stack.as_mut_ptr()) };
+    let vm_ptr: *mut VmCtx = &mut vm;
+    let outer = enter_context(vm_ptr);
+    match arch {
+        // SAFETY: see the module documentation. `stack` holds at least as many
+        // slots as the function has parameters and results (the caller
+        // checks), the trampoline and callee belong to `module`, kept alive by
+        // `code`, and every pointer in `vm` is valid for the duration of the
+        // call. The stub only adds the fault landing (see `crate::arch`).
+        Some(arch) => unsafe {
+            (arch.enter)(vm_ptr, callee, stack.as_mut_ptr(), trampoline);
+        },
+        // SAFETY: as above.
+        None => unsafe { trampoline(vm_ptr, callee, stack.as_mut_ptr()) },
+    }
+    leave_context(outer);
     store.reentry_depth -= 1;
     drop(code);
     if let Some(panic) = vm.panic.take() {

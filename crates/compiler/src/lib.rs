@@ -63,13 +63,16 @@
 //! # }
 //! ```
 
+mod arch;
 mod builtins;
 mod code_memory;
 mod exec;
 mod module;
+#[cfg(target_os = "linux")]
+mod signals;
 mod translate;
 mod trap;
-mod vmctx;
+pub mod vmctx;
 
 use std::sync::Arc;
 
@@ -78,31 +81,64 @@ use cranelift_codegen::isa::{OwnedTargetIsa, TargetIsa};
 use wazero_store::{CallError, CompiledCode, Engine, FuncAddr, Store};
 use wazero_validator::ValidatedModule;
 
+pub use arch::{on_fault, Arch, EnterFn, FaultRegs};
 pub use code_memory::CodeMemory;
 pub use exec::STACK_BUDGET;
-pub use module::CompiledModule;
+pub use module::{CodegenConfig, CompiledModule};
 pub use trap::{trap_from_u32, trap_to_u32};
 pub use vmctx::VmCtx;
+
+/// The address space reserved for each linear memory when bounds checks are
+/// elided: any wasm32 address (`u32` index plus `u32` offset plus an access of
+/// up to 16 bytes) lands inside it.
+pub const GUARD_RESERVATION: u64 = (1 << 33) + (64 << 10);
 
 /// The compiler engine for one Cranelift target.
 #[derive(Clone)]
 pub struct CraneliftEngine {
     isa: OwnedTargetIsa,
+    arch: Option<Arch>,
+    config: CodegenConfig,
 }
 
 impl std::fmt::Debug for CraneliftEngine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CraneliftEngine")
             .field("isa", &self.isa.name())
+            .field("guard_pages", &self.config.guard_pages)
             .finish()
     }
 }
 
 impl CraneliftEngine {
     /// An engine generating code for `isa`, which must be the host's: the code
-    /// runs in this process.
+    /// runs in this process. Every linear-memory access is bounds-checked.
     pub fn new(isa: OwnedTargetIsa) -> Self {
-        Self { isa }
+        Self {
+            isa,
+            arch: None,
+            config: CodegenConfig { guard_pages: false },
+        }
+    }
+
+    /// An engine entering compiled code through `arch`'s stub. With
+    /// `guard_pages`, and where the platform lets this process handle faults
+    /// (Linux), linear memories are reserved with guard pages
+    /// ([`GUARD_RESERVATION`]) and accesses are not bounds-checked: a fault
+    /// becomes a trap. Elsewhere, or without `guard_pages`, accesses are
+    /// checked explicitly.
+    pub fn with_arch(isa: OwnedTargetIsa, arch: Arch, guard_pages: bool) -> Self {
+        let guard_pages = guard_pages && cfg!(target_pointer_width = "64") && handles_faults(arch);
+        Self {
+            isa,
+            arch: Some(arch),
+            config: CodegenConfig { guard_pages },
+        }
+    }
+
+    /// Whether memory accesses rely on guard pages instead of bounds checks.
+    pub fn guard_pages(&self) -> bool {
+        self.config.guard_pages
     }
 
     /// The target.
@@ -117,7 +153,15 @@ impl Engine for CraneliftEngine {
     }
 
     fn compile(&self, module: &Arc<ValidatedModule>) -> Result<Arc<dyn CompiledCode>, String> {
-        module::compile_shared(module, &*self.isa)
+        module::compile_shared(module, &*self.isa, self.config)
+    }
+
+    fn memory_reservation(&self) -> u64 {
+        if self.config.guard_pages {
+            GUARD_RESERVATION
+        } else {
+            0
+        }
     }
 
     fn call_wasm(
@@ -126,6 +170,17 @@ impl Engine for CraneliftEngine {
         func: FuncAddr,
         stack: &mut [u64],
     ) -> Result<(), CallError> {
-        exec::call(store, func, stack)
+        exec::call(store, func, stack, self.arch.as_ref())
     }
+}
+
+/// Installs the fault handler; whether faults of compiled code become traps.
+#[cfg(target_os = "linux")]
+fn handles_faults(arch: Arch) -> bool {
+    signals::install(arch).is_ok()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn handles_faults(_: Arch) -> bool {
+    false
 }

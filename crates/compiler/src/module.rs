@@ -3,11 +3,12 @@
 
 use std::any::Any;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use cranelift_codegen::control::ControlPlane;
 use cranelift_codegen::ir::types::I64;
-use cranelift_codegen::ir::{AbiParam, Function, InstBuilder, Signature, UserFuncName};
+use cranelift_codegen::ir::{self, AbiParam, Function, InstBuilder, Signature, UserFuncName};
 use cranelift_codegen::isa::TargetIsa;
 use cranelift_codegen::Context;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
@@ -32,6 +33,12 @@ pub struct CompiledModule {
     funcs: Box<[usize]>,
     /// Entry trampoline address of each defined function (shared per type).
     trampolines: Box<[usize]>,
+    /// End address of each defined function's code (they are laid out in
+    /// order, so `funcs` is sorted).
+    func_ends: Box<[usize]>,
+    /// Addresses of the linear-memory accesses that may fault on a guard page,
+    /// sorted.
+    memory_accesses: Box<[usize]>,
 }
 
 impl CompiledCode for CompiledModule {
@@ -44,6 +51,21 @@ impl CompiledModule {
     /// The table of function addresses, for the VM context.
     pub(crate) fn func_table(&self) -> *const *const u8 {
         self.funcs.as_ptr().cast()
+    }
+
+    /// The defined function whose code holds `pc`.
+    pub(crate) fn function_at(&self, pc: usize) -> Option<u32> {
+        let i = self
+            .funcs
+            .partition_point(|&start| start <= pc)
+            .checked_sub(1)?;
+        (pc < self.func_ends[i]).then_some(i as u32)
+    }
+
+    /// Whether `pc` is a linear-memory access of this module's code, which may
+    /// fault on a guard page. Allocates nothing (the signal handler calls it).
+    pub(crate) fn is_memory_access(&self, pc: usize) -> bool {
+        self.memory_accesses.binary_search(&pc).is_ok()
     }
 
     /// Code address of defined function `index`.
@@ -61,34 +83,123 @@ impl CompiledModule {
     }
 }
 
-/// Compiles every defined function of `module` for `isa`.
+/// How to generate code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CodegenConfig {
+    /// Rely on guard pages (and the signal handler) instead of explicit bounds
+    /// checks for linear-memory accesses.
+    pub guard_pages: bool,
+}
+
+/// One function's machine code, before layout.
+struct Emitted {
+    code: Vec<u8>,
+    /// Offsets (in `code`) of linear-memory accesses that may fault.
+    memory_accesses: Vec<u32>,
+}
+
+/// Below this many bytes of function bodies a module is compiled on the
+/// calling thread: starting threads would cost more than they save.
+const PARALLEL_THRESHOLD: usize = 64 << 10;
+
+/// Compiles every defined function of `module` for `isa`, in parallel on all
+/// cores when the module is large enough.
 pub(crate) fn compile(
     module: &ValidatedModule,
     isa: &dyn TargetIsa,
+    config: CodegenConfig,
 ) -> Result<CompiledModule, String> {
+    let imported = module.imported_function_count() as usize;
+    let globals: Vec<_> = module.global_types().iter().map(|g| g.content).collect();
+    let count = module.code.len();
+    let body_bytes: usize = module.code.iter().map(|c| c.range.len()).sum();
+    let threads = if body_bytes < PARALLEL_THRESHOLD {
+        1
+    } else {
+        std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(count)
+    };
+    let next = AtomicUsize::new(0);
+    let worker = || {
+        let mut fctx = FunctionBuilderContext::new();
+        let mut ctx = Context::new();
+        let mut done = Vec::new();
+        loop {
+            let index = next.fetch_add(1, Ordering::Relaxed);
+            if index >= count {
+                break;
+            }
+            let result = translate_function(
+                module,
+                &globals,
+                index,
+                isa.frontend_config(),
+                config,
+                &mut fctx,
+            )
+            .and_then(|func| emit(&mut ctx, func, isa))
+            .map_err(|e| format!("compiler: function[{}]: {e}", imported + index));
+            let failed = result.is_err();
+            done.push((index, result));
+            if failed {
+                // Make the other workers stop too.
+                next.store(count, Ordering::Relaxed);
+                break;
+            }
+        }
+        done
+    };
+    let mut results: Vec<Option<Result<Emitted, String>>> = (0..count).map(|_| None).collect();
+    let mut collect = |done: Vec<(usize, Result<Emitted, String>)>| {
+        for (i, r) in done {
+            results[i] = Some(r);
+        }
+    };
+    if threads <= 1 {
+        collect(worker());
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads).map(|_| scope.spawn(worker)).collect();
+            for h in handles {
+                match h.join() {
+                    Ok(done) => collect(done),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
+        });
+    }
+    // The first failure in function order, for a deterministic message.
+    if let Some(Err(e)) = results.iter().flatten().find(|r| r.is_err()) {
+        return Err(e.clone());
+    }
+
+    let mut code = Vec::new();
+    let mut func_offsets = Vec::with_capacity(count);
+    let mut func_ends = Vec::with_capacity(count);
+    let mut memory_accesses = Vec::new();
+    for r in results {
+        let emitted = r.expect("every function was compiled")?;
+        let offset = place(&mut code, &emitted.code);
+        func_offsets.push(offset);
+        func_ends.push(offset + emitted.code.len());
+        memory_accesses.extend(emitted.memory_accesses.iter().map(|&o| offset + o as usize));
+    }
+
     let frontend = isa.frontend_config();
     let mut fctx = FunctionBuilderContext::new();
     let mut ctx = Context::new();
-    let mut code = Vec::new();
-    let mut func_offsets = Vec::with_capacity(module.code.len());
-    let imported = module.imported_function_count();
-    let globals: Vec<_> = module.global_types().iter().map(|g| g.content).collect();
-    for index in 0..module.code.len() {
-        let func = translate_function(module, &globals, index, frontend, &mut fctx)?;
-        let offset = emit(&mut ctx, func, isa, &mut code)
-            .map_err(|e| format!("compiler: function[{}]: {e}", imported as usize + index))?;
-        func_offsets.push(offset);
-    }
     let mut by_type: HashMap<FuncType, usize> = HashMap::new();
-    let mut tramp_offsets = Vec::with_capacity(module.code.len());
+    let mut tramp_offsets = Vec::with_capacity(count);
     for &type_index in &module.functions {
         let ty = &module.types[type_index as usize];
         let offset = match by_type.get(ty) {
             Some(&o) => o,
             None => {
                 let func = entry_trampoline(ty, frontend, &mut fctx)?;
-                let o = emit(&mut ctx, func, isa, &mut code)
-                    .map_err(|e| format!("compiler: trampoline: {e}"))?;
+                let emitted =
+                    emit(&mut ctx, func, isa).map_err(|e| format!("compiler: trampoline: {e}"))?;
+                let o = place(&mut code, &emitted.code);
                 by_type.insert(ty.clone(), o);
                 o
             }
@@ -100,17 +211,25 @@ pub(crate) fn compile(
     Ok(CompiledModule {
         funcs: func_offsets.iter().map(address).collect(),
         trampolines: tramp_offsets.iter().map(address).collect(),
+        func_ends: func_ends
+            .iter()
+            .map(|&e| memory.address(0) as usize + e)
+            .collect(),
+        memory_accesses: memory_accesses.iter().map(address).collect(),
         _memory: memory,
     })
 }
 
-/// Compiles `func` and appends its code (16-byte aligned) to `code`; returns its offset.
-fn emit(
-    ctx: &mut Context,
-    func: Function,
-    isa: &dyn TargetIsa,
-    code: &mut Vec<u8>,
-) -> Result<usize, String> {
+/// Appends `bytes` to `code` at the next 16-byte boundary; returns their offset.
+fn place(code: &mut Vec<u8>, bytes: &[u8]) -> usize {
+    code.resize(code.len().next_multiple_of(16), 0);
+    let offset = code.len();
+    code.extend_from_slice(bytes);
+    offset
+}
+
+/// Compiles `func` to machine code.
+fn emit(ctx: &mut Context, func: Function, isa: &dyn TargetIsa) -> Result<Emitted, String> {
     ctx.clear();
     ctx.func = func;
     let compiled = ctx
@@ -123,10 +242,17 @@ fn emit(
             "code needing runtime library calls (CPU lacks features)",
         ));
     }
-    code.resize(code.len().next_multiple_of(16), 0);
-    let offset = code.len();
-    code.extend_from_slice(compiled.code_buffer());
-    Ok(offset)
+    let memory_accesses = compiled
+        .buffer
+        .traps()
+        .iter()
+        .filter(|t| t.code == ir::TrapCode::HEAP_OUT_OF_BOUNDS)
+        .map(|t| t.offset)
+        .collect();
+    Ok(Emitted {
+        code: compiled.code_buffer().to_vec(),
+        memory_accesses,
+    })
 }
 
 /// The trampoline through which Rust enters a function of type `ty`.
@@ -176,6 +302,7 @@ fn entry_trampoline(
 pub(crate) fn compile_shared(
     module: &ValidatedModule,
     isa: &dyn TargetIsa,
+    config: CodegenConfig,
 ) -> Result<Arc<dyn CompiledCode>, String> {
-    Ok(Arc::new(compile(module, isa)?))
+    Ok(Arc::new(compile(module, isa, config)?))
 }

@@ -29,6 +29,7 @@ use wazero_validator::ValidatedModule;
 mod simd;
 
 use crate::builtins::Builtins;
+use crate::module::CodegenConfig;
 use crate::trap::trap_to_u32;
 use crate::vmctx;
 
@@ -99,11 +100,11 @@ fn trusted() -> MemFlagsData {
     MemFlagsData::trusted().with_endianness(Endianness::Little)
 }
 
-/// Flags of a (bounds-checked) linear memory access.
+/// Flags of a linear memory access: it may fault (on a guard page, when bounds
+/// checks are elided), which Cranelift records as a trap site of code
+/// `HEAP_OUT_OF_BOUNDS` for the signal handler.
 fn heap() -> MemFlagsData {
-    MemFlagsData::new()
-        .with_notrap()
-        .with_endianness(Endianness::Little)
+    MemFlagsData::new().with_endianness(Endianness::Little)
 }
 
 /// Flags of an access to a `u64` slot area (no alignment promised: a `v128`
@@ -183,6 +184,8 @@ pub(crate) struct Translator<'m, 'b> {
     module: &'m ValidatedModule,
     /// The function's defined index, for backtraces.
     index: u32,
+    /// Whether memory accesses rely on guard pages instead of bounds checks.
+    guard_pages: bool,
     /// The type of each global of the module's index space.
     globals: &'m [ValueType],
     b: FunctionBuilder<'b>,
@@ -211,6 +214,7 @@ pub(crate) fn translate_function(
     globals: &[ValueType],
     index: usize,
     frontend: TargetFrontendConfig,
+    config: CodegenConfig,
     fctx: &mut FunctionBuilderContext,
 ) -> Result<Function, String> {
     let call_conv = frontend.default_call_conv;
@@ -250,6 +254,7 @@ pub(crate) fn translate_function(
     }
     let mut t = Translator {
         module,
+        guard_pages: config.guard_pages,
         index: index as u32,
         globals,
         b,
@@ -564,14 +569,21 @@ impl Translator<'_, '_> {
 
     /// The native address of a `size`-byte access at wasm address `addr` plus
     /// `memarg`'s offset, after a bounds check against the current memory length.
+    ///
+    /// With guard pages there is no check: the address is below
+    /// `base + 2^32 + 2^32 + size`, inside the memory's reservation
+    /// ([`crate::GUARD_RESERVATION`]), where every byte past the memory's length
+    /// faults.
     fn heap_addr(&mut self, addr: Value, memarg: &MemArg, size: u64) -> Value {
-        let len = self.load_vm(I64, vmctx::MEMORY_LEN);
         let base = self.load_vm(I64, vmctx::MEMORY_BASE);
         let a = self.b.ins().uextend(I64, addr);
-        // offset < 2^32 and addr < 2^32: no overflow in 64 bits.
-        let end = self.b.ins().iadd_imm_u(a, (memarg.offset + size) as i64);
-        let oob = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, len);
-        self.trap_if(oob, TrapCode::MemoryOutOfBounds);
+        if !self.guard_pages {
+            let len = self.load_vm(I64, vmctx::MEMORY_LEN);
+            // offset < 2^32 and addr < 2^32: no overflow in 64 bits.
+            let end = self.b.ins().iadd_imm_u(a, (memarg.offset + size) as i64);
+            let oob = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, len);
+            self.trap_if(oob, TrapCode::MemoryOutOfBounds);
+        }
         let p = self.b.ins().iadd(base, a);
         if memarg.offset == 0 {
             p

@@ -59,6 +59,16 @@ pub struct VmCtx {
     pub first_defined: u32,
     /// Number of functions the instance defines.
     pub num_defined: u32,
+    /// The native stack pointer inside the entry stub, where a fault in
+    /// compiled code resumes (see `crate::arch`).
+    pub entry_sp: usize,
+    /// The module whose code runs with this context (for the signal handler:
+    /// its code range and fault sites).
+    pub module: *const crate::module::CompiledModule,
+    /// Program counter of the fault being handled.
+    pub fault_pc: usize,
+    /// Frame pointer at the fault being handled.
+    pub fault_fp: usize,
     /// The failure of a runtime call (a host function's error, an exit), when
     /// `trap` is [`PENDING`](crate::trap::PENDING). Not seen by compiled code.
     pub pending: Option<CallError>,
@@ -78,7 +88,7 @@ impl VmCtx {
     pub(crate) fn new(
         store: &mut Store,
         instance: InstanceId,
-        funcs: *const *const u8,
+        module: &crate::module::CompiledModule,
         stack_limit: usize,
     ) -> Self {
         let mut vm = VmCtx {
@@ -90,7 +100,7 @@ impl VmCtx {
             stack_limit,
             globals: std::ptr::null_mut(),
             global_addrs: std::ptr::null(),
-            funcs,
+            funcs: module.func_table(),
             builtins: &crate::builtins::BUILTINS,
             store: std::ptr::null_mut(),
             table_base: std::ptr::NonNull::dangling().as_ptr(),
@@ -100,6 +110,10 @@ impl VmCtx {
             store_funcs: std::ptr::null(),
             first_defined: 0,
             num_defined: 0,
+            entry_sp: 0,
+            module,
+            fault_pc: 0,
+            fault_fp: 0,
             pending: None,
             extend_backtrace: false,
             panic: None,
@@ -189,6 +203,8 @@ offsets! {
     FIRST_DEFINED = first_defined;
     /// Offset of [`VmCtx::num_defined`].
     NUM_DEFINED = num_defined;
+    /// Offset of [`VmCtx::entry_sp`], which the entry stub writes.
+    ENTRY_SP = entry_sp;
 }
 
 /// Size in bytes of one [`GlobalInstance`] in the store's array.

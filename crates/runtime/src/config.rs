@@ -40,6 +40,7 @@ pub struct RuntimeConfig {
     pub(crate) custom_sections: bool,
     pub(crate) debug_info: bool,
     pub(crate) max_call_depth: u32,
+    pub(crate) explicit_bounds_checks: bool,
 }
 
 impl Default for RuntimeConfig {
@@ -60,6 +61,7 @@ impl RuntimeConfig {
             custom_sections: false,
             debug_info: true,
             max_call_depth: 100_000,
+            explicit_bounds_checks: false,
         }
     }
 
@@ -113,9 +115,24 @@ impl RuntimeConfig {
     }
 
     /// The deepest nesting of WebAssembly calls before the guest traps with
-    /// "call stack exhausted" (default 100 000).
+    /// "call stack exhausted" (default 100 000). The interpreter counts frames;
+    /// the compiler runs guest calls on the native stack and traps when its
+    /// budget (1 MiB, within the thread's stack) is used up, whichever depth
+    /// that is.
     pub fn with_max_call_depth(mut self, depth: u32) -> Self {
         self.max_call_depth = depth.max(1);
+        self
+    }
+
+    /// Make compiled code check every linear-memory access against the memory's
+    /// length (default: off). By default, where the platform allows it (64-bit
+    /// Linux), the compiler reserves 8 GiB of address space per memory with
+    /// everything past its length inaccessible, leaves the checks out, and turns
+    /// the fault of an out-of-bounds access into a trap. Explicit checks use no
+    /// extra address space and no signal handler, at some cost in speed (see
+    /// `docs/benchmarks.md`). The interpreter always checks.
+    pub fn with_explicit_bounds_checks(mut self, enabled: bool) -> Self {
+        self.explicit_bounds_checks = enabled;
         self
     }
 }

@@ -5,41 +5,41 @@ use std::sync::Arc;
 use wazero_store::{CallError, CompiledCode, Engine, FuncAddr, Store};
 use wazero_validator::ValidatedModule;
 
-use crate::config::EngineKind;
+use crate::config::{EngineKind, RuntimeConfig};
 
 /// The engine for `kind` in this build.
-pub(crate) fn select(kind: EngineKind) -> Arc<dyn Engine> {
-    match kind {
-        EngineKind::Compiler => compiler(),
+pub(crate) fn select(config: &RuntimeConfig) -> Arc<dyn Engine> {
+    match config.engine {
+        EngineKind::Compiler => compiler(config),
         EngineKind::Interpreter => interpreter(),
-        EngineKind::Auto => auto(),
+        EngineKind::Auto => auto(config),
     }
 }
 
 /// The compiler where this build and CPU have one, else the interpreter.
 #[cfg(all(feature = "compiler", target_arch = "x86_64"))]
-fn auto() -> Arc<dyn Engine> {
-    match wazero_compiler_amd64::Amd64Compiler::new() {
+fn auto(config: &RuntimeConfig) -> Arc<dyn Engine> {
+    match wazero_compiler_amd64::Amd64Compiler::with_guard_pages(!config.explicit_bounds_checks) {
         Ok(engine) => Arc::new(engine),
         Err(_) => interpreter(),
     }
 }
 
 #[cfg(not(all(feature = "compiler", target_arch = "x86_64")))]
-fn auto() -> Arc<dyn Engine> {
+fn auto(_: &RuntimeConfig) -> Arc<dyn Engine> {
     interpreter()
 }
 
 #[cfg(all(feature = "compiler", target_arch = "x86_64"))]
-fn compiler() -> Arc<dyn Engine> {
-    match wazero_compiler_amd64::Amd64Compiler::new() {
+fn compiler(config: &RuntimeConfig) -> Arc<dyn Engine> {
+    match wazero_compiler_amd64::Amd64Compiler::with_guard_pages(!config.explicit_bounds_checks) {
         Ok(engine) => Arc::new(engine),
         Err(why) => Arc::new(Unavailable(why.into())),
     }
 }
 
 #[cfg(not(all(feature = "compiler", target_arch = "x86_64")))]
-fn compiler() -> Arc<dyn Engine> {
+fn compiler(_: &RuntimeConfig) -> Arc<dyn Engine> {
     Arc::new(Unavailable(
         "the compiler is not available in this build (cargo feature `compiler`, x86-64 only)"
             .into(),

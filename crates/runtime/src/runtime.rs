@@ -65,7 +65,7 @@ impl Runtime {
 
     /// A runtime with `config`.
     pub fn with_config(config: RuntimeConfig) -> Self {
-        let engine = crate::engines::select(config.engine);
+        let engine = crate::engines::select(&config);
         let default = Namespace::new(&engine, &config);
         Self {
             inner: Arc::new(RuntimeInner {

@@ -10,10 +10,16 @@ use std::alloc::{alloc_zeroed, dealloc, Layout};
 use std::ptr::NonNull;
 
 /// Zeroed heap bytes: `len` usable, `capacity` allocated (and zero beyond `len`).
+///
+/// Or, when `reserved` is non-zero, a reservation of that many bytes of address
+/// space of which the first `len` are readable and writable and the rest
+/// inaccessible (guard pages): it grows in place up to `capacity` and never
+/// moves, and any access past `len` faults.
 pub(crate) struct ZeroedBuffer {
     ptr: NonNull<u8>,
     len: usize,
     capacity: usize,
+    reserved: usize,
 }
 
 // SAFETY: the buffer owns its allocation exclusively, like a `Vec<u8>`.
@@ -30,12 +36,87 @@ impl ZeroedBuffer {
                 ptr: NonNull::dangling(),
                 len: 0,
                 capacity: 0,
+                reserved: 0,
             });
         }
         let layout = Layout::from_size_align(capacity, 16).ok()?;
         // SAFETY: the layout has a non-zero size.
         let ptr = NonNull::new(unsafe { alloc_zeroed(layout) })?;
-        Some(Self { ptr, len, capacity })
+        Some(Self {
+            ptr,
+            len,
+            capacity,
+            reserved: 0,
+        })
+    }
+
+    /// A buffer of `len` zero bytes at the start of a reservation of `reserve`
+    /// bytes of address space, growable in place up to `max_len` (at most
+    /// `reserve`); `None` if the address space cannot be reserved. `len` and
+    /// `max_len` must be multiples of the page size.
+    #[cfg(unix)]
+    pub(crate) fn reserve(len: usize, max_len: usize, reserve: usize) -> Option<Self> {
+        use rustix::mm::{mmap_anonymous, MapFlags, ProtFlags};
+        if len > max_len || max_len > reserve || reserve == 0 {
+            return None;
+        }
+        // SAFETY: a fresh anonymous mapping at an address of the kernel's choosing
+        // aliases no Rust object; it is inaccessible until `protect` opens it.
+        let raw = unsafe {
+            mmap_anonymous(
+                std::ptr::null_mut(),
+                reserve,
+                ProtFlags::empty(),
+                MapFlags::PRIVATE | MapFlags::NORESERVE,
+            )
+        }
+        .ok()?;
+        let mut buffer = Self {
+            ptr: NonNull::new(raw.cast())?,
+            len: 0,
+            capacity: max_len,
+            reserved: reserve,
+        };
+        if !buffer.protect(len) {
+            return None;
+        }
+        buffer.len = len;
+        Some(buffer)
+    }
+
+    #[cfg(not(unix))]
+    pub(crate) fn reserve(_len: usize, _max_len: usize, _reserve: usize) -> Option<Self> {
+        None
+    }
+
+    /// Makes bytes `len..new_len` of a reservation readable and writable.
+    #[cfg(unix)]
+    fn protect(&mut self, new_len: usize) -> bool {
+        use rustix::mm::{mprotect, MprotectFlags};
+        if new_len <= self.len {
+            return true;
+        }
+        // SAFETY: the range lies inside the reservation made in `reserve`
+        // (`new_len <= capacity <= reserved`), which no Rust reference covers
+        // beyond `len`; fresh anonymous pages read as zero.
+        unsafe {
+            mprotect(
+                self.ptr.as_ptr().add(self.len).cast(),
+                new_len - self.len,
+                MprotectFlags::READ | MprotectFlags::WRITE,
+            )
+        }
+        .is_ok()
+    }
+
+    #[cfg(not(unix))]
+    fn protect(&mut self, _new_len: usize) -> bool {
+        false
+    }
+
+    /// The bytes of address space reserved (0 for a heap buffer).
+    pub(crate) fn reserved(&self) -> usize {
+        self.reserved
     }
 
     /// Makes the buffer `new_len` bytes long (never shorter); the new bytes are zero.
@@ -44,6 +125,13 @@ impl ZeroedBuffer {
     /// memory cannot be allocated.
     pub(crate) fn grow_to(&mut self, new_len: usize, max_len: usize) -> bool {
         debug_assert!(new_len >= self.len);
+        if self.reserved != 0 {
+            if new_len > self.capacity || !self.protect(new_len) {
+                return false;
+            }
+            self.len = new_len;
+            return true;
+        }
         if new_len <= self.capacity {
             // Bytes between len and capacity were zeroed at allocation and never exposed.
             self.len = new_len;
@@ -81,6 +169,13 @@ impl ZeroedBuffer {
 
 impl Drop for ZeroedBuffer {
     fn drop(&mut self) {
+        #[cfg(unix)]
+        if self.reserved != 0 {
+            // SAFETY: unmaps exactly the reservation made in `reserve`; the
+            // buffer is being dropped, so nothing borrows it.
+            let _ = unsafe { rustix::mm::munmap(self.ptr.as_ptr().cast(), self.reserved) };
+            return;
+        }
         if self.capacity != 0 {
             // SAFETY: allocated in `new` with exactly this layout (it was valid then).
             unsafe {
@@ -109,6 +204,23 @@ mod tests {
         assert!(b.capacity >= 100 && b.capacity <= 1000);
         assert_eq!(&b.as_slice()[..4], b"abcd");
         assert!(b.as_slice()[4..].iter().all(|&x| x == 0));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_reservation_grows_in_place_and_guards_the_rest() {
+        let page = 65536;
+        let mut b = ZeroedBuffer::reserve(page, 4 * page, 1 << 33).unwrap();
+        assert_eq!(b.reserved(), 1 << 33);
+        b.as_mut_slice()[..4].copy_from_slice(b"abcd");
+        let before = b.as_ptr();
+        assert!(b.grow_to(3 * page, 4 * page));
+        assert_eq!(b.as_ptr(), before);
+        assert_eq!(&b.as_slice()[..4], b"abcd");
+        assert!(b.as_slice()[4..].iter().all(|&x| x == 0));
+        assert!(!b.grow_to(5 * page, 8 * page), "past the capacity");
+        assert_eq!(b.len(), 3 * page);
+        assert!(ZeroedBuffer::reserve(2 * page, page, 1 << 20).is_none());
     }
 
     #[test]

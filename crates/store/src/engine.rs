@@ -33,6 +33,14 @@ pub trait Engine: Send + Sync + 'static {
     /// Translates or compiles every function of `module`, once for all its instances.
     fn compile(&self, module: &Arc<ValidatedModule>) -> Result<Arc<dyn CompiledCode>, String>;
 
+    /// The address space each linear memory must reserve, with everything past
+    /// its current length inaccessible (guard pages), for an engine whose code
+    /// relies on faults instead of bounds checks; 0 (the default) for plain
+    /// allocations.
+    fn memory_reservation(&self) -> u64 {
+        0
+    }
+
     /// Runs the WebAssembly function `func` of `store` with `stack` holding its
     /// parameters (at least as long as its parameter and result slot counts).
     fn call_wasm(

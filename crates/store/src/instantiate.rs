@@ -81,10 +81,11 @@ impl Store {
             inst.tables.push(table);
         }
         for &ty in &module.memories {
-            let memory = MemoryInstance::new(
+            let memory = MemoryInstance::with_reservation(
                 ty,
                 self.limits.memory_limit_pages,
                 self.limits.memory_capacity_from_max,
+                self.engine().memory_reservation(),
             )
             .map_err(InstantiationError::Resource)?;
             inst.memories.push(self.push_memory(memory));

@@ -20,6 +20,20 @@ impl MemoryInstance {
     /// committed), so the bytes never move when the guest grows memory. Returns an
     /// error message when the minimum exceeds the limit or cannot be allocated.
     pub fn new(ty: MemoryType, limit_pages: u32, capacity_from_max: bool) -> Result<Self, String> {
+        Self::with_reservation(ty, limit_pages, capacity_from_max, 0)
+    }
+
+    /// [`new`](Self::new), but when `reserve` is non-zero the memory lives at the
+    /// start of a reservation of `reserve` bytes of address space: it never
+    /// moves, and every byte past its current length faults (guard pages), which
+    /// compiled code relies on instead of bounds checks. Fails (never falls back)
+    /// when the address space cannot be reserved.
+    pub fn with_reservation(
+        ty: MemoryType,
+        limit_pages: u32,
+        capacity_from_max: bool,
+        reserve: u64,
+    ) -> Result<Self, String> {
         let min = ty.limits.min;
         if min > u64::from(limit_pages) {
             return Err(format!(
@@ -37,9 +51,18 @@ impl MemoryInstance {
         } else {
             min * PAGE_SIZE
         } as usize;
-        let buffer = ZeroedBuffer::new(len, capacity)
-            .or_else(|| ZeroedBuffer::new(len, len))
-            .ok_or_else(|| format!("cannot allocate {min} pages of memory"))?;
+        let buffer = if reserve != 0 {
+            let max = (u64::from(max_pages) * PAGE_SIZE).min(reserve);
+            ZeroedBuffer::reserve(len, max as usize, reserve as usize).ok_or_else(|| {
+                format!(
+                    "cannot reserve {reserve} bytes of address space for a memory of {min} pages"
+                )
+            })?
+        } else {
+            ZeroedBuffer::new(len, capacity)
+                .or_else(|| ZeroedBuffer::new(len, len))
+                .ok_or_else(|| format!("cannot allocate {min} pages of memory"))?
+        };
         Ok(Self {
             buffer,
             ty,
@@ -104,6 +127,12 @@ impl MemoryInstance {
     /// The bytes, mutably.
     pub fn bytes_mut(&mut self) -> &mut [u8] {
         self.buffer.as_mut_slice()
+    }
+
+    /// The address space reserved for the memory with guard pages (0 when it is
+    /// a plain allocation).
+    pub fn reserved_bytes(&self) -> usize {
+        self.buffer.reserved()
     }
 
     /// Base address of the bytes, for engines. It stays valid until the memory grows

@@ -1,0 +1,138 @@
+//! The entry stub and fault landing, assembled with `dynasmrt`, and the x86-64
+//! Linux machine context of a fault (see `wazero_compiler::Arch`).
+
+use std::sync::OnceLock;
+
+use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi, ExecutableBuffer};
+use wazero_compiler::{on_fault, vmctx, Arch, EnterFn};
+
+/// The assembled stub, alive for the rest of the process.
+struct Stub {
+    _code: ExecutableBuffer,
+    enter: EnterFn,
+    landing: usize,
+}
+
+static STUB: OnceLock<Result<Stub, String>> = OnceLock::new();
+
+/// Assembles:
+///
+/// ```text
+/// enter(vm: rdi, callee: rsi, values: rdx, trampoline: rcx) -> eax
+///     push rbp; mov rbp, rsp
+///     push rbx, r12, r13, r14, r15     ; callee-saved registers (System V)
+///     sub rsp, 8                       ; 16-byte alignment for the call
+///     mov [rdi + ENTRY_SP], rsp
+///     call rcx                         ; trampoline(vm, callee, values)
+///     xor eax, eax
+/// done:
+///     add rsp, 8
+///     pop r15, r14, r13, r12, rbx, rbp
+///     ret
+///
+/// landing(vm: rdi), entered from the signal handler on an aligned stack
+/// below the faulting frames:
+///     mov rbx, rdi
+///     call on_fault                    ; records the backtrace
+///     mov rsp, [rbx + ENTRY_SP]
+///     mov eax, 1
+///     jmp done                         ; restores the callee-saved registers
+/// ```
+fn assemble() -> Result<Stub, String> {
+    let mut ops = dynasmrt::x64::Assembler::new().map_err(|e| e.to_string())?;
+    let entry_sp = vmctx::ENTRY_SP;
+    let hook = on_fault as *const () as i64;
+    let enter = ops.offset();
+    dynasm!(ops
+        ; .arch x64
+        ; push rbp
+        ; mov rbp, rsp
+        ; push rbx
+        ; push r12
+        ; push r13
+        ; push r14
+        ; push r15
+        ; sub rsp, 8
+        ; mov [rdi + entry_sp], rsp
+        ; call rcx
+        ; xor eax, eax
+        ; ->done:
+        ; add rsp, 8
+        ; pop r15
+        ; pop r14
+        ; pop r13
+        ; pop r12
+        ; pop rbx
+        ; pop rbp
+        ; ret
+    );
+    let landing = ops.offset();
+    dynasm!(ops
+        ; .arch x64
+        ; mov rbx, rdi
+        ; mov rax, QWORD hook
+        ; call rax
+        ; mov rsp, [rbx + entry_sp]
+        ; mov eax, 1
+        ; jmp ->done
+    );
+    let code = ops
+        .finalize()
+        .map_err(|_| "cannot finalize the entry stub")?;
+    let enter_addr = code.ptr(enter);
+    // SAFETY: `enter` is the start of the code assembled above, which follows
+    // the System V calling convention with exactly `EnterFn`'s signature, in
+    // executable memory kept alive with the stub for the whole process.
+    let enter = unsafe { std::mem::transmute::<*const u8, EnterFn>(enter_addr) };
+    let landing = code.ptr(landing) as usize;
+    Ok(Stub {
+        _code: code,
+        enter,
+        landing,
+    })
+}
+
+/// Reads the fault's registers from a Linux x86-64 `ucontext_t`.
+///
+/// # Safety
+/// `context` is the third argument of a `SA_SIGINFO` signal handler.
+#[cfg(target_os = "linux")]
+unsafe fn read(context: *mut std::ffi::c_void) -> wazero_compiler::FaultRegs {
+    // SAFETY: see the function's contract.
+    let gregs = unsafe { &(*context.cast::<libc::ucontext_t>()).uc_mcontext.gregs };
+    wazero_compiler::FaultRegs {
+        pc: gregs[libc::REG_RIP as usize] as usize,
+        fp: gregs[libc::REG_RBP as usize] as usize,
+        sp: gregs[libc::REG_RSP as usize] as usize,
+    }
+}
+
+/// Makes a Linux x86-64 `ucontext_t` resume at `pc` with `rdi = arg`, `rsp = sp`.
+///
+/// # Safety
+/// As for [`read`].
+#[cfg(target_os = "linux")]
+unsafe fn redirect(context: *mut std::ffi::c_void, pc: usize, arg: usize, sp: usize) {
+    // SAFETY: see the function's contract.
+    let gregs = unsafe { &mut (*context.cast::<libc::ucontext_t>()).uc_mcontext.gregs };
+    gregs[libc::REG_RIP as usize] = pc as i64;
+    gregs[libc::REG_RDI as usize] = arg as i64;
+    gregs[libc::REG_RSP as usize] = sp as i64;
+}
+
+/// The x86-64 parts of running compiled code, or why there are none.
+pub fn arch() -> Result<Arch, String> {
+    if !cfg!(all(target_arch = "x86_64", target_os = "linux")) {
+        return Err("the entry stub supports x86-64 Linux only".into());
+    }
+    let stub = STUB.get_or_init(assemble).as_ref().map_err(Clone::clone)?;
+    #[cfg(target_os = "linux")]
+    return Ok(Arch {
+        enter: stub.enter,
+        landing: stub.landing,
+        read,
+        redirect,
+    });
+    #[cfg(not(target_os = "linux"))]
+    return Err("the entry stub supports x86-64 Linux only".into());
+}

@@ -1,0 +1,105 @@
+//! The machine-specific parts of running compiled code, which an ISA crate
+//! (e.g. `wazero-compiler-amd64`) provides: the entry stub that a fault unwinds
+//! to, and access to the machine context of a fault.
+//!
+//! # How a fault becomes a trap
+//!
+//! Rust enters compiled code through [`Arch::enter`], a small stub that saves
+//! the callee-saved registers, records its stack pointer in
+//! [`VmCtx::entry_sp`](crate::VmCtx::entry_sp) and calls the entry trampoline.
+//! When an access to linear memory faults (it hit a guard page), the signal
+//! handler (`crate::signals`) checks that the faulting instruction is a memory
+//! access of the compiled code running on this thread, stores the trap and the
+//! fault's program counter and frame pointer in the context, and redirects the
+//! thread to [`Arch::landing`]: it calls [`on_fault`] (which records the
+//! backtrace from the frame pointers while the frames are intact), then resets
+//! the stack pointer to `entry_sp` and returns 1 from the stub, restoring the
+//! callee-saved registers. No Rust frame lies between the stub and the fault,
+//! so nothing is skipped that would need unwinding.
+
+use std::ffi::c_void;
+
+use crate::module::Trampoline;
+use crate::vmctx::VmCtx;
+
+/// The entry stub: `enter(vm, callee, values, trampoline)` calls
+/// `trampoline(vm, callee, values)` and returns 0, or returns 1 when a fault
+/// unwound compiled code.
+pub type EnterFn = unsafe extern "C" fn(*mut VmCtx, *const u8, *mut u64, Trampoline) -> u32;
+
+/// A fault's registers, as the signal handler needs them.
+#[derive(Debug, Clone, Copy)]
+pub struct FaultRegs {
+    /// The program counter.
+    pub pc: usize,
+    /// The frame pointer.
+    pub fp: usize,
+    /// The stack pointer.
+    pub sp: usize,
+}
+
+/// What the ISA crate provides.
+#[derive(Clone, Copy)]
+pub struct Arch {
+    /// The entry stub.
+    pub enter: EnterFn,
+    /// Where a fault resumes, with the VM context as its first argument and a
+    /// usable stack below the fault's.
+    pub landing: usize,
+    /// Reads the registers of a signal's machine context (`ucontext_t`).
+    ///
+    /// # Safety
+    /// The pointer is the third argument of a `SA_SIGINFO` signal handler.
+    pub read: unsafe fn(*mut c_void) -> FaultRegs,
+    /// Makes a signal's machine context resume at `pc` with `arg` as the first
+    /// argument register and `sp` as the stack pointer.
+    ///
+    /// # Safety
+    /// As for `read`.
+    pub redirect: unsafe fn(*mut c_void, pc: usize, arg: usize, sp: usize),
+}
+
+impl std::fmt::Debug for Arch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Arch")
+            .field("landing", &self.landing)
+            .finish()
+    }
+}
+
+/// Called by the landing code after a fault, on the faulting thread's stack
+/// below the dead frames: records the backtrace by walking the frame pointers
+/// from the fault.
+///
+/// # Safety
+/// `vm` is the context of the faulting call, with `fault_pc` and `fault_fp`
+/// set by the signal handler; the frames between the fault and
+/// `vm.entry_sp` are intact.
+pub unsafe extern "C" fn on_fault(vm: *mut VmCtx) {
+    // SAFETY: see the function's contract; nothing else references the context.
+    let vm = unsafe { &mut *vm };
+    // SAFETY: `module` is kept alive by the call that entered it.
+    let module = unsafe { &*vm.module };
+    let mut pc = vm.fault_pc;
+    let mut fp = vm.fault_fp;
+    let top = vm.entry_sp;
+    while let Some(index) = module.function_at(pc) {
+        vm.backtrace.push(vm.first_defined + index);
+        // Compiled code keeps frame pointers: `[fp]` is the caller's frame
+        // pointer and `[fp + 8]` the return address into the caller. Frames
+        // lie between the fault and the entry stub's stack pointer, each above
+        // the last; anything else ends the walk.
+        if fp == 0 || fp % 8 != 0 || fp >= top {
+            break;
+        }
+        // SAFETY: `fp` is a frame pointer of compiled code on this thread's
+        // stack, below the entry stub (checked above), so both words are
+        // readable stack memory.
+        let (caller_fp, ret) = unsafe { (*(fp as *const usize), *((fp + 8) as *const usize)) };
+        if caller_fp <= fp {
+            break;
+        }
+        pc = ret.wrapping_sub(1);
+        fp = caller_fp;
+    }
+}
