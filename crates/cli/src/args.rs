@@ -59,7 +59,7 @@ pub struct RunArgs {
     /// Passes this process's environment to the program (before the -env ones).
     #[arg(long)]
     pub env_inherit: bool,
-    /// Uses the interpreter (the default until the native compiler is built).
+    /// Uses the interpreter instead of the native compiler.
     #[arg(long)]
     pub interpreter: bool,
     /// Stops the program after this long (Go syntax: 500ms, 10s, 1m30s; 0 = never).

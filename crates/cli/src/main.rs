@@ -18,7 +18,8 @@
 //! free port and prints it), runs its `_start` and exits with its exit code (the
 //! operating system keeps the low 8 bits). `-timeout` interrupts the program;
 //! one blocked in a host call (reading input, sleeping) is ended 0.5 s later.
-//! `-cachedir` is accepted and has no effect until the native compiler exists.
+//! `-cachedir` keeps compiled code in a directory, so that later runs of the
+//! same program skip compilation.
 //!
 //! Every failure (an unreadable or invalid file, a missing mount directory or
 //! import, a trap, a timeout) is reported as one `wazero: ` line on standard

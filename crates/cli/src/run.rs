@@ -7,8 +7,8 @@ use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::Duration;
 
 use wazero::{
-    wasi_snapshot_preview1, CompiledModule, FsConfig, InterruptHandle, ModuleConfig, Runtime,
-    RuntimeConfig,
+    wasi_snapshot_preview1, CompilationCache, CompiledModule, FsConfig, InterruptHandle,
+    ModuleConfig, Runtime, RuntimeConfig,
 };
 
 use crate::args::{CompileArgs, ListenAddr, Mount, RunArgs, Timeout};
@@ -41,23 +41,19 @@ pub fn compile(args: CompileArgs) -> i32 {
 }
 
 fn try_compile(args: &CompileArgs) -> Result<(), Failure> {
-    note_cachedir(args.cachedir.as_deref());
+    let config = runtime_config(false, args.cachedir.as_deref())?;
     let wasm = load(&args.file)?;
-    Runtime::new()
+    Runtime::with_config(config)
         .compile_module(&wasm)
         .map_err(|e| report::module_error(&args.file, &e))?;
     Ok(())
 }
 
 fn try_run(args: RunArgs) -> Result<i32, Failure> {
-    note_cachedir(args.cachedir.as_deref());
+    let config = runtime_config(args.interpreter, args.cachedir.as_deref())?;
     let wasm = load(&args.file)?;
     let fs = fs_config(&args.mounts)?;
-    let runtime = Runtime::with_config(if args.interpreter {
-        RuntimeConfig::interpreter()
-    } else {
-        RuntimeConfig::new()
-    });
+    let runtime = Runtime::with_config(config);
     let compiled = runtime
         .compile_module(&wasm)
         .map_err(|e| report::module_error(&args.file, &e))?;
@@ -115,15 +111,20 @@ fn load(path: &Path) -> Result<Vec<u8>, Failure> {
     Ok(bytes)
 }
 
-/// `-cachedir` is accepted (scripts written for Go wazero pass it) but there is
-/// nothing to cache yet.
-fn note_cachedir(dir: Option<&Path>) {
-    if let Some(dir) = dir {
-        eprintln!(
-            "wazero: note: -cachedir {} has no effect: the compilation cache comes with the native compiler",
-            dir.display()
-        );
-    }
+/// The runtime's configuration: the default engine (the compiler where there
+/// is one) or the interpreter, and the compilation cache in `cachedir`.
+fn runtime_config(interpreter: bool, cachedir: Option<&Path>) -> Result<RuntimeConfig, Failure> {
+    let config = if interpreter {
+        RuntimeConfig::interpreter()
+    } else {
+        RuntimeConfig::new()
+    };
+    let Some(dir) = cachedir else {
+        return Ok(config);
+    };
+    let cache = CompilationCache::with_dir(dir)
+        .map_err(|e| Failure::new(format!("cannot use -cachedir {}: {e}", dir.display())))?;
+    Ok(config.with_compilation_cache(&cache))
 }
 
 /// The mounts, after checking each host directory exists.

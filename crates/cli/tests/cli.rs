@@ -324,14 +324,11 @@ fn programs_run() {
             is("to stderr\n"),
         ),
         case(
-            "-cachedir is accepted with a note",
-            &["run", "-cachedir", "/nonexistent/cache", &hello],
-            0,
-            is("hello from wasi\n"),
-            has(&[
-                "wazero: note: -cachedir /nonexistent/cache has no effect",
-                "to stderr\n",
-            ]),
+            "-cachedir that cannot be created",
+            &["run", "-cachedir", "/proc/wazero-cache", &hello],
+            1,
+            is(""),
+            has(&["wazero: cannot use -cachedir /proc/wazero-cache: "]),
         ),
     ];
 
@@ -677,4 +674,32 @@ fn newcomer_mistakes_get_one_clear_line() {
     for case in &cases {
         run(case);
     }
+}
+
+#[test]
+fn cachedir_keeps_compiled_code_between_runs() {
+    let dir = TempDir::new("cache");
+    let cache = dir.path("c");
+    let hello = program("hello");
+    for round in 0..2 {
+        let out = wazero()
+            .args(["run", "-cachedir", &cache, &hello])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "round {round}: {out:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "hello from wasi\n");
+    }
+    let entries = std::fs::read_dir(&cache).unwrap().count();
+    // The compiler stores its code; the interpreter (a build without the
+    // compiler) keeps nothing on disk.
+    let compiled = wazero()
+        .args(["run", &hello])
+        .output()
+        .map(|_| std::fs::read_dir(&cache).unwrap().count())
+        .unwrap();
+    assert_eq!(entries, compiled);
+    assert!(
+        entries <= 1,
+        "one entry for one program and engine: {entries}"
+    );
 }

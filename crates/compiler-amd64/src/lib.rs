@@ -57,6 +57,28 @@ pub fn isa() -> Result<OwnedTargetIsa, String> {
         .map_err(|e| format!("cannot build the x86-64 compiler target: {e}"))
 }
 
+/// A Cranelift x86-64 target with exactly the CPU features `features` (setting
+/// names such as `has_sse41`, `has_avx`), not the host's: code generated for
+/// it is the same on every machine (golden tests). It may not run on this host.
+pub fn isa_for_features(features: &[&str]) -> Result<OwnedTargetIsa, String> {
+    let mut flags = settings::builder();
+    for (name, value) in [("opt_level", "speed"), ("preserve_frame_pointers", "true")] {
+        flags
+            .set(name, value)
+            .map_err(|e| format!("cranelift setting {name}: {e}"))?;
+    }
+    let mut builder = cranelift_codegen::isa::lookup_by_name("x86_64-unknown-linux-gnu")
+        .map_err(|e| e.to_string())?;
+    for f in features {
+        builder
+            .enable(f)
+            .map_err(|e| format!("cpu feature {f}: {e}"))?;
+    }
+    builder
+        .finish(settings::Flags::new(flags))
+        .map_err(|e| format!("cannot build the x86-64 target: {e}"))
+}
+
 /// The native compiler engine for x86-64.
 #[derive(Debug, Clone)]
 pub struct Amd64Compiler {
@@ -99,6 +121,22 @@ impl Engine for Amd64Compiler {
 
     fn memory_reservation(&self) -> u64 {
         self.inner.memory_reservation()
+    }
+
+    fn cache_key(&self) -> String {
+        self.inner.cache_key()
+    }
+
+    fn serialize(&self, code: &dyn CompiledCode) -> Option<Vec<u8>> {
+        self.inner.serialize(code)
+    }
+
+    fn deserialize(
+        &self,
+        module: &Arc<ValidatedModule>,
+        bytes: &[u8],
+    ) -> Option<Arc<dyn CompiledCode>> {
+        self.inner.deserialize(module, bytes)
     }
 
     fn call_wasm(

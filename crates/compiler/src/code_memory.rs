@@ -10,6 +10,8 @@ pub struct CodeMemory {
     ptr: NonNull<u8>,
     /// Mapped length (whole pages).
     len: usize,
+    /// Bytes of code copied in.
+    code_len: usize,
 }
 
 // SAFETY: after construction the pages are read-only; nothing mutates them, so
@@ -35,7 +37,11 @@ impl CodeMemory {
         }
         .map_err(|e| format!("cannot map {len} bytes for code: {e}"))?;
         let ptr = NonNull::new(raw.cast::<u8>()).ok_or("mmap returned null")?;
-        let memory = Self { ptr, len };
+        let memory = Self {
+            ptr,
+            len,
+            code_len: code.len(),
+        };
         // SAFETY: the mapping is `len >= code.len()` bytes, readable and writable,
         // and owned by `memory` alone; `code` cannot overlap a fresh mapping.
         unsafe { std::ptr::copy_nonoverlapping(code.as_ptr(), ptr.as_ptr(), code.len()) };
@@ -52,6 +58,13 @@ impl CodeMemory {
         // x86-64 keeps instruction and data caches coherent; an AArch64 port must
         // flush the instruction cache for this range here.
         Ok(memory)
+    }
+
+    /// The code, as copied in.
+    pub fn code(&self) -> &[u8] {
+        // SAFETY: the first `code_len` bytes of the (readable, immutable)
+        // mapping were copied from the code in `new`.
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.code_len) }
     }
 
     /// The address of the byte at `offset`.

@@ -84,7 +84,7 @@ use wazero_validator::ValidatedModule;
 pub use arch::{on_fault, Arch, EnterFn, FaultRegs};
 pub use code_memory::CodeMemory;
 pub use exec::STACK_BUDGET;
-pub use module::{CodegenConfig, CompiledModule};
+pub use module::{disassemble, CodegenConfig, CompiledModule};
 pub use trap::{trap_from_u32, trap_to_u32};
 pub use vmctx::VmCtx;
 
@@ -92,6 +92,9 @@ pub use vmctx::VmCtx;
 /// elided: any wasm32 address (`u32` index plus `u32` offset plus an access of
 /// up to 16 bytes) lands inside it.
 pub const GUARD_RESERVATION: u64 = (1 << 33) + (64 << 10);
+
+/// The Cranelift version code is generated with (part of the cache key).
+const CRANELIFT_VERSION: &str = "0.135";
 
 /// The compiler engine for one Cranelift target.
 #[derive(Clone)]
@@ -154,6 +157,34 @@ impl Engine for CraneliftEngine {
 
     fn compile(&self, module: &Arc<ValidatedModule>) -> Result<Arc<dyn CompiledCode>, String> {
         module::compile_shared(module, &*self.isa, self.config)
+    }
+
+    fn cache_key(&self) -> String {
+        let isa_flags: Vec<String> = self.isa.isa_flags().iter().map(|v| v.to_string()).collect();
+        format!(
+            "{} {} cranelift-{} {} [{}] [{}] guard_pages={}",
+            self.name(),
+            env!("CARGO_PKG_VERSION"),
+            CRANELIFT_VERSION,
+            self.isa.triple(),
+            self.isa.flags(),
+            isa_flags.join(" "),
+            self.config.guard_pages,
+        )
+    }
+
+    fn serialize(&self, code: &dyn CompiledCode) -> Option<Vec<u8>> {
+        let module = code.as_any().downcast_ref::<CompiledModule>()?;
+        Some(module.serialize())
+    }
+
+    fn deserialize(
+        &self,
+        module: &Arc<ValidatedModule>,
+        bytes: &[u8],
+    ) -> Option<Arc<dyn CompiledCode>> {
+        let compiled = CompiledModule::deserialize(bytes, module.code.len())?;
+        Some(Arc::new(compiled))
     }
 
     fn memory_reservation(&self) -> u64 {

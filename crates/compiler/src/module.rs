@@ -28,7 +28,9 @@ pub(crate) type Trampoline = unsafe extern "C" fn(*mut crate::VmCtx, *const u8, 
 /// A module's machine code, shared by all its instances.
 pub struct CompiledModule {
     /// Keeps the code mapped; every address below points into it.
-    _memory: CodeMemory,
+    memory: CodeMemory,
+    /// Where everything is in the code, as offsets (for serialization).
+    layout: Layout,
     /// Code address of each defined function (what `VmCtx::funcs` points at).
     funcs: Box<[usize]>,
     /// Entry trampoline address of each defined function (shared per type).
@@ -206,18 +208,150 @@ pub(crate) fn compile(
         };
         tramp_offsets.push(offset);
     }
-    let memory = CodeMemory::new(&code)?;
-    let address = |o: &usize| memory.address(*o) as usize;
-    Ok(CompiledModule {
-        funcs: func_offsets.iter().map(address).collect(),
-        trampolines: tramp_offsets.iter().map(address).collect(),
-        func_ends: func_ends
-            .iter()
-            .map(|&e| memory.address(0) as usize + e)
-            .collect(),
-        memory_accesses: memory_accesses.iter().map(address).collect(),
-        _memory: memory,
-    })
+    CompiledModule::new(
+        &code,
+        Layout {
+            funcs: func_offsets,
+            func_ends,
+            trampolines: tramp_offsets,
+            memory_accesses,
+        },
+    )
+}
+
+/// Where a module's functions, trampolines and memory accesses are in its
+/// code, as byte offsets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Layout {
+    funcs: Vec<usize>,
+    func_ends: Vec<usize>,
+    trampolines: Vec<usize>,
+    memory_accesses: Vec<usize>,
+}
+
+impl Layout {
+    /// Whether the layout is consistent with `code_len` bytes of code for a
+    /// module of `count` defined functions: functions in order without overlap,
+    /// everything inside the code. (Cached code is checksummed; this keeps a
+    /// well-checksummed but wrong entry from pointing outside the code.)
+    fn is_valid(&self, code_len: usize, count: usize) -> bool {
+        let in_code = |o: &usize| *o < code_len;
+        self.funcs.len() == count
+            && self.func_ends.len() == count
+            && self.trampolines.len() == count
+            && self
+                .funcs
+                .iter()
+                .zip(&self.func_ends)
+                .all(|(s, e)| s < e && *e <= code_len)
+            && self
+                .funcs
+                .windows(2)
+                .zip(&self.func_ends)
+                .all(|(w, e)| *e <= w[1])
+            && self.trampolines.iter().all(in_code)
+            && self.memory_accesses.iter().all(in_code)
+            && self.memory_accesses.windows(2).all(|w| w[0] < w[1])
+    }
+}
+
+impl CompiledModule {
+    /// Maps `code` and resolves `layout` into addresses.
+    fn new(code: &[u8], layout: Layout) -> Result<Self, String> {
+        let memory = CodeMemory::new(code)?;
+        let address = |o: &usize| memory.address(*o) as usize;
+        let base = memory.address(0) as usize;
+        Ok(CompiledModule {
+            funcs: layout.funcs.iter().map(address).collect(),
+            trampolines: layout.trampolines.iter().map(address).collect(),
+            func_ends: layout.func_ends.iter().map(|&e| base + e).collect(),
+            memory_accesses: layout.memory_accesses.iter().map(address).collect(),
+            memory,
+            layout,
+        })
+    }
+
+    /// The module as bytes: the code and its layout (see [`Self::deserialize`]).
+    pub fn serialize(&self) -> Vec<u8> {
+        let code = self.memory.code();
+        let l = &self.layout;
+        let mut out = Vec::with_capacity(code.len() + 8 * (4 * l.funcs.len() + 8));
+        let mut put = |v: usize| out.extend_from_slice(&(v as u64).to_le_bytes());
+        put(code.len());
+        for list in [&l.funcs, &l.func_ends, &l.trampolines, &l.memory_accesses] {
+            put(list.len());
+            for &v in list.iter() {
+                put(v);
+            }
+        }
+        out.extend_from_slice(code);
+        out
+    }
+
+    /// A module from [`Self::serialize`]'s bytes, for a module of `count`
+    /// defined functions; `None` unless they are well-formed.
+    pub fn deserialize(bytes: &[u8], count: usize) -> Option<Self> {
+        let mut at = 0usize;
+        let mut take = || -> Option<usize> {
+            let v = bytes.get(at..at.checked_add(8)?)?;
+            at += 8;
+            usize::try_from(u64::from_le_bytes(v.try_into().ok()?)).ok()
+        };
+        let code_len = take()?;
+        let mut lists: [Vec<usize>; 4] = Default::default();
+        for list in &mut lists {
+            let n = take()?;
+            if n > bytes.len() / 8 {
+                return None;
+            }
+            for _ in 0..n {
+                list.push(take()?);
+            }
+        }
+        let [funcs, func_ends, trampolines, memory_accesses] = lists;
+        let layout = Layout {
+            funcs,
+            func_ends,
+            trampolines,
+            memory_accesses,
+        };
+        let code = bytes.get(at..)?;
+        if code.len() != code_len || code_len == 0 || !layout.is_valid(code_len, count) {
+            return None;
+        }
+        Self::new(code, layout).ok()
+    }
+}
+
+/// The machine code Cranelift generates for defined function `index` of
+/// `module`, as a listing (Cranelift's own disassembly of its final
+/// instructions, with block labels): for golden tests and for reading what the
+/// compiler does with a function.
+pub fn disassemble(
+    module: &ValidatedModule,
+    isa: &dyn TargetIsa,
+    config: CodegenConfig,
+    index: usize,
+) -> Result<String, String> {
+    let globals: Vec<_> = module.global_types().iter().map(|g| g.content).collect();
+    let mut fctx = FunctionBuilderContext::new();
+    let func = translate_function(
+        module,
+        &globals,
+        index,
+        isa.frontend_config(),
+        config,
+        &mut fctx,
+    )?;
+    let mut ctx = Context::for_function(func);
+    ctx.set_disasm(true);
+    let compiled = ctx
+        .compile(isa, &mut ControlPlane::default())
+        .map_err(|e| format!("cranelift: {:?}", e.inner))?;
+    compiled
+        .vcode
+        .clone()
+        .ok_or_else(|| "no listing".to_string())
 }
 
 /// Appends `bytes` to `code` at the next 16-byte boundary; returns their offset.

@@ -375,9 +375,33 @@ impl Translator<'_, '_> {
         self.reachable = false;
     }
 
+    /// Loads a field of the VM context. Fields that stay the same for the whole
+    /// call are loaded as read-only and movable, so that Cranelift can hoist
+    /// them out of loops and share them: the interrupt flag's address, the
+    /// stack limit, the instance's tables, and with guard pages the memory's
+    /// base (a reservation never moves). Runtime calls rewrite some of them,
+    /// but only with the same values.
     fn load_vm(&mut self, ty: Type, offset: i32) -> Value {
+        let invariant = [
+            vmctx::INTERRUPT,
+            vmctx::STACK_LIMIT,
+            vmctx::FUNCS,
+            vmctx::BUILTINS,
+            vmctx::FUNC_ADDRS,
+            vmctx::SIG_IDS,
+            vmctx::GLOBAL_ADDRS,
+            vmctx::FIRST_DEFINED,
+            vmctx::NUM_DEFINED,
+        ]
+        .contains(&offset)
+            || (self.guard_pages && offset == vmctx::MEMORY_BASE);
+        let flags = if invariant {
+            trusted().with_readonly().with_can_move()
+        } else {
+            trusted()
+        };
         let vm = self.vmctx;
-        self.b.ins().load(ty, trusted(), vm, offset)
+        self.b.ins().load(ty, flags, vm, offset)
     }
 
     /// Traps with "interrupted" if the store's interrupt flag is set.

@@ -41,6 +41,7 @@ pub struct RuntimeConfig {
     pub(crate) debug_info: bool,
     pub(crate) max_call_depth: u32,
     pub(crate) explicit_bounds_checks: bool,
+    pub(crate) cache: Option<crate::CompilationCache>,
 }
 
 impl Default for RuntimeConfig {
@@ -62,6 +63,7 @@ impl RuntimeConfig {
             debug_info: true,
             max_call_depth: 100_000,
             explicit_bounds_checks: false,
+            cache: None,
         }
     }
 
@@ -133,6 +135,14 @@ impl RuntimeConfig {
     /// `docs/benchmarks.md`). The interpreter always checks.
     pub fn with_explicit_bounds_checks(mut self, enabled: bool) -> Self {
         self.explicit_bounds_checks = enabled;
+        self
+    }
+
+    /// Reuse compiled code through `cache` (shared, not copied): a module
+    /// compiled before with the same bytes, features and engine is not compiled
+    /// again (wazero's `WithCompilationCache`).
+    pub fn with_compilation_cache(mut self, cache: &crate::CompilationCache) -> Self {
+        self.cache = Some(cache.clone());
         self
     }
 }

@@ -20,6 +20,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod cache;
 mod config;
 mod engines;
 mod error;
@@ -33,6 +34,7 @@ mod shared;
 mod table;
 pub mod wasi_snapshot_preview1;
 
+pub use cache::CompilationCache;
 pub use config::{ModuleConfig, RuntimeConfig};
 pub use error::{Error, LinkError, Result, Trap};
 pub use function::{Function, FunctionDefinition, TypedFunction};

@@ -10,6 +10,7 @@ use wazero_validator::ValidatedModule;
 use wazero_wasi_preview1::WasiCtx;
 
 use crate::shared::Shared;
+use crate::CompilationCache;
 use crate::{
     Error, HostModuleBuilder, InterruptHandle, Module, ModuleConfig, Result, RuntimeConfig,
 };
@@ -86,13 +87,36 @@ impl Runtime {
     /// number of times.
     pub fn compile_module(&self, wasm: &[u8]) -> Result<CompiledModule> {
         let features: CoreFeatures = self.inner.config.features;
-        let module = wazero_decoder::decode(wasm, features)?;
-        let validated = Arc::new(wazero_validator::validate(module, features)?);
-        let code = self
-            .inner
-            .engine
-            .compile(&validated)
-            .map_err(Error::Compile)?;
+        let engine = &*self.inner.engine;
+        let cache = self.inner.config.cache.as_ref();
+        let key = cache.map(|_| CompilationCache::key(engine, features.bits(), wasm));
+        let (validated, code) = match (cache, &key) {
+            (Some(cache), Some(key)) => match cache.get(key) {
+                Some(entry) => (entry.module, entry.code),
+                None => {
+                    let validated = decode_and_validate(wasm, features)?;
+                    let code = match cache.load(key, &validated, engine) {
+                        Some(code) => code,
+                        None => {
+                            let code = engine.compile(&validated).map_err(Error::Compile)?;
+                            cache.store(key, &*code, engine);
+                            code
+                        }
+                    };
+                    let entry = crate::cache::Entry {
+                        module: validated.clone(),
+                        code: code.clone(),
+                    };
+                    cache.put(*key, entry);
+                    (validated, code)
+                }
+            },
+            _ => {
+                let validated = decode_and_validate(wasm, features)?;
+                let code = engine.compile(&validated).map_err(Error::Compile)?;
+                (validated, code)
+            }
+        };
         let custom_sections = if self.inner.config.custom_sections {
             validated.custom_sections.clone()
         } else {
@@ -423,4 +447,10 @@ impl std::fmt::Debug for CompiledModule {
             .field("functions", &self.exported_functions().len())
             .finish()
     }
+}
+
+/// Decodes and validates `wasm`.
+fn decode_and_validate(wasm: &[u8], features: CoreFeatures) -> Result<Arc<ValidatedModule>> {
+    let module = wazero_decoder::decode(wasm, features)?;
+    Ok(Arc::new(wazero_validator::validate(module, features)?))
 }

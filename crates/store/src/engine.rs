@@ -41,6 +41,31 @@ pub trait Engine: Send + Sync + 'static {
         0
     }
 
+    /// What identifies this engine's code for a compilation cache: its name and
+    /// version and everything that changes the code it generates (target CPU
+    /// features, settings). Code cached under another key is never used.
+    fn cache_key(&self) -> String {
+        format!("{} {}", self.name(), env!("CARGO_PKG_VERSION"))
+    }
+
+    /// `code` as bytes for a compilation cache on disk, or `None` when this
+    /// engine's code cannot be stored (the default).
+    fn serialize(&self, code: &dyn CompiledCode) -> Option<Vec<u8>> {
+        let _ = code;
+        None
+    }
+
+    /// Code from bytes made by [`serialize`](Self::serialize) for `module`, or
+    /// `None` when they are not well-formed code of this engine for it.
+    fn deserialize(
+        &self,
+        module: &Arc<ValidatedModule>,
+        bytes: &[u8],
+    ) -> Option<Arc<dyn CompiledCode>> {
+        let _ = (module, bytes);
+        None
+    }
+
     /// Runs the WebAssembly function `func` of `store` with `stack` holding its
     /// parameters (at least as long as its parameter and result slot counts).
     fn call_wasm(

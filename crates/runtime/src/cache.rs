@@ -1,0 +1,212 @@
+//! Compilation caches (wazero's `CompilationCache`): compiled code kept in
+//! memory, and optionally in a directory, keyed by everything that determines it.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use sha2::{Digest, Sha256};
+use wazero_store::{CompiledCode, Engine};
+use wazero_validator::ValidatedModule;
+
+/// A cache of compiled modules, shared by every runtime configured with it
+/// (`RuntimeConfig::with_compilation_cache`). Cloning shares the cache.
+///
+/// Entries are keyed by a SHA-256 of the module's bytes, the enabled features,
+/// and the engine's identity (its version, target CPU features and code
+/// settings), so code is only reused where it would have been compiled the same.
+///
+/// With a directory, compiled code is also written there and read back by later
+/// processes. An entry is used only after its header, key and SHA-256 checksum
+/// match and the engine accepts its layout; a corrupt, truncated or foreign
+/// entry is ignored (the module is compiled again and the entry rewritten). The
+/// directory must be writable only by users trusted to supply machine code to
+/// this process.
+///
+/// ```
+/// use wazero::{CompilationCache, Runtime, RuntimeConfig};
+/// let cache = CompilationCache::new();
+/// let wasm = wat::parse_str("(module (func (export \"f\")))").unwrap();
+/// for _ in 0..2 {
+///     let runtime = Runtime::with_config(RuntimeConfig::new().with_compilation_cache(&cache));
+///     runtime.compile_module(&wasm).unwrap(); // the second compiles nothing
+/// }
+/// ```
+#[derive(Clone, Default)]
+pub struct CompilationCache {
+    inner: Arc<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    memory: Mutex<HashMap<[u8; 32], Entry>>,
+    dir: Option<PathBuf>,
+}
+
+/// A module compiled before.
+#[derive(Clone)]
+pub(crate) struct Entry {
+    pub(crate) module: Arc<ValidatedModule>,
+    pub(crate) code: Arc<dyn CompiledCode>,
+}
+
+impl std::fmt::Debug for CompilationCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CompilationCache")
+            .field("dir", &self.inner.dir)
+            .finish()
+    }
+}
+
+/// The first bytes of a cache file.
+const MAGIC: &[u8; 8] = b"WZCACHE1";
+/// Magic, key, payload length, payload checksum.
+const HEADER: usize = 8 + 32 + 8 + 32;
+
+impl CompilationCache {
+    /// A cache in memory only.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A cache in memory that also keeps compiled code in `dir` (created if
+    /// missing), so that later processes skip compilation.
+    pub fn with_dir(dir: impl AsRef<Path>) -> std::io::Result<Self> {
+        let dir = dir.as_ref().to_path_buf();
+        std::fs::create_dir_all(&dir)?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                memory: Mutex::default(),
+                dir: Some(dir),
+            }),
+        })
+    }
+
+    /// The directory, if any.
+    pub fn dir(&self) -> Option<&Path> {
+        self.inner.dir.as_deref()
+    }
+
+    /// The key of `wasm` compiled by `engine` with `features`.
+    pub(crate) fn key(engine: &dyn Engine, features: u32, wasm: &[u8]) -> [u8; 32] {
+        let mut h = Sha256::new();
+        let id = engine.cache_key();
+        h.update((id.len() as u64).to_le_bytes());
+        h.update(id.as_bytes());
+        h.update(features.to_le_bytes());
+        h.update(wasm);
+        h.finalize().into()
+    }
+
+    /// The entry in memory for `key`.
+    pub(crate) fn get(&self, key: &[u8; 32]) -> Option<Entry> {
+        let map = self.inner.memory.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(key).cloned()
+    }
+
+    /// Writes freshly compiled `code` to the directory, if there is one and the
+    /// engine can serialize it.
+    pub(crate) fn store(&self, key: &[u8; 32], code: &dyn CompiledCode, engine: &dyn Engine) {
+        if let Some(dir) = &self.inner.dir {
+            if let Some(payload) = engine.serialize(code) {
+                // A cache that cannot be written is no cache: compilation still
+                // succeeded, so a failure here is not the caller's error.
+                let _ = write_entry(dir, key, &payload);
+            }
+        }
+    }
+
+    /// Remembers `entry` in memory.
+    pub(crate) fn put(&self, key: [u8; 32], entry: Entry) {
+        let mut map = self.inner.memory.lock().unwrap_or_else(|e| e.into_inner());
+        map.insert(key, entry);
+    }
+
+    /// Code for `module` from the directory, if an intact entry for `key` is there.
+    pub(crate) fn load(
+        &self,
+        key: &[u8; 32],
+        module: &Arc<ValidatedModule>,
+        engine: &dyn Engine,
+    ) -> Option<Arc<dyn CompiledCode>> {
+        let dir = self.inner.dir.as_ref()?;
+        let bytes = std::fs::read(dir.join(file_name(key))).ok()?;
+        let payload = check_entry(&bytes, key)?;
+        engine.deserialize(module, payload)
+    }
+}
+
+/// The file of the entry for `key`.
+fn file_name(key: &[u8; 32]) -> String {
+    key.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The payload of a cache file, if its header, key and checksum are intact.
+fn check_entry<'a>(bytes: &'a [u8], key: &[u8; 32]) -> Option<&'a [u8]> {
+    if bytes.len() < HEADER || &bytes[..8] != MAGIC || &bytes[8..40] != key {
+        return None;
+    }
+    let len = u64::from_le_bytes(bytes[40..48].try_into().ok()?);
+    let payload = &bytes[HEADER..];
+    if payload.len() as u64 != len {
+        return None;
+    }
+    let sum: [u8; 32] = Sha256::digest(payload).into();
+    (sum[..] == bytes[48..80]).then_some(payload)
+}
+
+/// Writes an entry atomically (a temporary file renamed into place), so that a
+/// reader never sees half of one.
+fn write_entry(dir: &Path, key: &[u8; 32], payload: &[u8]) -> std::io::Result<()> {
+    let name = file_name(key);
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let mut f = std::fs::File::create(&tmp)?;
+    f.write_all(MAGIC)?;
+    f.write_all(key)?;
+    f.write_all(&(payload.len() as u64).to_le_bytes())?;
+    f.write_all(&Sha256::digest(payload))?;
+    f.write_all(payload)?;
+    f.sync_all()?;
+    drop(f);
+    std::fs::rename(&tmp, dir.join(name)).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_are_checked_before_use() {
+        let key = [7u8; 32];
+        let dir = std::env::temp_dir().join(format!("wazero-cache-unit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        write_entry(&dir, &key, b"payload").unwrap();
+        let good = std::fs::read(dir.join(file_name(&key))).unwrap();
+        assert_eq!(check_entry(&good, &key), Some(&b"payload"[..]));
+        let mut flipped = good.clone();
+        *flipped.last_mut().unwrap() ^= 1;
+        let cases: [(&str, Vec<u8>); 6] = [
+            ("empty", Vec::new()),
+            ("truncated header", good[..20].to_vec()),
+            ("truncated payload", good[..good.len() - 1].to_vec()),
+            ("flipped payload bit", flipped),
+            ("another key", {
+                let mut b = good.clone();
+                b[8] ^= 1;
+                b
+            }),
+            ("another format", {
+                let mut b = good.clone();
+                b[0] = b'X';
+                b
+            }),
+        ];
+        for (what, bytes) in cases {
+            assert_eq!(check_entry(&bytes, &key), None, "{what}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,132 @@
+//! Compilation caches: in memory and in a directory; damaged entries are
+//! ignored and replaced, never run.
+
+use std::path::PathBuf;
+
+use wazero::{CompilationCache, Runtime, RuntimeConfig};
+
+mod engines;
+
+const WAT: &str = r#"(module
+  (func $fib (export "fib") (param i32) (result i32)
+    (if (result i32) (i32.lt_u (local.get 0) (i32.const 2))
+      (then (local.get 0))
+      (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))
+                     (call $fib (i32.sub (local.get 0) (i32.const 2))))))))"#;
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> Self {
+        let path = std::env::temp_dir().join(format!("wazero-cache-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        Self(path)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn fib10(runtime: &Runtime, wasm: &[u8]) -> Vec<u64> {
+    let m = runtime
+        .instantiate_module(&runtime.compile_module(wasm).unwrap(), Default::default())
+        .unwrap();
+    m.exported_function("fib").unwrap().call(&[10]).unwrap()
+}
+
+fn entries(dir: &TempDir) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir.0)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn a_memory_cache_is_shared_by_runtimes() {
+    let wasm = wat::parse_str(WAT).unwrap();
+    for config in engines::engines() {
+        let cache = CompilationCache::new();
+        for _ in 0..3 {
+            let runtime = Runtime::with_config(config.clone().with_compilation_cache(&cache));
+            assert_eq!(fib10(&runtime, &wasm), vec![55]);
+        }
+    }
+}
+
+#[cfg(all(feature = "compiler", target_arch = "x86_64"))]
+#[test]
+fn a_directory_cache_survives_and_damaged_entries_are_recompiled() {
+    let wasm = wat::parse_str(WAT).unwrap();
+    let dir = TempDir::new("dir");
+    let fresh = || {
+        // A new cache object each time: nothing in memory, only the directory.
+        let cache = CompilationCache::with_dir(&dir.0).unwrap();
+        Runtime::with_config(RuntimeConfig::compiler().with_compilation_cache(&cache))
+    };
+    assert_eq!(fib10(&fresh(), &wasm), vec![55]);
+    let files = entries(&dir);
+    assert_eq!(files.len(), 1, "{files:?}");
+    let good = std::fs::read(&files[0]).unwrap();
+    let written = std::fs::metadata(&files[0]).unwrap().modified().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    assert_eq!(fib10(&fresh(), &wasm), vec![55]);
+    let modified = std::fs::metadata(&files[0]).unwrap().modified().unwrap();
+    assert_eq!(modified, written, "a good entry is read, not rewritten");
+
+    // Each damage is detected; the module is compiled again (same results)
+    // and the entry rewritten.
+    let mut damaged: Vec<(&str, Vec<u8>)> = vec![
+        ("empty", Vec::new()),
+        ("truncated", good[..good.len() / 2].to_vec()),
+        ("garbage", vec![0xcc; good.len()]),
+    ];
+    for at in [0, 8, 40, 48, 80, 100, good.len() - 1] {
+        let mut b = good.clone();
+        b[at] ^= 0x40;
+        damaged.push(("one flipped byte", b));
+    }
+    // Another module's entry under this module's name: its key does not match.
+    let other =
+        wat::parse_str(r#"(module (func (export "fib") (param i32) (result i32) (i32.const 7)))"#)
+            .unwrap();
+    {
+        let scratch = TempDir::new("other");
+        let cache = CompilationCache::with_dir(&scratch.0).unwrap();
+        let rt = Runtime::with_config(RuntimeConfig::compiler().with_compilation_cache(&cache));
+        assert_eq!(fib10(&rt, &other), vec![7]);
+        damaged.push((
+            "another module's entry",
+            std::fs::read(&entries(&scratch)[0]).unwrap(),
+        ));
+    }
+    // An entry of the same module made with explicit bounds checks (another
+    // engine configuration) is foreign too.
+    {
+        let scratch = TempDir::new("explicit");
+        let cache = CompilationCache::with_dir(&scratch.0).unwrap();
+        let rt = Runtime::with_config(
+            RuntimeConfig::compiler()
+                .with_explicit_bounds_checks(true)
+                .with_compilation_cache(&cache),
+        );
+        assert_eq!(fib10(&rt, &wasm), vec![55]);
+        let foreign = std::fs::read(&entries(&scratch)[0]).unwrap();
+        assert_ne!(
+            foreign[8..40],
+            good[8..40],
+            "the configuration is part of the key"
+        );
+        damaged.push(("another configuration's entry", foreign));
+    }
+    for (what, bytes) in damaged {
+        std::fs::write(&files[0], &bytes).unwrap();
+        assert_eq!(fib10(&fresh(), &wasm), vec![55], "{what}");
+        assert_eq!(std::fs::read(&files[0]).unwrap(), good, "{what}: rewritten");
+    }
+}
