@@ -516,8 +516,12 @@ mod tests {
                 }
             })
         };
-        let mut inside = 0;
-        for _ in 0..3000 {
+        let (mut inside, mut attempts) = (0, 0);
+        let started = std::time::Instant::now();
+        // At least 3000 attempts, and on until some land between swaps (a loaded
+        // machine may starve either thread for a while).
+        while attempts < 3000 || (inside == 0 && started.elapsed().as_secs() < 20) {
+            attempts += 1;
             if let Ok(Opened::File(mut f)) = dir.open("d/secret", &read_only()) {
                 let mut buf = [0u8; 16];
                 let n = f.read(&mut buf).unwrap();
