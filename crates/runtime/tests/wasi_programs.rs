@@ -243,7 +243,8 @@ fn read_only_mounts_refuse_every_change() {
     let mem = MemFs::new();
     mem.write_file("hello.txt", b"read me\n").unwrap();
     mem.create_dir_all("subdir").unwrap();
-    let configs: Vec<(&str, Box<dyn Fn() -> FsConfig>)> = vec![
+    type MakeFs<'a> = Box<dyn Fn() -> FsConfig + 'a>;
+    let configs: Vec<(&str, MakeFs)> = vec![
         (
             "host",
             Box::new(|| FsConfig::new().with_read_only_dir_mount(&host.0, "/ro")),
