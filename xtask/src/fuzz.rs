@@ -12,8 +12,9 @@
 //! `target/differential-failures/running-seed`. The test suite runs the same
 //! harness on a fixed list of seeds (`fuzz/tests/differential.rs`).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+use crate::cargo::workspace_root;
+use std::path::PathBuf;
+use std::process::ExitCode;
 
 /// Options of `cargo xtask fuzz`.
 #[derive(Debug, clap::Args)]
@@ -32,27 +33,9 @@ pub struct Args {
     pub jobs: Option<u32>,
 }
 
-/// The workspace root (the parent of this crate's directory).
-fn workspace_root() -> PathBuf {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest.parent().unwrap_or(manifest).to_path_buf()
-}
-
 /// Builds and runs the fuzzer.
 pub fn main(args: &Args) -> ExitCode {
-    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    command.current_dir(workspace_root());
-    command.args(["run", "--release", "--package", "wazero-fuzz"]);
-    match args.jobs {
-        Some(jobs) => {
-            command.arg(format!("-j{}", jobs.max(1)));
-        }
-        None if std::env::var_os("CARGO_BUILD_JOBS").is_some() => {}
-        None => {
-            command.arg("-j2");
-        }
-    }
-    command.arg("--");
+    let mut command = crate::cargo::run_release("wazero-fuzz", args.jobs);
     match &args.replay {
         Some(file) => {
             // Relative to where `cargo xtask` was run, not the workspace root.

@@ -15,6 +15,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod bench;
+mod cargo;
 mod fuzz;
 mod spectest;
 mod test;
