@@ -10,8 +10,7 @@
 //! configurations) disagree does.
 //! The recorded figures are in `docs/benchmarks.md`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+use std::process::ExitCode;
 
 /// Options of `cargo xtask bench`.
 #[derive(Debug, clap::Args)]
@@ -29,27 +28,9 @@ pub struct Args {
     pub filters: Vec<String>,
 }
 
-/// The workspace root (the parent of this crate's directory).
-fn workspace_root() -> PathBuf {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest.parent().unwrap_or(manifest).to_path_buf()
-}
-
 /// Builds and runs the benchmarks.
 pub fn main(args: &Args) -> ExitCode {
-    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    command.current_dir(workspace_root());
-    command.args(["run", "--release", "--package", "wazero-bench"]);
-    match args.jobs {
-        Some(jobs) => {
-            command.arg(format!("-j{}", jobs.max(1)));
-        }
-        None if std::env::var_os("CARGO_BUILD_JOBS").is_some() => {}
-        None => {
-            command.arg("-j2");
-        }
-    }
-    command.arg("--");
+    let mut command = crate::cargo::run_release("wazero-bench", args.jobs);
     if args.quick {
         command.arg("--quick");
     }

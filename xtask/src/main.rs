@@ -7,12 +7,16 @@
 //! * `cargo xtask build-wasi` compiles the C test programs to WASI and records
 //!   them in `testdata/wasi/MANIFEST`; `cargo xtask check-wasi` finds stale ones
 //!   (see [`wasi`]).
+//! * `cargo xtask fuzz` runs the differential harness (wazero's engines against
+//!   wasmi) on random modules for a while (see [`fuzz`]).
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 mod bench;
+mod cargo;
+mod fuzz;
 mod spectest;
 mod test;
 mod wasi;
@@ -43,6 +47,9 @@ enum Command {
     /// (and, when clang for wasm32-wasi is available, that rebuilding gives the
     /// same bytes).
     CheckWasi(wasi::CheckArgs),
+    /// Run wazero's engines and wasmi on random wasm-smith modules for a while
+    /// (optimized build) and compare results, traps, memories and globals.
+    Fuzz(fuzz::Args),
 }
 
 fn main() -> ExitCode {
@@ -53,5 +60,6 @@ fn main() -> ExitCode {
         Command::Bench(args) => bench::main(&args),
         Command::BuildWasi(args) => wasi::build_main(&args),
         Command::CheckWasi(args) => wasi::check_main(&args),
+        Command::Fuzz(args) => fuzz::main(&args),
     }
 }

@@ -18,8 +18,8 @@
 //! Every step runs even when an earlier one failed; the exit code is non-zero if
 //! any failed.
 
+use crate::cargo::{cargo, jobs_args};
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
@@ -41,19 +41,6 @@ struct Step {
     took: Duration,
     /// The closing line of the step's own output worth repeating, if any.
     note: Option<String>,
-}
-
-/// The workspace root (the parent of this crate's directory).
-fn workspace_root() -> PathBuf {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest.parent().unwrap_or(manifest).to_path_buf()
-}
-
-/// The cargo that runs us, or the one on `PATH`.
-fn cargo() -> Command {
-    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    command.current_dir(workspace_root());
-    command
 }
 
 /// Runs `command`, echoing its output; with `closing`, also returns the last
@@ -116,11 +103,7 @@ fn has_component(tool: &str) -> bool {
 
 /// Runs every step and prints a summary.
 pub fn main(args: &Args) -> ExitCode {
-    let jobs: Vec<String> = match args.jobs {
-        Some(jobs) => vec![format!("-j{}", jobs.max(1))],
-        None if std::env::var_os("CARGO_BUILD_JOBS").is_some() => Vec::new(),
-        None => vec!["-j2".to_string()],
-    };
+    let jobs = jobs_args(args.jobs);
     let mut steps = Vec::new();
 
     if has_component("fmt") {

@@ -26,6 +26,7 @@
 //! `apt-get install clang lld wasi-libc libclang-rt-14-dev-wasm32` (the
 //! version number following clang's).
 
+use crate::cargo::workspace_root;
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -76,12 +77,6 @@ pub struct CheckArgs {
     /// is available.
     #[arg(long)]
     pub no_rebuild: bool,
-}
-
-/// The workspace root (the parent of this crate's directory).
-fn workspace_root() -> PathBuf {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest.parent().unwrap_or(manifest).to_path_buf()
 }
 
 /// `cargo xtask build-wasi`.

@@ -86,7 +86,7 @@ pub struct RunArgs {
     /// The WebAssembly binary.
     #[arg(value_name = "FILE.wasm")]
     pub file: PathBuf,
-    /// The program's arguments (its argv[0] is the file's name).
+    /// The program's arguments (its `argv[0]` is the file's name).
     #[arg(
         value_name = "ARGS",
         trailing_var_arg = true,

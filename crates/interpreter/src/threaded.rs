@@ -44,6 +44,7 @@ pub(crate) struct Exit {
 }
 
 /// Loop dispatch only: execute `ip` next.
+#[cfg_attr(wazero_tail_dispatch, allow(dead_code))]
 pub(crate) const CONTINUE: u32 = 0;
 /// The op at `ip` needs the executor's outer loop.
 pub(crate) const SLOW: u32 = 1;

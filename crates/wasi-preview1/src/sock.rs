@@ -7,6 +7,15 @@ use crate::abi::{fdflags, filetype, sock};
 use crate::fs::FileLike;
 use crate::Errno;
 
+/// The `fdflags` of a socket: only its blocking mode.
+fn nonblock_flags(nonblock: bool) -> u16 {
+    if nonblock {
+        fdflags::NONBLOCK
+    } else {
+        0
+    }
+}
+
 /// A pre-opened listener (`sock_accept`).
 pub(crate) struct Listener {
     pub listener: TcpListener,
@@ -19,17 +28,12 @@ impl FileLike for Listener {
     }
 
     fn fdflags(&self) -> u16 {
-        if self.nonblock {
-            fdflags::NONBLOCK
-        } else {
-            0
-        }
+        nonblock_flags(self.nonblock)
     }
 
     fn set_fdflags(&mut self, flags: u16) -> Result<(), Errno> {
         self.nonblock = flags & fdflags::NONBLOCK != 0;
-        self.listener.set_nonblocking(self.nonblock)?;
-        Ok(())
+        Ok(self.listener.set_nonblocking(self.nonblock)?)
     }
 
     #[cfg(unix)]
@@ -65,17 +69,12 @@ impl FileLike for Connection {
     }
 
     fn fdflags(&self) -> u16 {
-        if self.nonblock {
-            fdflags::NONBLOCK
-        } else {
-            0
-        }
+        nonblock_flags(self.nonblock)
     }
 
     fn set_fdflags(&mut self, flags: u16) -> Result<(), Errno> {
         self.nonblock = flags & fdflags::NONBLOCK != 0;
-        self.stream.set_nonblocking(self.nonblock)?;
-        Ok(())
+        Ok(self.stream.set_nonblocking(self.nonblock)?)
     }
 
     #[cfg(unix)]

@@ -1,5 +1,6 @@
-//! Test support shared by the decoder's property tests and the facade's
-//! robustness tests (included by `#[path]`; not a test target of its own).
+//! Test support shared by the decoder's property tests, the facade's
+//! robustness tests and the differential harness in `fuzz/` (included by
+//! `#[path]`; not a test target of its own).
 
 /// A `wasm-smith` configuration that generates only WebAssembly 2.0: SIMD, bulk
 /// memory, reference types, multi-value, sign extension and saturating

@@ -6,6 +6,7 @@ use std::any::Any;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::fs::{FileExt as _, MetadataExt as _};
+
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use cap_fs_ext::{
@@ -55,19 +56,6 @@ fn nanos(secs: i64, nsec: i64) -> u64 {
 }
 
 fn stat_of(m: &cap_std::fs::Metadata) -> Filestat {
-    Filestat {
-        dev: m.dev(),
-        ino: m.ino(),
-        filetype: filetype_of_mode(m.mode()),
-        nlink: m.nlink(),
-        size: m.len(),
-        atim: nanos(m.atime(), m.atime_nsec()),
-        mtim: nanos(m.mtime(), m.mtime_nsec()),
-        ctim: nanos(m.ctime(), m.ctime_nsec()),
-    }
-}
-
-fn stat_of_std(m: &std::fs::Metadata) -> Filestat {
     Filestat {
         dev: m.dev(),
         ino: m.ino(),
@@ -373,7 +361,7 @@ impl FileLike for HostFile {
     }
 
     fn filestat(&self) -> Result<Filestat, Errno> {
-        Ok(stat_of_std(&self.file.metadata()?))
+        Ok(stat_of(&cap_std::fs::Metadata::from_file(&self.file)?))
     }
 
     fn set_size(&mut self, size: u64) -> Result<(), Errno> {
@@ -528,8 +516,12 @@ mod tests {
                 }
             })
         };
-        let mut inside = 0;
-        for _ in 0..3000 {
+        let (mut inside, mut attempts) = (0, 0);
+        let started = std::time::Instant::now();
+        // At least 3000 attempts, and on until some land between swaps (a loaded
+        // machine may starve either thread for a while).
+        while attempts < 3000 || (inside == 0 && started.elapsed().as_secs() < 20) {
+            attempts += 1;
             if let Ok(Opened::File(mut f)) = dir.open("d/secret", &read_only()) {
                 let mut buf = [0u8; 16];
                 let n = f.read(&mut buf).unwrap();

@@ -4,6 +4,7 @@ use crate::abi::{
     self, encode_dirent, encode_fdstat, fdflags, filetype, rights, size, whence, ADVICE_MAX,
 };
 use crate::ctx::Fd;
+use crate::fs::FileLike;
 use crate::guest::{each_iovec, Guest};
 use crate::{Errno, WasiCtx};
 
@@ -190,6 +191,22 @@ pub(crate) fn fd_filestat_set_times(
     }
 }
 
+/// Moves bytes between the file `fd` and the guest's iovecs, one iovec at a time
+/// with `op(file, guest, buf, len, moved_so_far)`, and stores the count moved at
+/// `result` (`fd_read`, `fd_write`, `fd_pread`, `fd_pwrite`).
+fn transfer<'a>(
+    ctx: &mut WasiCtx,
+    g: &mut Guest<'a>,
+    (fd, iovs, iovs_len, result): (u32, u32, u32, u32),
+    mut op: impl FnMut(&mut dyn FileLike, &mut Guest<'a>, u32, u32, u64) -> Result<usize, Errno>,
+) -> Result<(), Errno> {
+    let (file, _) = ctx.file(fd)?;
+    let n = each_iovec(g, iovs, iovs_len, |g, buf, len, done| {
+        op(file, g, buf, len, done)
+    })?;
+    g.set_u32(result, n)
+}
+
 pub(crate) fn fd_pread(
     ctx: &mut WasiCtx,
     g: &mut Guest<'_>,
@@ -199,14 +216,17 @@ pub(crate) fn fd_pread(
     offset: u64,
     result: u32,
 ) -> Result<(), Errno> {
-    let (file, _) = ctx.file(fd)?;
-    let n = each_iovec(g, iovs, iovs_len, |g, buf, len, done| {
-        file.pread(
-            g.bytes_mut(buf, len)?,
-            offset.checked_add(done).ok_or(Errno::Inval)?,
-        )
-    })?;
-    g.set_u32(result, n)
+    transfer(
+        ctx,
+        g,
+        (fd, iovs, iovs_len, result),
+        |f, g, buf, len, done| {
+            f.pread(
+                g.bytes_mut(buf, len)?,
+                offset.checked_add(done).ok_or(Errno::Inval)?,
+            )
+        },
+    )
 }
 
 pub(crate) fn fd_pwrite(
@@ -218,14 +238,17 @@ pub(crate) fn fd_pwrite(
     offset: u64,
     result: u32,
 ) -> Result<(), Errno> {
-    let (file, _) = ctx.file(fd)?;
-    let n = each_iovec(g, iovs, iovs_len, |g, buf, len, done| {
-        file.pwrite(
-            g.bytes(buf, len)?,
-            offset.checked_add(done).ok_or(Errno::Inval)?,
-        )
-    })?;
-    g.set_u32(result, n)
+    transfer(
+        ctx,
+        g,
+        (fd, iovs, iovs_len, result),
+        |f, g, buf, len, done| {
+            f.pwrite(
+                g.bytes(buf, len)?,
+                offset.checked_add(done).ok_or(Errno::Inval)?,
+            )
+        },
+    )
 }
 
 pub(crate) fn fd_read(
@@ -236,11 +259,9 @@ pub(crate) fn fd_read(
     iovs_len: u32,
     result: u32,
 ) -> Result<(), Errno> {
-    let (file, _) = ctx.file(fd)?;
-    let n = each_iovec(g, iovs, iovs_len, |g, buf, len, _| {
-        file.read(g.bytes_mut(buf, len)?)
-    })?;
-    g.set_u32(result, n)
+    transfer(ctx, g, (fd, iovs, iovs_len, result), |f, g, buf, len, _| {
+        f.read(g.bytes_mut(buf, len)?)
+    })
 }
 
 pub(crate) fn fd_write(
@@ -251,11 +272,9 @@ pub(crate) fn fd_write(
     iovs_len: u32,
     result: u32,
 ) -> Result<(), Errno> {
-    let (file, _) = ctx.file(fd)?;
-    let n = each_iovec(g, iovs, iovs_len, |g, buf, len, _| {
-        file.write(g.bytes(buf, len)?)
-    })?;
-    g.set_u32(result, n)
+    transfer(ctx, g, (fd, iovs, iovs_len, result), |f, g, buf, len, _| {
+        f.write(g.bytes(buf, len)?)
+    })
 }
 
 pub(crate) fn fd_prestat_get(

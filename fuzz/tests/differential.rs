@@ -1,0 +1,187 @@
+//! wazero's engines agree with wasmi on generated modules.
+//!
+//! What this file proves: for a fixed list of seeds, the `wasm-smith` modules
+//! of `wazero_fuzz::generate` (WebAssembly 2.0 with SIMD, no imports, NaNs
+//! canonicalized, made to terminate) compile, instantiate and run every export
+//! with the fixed argument sets alike on every engine under test and on wasmi:
+//! the same results bit for bit, or the same trap kinds, and the same exported
+//! memories, globals and tables after each step (see `wazero_fuzz::check_module`).
+//!
+//! A mismatch fails the test with the seed, the call and both outcomes, and the
+//! module is written to `target/differential-failures/<seed>.wasm`
+//! (`cargo xtask fuzz --replay FILE` runs it again). `cargo xtask fuzz` runs the
+//! same check on random seeds for as long as asked.
+
+use wazero_fuzz::{
+    check_module, check_seed, engines, reference, CompiledModule, Engine, Failure, Instance, Tally,
+    TrapKind, Value,
+};
+
+/// The seeds: `0..MODULES`.
+const MODULES: u64 = 300;
+
+#[test]
+fn engines_agree_with_wasmi_on_generated_modules() {
+    let engines = engines();
+    let reference = reference();
+    let mut tally = Tally::default();
+    let mut mismatches = Vec::new();
+    for seed in 0..MODULES {
+        if let Err(mismatch) = check_seed(seed, &engines, reference.as_ref(), &mut tally) {
+            mismatches.push(mismatch.to_string());
+        }
+    }
+    eprintln!("{tally}");
+    assert!(
+        mismatches.is_empty(),
+        "{} of {MODULES} modules differ:\n{}",
+        mismatches.len(),
+        mismatches.join("\n")
+    );
+    // The run must have exercised something, or it proves nothing.
+    let modules = MODULES as usize * engines.len();
+    assert!(tally.modules >= modules * 9 / 10, "{tally}");
+    assert!(tally.instantiated >= tally.modules / 2, "{tally}");
+    assert!(tally.calls >= 3 * tally.instantiated, "{tally}");
+    assert!(tally.returned >= tally.calls / 4, "{tally}");
+    assert!(tally.trapped > 0, "{tally}");
+}
+
+/// How [`Skewed`] gets things wrong.
+#[derive(Debug, Clone, Copy)]
+enum Skew {
+    /// Nothing: it agrees with the reference.
+    None,
+    /// An `i32` result is one too large.
+    Result,
+    /// Division by zero is reported as an overflow.
+    TrapKind,
+    /// An `i32` global reads one too large.
+    Global,
+    /// The first byte of memory reads flipped.
+    Memory,
+}
+
+/// The interpreter, made wrong in one way, to show the harness notices.
+struct Skewed(Box<dyn Engine>, Skew);
+
+struct SkewedModule(Box<dyn CompiledModule>, Skew);
+
+struct SkewedInstance(Box<dyn Instance>, Skew);
+
+impl Engine for Skewed {
+    fn name(&self) -> &str {
+        "skewed"
+    }
+
+    fn compile(&self, wasm: &[u8]) -> Result<Box<dyn CompiledModule>, String> {
+        Ok(Box::new(SkewedModule(self.0.compile(wasm)?, self.1)))
+    }
+}
+
+impl CompiledModule for SkewedModule {
+    fn instantiate(&self) -> Result<Box<dyn Instance>, Failure> {
+        Ok(Box::new(SkewedInstance(self.0.instantiate()?, self.1)))
+    }
+}
+
+impl Instance for SkewedInstance {
+    fn call(&mut self, name: &str, args: &[Value]) -> Result<Vec<Value>, Failure> {
+        match (self.1, self.0.call(name, args)) {
+            (Skew::Result, Ok(mut results)) => {
+                if let Some(Value::I32(v)) = results.first_mut() {
+                    *v += 1;
+                }
+                Ok(results)
+            }
+            (Skew::TrapKind, Err(Failure::Trap(TrapKind::IntegerDivideByZero))) => {
+                Err(Failure::Trap(TrapKind::IntegerOverflow))
+            }
+            (_, outcome) => outcome,
+        }
+    }
+
+    fn with_memory(&self, name: &str, f: &mut dyn FnMut(&[u8])) -> bool {
+        self.0.with_memory(name, &mut |bytes| match self.1 {
+            Skew::Memory => {
+                let mut copy = bytes.to_vec();
+                copy[0] ^= 1;
+                f(&copy);
+            }
+            _ => f(bytes),
+        })
+    }
+
+    fn global(&self, name: &str) -> Option<Value> {
+        match (self.1, self.0.global(name)?) {
+            (Skew::Global, Value::I32(v)) => Some(Value::I32(v + 1)),
+            (_, value) => Some(value),
+        }
+    }
+
+    fn table(&self, name: &str, max_elements: u32) -> Option<(u32, Vec<bool>)> {
+        self.0.table(name, max_elements)
+    }
+}
+
+#[test]
+fn the_harness_reports_each_kind_of_difference() {
+    let wasm = wat::parse_str(
+        r#"(module
+            (memory (export "memory") 1)
+            (global (export "counter") (mut i32) (i32.const 0))
+            (func (export "add") (param i32 i32) (result i32)
+                (i32.add (local.get 0) (local.get 1)))
+            (func (export "div") (param i32) (result i32)
+                (i32.div_s (i32.const 1) (local.get 0))))"#,
+    )
+    .unwrap();
+    // (skew, where the first difference is found, what the skewed engine did)
+    let cases = [
+        (Skew::None, None),
+        (
+            Skew::Result,
+            Some((
+                r#"call "add"[i32:0x00000000 (0), i32:0x00000000 (0)] (zeros arguments)"#,
+                "returned [i32:0x00000001 (1)]",
+            )),
+        ),
+        (
+            Skew::TrapKind,
+            Some((
+                r#"call "div"[i32:0x00000000 (0)] (zeros arguments)"#,
+                "trap: IntegerOverflow",
+            )),
+        ),
+        (
+            Skew::Global,
+            Some((
+                r#"global "counter" after instantiation"#,
+                "i32:0x00000001 (1)",
+            )),
+        ),
+        (
+            Skew::Memory,
+            Some((
+                r#"memory "memory" after instantiation"#,
+                "bytes at 0x0: [01, 00, 00, 00, 00, 00, 00, 00, 00, 00, 00, 00, 00, 00, 00, 00]",
+            )),
+        ),
+    ];
+    let reference = reference();
+    for (skew, expected) in cases {
+        let interpreter = engines().remove(0);
+        let skewed: Vec<Box<dyn Engine>> = vec![Box::new(Skewed(interpreter, skew))];
+        let result = check_module(&wasm, &skewed, reference.as_ref(), &mut Tally::default());
+        match (result, expected) {
+            (Ok(()), None) => {}
+            (Err(mismatch), Some((context, actual))) => {
+                assert_eq!(mismatch.context, context, "{skew:?}");
+                assert_eq!(mismatch.actual, actual, "{skew:?}");
+                assert_eq!(mismatch.engine, "skewed");
+                assert_eq!(mismatch.reference, "wasmi");
+            }
+            (result, expected) => panic!("{skew:?}: {result:?}, expected {expected:?}"),
+        }
+    }
+}
