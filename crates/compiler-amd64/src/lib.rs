@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use cranelift_codegen::isa::OwnedTargetIsa;
 use cranelift_codegen::settings::{self, Configurable};
-use wazero_compiler::CraneliftEngine;
+use wazero_compiler::{CodegenConfig, CraneliftEngine};
 use wazero_store::{CallError, CompiledCode, Engine, FuncAddr, Store};
 use wazero_validator::ValidatedModule;
 
@@ -99,6 +99,17 @@ impl Amd64Compiler {
         let isa = isa()?;
         let inner = match stub::arch() {
             Ok(arch) => CraneliftEngine::with_arch(isa, arch, guard_pages),
+            Err(_) => CraneliftEngine::new(isa),
+        };
+        Ok(Self { inner })
+    }
+
+    /// The compiler for this host with every code generation setting given
+    /// (for measurements: see [`CodegenConfig`]).
+    pub fn with_codegen(config: CodegenConfig) -> Result<Self, String> {
+        let isa = isa()?;
+        let inner = match stub::arch() {
+            Ok(arch) => CraneliftEngine::with_config(isa, arch, config),
             Err(_) => CraneliftEngine::new(isa),
         };
         Ok(Self { inner })

@@ -4,55 +4,52 @@
 //! [`TargetIsa`]: it translates every function of a validated module into
 //! Cranelift IR (`translate`), compiles it, and maps the machine code read-only and
 //! executable (`code_memory`). The ISA crates (`wazero-compiler-amd64`, later an
-//! AArch64 one) only build the `TargetIsa` for the host CPU and wrap this engine;
-//! nothing here is specific to x86-64.
+//! AArch64 one) build the `TargetIsa` for the host CPU, supply the entry stub
+//! and fault registers ([`Arch`]) and wrap this engine; nothing here is specific
+//! to x86-64.
 //!
 //! # Status
 //!
-//! The scalar core of WebAssembly 2.0 is compiled: numeric instructions with the
-//! spec's traps, locals, globals, all control flow (multi-value blocks
-//! included), direct calls within a module, linear memory loads and stores,
-//! `memory.size` and `memory.grow`. Modules using anything else (SIMD, tables and
-//! `call_indirect`, bulk memory, reference types, imported functions) fail to
-//! compile with `compiler: <feature> not supported yet`.
+//! All of WebAssembly 2.0, SIMD included, passes the spec test suite.
 //!
 //! # Design
 //!
+//! (`docs/design.md`, "The compiler", has the whole picture.)
+//!
 //! **VM context.** Compiled functions receive a pointer to a [`VmCtx`] (a
-//! `#[repr(C)]` struct on the Rust stack of the call) as their first argument. It
-//! holds the trap slot, memory 0's base and length, the store's interrupt flag,
-//! the native stack limit, the store's global array with the instance's global
-//! index space, the module's function table and the `memory.grow` runtime call.
+//! `#[repr(C)]` struct on the Rust stack of each call from Rust into an
+//! instance) as their first argument: the trap slot, memory 0's base and length,
+//! the store's interrupt flag, the native stack limit, the instance's index
+//! spaces over the store's arrays, table 0, the module's code table and the
+//! runtime calls ([`builtins`](vmctx::VmCtx::builtins)).
 //!
 //! **Calling convention.** Every compiled wasm function uses the ISA's default
 //! calling convention with the signature `(vmctx, params...) -> result` when it
 //! has at most one result, and `(vmctx, results_area, params...)` otherwise, the
 //! results then being stored as `u64` slots in the caller's area. Calls between
-//! functions of a module load the callee's address from the function table in the
-//! VM context (no relocations to resolve). Rust enters compiled code through an
-//! entry trampoline per function type, `(vmctx, callee, values)`, that loads the
-//! parameters from the `u64` slots and stores the results back, in the slot
-//! encodings of `wazero_api`.
+//! functions of a module load the callee's address from the code table (no
+//! relocations: code is position-independent and can be cached). Imported
+//! functions and other instances' functions are called through a runtime call
+//! with the arguments in a stack area of slots. Rust enters through the ISA
+//! crate's entry stub ([`Arch`]) and an entry trampoline per function type that
+//! moves values between `u64` slots and registers.
 //!
-//! **Traps.** Compiled code never faults on purpose: every trap condition is an
-//! explicit check that branches to a cold block which stores the trap code in
-//! `VmCtx::trap` and returns (with zero results). After every call the caller
-//! checks the slot and returns at once if it is set, so a trap unwinds through
-//! ordinary returns to the trampoline, and the engine turns the code into a
-//! `Trap`. This is the simplest sound scheme without signal handlers; a later
-//! design with guard pages and a `SIGSEGV` handler can replace the checks by trap
-//! tables (Cranelift's own trap sites) and drop the post-call check. Backtraces
-//! only name the function Rust entered for now.
+//! **Traps.** Integer and conversion traps, `unreachable`, stack exhaustion and
+//! interrupts are explicit checks that branch to a cold block, which stores the
+//! trap code in `VmCtx::trap`, records the function for the backtrace and
+//! returns; every caller checks the slot after a call and returns too. With
+//! guard pages, out-of-bounds memory accesses fault instead and the signal
+//! handler turns the fault into a trap ([`arch`](Arch) explains how).
 //!
-//! **Memory.** Each load or store reads the memory base and length from the VM
-//! context and checks `addr + offset + size <= length` in 64-bit arithmetic before
-//! accessing memory. `memory.size` is derived from the length; `memory.grow` is a
-//! runtime call that updates the context.
+//! **Memory.** With guard pages ([`GUARD_RESERVATION`]) an access is
+//! `base + address + offset` without a check; otherwise each access checks
+//! `addr + offset + size <= length` first. `memory.grow` is a runtime call that
+//! updates the context.
 //!
 //! **Stack and interrupts.** Function entries compare the native stack pointer
-//! with a limit [`STACK_BUDGET`] bytes below where Rust entered (trapping "call
-//! stack exhausted") and, like loop headers, load the store's interrupt flag and
-//! trap "interrupted" when it is set (the engine then clears it).
+//! with a limit [`STACK_BUDGET`] bytes below where Rust first entered (trapping
+//! "call stack exhausted") and, like loop headers, load the store's interrupt
+//! flag and trap "interrupted" when it is set (the engine then clears it).
 //!
 //! ```
 //! use wazero_store::Engine;
@@ -120,7 +117,7 @@ impl CraneliftEngine {
         Self {
             isa,
             arch: None,
-            config: CodegenConfig { guard_pages: false },
+            config: CodegenConfig::default(),
         }
     }
 
@@ -131,11 +128,22 @@ impl CraneliftEngine {
     /// becomes a trap. Elsewhere, or without `guard_pages`, accesses are
     /// checked explicitly.
     pub fn with_arch(isa: OwnedTargetIsa, arch: Arch, guard_pages: bool) -> Self {
-        let guard_pages = guard_pages && cfg!(target_pointer_width = "64") && handles_faults(arch);
+        let config = CodegenConfig {
+            guard_pages,
+            ..CodegenConfig::default()
+        };
+        Self::with_config(isa, arch, config)
+    }
+
+    /// [`with_arch`](Self::with_arch) with every code generation setting given
+    /// (`config.guard_pages` is dropped where faults cannot be handled).
+    pub fn with_config(isa: OwnedTargetIsa, arch: Arch, mut config: CodegenConfig) -> Self {
+        config.guard_pages =
+            config.guard_pages && cfg!(target_pointer_width = "64") && handles_faults(arch);
         Self {
             isa,
             arch: Some(arch),
-            config: CodegenConfig { guard_pages },
+            config,
         }
     }
 
@@ -162,14 +170,14 @@ impl Engine for CraneliftEngine {
     fn cache_key(&self) -> String {
         let isa_flags: Vec<String> = self.isa.isa_flags().iter().map(|v| v.to_string()).collect();
         format!(
-            "{} {} cranelift-{} {} [{}] [{}] guard_pages={}",
+            "{} {} cranelift-{} {} [{}] [{}] {:?}",
             self.name(),
             env!("CARGO_PKG_VERSION"),
             CRANELIFT_VERSION,
             self.isa.triple(),
             self.isa.flags(),
             isa_flags.join(" "),
-            self.config.guard_pages,
+            self.config,
         )
     }
 

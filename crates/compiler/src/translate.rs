@@ -186,6 +186,7 @@ pub(crate) struct Translator<'m, 'b> {
     index: u32,
     /// Whether memory accesses rely on guard pages instead of bounds checks.
     guard_pages: bool,
+    config: CodegenConfig,
     /// The type of each global of the module's index space.
     globals: &'m [ValueType],
     b: FunctionBuilder<'b>,
@@ -255,6 +256,7 @@ pub(crate) fn translate_function(
     let mut t = Translator {
         module,
         guard_pages: config.guard_pages,
+        config,
         index: index as u32,
         globals,
         b,
@@ -406,6 +408,9 @@ impl Translator<'_, '_> {
 
     /// Traps with "interrupted" if the store's interrupt flag is set.
     fn interrupt_check(&mut self) {
+        if !self.config.interrupt_checks {
+            return;
+        }
         let flag_ptr = self.load_vm(I64, vmctx::INTERRUPT);
         let flag = self
             .b

@@ -104,6 +104,7 @@ fn listing(case: &Case) -> String {
     let isa = wazero_compiler_amd64::isa_for_features(FEATURES).unwrap();
     let config = CodegenConfig {
         guard_pages: case.guard_pages,
+        ..CodegenConfig::default()
     };
     wazero_compiler::disassemble(&module, &*isa, config, case.index).unwrap()
 }
