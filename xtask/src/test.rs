@@ -2,7 +2,8 @@
 //!
 //! 1. `cargo fmt --check` and `cargo clippy --workspace --all-targets -D warnings`.
 //! 2. `cargo doc --workspace --no-deps` without warnings, and
-//!    `cargo build -p wazero --no-default-features --features interpreter`.
+//!    `cargo build -p wazero --no-default-features --features interpreter`, whose
+//!    dependency tree must hold no Cranelift crate.
 //! 3. `cargo test --workspace -j2`: unit, integration, property and doc tests.
 //! 4. The spec tests on every engine that is built, as a subprocess (so that even
 //!    a crash of the runtime leaves this summary standing): `cargo run -p xtask --
@@ -87,6 +88,55 @@ fn run_step(name: &str, mut command: Command, closing: Option<fn(&str) -> bool>)
     }
 }
 
+/// Checks that `wazero` without its `compiler` feature depends on no Cranelift
+/// crate (`cargo tree`), so embedders who want only the interpreter build none.
+fn no_cranelift_without_the_compiler() -> Step {
+    let name = "the interpreter-only build has no Cranelift";
+    println!("xtask test: running {name}");
+    let started = Instant::now();
+    let output = cargo()
+        .args([
+            "tree",
+            "-p",
+            "wazero",
+            "--no-default-features",
+            "--features",
+            "interpreter",
+            "--edges",
+            "normal,build",
+            "--prefix",
+            "none",
+        ])
+        .output();
+    let ok = match output {
+        Ok(out) if out.status.success() => {
+            let tree = String::from_utf8_lossy(&out.stdout);
+            let cranelift: Vec<&str> = tree
+                .lines()
+                .filter(|l| l.starts_with("cranelift") || l.starts_with("wazero-compiler"))
+                .collect();
+            if !cranelift.is_empty() {
+                eprintln!("xtask test: the interpreter-only build depends on {cranelift:?}");
+            }
+            cranelift.is_empty() && tree.contains("wazero-interpreter")
+        }
+        Ok(out) => {
+            eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+            false
+        }
+        Err(e) => {
+            eprintln!("xtask test: cannot run cargo tree: {e}");
+            false
+        }
+    };
+    Step {
+        name: name.to_string(),
+        ok,
+        took: started.elapsed(),
+        note: None,
+    }
+}
+
 /// Whether `cargo <tool>` is installed; a missing one is reported and skipped.
 fn has_component(tool: &str) -> bool {
     let ok = cargo()
@@ -154,6 +204,8 @@ pub fn main(args: &Args) -> ExitCode {
         interpreter_only,
         None,
     ));
+
+    steps.push(no_cranelift_without_the_compiler());
 
     let mut unit = cargo();
     unit.args(["test", "--workspace"]).args(&jobs);
