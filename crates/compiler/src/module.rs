@@ -145,15 +145,30 @@ pub(crate) fn compile(
             if index >= count {
                 break;
             }
-            let result = translate_function(
-                module,
-                &globals,
-                index,
-                isa.frontend_config(),
-                config,
-                &mut fctx,
-            )
-            .and_then(|func| emit(&mut ctx, func, isa))
+            // A panic inside Cranelift (a bug, not the module's fault) must not
+            // take the embedder down: it fails this compilation, and the
+            // contexts are rebuilt in case it left them inconsistent.
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                translate_function(
+                    module,
+                    &globals,
+                    index,
+                    isa.frontend_config(),
+                    config,
+                    &mut fctx,
+                )
+                .and_then(|func| emit(&mut ctx, func, isa))
+            }))
+            .unwrap_or_else(|panic| {
+                fctx = FunctionBuilderContext::new();
+                ctx = Context::new();
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                Err(format!("internal compiler error: {what}"))
+            })
             .map_err(|e| format!("compiler: function[{}]: {e}", imported + index));
             let failed = result.is_err();
             done.push((index, result));

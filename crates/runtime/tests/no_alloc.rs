@@ -93,6 +93,9 @@ fn calls_allocate_nothing() {
         let mut stack = [1000u64];
         let n = allocations(|| f.call_with_stack(&mut stack).unwrap());
         assert_eq!(stack[0], 4000, "{engine}");
-        assert_eq!(n, 0, "{engine}: a call of 3000 inner calls allocated {n} times");
+        assert_eq!(
+            n, 0,
+            "{engine}: a call of 3000 inner calls allocated {n} times"
+        );
     }
 }
