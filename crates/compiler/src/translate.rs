@@ -380,9 +380,11 @@ impl Translator<'_, '_> {
     /// Loads a field of the VM context. Fields that stay the same for the whole
     /// call are loaded as read-only and movable, so that Cranelift can hoist
     /// them out of loops and share them: the interrupt flag's address, the
-    /// stack limit, the instance's tables, and with guard pages the memory's
-    /// base (a reservation never moves). Runtime calls rewrite some of them,
-    /// but only with the same values.
+    /// stack limit, the instance's index spaces, the store's global and
+    /// function arrays (they only grow when a module is instantiated into the
+    /// store, which cannot happen while the store is locked for this call), and
+    /// with guard pages the memory's base (a reservation never moves). Runtime
+    /// calls rewrite some of them, but only with the same values.
     fn load_vm(&mut self, ty: Type, offset: i32) -> Value {
         let invariant = [
             vmctx::INTERRUPT,
@@ -392,6 +394,8 @@ impl Translator<'_, '_> {
             vmctx::FUNC_ADDRS,
             vmctx::SIG_IDS,
             vmctx::GLOBAL_ADDRS,
+            vmctx::GLOBALS,
+            vmctx::STORE_FUNCS,
             vmctx::FIRST_DEFINED,
             vmctx::NUM_DEFINED,
         ]
@@ -656,7 +660,9 @@ impl Translator<'_, '_> {
     /// The address of global `index`'s value.
     fn global_addr(&mut self, index: u32) -> Value {
         let addrs = self.load_vm(I64, vmctx::GLOBAL_ADDRS);
-        let addr = self.b.ins().load(I32, trusted(), addrs, 4 * index as i32);
+        // The instance's index spaces never change.
+        let invariant = trusted().with_readonly().with_can_move();
+        let addr = self.b.ins().load(I32, invariant, addrs, 4 * index as i32);
         let addr = self.b.ins().uextend(I64, addr);
         let off = self.b.ins().imul_imm_u(addr, vmctx::GLOBAL_STRIDE);
         let globals = self.load_vm(I64, vmctx::GLOBALS);

@@ -158,8 +158,17 @@ impl VmCtx {
         let imported = module.imported_function_count() as usize;
         self.num_defined = module.code.len() as u32;
         self.first_defined = inst.functions.get(imported).map_or(0, |a| a.0);
-        self.globals = store.globals.as_mut_ptr().cast();
-        self.store_funcs = store.funcs.as_ptr().cast();
+        let (globals, store_funcs) = (
+            store.globals.as_mut_ptr().cast(),
+            store.funcs.as_ptr().cast(),
+        );
+        // Compiled code may keep these from the start of the call (they only
+        // change when a module is instantiated into the store, which cannot
+        // happen during a call): check that they did not move.
+        debug_assert!(self.globals.is_null() || self.globals == globals);
+        debug_assert!(self.store_funcs.is_null() || self.store_funcs == store_funcs);
+        self.globals = globals;
+        self.store_funcs = store_funcs;
     }
 }
 

@@ -66,6 +66,17 @@ const CASES: &[Case] = &[
         guard_pages: false,
     },
     Case {
+        name: "stack_pointer_global",
+        wat: r#"(module (memory 1) (global $sp (mut i32) (i32.const 65536))
+            (func (param i32) (result i32) (local $frame i32)
+              (global.set $sp (local.tee $frame (i32.sub (global.get $sp) (i32.const 16))))
+              (i32.store (local.get $frame) (local.get 0))
+              (i32.load (local.get $frame))
+              (global.set $sp (i32.add (local.get $frame) (i32.const 16)))))"#,
+        index: 0,
+        guard_pages: true,
+    },
+    Case {
         name: "call_indirect",
         wat: r#"(module (type $t (func (param i32) (result i32))) (table 4 funcref)
             (func (param i32 i32) (result i32)
