@@ -3,7 +3,7 @@
 //!
 //! The struct is `#[repr(C)]` and compiled code addresses its fields by the
 //! offsets below, so the Rust side and the generated code agree by construction.
-//! One lives on the native stack of [`crate::exec::call`] for each call from
+//! One lives on the native stack of `exec::call` for each call from
 //! Rust into an instance's compiled code; calls into other instances (imported
 //! functions, foreign table entries) go through a runtime call that makes the
 //! callee's own context.
@@ -70,7 +70,7 @@ pub struct VmCtx {
     /// Frame pointer at the fault being handled.
     pub fault_fp: usize,
     /// The failure of a runtime call (a host function's error, an exit), when
-    /// `trap` is [`PENDING`](crate::trap::PENDING). Not seen by compiled code.
+    /// `trap` is `PENDING` (0xffff). Not seen by compiled code.
     pub pending: Option<CallError>,
     /// Whether the frames in `backtrace` extend `pending`'s backtrace (a trap
     /// in another instance's code) or not (a host function's failure).
