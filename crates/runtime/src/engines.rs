@@ -17,7 +17,7 @@ pub(crate) fn select(config: &RuntimeConfig) -> Arc<dyn Engine> {
 }
 
 /// The compiler where this build and CPU have one, else the interpreter.
-#[cfg(all(feature = "compiler", target_arch = "x86_64"))]
+#[cfg(all(feature = "compiler", target_arch = "x86_64", unix))]
 fn auto(config: &RuntimeConfig) -> Arc<dyn Engine> {
     match wazero_compiler_amd64::Amd64Compiler::with_guard_pages(!config.explicit_bounds_checks) {
         Ok(engine) => Arc::new(engine),
@@ -25,12 +25,12 @@ fn auto(config: &RuntimeConfig) -> Arc<dyn Engine> {
     }
 }
 
-#[cfg(not(all(feature = "compiler", target_arch = "x86_64")))]
+#[cfg(not(all(feature = "compiler", target_arch = "x86_64", unix)))]
 fn auto(_: &RuntimeConfig) -> Arc<dyn Engine> {
     interpreter()
 }
 
-#[cfg(all(feature = "compiler", target_arch = "x86_64"))]
+#[cfg(all(feature = "compiler", target_arch = "x86_64", unix))]
 fn compiler(config: &RuntimeConfig) -> Arc<dyn Engine> {
     match wazero_compiler_amd64::Amd64Compiler::with_guard_pages(!config.explicit_bounds_checks) {
         Ok(engine) => Arc::new(engine),
@@ -38,10 +38,10 @@ fn compiler(config: &RuntimeConfig) -> Arc<dyn Engine> {
     }
 }
 
-#[cfg(not(all(feature = "compiler", target_arch = "x86_64")))]
+#[cfg(not(all(feature = "compiler", target_arch = "x86_64", unix)))]
 fn compiler(_: &RuntimeConfig) -> Arc<dyn Engine> {
     Arc::new(Unavailable(
-        "the compiler is not available in this build (cargo feature `compiler`, x86-64 only)"
+        "the compiler is not available in this build (cargo feature `compiler`, x86-64 Unix only)"
             .into(),
     ))
 }

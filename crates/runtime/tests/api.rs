@@ -394,7 +394,7 @@ fn bad_calls_are_errors() {
     ));
     // Without the `compiler` feature (off by default) there is no compiler. (A
     // workspace build may turn it on: the compiler crate's tests need it.)
-    if !cfg!(all(feature = "compiler", target_arch = "x86_64")) {
+    if !cfg!(all(feature = "compiler", target_arch = "x86_64", unix)) {
         assert!(matches!(
             Runtime::with_config(RuntimeConfig::compiler()).compile_module(&wat("(module)")),
             Err(Error::Compile(_))

@@ -59,7 +59,7 @@ fn a_memory_cache_is_shared_by_runtimes() {
     }
 }
 
-#[cfg(all(feature = "compiler", target_arch = "x86_64"))]
+#[cfg(all(feature = "compiler", target_arch = "x86_64", unix))]
 #[test]
 fn a_directory_cache_survives_and_damaged_entries_are_recompiled() {
     let wasm = wat::parse_str(WAT).unwrap();

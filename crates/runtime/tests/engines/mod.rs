@@ -13,7 +13,7 @@ pub fn engines() -> Vec<RuntimeConfig> {
 pub fn named() -> Vec<(&'static str, RuntimeConfig)> {
     #[allow(unused_mut)]
     let mut all = vec![("interpreter", RuntimeConfig::interpreter())];
-    #[cfg(all(feature = "compiler", target_arch = "x86_64"))]
+    #[cfg(all(feature = "compiler", target_arch = "x86_64", unix))]
     all.push(("compiler", RuntimeConfig::compiler()));
     all
 }
