@@ -41,3 +41,20 @@ pub enum TrapCode {
     #[error("interrupted")]
     Interrupted,
 }
+
+impl TrapCode {
+    /// Every trap code, in declaration order (engines number them by position).
+    pub const ALL: [TrapCode; 11] = [
+        TrapCode::Unreachable,
+        TrapCode::IntegerDivideByZero,
+        TrapCode::IntegerOverflow,
+        TrapCode::InvalidConversionToInteger,
+        TrapCode::MemoryOutOfBounds,
+        TrapCode::TableOutOfBounds,
+        TrapCode::UndefinedElement,
+        TrapCode::UninitializedElement,
+        TrapCode::IndirectCallTypeMismatch,
+        TrapCode::StackExhausted,
+        TrapCode::Interrupted,
+    ];
+}

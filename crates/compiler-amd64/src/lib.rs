@@ -96,12 +96,10 @@ impl Amd64Compiler {
     /// The compiler for this host, with guard pages instead of bounds checks
     /// when `guard_pages` and the platform allows it, else explicit checks.
     pub fn with_guard_pages(guard_pages: bool) -> Result<Self, String> {
-        let isa = isa()?;
-        let inner = match stub::arch() {
-            Ok(arch) => CraneliftEngine::with_arch(isa, arch, guard_pages),
-            Err(_) => CraneliftEngine::new(isa),
-        };
-        Ok(Self { inner })
+        Self::with_codegen(CodegenConfig {
+            guard_pages,
+            ..CodegenConfig::default()
+        })
     }
 
     /// The compiler for this host with every code generation setting given

@@ -35,6 +35,18 @@ const MODULE: &str = r#"(module
   (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
 )"#;
 
+/// A runtime with [`MODULE`] instantiated as `m`.
+fn with_module_m(config: RuntimeConfig) -> (Runtime, wazero::Module) {
+    let runtime = Runtime::with_config(config);
+    let compiled = runtime
+        .compile_module(&wat::parse_str(MODULE).unwrap())
+        .unwrap();
+    let module = runtime
+        .instantiate_module(&compiled, ModuleConfig::new().with_name("m"))
+        .unwrap();
+    (runtime, module)
+}
+
 #[test]
 fn out_of_bounds_accesses_trap_with_a_backtrace() {
     struct Case {
@@ -74,15 +86,7 @@ fn out_of_bounds_accesses_trap_with_a_backtrace() {
         ok("grow", vec![5], vec![u64::from(u32::MAX)]),
     ];
     for (mode, config) in configs() {
-        let runtime = Runtime::with_config(config);
-        let module = runtime
-            .instantiate_module(
-                &runtime
-                    .compile_module(&wat::parse_str(MODULE).unwrap())
-                    .unwrap(),
-                ModuleConfig::new().with_name("m"),
-            )
-            .unwrap();
+        let (runtime, module) = with_module_m(config);
         for case in &cases {
             let f = module.exported_function(case.export).unwrap();
             let what = format!("{mode}: {}({:x?})", case.export, case.args);
@@ -117,15 +121,7 @@ fn out_of_bounds_accesses_trap_with_a_backtrace() {
 #[test]
 fn a_fault_in_another_instance_or_under_a_host_call_unwinds_to_the_right_caller() {
     for (mode, config) in configs() {
-        let runtime = Runtime::with_config(config);
-        runtime
-            .instantiate_module(
-                &runtime
-                    .compile_module(&wat::parse_str(MODULE).unwrap())
-                    .unwrap(),
-                ModuleConfig::new().with_name("m"),
-            )
-            .unwrap();
+        let (runtime, _) = with_module_m(config);
         // A host function calls back into the guest, whose access faults; the
         // host sees the trap and returns 7 instead.
         runtime

@@ -28,6 +28,16 @@ struct Case {
     guard_pages: bool,
 }
 
+/// Sums `n` i64s from `p`: a loop over linear memory.
+const SUM_LOOP: &str = r#"(module (memory 1) (func (param $p i32) (param $n i32) (result i64) (local $s i64)
+            (block $done (loop $l
+              (br_if $done (i32.eqz (local.get $n)))
+              (local.set $s (i64.add (local.get $s) (i64.load (local.get $p))))
+              (local.set $p (i32.add (local.get $p) (i32.const 8)))
+              (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+              (br $l)))
+            (local.get $s)))"#;
+
 const CASES: &[Case] = &[
     Case {
         name: "fib_recursive",
@@ -41,27 +51,13 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "sum_loop_guard_pages",
-        wat: r#"(module (memory 1) (func (param $p i32) (param $n i32) (result i64) (local $s i64)
-            (block $done (loop $l
-              (br_if $done (i32.eqz (local.get $n)))
-              (local.set $s (i64.add (local.get $s) (i64.load (local.get $p))))
-              (local.set $p (i32.add (local.get $p) (i32.const 8)))
-              (local.set $n (i32.sub (local.get $n) (i32.const 1)))
-              (br $l)))
-            (local.get $s)))"#,
+        wat: SUM_LOOP,
         index: 0,
         guard_pages: true,
     },
     Case {
         name: "sum_loop_explicit_checks",
-        wat: r#"(module (memory 1) (func (param $p i32) (param $n i32) (result i64) (local $s i64)
-            (block $done (loop $l
-              (br_if $done (i32.eqz (local.get $n)))
-              (local.set $s (i64.add (local.get $s) (i64.load (local.get $p))))
-              (local.set $p (i32.add (local.get $p) (i32.const 8)))
-              (local.set $n (i32.sub (local.get $n) (i32.const 1)))
-              (br $l)))
-            (local.get $s)))"#,
+        wat: SUM_LOOP,
         index: 0,
         guard_pages: false,
     },

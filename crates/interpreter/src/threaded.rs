@@ -52,19 +52,7 @@ pub(crate) const SLOW: u32 = 1;
 pub(crate) const HOST_FAILED: u32 = 2;
 const TRAP: u32 = 3;
 
-const TRAPS: [TrapCode; 11] = [
-    TrapCode::Unreachable,
-    TrapCode::IntegerDivideByZero,
-    TrapCode::IntegerOverflow,
-    TrapCode::InvalidConversionToInteger,
-    TrapCode::MemoryOutOfBounds,
-    TrapCode::TableOutOfBounds,
-    TrapCode::UndefinedElement,
-    TrapCode::UninitializedElement,
-    TrapCode::IndirectCallTypeMismatch,
-    TrapCode::StackExhausted,
-    TrapCode::Interrupted,
-];
+const TRAPS: [TrapCode; 11] = TrapCode::ALL;
 
 impl Exit {
     fn trap(ip: *const Op, code: TrapCode) -> Self {
