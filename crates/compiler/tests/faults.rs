@@ -86,7 +86,7 @@ fn out_of_bounds_accesses_trap_with_a_backtrace() {
         ok("grow", vec![5], vec![u64::from(u32::MAX)]),
     ];
     for (mode, config) in configs() {
-        let (runtime, module) = with_module_m(config);
+        let (_runtime, module) = with_module_m(config);
         for case in &cases {
             let f = module.exported_function(case.export).unwrap();
             let what = format!("{mode}: {}({:x?})", case.export, case.args);
