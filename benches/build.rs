@@ -1,5 +1,5 @@
 //! Records what the benchmark report prints about its own build: the rustc that
-//! compiled it and the wasmi version in the lock file.
+//! compiled it and the wasmi and wasmtime versions in the lock file.
 
 use std::path::Path;
 use std::process::Command;
@@ -19,11 +19,14 @@ fn main() {
     let manifest = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default();
     let lock = Path::new(&manifest).join("../Cargo.lock");
     println!("cargo::rerun-if-changed={}", lock.display());
-    let wasmi = std::fs::read_to_string(&lock)
-        .ok()
-        .and_then(|text| locked_version(&text, "wasmi"))
-        .unwrap_or_else(|| "unknown".to_string());
-    println!("cargo::rustc-env=BENCH_WASMI_VERSION={wasmi}");
+    let lock = std::fs::read_to_string(&lock).unwrap_or_default();
+    for (name, var) in [
+        ("wasmi", "BENCH_WASMI_VERSION"),
+        ("wasmtime", "BENCH_WASMTIME_VERSION"),
+    ] {
+        let version = locked_version(&lock, name).unwrap_or_else(|| "unknown".to_string());
+        println!("cargo::rustc-env={var}={version}");
+    }
     println!("cargo::rerun-if-changed=build.rs");
 }
 

@@ -1,6 +1,7 @@
-//! The report of the call-loop benchmarks, printed after the main table: what
+//! The report of the call-loop benchmarks, printed after the main tables: what
 //! a call of `add` costs when it is a host function (typed or raw form) and when
-//! it is a guest function, in nanoseconds per call, with verdicts against the
+//! it is a guest function, in nanoseconds per call, on every engine that ran
+//! them, with verdicts for wazero's interpreter and compiler against the
 //! host-call goals:
 //!
 //! * a typed host function (`with_func`) costs the same as a raw one
@@ -11,11 +12,9 @@
 //! calls, so it includes the loop's own add, compare and branch (the same in all
 //! three benchmarks); the ratios compare whole iterations.
 
-use wazero::{Runtime, RuntimeConfig};
-
 use crate::measure::Stats;
 use crate::programs::{Benchmark, Callee, HostForm};
-use crate::{Row, NOISY_SPREAD};
+use crate::{noise_note, ratio, Row, Side};
 
 /// The goal for typed against raw: the same cost within this fraction.
 const TYPED_VS_RAW: f64 = 0.10;
@@ -34,11 +33,6 @@ const LINES: [(Callee, &str); 3] = [
 fn per_call(stats: &Stats, calls: i64) -> String {
     let ns = |d: std::time::Duration| d.as_secs_f64() * 1e9 / calls as f64;
     format!("{:.2} ({:.2})", ns(stats.median()), ns(stats.min()))
-}
-
-/// The ratio of the medians of `a` and `b` (what the verdicts judge).
-fn ratio(a: &Stats, b: &Stats) -> f64 {
-    a.median().as_secs_f64() / b.median().as_secs_f64().max(1e-12)
 }
 
 /// `median ratio (ratio of the minimums)` of `a` over `b`.
@@ -75,27 +69,17 @@ fn host_vs_guest_verdict(r: f64) -> String {
     }
 }
 
-/// ` (noisy ...)` if either row's samples spread widely, else nothing.
-fn noise_note(rows: &[&Row]) -> String {
-    let spread = rows.iter().map(|r| r.wazero.spread()).fold(0.0, f64::max);
-    if spread > NOISY_SPREAD {
-        format!(
-            " (noisy: interquartile spread {:.0}%, re-run)",
-            spread * 100.0
-        )
-    } else {
-        String::new()
-    }
-}
+/// The engines of the table, with their column headings.
+const COLUMNS: [(Side, &str); 4] = [
+    (Side::Wazero, "wazero interp"),
+    (Side::Wasmi, "wasmi"),
+    (Side::Compiler, "wazero compiler"),
+    (Side::Wasmtime, "wasmtime"),
+];
 
-/// Whether this build has wazero's compiler: `RuntimeConfig::compiler()`
-/// compiles an empty module only if it does.
-fn compiler_built() -> bool {
-    wat::parse_str("(module)").is_ok_and(|wasm| {
-        Runtime::with_config(RuntimeConfig::compiler())
-            .compile_module(&wasm)
-            .is_ok()
-    })
+/// The samples of `side` in `row`, if both are there.
+fn stats(row: Option<&Row>, side: Side) -> Option<&Stats> {
+    row.and_then(|r| r.get(side))
 }
 
 /// Prints the host-call table and its verdicts, if any call-loop benchmark ran.
@@ -111,6 +95,16 @@ pub fn report(rows: &[Row], quick: bool) {
         return;
     }
     let calls = Callee::calls(quick);
+    // The engines that ran any call loop, in table order.
+    let columns: Vec<(Side, &str)> = COLUMNS
+        .into_iter()
+        .filter(|(side, _)| {
+            [typed, raw, guest]
+                .iter()
+                .flatten()
+                .any(|r| r.get(*side).is_some())
+        })
+        .collect();
 
     println!();
     println!(
@@ -118,85 +112,88 @@ pub fn report(rows: &[Row], quick: bool) {
          one iteration of the loop. Ratios: of the medians (of the minimums)."
     );
     println!();
-    println!("| call | wazero interp | wasmi |");
-    println!("|---|---:|---:|");
+    let headings: Vec<&str> = columns.iter().map(|(_, h)| *h).collect();
+    println!("| call | {} |", headings.join(" | "));
+    println!("|---|{}", "---:|".repeat(columns.len()));
     for (callee, label) in LINES {
         if let Some(row) = find(callee) {
-            println!(
-                "| {label} | {} | {} |",
-                per_call(&row.wazero, calls),
-                per_call(&row.wasmi, calls)
-            );
+            let cells: Vec<String> = columns
+                .iter()
+                .map(|(side, _)| {
+                    row.get(*side)
+                        .map_or("-".to_string(), |s| per_call(s, calls))
+                })
+                .collect();
+            println!("| {label} | {} |", cells.join(" | "));
         }
     }
-    if let (Some(t), Some(r)) = (typed, raw) {
-        println!(
-            "| typed / raw | {} | {} |",
-            ratio_cell(&t.wazero, &r.wazero),
-            ratio_cell(&t.wasmi, &r.wasmi)
-        );
-    }
-    if let (Some(t), Some(g)) = (typed, guest) {
-        println!(
-            "| host (typed) / guest | {} | {} |",
-            ratio_cell(&t.wazero, &g.wazero),
-            ratio_cell(&t.wasmi, &g.wasmi)
-        );
-    }
-    if let (Some(r), Some(g)) = (raw, guest) {
-        println!(
-            "| host (raw) / guest | {} | {} |",
-            ratio_cell(&r.wazero, &g.wazero),
-            ratio_cell(&r.wasmi, &g.wasmi)
-        );
-    }
+    let ratio_line = |label: &str, a: Option<&Row>, b: Option<&Row>| {
+        if a.is_none() || b.is_none() {
+            return;
+        }
+        let cells: Vec<String> = columns
+            .iter()
+            .map(|(side, _)| match (stats(a, *side), stats(b, *side)) {
+                (Some(x), Some(y)) => ratio_cell(x, y),
+                _ => "-".to_string(),
+            })
+            .collect();
+        println!("| {label} | {} |", cells.join(" | "));
+    };
+    ratio_line("typed / raw", typed, raw);
+    ratio_line("host (typed) / guest", typed, guest);
+    ratio_line("host (raw) / guest", raw, guest);
     println!();
     println!(
-        "wasmi defines env.add with Linker::func_wrap in both host rows: its typed / raw \
-         measures the same function twice (run-to-run noise)."
+        "wasmi{} defines env.add with Linker::func_wrap in both host rows: its typed / raw \
+         measures the same function twice (run-to-run noise).",
+        if crate::WASMTIME_BUILT {
+            " (and wasmtime likewise)"
+        } else {
+            ""
+        }
     );
-    if compiler_built() {
-        println!(
-            "NOTE: this build has wazero's compiler, which the harness does not measure yet; \
-             the figures are the interpreter's."
-        );
-    } else {
-        println!(
-            "wazero engines: the interpreter only (RuntimeConfig::compiler() is not in this build)."
-        );
-    }
     println!(
         "host-call verdicts (goals: typed within {:.0}% of raw; a host call at most {}x a \
          guest call):",
         TYPED_VS_RAW * 100.0,
         HOST_VS_GUEST
     );
-    if let (Some(t), Some(r)) = (typed, raw) {
-        let x = ratio(&t.wazero, &r.wazero);
-        println!(
-            "  {:<22} {x:>5.2}  {}{}",
-            "typed / raw",
-            typed_vs_raw_verdict(x),
-            noise_note(&[t, r])
-        );
-    }
-    if let (Some(t), Some(g)) = (typed, guest) {
-        let x = ratio(&t.wazero, &g.wazero);
-        println!(
-            "  {:<22} {x:>5.2}  {}{}",
-            "host (typed) / guest",
-            host_vs_guest_verdict(x),
-            noise_note(&[t, g])
-        );
-    }
-    if let (Some(r), Some(g)) = (raw, guest) {
-        let x = ratio(&r.wazero, &g.wazero);
-        println!(
-            "  {:<22} {x:>5.2}  {}{}",
-            "host (raw) / guest",
-            host_vs_guest_verdict(x),
-            noise_note(&[r, g])
-        );
+    for (side, engine) in [
+        (Side::Wazero, "wazero interp"),
+        (Side::Compiler, "wazero compiler"),
+    ] {
+        let (t, r, g) = (stats(typed, side), stats(raw, side), stats(guest, side));
+        if t.is_none() && r.is_none() && g.is_none() {
+            continue;
+        }
+        if let (Some(t), Some(r)) = (t, r) {
+            let x = ratio(t, r);
+            println!(
+                "  {engine:<16} {:<22} {x:>5.2}  {}{}",
+                "typed / raw",
+                typed_vs_raw_verdict(x),
+                noise_note(&[t, r])
+            );
+        }
+        if let (Some(t), Some(g)) = (t, g) {
+            let x = ratio(t, g);
+            println!(
+                "  {engine:<16} {:<22} {x:>5.2}  {}{}",
+                "host (typed) / guest",
+                host_vs_guest_verdict(x),
+                noise_note(&[t, g])
+            );
+        }
+        if let (Some(r), Some(g)) = (r, g) {
+            let x = ratio(r, g);
+            println!(
+                "  {engine:<16} {:<22} {x:>5.2}  {}{}",
+                "host (raw) / guest",
+                host_vs_guest_verdict(x),
+                noise_note(&[r, g])
+            );
+        }
     }
     if typed.is_none() || guest.is_none() || raw.is_none() {
         println!(

@@ -1,23 +1,40 @@
-//! `wazero-bench`: runs the same WebAssembly on wazero for Rust's interpreter and
-//! on wasmi, side by side, and prints the times and their ratios.
+//! `wazero-bench`: runs the same WebAssembly on wazero for Rust's engines and on
+//! the engines they are measured against, side by side, and prints the times and
+//! their ratios.
 //!
-//! Run it through `cargo xtask bench [--quick] [FILTER...]`, which builds it
-//! optimized. The goal is an interpreter faster than wasmi, and no benchmark may
-//! take more than twice wasmi's time; each row ends with a verdict against that.
-//! Verdicts inform and never fail the run: the exit code is non-zero only when a
-//! benchmark could not run or the engines disagreed on a result.
+//! Run it through `cargo xtask bench [--wasmtime] [--quick] [FILTER...]`, which
+//! builds it optimized. Verdicts inform and never fail the run: the exit code is
+//! non-zero only when a benchmark could not run or the engines disagreed on a
+//! result. Each benchmark runs in one or more groups, each with a table:
+//!
+//! * `interp`: wazero's interpreter against wasmi. The goal is an interpreter
+//!   faster than wasmi, and no benchmark may take more than twice wasmi's time.
+//! * `compiler`: wazero's compiler against wasmtime (only in a build with the
+//!   cargo feature `wasmtime`), with the interpreter for reference: execution at
+//!   least as fast as wasmtime (below 0.8x is a defect), and compiling the
+//!   large generated module (`compile-native`) no slower than wasmtime.
+//! * `bounds`: the memory-heavy programs on the compiler with guard pages and
+//!   with explicit bounds checks.
+//! * `interrupts`: the compiler with and without interrupt checks in the
+//!   compiled code, both driven below the facade (see [`engines::WazeroStore`]),
+//!   and wasmtime with epoch interruption, its counterpart of those checks.
+//! * `cache`: the compiler's directory cache, first against second compilation
+//!   of the large module (see [`compile_cache`]); the goal is at least 20x.
 //!
 //! The call-loop benchmarks (`host-call-typed`, `host-call-raw`, `guest-call`)
-//! also get a table of their own after the main one, in nanoseconds per call,
-//! with verdicts against the host-call goals (see [`host_calls`]).
+//! also get a table of their own, in nanoseconds per call, with verdicts against
+//! the host-call goals (see [`host_calls`]).
 //!
 //! `wasi-files` runs a WASI program writing and reading back many small files,
 //! on wazero's interpreter with a host directory and with an in-memory file
-//! system, against native Rust doing the same (see [`wasi_files`]), in a third
-//! table: wasmi has no WASI here, so native code is its baseline.
+//! system, against native Rust doing the same (see [`wasi_files`]), in a table
+//! of its own: wasmi has no WASI here, so native code is its baseline.
 //!
 //! See `docs/benchmarks.md` for the benchmarks and recorded figures.
 
+mod compile_cache;
+mod compiler;
+mod disasm;
 mod engines;
 mod generate;
 mod host_calls;
@@ -29,7 +46,9 @@ use std::process::{Command, ExitCode, Stdio};
 
 use wasmi::CompilationMode;
 
-use crate::engines::{with_callee, Result, Wasmi, Wazero, WazeroEager};
+#[cfg(feature = "wasmtime")]
+use crate::engines::Wasmtime;
+use crate::engines::{with_callee, Result, Wasmi, Wazero, WazeroEager, WazeroStore};
 use crate::measure::{
     format_duration, time_calls, time_compilation, time_instantiation, Settings, Stats,
 };
@@ -42,24 +61,46 @@ const COMPILE_FUNCTIONS: (u32, u32) = (4_000, 1_500);
 /// gets a row flagged as noisy.
 const NOISY_SPREAD: f64 = 0.20;
 
-const USAGE: &str = "\
-usage: wazero-bench [--quick] [--list] [FILTER...]
+/// Whether this build has wasmtime (cargo feature `wasmtime`).
+const WASMTIME_BUILT: bool = cfg!(feature = "wasmtime");
 
-Runs each benchmark on wazero's interpreter and on wasmi and prints a table of
-median (min) times and ratios (wasmi time / wazero time: above 1 means wazero is
-faster). The call loops (host-call-typed, host-call-raw, guest-call) also get a
-table in ns per call with the host-call goals. wasi-files runs a WASI program
-on wazero with a host directory and with a MemFs, against native Rust, in a
-table of its own. FILTERs select benchmarks whose name contains any of them
-(`call` selects the call loops, `wasi` the WASI benchmark).
+const USAGE: &str = "\
+usage: wazero-bench [--quick] [--list] [GROUP...] [FILTER...]
+
+Runs each benchmark on the engines of its groups, each engine in fresh
+processes, and prints a table per group of median (min) times and ratios:
+
+  interp      wazero's interpreter and wasmi (ratio wasmi / wazero: above 1
+              means wazero is faster)
+  compiler    wazero's compiler and wasmtime, the interpreter for reference
+              (ratio wasmtime / compiler: at least 1 means the compiler is as
+              fast or faster); wasmtime only in a build with the cargo feature
+              `wasmtime` (`cargo xtask bench --wasmtime`)
+  bounds      memory-* programs on the compiler with guard pages and with
+              explicit bounds checks
+  interrupts  the compiler with and without interrupt checks in compiled code,
+              and wasmtime with epoch interruption (its counterpart)
+  cache       compile-cache: compiling into an empty cache directory, then
+              again with a fresh cache on it
+
+Arguments naming a group run only those groups (default: all). Other FILTERs
+select benchmarks whose name contains any of them (`call` selects the call
+loops, `wasi` the WASI benchmark, which belongs to no group and runs only
+when no group is named). The call loops (host-call-typed, host-call-raw,
+guest-call) also get a table in ns per call with the host-call goals.
 
   --quick   smaller inputs and fewer samples (a first look, not for the record)
-  --list    list the benchmarks and exit";
+  --list    list the benchmarks and groups and exit
+  --disasm PROGRAM [--explicit] [--no-interrupts] [--epochs]
+            print the compiler's machine code for a program (and with the
+            `wasmtime` feature, write wasmtime's as PROGRAM.cwasm, with
+            epoch interruption if --epochs)";
 
 /// Command-line options.
 struct Options {
     quick: bool,
     list: bool,
+    groups: Vec<Group>,
     filters: Vec<String>,
 }
 
@@ -68,6 +109,7 @@ fn parse_args(args: &[String]) -> std::result::Result<Options, String> {
     let mut options = Options {
         quick: false,
         list: false,
+        groups: Vec::new(),
         filters: Vec::new(),
     };
     for arg in args {
@@ -78,74 +120,287 @@ fn parse_args(args: &[String]) -> std::result::Result<Options, String> {
             flag if flag.starts_with('-') => {
                 return Err(format!("wazero-bench: unknown option {flag}\n\n{USAGE}"))
             }
-            filter => options.filters.push(filter.to_string()),
+            word => match Group::parse(word) {
+                Some(group) => options.groups.push(group),
+                None => options.filters.push(word.to_string()),
+            },
         }
     }
     Ok(options)
 }
 
-/// The two sides of a comparison.
+/// A table of the report, and the engines its benchmarks run on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Group {
+    /// The interpreter against wasmi.
+    Interp,
+    /// The compiler against wasmtime.
+    Compiler,
+    /// The compiler with guard pages against explicit bounds checks.
+    Bounds,
+    /// The compiler with and without interrupt checks.
+    Interrupts,
+    /// The compiler's directory cache.
+    Cache,
+}
+
+impl Group {
+    /// Every group, in report order.
+    const ALL: [Group; 5] = [
+        Group::Interp,
+        Group::Compiler,
+        Group::Bounds,
+        Group::Interrupts,
+        Group::Cache,
+    ];
+
+    /// Its name on the command line.
+    fn name(self) -> &'static str {
+        match self {
+            Group::Interp => "interp",
+            Group::Compiler => "compiler",
+            Group::Bounds => "bounds",
+            Group::Interrupts => "interrupts",
+            Group::Cache => "cache",
+        }
+    }
+
+    /// The group called `name`.
+    fn parse(name: &str) -> Option<Group> {
+        Group::ALL.into_iter().find(|g| g.name() == name)
+    }
+}
+
+/// An engine, or an engine configuration, that a benchmark runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Side {
-    /// wazero for Rust's interpreter.
+    /// wazero for Rust's interpreter (for `compile-eager` and `compile-native`,
+    /// translating every function up front).
     Wazero,
     /// wasmi (in the compilation mode the benchmark asks for).
     Wasmi,
+    /// wazero's compiler through the facade, default configuration (guard pages).
+    Compiler,
+    /// wazero's compiler through the facade with explicit bounds checks.
+    CompilerExplicit,
+    /// wazero's compiler below the facade, with interrupt checks (the default).
+    CompilerInterrupts,
+    /// wazero's compiler below the facade, without interrupt checks.
+    CompilerNoInterrupts,
+    /// wasmtime with its defaults (cargo feature `wasmtime`).
+    Wasmtime,
+    /// wasmtime with epoch interruption (checks like wazero's interrupt checks).
+    WasmtimeEpochs,
+    /// `compile-cache`: compiling into an empty cache directory.
+    CacheFirst,
+    /// `compile-cache`: compiling with a fresh cache on a filled directory.
+    CacheSecond,
 }
 
 impl Side {
-    /// Both, in the order they run.
-    const BOTH: [Side; 2] = [Side::Wazero, Side::Wasmi];
+    /// Every side.
+    const ALL: [Side; 10] = [
+        Side::Wazero,
+        Side::Wasmi,
+        Side::Compiler,
+        Side::CompilerExplicit,
+        Side::CompilerInterrupts,
+        Side::CompilerNoInterrupts,
+        Side::Wasmtime,
+        Side::WasmtimeEpochs,
+        Side::CacheFirst,
+        Side::CacheSecond,
+    ];
 
     /// Its name on a child's command line.
     fn name(self) -> &'static str {
         match self {
             Side::Wazero => "wazero",
             Side::Wasmi => "wasmi",
+            Side::Compiler => "compiler",
+            Side::CompilerExplicit => "compiler-explicit",
+            Side::CompilerInterrupts => "compiler-interrupts",
+            Side::CompilerNoInterrupts => "compiler-no-interrupts",
+            Side::Wasmtime => "wasmtime",
+            Side::WasmtimeEpochs => "wasmtime-epochs",
+            Side::CacheFirst => "cache-first",
+            Side::CacheSecond => "cache-second",
         }
     }
 
     /// The side called `name`.
     fn parse(name: &str) -> Option<Side> {
-        Side::BOTH.into_iter().find(|s| s.name() == name)
+        Side::ALL.into_iter().find(|s| s.name() == name)
     }
+}
+
+/// The sides `benchmark` runs on for `groups`, in the order they run in a round.
+fn plan(benchmark: Benchmark, groups: &[Group]) -> Vec<Side> {
+    use Side::*;
+    let wasmtime: &[Side] = if WASMTIME_BUILT { &[Wasmtime] } else { &[] };
+    let epochs: &[Side] = if WASMTIME_BUILT {
+        &[WasmtimeEpochs]
+    } else {
+        &[]
+    };
+    let interrupts = [&[CompilerInterrupts, CompilerNoInterrupts][..], epochs].concat();
+    let mut plan: Vec<(Group, Vec<Side>)> = Vec::new();
+    let compiler_and_wasmtime = [&[Compiler][..], wasmtime].concat();
+    match benchmark {
+        Benchmark::Run(program) => {
+            plan.push((Group::Interp, vec![Wazero, Wasmi]));
+            plan.push((Group::Compiler, compiler_and_wasmtime));
+            if program.memory {
+                plan.push((Group::Bounds, vec![Compiler, CompilerExplicit]));
+            }
+            plan.push((Group::Interrupts, interrupts));
+        }
+        Benchmark::CallLoop(callee) => {
+            plan.push((Group::Interp, vec![Wazero, Wasmi]));
+            plan.push((Group::Compiler, compiler_and_wasmtime));
+            if callee == Callee::Guest {
+                plan.push((Group::Interrupts, interrupts));
+            }
+        }
+        Benchmark::Instantiate => {
+            plan.push((Group::Interp, vec![Wazero, Wasmi]));
+            plan.push((Group::Compiler, compiler_and_wasmtime));
+        }
+        Benchmark::Compile | Benchmark::CompileEager => {
+            plan.push((Group::Interp, vec![Wazero, Wasmi]));
+        }
+        Benchmark::CompileNative => {
+            plan.push((
+                Group::Compiler,
+                [compiler_and_wasmtime, vec![Wazero]].concat(),
+            ));
+        }
+        Benchmark::CompileCache => plan.push((Group::Cache, vec![CacheFirst, CacheSecond])),
+    }
+    let mut sides = Vec::new();
+    for (group, list) in plan {
+        if groups.contains(&group) {
+            for side in list {
+                if !sides.contains(&side) {
+                    sides.push(side);
+                }
+            }
+        }
+    }
+    sides
 }
 
 /// What one benchmark measured on one engine.
 struct Measured {
     /// The input, e.g. `fib(32)`.
     input: String,
-    /// A value both engines must agree on (a program's result).
+    /// A value all engines must agree on (a program's result).
     check: i64,
     stats: Stats,
 }
 
-/// The outcome of one benchmark on both engines.
-struct Row {
+/// The outcome of one benchmark on every side it ran on.
+pub struct Row {
     benchmark: Benchmark,
     /// The input, e.g. `fib(32)`.
     input: String,
-    wazero: Stats,
-    wasmi: Stats,
+    /// The samples of each side, in the order the sides ran.
+    results: Vec<(Side, Stats)>,
 }
 
 impl Row {
-    /// wasmi's median time over wazero's: above 1, wazero is faster.
-    fn ratio(&self) -> f64 {
-        self.wasmi.median().as_secs_f64() / self.wazero.median().as_secs_f64().max(1e-12)
+    /// The samples of `side`, if it ran.
+    fn get(&self, side: Side) -> Option<&Stats> {
+        self.results
+            .iter()
+            .find(|(s, _)| *s == side)
+            .map(|(_, stats)| stats)
     }
 
-    /// Where the ratio stands against the goal.
-    fn verdict(&self) -> &'static str {
-        let ratio = self.ratio();
-        if ratio >= 1.0 {
-            "faster than wasmi"
-        } else if ratio >= 0.5 {
-            "within 2x"
-        } else {
-            "SLOWER THAN 2x"
-        }
+    /// The interpreter's and wasmi's samples, if both ran.
+    fn interp_and_wasmi(&self) -> Option<(&Stats, &Stats)> {
+        self.get(Side::Wazero).zip(self.get(Side::Wasmi))
     }
+}
+
+/// The ratio of the medians of `a` and `b`.
+fn ratio(a: &Stats, b: &Stats) -> f64 {
+    a.median().as_secs_f64() / b.median().as_secs_f64().max(1e-12)
+}
+
+/// Where wasmi / wazero (interpreter) stands against the goal.
+fn interp_verdict(ratio: f64) -> &'static str {
+    if ratio >= 1.0 {
+        "faster than wasmi"
+    } else if ratio >= 0.5 {
+        "within 2x"
+    } else {
+        "SLOWER THAN 2x"
+    }
+}
+
+/// ` (noisy ...)` if any of `stats` spreads widely, else nothing.
+fn noise_note(stats: &[&Stats]) -> String {
+    let spread = stats.iter().map(|s| s.spread()).fold(0.0, f64::max);
+    if spread > NOISY_SPREAD {
+        format!(
+            " (noisy: interquartile spread {:.0}%, re-run)",
+            spread * 100.0
+        )
+    } else {
+        String::new()
+    }
+}
+
+/// Runs `make() -> Result<E>` into `$body` for the engine of `$side` (`$make`
+/// names the maker in the body), or fails for a side that is no engine.
+macro_rules! with_engine {
+    ($side:expr, $wasmi_mode:expr, $make:ident => $body:expr) => {
+        match $side {
+            Side::Wazero => {
+                let $make = || -> Result<Wazero> { Ok(Wazero::new()) };
+                $body
+            }
+            Side::Wasmi => {
+                let $make = || -> Result<Wasmi> { Ok(Wasmi::new($wasmi_mode)) };
+                $body
+            }
+            Side::Compiler => {
+                let $make = || -> Result<Wazero> { Ok(Wazero::compiler()) };
+                $body
+            }
+            Side::CompilerExplicit => {
+                let $make = || -> Result<Wazero> { Ok(Wazero::compiler_explicit_checks()) };
+                $body
+            }
+            Side::CompilerInterrupts => {
+                let $make = || WazeroStore::compiler(true);
+                $body
+            }
+            Side::CompilerNoInterrupts => {
+                let $make = || WazeroStore::compiler(false);
+                $body
+            }
+            #[cfg(feature = "wasmtime")]
+            Side::Wasmtime => {
+                let $make = || -> Result<Wasmtime> { Ok(Wasmtime::new()) };
+                $body
+            }
+            #[cfg(feature = "wasmtime")]
+            Side::WasmtimeEpochs => {
+                let $make = Wasmtime::with_epochs;
+                $body
+            }
+            #[cfg(not(feature = "wasmtime"))]
+            Side::Wasmtime | Side::WasmtimeEpochs => Err(
+                "wasmtime is not in this build (cargo feature `wasmtime`: cargo xtask bench --wasmtime)"
+                    .into(),
+            ),
+            Side::CacheFirst | Side::CacheSecond => {
+                Err(format!("{} is not an engine", $side.name()).into())
+            }
+        }
+    };
 }
 
 /// Runs `benchmark` on one engine, in this process.
@@ -159,15 +414,13 @@ fn run_one(benchmark: Benchmark, side: Side, quick: bool) -> Result<Measured> {
         Benchmark::CompileEager => Some(CompilationMode::Eager),
         _ => None,
     };
-    let wasmi = || Wasmi::new(wasmi_mode);
     match benchmark {
         Benchmark::Run(program) => {
             let arg = program.arg(quick);
             let wasm = wat::parse_str(program.wat)?;
-            let (stats, check) = match side {
-                Side::Wazero => time_calls(Wazero::new(), &wasm, arg, &settings)?,
-                Side::Wasmi => time_calls(wasmi(), &wasm, arg, &settings)?,
-            };
+            let (stats, check) = with_engine!(side, wasmi_mode, make => {
+                time_calls(make()?, &wasm, arg, &settings)
+            })?;
             let input = format!("{}({arg})", program.name);
             Ok(Measured {
                 input,
@@ -178,12 +431,9 @@ fn run_one(benchmark: Benchmark, side: Side, quick: bool) -> Result<Measured> {
         Benchmark::CallLoop(callee) => {
             let calls = Callee::calls(quick);
             let wasm = wat::parse_str(callee.wat())?;
-            let (stats, check) = match side {
-                Side::Wazero => {
-                    time_calls(with_callee(Wazero::new(), callee)?, &wasm, calls, &settings)?
-                }
-                Side::Wasmi => time_calls(with_callee(wasmi(), callee)?, &wasm, calls, &settings)?,
-            };
+            let (stats, check) = with_engine!(side, wasmi_mode, make => {
+                time_calls(with_callee(make()?, callee)?, &wasm, calls, &settings)
+            })?;
             let expected = Callee::expected(calls);
             if check != expected {
                 return Err(format!("run({calls}) returned {check}, expected {expected}").into());
@@ -196,10 +446,9 @@ fn run_one(benchmark: Benchmark, side: Side, quick: bool) -> Result<Measured> {
         }
         Benchmark::Instantiate => {
             let wasm = wat::parse_str(INSTANTIATE_WAT)?;
-            let (stats, check) = match side {
-                Side::Wazero => time_instantiation(Wazero::new, &wasm, &settings)?,
-                Side::Wasmi => time_instantiation(wasmi, &wasm, &settings)?,
-            };
+            let (stats, check) = with_engine!(side, wasmi_mode, make => {
+                time_instantiation(make, &wasm, &settings)
+            })?;
             let input = format!("{} bytes", wasm.len());
             Ok(Measured {
                 input,
@@ -207,21 +456,44 @@ fn run_one(benchmark: Benchmark, side: Side, quick: bool) -> Result<Measured> {
                 stats,
             })
         }
-        Benchmark::Compile | Benchmark::CompileEager => {
+        Benchmark::Compile
+        | Benchmark::CompileEager
+        | Benchmark::CompileNative
+        | Benchmark::CompileCache => {
             let functions = if quick {
                 COMPILE_FUNCTIONS.1
             } else {
                 COMPILE_FUNCTIONS.0
             };
             let wasm = generate::large_module(functions);
-            let stats = match (side, benchmark) {
-                (Side::Wazero, Benchmark::CompileEager) => {
-                    time_compilation(WazeroEager::new, &wasm, &settings)?
-                }
-                (Side::Wazero, _) => time_compilation(Wazero::new, &wasm, &settings)?,
-                (Side::Wasmi, _) => time_compilation(wasmi, &wasm, &settings)?,
+            // Compiling to machine code takes seconds.
+            let settings = match (benchmark, side) {
+                (Benchmark::CompileNative, Side::Compiler | Side::Wasmtime)
+                | (_, Side::CacheFirst) => settings.for_slow_operation(),
+                _ => settings,
             };
-            let input = format!("{functions} funcs, {:.1} MB", wasm.len() as f64 / 1e6);
+            let eager = matches!(
+                benchmark,
+                Benchmark::CompileEager | Benchmark::CompileNative
+            );
+            let mut input = format!("{functions} funcs, {:.1} MB", wasm.len() as f64 / 1e6);
+            let stats = match side {
+                Side::Wazero if eager => {
+                    time_compilation(|| Ok(WazeroEager::new()), &wasm, &settings)?
+                }
+                Side::CacheFirst | Side::CacheSecond => {
+                    let (stats, entry) = if side == Side::CacheFirst {
+                        compile_cache::time_first(&wasm, &settings)?
+                    } else {
+                        compile_cache::time_second(&wasm, &settings)?
+                    };
+                    input = format!("{input}; entry {:.1} MB", entry as f64 / 1e6);
+                    stats
+                }
+                _ => with_engine!(side, wasmi_mode, make => {
+                    time_compilation(make, &wasm, &settings)
+                })?,
+            };
             Ok(Measured {
                 input,
                 check: wasm.len() as i64,
@@ -323,32 +595,37 @@ fn spawn_child(what: &[&str], label: &str, quick: bool) -> Result<Measured> {
     parsed.ok_or_else(|| format!("{label} run printed a malformed result: {line}").into())
 }
 
-/// Runs `benchmark` on both engines, each in its own process, and checks they agree.
-fn run(benchmark: Benchmark, quick: bool, rounds: u32) -> Result<Row> {
+/// Runs `benchmark` on each of `sides`, each in its own process, and checks
+/// they agree.
+fn run(benchmark: Benchmark, sides: &[Side], quick: bool, rounds: u32) -> Result<Row> {
     let mut row: Option<Row> = None;
+    let mut reference: Option<(Side, i64)> = None;
     for _ in 0..rounds.max(1) {
-        let wazero = spawn_one(benchmark, Side::Wazero, quick)?;
-        let wasmi = spawn_one(benchmark, Side::Wasmi, quick)?;
-        if wazero.check != wasmi.check {
-            return Err(format!(
-                "the engines disagree: wazero returned {}, wasmi {}",
-                wazero.check, wasmi.check
-            )
-            .into());
-        }
-        row = Some(match row {
-            None => Row {
+        for &side in sides {
+            let measured = spawn_one(benchmark, side, quick)?;
+            match reference {
+                None => reference = Some((side, measured.check)),
+                Some((first, check)) if check != measured.check => {
+                    return Err(format!(
+                        "the engines disagree: {} returned {check}, {} {}",
+                        first.name(),
+                        side.name(),
+                        measured.check
+                    )
+                    .into());
+                }
+                Some(_) => {}
+            }
+            let row = row.get_or_insert_with(|| Row {
                 benchmark,
-                input: wazero.input,
-                wazero: wazero.stats,
-                wasmi: wasmi.stats,
-            },
-            Some(r) => Row {
-                wazero: r.wazero.merge(wazero.stats),
-                wasmi: r.wasmi.merge(wasmi.stats),
-                ..r
-            },
-        });
+                input: measured.input.clone(),
+                results: Vec::new(),
+            });
+            match row.results.iter_mut().find(|(s, _)| *s == side) {
+                Some((_, stats)) => *stats = stats.clone().merge(measured.stats),
+                None => row.results.push((side, measured.stats)),
+            }
+        }
     }
     row.ok_or_else(|| "no round ran".into())
 }
@@ -390,6 +667,9 @@ fn main() -> ExitCode {
     if args.first().is_some_and(|a| a == "--child") {
         return child_main(&args[1..]);
     }
+    if args.first().is_some_and(|a| a == "--disasm") {
+        return disasm::main(&args[1..]);
+    }
     let options = match parse_args(&args) {
         Ok(options) => options,
         Err(message) => {
@@ -401,25 +681,41 @@ fn main() -> ExitCode {
             };
         }
     };
+    let groups: Vec<Group> = if options.groups.is_empty() {
+        Group::ALL.to_vec()
+    } else {
+        options.groups.clone()
+    };
     let chosen = |name: &str| {
         options.filters.is_empty() || options.filters.iter().any(|f| name.contains(f.as_str()))
     };
-    let selected: Vec<Benchmark> = Benchmark::all()
+    let selected: Vec<(Benchmark, Vec<Side>)> = Benchmark::all()
         .into_iter()
         .filter(|b| chosen(b.name()))
+        .map(|b| (b, plan(b, &groups)))
+        .filter(|(_, sides)| !sides.is_empty())
         .collect();
-    let wasi_selected = chosen(wasi_files::NAME);
+    let wasi_selected = options.groups.is_empty() && chosen(wasi_files::NAME);
     if options.list {
         for b in Benchmark::all() {
+            let sides: Vec<&str> = plan(b, &Group::ALL).iter().map(|s| s.name()).collect();
             println!("{:<16} {}", b.name(), b.what());
+            println!("{:<16}   runs on: {}", "", sides.join(", "));
         }
         println!("{:<16} {}", wasi_files::NAME, wasi_files::WHAT);
+        let names: Vec<&str> = Group::ALL.iter().map(|g| g.name()).collect();
+        println!();
+        println!("groups (one table each): {}", names.join(", "));
+        if !WASMTIME_BUILT {
+            println!("wasmtime is not in this build (cargo xtask bench --wasmtime)");
+        }
         return ExitCode::SUCCESS;
     }
     if selected.is_empty() && !wasi_selected {
         eprintln!(
-            "wazero-bench: no benchmark matches {:?} (see --list)",
-            options.filters
+            "wazero-bench: no benchmark matches {:?} in groups {:?} (see --list)",
+            options.filters,
+            groups.iter().map(|g| g.name()).collect::<Vec<_>>()
         );
         return ExitCode::from(2);
     }
@@ -443,9 +739,14 @@ fn main() -> ExitCode {
         println!("heap: {STEADY_HEAP} (freed memory is reused, not returned to the kernel)");
     }
     println!(
-        "build: {}, wasmi {}, {}",
+        "build: {}, wasmi {}, {}, {}",
         env!("BENCH_RUSTC_VERSION"),
         env!("BENCH_WASMI_VERSION"),
+        if WASMTIME_BUILT {
+            concat!("wasmtime ", env!("BENCH_WASMTIME_VERSION"))
+        } else {
+            "no wasmtime (cargo xtask bench --wasmtime adds it)"
+        },
         if cfg!(debug_assertions) {
             "debug (numbers are meaningless)"
         } else {
@@ -467,9 +768,14 @@ fn main() -> ExitCode {
 
     let mut rows = Vec::new();
     let mut failed = Vec::new();
-    for &benchmark in &selected {
-        eprintln!("wazero-bench: running {} ...", benchmark.name());
-        match run(benchmark, options.quick, settings.rounds) {
+    for (benchmark, sides) in &selected {
+        let names: Vec<&str> = sides.iter().map(|s| s.name()).collect();
+        eprintln!(
+            "wazero-bench: running {} on {} ...",
+            benchmark.name(),
+            names.join(", ")
+        );
+        match run(*benchmark, sides, options.quick, settings.rounds) {
             Ok(row) => rows.push(row),
             Err(e) => {
                 eprintln!("wazero-bench: {} FAILED: {e}", benchmark.name());
@@ -486,8 +792,17 @@ fn main() -> ExitCode {
     });
 
     if !selected.is_empty() {
-        print_main_table(&rows, &failed);
+        if rows.iter().any(|r| r.interp_and_wasmi().is_some()) {
+            print_main_table(&rows);
+        }
+        compiler::report(&rows, &groups, cores);
         host_calls::report(&rows, options.quick);
+        if !failed.is_empty() {
+            println!();
+            for (name, error) in &failed {
+                println!("  {name:<16}  ERROR: {error}");
+            }
+        }
     }
     match &wasi {
         Some(Ok(report)) => wasi_files::report(report),
@@ -504,45 +819,39 @@ fn main() -> ExitCode {
     }
 }
 
-/// Prints the table of the benchmarks run on both engines, with a verdict per
-/// row, and the benchmarks that failed.
-fn print_main_table(rows: &[Row], failed: &[(&str, String)]) {
+/// Prints the table of the benchmarks run on the interpreter and wasmi, with a
+/// verdict per row.
+fn print_main_table(rows: &[Row]) {
     println!("| benchmark | input | wazero interp | wasmi | ratio |");
     println!("|---|---|---:|---:|---:|");
     for row in rows {
-        println!(
-            "| {} | {} | {} | {} | {:.2} |",
-            row.benchmark.name(),
-            row.input,
-            cell(&row.wazero),
-            cell(&row.wasmi),
-            row.ratio()
-        );
+        if let Some((wazero, wasmi)) = row.interp_and_wasmi() {
+            println!(
+                "| {} | {} | {} | {} | {:.2} |",
+                row.benchmark.name(),
+                row.input,
+                cell(wazero),
+                cell(wasmi),
+                ratio(wasmi, wazero)
+            );
+        }
     }
     println!();
     println!("ratio = wasmi time / wazero time (median): above 1 means wazero is faster.");
     println!("verdicts (goal: faster than wasmi; never slower than 2x wasmi's time):");
     for row in rows {
-        let noise = row.wazero.spread().max(row.wasmi.spread());
+        let Some((wazero, wasmi)) = row.interp_and_wasmi() else {
+            continue;
+        };
+        let r = ratio(wasmi, wazero);
         println!(
-            "  {:<16} {:>5.2}  {}{}",
+            "  {:<16} {r:>5.2}  {}{}",
             row.benchmark.name(),
-            row.ratio(),
-            row.verdict(),
-            if noise > NOISY_SPREAD {
-                format!(
-                    " (noisy: interquartile spread {:.0}%, re-run)",
-                    noise * 100.0
-                )
-            } else {
-                String::new()
-            }
+            interp_verdict(r),
+            noise_note(&[wazero, wasmi])
         );
-        if row.ratio() < 1.0 / 1.5 {
+        if r < 1.0 / 1.5 {
             println!("  {:<16}        hot: {}", "", row.benchmark.hot());
         }
-    }
-    for (name, error) in failed {
-        println!("  {name:<16}  ERROR: {error}");
     }
 }

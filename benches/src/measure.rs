@@ -43,6 +43,17 @@ impl Settings {
         samples: 5,
         sample_time: Duration::from_millis(100),
     };
+
+    /// For operations of seconds (compiling the large module to machine code):
+    /// no untimed sample after the sizing run, which warms up as well, and three
+    /// timed samples per process.
+    pub fn for_slow_operation(self) -> Settings {
+        Settings {
+            warmups: 0,
+            samples: 3,
+            ..self
+        }
+    }
 }
 
 /// The times per operation of every sample, sorted.
@@ -162,11 +173,11 @@ pub fn time_calls<E: Engine>(
 /// Times instantiation of `wasm` on fresh engines made by `make`; also returns
 /// what `run(7)` returns on one instance, to check the engines agree.
 pub fn time_instantiation<E: Engine>(
-    make: impl Fn() -> E,
+    make: impl Fn() -> Result<E>,
     wasm: &[u8],
     settings: &Settings,
 ) -> Result<(Stats, i64)> {
-    let mut engine = make();
+    let mut engine = make()?;
     let module = engine.compile(wasm)?;
     let instance = engine.instantiate(&module)?;
     let func = engine.func(&instance, "run")?;
@@ -176,7 +187,7 @@ pub fn time_instantiation<E: Engine>(
         let mut left = iters;
         while left > 0 {
             let batch = left.min(INSTANCES_PER_ENGINE);
-            let mut engine = make();
+            let mut engine = make()?;
             let module = engine.compile(wasm)?;
             let mut instances = Vec::with_capacity(batch as usize);
             let start = Instant::now();
@@ -194,14 +205,14 @@ pub fn time_instantiation<E: Engine>(
 /// Times compiling `wasm` on a fresh engine made by `make` each time (making the
 /// engine and dropping the module are not timed).
 pub fn time_compilation<C: Compile>(
-    make: impl Fn() -> C,
+    make: impl Fn() -> Result<C>,
     wasm: &[u8],
     settings: &Settings,
 ) -> Result<Stats> {
     measure(settings, |iters| {
         let mut took = Duration::ZERO;
         for _ in 0..iters {
-            let mut engine = make();
+            let mut engine = make()?;
             let start = Instant::now();
             let module = engine.compile(wasm)?;
             took += start.elapsed();

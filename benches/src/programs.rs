@@ -1,7 +1,9 @@
 //! The benchmarks: the programs that run (WebAssembly text in `src/programs/`,
 //! each exporting `run: (i64) -> i64`, its size argument in, a checksum out),
 //! the call loops (one guest loop calling a host or a guest `add`),
-//! instantiation, and compilation of a large generated module.
+//! instantiation, and compilation of a large generated module (by the
+//! interpreter and wasmi; by the compiler and wasmtime; through the compiler's
+//! directory cache).
 
 /// A program run the same way on every engine.
 #[derive(Debug, Clone, Copy)]
@@ -18,6 +20,9 @@ pub struct Program {
     pub quick_arg: i64,
     /// The argument of `run` in a full run.
     pub full_arg: i64,
+    /// Whether linear-memory accesses dominate: such programs also run on the
+    /// compiler with explicit bounds checks.
+    pub memory: bool,
 }
 
 impl Program {
@@ -40,6 +45,7 @@ pub const PROGRAMS: &[Program] = &[
         wat: include_str!("programs/fib.wat"),
         quick_arg: 30,
         full_arg: 32,
+        memory: false,
     },
     Program {
         name: "loop-int",
@@ -48,6 +54,7 @@ pub const PROGRAMS: &[Program] = &[
         wat: include_str!("programs/loop_int.wat"),
         quick_arg: 3_000_000,
         full_arg: 10_000_000,
+        memory: false,
     },
     Program {
         name: "loop-f64",
@@ -56,6 +63,7 @@ pub const PROGRAMS: &[Program] = &[
         wat: include_str!("programs/loop_f64.wat"),
         quick_arg: 300,
         full_arg: 600,
+        memory: false,
     },
     Program {
         name: "memory-sort",
@@ -64,6 +72,7 @@ pub const PROGRAMS: &[Program] = &[
         wat: include_str!("programs/memory_sort.wat"),
         quick_arg: 3_000,
         full_arg: 6_000,
+        memory: true,
     },
     Program {
         name: "memory-prefix",
@@ -72,6 +81,7 @@ pub const PROGRAMS: &[Program] = &[
         wat: include_str!("programs/memory_prefix.wat"),
         quick_arg: 1 << 18,
         full_arg: 1 << 20,
+        memory: true,
     },
     Program {
         name: "memory-matmul",
@@ -80,6 +90,7 @@ pub const PROGRAMS: &[Program] = &[
         wat: include_str!("programs/memory_matmul.wat"),
         quick_arg: 1,
         full_arg: 4,
+        memory: true,
     },
 ];
 
@@ -162,6 +173,13 @@ pub enum Benchmark {
     Compile,
     /// The same, both engines translating every function up front.
     CompileEager,
+    /// Compiles the large generated module to machine code: wazero's compiler
+    /// and wasmtime (both compile every function, in parallel), the
+    /// interpreter translating every function for reference.
+    CompileNative,
+    /// The compiler's directory cache on the same module: compiling into an
+    /// empty cache directory, then with a fresh cache on the filled directory.
+    CompileCache,
 }
 
 impl Benchmark {
@@ -173,6 +191,8 @@ impl Benchmark {
             Benchmark::Instantiate,
             Benchmark::Compile,
             Benchmark::CompileEager,
+            Benchmark::CompileNative,
+            Benchmark::CompileCache,
         ]);
         all
     }
@@ -187,6 +207,8 @@ impl Benchmark {
             Benchmark::Instantiate => "instantiate",
             Benchmark::Compile => "compile",
             Benchmark::CompileEager => "compile-eager",
+            Benchmark::CompileNative => "compile-native",
+            Benchmark::CompileCache => "compile-cache",
         }
     }
 
@@ -212,6 +234,29 @@ impl Benchmark {
             Benchmark::CompileEager => {
                 "compile the generated module, translating all (eager translation / CompilationMode::Eager)"
             }
+            Benchmark::CompileNative => {
+                "compile the generated module to machine code (wazero compiler, wasmtime; interp eager for reference)"
+            }
+            Benchmark::CompileCache => {
+                "compiler: compile the generated module into an empty cache dir, then from it with a fresh cache"
+            }
+        }
+    }
+
+    /// What dominates on wazero's compiler where it differs from the
+    /// interpreter (see `docs/benchmarks.md` for the analysis).
+    pub fn hot_compiled(&self) -> &'static str {
+        match self {
+            Benchmark::CallLoop(Callee::Host(_)) => {
+                "the call_func runtime call: arguments through memory, the closure's Arc cloned, Store::call_host, VmCtx::refresh"
+            }
+            Benchmark::CallLoop(Callee::Guest) => {
+                "indirect call through the code table, trap-slot check after it; stack and interrupt checks at entry"
+            }
+            Benchmark::Instantiate => {
+                "reserving the memory's 8 GiB with guard pages, the instance's context"
+            }
+            _ => self.hot(),
         }
     }
 
@@ -228,6 +273,12 @@ impl Benchmark {
             }
             Benchmark::Compile | Benchmark::CompileEager => {
                 "decode, validation (and for -eager, translation) of every function"
+            }
+            Benchmark::CompileNative => {
+                "Cranelift: translation to IR, optimization, register allocation, emission"
+            }
+            Benchmark::CompileCache => {
+                "first: compile, serialize, SHA-256, write + fsync; second: read, SHA-256, decode, validate, map code"
             }
         }
     }
