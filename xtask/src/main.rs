@@ -37,8 +37,8 @@ enum Command {
     /// Run the whole test suite: `cargo test --workspace`, then the spec tests on
     /// every engine that is built.
     Test(test::Args),
-    /// Run the benchmarks (optimized build): wazero's interpreter side by side with
-    /// wasmi, with ratios and a verdict per benchmark.
+    /// Run the benchmarks (optimized build): wazero's interpreter against wasmi,
+    /// its compiler against wasmtime (with --wasmtime), with ratios and verdicts.
     Bench(bench::Args),
     /// Compile the C test programs (testdata/wasi/src/*.c, examples/*.c) to
     /// WASI .wasm files next to them and write testdata/wasi/MANIFEST.
