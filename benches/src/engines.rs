@@ -15,7 +15,7 @@
 //! first call), for comparison with wasmi's eager mode. [`WazeroStore`] drives
 //! any `wazero_store::Engine` below the facade, for the compiler without interrupt
 //! checks (`CodegenConfig::interrupt_checks`), which `RuntimeConfig` does not offer.
-//! [`Wasmtime`] (cargo feature `wasmtime`) is wasmtime with its defaults.
+//! `Wasmtime` (cargo feature `wasmtime`) is wasmtime with its defaults.
 
 use std::sync::Arc;
 
