@@ -17,6 +17,8 @@
 
 mod stub;
 
+pub use stub::arch;
+
 use std::sync::Arc;
 
 use cranelift_codegen::isa::OwnedTargetIsa;
@@ -88,13 +90,14 @@ pub struct Amd64Compiler {
 impl Amd64Compiler {
     /// The compiler for this host, or why it cannot run here: linear memories
     /// with guard pages where the platform allows it (see
-    /// [`CraneliftEngine::with_arch`]).
+    /// [`CraneliftEngine::new`]).
     pub fn new() -> Result<Self, String> {
         Self::with_guard_pages(true)
     }
 
     /// The compiler for this host, with guard pages instead of bounds checks
-    /// when `guard_pages` and the platform allows it, else explicit checks.
+    /// when `guard_pages` and the platform allows it, else explicit checks; or
+    /// why it cannot run here.
     pub fn with_guard_pages(guard_pages: bool) -> Result<Self, String> {
         Self::with_codegen(CodegenConfig {
             guard_pages,
@@ -105,11 +108,7 @@ impl Amd64Compiler {
     /// The compiler for this host with every code generation setting given
     /// (for measurements: see [`CodegenConfig`]).
     pub fn with_codegen(config: CodegenConfig) -> Result<Self, String> {
-        let isa = isa()?;
-        let inner = match stub::arch() {
-            Ok(arch) => CraneliftEngine::with_config(isa, arch, config),
-            Err(_) => CraneliftEngine::new(isa),
-        };
+        let inner = CraneliftEngine::new(isa()?, stub::arch()?, config)?;
         Ok(Self { inner })
     }
 

@@ -2,20 +2,22 @@
 //! (e.g. `wazero-compiler-amd64`) provides: the entry stub that a fault unwinds
 //! to, and access to the machine context of a fault.
 //!
-//! # How a fault becomes a trap
+//! # How a trap unwinds
 //!
 //! Rust enters compiled code through [`Arch::enter`], a small stub that saves
 //! the callee-saved registers, records its stack pointer in
 //! [`VmCtx::entry_sp`](crate::VmCtx::entry_sp) and calls the entry trampoline.
-//! When an access to linear memory faults (it hit a guard page), the signal
-//! handler (`crate::signals`) checks that the faulting instruction is a memory
-//! access of the compiled code running on this thread, stores the trap and the
-//! fault's program counter and frame pointer in the context, and redirects the
-//! thread to [`Arch::landing`]: it calls [`on_fault`] (which records the
-//! backtrace from the frame pointers while the frames are intact), then resets
-//! the stack pointer to `entry_sp` and returns 1 from the stub, restoring the
-//! callee-saved registers. No Rust frame lies between the stub and the fault,
-//! so nothing is skipped that would need unwinding.
+//! Every trap of compiled code is a signal at one of the module's trap sites:
+//! a trap instruction (`SIGILL`), or an access to linear memory that hit a
+//! guard page (`SIGSEGV`). The signal handler (`crate::signals`) checks that
+//! the instruction is a trap site of the compiled code running on this thread,
+//! stores the trap and the fault's program counter and frame pointer in the
+//! context, and redirects the thread to [`Arch::landing`]: it calls
+//! [`on_fault`] (which records the backtrace from the frame pointers while the
+//! frames are intact), then resets the stack pointer to `entry_sp` and returns
+//! 1 from the stub, restoring the callee-saved registers. No Rust frame lies
+//! between the stub and the trap (runtime calls return to compiled code before
+//! it traps), so nothing is skipped that would need unwinding.
 
 use std::ffi::c_void;
 

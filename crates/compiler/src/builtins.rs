@@ -3,7 +3,8 @@
 //!
 //! Each is an `extern "C"` function taking the VM context first. One that fails
 //! stores a trap code in `VmCtx::trap` (or [`PENDING`] with the error in
-//! `VmCtx::pending`) and returns; compiled code checks the slot after the call.
+//! `VmCtx::pending`) and returns; compiled code checks the slot after the call
+//! and traps, keeping the code (see `crate::trap::RAISED`).
 //! Each refreshes the context's cached addresses before returning when what it
 //! did may have moved them.
 //!
@@ -17,9 +18,10 @@
 //! catch it and leave it in `VmCtx::panic` for [`crate::exec::call`] to resume.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
 
 use wazero_api::TrapCode;
-use wazero_store::{FuncAddr, FuncKind, InstanceId, Store};
+use wazero_store::{FuncAddr, FuncKind, HostFn, InstanceId, Store};
 
 use crate::trap::{trap_to_u32, PENDING};
 use crate::vmctx::VmCtx;
@@ -59,9 +61,6 @@ pub struct Builtins {
     pub memory_copy: unsafe extern "C" fn(*mut VmCtx, u32, u32, u32),
     /// `memory.fill`: `(vm, dst, value, len)`.
     pub memory_fill: unsafe extern "C" fn(*mut VmCtx, u32, u32, u32),
-    /// Adds defined function `index` to the backtrace of the trap unwinding
-    /// through it: `(vm, index)`.
-    pub trace: unsafe extern "C" fn(*mut VmCtx, u32),
 }
 
 /// The runtime calls.
@@ -81,7 +80,6 @@ pub static BUILTINS: Builtins = Builtins {
     data_drop,
     memory_copy,
     memory_fill,
-    trace,
 };
 
 /// The context and store of a runtime call.
@@ -111,7 +109,7 @@ unsafe extern "C" fn memory_grow(vm: *mut VmCtx, delta: u32) -> u32 {
         return u32::MAX;
     };
     let old = store.memories[addr.index()].grow(delta);
-    vm.refresh(store);
+    vm.refresh_memory_and_table(store);
     old.unwrap_or(u32::MAX)
 }
 
@@ -124,18 +122,28 @@ unsafe extern "C" fn call_func(vm: *mut VmCtx, addr: u32, slots: *mut u64) {
     // SAFETY: compiled code passes a buffer of at least `n` slots for a call of
     // this function's type (checked by the signature test or by validation).
     let slots = unsafe { std::slice::from_raw_parts_mut(slots, n) };
-    let host = match &function.kind {
-        FuncKind::Host { func, .. } => Some(func.clone()),
-        FuncKind::Wasm { .. } => None,
-    };
     let caller = InstanceId(vm.instance);
-    let is_host = host.is_some();
-    let result = catch_unwind(AssertUnwindSafe(|| match host {
-        // The caller is the calling instance, whose memory the host function sees.
-        Some(f) => store.call_host(addr, caller, &*f, slots),
-        None => store.call(addr, slots),
-    }));
-    vm.refresh(store);
+    let (result, is_host) = match &function.kind {
+        FuncKind::Host { func, .. } => {
+            let f: *const HostFn = Arc::as_ptr(func);
+            // SAFETY: function instances are never removed from a store nor
+            // changed, so the `Arc` holding the closure outlives the call (the
+            // store's `Vec` may move the `Arc` while the host runs, never what
+            // it points to). Borrowing the closure through the pointer leaves
+            // the store free to be lent to the host.
+            let f = unsafe { &*f };
+            // The caller is the calling instance, whose memory the host sees.
+            let r = catch_unwind(AssertUnwindSafe(|| store.call_host(addr, caller, f, slots)));
+            (r, true)
+        }
+        FuncKind::Wasm { .. } => (
+            catch_unwind(AssertUnwindSafe(|| store.call(addr, slots))),
+            false,
+        ),
+    };
+    // The callee may have grown this instance's memory or table; nothing else
+    // the context holds can change during a call.
+    vm.refresh_memory_and_table(store);
     match result {
         Ok(Ok(())) => {}
         Ok(Err(error)) => {
@@ -206,7 +214,7 @@ unsafe extern "C" fn table_grow(vm: *mut VmCtx, table: u32, init: u64, delta: u3
     // SAFETY: see the module documentation.
     let (vm, store) = unsafe { parts(vm) };
     let old = store.table_grow(InstanceId(vm.instance), table, delta, init);
-    vm.refresh(store);
+    vm.refresh_memory_and_table(store);
     old
 }
 
@@ -276,10 +284,4 @@ unsafe extern "C" fn memory_fill(vm: *mut VmCtx, dst: u32, value: u32, len: u32)
     let (vm, store) = unsafe { parts(vm) };
     let r = store.memory_fill(InstanceId(vm.instance), dst, value as u8, len);
     check(vm, r);
-}
-
-unsafe extern "C" fn trace(vm: *mut VmCtx, index: u32) {
-    // SAFETY: see the module documentation.
-    let (vm, _) = unsafe { parts(vm) };
-    vm.backtrace.push(vm.first_defined + index);
 }

@@ -5,15 +5,19 @@
 //! Entering compiled code is sound because the code was produced by this crate
 //! from a validated module and only touches memory through the [`VmCtx`]:
 //!
-//! * linear memory accesses are bounds-checked against `memory_len`, and the
-//!   context's memory and table addresses are refreshed by every runtime call
-//!   that may move them (`crate::builtins`);
+//! * linear memory accesses are bounds-checked against `memory_len` or land in
+//!   the memory's reservation, where every byte past the memory's length
+//!   faults, and the context's memory and table addresses are refreshed by
+//!   every runtime call that may move them (`crate::builtins`);
+//! * a trap unwinds compiled code from the signal handler to the entry stub
+//!   (`crate::arch`), with no Rust frame in between;
 //! * globals, functions and signatures are addressed through the instance's own
 //!   index spaces into the store's arrays, which only grow when modules are
 //!   instantiated, never while compiled code of the store runs (and the context
 //!   is refreshed after every runtime call regardless);
-//! * calls within the module go through `funcs`, the module's own table, kept
-//!   alive with the code by the `Arc` held across the call;
+//! * calls within the module are direct calls into the module's own code, or
+//!   go through `funcs`, its table of function addresses, both kept alive by
+//!   the `Arc` held across the call;
 //! * the store is only used by runtime calls while compiled code runs; the Rust
 //!   caller does not touch its `&mut Store` until the trampoline returns;
 //! * compiled code never uses the native stack below `stack_limit`, which lies
@@ -110,7 +114,7 @@ pub(crate) fn call(
     store: &mut Store,
     func: FuncAddr,
     stack: &mut [u64],
-    arch: Option<&Arch>,
+    arch: &Arch,
 ) -> Result<(), CallError> {
     if store.reentry_depth >= store.limits.max_reentry_depth {
         return Err(Trap::new(TrapCode::StackExhausted).into());
@@ -139,17 +143,13 @@ pub(crate) fn call(
     store.reentry_depth += 1;
     let vm_ptr: *mut VmCtx = &mut vm;
     let outer = enter_context(vm_ptr);
-    match arch {
-        // SAFETY: see the module documentation. `stack` holds at least as many
-        // slots as the function has parameters and results (the caller
-        // checks), the trampoline and callee belong to `module`, kept alive by
-        // `code`, and every pointer in `vm` is valid for the duration of the
-        // call. The stub only adds the fault landing (see `crate::arch`).
-        Some(arch) => unsafe {
-            (arch.enter)(vm_ptr, callee, stack.as_mut_ptr(), trampoline);
-        },
-        // SAFETY: as above.
-        None => unsafe { trampoline(vm_ptr, callee, stack.as_mut_ptr()) },
+    // SAFETY: see the module documentation. `stack` holds at least as many
+    // slots as the function has parameters and results (the caller checks),
+    // the trampoline and callee belong to `module`, kept alive by `code`, and
+    // every pointer in `vm` is valid for the duration of the call. The stub
+    // only adds the landing of traps (see `crate::arch`).
+    unsafe {
+        (arch.enter)(vm_ptr, callee, stack.as_mut_ptr(), trampoline);
     }
     leave_context(outer);
     store.reentry_depth -= 1;

@@ -27,35 +27,47 @@
 //! calling convention with the signature `(vmctx, params...) -> result` when it
 //! has at most one result, and `(vmctx, results_area, params...)` otherwise, the
 //! results then being stored as `u64` slots in the caller's area. Calls between
-//! functions of a module load the callee's address from the code table (no
-//! relocations: code is position-independent and can be cached). Imported
+//! functions of a module are direct (`call rel32`), linked when the module's
+//! functions are laid out in one block of code; the linked code is
+//! position-independent and can be cached. `call_indirect` and the entry
+//! trampolines load the callee's address from the module's code table. Imported
 //! functions and other instances' functions are called through a runtime call
 //! with the arguments in a stack area of slots. Rust enters through the ISA
 //! crate's entry stub ([`Arch`]) and an entry trampoline per function type that
 //! moves values between `u64` slots and registers.
 //!
-//! **Traps.** Integer and conversion traps, `unreachable`, stack exhaustion and
-//! interrupts are explicit checks that branch to a cold block, which stores the
-//! trap code in `VmCtx::trap`, records the function for the backtrace and
-//! returns; every caller checks the slot after a call and returns too. With
-//! guard pages, out-of-bounds memory accesses fault instead and the signal
-//! handler turns the fault into a trap ([`arch`](Arch) explains how).
+//! **Traps.** Integer and conversion traps, `unreachable`, failed checks of
+//! `call_indirect`, stack exhaustion and interrupts are Cranelift trap
+//! instructions (`ud2` on x86-64) whose trap codes are the wasm trap's; with
+//! guard pages, out-of-bounds memory accesses fault instead. Either way the
+//! signal handler finds the faulting instruction in the module's table of trap
+//! sites, stores the trap code in the context and unwinds the whole call at
+//! once to the entry stub, recording the backtrace from the frame pointers
+//! ([`arch`](Arch) explains how). No caller checks anything after a call of
+//! compiled code. A runtime call that fails (a host function's error, a table
+//! access out of bounds) stores the trap in the context and returns; the
+//! compiled code then checks the slot and traps with a code that keeps it.
 //!
 //! **Memory.** With guard pages ([`GUARD_RESERVATION`]) an access is
 //! `base + address + offset` without a check; otherwise each access checks
 //! `addr + offset + size <= length` first. `memory.grow` is a runtime call that
 //! updates the context.
 //!
-//! **Stack and interrupts.** Function entries compare the native stack pointer
-//! with a limit [`STACK_BUDGET`] bytes below where Rust first entered (trapping
-//! "call stack exhausted") and, like loop headers, load the store's interrupt
-//! flag and trap "interrupted" when it is set (the engine then clears it).
+//! **Stack and interrupts.** The prologue of every function that calls or has
+//! a stack frame compares the native stack pointer, less the frame, with a limit
+//! [`STACK_BUDGET`] bytes below where Rust first entered (Cranelift's stack
+//! limit check, trapping "call stack exhausted"). Loop headers, and the entries
+//! of functions that loop or call, load the store's interrupt flag and trap
+//! "interrupted" when it is set (the engine then clears it); straight-line
+//! functions end soon by themselves and are not checked.
 //!
 //! ```
+//! use wazero_compiler::{CodegenConfig, CraneliftEngine};
 //! use wazero_store::Engine;
-//! # if cfg!(target_arch = "x86_64") {
+//! # if cfg!(all(target_arch = "x86_64", target_os = "linux")) {
 //! let isa = wazero_compiler_amd64::isa().unwrap();
-//! let engine = wazero_compiler::CraneliftEngine::new(isa);
+//! let arch = wazero_compiler_amd64::arch().unwrap();
+//! let engine = CraneliftEngine::new(isa, arch, CodegenConfig::default()).unwrap();
 //! assert_eq!(engine.name(), "compiler");
 //! # }
 //! ```
@@ -97,7 +109,7 @@ const CRANELIFT_VERSION: &str = "0.135";
 #[derive(Clone)]
 pub struct CraneliftEngine {
     isa: OwnedTargetIsa,
-    arch: Option<Arch>,
+    arch: Arch,
     config: CodegenConfig,
 }
 
@@ -111,40 +123,18 @@ impl std::fmt::Debug for CraneliftEngine {
 }
 
 impl CraneliftEngine {
-    /// An engine generating code for `isa`, which must be the host's: the code
-    /// runs in this process. Every linear-memory access is bounds-checked.
-    pub fn new(isa: OwnedTargetIsa) -> Self {
-        Self {
-            isa,
-            arch: None,
-            config: CodegenConfig::default(),
-        }
-    }
-
-    /// An engine entering compiled code through `arch`'s stub. With
-    /// `guard_pages`, and where the platform lets this process handle faults
-    /// (Linux), linear memories are reserved with guard pages
-    /// ([`GUARD_RESERVATION`]) and accesses are not bounds-checked: a fault
-    /// becomes a trap. Elsewhere, or without `guard_pages`, accesses are
-    /// checked explicitly.
-    pub fn with_arch(isa: OwnedTargetIsa, arch: Arch, guard_pages: bool) -> Self {
-        let config = CodegenConfig {
-            guard_pages,
-            ..CodegenConfig::default()
-        };
-        Self::with_config(isa, arch, config)
-    }
-
-    /// [`with_arch`](Self::with_arch) with every code generation setting given
-    /// (`config.guard_pages` is dropped where faults cannot be handled).
-    pub fn with_config(isa: OwnedTargetIsa, arch: Arch, mut config: CodegenConfig) -> Self {
-        config.guard_pages =
-            config.guard_pages && cfg!(target_pointer_width = "64") && handles_faults(arch);
-        Self {
-            isa,
-            arch: Some(arch),
-            config,
-        }
+    /// An engine generating code for `isa`, which must be the host's (the code
+    /// runs in this process), and entering it through `arch`'s stub.
+    ///
+    /// Traps of compiled code are signals (see [`Arch`]), so this installs the
+    /// process's trap handler, and fails where it cannot (platforms other than
+    /// Linux, for now). With `config.guard_pages` on a 64-bit host, linear
+    /// memories are reserved with guard pages ([`GUARD_RESERVATION`]) and
+    /// accesses are not bounds-checked.
+    pub fn new(isa: OwnedTargetIsa, arch: Arch, mut config: CodegenConfig) -> Result<Self, String> {
+        install_trap_handler(arch)?;
+        config.guard_pages = config.guard_pages && cfg!(target_pointer_width = "64");
+        Ok(Self { isa, arch, config })
     }
 
     /// Whether memory accesses rely on guard pages instead of bounds checks.
@@ -209,17 +199,17 @@ impl Engine for CraneliftEngine {
         func: FuncAddr,
         stack: &mut [u64],
     ) -> Result<(), CallError> {
-        exec::call(store, func, stack, self.arch.as_ref())
+        exec::call(store, func, stack, &self.arch)
     }
 }
 
-/// Installs the fault handler; whether faults of compiled code become traps.
+/// Installs the trap handler of compiled code, or says why it cannot.
 #[cfg(target_os = "linux")]
-fn handles_faults(arch: Arch) -> bool {
-    signals::install(arch).is_ok()
+fn install_trap_handler(arch: Arch) -> Result<(), String> {
+    signals::install(arch)
 }
 
 #[cfg(not(target_os = "linux"))]
-fn handles_faults(_: Arch) -> bool {
-    false
+fn install_trap_handler(_: Arch) -> Result<(), String> {
+    Err("the compiler's trap handler supports Linux only".to_string())
 }

@@ -6,11 +6,16 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use cranelift_codegen::binemit::Reloc;
 use cranelift_codegen::control::ControlPlane;
+use cranelift_codegen::entity::EntityRef;
 use cranelift_codegen::ir::types::I64;
-use cranelift_codegen::ir::{self, AbiParam, Function, InstBuilder, Signature, UserFuncName};
+use cranelift_codegen::ir::{
+    AbiParam, ExternalName, Function, InstBuilder, Signature, UserFuncName,
+};
 use cranelift_codegen::isa::TargetIsa;
 use cranelift_codegen::Context;
+use cranelift_codegen::FinalizedRelocTarget;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use wazero_api::FuncType;
 use wazero_store::CompiledCode;
@@ -38,9 +43,9 @@ pub struct CompiledModule {
     /// End address of each defined function's code (they are laid out in
     /// order, so `funcs` is sorted).
     func_ends: Box<[usize]>,
-    /// Addresses of the linear-memory accesses that may fault on a guard page,
-    /// sorted.
-    memory_accesses: Box<[usize]>,
+    /// Addresses of the trap sites (trap instructions and linear-memory
+    /// accesses that may fault on a guard page), sorted.
+    trap_sites: Box<[usize]>,
 }
 
 impl CompiledCode for CompiledModule {
@@ -64,10 +69,13 @@ impl CompiledModule {
         (pc < self.func_ends[i]).then_some(i as u32)
     }
 
-    /// Whether `pc` is a linear-memory access of this module's code, which may
-    /// fault on a guard page. Allocates nothing (the signal handler calls it).
-    pub(crate) fn is_memory_access(&self, pc: usize) -> bool {
-        self.memory_accesses.binary_search(&pc).is_ok()
+    /// What the trap site at `pc` raises (a trap number for the context's
+    /// trap slot, or 0 to keep the one a runtime call stored: see
+    /// [`crate::trap::raised_at`]), or `None` if `pc` is not a trap site of
+    /// this module. Allocates nothing (the signal handler calls it).
+    pub(crate) fn trap_at(&self, pc: usize) -> Option<u32> {
+        let i = self.trap_sites.binary_search(&pc).ok()?;
+        Some(self.layout.trap_codes[i])
     }
 
     /// Code address of defined function `index`.
@@ -109,8 +117,12 @@ impl Default for CodegenConfig {
 /// One function's machine code, before layout.
 struct Emitted {
     code: Vec<u8>,
-    /// Offsets (in `code`) of linear-memory accesses that may fault.
-    memory_accesses: Vec<u32>,
+    /// Offsets (in `code`) of trap sites, with what each raises
+    /// ([`crate::trap::raised_at`]).
+    traps: Vec<(u32, u32)>,
+    /// Calls of defined functions to link: the offset (in `code`) of the
+    /// `rel32` to patch, the callee's defined index, and the addend.
+    calls: Vec<(u32, u32, i64)>,
 }
 
 /// Below this many bytes of function bodies a module is compiled on the
@@ -207,14 +219,26 @@ pub(crate) fn compile(
     let mut code = Vec::new();
     let mut func_offsets = Vec::with_capacity(count);
     let mut func_ends = Vec::with_capacity(count);
-    let mut memory_accesses = Vec::new();
+    let mut trap_offsets = Vec::new();
+    let mut trap_codes = Vec::new();
+    let mut calls = Vec::new();
     for r in results {
         let emitted = r.expect("every function was compiled")?;
         let offset = place(&mut code, &emitted.code);
         func_offsets.push(offset);
         func_ends.push(offset + emitted.code.len());
-        memory_accesses.extend(emitted.memory_accesses.iter().map(|&o| offset + o as usize));
+        for &(o, raised) in &emitted.traps {
+            trap_offsets.push(offset + o as usize);
+            trap_codes.push(raised);
+        }
+        calls.extend(
+            emitted
+                .calls
+                .iter()
+                .map(|&(o, callee, addend)| (offset + o as usize, callee, addend)),
+        );
     }
+    link(&mut code, &func_offsets, &calls)?;
 
     let frontend = isa.frontend_config();
     let mut fctx = FunctionBuilderContext::new();
@@ -242,9 +266,24 @@ pub(crate) fn compile(
             funcs: func_offsets,
             func_ends,
             trampolines: tramp_offsets,
-            memory_accesses,
+            trap_offsets,
+            trap_codes,
         },
     )
+}
+
+/// Patches every direct call (`call rel32`) at `calls` to its callee, now
+/// that all functions have their place in `code`.
+fn link(code: &mut [u8], funcs: &[usize], calls: &[(usize, u32, i64)]) -> Result<(), String> {
+    for &(at, callee, addend) in calls {
+        let target = *funcs
+            .get(callee as usize)
+            .ok_or("compiler: call of a function that does not exist")?;
+        let rel = target as i64 + addend - at as i64;
+        let rel = i32::try_from(rel).map_err(|_| "compiler: module code is over 2 GiB")?;
+        code[at..at + 4].copy_from_slice(&rel.to_le_bytes());
+    }
+    Ok(())
 }
 
 /// Where a module's functions, trampolines and memory accesses are in its
@@ -254,7 +293,10 @@ struct Layout {
     funcs: Vec<usize>,
     func_ends: Vec<usize>,
     trampolines: Vec<usize>,
-    memory_accesses: Vec<usize>,
+    /// Offsets of the trap sites, sorted.
+    trap_offsets: Vec<usize>,
+    /// What each trap site raises ([`crate::trap::raised_at`]).
+    trap_codes: Vec<u32>,
 }
 
 impl Layout {
@@ -278,8 +320,13 @@ impl Layout {
                 .zip(&self.func_ends)
                 .all(|(w, e)| *e <= w[1])
             && self.trampolines.iter().all(in_code)
-            && self.memory_accesses.iter().all(in_code)
-            && self.memory_accesses.windows(2).all(|w| w[0] < w[1])
+            && self.trap_offsets.iter().all(in_code)
+            && self.trap_offsets.windows(2).all(|w| w[0] < w[1])
+            && self.trap_codes.len() == self.trap_offsets.len()
+            && self
+                .trap_codes
+                .iter()
+                .all(|&c| c <= crate::trap::CODES.len() as u32)
     }
 }
 
@@ -293,7 +340,7 @@ impl CompiledModule {
             funcs: layout.funcs.iter().map(address).collect(),
             trampolines: layout.trampolines.iter().map(address).collect(),
             func_ends: layout.func_ends.iter().map(|&e| base + e).collect(),
-            memory_accesses: layout.memory_accesses.iter().map(address).collect(),
+            trap_sites: layout.trap_offsets.iter().map(address).collect(),
             memory,
             layout,
         })
@@ -303,10 +350,17 @@ impl CompiledModule {
     pub fn serialize(&self) -> Vec<u8> {
         let code = self.memory.code();
         let l = &self.layout;
+        let codes: Vec<usize> = l.trap_codes.iter().map(|&c| c as usize).collect();
         let mut out = Vec::with_capacity(code.len() + 8 * (4 * l.funcs.len() + 8));
         let mut put = |v: usize| out.extend_from_slice(&(v as u64).to_le_bytes());
         put(code.len());
-        for list in [&l.funcs, &l.func_ends, &l.trampolines, &l.memory_accesses] {
+        for list in [
+            &l.funcs,
+            &l.func_ends,
+            &l.trampolines,
+            &l.trap_offsets,
+            &codes,
+        ] {
             put(list.len());
             for &v in list.iter() {
                 put(v);
@@ -326,7 +380,7 @@ impl CompiledModule {
             usize::try_from(u64::from_le_bytes(v.try_into().ok()?)).ok()
         };
         let code_len = take()?;
-        let mut lists: [Vec<usize>; 4] = Default::default();
+        let mut lists: [Vec<usize>; 5] = Default::default();
         for list in &mut lists {
             let n = take()?;
             if n > bytes.len() / 8 {
@@ -336,12 +390,16 @@ impl CompiledModule {
                 list.push(take()?);
             }
         }
-        let [funcs, func_ends, trampolines, memory_accesses] = lists;
+        let [funcs, func_ends, trampolines, trap_offsets, codes] = lists;
         let layout = Layout {
             funcs,
             func_ends,
             trampolines,
-            memory_accesses,
+            trap_offsets,
+            trap_codes: codes
+                .into_iter()
+                .map(|c| u32::try_from(c).unwrap_or(u32::MAX))
+                .collect(),
         };
         let code = bytes.get(at..)?;
         if code.len() != code_len || code_len == 0 || !layout.is_valid(code_len, count) {
@@ -393,27 +451,46 @@ fn place(code: &mut Vec<u8>, bytes: &[u8]) -> usize {
 /// Compiles `func` to machine code.
 fn emit(ctx: &mut Context, func: Function, isa: &dyn TargetIsa) -> Result<Emitted, String> {
     ctx.clear();
+    // The defined index of each direct callee (Cranelift names them by
+    // reference in the relocations).
+    let callees: Vec<u32> = func
+        .params
+        .user_named_funcs()
+        .values()
+        .map(|n| n.index)
+        .collect();
     ctx.func = func;
     let compiled = ctx
         .compile(isa, &mut ControlPlane::default())
         .map_err(|e| format!("cranelift: {:?}", e.inner))?;
-    if !compiled.buffer.relocs().is_empty() {
-        // Only runtime library calls (e.g. float rounding on CPUs without
-        // SSE4.1) produce relocations; nothing links them yet.
-        return Err(unsupported(
-            "code needing runtime library calls (CPU lacks features)",
-        ));
+    let mut calls = Vec::new();
+    for reloc in compiled.buffer.relocs() {
+        let callee = match (&reloc.kind, &reloc.target) {
+            (Reloc::X86CallPCRel4, FinalizedRelocTarget::ExternalName(ExternalName::User(r))) => {
+                callees[r.index()]
+            }
+            // Runtime library calls (e.g. float rounding on CPUs without
+            // SSE4.1) are not linked.
+            _ => {
+                return Err(unsupported(
+                    "code needing runtime library calls (CPU lacks features)",
+                ))
+            }
+        };
+        calls.push((reloc.offset, callee, reloc.addend));
     }
-    let memory_accesses = compiled
+    let mut traps: Vec<(u32, u32)> = compiled
         .buffer
         .traps()
         .iter()
-        .filter(|t| t.code == ir::TrapCode::HEAP_OUT_OF_BOUNDS)
-        .map(|t| t.offset)
+        .map(|t| (t.offset, crate::trap::raised_at(t.code)))
         .collect();
+    traps.sort_unstable();
+    traps.dedup_by_key(|t| t.0);
     Ok(Emitted {
         code: compiled.code_buffer().to_vec(),
-        memory_accesses,
+        traps,
+        calls,
     })
 }
 

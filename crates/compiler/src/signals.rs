@@ -1,20 +1,19 @@
-//! The process's `SIGSEGV`/`SIGBUS` handler that turns a fault of compiled code
-//! on a guard page into a trap (see [`crate::arch`]).
+//! The process's handler of `SIGILL`, `SIGSEGV`, `SIGBUS` and `SIGFPE` that
+//! turns a trap site of compiled code into a trap (see [`crate::arch`]): a trap
+//! instruction (`ud2`) of a wasm trap, or a linear-memory access that hit a
+//! guard page.
 //!
-//! The handler claims a fault only when this thread is running compiled code
+//! The handler claims a signal only when this thread is running compiled code
 //! ([`ACTIVE`] holds its VM context) and the faulting instruction is one of that
-//! code's linear-memory accesses. Every other fault goes to the handler that
-//! was installed before (Rust's stack-overflow reporter, a debugger's, or the
-//! default action), so crashes elsewhere stay crashes.
+//! code's trap sites. Every other signal goes to the handler that was installed
+//! before (Rust's stack-overflow reporter, a debugger's, or the default action),
+//! so crashes elsewhere stay crashes.
 
 use std::cell::Cell;
 use std::ffi::c_void;
 use std::sync::OnceLock;
 
-use wazero_api::TrapCode;
-
 use crate::arch::Arch;
-use crate::trap::trap_to_u32;
 use crate::vmctx::VmCtx;
 
 thread_local! {
@@ -27,17 +26,19 @@ thread_local! {
 /// What was installed: the machine-specific parts and the previous handlers.
 struct Installed {
     arch: Arch,
-    previous: [(libc::c_int, libc::sigaction); 2],
+    previous: [(libc::c_int, libc::sigaction); SIGNALS.len()],
 }
 
 static INSTALLED: OnceLock<Result<Installed, String>> = OnceLock::new();
 
-/// Installs the handler once for the process; whether faults of compiled code
-/// become traps (false: the engine must check bounds explicitly).
+/// The signals a trap site may raise.
+const SIGNALS: [libc::c_int; 4] = [libc::SIGILL, libc::SIGSEGV, libc::SIGBUS, libc::SIGFPE];
+
+/// Installs the handler once for the process, or says why it cannot.
 pub(crate) fn install(arch: Arch) -> Result<(), String> {
     let installed = INSTALLED.get_or_init(|| {
         let mut previous = Vec::new();
-        for signal in [libc::SIGSEGV, libc::SIGBUS] {
+        for signal in SIGNALS {
             // SAFETY: `sigaction` with a zeroed struct whose handler and flags
             // are set is the documented way to install a `SA_SIGINFO` handler;
             // the previous action is written into `old`.
@@ -58,7 +59,10 @@ pub(crate) fn install(arch: Arch) -> Result<(), String> {
         }
         Ok(Installed {
             arch,
-            previous: [previous[0], previous[1]],
+            previous: match previous.try_into() {
+                Ok(all) => all,
+                Err(_) => unreachable!("one action per signal"),
+            },
         })
     });
     installed.as_ref().map(|_| ()).map_err(Clone::clone)
@@ -67,7 +71,7 @@ pub(crate) fn install(arch: Arch) -> Result<(), String> {
 /// The signal handler.
 ///
 /// # Safety
-/// Called by the kernel for `SIGSEGV`/`SIGBUS` with `SA_SIGINFO` arguments.
+/// Called by the kernel for one of [`SIGNALS`] with `SA_SIGINFO` arguments.
 unsafe extern "C" fn handler(
     signal: libc::c_int,
     info: *mut libc::siginfo_t,
@@ -86,8 +90,10 @@ unsafe extern "C" fn handler(
         let ctx = unsafe { &mut *vm };
         // SAFETY: the module is kept alive by the running call.
         let module = unsafe { &*ctx.module };
-        if module.is_memory_access(regs.pc) {
-            ctx.trap = trap_to_u32(TrapCode::MemoryOutOfBounds);
+        if let Some(raised) = module.trap_at(regs.pc) {
+            if raised != 0 {
+                ctx.trap = raised;
+            }
             ctx.fault_pc = regs.pc;
             ctx.fault_fp = regs.fp;
             // Resume in the landing code below the red zone, 16-byte aligned.

@@ -6,10 +6,12 @@
 //! loop's header block takes the loop's parameters). Code after an unconditional
 //! branch is skipped until the `else` or `end` that makes it reachable again.
 //!
-//! Every trap is explicit: a check branches to a per-function cold block that
-//! stores the trap code in the VM context and returns (see the crate docs). The
-//! Cranelift instructions that could fault on their own (`sdiv`, `udiv`,
-//! `fcvt_to_sint`, ...) are only reached after checks that rule the fault out.
+//! A trap is a Cranelift trap instruction (`trapnz`, `trap`) with the wasm trap
+//! code as its user code: the signal handler turns it into a trap that unwinds
+//! the whole call at once (see the crate docs), so nothing is checked after a
+//! call of compiled code. The Cranelift instructions that could fault on their
+//! own (`sdiv`, `udiv`, `fcvt_to_sint`, ...) are only reached after checks that
+//! rule the fault out.
 
 use std::collections::HashMap;
 
@@ -17,8 +19,10 @@ use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::immediates::{Ieee32, Ieee64};
 use cranelift_codegen::ir::types::{F32, F64, I32, I64, I8, I8X16};
 use cranelift_codegen::ir::{
-    AbiParam, Block, BlockArg, ConstantData, Endianness, Function, InstBuilder, JumpTableData,
-    MemFlagsData, Signature, StackSlotData, StackSlotKind, Type, UserFuncName, Value,
+    AbiParam, ArgumentPurpose, Block, BlockArg, ConstantData, Endianness, ExtFuncData,
+    ExternalName, FuncRef, Function, GlobalValueData, Inst, InstBuilder, JumpTableData,
+    MemFlagsData, Signature, StackSlotData, StackSlotKind, Type, UserExternalName, UserFuncName,
+    Value,
 };
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
@@ -30,7 +34,7 @@ mod simd;
 
 use crate::builtins::Builtins;
 use crate::module::CodegenConfig;
-use crate::trap::trap_to_u32;
+use crate::trap::{site_code, RAISED};
 use crate::vmctx;
 
 /// The offset of runtime call `$name` in [`Builtins`].
@@ -81,7 +85,8 @@ fn cl_types(tys: &[ValueType]) -> Result<Vec<Type>, String> {
 /// `(vmctx, results_area, params...)` whose results are stored as `u64` slots.
 pub(crate) fn wasm_signature(ty: &FuncType, call_conv: CallConv) -> Result<Signature, String> {
     let mut sig = Signature::new(call_conv);
-    sig.params.push(AbiParam::new(I64));
+    sig.params
+        .push(AbiParam::special(I64, ArgumentPurpose::VMContext));
     let results = cl_types(ty.results())?;
     if results.len() > 1 {
         sig.params.push(AbiParam::new(I64));
@@ -182,8 +187,6 @@ struct Frame {
 /// Translates one function body.
 pub(crate) struct Translator<'m, 'b> {
     module: &'m ValidatedModule,
-    /// The function's defined index, for backtraces.
-    index: u32,
     /// Whether memory accesses rely on guard pages instead of bounds checks.
     guard_pages: bool,
     config: CodegenConfig,
@@ -201,10 +204,13 @@ pub(crate) struct Translator<'m, 'b> {
     reachable: bool,
     /// Nesting depth of blocks opened in unreachable code.
     dead_depth: u32,
-    trap_blocks: HashMap<u32, Block>,
-    /// Returns zeros without touching the trap slot (a callee trapped).
-    propagate: Option<Block>,
-    result_types: Vec<Type>,
+    /// The callees of direct calls, imported into the function once each.
+    callees: HashMap<u32, FuncRef>,
+    /// The interrupt check at the function's entry, removed at the end when
+    /// the function neither loops nor calls (it then ends soon by itself).
+    entry_interrupt: Vec<Inst>,
+    /// Whether the function has a loop or a call of WebAssembly code.
+    loops_or_calls: bool,
     /// Slot offsets of the results in a multi-result function's area.
     result_offsets: Vec<i32>,
 }
@@ -222,6 +228,20 @@ pub(crate) fn translate_function(
     let ty = &module.types[module.functions[index] as usize];
     let sig = wasm_signature(ty, call_conv)?;
     let mut func = Function::with_name_signature(UserFuncName::user(0, index as u32), sig);
+    // Cranelift checks the native stack in the prologue of every function that
+    // calls or has a frame: `sp - frame size` below the context's limit traps.
+    let vm = func.create_global_value(GlobalValueData::VMContext);
+    let flags = func
+        .dfg
+        .mem_flags
+        .insert_unchecked(trusted().with_readonly().with_can_move());
+    let limit = func.create_global_value(GlobalValueData::Load {
+        base: vm,
+        offset: vmctx::STACK_LIMIT.into(),
+        global_type: I64,
+        flags,
+    });
+    func.stack_limit = Some(limit);
     let body = &module.code[index];
     let mut b = FunctionBuilder::new(&mut func, fctx);
     let entry = b.create_block();
@@ -257,7 +277,6 @@ pub(crate) fn translate_function(
         module,
         guard_pages: config.guard_pages,
         config,
-        index: index as u32,
         globals,
         b,
         call_conv,
@@ -276,12 +295,12 @@ pub(crate) fn translate_function(
         }],
         reachable: true,
         dead_depth: 0,
-        trap_blocks: HashMap::new(),
-        propagate: None,
-        result_types,
+        callees: HashMap::new(),
+        entry_interrupt: Vec::new(),
+        loops_or_calls: false,
         result_offsets: slot_offsets(ty.results()),
     };
-    t.entry_checks();
+    t.entry_interrupt_check();
 
     let reader =
         wasmparser::BinaryReader::new(&module.bytes[body.range.clone()], body.range.start as u64);
@@ -350,30 +369,14 @@ impl Translator<'_, '_> {
         self.stack.push(v);
     }
 
-    /// The block that traps with `code`.
-    fn trap_block(&mut self, code: TrapCode) -> Block {
-        let n = trap_to_u32(code);
-        if let Some(&blk) = self.trap_blocks.get(&n) {
-            return blk;
-        }
-        let blk = self.b.create_block();
-        self.b.set_cold_block(blk);
-        self.trap_blocks.insert(n, blk);
-        blk
-    }
-
     /// Traps with `code` if `cond` (an integer) is non-zero.
     fn trap_if(&mut self, cond: Value, code: TrapCode) {
-        let trap = self.trap_block(code);
-        let cont = self.b.create_block();
-        self.b.ins().brif(cond, trap, &[], cont, &[]);
-        self.b.switch_to_block(cont);
+        self.b.ins().trapnz(cond, site_code(code));
     }
 
     /// Traps unconditionally and leaves the code after it unreachable.
     fn trap(&mut self, code: TrapCode) {
-        let trap = self.trap_block(code);
-        self.b.ins().jump(trap, &[]);
+        self.b.ins().trap(site_code(code));
         self.reachable = false;
     }
 
@@ -423,13 +426,14 @@ impl Translator<'_, '_> {
         self.trap_if(flag, TrapCode::Interrupted);
     }
 
-    /// The checks at a function's entry: native stack, then interrupt.
-    fn entry_checks(&mut self) {
-        let sp = self.b.ins().get_stack_pointer(I64);
-        let limit = self.load_vm(I64, vmctx::STACK_LIMIT);
-        let low = self.b.ins().icmp(IntCC::UnsignedLessThan, sp, limit);
-        self.trap_if(low, TrapCode::StackExhausted);
+    /// The interrupt check at the function's entry (the native stack is
+    /// checked by Cranelift's prologue), remembered so that [`Self::finish`]
+    /// can remove it from a function that neither loops nor calls.
+    fn entry_interrupt_check(&mut self) {
+        let block = self.b.current_block().expect("in the entry block");
+        let before = self.b.func.layout.block_insts(block).count();
         self.interrupt_check();
+        self.entry_interrupt = self.b.func.layout.block_insts(block).skip(before).collect();
     }
 
     /// Where a branch to relative depth `depth` goes, with how many values.
@@ -555,41 +559,16 @@ impl Translator<'_, '_> {
         self.reachable = false;
     }
 
-    /// Returns zeros (or nothing for a multi-result function).
-    fn return_zeros(&mut self) {
-        if self.results_area.is_some() || self.result_types.is_empty() {
-            self.b.ins().return_(&[]);
-        } else {
-            let z = zero(&mut self.b, self.result_types[0]);
-            self.b.ins().return_(&[z]);
-        }
-    }
-
-    /// Fills the trap and propagation blocks and finishes the function.
+    /// Finishes the function.
     fn finish(mut self) {
-        let mut traps: Vec<(u32, Block)> = self.trap_blocks.drain().collect();
-        traps.sort();
-        for (code, blk) in traps {
-            self.b.switch_to_block(blk);
-            let c = self.b.ins().iconst(I32, i64::from(code));
-            let vm = self.vmctx;
-            self.b.ins().store(trusted(), c, vm, vmctx::TRAP);
-            self.trace();
-            self.return_zeros();
-        }
-        if let Some(blk) = self.propagate {
-            self.b.switch_to_block(blk);
-            self.trace();
-            self.return_zeros();
+        if !self.loops_or_calls {
+            // Straight-line code (forward branches only) ends by itself.
+            for inst in self.entry_interrupt.drain(..) {
+                self.b.func.layout.remove_inst(inst);
+            }
         }
         self.b.seal_all_blocks();
         self.b.finalize(self.frontend);
-    }
-
-    /// Adds this function to the trap's backtrace (on the way out of a trap).
-    fn trace(&mut self) {
-        let index = self.iconst32(self.index);
-        self.builtin(builtin!(trace), &[index], &[]);
     }
 
     fn branch(&mut self, depth: u32) {
@@ -671,27 +650,11 @@ impl Translator<'_, '_> {
 
     // ---- calls ---------------------------------------------------------
 
-    /// The block that returns at once because a callee or runtime call trapped
-    /// (the trap slot is already set).
-    fn propagate_block(&mut self) -> Block {
-        match self.propagate {
-            Some(blk) => blk,
-            None => {
-                let blk = self.b.create_block();
-                self.b.set_cold_block(blk);
-                self.propagate = Some(blk);
-                blk
-            }
-        }
-    }
-
-    /// Returns at once if the trap slot is set (after a call).
+    /// Traps if the runtime call just made failed: it left the trap (or a
+    /// pending error) in the context's trap slot.
     fn check_trap(&mut self) {
         let trapped = self.load_vm(I32, vmctx::TRAP);
-        let propagate = self.propagate_block();
-        let cont = self.b.create_block();
-        self.b.ins().brif(trapped, propagate, &[], cont, &[]);
-        self.b.switch_to_block(cont);
+        self.b.ins().trapnz(trapped, RAISED);
     }
 
     /// Calls runtime call `offset` of [`Builtins`] with the VM context and
@@ -726,10 +689,12 @@ impl Translator<'_, '_> {
         self.b.ins().iconst(I32, i64::from(v))
     }
 
-    /// Calls compiled function `callee` of this instance with `params`; its results.
-    fn call_code(&mut self, callee: Value, ty: &FuncType, params: Vec<Value>) -> Vec<Value> {
+    /// Calls compiled function `callee` of this instance with `params`; its
+    /// results. A trap in the callee unwinds this frame too, so there is
+    /// nothing to check after the call.
+    fn call_code(&mut self, callee: Callee, ty: &FuncType, params: Vec<Value>) -> Vec<Value> {
+        self.loops_or_calls = true;
         let sig = wasm_signature(ty, self.call_conv).expect("validated types are supported");
-        let sigref = self.b.import_signature(sig);
         let mut args = vec![self.vmctx];
         let results = cl_types(ty.results()).expect("validated types are supported");
         let area = if results.len() > 1 {
@@ -740,9 +705,35 @@ impl Translator<'_, '_> {
             None
         };
         args.extend(params);
-        let call = self.b.ins().call_indirect(sigref, callee, &args);
+        let call = match callee {
+            Callee::Direct(defined) => {
+                let f = match self.callees.get(&defined) {
+                    Some(&f) => f,
+                    None => {
+                        let signature = self.b.import_signature(sig);
+                        let name = self
+                            .b
+                            .func
+                            .declare_imported_user_function(UserExternalName::new(0, defined));
+                        let f = self.b.import_function(ExtFuncData {
+                            name: ExternalName::user(name),
+                            signature,
+                            // Laid out in the same block of code: `call rel32`.
+                            colocated: true,
+                            patchable: false,
+                        });
+                        self.callees.insert(defined, f);
+                        f
+                    }
+                };
+                self.b.ins().call(f, &args)
+            }
+            Callee::Address(addr) => {
+                let sigref = self.b.import_signature(sig);
+                self.b.ins().call_indirect(sigref, addr, &args)
+            }
+        };
         let returned = self.b.inst_results(call).to_vec();
-        self.check_trap();
         match area {
             Some(area) => {
                 let offsets = slot_offsets(ty.results());
@@ -773,6 +764,7 @@ impl Translator<'_, '_> {
         for (&v, o) in params.iter().zip(slot_offsets(ty.params())) {
             store_slot(&mut self.b, v, area, o);
         }
+        self.loops_or_calls = true;
         self.builtin_checked(builtin!(call_func), &[addr, area], &[]);
         let results = cl_types(ty.results()).expect("validated types are supported");
         results
@@ -793,11 +785,7 @@ impl Translator<'_, '_> {
         let params = self.pop_n(ty.params().len());
         let imported = self.module.imported_function_count();
         let results = match function_index.checked_sub(imported) {
-            Some(defined) => {
-                let funcs = self.load_vm(I64, vmctx::FUNCS);
-                let callee = self.b.ins().load(I64, trusted(), funcs, 8 * defined as i32);
-                self.call_code(callee, &ty, params)
-            }
+            Some(defined) => self.call_code(Callee::Direct(defined), &ty, params),
             None => {
                 let addrs = self.load_vm(I64, vmctx::FUNC_ADDRS);
                 let off = 4 * function_index as i32;
@@ -864,7 +852,7 @@ impl Translator<'_, '_> {
         let off = self.b.ins().ishl_imm_u(rel, 3);
         let p = self.b.ins().iadd(funcs, off);
         let callee = self.b.ins().load(I64, trusted(), p, 0);
-        let results = self.call_code(callee, &ty, params.clone());
+        let results = self.call_code(Callee::Address(callee), &ty, params.clone());
         self.b.ins().jump(merge, &block_args(&results));
 
         self.b.switch_to_block(foreign);
@@ -1023,6 +1011,7 @@ impl Translator<'_, '_> {
                 });
             }
             O::Loop { blockty } => {
+                self.loops_or_calls = true;
                 let (params, results) = self.block_types(blockty)?;
                 let header = self.new_block_with(&params);
                 let next = self.new_block_with(&results);
@@ -1375,6 +1364,14 @@ fn wasm_val_type(t: wasmparser::ValType) -> Result<Type, String> {
 }
 
 #[derive(Clone, Copy)]
+/// The callee of a call of compiled code.
+enum Callee {
+    /// Defined function `n` of the module, called directly.
+    Direct(u32),
+    /// The code at this address.
+    Address(Value),
+}
+
 enum DivOp {
     DivS,
     DivU,

@@ -1,10 +1,12 @@
-//! Trap codes as compiled code stores them in [`VmCtx::trap`](crate::vmctx::VmCtx::trap).
+//! Trap codes: as the VM context holds them ([`VmCtx::trap`](crate::vmctx::VmCtx::trap))
+//! and as Cranelift records them at the trap sites of compiled code.
 
+use cranelift_codegen::ir;
 use wazero_api::TrapCode;
 
 /// Every trap code compiled code can raise, in the order of their numbers
 /// (`index + 1`; `0` means "no trap").
-const CODES: [TrapCode; 11] = TrapCode::ALL;
+pub(crate) const CODES: [TrapCode; 11] = TrapCode::ALL;
 
 /// The trap slot's value when a runtime call failed with something other than
 /// a trap code (a host function's error, an exit, a panic), kept in the context.
@@ -24,6 +26,39 @@ pub fn trap_from_u32(value: u32) -> Option<TrapCode> {
     Some(CODES.get(i).copied().unwrap_or(TrapCode::Unreachable))
 }
 
+/// The Cranelift code of a trap site that raises `code`.
+pub(crate) fn site_code(code: TrapCode) -> ir::TrapCode {
+    // Trap numbers are 1..=CODES.len(), all below Cranelift's reserved codes.
+    ir::TrapCode::unwrap_user(trap_to_u32(code) as u8)
+}
+
+/// The Cranelift code of the trap site after a runtime call that failed: the
+/// context already holds the trap (or [`PENDING`]), which the site leaves as is.
+pub(crate) const RAISED: ir::TrapCode = ir::TrapCode::unwrap_user(200);
+
+/// What the VM context's trap slot becomes when a trap site of Cranelift code
+/// `site` is hit: a trap number, or 0 to keep what a runtime call stored
+/// ([`RAISED`]). Cranelift's own codes map to the wasm traps they stand for.
+pub(crate) fn raised_at(site: ir::TrapCode) -> u32 {
+    let code = match site {
+        RAISED => return 0,
+        ir::TrapCode::STACK_OVERFLOW => TrapCode::StackExhausted,
+        ir::TrapCode::HEAP_OUT_OF_BOUNDS => TrapCode::MemoryOutOfBounds,
+        ir::TrapCode::INTEGER_OVERFLOW => TrapCode::IntegerOverflow,
+        ir::TrapCode::INTEGER_DIVISION_BY_ZERO => TrapCode::IntegerDivideByZero,
+        ir::TrapCode::BAD_CONVERSION_TO_INTEGER => TrapCode::InvalidConversionToInteger,
+        other => {
+            let n = u32::from(other.as_raw().get());
+            return if trap_from_u32(n).is_some() && (n as usize) <= CODES.len() {
+                n
+            } else {
+                trap_to_u32(TrapCode::Unreachable)
+            };
+        }
+    };
+    trap_to_u32(code)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -34,5 +69,27 @@ mod tests {
             assert_eq!(trap_from_u32(trap_to_u32(c)), Some(c));
         }
         assert_eq!(trap_from_u32(0), None);
+    }
+
+    #[test]
+    fn trap_sites_raise_their_codes() {
+        for &c in &CODES {
+            assert_eq!(trap_from_u32(raised_at(site_code(c))), Some(c));
+        }
+        assert_eq!(raised_at(RAISED), 0);
+        let cases = [
+            (ir::TrapCode::STACK_OVERFLOW, TrapCode::StackExhausted),
+            (
+                ir::TrapCode::HEAP_OUT_OF_BOUNDS,
+                TrapCode::MemoryOutOfBounds,
+            ),
+            (
+                ir::TrapCode::INTEGER_DIVISION_BY_ZERO,
+                TrapCode::IntegerDivideByZero,
+            ),
+        ];
+        for (site, code) in cases {
+            assert_eq!(trap_from_u32(raised_at(site)), Some(code));
+        }
     }
 }

@@ -19,8 +19,9 @@ use crate::builtins::Builtins;
 /// What compiled code sees of the store while it runs.
 #[repr(C)]
 pub struct VmCtx {
-    /// `0` while running normally; a trap stores [`trap_to_u32`](crate::trap::trap_to_u32)
-    /// of its code here and returns. Callers check it after every call.
+    /// `0` while running normally; the trap handler, or a runtime call that
+    /// failed, stores [`trap_to_u32`](crate::trap::trap_to_u32) of the trap's
+    /// code here.
     pub trap: u32,
     /// The instance whose code runs with this context.
     pub instance: u32,
@@ -124,9 +125,9 @@ impl VmCtx {
         vm
     }
 
-    /// Reloads every address taken from `store`: after anything that may have
-    /// grown a memory or table or added store entries (a runtime call).
-    pub(crate) fn refresh(&mut self, store: &mut Store) {
+    /// Reloads the addresses of memory 0 and table 0, the only ones a call
+    /// (of a host function, or of another instance that shares them) may move.
+    pub(crate) fn refresh_memory_and_table(&mut self, store: &mut Store) {
         let inst = &store.instances[self.instance as usize];
         match inst.memories.first() {
             Some(m) => {
@@ -150,6 +151,13 @@ impl VmCtx {
                 self.table_len = 0;
             }
         }
+    }
+
+    /// Reloads every address taken from `store`: after anything that may have
+    /// grown a memory or table or added store entries (a runtime call).
+    pub(crate) fn refresh(&mut self, store: &mut Store) {
+        self.refresh_memory_and_table(store);
+        let inst = &store.instances[self.instance as usize];
         // The address types are `#[repr(transparent)]` over `u32`.
         self.global_addrs = inst.globals.as_ptr().cast();
         self.func_addrs = inst.functions.as_ptr().cast();

@@ -1,6 +1,8 @@
-//! Out-of-bounds memory accesses in compiled code, with guard pages (the fault
-//! becomes a trap through the signal handler) and with explicit checks: the
-//! same trap, the same backtrace, memory untouched, and the engine usable after.
+//! Traps of compiled code, which are all signals turned into traps by the
+//! handler: out-of-bounds memory accesses, with guard pages (the fault) and with
+//! explicit checks (a trap instruction), and every other trap instruction; the
+//! right trap, the whole backtrace, memory untouched, and the engine usable
+//! after. Signals the handler must not claim still kill the process.
 
 use wazero::{CallError, Caller, ModuleConfig, Runtime, RuntimeConfig, TrapCode};
 
@@ -227,4 +229,114 @@ fn a_fault_outside_compiled_code_still_crashes() {
         .unwrap();
     use std::os::unix::process::ExitStatusExt;
     assert_eq!(status.status.signal(), Some(11), "{status:?}");
+}
+
+/// Every kind of trap instruction, raised two calls deep: it unwinds all three
+/// frames at once with the trap's code and the whole backtrace, and the
+/// instance keeps working.
+#[test]
+fn every_trap_unwinds_nested_calls_with_its_code_and_backtrace() {
+    const TRAPS: &str = r#"(module
+      (type $t (func (result i32)))
+      (table 2 funcref)
+      (elem (i32.const 0) $ok)
+      (func $ok (result i32) (i32.const 7))
+      (func $inner (param i32) (result i32)
+        (block
+          (block
+            (block
+              (block
+                (block
+                  (block
+                    (block (local.get 0) (br_table 0 1 2 3 4 5 6))
+                    (unreachable))
+                  (return (i32.div_s (i32.const 1) (i32.const 0))))
+                (return (i32.div_s (i32.const 0x80000000) (i32.const -1))))
+              (return (i32.trunc_f64_s (f64.const nan))))
+            (return (call_indirect (type $t) (i32.const 1))))
+          (return (call_indirect (type $t) (i32.const 5))))
+        (call_indirect (type $t) (i32.const 0)))
+      (func $middle (param i32) (result i32) (i32.add (call $inner (local.get 0)) (i32.const 1)))
+      (func $outer (export "outer") (param i32) (result i32) (call $middle (local.get 0))))"#;
+    let cases = [
+        (0, Err(TrapCode::Unreachable)),
+        (1, Err(TrapCode::IntegerDivideByZero)),
+        (2, Err(TrapCode::IntegerOverflow)),
+        (3, Err(TrapCode::InvalidConversionToInteger)),
+        (4, Err(TrapCode::UninitializedElement)),
+        (5, Err(TrapCode::UndefinedElement)),
+        (6, Ok(8)),
+    ];
+    for (mode, config) in configs() {
+        let runtime = Runtime::with_config(config);
+        let compiled = runtime
+            .compile_module(&wat::parse_str(TRAPS).unwrap())
+            .unwrap();
+        let module = runtime
+            .instantiate_module(&compiled, ModuleConfig::new().with_name("m"))
+            .unwrap();
+        let outer = module.exported_function("outer").unwrap();
+        for (arg, want) in cases {
+            let what = format!("{mode}: outer({arg})");
+            match (outer.call(&[arg]), want) {
+                (Ok(got), Ok(want)) => assert_eq!(got, vec![want], "{what}"),
+                (Err(e), Err(code)) => {
+                    assert_eq!(e.trap_code(), Some(code), "{what}: {e}");
+                    let text = e.to_string();
+                    let at = |name: &str| {
+                        text.find(name)
+                            .unwrap_or_else(|| panic!("{what}: {name} in {text}"))
+                    };
+                    assert!(
+                        at("m.inner") < at("m.middle") && at("m.middle") < at("m.outer"),
+                        "{what}: {text}"
+                    );
+                }
+                (got, want) => panic!("{what}: expected {want:?}, got {got:?}"),
+            }
+        }
+    }
+}
+
+/// A trap instruction that is not one of compiled code's trap sites is not
+/// claimed, even while compiled code is running (here: in a host function it
+/// called): the process still dies of it (checked in a child process).
+#[test]
+fn a_trap_instruction_in_a_host_function_still_crashes() {
+    const CHILD: &str = "WAZERO_SIGILL_TEST_CHILD";
+    if std::env::var_os(CHILD).is_some() {
+        let runtime = Runtime::new();
+        runtime
+            .new_host_module_builder("env")
+            .new_function_builder()
+            .with_func(|| {
+                // SAFETY: none: this deliberately executes an invalid
+                // instruction, to show the process dies of it.
+                unsafe { std::arch::asm!("ud2") };
+            })
+            .export("bad")
+            .instantiate()
+            .unwrap();
+        let m = runtime
+            .instantiate(
+                &wat::parse_str(
+                    r#"(module (import "env" "bad" (func $bad)) (func (export "run") (call $bad)))"#,
+                )
+                .unwrap(),
+            )
+            .unwrap();
+        let run = m.exported_function("run").unwrap();
+        println!("returned {:?}", run.call(&[]));
+        return;
+    }
+    let status = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "a_trap_instruction_in_a_host_function_still_crashes",
+        ])
+        .env(CHILD, "1")
+        .output()
+        .unwrap();
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(status.status.signal(), Some(4), "{status:?}");
 }
