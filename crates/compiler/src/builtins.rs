@@ -34,6 +34,12 @@ pub struct Builtins {
     /// Calls function `addr` of the store (a host function or another
     /// instance's) with its parameters in `slots`, which receive the results.
     pub call_func: unsafe extern "C" fn(*mut VmCtx, u32, *mut u64),
+    /// Calls imported function `index` of the instance (by import index) with
+    /// its parameters in `slots`, which receive the results: `(vm, index,
+    /// slots, n)`, `n` being the number of slots (enough for the parameters
+    /// and the results). A host import is called straight through the
+    /// instance's `host_imports`.
+    pub call_import: unsafe extern "C" fn(*mut VmCtx, u32, *mut u64, u32),
     /// The store address of the function in element `index` of table `table`
     /// for a `call_indirect` of type `type_index`, after the spec's checks.
     pub indirect_target: unsafe extern "C" fn(*mut VmCtx, u32, u32, u32) -> u32,
@@ -67,6 +73,7 @@ pub struct Builtins {
 pub static BUILTINS: Builtins = Builtins {
     memory_grow,
     call_func,
+    call_import,
     indirect_target,
     table_get,
     table_set,
@@ -113,6 +120,36 @@ unsafe extern "C" fn memory_grow(vm: *mut VmCtx, delta: u32) -> u32 {
     old.unwrap_or(u32::MAX)
 }
 
+unsafe extern "C" fn call_import(vm: *mut VmCtx, index: u32, slots: *mut u64, n: u32) {
+    // SAFETY: compiled code passes the index of one of the instance's imported
+    // functions, and `host_imports` has an entry for each.
+    let host = unsafe { &*(*vm).host_imports.add(index as usize) };
+    // SAFETY: `func_addrs` is the instance's function index space, whose first
+    // entries are its imports.
+    let addr = unsafe { *(*vm).func_addrs.add(index as usize) };
+    let Some(host) = host else {
+        // SAFETY: forwarded.
+        return unsafe { call_func(vm, addr, slots) };
+    };
+    // SAFETY: the entries of `host_imports` never change after instantiation,
+    // and the instance, like every function instance, is never removed from
+    // the store: the closure outlives the call. Borrowing it through a pointer
+    // leaves the store free to be lent to the host.
+    let f: &HostFn = unsafe { &*Arc::as_ptr(host) };
+    // SAFETY: see the module documentation.
+    let (vm, store) = unsafe { parts(vm) };
+    // SAFETY: compiled code passes a buffer of `n` slots, enough for the
+    // parameters and results of the import's type, which is this function's
+    // (checked at instantiation).
+    let slots = unsafe { std::slice::from_raw_parts_mut(slots, n as usize) };
+    let caller = InstanceId(vm.instance);
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        store.call_host(FuncAddr(addr), caller, f, slots)
+    }));
+    vm.refresh_memory_and_table(store);
+    finish_call(vm, result, true);
+}
+
 unsafe extern "C" fn call_func(vm: *mut VmCtx, addr: u32, slots: *mut u64) {
     // SAFETY: see the module documentation.
     let (vm, store) = unsafe { parts(vm) };
@@ -144,6 +181,16 @@ unsafe extern "C" fn call_func(vm: *mut VmCtx, addr: u32, slots: *mut u64) {
     // The callee may have grown this instance's memory or table; nothing else
     // the context holds can change during a call.
     vm.refresh_memory_and_table(store);
+    finish_call(vm, result, is_host);
+}
+
+/// Records the failure of a call, if any, in the context.
+#[inline]
+fn finish_call(
+    vm: &mut VmCtx,
+    result: std::thread::Result<Result<(), wazero_store::CallError>>,
+    is_host: bool,
+) {
     match result {
         Ok(Ok(())) => {}
         Ok(Err(error)) => {

@@ -757,15 +757,28 @@ impl Translator<'_, '_> {
         self.b.ins().stack_addr(I64, slot, 0)
     }
 
-    /// Calls function `addr` of the store (a host function or another
-    /// instance's) through the runtime, with `params`; its results.
-    fn call_store(&mut self, addr: Value, ty: &FuncType, params: Vec<Value>) -> Vec<Value> {
-        let area = self.slot_area(ty.param_slots().max(ty.result_slots()));
+    /// Calls a function through runtime call `builtin` (`call_func` with the
+    /// function's store address, or `call_import` with its import index
+    /// `which`), with `params`; its results.
+    fn call_store(
+        &mut self,
+        builtin: i32,
+        which: Value,
+        ty: &FuncType,
+        params: Vec<Value>,
+    ) -> Vec<Value> {
+        let n = ty.param_slots().max(ty.result_slots());
+        let area = self.slot_area(n);
         for (&v, o) in params.iter().zip(slot_offsets(ty.params())) {
             store_slot(&mut self.b, v, area, o);
         }
         self.loops_or_calls = true;
-        self.builtin_checked(builtin!(call_func), &[addr, area], &[]);
+        if builtin == builtin!(call_import) {
+            let n = self.iconst32(n as u32);
+            self.builtin_checked(builtin, &[which, area, n], &[]);
+        } else {
+            self.builtin_checked(builtin, &[which, area], &[]);
+        }
         let results = cl_types(ty.results()).expect("validated types are supported");
         results
             .iter()
@@ -787,10 +800,8 @@ impl Translator<'_, '_> {
         let results = match function_index.checked_sub(imported) {
             Some(defined) => self.call_code(Callee::Direct(defined), &ty, params),
             None => {
-                let addrs = self.load_vm(I64, vmctx::FUNC_ADDRS);
-                let off = 4 * function_index as i32;
-                let addr = self.b.ins().load(I32, trusted(), addrs, off);
-                self.call_store(addr, &ty, params)
+                let index = self.iconst32(function_index);
+                self.call_store(builtin!(call_import), index, &ty, params)
             }
         };
         self.stack.extend(results);
@@ -856,7 +867,7 @@ impl Translator<'_, '_> {
         self.b.ins().jump(merge, &block_args(&results));
 
         self.b.switch_to_block(foreign);
-        let results = self.call_store(addr, &ty, params);
+        let results = self.call_store(builtin!(call_func), addr, &ty, params);
         self.b.ins().jump(merge, &block_args(&results));
 
         self.b.switch_to_block(merge);

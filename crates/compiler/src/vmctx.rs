@@ -12,7 +12,7 @@ use std::any::Any;
 use std::mem::offset_of;
 use std::sync::atomic::AtomicBool;
 
-use wazero_store::{CallError, FunctionInstance, GlobalInstance, InstanceId, Store};
+use wazero_store::{CallError, FunctionInstance, GlobalInstance, HostFunc, InstanceId, Store};
 
 use crate::builtins::Builtins;
 
@@ -51,6 +51,13 @@ pub struct VmCtx {
     pub table_len: u64,
     /// The instance's function index space: the store address of each function.
     pub func_addrs: *const u32,
+    /// The instance's host imports (`ModuleInstance::host_imports`), by
+    /// import index.
+    pub host_imports: *const Option<HostFunc>,
+    /// The store index of memory 0 (`u32::MAX` when there is none).
+    pub memory_index: u32,
+    /// The store index of table 0 (`u32::MAX` when there is none).
+    pub table_index: u32,
     /// The instance's type index space: the store's signature id of each type.
     pub sig_ids: *const u32,
     /// The store's function instances (`Store::funcs`), as bytes.
@@ -107,6 +114,9 @@ impl VmCtx {
             table_base: std::ptr::NonNull::dangling().as_ptr(),
             table_len: 0,
             func_addrs: std::ptr::null(),
+            host_imports: std::ptr::null(),
+            memory_index: u32::MAX,
+            table_index: u32::MAX,
             sig_ids: std::ptr::null(),
             store_funcs: std::ptr::null(),
             first_defined: 0,
@@ -128,10 +138,8 @@ impl VmCtx {
     /// Reloads the addresses of memory 0 and table 0, the only ones a call
     /// (of a host function, or of another instance that shares them) may move.
     pub(crate) fn refresh_memory_and_table(&mut self, store: &mut Store) {
-        let inst = &store.instances[self.instance as usize];
-        match inst.memories.first() {
+        match store.memories.get(self.memory_index as usize) {
             Some(m) => {
-                let m = &store.memories[m.index()];
                 self.memory_base = m.base_ptr();
                 self.memory_len = m.size_bytes() as u64;
             }
@@ -140,9 +148,8 @@ impl VmCtx {
                 self.memory_len = 0;
             }
         }
-        match inst.tables.first() {
+        match store.tables.get_mut(self.table_index as usize) {
             Some(t) => {
-                let t = &mut store.tables[t.index()];
                 self.table_base = t.elements.as_mut_ptr();
                 self.table_len = t.elements.len() as u64;
             }
@@ -156,6 +163,10 @@ impl VmCtx {
     /// Reloads every address taken from `store`: after anything that may have
     /// grown a memory or table or added store entries (a runtime call).
     pub(crate) fn refresh(&mut self, store: &mut Store) {
+        let inst = &store.instances[self.instance as usize];
+        self.memory_index = inst.memories.first().map_or(u32::MAX, |m| m.0);
+        self.table_index = inst.tables.first().map_or(u32::MAX, |t| t.0);
+        self.host_imports = inst.host_imports.as_ptr();
         self.refresh_memory_and_table(store);
         let inst = &store.instances[self.instance as usize];
         // The address types are `#[repr(transparent)]` over `u32`.
@@ -212,6 +223,8 @@ offsets! {
     TABLE_LEN = table_len;
     /// Offset of [`VmCtx::func_addrs`].
     FUNC_ADDRS = func_addrs;
+    /// Offset of [`VmCtx::host_imports`].
+    HOST_IMPORTS = host_imports;
     /// Offset of [`VmCtx::sig_ids`].
     SIG_IDS = sig_ids;
     /// Offset of [`VmCtx::store_funcs`].

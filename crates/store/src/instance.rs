@@ -100,6 +100,10 @@ pub struct ModuleInstance {
     pub code: Option<Arc<dyn CompiledCode>>,
     /// Function index space (imports first).
     pub functions: Vec<FuncAddr>,
+    /// The closure of each imported function that is a host function (`None`
+    /// for a WebAssembly function), by import index: an engine calls a host
+    /// import through it without looking the function up in the store.
+    pub host_imports: Vec<Option<HostFunc>>,
     /// Table index space.
     pub tables: Vec<TableAddr>,
     /// Memory index space.

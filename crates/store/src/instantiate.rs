@@ -181,6 +181,11 @@ impl Store {
                         return Err(mismatch(format!("func{want}"), format!("func{have}")));
                     }
                     inst.functions.push(addr);
+                    inst.host_imports
+                        .push(match &self.funcs[addr.index()].kind {
+                            crate::FuncKind::Host { func, .. } => Some(func.clone()),
+                            crate::FuncKind::Wasm { .. } => None,
+                        });
                 }
                 (ImportDesc::Table(want), ExternVal::Table(addr)) => {
                     let have = self.tables[addr.index()].current_type();

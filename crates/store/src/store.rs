@@ -277,6 +277,7 @@ impl Store {
 
     /// Runs host function `addr` (closure `f`) on behalf of `caller`, turning its
     /// failure into a [`CallError`]. Engines call this for imported host functions.
+    #[inline]
     pub fn call_host(
         &mut self,
         addr: FuncAddr,
@@ -363,6 +364,7 @@ pub(crate) fn empty_instance(name: &str) -> ModuleInstance {
         module: None,
         code: None,
         functions: Vec::new(),
+        host_imports: Vec::new(),
         tables: Vec::new(),
         memories: Vec::new(),
         globals: Vec::new(),
