@@ -248,10 +248,10 @@ impl Benchmark {
     pub fn hot_compiled(&self) -> &'static str {
         match self {
             Benchmark::CallLoop(Callee::Host(_)) => {
-                "the call_func runtime call: arguments through memory, the closure's Arc cloned, Store::call_host, VmCtx::refresh"
+                "the call_import runtime call: arguments through memory, the dyn closure, Store::call_host, the trap-slot check after it"
             }
             Benchmark::CallLoop(Callee::Guest) => {
-                "indirect call through the code table, trap-slot check after it; stack and interrupt checks at entry"
+                "direct call rel32 of a leaf with no checks; the interrupt check at the loop header"
             }
             Benchmark::Instantiate => {
                 "reserving the memory's 8 GiB with guard pages, the instance's context"
