@@ -80,6 +80,11 @@ pub(crate) struct CallContext {
     pub(crate) func_addrs: *const FuncAddr,
     /// The error of a host call made from threaded code, for the outer loop.
     pub(crate) error: Option<CallError>,
+    /// Loop dispatch only: the memory's base and length after a host call
+    /// returned in threaded code (`threaded::RELOAD_MEMORY`).
+    pub(crate) mem: *mut u8,
+    /// See `mem`.
+    pub(crate) mem_len: u64,
     /// The store's interrupt flag (see [`Store::interrupt`]).
     pub(crate) interrupt: *const AtomicBool,
 }
@@ -117,6 +122,8 @@ impl Default for CallContext {
             func_addrs: std::ptr::null(),
             interrupt: &NEVER_INTERRUPTED,
             error: None,
+            mem: std::ptr::null_mut(),
+            mem_len: 0,
         }
     }
 }

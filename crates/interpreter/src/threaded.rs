@@ -50,7 +50,12 @@ pub(crate) const CONTINUE: u32 = 0;
 pub(crate) const SLOW: u32 = 1;
 /// A host call from threaded code failed; the error is in the call context.
 pub(crate) const HOST_FAILED: u32 = 2;
-const TRAP: u32 = 3;
+/// Loop dispatch only: a host call returned and may have grown (and so moved)
+/// the memory, whose base and length are now in the call context
+/// (`CallContext::mem`); execute `ip` next with them.
+#[cfg_attr(wazero_tail_dispatch, allow(dead_code))]
+pub(crate) const RELOAD_MEMORY: u32 = 3;
+const TRAP: u32 = 4;
 
 const TRAPS: [TrapCode; 11] = TrapCode::ALL;
 
@@ -95,11 +100,13 @@ pub(crate) unsafe fn run(
         }
         #[cfg(not(wazero_tail_dispatch))]
         {
-            let (mut ip, mut fp) = (ip, fp);
+            let (mut ip, mut fp, mut mem, mut mem_len) = (ip, fp, mem, mem_len);
             loop {
                 let exit = ((*ip).handler)(ip, fp, mem, mem_len, cx);
-                if exit.reason != CONTINUE {
-                    return exit;
+                match exit.reason {
+                    CONTINUE => {}
+                    RELOAD_MEMORY => (mem, mem_len) = ((*cx).mem, (*cx).mem_len),
+                    _ => return exit,
                 }
                 ip = exit.ip;
                 // Calls and returns move the frame; the context says where it is.
@@ -513,7 +520,20 @@ handler!(
                 let (mem, len) = crate::exec::memory_of(store, c.instance);
                 c.globals = store.globals.as_mut_ptr();
                 c.global_addrs = store.instance(c.instance).globals.as_ptr();
-                next!(ip.add(1), fp, mem, len, cx)
+                // Handlers that return to the dispatch loop cannot hand it
+                // the new memory through `next!`.
+                #[cfg(not(wazero_tail_dispatch))]
+                {
+                    (c.mem, c.mem_len) = (mem, len);
+                    return Exit {
+                        ip: ip.add(1),
+                        reason: RELOAD_MEMORY,
+                    };
+                }
+                #[allow(unreachable_code)]
+                {
+                    next!(ip.add(1), fp, mem, len, cx)
+                }
             }
             Err(e) => {
                 c.error = Some(e);

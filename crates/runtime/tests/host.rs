@@ -426,3 +426,65 @@ fn errors_of_calls_back_into_the_guest_keep_their_kind() {
         assert!(m.is_closed());
     }
 }
+
+/// A host function that grows the caller's memory, and one that re-enters the
+/// guest to grow its table: the guest's code sees the new sizes right after
+/// the call, on every engine, with guard pages and with explicit bounds checks
+/// (compiled code caches memory 0 and table 0 across calls).
+#[test]
+fn growth_by_the_host_is_seen_after_the_call() -> Result<(), Error> {
+    let guest = wat(r#"(module
+        (import "env" "grow_memory" (func $grow_memory))
+        (import "env" "grow_table" (func $grow_table))
+        (memory 1)
+        (table 1 funcref)
+        (type $v (func (result i32)))
+        (func $seven (result i32) (i32.const 7))
+        (elem declare func $seven)
+        (func (export "grow_table_by") (param i32) (result i32)
+            (table.grow (ref.func $seven) (local.get 0)))
+        (func (export "memory") (result i32)
+            (call $grow_memory)
+            (i32.store (i32.const 65540) (i32.const 42))
+            (i32.add (i32.mul (memory.size) (i32.const 1000))
+                     (i32.load (i32.const 65540))))
+        (func (export "table") (result i32)
+            (call $grow_table)
+            (i32.add (i32.mul (table.size) (i32.const 1000))
+                     (call_indirect (type $v) (i32.const 3)))))"#);
+    let mut configs: Vec<(String, wazero::RuntimeConfig)> = engines::named()
+        .into_iter()
+        .map(|(name, c)| (name.to_string(), c))
+        .collect();
+    configs.extend(engines::named().into_iter().map(|(name, c)| {
+        (
+            format!("{name}, explicit checks"),
+            c.with_explicit_bounds_checks(true),
+        )
+    }));
+    for (name, config) in configs {
+        let runtime = Runtime::with_config(config);
+        runtime
+            .new_host_module_builder("env")
+            .new_function_builder()
+            .with_func(|caller: &mut Caller<'_>| {
+                assert_eq!(caller.memory().unwrap().grow(1), Some(1));
+            })
+            .export("grow_memory")
+            .new_function_builder()
+            .with_func(|caller: &mut Caller<'_>| {
+                let mut grow = caller.exported_function("grow_table_by").unwrap();
+                assert_eq!(grow.call(&[3]).unwrap(), vec![1]);
+            })
+            .export("grow_table")
+            .instantiate()?;
+        let module = runtime.instantiate(&guest)?;
+        let memory = module.exported_function("memory").unwrap().call(&[]);
+        let memory = memory.unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(memory, vec![2042], "{name}: memory.size and the new page");
+        let table = module.exported_function("table").unwrap().call(&[]);
+        let table = table.unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(table, vec![4007], "{name}: table.size and the new elements");
+    }
+    Ok(())
+}
