@@ -6,7 +6,8 @@
 //! `VmCtx::pending`) and returns; compiled code checks the slot after the call
 //! and traps, keeping the code (see `crate::trap::RAISED`).
 //! Each refreshes the context's cached addresses before returning when what it
-//! did may have moved them.
+//! did may have moved them: calls out when the store's resize epoch
+//! ([`wazero_store::resize_epoch`]) changed during the call.
 //!
 //! # Safety
 //!
@@ -21,7 +22,9 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use wazero_api::TrapCode;
-use wazero_store::{FuncAddr, FuncKind, HostFn, InstanceId, Store};
+use wazero_store::{
+    resize_epoch, Caller, FuncAddr, FuncKind, HostFn, HostResult, InstanceId, Store,
+};
 
 use crate::trap::{trap_to_u32, PENDING};
 use crate::vmctx::VmCtx;
@@ -142,12 +145,31 @@ unsafe extern "C" fn call_import(vm: *mut VmCtx, index: u32, slots: *mut u64, n:
     // parameters and results of the import's type, which is this function's
     // (checked at instantiation).
     let slots = unsafe { std::slice::from_raw_parts_mut(slots, n as usize) };
+    let epoch = resize_epoch();
+    let mut caller = Caller {
+        store: &mut *store,
+        instance: InstanceId(vm.instance),
+    };
+    let result = catch_unwind(AssertUnwindSafe(|| f(&mut caller, slots)));
+    if resize_epoch() != epoch || !matches!(result, Ok(Ok(()))) {
+        host_import_slow(vm, store, epoch, FuncAddr(addr), result);
+    }
+}
+
+/// The rare ends of a host import's call, out of line: the host failed or
+/// resized a memory or table.
+#[cold]
+#[inline(never)]
+fn host_import_slow(
+    vm: &mut VmCtx,
+    store: &mut Store,
+    epoch: u64,
+    addr: FuncAddr,
+    result: std::thread::Result<HostResult>,
+) {
     let caller = InstanceId(vm.instance);
-    let result = catch_unwind(AssertUnwindSafe(|| {
-        store.call_host(FuncAddr(addr), caller, f, slots)
-    }));
-    vm.refresh_memory_and_table(store);
-    finish_call(vm, result, true);
+    let result = result.map(|r| r.map_err(|error| store.host_failure(addr, caller, *error)));
+    finish_call_slow(vm, store, epoch, result, true);
 }
 
 unsafe extern "C" fn call_func(vm: *mut VmCtx, addr: u32, slots: *mut u64) {
@@ -160,6 +182,7 @@ unsafe extern "C" fn call_func(vm: *mut VmCtx, addr: u32, slots: *mut u64) {
     // this function's type (checked by the signature test or by validation).
     let slots = unsafe { std::slice::from_raw_parts_mut(slots, n) };
     let caller = InstanceId(vm.instance);
+    let epoch = resize_epoch();
     let (result, is_host) = match &function.kind {
         FuncKind::Host { func, .. } => {
             let f: *const HostFn = Arc::as_ptr(func);
@@ -178,19 +201,39 @@ unsafe extern "C" fn call_func(vm: *mut VmCtx, addr: u32, slots: *mut u64) {
             false,
         ),
     };
-    // The callee may have grown this instance's memory or table; nothing else
-    // the context holds can change during a call.
-    vm.refresh_memory_and_table(store);
-    finish_call(vm, result, is_host);
+    finish_call(vm, store, epoch, result, is_host);
 }
 
-/// Records the failure of a call, if any, in the context.
+/// After a call out of compiled code: reloads memory 0 and table 0 if the
+/// callee resized a memory or table (`epoch` is the resize epoch from before
+/// the call; nothing else the context holds can change during a call), and
+/// records the call's failure, if any, in the context.
 #[inline]
 fn finish_call(
     vm: &mut VmCtx,
+    store: &mut Store,
+    epoch: u64,
     result: std::thread::Result<Result<(), wazero_store::CallError>>,
     is_host: bool,
 ) {
+    if resize_epoch() != epoch || !matches!(result, Ok(Ok(()))) {
+        finish_call_slow(vm, store, epoch, result, is_host);
+    }
+}
+
+/// [`finish_call`]'s rare cases, out of line.
+#[cold]
+#[inline(never)]
+fn finish_call_slow(
+    vm: &mut VmCtx,
+    store: &mut Store,
+    epoch: u64,
+    result: std::thread::Result<Result<(), wazero_store::CallError>>,
+    is_host: bool,
+) {
+    if resize_epoch() != epoch {
+        vm.refresh_memory_and_table(store);
+    }
     match result {
         Ok(Ok(())) => {}
         Ok(Err(error)) => {

@@ -8,13 +8,13 @@
 //! * linear memory accesses are bounds-checked against `memory_len` or land in
 //!   the memory's reservation, where every byte past the memory's length
 //!   faults, and the context's memory and table addresses are refreshed by
-//!   every runtime call that may move them (`crate::builtins`);
+//!   every runtime call that may move them (`crate::builtins`: `memory.grow`
+//!   and `table.grow` always, calls out when the store's resize epoch moved);
 //! * a trap unwinds compiled code from the signal handler to the entry stub
 //!   (`crate::arch`), with no Rust frame in between;
 //! * globals, functions and signatures are addressed through the instance's own
 //!   index spaces into the store's arrays, which only grow when modules are
-//!   instantiated, never while compiled code of the store runs (and the context
-//!   is refreshed after every runtime call regardless);
+//!   instantiated, never while compiled code of the store runs;
 //! * calls within the module are direct calls into the module's own code, or
 //!   go through `funcs`, its table of function addresses, both kept alive by
 //!   the `Arc` held across the call;

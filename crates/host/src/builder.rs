@@ -4,7 +4,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use wazero_api::{FuncType, ValueType};
-use wazero_store::{HostError, HostFunc, HostFunctionDef, HostNames};
+use wazero_store::{HostError, HostFunc, HostFunctionDef, HostNames, HostResult};
 
 use crate::typed::panic_message;
 use crate::{Caller, HostFunction};
@@ -218,7 +218,7 @@ impl<S: HostModuleSink> HostFunctionBuilder<S> {
 }
 
 /// Runs a raw host function, turning a panic into a failure of the call.
-fn guard(f: impl FnOnce()) -> Result<(), HostError> {
+fn guard(f: impl FnOnce()) -> HostResult {
     catch_unwind(AssertUnwindSafe(f))
-        .map_err(|panic| HostError::Failed(panic_message(panic).into()))
+        .map_err(|panic| Box::new(HostError::Failed(panic_message(panic).into())))
 }

@@ -12,7 +12,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use wazero_api::{ExitCode, FuncType, HostResults, WasmTy, WasmTyList};
-use wazero_store::{CallError, HostError, HostFunc};
+use wazero_store::{CallError, HostError, HostFunc, HostResult};
 
 use crate::Caller;
 
@@ -38,16 +38,16 @@ pub struct WithCaller<Params, Results>(std::marker::PhantomData<fn(Params) -> Re
 pub(crate) fn finish<R: HostResults>(
     outcome: std::thread::Result<R>,
     stack: &mut [u64],
-) -> Result<(), HostError> {
+) -> HostResult {
     match outcome {
         Ok(results) => match results.into_results() {
             Ok(values) => {
                 values.store(stack);
                 Ok(())
             }
-            Err(error) => Err(host_error(error)),
+            Err(error) => Err(Box::new(host_error(error))),
         },
-        Err(panic) => Err(HostError::Failed(panic_message(panic).into())),
+        Err(panic) => Err(Box::new(HostError::Failed(panic_message(panic).into()))),
     }
 }
 

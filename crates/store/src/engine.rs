@@ -13,8 +13,13 @@ use crate::{CallError, Caller, FuncAddr, HostError, Store};
 pub type HostFunc = Arc<HostFn>;
 
 /// The closure behind a [`HostFunc`].
-pub type HostFn =
-    dyn Fn(&mut Caller<'_>, &mut [u64]) -> Result<(), HostError> + Send + Sync + 'static;
+pub type HostFn = dyn Fn(&mut Caller<'_>, &mut [u64]) -> HostResult + Send + Sync + 'static;
+
+/// What a [`HostFn`] returns: its failure is boxed, so that success, the
+/// outcome of nearly every call, is one null pointer in a register instead of
+/// an enum written through memory (compiled code calls host functions in
+/// tight loops).
+pub type HostResult = Result<(), Box<HostError>>;
 
 /// An engine's compiled form of one module, shared by every instance of it.
 pub trait CompiledCode: Any + Send + Sync {

@@ -19,10 +19,11 @@ mod error;
 mod instance;
 mod instantiate;
 mod memory;
+mod resize;
 mod store;
 mod table;
 
-pub use engine::{CompiledCode, Engine, HostFn, HostFunc};
+pub use engine::{CompiledCode, Engine, HostFn, HostFunc, HostResult};
 pub use error::{CallError, HostError, InstantiationError, LinkError, Trap};
 pub use instance::{
     ExternVal, FuncKind, FunctionInstance, GlobalInstance, HostFunctionDef, HostNames,
@@ -30,6 +31,7 @@ pub use instance::{
 };
 pub use instantiate::InstantiateConfig;
 pub use memory::MemoryInstance;
+pub use resize::{note_resize, resize_epoch};
 pub use store::{Caller, Store, StoreLimits};
 pub use table::TableInstance;
 

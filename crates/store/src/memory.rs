@@ -113,8 +113,11 @@ impl MemoryInstance {
             return None;
         }
         let max_bytes = (u64::from(self.max_pages) * PAGE_SIZE) as usize;
-        if delta > 0 && !self.buffer.grow_to((new * PAGE_SIZE) as usize, max_bytes) {
-            return None;
+        if delta > 0 {
+            if !self.buffer.grow_to((new * PAGE_SIZE) as usize, max_bytes) {
+                return None;
+            }
+            crate::note_resize();
         }
         Some(old)
     }

@@ -189,6 +189,9 @@ impl Store {
         if self.reentry_depth > 0 {
             return;
         }
+        if !self.closed_pending.is_empty() {
+            crate::note_resize();
+        }
         for id in std::mem::take(&mut self.closed_pending) {
             let instance = &mut self.instances[id.index()];
             let memories = std::mem::take(&mut instance.memories);
@@ -291,19 +294,36 @@ impl Store {
         };
         match f(&mut c, stack) {
             Ok(()) => Ok(()),
-            Err(HostError::Exit(code)) => {
+            Err(error) => Err(self.host_failure(addr, caller, *error)),
+        }
+    }
+
+    /// What the failure of host function `addr`, called by `caller`, means
+    /// for the call: an exit closes the calling module. Out of line, so that
+    /// the inlined success path of [`Store::call_host`] (and an engine's own)
+    /// stays small.
+    #[cold]
+    #[inline(never)]
+    pub fn host_failure(
+        &mut self,
+        addr: FuncAddr,
+        caller: InstanceId,
+        error: HostError,
+    ) -> CallError {
+        match error {
+            HostError::Exit(code) => {
                 self.close(caller, code);
-                Err(CallError::Exit(code))
+                CallError::Exit(code)
             }
-            Err(HostError::Trap(code)) => Err(CallError::Trap(crate::Trap {
+            HostError::Trap(code) => CallError::Trap(crate::Trap {
                 code,
                 backtrace: vec![self.funcs[addr.index()].debug_name.to_string()],
-            })),
-            Err(HostError::Call(error)) => Err(error),
-            Err(HostError::Failed(error)) => Err(CallError::Host {
+            }),
+            HostError::Call(error) => error,
+            HostError::Failed(error) => CallError::Host {
                 function: self.funcs[addr.index()].debug_name.to_string(),
                 error,
-            }),
+            },
         }
     }
 

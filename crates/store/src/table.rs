@@ -5,7 +5,9 @@ use wazero_api::{Limits, TableType};
 /// A table of references (`funcref` or `externref` values, `0` meaning null).
 #[derive(Debug, Clone)]
 pub struct TableInstance {
-    /// The elements.
+    /// The elements. Engines cache where they live: code that changes their
+    /// allocation or length other than through [`TableInstance::grow`] must
+    /// call [`note_resize`](crate::note_resize).
     pub elements: Vec<u64>,
     /// The declared type; `limits.min` is the initial size.
     pub ty: TableType,
@@ -52,6 +54,9 @@ impl TableInstance {
         }
         self.elements.try_reserve(delta as usize).ok()?;
         self.elements.resize(new as usize, init);
+        if delta > 0 {
+            crate::note_resize();
+        }
         Some(old as u32)
     }
 }
