@@ -82,8 +82,10 @@ pub(crate) struct CallContext {
     pub(crate) error: Option<CallError>,
     /// Loop dispatch only: the memory's base and length after a host call
     /// returned in threaded code (`threaded::RELOAD_MEMORY`).
+    #[cfg_attr(wazero_tail_dispatch, allow(dead_code))]
     pub(crate) mem: *mut u8,
     /// See `mem`.
+    #[cfg_attr(wazero_tail_dispatch, allow(dead_code))]
     pub(crate) mem_len: u64,
     /// The store's interrupt flag (see [`Store::interrupt`]).
     pub(crate) interrupt: *const AtomicBool,
