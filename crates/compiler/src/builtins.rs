@@ -43,6 +43,10 @@ pub struct Builtins {
     /// and the results). A host import is called straight through the
     /// instance's `host_imports`.
     pub call_import: unsafe extern "C" fn(*mut VmCtx, u32, *mut u64, u32),
+    /// After a direct call of imported host function `index` that reported
+    /// something (`VmCtx::host_cx.status`): reloads memory 0 and table 0 and
+    /// records the failure, if any: `(vm, index)`.
+    pub direct_done: unsafe extern "C" fn(*mut VmCtx, u32),
     /// The store address of the function in element `index` of table `table`
     /// for a `call_indirect` of type `type_index`, after the spec's checks.
     pub indirect_target: unsafe extern "C" fn(*mut VmCtx, u32, u32, u32) -> u32,
@@ -77,6 +81,7 @@ pub static BUILTINS: Builtins = Builtins {
     memory_grow,
     call_func,
     call_import,
+    direct_done,
     indirect_target,
     table_get,
     table_set,
@@ -234,6 +239,15 @@ fn finish_call_slow(
     if resize_epoch() != epoch {
         vm.refresh_memory_and_table(store);
     }
+    record_failure(vm, result, is_host);
+}
+
+/// Records the failure of a call out of compiled code, if any, in the context.
+fn record_failure(
+    vm: &mut VmCtx,
+    result: std::thread::Result<Result<(), wazero_store::CallError>>,
+    is_host: bool,
+) {
     match result {
         Ok(Ok(())) => {}
         Ok(Err(error)) => {
@@ -247,6 +261,21 @@ fn finish_call_slow(
             vm.panic = Some(panic);
             vm.trap = PENDING;
         }
+    }
+}
+
+#[cold]
+unsafe extern "C" fn direct_done(vm: *mut VmCtx, index: u32) {
+    // SAFETY: see the module documentation.
+    let (vm, store) = unsafe { parts(vm) };
+    vm.host_cx.status = 0;
+    vm.refresh_memory_and_table(store);
+    if let Some(error) = vm.host_cx.failure.take() {
+        // SAFETY: compiled code passes the index of one of the instance's
+        // imported functions, the first entries of `func_addrs`.
+        let addr = FuncAddr(unsafe { *vm.func_addrs.add(index as usize) });
+        let error = store.host_failure(addr, InstanceId(vm.instance), *error);
+        record_failure(vm, Ok(Err(error)), true);
     }
 }
 

@@ -160,10 +160,11 @@ impl Engine for CraneliftEngine {
     fn cache_key(&self) -> String {
         let isa_flags: Vec<String> = self.isa.isa_flags().iter().map(|v| v.to_string()).collect();
         format!(
-            "{} {} cranelift-{} {} [{}] [{}] {:?}",
+            "{} {} cranelift-{} {} {} [{}] [{}] {:?}",
             self.name(),
             env!("CARGO_PKG_VERSION"),
             CRANELIFT_VERSION,
+            vmctx::layout_fingerprint(),
             self.isa.triple(),
             self.isa.flags(),
             isa_flags.join(" "),

@@ -28,6 +28,7 @@ use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use wasmparser::{BlockType, MemArg, Operator};
 use wazero_api::{FuncType, TrapCode, ValueType};
+use wazero_store::{DirectHostFn, DIRECT_PARAMS};
 use wazero_validator::ValidatedModule;
 
 mod simd;
@@ -123,12 +124,17 @@ fn slot_flags() -> MemFlagsData {
 /// Stores `v` as a `u64` slot at `addr + offset` (zero-extended, floats as bits;
 /// a vector as two slots, low half first).
 pub(crate) fn store_slot(b: &mut FunctionBuilder, v: Value, addr: Value, offset: i32) {
-    let ty = b.func.dfg.value_type(v);
-    let bits = match ty {
-        I8X16 => {
-            b.ins().store(slot_flags(), v, addr, offset);
-            return;
-        }
+    let bits = if b.func.dfg.value_type(v) == I8X16 {
+        v
+    } else {
+        slot_bits(b, v)
+    };
+    b.ins().store(slot_flags(), bits, addr, offset);
+}
+
+/// The `u64` slot encoding of a one-slot value (not a `v128`).
+fn slot_bits(b: &mut FunctionBuilder, v: Value) -> Value {
+    match b.func.dfg.value_type(v) {
         F32 => {
             let i = b.ins().bitcast(I32, MemFlagsData::new(), v);
             b.ins().uextend(I64, i)
@@ -136,16 +142,11 @@ pub(crate) fn store_slot(b: &mut FunctionBuilder, v: Value, addr: Value, offset:
         F64 => b.ins().bitcast(I64, MemFlagsData::new(), v),
         I32 => b.ins().uextend(I64, v),
         _ => v,
-    };
-    b.ins().store(slot_flags(), bits, addr, offset);
+    }
 }
 
-/// Loads a value of type `ty` from the `u64` slot at `addr + offset`.
-pub(crate) fn load_slot(b: &mut FunctionBuilder, ty: Type, addr: Value, offset: i32) -> Value {
-    if ty == I8X16 {
-        return b.ins().load(I8X16, slot_flags(), addr, offset);
-    }
-    let bits = b.ins().load(I64, slot_flags(), addr, offset);
+/// The value of type `ty` (not a `v128`) whose `u64` slot encoding is `bits`.
+fn from_slot_bits(b: &mut FunctionBuilder, ty: Type, bits: Value) -> Value {
     match ty {
         I32 => b.ins().ireduce(I32, bits),
         F32 => {
@@ -155,6 +156,15 @@ pub(crate) fn load_slot(b: &mut FunctionBuilder, ty: Type, addr: Value, offset: 
         F64 => b.ins().bitcast(F64, MemFlagsData::new(), bits),
         _ => bits,
     }
+}
+
+/// Loads a value of type `ty` from the `u64` slot at `addr + offset`.
+pub(crate) fn load_slot(b: &mut FunctionBuilder, ty: Type, addr: Value, offset: i32) -> Value {
+    if ty == I8X16 {
+        return b.ins().load(I8X16, slot_flags(), addr, offset);
+    }
+    let bits = b.ins().load(I64, slot_flags(), addr, offset);
+    from_slot_bits(b, ty, bits)
 }
 
 /// What a control frame is.
@@ -401,6 +411,7 @@ impl Translator<'_, '_> {
             vmctx::STORE_FUNCS,
             vmctx::FIRST_DEFINED,
             vmctx::NUM_DEFINED,
+            vmctx::DIRECT_IMPORTS,
         ]
         .contains(&offset)
             || (self.guard_pages && offset == vmctx::MEMORY_BASE);
@@ -799,6 +810,7 @@ impl Translator<'_, '_> {
         let imported = self.module.imported_function_count();
         let results = match function_index.checked_sub(imported) {
             Some(defined) => self.call_code(Callee::Direct(defined), &ty, params),
+            None if DirectHostFn::fits(&ty) => self.call_import_direct(function_index, &ty, params),
             None => {
                 let index = self.iconst32(function_index);
                 self.call_store(builtin!(call_import), index, &ty, params)
@@ -806,6 +818,74 @@ impl Translator<'_, '_> {
         };
         self.stack.extend(results);
         Ok(())
+    }
+
+    /// Calls imported function `index`, whose type fits a direct host entry:
+    /// through its entry with the arguments in registers when it has one (a
+    /// host function), else through the `call_import` runtime call. The entry
+    /// reports a failure or a resized memory or table in the context's
+    /// `host_cx.status`; only then does the `direct_done` runtime call run.
+    fn call_import_direct(&mut self, index: u32, ty: &FuncType, params: Vec<Value>) -> Vec<Value> {
+        self.loops_or_calls = true;
+        let result_types = cl_types(ty.results()).expect("validated types are supported");
+        let merge = self.new_block_with(&result_types);
+        let direct = self.b.create_block();
+        let runtime = self.b.create_block();
+        // The table of entries, and each entry, never change during a call.
+        let table = self.load_vm(I64, vmctx::DIRECT_IMPORTS);
+        let at = vmctx::DIRECT_STRIDE * index as i32;
+        let invariant = trusted().with_readonly().with_can_move();
+        let code = self.b.ins().load(I64, invariant, table, at);
+        self.b.ins().brif(code, direct, &[], runtime, &[]);
+
+        self.b.switch_to_block(direct);
+        let data = self
+            .b
+            .ins()
+            .load(I64, invariant, table, at + vmctx::DIRECT_DATA);
+        let cx = self
+            .b
+            .ins()
+            .iadd_imm_s(self.vmctx, i64::from(vmctx::HOST_CX));
+        let mut args = vec![data, cx];
+        for &p in &params {
+            args.push(slot_bits(&mut self.b, p));
+        }
+        while args.len() < 2 + DIRECT_PARAMS {
+            args.push(self.b.ins().iconst(I64, 0));
+        }
+        let mut sig = Signature::new(self.call_conv);
+        sig.params.extend(args.iter().map(|_| AbiParam::new(I64)));
+        sig.returns.push(AbiParam::new(I64));
+        let sigref = self.b.import_signature(sig);
+        let call = self.b.ins().call_indirect(sigref, code, &args);
+        let bits = self.b.inst_results(call)[0];
+        let status = self
+            .b
+            .ins()
+            .load(I32, trusted(), self.vmctx, vmctx::HOST_CX_STATUS);
+        let reported = self.b.create_block();
+        let done = self.b.create_block();
+        self.b.ins().brif(status, reported, &[], done, &[]);
+        self.b.switch_to_block(reported);
+        self.b.set_cold_block(reported);
+        let which = self.iconst32(index);
+        self.builtin_checked(builtin!(direct_done), &[which], &[]);
+        self.b.ins().jump(done, &[]);
+        self.b.switch_to_block(done);
+        let results: Vec<Value> = result_types
+            .iter()
+            .map(|&t| from_slot_bits(&mut self.b, t, bits))
+            .collect();
+        self.b.ins().jump(merge, &block_args(&results));
+
+        self.b.switch_to_block(runtime);
+        let which = self.iconst32(index);
+        let results = self.call_store(builtin!(call_import), which, ty, params);
+        self.b.ins().jump(merge, &block_args(&results));
+
+        self.b.switch_to_block(merge);
+        self.b.block_params(merge).to_vec()
     }
 
     /// `call_indirect`: the element's checks inline for table 0 (through the

@@ -12,7 +12,10 @@ use std::any::Any;
 use std::mem::offset_of;
 use std::sync::atomic::AtomicBool;
 
-use wazero_store::{CallError, FunctionInstance, GlobalInstance, HostFunc, InstanceId, Store};
+use wazero_store::{
+    CallError, DirectImport, FunctionInstance, GlobalInstance, HostCallCx, HostFunc, InstanceId,
+    Store,
+};
 
 use crate::builtins::Builtins;
 
@@ -54,6 +57,9 @@ pub struct VmCtx {
     /// The instance's host imports (`ModuleInstance::host_imports`), by
     /// import index.
     pub host_imports: *const Option<HostFunc>,
+    /// The instance's direct entries of imported functions
+    /// (`ModuleInstance::direct_imports`), by import index.
+    pub direct_imports: *const DirectImport,
     /// The store index of memory 0 (`u32::MAX` when there is none).
     pub memory_index: u32,
     /// The store index of table 0 (`u32::MAX` when there is none).
@@ -77,6 +83,8 @@ pub struct VmCtx {
     pub fault_pc: usize,
     /// Frame pointer at the fault being handled.
     pub fault_fp: usize,
+    /// What direct host entries receive (at [`HOST_CX`] from the context).
+    pub host_cx: HostCallCx,
     /// The failure of a runtime call (a host function's error, an exit), when
     /// `trap` is `PENDING` (0xffff). Not seen by compiled code.
     pub pending: Option<CallError>,
@@ -115,6 +123,7 @@ impl VmCtx {
             table_len: 0,
             func_addrs: std::ptr::null(),
             host_imports: std::ptr::null(),
+            direct_imports: std::ptr::null(),
             memory_index: u32::MAX,
             table_index: u32::MAX,
             sig_ids: std::ptr::null(),
@@ -125,6 +134,7 @@ impl VmCtx {
             module,
             fault_pc: 0,
             fault_fp: 0,
+            host_cx: HostCallCx::new(std::ptr::null_mut(), instance),
             pending: None,
             extend_backtrace: false,
             panic: None,
@@ -132,6 +142,7 @@ impl VmCtx {
         };
         vm.refresh(store);
         vm.store = store;
+        vm.host_cx.store = vm.store;
         vm
     }
 
@@ -167,6 +178,7 @@ impl VmCtx {
         self.memory_index = inst.memories.first().map_or(u32::MAX, |m| m.0);
         self.table_index = inst.tables.first().map_or(u32::MAX, |t| t.0);
         self.host_imports = inst.host_imports.as_ptr();
+        self.direct_imports = inst.direct_imports.as_ptr();
         self.refresh_memory_and_table(store);
         let inst = &store.instances[self.instance as usize];
         // The address types are `#[repr(transparent)]` over `u32`.
@@ -192,10 +204,24 @@ impl VmCtx {
 }
 
 macro_rules! offsets {
-    ($($(#[$doc:meta])* $name:ident = $field:ident;)*) => {$(
-        $(#[$doc])*
-        pub const $name: i32 = offset_of!(VmCtx, $field) as i32;
-    )*};
+    ($($(#[$doc:meta])* $name:ident = $field:ident;)*) => {
+        $(
+            $(#[$doc])*
+            pub const $name: i32 = offset_of!(VmCtx, $field) as i32;
+        )*
+
+        /// The layout compiled code relies on (every offset and stride it
+        /// uses), for the compilation cache's key: code cached by a build with
+        /// another layout is never used.
+        pub(crate) fn layout_fingerprint() -> String {
+            let offsets = [$($name),*].map(|o| o.to_string()).join(",");
+            format!(
+                "vmctx[{offsets}] host_cx_status={HOST_CX_STATUS} direct={DIRECT_STRIDE}/{DIRECT_DATA} \
+                 global={GLOBAL_STRIDE}/{GLOBAL_VALUE} func={FUNC_STRIDE}/{FUNC_SIG} builtins={}",
+                std::mem::size_of::<crate::builtins::Builtins>(),
+            )
+        }
+    };
 }
 
 offsets! {
@@ -225,6 +251,10 @@ offsets! {
     FUNC_ADDRS = func_addrs;
     /// Offset of [`VmCtx::host_imports`].
     HOST_IMPORTS = host_imports;
+    /// Offset of [`VmCtx::direct_imports`].
+    DIRECT_IMPORTS = direct_imports;
+    /// Offset of [`VmCtx::host_cx`].
+    HOST_CX = host_cx;
     /// Offset of [`VmCtx::sig_ids`].
     SIG_IDS = sig_ids;
     /// Offset of [`VmCtx::store_funcs`].
@@ -236,6 +266,13 @@ offsets! {
     /// Offset of [`VmCtx::entry_sp`], which the entry stub writes.
     ENTRY_SP = entry_sp;
 }
+
+/// Offset of the status of [`VmCtx::host_cx`] (see [`HostCallCx::status`]).
+pub const HOST_CX_STATUS: i32 = HOST_CX + HostCallCx::STATUS_OFFSET as i32;
+/// Size in bytes of one [`DirectImport`]: the entry, then its data.
+pub const DIRECT_STRIDE: i32 = std::mem::size_of::<DirectImport>() as i32;
+/// Offset of the data pointer in a [`DirectImport`].
+pub const DIRECT_DATA: i32 = offset_of!(DirectImport, data) as i32;
 
 /// Size in bytes of one [`GlobalInstance`] in the store's array.
 pub const GLOBAL_STRIDE: i64 = std::mem::size_of::<GlobalInstance>() as i64;

@@ -4,7 +4,12 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use wazero_api::{FuncType, ValueType};
-use wazero_store::{HostError, HostFunc, HostFunctionDef, HostNames, HostResult};
+use wazero_store::{
+    resize_epoch, DirectHostCode, DirectHostFn, HostCallCx, HostError, HostFunc, HostFunctionDef,
+    HostNames, HostResult, DIRECT_PARAMS,
+};
+
+use crate::typed::direct_finish;
 
 use crate::typed::panic_message;
 use crate::{Caller, HostFunction};
@@ -107,7 +112,7 @@ impl<S: HostModuleSink> HostModuleBuilder<S> {
 /// Defines one host function (wazero's `HostFunctionBuilder`).
 pub struct HostFunctionBuilder<S> {
     module: HostModuleBuilder<S>,
-    func: Option<(FuncType, HostFunc)>,
+    func: Option<(FuncType, HostFunc, Option<DirectHostFn>)>,
     names: HostNames,
 }
 
@@ -118,7 +123,8 @@ impl<S: HostModuleSink> HostFunctionBuilder<S> {
     /// `Result` of those (an `Err` fails the guest call; `Err(ExitCode(n))` closes
     /// the calling module with exit code `n`).
     pub fn with_func<M, F: HostFunction<M>>(mut self, f: F) -> Self {
-        self.func = Some((F::func_type(), f.into_host_func()));
+        let (func, direct) = f.into_host_funcs();
+        self.func = Some((F::func_type(), func, direct));
         self
     }
 
@@ -131,11 +137,15 @@ impl<S: HostModuleSink> HostFunctionBuilder<S> {
         results: &[ValueType],
         f: impl Fn(&mut [u64]) + Send + Sync + 'static,
     ) -> Self {
-        self.raw(
-            params,
-            results,
-            Arc::new(move |_, stack| guard(|| f(stack))),
-        )
+        let ty = FuncType::new(params.iter().copied(), results.iter().copied());
+        let f = RawFn::new(f, &ty);
+        let g = Arc::clone(&f);
+        let func: HostFunc = Arc::new(move |_, stack| guard(|| (g.f)(stack)));
+        let direct = DirectHostFn::fits(&ty).then(|| DirectHostFn {
+            code: raw_entry(&f),
+            data: f,
+        });
+        self.raw(ty, func, direct)
     }
 
     /// The raw form with the calling module (wazero's `WithGoModuleFunction`).
@@ -145,19 +155,23 @@ impl<S: HostModuleSink> HostFunctionBuilder<S> {
         results: &[ValueType],
         f: impl Fn(&mut Caller<'_>, &mut [u64]) + Send + Sync + 'static,
     ) -> Self {
-        self.raw(
-            params,
-            results,
+        let ty = FuncType::new(params.iter().copied(), results.iter().copied());
+        let f = RawFn::new(f, &ty);
+        let g = Arc::clone(&f);
+        let func: HostFunc =
             Arc::new(move |c: &mut wazero_store::Caller<'_>, stack: &mut [u64]| {
                 let mut caller = Caller::new(&mut *c.store, c.instance);
-                guard(|| f(&mut caller, stack))
-            }),
-        )
+                guard(|| (g.f)(&mut caller, stack))
+            });
+        let direct = DirectHostFn::fits(&ty).then(|| DirectHostFn {
+            code: raw_caller_entry(&f),
+            data: f,
+        });
+        self.raw(ty, func, direct)
     }
 
-    fn raw(mut self, params: &[ValueType], results: &[ValueType], func: HostFunc) -> Self {
-        let ty = FuncType::new(params.iter().copied(), results.iter().copied());
-        self.func = Some((ty, func));
+    fn raw(mut self, ty: FuncType, func: HostFunc, direct: Option<DirectHostFn>) -> Self {
+        self.func = Some((ty, func, direct));
         self
     }
 
@@ -184,7 +198,7 @@ impl<S: HostModuleSink> HostFunctionBuilder<S> {
     /// result names is reported by `compile` / `instantiate`.
     pub fn export(mut self, name: &str) -> HostModuleBuilder<S> {
         let mut module = self.module;
-        let Some((ty, func)) = self.func.take() else {
+        let Some((ty, func, direct)) = self.func.take() else {
             module.fail(
                 name,
                 "no body: call with_func or with_stack_func first".to_string(),
@@ -211,10 +225,82 @@ impl<S: HostModuleSink> HostFunctionBuilder<S> {
             export: name.to_string(),
             ty,
             func,
+            direct,
             names: Arc::new(names),
         });
         module
     }
+}
+
+/// A raw host function with the length of its stack (the larger of its
+/// parameter and result slot counts).
+struct RawFn<F> {
+    f: F,
+    slots: usize,
+}
+
+impl<F> RawFn<F> {
+    fn new(f: F, ty: &FuncType) -> Arc<Self> {
+        Arc::new(Self {
+            f,
+            slots: ty.param_slots().max(ty.result_slots()),
+        })
+    }
+
+    /// The part of a direct entry's stack of arguments the function sees.
+    fn stack<'s>(&self, stack: &'s mut [u64; DIRECT_PARAMS]) -> &'s mut [u64] {
+        &mut stack[..self.slots.min(DIRECT_PARAMS)]
+    }
+}
+
+/// The direct entry of raw host function `F`: the arguments in a stack of
+/// as many slots as its type takes, the result from its first. (`f` only
+/// names the type.)
+fn raw_entry<F: Fn(&mut [u64])>(_f: &Arc<RawFn<F>>) -> DirectHostCode {
+    /// # Safety
+    /// `data` points at a `RawFn<F>`; `cx` is the caller's live context.
+    unsafe extern "C" fn entry<F: Fn(&mut [u64])>(
+        data: *const (),
+        cx: *mut HostCallCx,
+        a0: u64,
+        a1: u64,
+        a2: u64,
+        a3: u64,
+    ) -> u64 {
+        let mut stack = [a0, a1, a2, a3];
+        // SAFETY: see the function's contract.
+        let f = unsafe { &*data.cast::<RawFn<F>>() };
+        let epoch = resize_epoch();
+        let outcome = catch_unwind(AssertUnwindSafe(|| (f.f)(f.stack(&mut stack))));
+        // SAFETY: forwarded.
+        unsafe { direct_finish(cx, epoch, outcome.map(|()| stack[0])) }
+    }
+    entry::<F>
+}
+
+/// [`raw_entry`] for a raw host function with a caller.
+fn raw_caller_entry<F: Fn(&mut Caller<'_>, &mut [u64])>(_f: &Arc<RawFn<F>>) -> DirectHostCode {
+    /// # Safety
+    /// As for [`raw_entry`]'s; the store in `cx` is lent to the host for the call.
+    unsafe extern "C" fn entry<F: Fn(&mut Caller<'_>, &mut [u64])>(
+        data: *const (),
+        cx: *mut HostCallCx,
+        a0: u64,
+        a1: u64,
+        a2: u64,
+        a3: u64,
+    ) -> u64 {
+        let mut stack = [a0, a1, a2, a3];
+        // SAFETY: see the function's contract.
+        let (f, store, instance) =
+            unsafe { (&*data.cast::<RawFn<F>>(), &mut *(*cx).store, (*cx).instance) };
+        let epoch = resize_epoch();
+        let mut caller = Caller::new(store, instance);
+        let outcome = catch_unwind(AssertUnwindSafe(|| (f.f)(&mut caller, f.stack(&mut stack))));
+        // SAFETY: forwarded.
+        unsafe { direct_finish(cx, epoch, outcome.map(|()| stack[0])) }
+    }
+    entry::<F>
 }
 
 /// Runs a raw host function, turning a panic into a failure of the call.

@@ -12,7 +12,10 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use wazero_api::{ExitCode, FuncType, HostResults, WasmTy, WasmTyList};
-use wazero_store::{CallError, HostError, HostFunc, HostResult};
+use wazero_store::{
+    resize_epoch, CallError, DirectHostCode, DirectHostFn, HostCallCx, HostError, HostFunc,
+    HostResult,
+};
 
 use crate::Caller;
 
@@ -22,8 +25,9 @@ use crate::Caller;
 pub trait HostFunction<Marker>: Send + Sync + 'static {
     /// The WebAssembly signature.
     fn func_type() -> FuncType;
-    /// The function in the raw form the store calls.
-    fn into_host_func(self) -> HostFunc;
+    /// The function in the raw form the store calls, and its direct entry for
+    /// compiled code when its type fits ([`DirectHostFn::fits`]).
+    fn into_host_funcs(self) -> (HostFunc, Option<DirectHostFn>);
 }
 
 /// Marker: a host function without a [`Caller`] parameter.
@@ -75,8 +79,157 @@ pub(crate) fn panic_message(panic: Box<dyn Any + Send>) -> String {
     format!("panicked: {text}")
 }
 
+/// Ends a direct call (see [`wazero_store::DirectHostFn`]): the result's
+/// encoding, or 0 with the failure left in `cx`. `epoch` is the resize epoch
+/// from before the call.
+///
+/// # Safety
+/// `cx` is the live context the entry was called with.
+#[inline]
+pub(crate) unsafe fn direct_finish<R: HostResults>(
+    cx: *mut HostCallCx,
+    epoch: u64,
+    outcome: std::thread::Result<R>,
+) -> u64 {
+    let failure = match outcome {
+        Ok(results) => match results.into_results() {
+            Ok(values) => {
+                let mut out = [0u64; 2];
+                // Direct entries exist only for at most one one-slot result.
+                if <R::Values as WasmTyList>::SLOTS <= out.len() {
+                    values.store(&mut out);
+                }
+                if resize_epoch() != epoch {
+                    // SAFETY: see the function's contract.
+                    unsafe { (*cx).status = 1 };
+                }
+                return out[0];
+            }
+            Err(error) => host_error(error),
+        },
+        Err(panic) => HostError::Failed(panic_message(panic).into()),
+    };
+    // SAFETY: forwarded.
+    unsafe { direct_failed(cx, failure) }
+}
+
+/// Leaves `error` in the context of a direct call; returns the (ignored) result.
+///
+/// # Safety
+/// `cx` is the live context the entry was called with.
+#[cold]
+#[inline(never)]
+pub(crate) unsafe fn direct_failed(cx: *mut HostCallCx, error: HostError) -> u64 {
+    // SAFETY: see the function's contract; compiled code is suspended in the
+    // call and the engine reads the context only after it returns.
+    unsafe {
+        (*cx).failure = Some(Box::new(error));
+        (*cx).status = 1;
+    }
+    0
+}
+
+/// Defines the direct entry of closures of one arity (at most
+/// [`wazero_store::DIRECT_PARAMS`]): `$entry` for `Fn(params) -> R`,
+/// `$caller_entry` for `Fn(&mut Caller, params) -> R`.
+macro_rules! direct_entries {
+    ($entry:ident, $caller_entry:ident; $($p:ident)*) => {
+        /// The direct entry of a typed host function of this arity.
+        ///
+        /// # Safety
+        /// `data` points at an `F`; `cx` is the caller's live context; the
+        /// arguments are the parameters' encodings.
+        #[allow(non_snake_case, unused_mut, unused_variables, unused_assignments)]
+        unsafe extern "C" fn $entry<F, R, $($p: WasmTy,)*>(
+            data: *const (),
+            cx: *mut HostCallCx,
+            a0: u64,
+            a1: u64,
+            a2: u64,
+            a3: u64,
+        ) -> u64
+        where
+            F: Fn($($p),*) -> R,
+            R: HostResults,
+        {
+            // Padded: a parameter reads at most two slots from index 3 or below.
+            let args = [a0, a1, a2, a3, 0];
+            // SAFETY: see the function's contract.
+            let f = unsafe { &*data.cast::<F>() };
+            let mut at = 0;
+            $(
+                let $p = $p::load(&args[at..]);
+                at += 1;
+            )*
+            let epoch = resize_epoch();
+            let outcome = catch_unwind(AssertUnwindSafe(|| f($($p),*)));
+            // SAFETY: forwarded.
+            unsafe { direct_finish(cx, epoch, outcome) }
+        }
+
+        /// The direct entry of a typed host function with a caller, of this arity.
+        ///
+        /// # Safety
+        /// As for the entry without a caller; the store in `cx` is lent to the
+        /// host for the call (compiled code is suspended in it).
+        #[allow(non_snake_case, unused_mut, unused_variables, unused_assignments)]
+        unsafe extern "C" fn $caller_entry<F, R, $($p: WasmTy,)*>(
+            data: *const (),
+            cx: *mut HostCallCx,
+            a0: u64,
+            a1: u64,
+            a2: u64,
+            a3: u64,
+        ) -> u64
+        where
+            F: for<'c, 's> Fn(&'c mut Caller<'s>, $($p),*) -> R,
+            R: HostResults,
+        {
+            let args = [a0, a1, a2, a3, 0];
+            // SAFETY: see the function's contract.
+            let (f, store, instance) = unsafe { (&*data.cast::<F>(), &mut *(*cx).store, (*cx).instance) };
+            let mut at = 0;
+            $(
+                let $p = $p::load(&args[at..]);
+                at += 1;
+            )*
+            let epoch = resize_epoch();
+            let mut caller = Caller::new(store, instance);
+            let outcome = catch_unwind(AssertUnwindSafe(|| f(&mut caller, $($p),*)));
+            // SAFETY: forwarded.
+            unsafe { direct_finish(cx, epoch, outcome) }
+        }
+    };
+}
+
+direct_entries!(direct0, direct_caller0;);
+direct_entries!(direct1, direct_caller1; A1);
+direct_entries!(direct2, direct_caller2; A1 A2);
+direct_entries!(direct3, direct_caller3; A1 A2 A3);
+direct_entries!(direct4, direct_caller4; A1 A2 A3 A4);
+
+/// The direct entry of `f`, if its type fits ([`DirectHostFn::fits`]).
+fn direct<F: Send + Sync + 'static>(
+    ty: &FuncType,
+    f: Arc<F>,
+    code: Option<DirectHostCode>,
+) -> Option<DirectHostFn> {
+    let code = code.filter(|_| DirectHostFn::fits(ty))?;
+    Some(DirectHostFn { code, data: f })
+}
+
 macro_rules! host_function {
     ($($p:ident)*) => {
+        host_function!(@impl [$($p)*] [None] [None]);
+    };
+    ($($p:ident)*; $entry:ident, $caller_entry:ident) => {
+        host_function!(
+            @impl [$($p)*]
+            [Some($entry::<F, R, $($p),*>)]
+            [Some($caller_entry::<F, R, $($p),*>)]
+        );
+    };
+    (@impl [$($p:ident)*] [$code:expr] [$caller_code:expr]) => {
         #[allow(non_snake_case, unused_mut, unused_variables, unused_assignments)]
         impl<F, R, $($p: WasmTy,)*> HostFunction<NoCaller<($($p,)*), R>> for F
         where
@@ -87,15 +240,19 @@ macro_rules! host_function {
                 FuncType::new([$($p::TYPE),*], R::Values::types())
             }
 
-            fn into_host_func(self) -> HostFunc {
-                Arc::new(move |_caller: &mut wazero_store::Caller<'_>, stack: &mut [u64]| {
+            fn into_host_funcs(self) -> (HostFunc, Option<DirectHostFn>) {
+                let f = Arc::new(self);
+                let g = Arc::clone(&f);
+                let func: HostFunc = Arc::new(move |_caller: &mut wazero_store::Caller<'_>, stack: &mut [u64]| {
                     let mut at = 0;
                     $(
                         let $p = $p::load(&stack[at..]);
                         at += $p::TYPE.slots();
                     )*
-                    finish(catch_unwind(AssertUnwindSafe(|| self($($p),*))), stack)
-                })
+                    finish(catch_unwind(AssertUnwindSafe(|| g($($p),*))), stack)
+                });
+                let code: Option<DirectHostCode> = $code;
+                (func, direct(&Self::func_type(), f, code))
             }
         }
 
@@ -109,26 +266,30 @@ macro_rules! host_function {
                 FuncType::new([$($p::TYPE),*], R::Values::types())
             }
 
-            fn into_host_func(self) -> HostFunc {
-                Arc::new(move |caller: &mut wazero_store::Caller<'_>, stack: &mut [u64]| {
+            fn into_host_funcs(self) -> (HostFunc, Option<DirectHostFn>) {
+                let f = Arc::new(self);
+                let g = Arc::clone(&f);
+                let func: HostFunc = Arc::new(move |caller: &mut wazero_store::Caller<'_>, stack: &mut [u64]| {
                     let mut at = 0;
                     $(
                         let $p = $p::load(&stack[at..]);
                         at += $p::TYPE.slots();
                     )*
                     let mut caller = Caller::new(&mut *caller.store, caller.instance);
-                    finish(catch_unwind(AssertUnwindSafe(|| self(&mut caller, $($p),*))), stack)
-                })
+                    finish(catch_unwind(AssertUnwindSafe(|| g(&mut caller, $($p),*))), stack)
+                });
+                let code: Option<DirectHostCode> = $caller_code;
+                (func, direct(&Self::func_type(), f, code))
             }
         }
     };
 }
 
-host_function!();
-host_function!(A1);
-host_function!(A1 A2);
-host_function!(A1 A2 A3);
-host_function!(A1 A2 A3 A4);
+host_function!(; direct0, direct_caller0);
+host_function!(A1; direct1, direct_caller1);
+host_function!(A1 A2; direct2, direct_caller2);
+host_function!(A1 A2 A3; direct3, direct_caller3);
+host_function!(A1 A2 A3 A4; direct4, direct_caller4);
 host_function!(A1 A2 A3 A4 A5);
 host_function!(A1 A2 A3 A4 A5 A6);
 host_function!(A1 A2 A3 A4 A5 A6 A7);

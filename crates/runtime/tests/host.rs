@@ -80,6 +80,103 @@ fn typed_signatures_are_derived_from_rust_types() -> Result<(), Error> {
             input: vec![1, 2],
             want: vec![2, 1],
         },
+        // Up to four one-slot parameters and one result: compiled code calls
+        // these directly, with the arguments in registers.
+        Case {
+            name: "four mixed parameters, called directly",
+            build: |b| {
+                b.with_func(|a: i32, b: i64, c: f32, d: f64| {
+                    f64::from(a) + b as f64 + f64::from(c) + d
+                })
+                .export("f")
+            },
+            params: "i32 i64 f32 f64",
+            results: "f64",
+            args: "local.get 0 local.get 1 local.get 2 local.get 3",
+            input: vec![
+                u64::from((-3i32) as u32),
+                (-100i64) as u64,
+                u64::from(0.5f32.to_bits()),
+                2.25f64.to_bits(),
+            ],
+            want: vec![(-100.25f64).to_bits()],
+        },
+        Case {
+            name: "a negative i32 result keeps its bits",
+            build: |b| b.with_func(|x: i32| x - 10).export("f"),
+            params: "i32",
+            results: "i32",
+            args: "local.get 0",
+            input: vec![3],
+            want: vec![u64::from((-7i32) as u32)],
+        },
+        Case {
+            name: "no parameters, an i64",
+            build: |b| b.with_func(|| -5i64).export("f"),
+            params: "",
+            results: "i64",
+            args: "",
+            input: vec![],
+            want: vec![(-5i64) as u64],
+        },
+        Case {
+            name: "with the caller, four parameters",
+            build: |b| {
+                b.with_func(|caller: &mut Caller<'_>, a: u32, b: u32, c: u32, d: u32| {
+                    assert_eq!(caller.module_name(), "");
+                    a * 1000 + b * 100 + c * 10 + d
+                })
+                .export("f")
+            },
+            params: "i32 i32 i32 i32",
+            results: "i32",
+            args: "local.get 0 local.get 1 local.get 2 local.get 3",
+            input: vec![1, 2, 3, 4],
+            want: vec![1234],
+        },
+        Case {
+            name: "raw, sees a stack of max(params, results) slots",
+            build: |b| {
+                b.with_stack_func(&[ValueType::I32, ValueType::F64], &[ValueType::F64], |s| {
+                    assert_eq!(s.len(), 2);
+                    let x = f64::from_bits(s[1]) * f64::from(s[0] as u32);
+                    s[0] = x.to_bits();
+                })
+                .export("f")
+            },
+            params: "i32 f64",
+            results: "f64",
+            args: "local.get 0 local.get 1",
+            input: vec![3, 1.5f64.to_bits()],
+            want: vec![4.5f64.to_bits()],
+        },
+        Case {
+            name: "raw with the caller, no parameters, a result",
+            build: |b| {
+                b.with_caller_stack_func(&[], &[ValueType::I64], |caller, s| {
+                    assert_eq!(s.len(), 1);
+                    s[0] = caller.memory().map_or(77, |_| 0);
+                })
+                .export("f")
+            },
+            params: "",
+            results: "i64",
+            args: "",
+            input: vec![],
+            want: vec![77],
+        },
+        Case {
+            name: "five parameters go through the slots",
+            build: |b| {
+                b.with_func(|a: i32, b: i32, c: i32, d: i32, e: i64| i64::from(a + b + c + d) * e)
+                    .export("f")
+            },
+            params: "i32 i32 i32 i32 i64",
+            results: "i64",
+            args: "local.get 0 local.get 1 local.get 2 local.get 3 local.get 4",
+            input: vec![1, 2, 3, 4, 10],
+            want: vec![100],
+        },
         Case {
             name: "sixteen parameters",
             build: |b| {

@@ -7,7 +7,8 @@ use wazero_api::{FuncType, GlobalType};
 use wazero_validator::ValidatedModule;
 
 use crate::{
-    CompiledCode, FuncAddr, GlobalAddr, HostFunc, InstanceId, MemoryAddr, SigId, TableAddr,
+    CompiledCode, DirectHostFn, DirectImport, FuncAddr, GlobalAddr, HostFunc, InstanceId,
+    MemoryAddr, SigId, TableAddr,
 };
 
 /// Something a module exports.
@@ -58,6 +59,8 @@ pub struct HostFunctionDef {
     pub ty: FuncType,
     /// Its code.
     pub func: HostFunc,
+    /// Its direct entry for compiled code, if its type fits.
+    pub direct: Option<DirectHostFn>,
     /// Its names.
     pub names: Arc<HostNames>,
 }
@@ -78,6 +81,8 @@ pub enum FuncKind {
         instance: InstanceId,
         /// The closure.
         func: HostFunc,
+        /// Its direct entry for compiled code, if it has one.
+        direct: Option<DirectHostFn>,
     },
 }
 
@@ -104,6 +109,9 @@ pub struct ModuleInstance {
     /// for a WebAssembly function), by import index: an engine calls a host
     /// import through it without looking the function up in the store.
     pub host_imports: Vec<Option<HostFunc>>,
+    /// The direct entry of each imported function, by import index (see
+    /// [`DirectImport`]).
+    pub direct_imports: Vec<DirectImport>,
     /// Table index space.
     pub tables: Vec<TableAddr>,
     /// Memory index space.

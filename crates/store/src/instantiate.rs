@@ -181,11 +181,20 @@ impl Store {
                         return Err(mismatch(format!("func{want}"), format!("func{have}")));
                     }
                     inst.functions.push(addr);
-                    inst.host_imports
-                        .push(match &self.funcs[addr.index()].kind {
-                            crate::FuncKind::Host { func, .. } => Some(func.clone()),
-                            crate::FuncKind::Wasm { .. } => None,
-                        });
+                    let (host, direct) = match &self.funcs[addr.index()].kind {
+                        crate::FuncKind::Host { func, direct, .. } => (
+                            Some(func.clone()),
+                            direct.as_ref().map_or(crate::DirectImport::NONE, |d| {
+                                crate::DirectImport {
+                                    code: Some(d.code),
+                                    data: d.data_ptr(),
+                                }
+                            }),
+                        ),
+                        crate::FuncKind::Wasm { .. } => (None, crate::DirectImport::NONE),
+                    };
+                    inst.host_imports.push(host);
+                    inst.direct_imports.push(direct);
                 }
                 (ImportDesc::Table(want), ExternVal::Table(addr)) => {
                     let have = self.tables[addr.index()].current_type();

@@ -14,6 +14,7 @@
 
 mod buffer;
 mod bulk;
+mod direct;
 mod engine;
 mod error;
 mod instance;
@@ -23,6 +24,7 @@ mod resize;
 mod store;
 mod table;
 
+pub use direct::{DirectHostCode, DirectHostFn, DirectImport, HostCallCx, DIRECT_PARAMS};
 pub use engine::{CompiledCode, Engine, HostFn, HostFunc, HostResult};
 pub use error::{CallError, HostError, InstantiationError, LinkError, Trap};
 pub use instance::{

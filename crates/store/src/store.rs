@@ -241,6 +241,7 @@ impl Store {
                 kind: FuncKind::Host {
                     instance: id,
                     func: def.func.clone(),
+                    direct: def.direct.clone(),
                 },
                 debug_name: format!("{name}.{label}").into(),
                 host_names: Some(def.names.clone()),
@@ -271,7 +272,9 @@ impl Store {
                 self.release_closed();
                 result
             }
-            FuncKind::Host { instance, func: f } => {
+            FuncKind::Host {
+                instance, func: f, ..
+            } => {
                 let (instance, f) = (*instance, f.clone());
                 self.call_host(func, instance, &*f, stack)
             }
@@ -385,6 +388,7 @@ pub(crate) fn empty_instance(name: &str) -> ModuleInstance {
         code: None,
         functions: Vec::new(),
         host_imports: Vec::new(),
+        direct_imports: Vec::new(),
         tables: Vec::new(),
         memories: Vec::new(),
         globals: Vec::new(),
