@@ -23,8 +23,6 @@
 //! * compiled code never uses the native stack below `stack_limit`, which lies
 //!   inside this thread's stack with room to spare for runtime calls.
 
-use std::sync::atomic::Ordering;
-
 use wazero_api::TrapCode;
 use wazero_store::{CallError, FuncAddr, FuncKind, Store, Trap};
 
@@ -174,7 +172,7 @@ pub(crate) fn call(
         Some(code) => {
             if code == TrapCode::Interrupted {
                 // One request stops one call, as in the interpreter.
-                store.interrupt.store(false, Ordering::Relaxed);
+                store.interrupt.take();
             }
             Err(CallError::Trap(Trap {
                 code,

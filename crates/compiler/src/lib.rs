@@ -19,7 +19,7 @@
 //! **VM context.** Compiled functions receive a pointer to a [`VmCtx`] (a
 //! `#[repr(C)]` struct on the Rust stack of each call from Rust into an
 //! instance) as their first argument: the trap slot, memory 0's base and length,
-//! the store's interrupt flag, the native stack limit, the instance's index
+//! the store's interrupt poll page, the native stack limit, the instance's index
 //! spaces over the store's arrays, table 0, the module's code table and the
 //! runtime calls ([`builtins`](vmctx::VmCtx::builtins)).
 //!
@@ -57,9 +57,11 @@
 //! a stack frame compares the native stack pointer, less the frame, with a limit
 //! [`STACK_BUDGET`] bytes below where Rust first entered (Cranelift's stack
 //! limit check, trapping "call stack exhausted"). Loop headers, and the entries
-//! of functions that loop or call, load the store's interrupt flag and trap
-//! "interrupted" when it is set (the engine then clears it); straight-line
-//! functions end soon by themselves and are not checked.
+//! of functions that loop or call, read a byte of the store's poll page
+//! ([`wazero_store::Interrupt`]), which faults while an interrupt is requested:
+//! the fault traps "interrupted" (and the engine takes the request). No test,
+//! no branch. Straight-line functions end soon by themselves and are not
+//! checked.
 //!
 //! ```
 //! use wazero_compiler::{CodegenConfig, CraneliftEngine};

@@ -99,7 +99,7 @@ pub struct CodegenConfig {
     /// Rely on guard pages (and the signal handler) instead of explicit bounds
     /// checks for linear-memory accesses.
     pub guard_pages: bool,
-    /// Check the store's interrupt flag at function entries and loop headers
+    /// Read the store's interrupt poll page at function entries and loop headers
     /// (on by default; off only to measure what the checks cost: without them
     /// a runaway guest cannot be stopped).
     pub interrupt_checks: bool,

@@ -392,7 +392,7 @@ impl Translator<'_, '_> {
 
     /// Loads a field of the VM context. Fields that stay the same for the whole
     /// call are loaded as read-only and movable, so that Cranelift can hoist
-    /// them out of loops and share them: the interrupt flag's address, the
+    /// them out of loops and share them: the interrupt poll address, the
     /// stack limit, the instance's index spaces, the store's global and
     /// function arrays (they only grow when a module is instantiated into the
     /// store, which cannot happen while the store is locked for this call), and
@@ -424,17 +424,21 @@ impl Translator<'_, '_> {
         self.b.ins().load(ty, flags, vm, offset)
     }
 
-    /// Traps with "interrupted" if the store's interrupt flag is set.
+    /// Traps with "interrupted" if an interrupt is requested (the poll page
+    /// is then inaccessible).
     fn interrupt_check(&mut self) {
         if !self.config.interrupt_checks {
             return;
         }
-        let flag_ptr = self.load_vm(I64, vmctx::INTERRUPT);
-        let flag = self
-            .b
-            .ins()
-            .atomic_load(I8, MemFlagsData::trusted(), flag_ptr);
-        self.trap_if(flag, TrapCode::Interrupted);
+        // A read of the store's poll page, which faults (a trap site of code
+        // "interrupted") while an interrupt is requested: no test, no branch.
+        // Atomic, so that Cranelift neither drops it (its value is unused)
+        // nor merges it with an earlier read of the same address.
+        let poll = self.load_vm(I64, vmctx::INTERRUPT);
+        let flags = MemFlagsData::new()
+            .with_endianness(Endianness::Little)
+            .with_trap_code(Some(site_code(TrapCode::Interrupted)));
+        self.b.ins().atomic_load(I8, flags, poll);
     }
 
     /// The interrupt check at the function's entry (the native stack is

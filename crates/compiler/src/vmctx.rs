@@ -10,7 +10,6 @@
 
 use std::any::Any;
 use std::mem::offset_of;
-use std::sync::atomic::AtomicBool;
 
 use wazero_store::{
     CallError, DirectImport, FunctionInstance, GlobalInstance, HostCallCx, HostFunc, InstanceId,
@@ -32,8 +31,11 @@ pub struct VmCtx {
     pub memory_base: *mut u8,
     /// Length of linear memory 0 in bytes (0 when there is none).
     pub memory_len: u64,
-    /// The store's interrupt flag.
-    pub interrupt: *const AtomicBool,
+    /// The store's interrupt poll address
+    /// ([`Interrupt::poll_address`](wazero_store::Interrupt::poll_address)):
+    /// compiled code reads a byte there at every check, which faults while an
+    /// interrupt is requested.
+    pub interrupt: *const u8,
     /// Compiled code traps with "call stack exhausted" when the native stack
     /// pointer is below this address at a function entry.
     pub stack_limit: usize,
@@ -112,7 +114,7 @@ impl VmCtx {
             instance: instance.0,
             memory_base: std::ptr::NonNull::dangling().as_ptr(),
             memory_len: 0,
-            interrupt: &*store.interrupt,
+            interrupt: store.interrupt.poll_address(),
             stack_limit,
             globals: std::ptr::null_mut(),
             global_addrs: std::ptr::null(),

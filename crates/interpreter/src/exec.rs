@@ -23,13 +23,12 @@
 //!   store after anything that can grow or replace memory (calls out of the
 //!   current function, `memory.grow`, host calls).
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use wazero_api::TrapCode;
 use wazero_store::{
     funcref, funcref_addr, CallError, CompiledCode, FuncAddr, FuncKind, GlobalAddr, GlobalInstance,
-    HostFn, InstanceId, Store, Trap,
+    HostFn, InstanceId, Interrupt, Store, Trap,
 };
 
 use crate::code::{CompiledFunc, Instr, InterpModule, Op};
@@ -87,23 +86,24 @@ pub(crate) struct CallContext {
     /// See `mem`.
     #[cfg_attr(wazero_tail_dispatch, allow(dead_code))]
     pub(crate) mem_len: u64,
-    /// The store's interrupt flag (see [`Store::interrupt`]).
-    pub(crate) interrupt: *const AtomicBool,
+    /// The store's interrupt request (see [`Store::interrupt`]).
+    pub(crate) interrupt: *const Interrupt,
 }
 
-/// The flag of a context not yet attached to a store: never set.
-static NEVER_INTERRUPTED: AtomicBool = AtomicBool::new(false);
+/// The request of a context not yet attached to a store: never made.
+static NEVER_INTERRUPTED: Interrupt = Interrupt::new();
 
-/// Whether the guest was asked to stop; consumes the request.
+/// Whether the guest was asked to stop; takes the request.
 ///
 /// # Safety
-/// `cx.interrupt` points at a live flag: the store's, which outlives the call
-/// (the store is borrowed for the whole invocation), or [`NEVER_INTERRUPTED`].
+/// `cx.interrupt` points at a live request: the store's, which outlives the
+/// call (the store is borrowed for the whole invocation), or
+/// [`NEVER_INTERRUPTED`].
 #[inline(always)]
 pub(crate) unsafe fn interrupted(cx: *const CallContext) -> bool {
     // SAFETY: see the function's contract.
-    let flag = unsafe { &*(*cx).interrupt };
-    flag.load(Ordering::Relaxed) && flag.swap(false, Ordering::Relaxed)
+    let interrupt = unsafe { &*(*cx).interrupt };
+    interrupt.is_requested() && interrupt.take()
 }
 
 impl Default for CallContext {
@@ -405,9 +405,7 @@ impl Executor {
                         if self.cx.frames.len() + depth_base + 1 >= max_depth {
                             trap!(TrapCode::StackExhausted);
                         }
-                        if store.interrupt.load(Ordering::Relaxed)
-                            && store.interrupt.swap(false, Ordering::Relaxed)
-                        {
+                        if store.interrupt.is_requested() && store.interrupt.take() {
                             trap!(TrapCode::Interrupted);
                         }
                         let callee: &CompiledFunc = match self.module(module).func(func) {

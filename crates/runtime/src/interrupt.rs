@@ -1,6 +1,5 @@
 //! Stopping a running guest from another thread.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,13 +28,13 @@ use std::time::Duration;
 /// ```
 #[derive(Clone, Debug)]
 pub struct InterruptHandle {
-    pub(crate) flag: Arc<AtomicBool>,
+    pub(crate) flag: Arc<wazero_store::Interrupt>,
 }
 
 impl InterruptHandle {
     /// Asks the running (or next) call to stop.
     pub fn interrupt(&self) {
-        self.flag.store(true, Ordering::Relaxed);
+        self.flag.request();
     }
 
     /// Interrupts after `timeout`, unless the returned [`Deadline`] is dropped

@@ -6,7 +6,7 @@
 //! calling a captured `Function` handle) is refused instead of deadlocking; such
 //! calls go through the `Caller`.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use wazero_store::Store;
@@ -16,9 +16,9 @@ use crate::Error;
 pub(crate) struct Shared {
     store: Mutex<Store>,
     owner: AtomicUsize,
-    /// The store's interrupt flag, reachable without the lock (which a running
+    /// The store's interrupt request, reachable without the lock (which a running
     /// guest holds).
-    pub(crate) interrupt: Arc<AtomicBool>,
+    pub(crate) interrupt: Arc<wazero_store::Interrupt>,
 }
 
 thread_local! {

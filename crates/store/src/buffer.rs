@@ -356,25 +356,10 @@ mod tests {
         assert!(ZeroedBuffer::reserve(2 * page, page, 1 << 20).is_none());
     }
 
-    /// The permissions (`rw-p`, `---p`) of the mapping holding `addr`, from
-    /// `/proc/self/maps`.
-    #[cfg(target_os = "linux")]
-    fn permissions_at(addr: usize) -> String {
-        let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
-        maps.lines()
-            .find_map(|line| {
-                let mut fields = line.split_whitespace();
-                let (start, end) = fields.next()?.split_once('-')?;
-                let start = usize::from_str_radix(start, 16).ok()?;
-                let end = usize::from_str_radix(end, 16).ok()?;
-                (start <= addr && addr < end).then(|| fields.next().unwrap().to_string())
-            })
-            .unwrap_or_default()
-    }
-
     #[cfg(target_os = "linux")]
     #[test]
     fn a_dropped_reservation_is_reused_zeroed_and_guarded() {
+        use crate::test_support::permissions_at;
         let page = 65536;
         // A size of its own, so that other tests do not take the reservation.
         let reserve = (1 << 33) + 7 * page;

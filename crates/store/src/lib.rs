@@ -19,6 +19,7 @@ mod engine;
 mod error;
 mod instance;
 mod instantiate;
+mod interrupt;
 mod memory;
 mod resize;
 mod store;
@@ -32,6 +33,7 @@ pub use instance::{
     ModuleInstance,
 };
 pub use instantiate::InstantiateConfig;
+pub use interrupt::Interrupt;
 pub use memory::MemoryInstance;
 pub use resize::{note_resize, resize_epoch};
 pub use store::{Caller, Store, StoreLimits};
@@ -81,4 +83,23 @@ pub fn funcref(addr: FuncAddr) -> u64 {
 #[inline]
 pub fn funcref_addr(value: u64) -> Option<FuncAddr> {
     value.checked_sub(1).map(|v| FuncAddr(v as u32))
+}
+
+/// Helpers of this crate's tests.
+#[cfg(all(test, target_os = "linux"))]
+mod test_support {
+    /// The permissions (`rw-p`, `r--p`, `---p`) of the mapping holding
+    /// `addr`, from `/proc/self/maps`.
+    pub(crate) fn permissions_at(addr: usize) -> String {
+        let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+        maps.lines()
+            .find_map(|line| {
+                let mut fields = line.split_whitespace();
+                let (start, end) = fields.next()?.split_once('-')?;
+                let start = usize::from_str_radix(start, 16).ok()?;
+                let end = usize::from_str_radix(end, 16).ok()?;
+                (start <= addr && addr < end).then(|| fields.next().unwrap().to_string())
+            })
+            .unwrap_or_default()
+    }
 }

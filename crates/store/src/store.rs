@@ -76,10 +76,10 @@ pub struct Store {
     /// How many engine invocations are nested through host functions; each one
     /// uses native stack, so this is limited separately from the call depth.
     pub reentry_depth: u32,
-    /// Set from any thread to stop the guest code running in this store: engines
-    /// check it at loop back-edges and function entries, clear it, and trap with
-    /// [`TrapCode::Interrupted`](wazero_api::TrapCode::Interrupted).
-    pub interrupt: Arc<std::sync::atomic::AtomicBool>,
+    /// Requested from any thread to stop the guest code running in this store:
+    /// engines check it at loop back-edges and function entries, take it, and
+    /// trap with [`TrapCode::Interrupted`](wazero_api::TrapCode::Interrupted).
+    pub interrupt: Arc<crate::Interrupt>,
     /// For engines that run guest code on the native stack: the lowest stack
     /// address guest code may use, set by the outermost entry (`reentry_depth`
     /// 0) and kept by entries nested through host functions, so that re-entry
