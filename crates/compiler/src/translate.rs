@@ -528,6 +528,21 @@ impl Translator<'_, '_> {
 
     fn end(&mut self) {
         let mut frame = self.frames.pop().expect("validated: end closes a frame");
+        let else_arm = matches!(
+            frame.kind,
+            Kind::If {
+                else_block: Some(_),
+                ..
+            }
+        );
+        if self.reachable && !frame.next_reachable && !else_arm && !self.frames.is_empty() {
+            // Nothing branches to the end of this block or loop (a loop's
+            // branches go to its header): it is reached only by falling
+            // through, so the code after it goes on in the current Cranelift
+            // block, with the results where they are on the stack. Fewer,
+            // longer blocks are less work for every pass of Cranelift.
+            return;
+        }
         if self.reachable {
             frame.next_reachable = true;
             let results = self.stack.split_off(self.stack.len() - frame.num_results);
