@@ -514,37 +514,58 @@ handler!(
         let host = crate::exec::host_closure(std::sync::Arc::as_ptr(host));
         let stack = std::slice::from_raw_parts_mut(fp.add(b as usize), n);
         let depth = c.frames.len() as u32 + 1;
-        match crate::exec::call_host(store, depth, addr, c.instance, host, stack) {
-            Ok(()) => {
-                // The host may have grown the memory or added globals.
-                let (mem, len) = crate::exec::memory_of(store, c.instance);
-                c.globals = store.globals.as_mut_ptr();
-                c.global_addrs = store.instance(c.instance).globals.as_ptr();
-                // Handlers that return to the dispatch loop cannot hand it
-                // the new memory through `next!`.
-                #[cfg(not(wazero_tail_dispatch))]
-                {
-                    (c.mem, c.mem_len) = (mem, len);
-                    return Exit {
-                        ip: ip.add(1),
-                        reason: RELOAD_MEMORY,
-                    };
-                }
-                #[allow(unreachable_code)]
-                {
-                    next!(ip.add(1), fp, mem, len, cx)
-                }
-            }
-            Err(e) => {
-                c.error = Some(e);
-                Exit {
-                    ip,
-                    reason: HOST_FAILED,
-                }
-            }
+        if !threaded_host_call(c, store, depth, addr, host, stack) {
+            return Exit {
+                ip,
+                reason: HOST_FAILED,
+            };
+        }
+        // The host may have grown the memory or added globals.
+        let (mem, len) = crate::exec::memory_of(store, c.instance);
+        c.globals = store.globals.as_mut_ptr();
+        c.global_addrs = store.instance(c.instance).globals.as_ptr();
+        // Handlers that return to the dispatch loop cannot hand it the new
+        // memory through `next!`.
+        #[cfg(not(wazero_tail_dispatch))]
+        {
+            (c.mem, c.mem_len) = (mem, len);
+            return Exit {
+                ip: ip.add(1),
+                reason: RELOAD_MEMORY,
+            };
+        }
+        #[allow(unreachable_code)]
+        {
+            next!(ip.add(1), fp, mem, len, cx)
         }
     }
 );
+
+/// A host call from threaded code: true if it succeeded, else false with the
+/// error in the context.
+///
+/// Out of line, and answering in a register: a handler that lends the address
+/// of one of its locals to a call (a `Caller`, or the place a large result is
+/// returned through) cannot end in a jump to the next handler (LLVM makes no
+/// sibling call then), and every host call would keep a native stack frame.
+/// `tests/dispatch.rs` of the `wazero` crate checks this.
+#[inline(never)]
+fn threaded_host_call(
+    c: &mut CallContext,
+    store: &mut wazero_store::Store,
+    depth: u32,
+    addr: wazero_store::FuncAddr,
+    host: &wazero_store::HostFn,
+    stack: &mut [u64],
+) -> bool {
+    match crate::exec::call_host(store, depth, addr, c.instance, host, stack) {
+        Ok(()) => true,
+        Err(e) => {
+            c.error = Some(e);
+            false
+        }
+    }
+}
 handler!(Unreachable, Instr::Unreachable, |ip, fp, mem, len, cx| {
     Exit::trap(ip, TrapCode::Unreachable)
 });

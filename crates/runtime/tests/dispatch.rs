@@ -1,12 +1,13 @@
 //! The interpreter's threaded dispatch ends every handler in a call of the next
 //! handler, which must compile to a jump. If one did not, every instruction would
 //! take native stack, and a long-running loop would overflow it (killing this test
-//! process). This runs tens of millions of instructions of every hot kind, calls
-//! and returns included, on a thread with a small native stack.
+//! process). This runs tens of millions of instructions of every hot kind, calls,
+//! host calls and returns included, on a thread with a small native stack.
 
 use wazero::{Runtime, RuntimeConfig};
 
 const KERNEL: &str = r#"(module
+    (import "env" "host_mix" (func $host_mix (param i64 i32) (result i64)))
     (memory 1)
     (func $mix (param i64 i32) (result i64)
         (i64.add (local.get 0) (i64.extend_i32_u (local.get 1))))
@@ -17,6 +18,7 @@ const KERNEL: &str = r#"(module
             (local.set $acc (i64.xor (local.get $acc)
                 (i64.load32_u offset=8 (i32.and (local.get $i) (i32.const 1020)))))
             (local.set $acc (call $mix (local.get $acc) (i32.rotl (local.get $i) (i32.const 3))))
+            (local.set $acc (call $host_mix (local.get $acc) (local.get $i)))
             (local.set $f (f64.add (local.get $f) (f64.convert_i32_u (local.get $i))))
             (local.set $v (i32x4.add (local.get $v) (i32x4.splat (local.get $i))))
             (local.set $acc (select (local.get $acc) (i64.const 1)
@@ -33,6 +35,13 @@ fn long_loops_run_in_constant_native_stack() {
         .stack_size(256 * 1024)
         .spawn(move || {
             let runtime = Runtime::with_config(RuntimeConfig::interpreter());
+            runtime
+                .new_host_module_builder("env")
+                .new_function_builder()
+                .with_func(|acc: i64, i: i32| acc.rotate_left(1) ^ i64::from(i))
+                .export("host_mix")
+                .instantiate()
+                .unwrap();
             let module = runtime.instantiate(&wasm).unwrap();
             let run = module.exported_function("run").unwrap();
             run.typed::<u32, u64>().unwrap().call(1_000_000).unwrap()
