@@ -248,13 +248,13 @@ impl Benchmark {
     pub fn hot_compiled(&self) -> &'static str {
         match self {
             Benchmark::CallLoop(Callee::Host(_)) => {
-                "the call_import runtime call: arguments through memory, the dyn closure, Store::call_host, the trap-slot check after it"
+                "the direct host entry (arguments in registers, catch_unwind, the status test after it); raw: the closure's stack slice"
             }
             Benchmark::CallLoop(Callee::Guest) => {
-                "direct call rel32 of a leaf with no checks; the interrupt check at the loop header"
+                "direct call rel32 of a leaf with no checks; the poll read at the loop header"
             }
             Benchmark::Instantiate => {
-                "reserving the memory's 8 GiB with guard pages, the instance's context"
+                "taking a kept 8 GiB reservation (or mapping one), faulting in and writing the data segment, the instance's context"
             }
             _ => self.hot(),
         }
@@ -266,7 +266,7 @@ impl Benchmark {
             Benchmark::Run(p) => p.hot,
             Benchmark::CallLoop(Callee::Guest) => "call/return within threaded code",
             Benchmark::CallLoop(Callee::Host(_)) => {
-                "leaving threaded code for the executor's outer loop and back, call_addr, Store::call_host"
+                "the CallImported handler: the slot copies, threaded_host_call, Store::call_host, the typed wrapper"
             }
             Benchmark::Instantiate => {
                 "allocating and zeroing memory, globals, table, data and element init"
