@@ -67,26 +67,121 @@ impl Deref for ValidatedModule {
 }
 
 /// Validates `module` against the rules of WebAssembly with `features` enabled.
+///
+/// Module-level rules are checked in one pass over the sections; function
+/// bodies are checked after it, in parallel on all cores when the module has
+/// [`PARALLEL_THRESHOLD`] bytes of code or more. The error reported is the one
+/// `wasmparser`'s `Validator::validate_all` reports, which works in the same
+/// two steps: the first module-level error, else the first invalid body.
 pub fn validate(
     module: Module,
     features: CoreFeatures,
 ) -> Result<ValidatedModule, ValidationError> {
     let mut validator = wasmparser::Validator::new_with_features(wasm_features(features));
-    if let Err(e) = validator.validate_all(&module.bytes) {
-        let offset = usize::try_from(e.offset()).unwrap_or(usize::MAX);
-        let imported = module.imported_function_count();
-        let function = module
-            .code
-            .iter()
-            .position(|body| body.range.contains(&offset))
-            .map(|i| imported + i as u32);
-        return Err(ValidationError {
-            message: e.message().to_string(),
-            offset,
-            function,
+    let mut parser = wasmparser::Parser::new(0);
+    // The features decide how some items are read (32-bit memory limits
+    // without memory64).
+    parser.set_features(wasm_features(features));
+    let mut bodies = Vec::new();
+    let mut section_error = None;
+    for payload in parser.parse_all(&module.bytes) {
+        let valid = payload.and_then(|payload| validator.payload(&payload));
+        match valid {
+            Ok(wasmparser::ValidPayload::Func(func, body)) => bodies.push((func, body)),
+            Ok(wasmparser::ValidPayload::End(_)) => break,
+            Ok(_) => {}
+            Err(e) => {
+                section_error = Some(e);
+                break;
+            }
+        }
+    }
+    let error = section_error.or_else(|| validate_bodies(bodies));
+    match error {
+        None => Ok(ValidatedModule { module, features }),
+        Some(e) => {
+            let offset = usize::try_from(e.offset()).unwrap_or(usize::MAX);
+            let imported = module.imported_function_count();
+            let function = module
+                .code
+                .iter()
+                .position(|body| body.range.contains(&offset))
+                .map(|i| imported + i as u32);
+            Err(ValidationError {
+                message: e.message().to_string(),
+                offset,
+                function,
+            })
+        }
+    }
+}
+
+/// Below this many bytes of function bodies, they are validated on the
+/// calling thread: starting threads would cost more than they save.
+pub const PARALLEL_THRESHOLD: usize = 64 << 10;
+
+/// A function body with what its validation needs.
+type Body<'a> = (
+    wasmparser::FuncToValidate<wasmparser::ValidatorResources>,
+    wasmparser::FunctionBody<'a>,
+);
+
+/// Validates `bodies`, in parallel when they are large enough; the error of
+/// the first invalid one, in order.
+fn validate_bodies(bodies: Vec<Body<'_>>) -> Option<wasmparser::BinaryReaderError> {
+    let size: u64 = bodies
+        .iter()
+        .map(|(_, body)| {
+            let range = body.range();
+            range.end - range.start
+        })
+        .sum();
+    let threads = if size < PARALLEL_THRESHOLD as u64 {
+        1
+    } else {
+        std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(bodies.len())
+    };
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    // The index of the first invalid body found so far (bodies after it need
+    // no validating), and its error.
+    let first = std::sync::Mutex::new((usize::MAX, None));
+    let bodies = std::sync::Mutex::new(bodies.into_iter().map(Some).collect::<Vec<_>>());
+    let worker = || {
+        let mut allocs = wasmparser::FuncValidatorAllocations::default();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let taken = {
+                let mut bodies = bodies.lock().unwrap_or_else(|e| e.into_inner());
+                bodies.get_mut(i).and_then(Option::take)
+            };
+            let Some((func, body)) = taken else { break };
+            if i > first.lock().unwrap_or_else(|e| e.into_inner()).0 {
+                continue;
+            }
+            let mut validator = func.into_validator(allocs);
+            let result = validator.validate(&body);
+            allocs = validator.into_allocations();
+            if let Err(e) = result {
+                let mut first = first.lock().unwrap_or_else(|e| e.into_inner());
+                if i < first.0 {
+                    *first = (i, Some(e));
+                }
+            }
+        }
+    };
+    if threads <= 1 {
+        worker();
+    } else {
+        std::thread::scope(|scope| {
+            for _ in 1..threads {
+                scope.spawn(worker);
+            }
+            worker();
         });
     }
-    Ok(ValidatedModule { module, features })
+    first.into_inner().unwrap_or_else(|e| e.into_inner()).1
 }
 
 #[cfg(test)]
@@ -148,6 +243,49 @@ mod tests {
                 }
                 (got, want) => panic!("{}: got {:?}, want {want:?}", case.name, got.map(|_| ())),
             }
+        }
+    }
+
+    /// A module of `count` functions, large enough to be validated in
+    /// parallel; `bad` holds the indices of bodies made invalid, and
+    /// `bad_data` adds a data segment for a memory that does not exist (a
+    /// module-level error after the code section).
+    fn big_module(count: usize, bad: &[usize], bad_data: bool) -> String {
+        let mut wat = String::from("(module\n");
+        for i in 0..count {
+            let body = if bad.contains(&i) {
+                "f32.const 0".to_string()
+            } else {
+                "(i32.add (i32.mul (local.get 0) (i32.const 12345)) (i32.const 678))".repeat(8)
+                    + &" drop".repeat(7)
+            };
+            wat += &format!("(func (param i32) (result i32) {body})\n");
+        }
+        if bad_data {
+            wat += "(data (memory 3) (i32.const 0) \"x\")\n";
+        }
+        wat + ")"
+    }
+
+    #[test]
+    fn large_modules_report_the_same_error_as_a_serial_pass() {
+        let count = 2000;
+        let valid = check(&big_module(count, &[], false), CoreFeatures::V2).unwrap();
+        let body_bytes: usize = valid.code.iter().map(|c| c.range.len()).sum();
+        assert!(
+            body_bytes >= PARALLEL_THRESHOLD,
+            "{body_bytes} bytes: not parallel"
+        );
+        let cases: [(&[usize], bool, &str, Option<u32>); 4] = [
+            (&[1500], false, "type mismatch", Some(1500)),
+            (&[1999, 3, 700], false, "type mismatch", Some(3)),
+            (&[], true, "unknown memory", None),
+            (&[1800], true, "unknown memory", None),
+        ];
+        for (bad, bad_data, text, function) in cases {
+            let e = check(&big_module(count, bad, bad_data), CoreFeatures::V2).unwrap_err();
+            assert!(e.message.contains(text), "{bad:?} {bad_data}: {e}");
+            assert_eq!(e.function, function, "{bad:?} {bad_data}: {e}");
         }
     }
 }
