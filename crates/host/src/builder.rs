@@ -137,20 +137,12 @@ impl<S: HostModuleSink> HostFunctionBuilder<S> {
         results: &[ValueType],
         f: impl Fn(&mut [u64]) + Send + Sync + 'static,
     ) -> Self {
-        let ty = FuncType::new(params.iter().copied(), results.iter().copied());
-        let f = RawFn::new(f, &ty);
-        let g = Arc::clone(&f);
-        let func: HostFunc = Arc::new(move |_, stack| guard(|| (g.f)(stack)));
-        let direct = DirectHostFn::fits(&ty).then(|| DirectHostFn {
-            code: raw_entry(&f),
-            data: f,
-        });
-        self.raw(ty, func, direct)
+        self.with_caller_stack_func(params, results, move |_, stack| f(stack))
     }
 
     /// The raw form with the calling module (wazero's `WithGoModuleFunction`).
     pub fn with_caller_stack_func(
-        self,
+        mut self,
         params: &[ValueType],
         results: &[ValueType],
         f: impl Fn(&mut Caller<'_>, &mut [u64]) + Send + Sync + 'static,
@@ -164,13 +156,9 @@ impl<S: HostModuleSink> HostFunctionBuilder<S> {
                 guard(|| (g.f)(&mut caller, stack))
             });
         let direct = DirectHostFn::fits(&ty).then(|| DirectHostFn {
-            code: raw_caller_entry(&f),
+            code: raw_entry(&f),
             data: f,
         });
-        self.raw(ty, func, direct)
-    }
-
-    fn raw(mut self, ty: FuncType, func: HostFunc, direct: Option<DirectHostFn>) -> Self {
         self.func = Some((ty, func, direct));
         self
     }
@@ -256,32 +244,10 @@ impl<F> RawFn<F> {
 /// The direct entry of raw host function `F`: the arguments in a stack of
 /// as many slots as its type takes, the result from its first. (`f` only
 /// names the type.)
-fn raw_entry<F: Fn(&mut [u64])>(_f: &Arc<RawFn<F>>) -> DirectHostCode {
+fn raw_entry<F: Fn(&mut Caller<'_>, &mut [u64])>(_f: &Arc<RawFn<F>>) -> DirectHostCode {
     /// # Safety
-    /// `data` points at a `RawFn<F>`; `cx` is the caller's live context.
-    unsafe extern "C" fn entry<F: Fn(&mut [u64])>(
-        data: *const (),
-        cx: *mut HostCallCx,
-        a0: u64,
-        a1: u64,
-        a2: u64,
-        a3: u64,
-    ) -> u64 {
-        let mut stack = [a0, a1, a2, a3];
-        // SAFETY: see the function's contract.
-        let f = unsafe { &*data.cast::<RawFn<F>>() };
-        let epoch = resize_epoch();
-        let outcome = catch_unwind(AssertUnwindSafe(|| (f.f)(f.stack(&mut stack))));
-        // SAFETY: forwarded.
-        unsafe { direct_finish(cx, epoch, outcome.map(|()| stack[0])) }
-    }
-    entry::<F>
-}
-
-/// [`raw_entry`] for a raw host function with a caller.
-fn raw_caller_entry<F: Fn(&mut Caller<'_>, &mut [u64])>(_f: &Arc<RawFn<F>>) -> DirectHostCode {
-    /// # Safety
-    /// As for [`raw_entry`]'s; the store in `cx` is lent to the host for the call.
+    /// `data` points at a `RawFn<F>`; `cx` is the caller's live context, whose
+    /// store is lent to the host for the call.
     unsafe extern "C" fn entry<F: Fn(&mut Caller<'_>, &mut [u64])>(
         data: *const (),
         cx: *mut HostCallCx,
