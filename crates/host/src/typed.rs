@@ -129,51 +129,19 @@ pub(crate) unsafe fn direct_failed(cx: *mut HostCallCx, error: HostError) -> u64
     0
 }
 
-/// Defines the direct entry of closures of one arity (at most
-/// [`wazero_store::DIRECT_PARAMS`]): `$entry` for `Fn(params) -> R`,
-/// `$caller_entry` for `Fn(&mut Caller, params) -> R`.
+/// Defines `$entry`, the direct entry of typed host functions of one arity (at
+/// most [`wazero_store::DIRECT_PARAMS`]); those without a caller are wrapped in
+/// a closure that ignores it.
 macro_rules! direct_entries {
-    ($entry:ident, $caller_entry:ident; $($p:ident)*) => {
+    ($entry:ident; $($p:ident)*) => {
         /// The direct entry of a typed host function of this arity.
         ///
         /// # Safety
-        /// `data` points at an `F`; `cx` is the caller's live context; the
-        /// arguments are the parameters' encodings.
+        /// `data` points at an `F`; `cx` is the caller's live context, whose
+        /// store is lent to the host for the call (compiled code is suspended
+        /// in it); the arguments are the parameters' encodings.
         #[allow(non_snake_case, unused_mut, unused_variables, unused_assignments)]
         unsafe extern "C" fn $entry<F, R, $($p: WasmTy,)*>(
-            data: *const (),
-            cx: *mut HostCallCx,
-            a0: u64,
-            a1: u64,
-            a2: u64,
-            a3: u64,
-        ) -> u64
-        where
-            F: Fn($($p),*) -> R,
-            R: HostResults,
-        {
-            // Padded: a parameter reads at most two slots from index 3 or below.
-            let args = [a0, a1, a2, a3, 0];
-            // SAFETY: see the function's contract.
-            let f = unsafe { &*data.cast::<F>() };
-            let mut at = 0;
-            $(
-                let $p = $p::load(&args[at..]);
-                at += 1;
-            )*
-            let epoch = resize_epoch();
-            let outcome = catch_unwind(AssertUnwindSafe(|| f($($p),*)));
-            // SAFETY: forwarded.
-            unsafe { direct_finish(cx, epoch, outcome) }
-        }
-
-        /// The direct entry of a typed host function with a caller, of this arity.
-        ///
-        /// # Safety
-        /// As for the entry without a caller; the store in `cx` is lent to the
-        /// host for the call (compiled code is suspended in it).
-        #[allow(non_snake_case, unused_mut, unused_variables, unused_assignments)]
-        unsafe extern "C" fn $caller_entry<F, R, $($p: WasmTy,)*>(
             data: *const (),
             cx: *mut HostCallCx,
             a0: u64,
@@ -185,6 +153,7 @@ macro_rules! direct_entries {
             F: for<'c, 's> Fn(&'c mut Caller<'s>, $($p),*) -> R,
             R: HostResults,
         {
+            // Padded: a parameter reads at most two slots from index 3 or below.
             let args = [a0, a1, a2, a3, 0];
             // SAFETY: see the function's contract.
             let (f, store, instance) = unsafe { (&*data.cast::<F>(), &mut *(*cx).store, (*cx).instance) };
@@ -202,11 +171,11 @@ macro_rules! direct_entries {
     };
 }
 
-direct_entries!(direct0, direct_caller0;);
-direct_entries!(direct1, direct_caller1; A1);
-direct_entries!(direct2, direct_caller2; A1 A2);
-direct_entries!(direct3, direct_caller3; A1 A2 A3);
-direct_entries!(direct4, direct_caller4; A1 A2 A3 A4);
+direct_entries!(direct0;);
+direct_entries!(direct1; A1);
+direct_entries!(direct2; A1 A2);
+direct_entries!(direct3; A1 A2 A3);
+direct_entries!(direct4; A1 A2 A3 A4);
 
 /// The direct entry of `f`, if its type fits ([`DirectHostFn::fits`]).
 fn direct<F: Send + Sync + 'static>(
@@ -220,16 +189,12 @@ fn direct<F: Send + Sync + 'static>(
 
 macro_rules! host_function {
     ($($p:ident)*) => {
-        host_function!(@impl [$($p)*] [None] [None]);
+        host_function!(@impl [$($p)*] [None]);
     };
-    ($($p:ident)*; $entry:ident, $caller_entry:ident) => {
-        host_function!(
-            @impl [$($p)*]
-            [Some($entry::<F, R, $($p),*>)]
-            [Some($caller_entry::<F, R, $($p),*>)]
-        );
+    ($($p:ident)*; $entry:ident) => {
+        host_function!(@impl [$($p)*] [Some($entry::<F, R, $($p),*>)]);
     };
-    (@impl [$($p:ident)*] [$code:expr] [$caller_code:expr]) => {
+    (@impl [$($p:ident)*] [$code:expr]) => {
         #[allow(non_snake_case, unused_mut, unused_variables, unused_assignments)]
         impl<F, R, $($p: WasmTy,)*> HostFunction<NoCaller<($($p,)*), R>> for F
         where
@@ -241,18 +206,8 @@ macro_rules! host_function {
             }
 
             fn into_host_funcs(self) -> (HostFunc, Option<DirectHostFn>) {
-                let f = Arc::new(self);
-                let g = Arc::clone(&f);
-                let func: HostFunc = Arc::new(move |_caller: &mut wazero_store::Caller<'_>, stack: &mut [u64]| {
-                    let mut at = 0;
-                    $(
-                        let $p = $p::load(&stack[at..]);
-                        at += $p::TYPE.slots();
-                    )*
-                    finish(catch_unwind(AssertUnwindSafe(|| g($($p),*))), stack)
-                });
-                let code: Option<DirectHostCode> = $code;
-                (func, direct(&Self::func_type(), f, code))
+                let with_caller = move |_: &mut Caller<'_>, $($p: $p),*| self($($p),*);
+                HostFunction::<WithCaller<($($p,)*), R>>::into_host_funcs(with_caller)
             }
         }
 
@@ -278,18 +233,18 @@ macro_rules! host_function {
                     let mut caller = Caller::new(&mut *caller.store, caller.instance);
                     finish(catch_unwind(AssertUnwindSafe(|| g(&mut caller, $($p),*))), stack)
                 });
-                let code: Option<DirectHostCode> = $caller_code;
+                let code: Option<DirectHostCode> = $code;
                 (func, direct(&Self::func_type(), f, code))
             }
         }
     };
 }
 
-host_function!(; direct0, direct_caller0);
-host_function!(A1; direct1, direct_caller1);
-host_function!(A1 A2; direct2, direct_caller2);
-host_function!(A1 A2 A3; direct3, direct_caller3);
-host_function!(A1 A2 A3 A4; direct4, direct_caller4);
+host_function!(; direct0);
+host_function!(A1; direct1);
+host_function!(A1 A2; direct2);
+host_function!(A1 A2 A3; direct3);
+host_function!(A1 A2 A3 A4; direct4);
 host_function!(A1 A2 A3 A4 A5);
 host_function!(A1 A2 A3 A4 A5 A6);
 host_function!(A1 A2 A3 A4 A5 A6 A7);
