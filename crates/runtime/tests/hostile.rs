@@ -14,7 +14,9 @@
 //!
 //! The binaries are built with `wasm-encoder` (not WAT text, so the deep nesting
 //! stresses the runtime rather than the text parser). Infinite loops are stopped
-//! by interrupts and deadlines, tested in `interrupt.rs`.
+//! by interrupts and deadlines, tested in `interrupt.rs`. On every engine, a new
+//! instance's memory never shows what a closed instance wrote (memories are
+//! recycled).
 
 use std::borrow::Cow;
 
@@ -1070,4 +1072,46 @@ fn growing_memory_one_page_at_a_time_is_not_quadratic() {
         elapsed < std::time::Duration::from_secs(5),
         "64 MiB in 1024 steps took {elapsed:?}"
     );
+}
+
+/// Memories are recycled (the compiler keeps dropped reservations for reuse):
+/// a new instance never sees what a closed one wrote, whatever the sizes, on
+/// every engine.
+#[test]
+fn a_new_memory_never_shows_a_closed_instances_bytes() {
+    let guest = wat::parse_str(
+        r#"(module (memory (export "memory") 1 8)
+            (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+            (func (export "fill") (param i32)
+                (memory.fill (i32.const 0) (i32.const 0xAB) (local.get 0)))
+            (func (export "sum") (param i32) (result i64)
+                (local $i i32) (local $s i64)
+                (block $done (loop $next
+                    (br_if $done (i32.ge_u (local.get $i) (local.get 0)))
+                    (local.set $s (i64.add (local.get $s) (i64.load8_u (local.get $i))))
+                    (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                    (br $next)))
+                (local.get $s)))"#,
+    )
+    .unwrap();
+    for config in engines::engines() {
+        let runtime = wazero::Runtime::with_config(config);
+        let compiled = runtime.compile_module(&guest).unwrap();
+        for round in 0..20u32 {
+            let module = runtime
+                .instantiate_module(&compiled, wazero::ModuleConfig::new())
+                .unwrap();
+            let call = |name: &str, args: &[u64]| {
+                module.exported_function(name).unwrap().call(args).unwrap()
+            };
+            // Every byte the memory can ever hold reads as zero when it starts
+            // and after it grows, then is dirtied for the next instance.
+            let pages = 1 + round % 8;
+            assert_eq!(call("grow", &[u64::from(pages - 1)]), vec![1]);
+            let bytes = u64::from(pages) * 65536;
+            assert_eq!(call("sum", &[bytes]), vec![0], "round {round}");
+            call("fill", &[bytes]);
+            module.close().unwrap();
+        }
+    }
 }

@@ -101,3 +101,48 @@ fn an_interrupt_from_another_thread_stops_only_its_namespace() {
         );
     }
 }
+
+/// A request made while the guest is inside a host function (here, sleeping)
+/// stops the guest's loop once the host function returns, on every engine;
+/// requests made between calls stop the next call only.
+#[test]
+fn a_request_during_a_host_call_stops_the_loop_after_it() {
+    for config in engines() {
+        let runtime = Runtime::with_config(config);
+        runtime
+            .new_host_module_builder("env")
+            .new_function_builder()
+            .with_func(|| std::thread::sleep(Duration::from_millis(5)))
+            .export("nap")
+            .instantiate()
+            .unwrap();
+        let module = runtime
+            .instantiate(
+                &wat::parse_str(
+                    r#"(module (import "env" "nap" (func $nap))
+                    (func (export "naps") (loop (call $nap) (br 0)))
+                    (func $inner (result i32) (i32.const 1))
+                    (func (export "one") (result i32) (call $inner)))"#,
+                )
+                .unwrap(),
+            )
+            .unwrap();
+        let started = Instant::now();
+        let _deadline = runtime
+            .interrupt_handle()
+            .interrupt_after(Duration::from_millis(30));
+        let err = module
+            .exported_function("naps")
+            .unwrap()
+            .call(&[])
+            .unwrap_err();
+        assert!(err.is_interrupted(), "{err}");
+        assert!(started.elapsed() < Duration::from_millis(1030));
+        // A request between calls stops the next one at its first check (the
+        // call of `$inner`), and only that one.
+        let one = module.exported_function("one").unwrap();
+        runtime.interrupt_handle().interrupt();
+        assert!(one.call(&[]).unwrap_err().is_interrupted());
+        assert_eq!(one.call(&[]).unwrap(), vec![1]);
+    }
+}
