@@ -120,6 +120,28 @@ unsafe fn redirect(context: *mut std::ffi::c_void, pc: usize, arg: usize, sp: us
     gregs[libc::REG_RSP as usize] = sp as i64;
 }
 
+/// Links a direct call: `call rel32`, whose 32-bit displacement (Cranelift's
+/// `X86CallPCRel4`) is at `at`.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+fn link_call(
+    code: &mut [u8],
+    at: usize,
+    kind: cranelift_codegen::binemit::Reloc,
+    target: usize,
+    addend: i64,
+) -> Result<(), String> {
+    if kind != cranelift_codegen::binemit::Reloc::X86CallPCRel4 {
+        return Err(format!("unexpected relocation {kind:?} of a call"));
+    }
+    let rel = target as i64 + addend - at as i64;
+    let rel = i32::try_from(rel).map_err(|_| "module code is over 2 GiB".to_string())?;
+    let field = code
+        .get_mut(at..at + 4)
+        .ok_or_else(|| "a relocation outside the code".to_string())?;
+    field.copy_from_slice(&rel.to_le_bytes());
+    Ok(())
+}
+
 /// The x86-64 parts of running compiled code, or why there are none.
 pub fn arch() -> Result<Arch, String> {
     if !cfg!(all(target_arch = "x86_64", target_os = "linux")) {
@@ -132,7 +154,82 @@ pub fn arch() -> Result<Arch, String> {
         landing: stub.landing,
         read,
         redirect,
+        link_call,
     });
     #[cfg(not(target_os = "linux"))]
     return Err("the entry stub supports x86-64 Linux only".into());
+}
+
+#[cfg(test)]
+mod tests {
+    use cranelift_codegen::binemit::Reloc;
+
+    use super::link_call;
+
+    #[test]
+    fn calls_are_linked_as_rel32() {
+        struct Case {
+            kind: Reloc,
+            at: usize,
+            target: usize,
+            addend: i64,
+            want: Result<i32, &'static str>,
+        }
+        let cases = [
+            Case {
+                kind: Reloc::X86CallPCRel4,
+                at: 1,
+                target: 64,
+                addend: -4,
+                want: Ok(59),
+            },
+            Case {
+                kind: Reloc::X86CallPCRel4,
+                at: 40,
+                target: 0,
+                addend: -4,
+                want: Ok(-44),
+            },
+            Case {
+                kind: Reloc::Abs8,
+                at: 1,
+                target: 64,
+                addend: 0,
+                want: Err("unexpected"),
+            },
+            Case {
+                kind: Reloc::X86CallPCRel4,
+                at: 62,
+                target: 0,
+                addend: 0,
+                want: Err("outside"),
+            },
+            Case {
+                kind: Reloc::X86CallPCRel4,
+                at: 1,
+                target: 1 << 32,
+                addend: 0,
+                want: Err("over 2 GiB"),
+            },
+        ];
+        for case in cases {
+            let mut code = vec![0xCCu8; 64];
+            let got = link_call(&mut code, case.at, case.kind, case.target, case.addend);
+            match (got, case.want) {
+                (Ok(()), Ok(rel)) => {
+                    let field: [u8; 4] = code[case.at..case.at + 4].try_into().unwrap();
+                    assert_eq!(i32::from_le_bytes(field), rel);
+                    assert_eq!(code[case.at - 1], 0xCC, "nothing before the field changes");
+                }
+                (Err(e), Err(text)) => {
+                    assert!(e.contains(text), "{e}");
+                    assert!(
+                        code.iter().all(|&b| b == 0xCC),
+                        "nothing changes on failure"
+                    );
+                }
+                (got, want) => panic!("{got:?}, want {want:?}"),
+            }
+        }
+    }
 }

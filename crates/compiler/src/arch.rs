@@ -59,7 +59,16 @@ pub struct Arch {
     /// # Safety
     /// As for `read`.
     pub redirect: unsafe fn(*mut c_void, pc: usize, arg: usize, sp: usize),
+    /// Links a direct call between a module's functions (see [`LinkCallFn`]).
+    pub link_call: LinkCallFn,
 }
+
+/// Patches the call whose relocation of kind `kind` is at `at` in `code` so
+/// that it reaches `target` (with Cranelift's `addend`): `(code, at, kind,
+/// target, addend)`. An error for a relocation kind or a distance the ISA's
+/// calls cannot take.
+pub type LinkCallFn =
+    fn(&mut [u8], usize, cranelift_codegen::binemit::Reloc, usize, i64) -> Result<(), String>;
 
 impl std::fmt::Debug for Arch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -92,7 +92,7 @@ use cranelift_codegen::isa::{OwnedTargetIsa, TargetIsa};
 use wazero_store::{CallError, CompiledCode, Engine, FuncAddr, Store};
 use wazero_validator::ValidatedModule;
 
-pub use arch::{on_fault, Arch, EnterFn, FaultRegs};
+pub use arch::{on_fault, Arch, EnterFn, FaultRegs, LinkCallFn};
 pub use code_memory::CodeMemory;
 pub use exec::STACK_BUDGET;
 pub use module::{disassemble, CodegenConfig, CompiledModule};
@@ -156,7 +156,7 @@ impl Engine for CraneliftEngine {
     }
 
     fn compile(&self, module: &Arc<ValidatedModule>) -> Result<Arc<dyn CompiledCode>, String> {
-        module::compile_shared(module, &*self.isa, self.config)
+        module::compile_shared(module, &*self.isa, &self.arch, self.config)
     }
 
     fn cache_key(&self) -> String {

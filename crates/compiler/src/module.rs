@@ -121,8 +121,8 @@ struct Emitted {
     /// ([`crate::trap::raised_at`]).
     traps: Vec<(u32, u32)>,
     /// Calls of defined functions to link: the offset (in `code`) of the
-    /// `rel32` to patch, the callee's defined index, and the addend.
-    calls: Vec<(u32, u32, i64)>,
+    /// relocation, its kind, the callee's defined index, and the addend.
+    calls: Vec<(u32, Reloc, u32, i64)>,
 }
 
 /// Below this many bytes of function bodies a module is compiled on the
@@ -134,6 +134,7 @@ const PARALLEL_THRESHOLD: usize = 64 << 10;
 pub(crate) fn compile(
     module: &ValidatedModule,
     isa: &dyn TargetIsa,
+    arch: &crate::Arch,
     config: CodegenConfig,
 ) -> Result<CompiledModule, String> {
     let imported = module.imported_function_count() as usize;
@@ -235,10 +236,10 @@ pub(crate) fn compile(
             emitted
                 .calls
                 .iter()
-                .map(|&(o, callee, addend)| (offset + o as usize, callee, addend)),
+                .map(|&(o, kind, callee, addend)| (offset + o as usize, kind, callee, addend)),
         );
     }
-    link(&mut code, &func_offsets, &calls)?;
+    link(&mut code, &func_offsets, &calls, arch)?;
 
     let frontend = isa.frontend_config();
     let mut fctx = FunctionBuilderContext::new();
@@ -272,16 +273,19 @@ pub(crate) fn compile(
     )
 }
 
-/// Patches every direct call (`call rel32`) at `calls` to its callee, now
-/// that all functions have their place in `code`.
-fn link(code: &mut [u8], funcs: &[usize], calls: &[(usize, u32, i64)]) -> Result<(), String> {
-    for &(at, callee, addend) in calls {
+/// Patches every direct call at `calls` to its callee, now that all
+/// functions have their place in `code` (the ISA crate knows its calls).
+fn link(
+    code: &mut [u8],
+    funcs: &[usize],
+    calls: &[(usize, Reloc, u32, i64)],
+    arch: &crate::Arch,
+) -> Result<(), String> {
+    for &(at, kind, callee, addend) in calls {
         let target = *funcs
             .get(callee as usize)
             .ok_or("compiler: call of a function that does not exist")?;
-        let rel = target as i64 + addend - at as i64;
-        let rel = i32::try_from(rel).map_err(|_| "compiler: module code is over 2 GiB")?;
-        code[at..at + 4].copy_from_slice(&rel.to_le_bytes());
+        (arch.link_call)(code, at, kind, target, addend).map_err(|e| format!("compiler: {e}"))?;
     }
     Ok(())
 }
@@ -465,10 +469,8 @@ fn emit(ctx: &mut Context, func: Function, isa: &dyn TargetIsa) -> Result<Emitte
         .map_err(|e| format!("cranelift: {:?}", e.inner))?;
     let mut calls = Vec::new();
     for reloc in compiled.buffer.relocs() {
-        let callee = match (&reloc.kind, &reloc.target) {
-            (Reloc::X86CallPCRel4, FinalizedRelocTarget::ExternalName(ExternalName::User(r))) => {
-                callees[r.index()]
-            }
+        let callee = match &reloc.target {
+            FinalizedRelocTarget::ExternalName(ExternalName::User(r)) => callees[r.index()],
             // Runtime library calls (e.g. float rounding on CPUs without
             // SSE4.1) are not linked.
             _ => {
@@ -477,7 +479,7 @@ fn emit(ctx: &mut Context, func: Function, isa: &dyn TargetIsa) -> Result<Emitte
                 ))
             }
         };
-        calls.push((reloc.offset, callee, reloc.addend));
+        calls.push((reloc.offset, reloc.kind, callee, reloc.addend));
     }
     let mut traps: Vec<(u32, u32)> = compiled
         .buffer
@@ -541,7 +543,8 @@ fn entry_trampoline(
 pub(crate) fn compile_shared(
     module: &ValidatedModule,
     isa: &dyn TargetIsa,
+    arch: &crate::Arch,
     config: CodegenConfig,
 ) -> Result<Arc<dyn CompiledCode>, String> {
-    Ok(Arc::new(compile(module, isa, config)?))
+    Ok(Arc::new(compile(module, isa, arch, config)?))
 }
