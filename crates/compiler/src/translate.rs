@@ -106,6 +106,12 @@ fn trusted() -> MemFlagsData {
     MemFlagsData::trusted().with_endianness(Endianness::Little)
 }
 
+/// [`trusted`], for what cannot change during a call: read-only and movable,
+/// so that Cranelift may hoist and share the load.
+fn invariant() -> MemFlagsData {
+    trusted().with_readonly().with_can_move()
+}
+
 /// Flags of a linear memory access: it may fault (on a guard page, when bounds
 /// checks are elided), which Cranelift records as a trap site of code
 /// `HEAP_OUT_OF_BOUNDS` for the signal handler.
@@ -241,10 +247,7 @@ pub(crate) fn translate_function(
     // Cranelift checks the native stack in the prologue of every function that
     // calls or has a frame: `sp - frame size` below the context's limit traps.
     let vm = func.create_global_value(GlobalValueData::VMContext);
-    let flags = func
-        .dfg
-        .mem_flags
-        .insert_unchecked(trusted().with_readonly().with_can_move());
+    let flags = func.dfg.mem_flags.insert_unchecked(invariant());
     let limit = func.create_global_value(GlobalValueData::Load {
         base: vm,
         offset: vmctx::STACK_LIMIT.into(),
@@ -399,7 +402,7 @@ impl Translator<'_, '_> {
     /// with guard pages the memory's base (a reservation never moves). Runtime
     /// calls rewrite some of them, but only with the same values.
     fn load_vm(&mut self, ty: Type, offset: i32) -> Value {
-        let invariant = [
+        let unchanging = [
             vmctx::INTERRUPT,
             vmctx::STACK_LIMIT,
             vmctx::FUNCS,
@@ -415,11 +418,7 @@ impl Translator<'_, '_> {
         ]
         .contains(&offset)
             || (self.guard_pages && offset == vmctx::MEMORY_BASE);
-        let flags = if invariant {
-            trusted().with_readonly().with_can_move()
-        } else {
-            trusted()
-        };
+        let flags = if unchanging { invariant() } else { trusted() };
         let vm = self.vmctx;
         self.b.ins().load(ty, flags, vm, offset)
     }
@@ -670,8 +669,7 @@ impl Translator<'_, '_> {
     fn global_addr(&mut self, index: u32) -> Value {
         let addrs = self.load_vm(I64, vmctx::GLOBAL_ADDRS);
         // The instance's index spaces never change.
-        let invariant = trusted().with_readonly().with_can_move();
-        let addr = self.b.ins().load(I32, invariant, addrs, 4 * index as i32);
+        let addr = self.b.ins().load(I32, invariant(), addrs, 4 * index as i32);
         let addr = self.b.ins().uextend(I64, addr);
         let off = self.b.ins().imul_imm_u(addr, vmctx::GLOBAL_STRIDE);
         let globals = self.load_vm(I64, vmctx::GLOBALS);
@@ -853,15 +851,14 @@ impl Translator<'_, '_> {
         // The table of entries, and each entry, never change during a call.
         let table = self.load_vm(I64, vmctx::DIRECT_IMPORTS);
         let at = vmctx::DIRECT_STRIDE * index as i32;
-        let invariant = trusted().with_readonly().with_can_move();
-        let code = self.b.ins().load(I64, invariant, table, at);
+        let code = self.b.ins().load(I64, invariant(), table, at);
         self.b.ins().brif(code, direct, &[], runtime, &[]);
 
         self.b.switch_to_block(direct);
         let data = self
             .b
             .ins()
-            .load(I64, invariant, table, at + vmctx::DIRECT_DATA);
+            .load(I64, invariant(), table, at + vmctx::DIRECT_DATA);
         let cx = self
             .b
             .ins()

@@ -5,11 +5,11 @@ use std::sync::Arc;
 
 use wazero_api::{FuncType, ValueType};
 use wazero_store::{
-    resize_epoch, DirectHostCode, DirectHostFn, HostCallCx, HostError, HostFunc, HostFunctionDef,
-    HostNames, HostResult, DIRECT_PARAMS,
+    DirectHostCode, DirectHostFn, HostCallCx, HostError, HostFunc, HostFunctionDef, HostNames,
+    HostResult, DIRECT_PARAMS,
 };
 
-use crate::typed::direct_finish;
+use crate::typed::direct_call;
 
 use crate::typed::panic_message;
 use crate::{Caller, HostFunction};
@@ -246,8 +246,7 @@ impl<F> RawFn<F> {
 /// names the type.)
 fn raw_entry<F: Fn(&mut Caller<'_>, &mut [u64])>(_f: &Arc<RawFn<F>>) -> DirectHostCode {
     /// # Safety
-    /// `data` points at a `RawFn<F>`; `cx` is the caller's live context, whose
-    /// store is lent to the host for the call.
+    /// `data` points at a `RawFn<F>`; `cx` is as for `direct_call`.
     unsafe extern "C" fn entry<F: Fn(&mut Caller<'_>, &mut [u64])>(
         data: *const (),
         cx: *mut HostCallCx,
@@ -258,13 +257,14 @@ fn raw_entry<F: Fn(&mut Caller<'_>, &mut [u64])>(_f: &Arc<RawFn<F>>) -> DirectHo
     ) -> u64 {
         let mut stack = [a0, a1, a2, a3];
         // SAFETY: see the function's contract.
-        let (f, store, instance) =
-            unsafe { (&*data.cast::<RawFn<F>>(), &mut *(*cx).store, (*cx).instance) };
-        let epoch = resize_epoch();
-        let mut caller = Caller::new(store, instance);
-        let outcome = catch_unwind(AssertUnwindSafe(|| (f.f)(&mut caller, f.stack(&mut stack))));
+        let f = unsafe { &*data.cast::<RawFn<F>>() };
         // SAFETY: forwarded.
-        unsafe { direct_finish(cx, epoch, outcome.map(|()| stack[0])) }
+        unsafe {
+            direct_call(cx, |caller| {
+                (f.f)(caller, f.stack(&mut stack));
+                stack[0]
+            })
+        }
     }
     entry::<F>
 }

@@ -79,18 +79,24 @@ pub(crate) fn panic_message(panic: Box<dyn Any + Send>) -> String {
     format!("panicked: {text}")
 }
 
-/// Ends a direct call (see [`wazero_store::DirectHostFn`]): the result's
-/// encoding, or 0 with the failure left in `cx`. `epoch` is the resize epoch
-/// from before the call.
+/// The body of every direct entry (see [`wazero_store::DirectHostFn`]): runs
+/// `body` with the calling module lent as a [`Caller`], catching a panic, and
+/// returns the result's encoding, or 0 with the failure left in `cx`; sets
+/// `cx.status` when the call failed or resized a memory or table.
 ///
 /// # Safety
-/// `cx` is the live context the entry was called with.
-#[inline]
-pub(crate) unsafe fn direct_finish<R: HostResults>(
+/// `cx` is the live context the entry was called with, whose store is lent to
+/// the host for the call (compiled code is suspended in it).
+#[inline(always)]
+pub(crate) unsafe fn direct_call<R: HostResults>(
     cx: *mut HostCallCx,
-    epoch: u64,
-    outcome: std::thread::Result<R>,
+    body: impl FnOnce(&mut Caller<'_>) -> R,
 ) -> u64 {
+    // SAFETY: see the function's contract.
+    let (store, instance) = unsafe { (&mut *(*cx).store, (*cx).instance) };
+    let epoch = resize_epoch();
+    let mut caller = Caller::new(store, instance);
+    let outcome = catch_unwind(AssertUnwindSafe(|| body(&mut caller)));
     let failure = match outcome {
         Ok(results) => match results.into_results() {
             Ok(values) => {
@@ -137,9 +143,8 @@ macro_rules! direct_entries {
         /// The direct entry of a typed host function of this arity.
         ///
         /// # Safety
-        /// `data` points at an `F`; `cx` is the caller's live context, whose
-        /// store is lent to the host for the call (compiled code is suspended
-        /// in it); the arguments are the parameters' encodings.
+        /// `data` points at an `F`; `cx` is as for [`direct_call`]; the
+        /// arguments are the parameters' encodings.
         #[allow(non_snake_case, unused_mut, unused_variables, unused_assignments)]
         unsafe extern "C" fn $entry<F, R, $($p: WasmTy,)*>(
             data: *const (),
@@ -156,17 +161,14 @@ macro_rules! direct_entries {
             // Padded: a parameter reads at most two slots from index 3 or below.
             let args = [a0, a1, a2, a3, 0];
             // SAFETY: see the function's contract.
-            let (f, store, instance) = unsafe { (&*data.cast::<F>(), &mut *(*cx).store, (*cx).instance) };
+            let f = unsafe { &*data.cast::<F>() };
             let mut at = 0;
             $(
                 let $p = $p::load(&args[at..]);
                 at += 1;
             )*
-            let epoch = resize_epoch();
-            let mut caller = Caller::new(store, instance);
-            let outcome = catch_unwind(AssertUnwindSafe(|| f(&mut caller, $($p),*)));
             // SAFETY: forwarded.
-            unsafe { direct_finish(cx, epoch, outcome) }
+            unsafe { direct_call(cx, |caller| f(caller, $($p),*)) }
         }
     };
 }

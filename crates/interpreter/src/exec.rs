@@ -103,7 +103,7 @@ static NEVER_INTERRUPTED: Interrupt = Interrupt::new();
 pub(crate) unsafe fn interrupted(cx: *const CallContext) -> bool {
     // SAFETY: see the function's contract.
     let interrupt = unsafe { &*(*cx).interrupt };
-    interrupt.is_requested() && interrupt.take()
+    interrupt.take()
 }
 
 impl Default for CallContext {
@@ -405,7 +405,7 @@ impl Executor {
                         if self.cx.frames.len() + depth_base + 1 >= max_depth {
                             trap!(TrapCode::StackExhausted);
                         }
-                        if store.interrupt.is_requested() && store.interrupt.take() {
+                        if store.interrupt.take() {
                             trap!(TrapCode::Interrupted);
                         }
                         let callee: &CompiledFunc = match self.module(module).func(func) {

@@ -106,6 +106,14 @@ impl DirectImport {
         code: None,
         data: std::ptr::null(),
     };
+
+    /// The entry of an import that is `direct`'s function, if it has one.
+    pub fn of(direct: Option<&DirectHostFn>) -> Self {
+        direct.map_or(Self::NONE, |d| Self {
+            code: Some(d.code),
+            data: d.data_ptr(),
+        })
+    }
 }
 
 /// What a direct entry receives besides its arguments: the calling module,

@@ -182,15 +182,9 @@ impl Store {
                     }
                     inst.functions.push(addr);
                     let (host, direct) = match &self.funcs[addr.index()].kind {
-                        crate::FuncKind::Host { func, direct, .. } => (
-                            Some(func.clone()),
-                            direct.as_ref().map_or(crate::DirectImport::NONE, |d| {
-                                crate::DirectImport {
-                                    code: Some(d.code),
-                                    data: d.data_ptr(),
-                                }
-                            }),
-                        ),
+                        crate::FuncKind::Host { func, direct, .. } => {
+                            (Some(func.clone()), crate::DirectImport::of(direct.as_ref()))
+                        }
                         crate::FuncKind::Wasm { .. } => (None, crate::DirectImport::NONE),
                     };
                     inst.host_imports.push(host);

@@ -62,11 +62,18 @@ impl Interrupt {
         self.flag.load(Ordering::Relaxed)
     }
 
-    /// Takes the pending request, if any: true if there was one.
+    /// Takes the pending request, if any: true if there was one. Inlined down
+    /// to the flag's test, which is all the interpreter's checks cost.
+    #[inline]
     pub fn take(&self) -> bool {
-        if !self.is_requested() {
-            return false;
-        }
+        self.is_requested() && self.take_pending()
+    }
+
+    /// [`Interrupt::take`] once a request was seen: clears the flag and makes
+    /// the page readable again, under the lock.
+    #[cold]
+    #[inline(never)]
+    fn take_pending(&self) -> bool {
         let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
         let was = self.flag.swap(false, Ordering::Relaxed);
         if let Some(page) = NonNull::new(self.page.load(Ordering::Relaxed)) {

@@ -143,20 +143,18 @@ fn validate_bodies(bodies: Vec<Body<'_>>) -> Option<wasmparser::BinaryReaderErro
             .map_or(1, |n| n.get())
             .min(bodies.len())
     };
-    let next = std::sync::atomic::AtomicUsize::new(0);
+    // The bodies still to validate, in order, each with its index.
+    let queue = std::sync::Mutex::new(bodies.into_iter().enumerate());
     // The index of the first invalid body found so far (bodies after it need
     // no validating), and its error.
     let first = std::sync::Mutex::new((usize::MAX, None));
-    let bodies = std::sync::Mutex::new(bodies.into_iter().map(Some).collect::<Vec<_>>());
     let worker = || {
         let mut allocs = wasmparser::FuncValidatorAllocations::default();
         loop {
-            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let taken = {
-                let mut bodies = bodies.lock().unwrap_or_else(|e| e.into_inner());
-                bodies.get_mut(i).and_then(Option::take)
+            let taken = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
+            let Some((i, (func, body))) = taken else {
+                break;
             };
-            let Some((func, body)) = taken else { break };
             if i > first.lock().unwrap_or_else(|e| e.into_inner()).0 {
                 continue;
             }
