@@ -30,6 +30,10 @@
 //! system, against native Rust doing the same (see [`wasi_files`]), in a table
 //! of its own: wasmi has no WASI here, so native code is its baseline.
 //!
+//! `parallel` (a group of its own) serves requests (instantiate, call, close)
+//! from 1, 2 (and 4) threads sharing one runtime, on both engines and wasmtime
+//! (see [`parallel`]).
+//!
 //! See `docs/benchmarks.md` for the benchmarks and recorded figures.
 
 mod compile_cache;
@@ -39,6 +43,7 @@ mod engines;
 mod generate;
 mod host_calls;
 mod measure;
+mod parallel;
 mod programs;
 mod wasi_files;
 
@@ -142,16 +147,19 @@ enum Group {
     Interrupts,
     /// The compiler's directory cache.
     Cache,
+    /// Requests served from several threads sharing one runtime.
+    Parallel,
 }
 
 impl Group {
     /// Every group, in report order.
-    const ALL: [Group; 5] = [
+    const ALL: [Group; 6] = [
         Group::Interp,
         Group::Compiler,
         Group::Bounds,
         Group::Interrupts,
         Group::Cache,
+        Group::Parallel,
     ];
 
     /// Its name on the command line.
@@ -162,6 +170,7 @@ impl Group {
             Group::Bounds => "bounds",
             Group::Interrupts => "interrupts",
             Group::Cache => "cache",
+            Group::Parallel => "parallel",
         }
     }
 
@@ -696,6 +705,9 @@ fn main() -> ExitCode {
         .filter(|(_, sides)| !sides.is_empty())
         .collect();
     let wasi_selected = options.groups.is_empty() && chosen(wasi_files::NAME);
+    let parallel_selected = (options.groups.is_empty()
+        || options.groups.contains(&Group::Parallel))
+        && chosen(parallel::NAME);
     if options.list {
         for b in Benchmark::all() {
             let sides: Vec<&str> = plan(b, &Group::ALL).iter().map(|s| s.name()).collect();
@@ -703,6 +715,7 @@ fn main() -> ExitCode {
             println!("{:<16}   runs on: {}", "", sides.join(", "));
         }
         println!("{:<16} {}", wasi_files::NAME, wasi_files::WHAT);
+        println!("{:<16} {}", parallel::NAME, parallel::WHAT);
         let names: Vec<&str> = Group::ALL.iter().map(|g| g.name()).collect();
         println!();
         println!("groups (one table each): {}", names.join(", "));
@@ -711,7 +724,7 @@ fn main() -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
-    if selected.is_empty() && !wasi_selected {
+    if selected.is_empty() && !wasi_selected && !parallel_selected {
         eprintln!(
             "wazero-bench: no benchmark matches {:?} in groups {:?} (see --list)",
             options.filters,
@@ -791,6 +804,14 @@ fn main() -> ExitCode {
         })
     });
 
+    let parallel = parallel_selected.then(|| {
+        eprintln!("wazero-bench: running {} ...", parallel::NAME);
+        parallel::run(options.quick).map_err(|e| {
+            eprintln!("wazero-bench: {} FAILED: {e}", parallel::NAME);
+            e.to_string()
+        })
+    });
+
     if !selected.is_empty() {
         if rows.iter().any(|r| r.interp_and_wasmi().is_some()) {
             print_main_table(&rows);
@@ -812,7 +833,15 @@ fn main() -> ExitCode {
         }
         None => {}
     }
-    if failed.is_empty() && !matches!(wasi, Some(Err(_))) {
+    match &parallel {
+        Some(Ok(report)) => parallel::report(report),
+        Some(Err(error)) => {
+            println!();
+            println!("  {:<16}  ERROR: {error}", parallel::NAME);
+        }
+        None => {}
+    }
+    if failed.is_empty() && !matches!(wasi, Some(Err(_))) && !matches!(parallel, Some(Err(_))) {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

@@ -20,7 +20,8 @@ pub const MEMORY_LIMIT_PAGES: u32 = 32;
 
 /// The `wasm-smith` configuration for `seed`: the shared WebAssembly 2.0
 /// configuration (SIMD, bulk memory, reference types, multi-value; no threads,
-/// multi-memory, tail calls, exceptions or GC), without imports, exporting
+/// multi-memory, exceptions or GC) plus WebAssembly 3.0's extended constant
+/// expressions and tail calls (which wasmi runs too), without imports, exporting
 /// everything, with NaNs canonicalized so that floats compare bit-exactly. One
 /// seed in two also asks the generator to avoid traps, for longer runs of
 /// computation between them.
@@ -32,7 +33,19 @@ pub fn config(seed: u64) -> wasm_smith::Config {
         disallow_traps: seed % 2 == 1,
         max_memory32_bytes: u64::from(MEMORY_LIMIT_PAGES / 2) * 65536,
         max_table_elements: 1_000,
+        extended_const_enabled: true,
+        tail_call_enabled: true,
         ..wasm2::wasm2_config()
+    }
+}
+
+/// [`config`] with relaxed SIMD too: for comparing wazero's engines with
+/// each other (wasmi's choices among the results relaxed SIMD allows are not
+/// wazero's; wazero's engines make the same ones).
+pub fn relaxed_simd_config(seed: u64) -> wasm_smith::Config {
+    wasm_smith::Config {
+        relaxed_simd_enabled: true,
+        ..config(seed)
     }
 }
 
@@ -53,8 +66,14 @@ fn pseudo_random_bytes(seed: u64, len: usize) -> Vec<u8> {
 /// The module of `seed`, instrumented to run out of fuel; `None` if the seed
 /// does not make one.
 pub fn generate(seed: u64) -> Option<Vec<u8>> {
+    generate_with(seed, config(seed))
+}
+
+/// The module of `seed` for the `wasm-smith` configuration `config`,
+/// instrumented as [`generate`]'s.
+pub fn generate_with(seed: u64, config: wasm_smith::Config) -> Option<Vec<u8>> {
     let data = pseudo_random_bytes(seed, 512 + (seed as usize % 8) * 512);
-    let mut module = wasm_smith::Module::new(config(seed), &mut Unstructured::new(&data)).ok()?;
+    let mut module = wasm_smith::Module::new(config, &mut Unstructured::new(&data)).ok()?;
     module.ensure_termination(FUEL).ok()?;
     Some(module.to_bytes())
 }

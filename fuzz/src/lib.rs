@@ -49,7 +49,7 @@ pub mod wasmi_engine;
 pub mod wazero_engine;
 
 pub use engine::{CompiledModule, Engine, Failure, Instance, TrapKind};
-pub use generate::{generate, Exports};
+pub use generate::{generate, generate_with, relaxed_simd_config, Exports};
 pub use harness::{
     check_module, check_seed, engines, failure_dir, reference, save_failure, Mismatch, Tally,
 };

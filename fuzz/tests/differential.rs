@@ -13,8 +13,8 @@
 //! same check on random seeds for as long as asked.
 
 use wazero_fuzz::{
-    check_module, check_seed, engines, reference, CompiledModule, Engine, Failure, Instance, Tally,
-    TrapKind, Value,
+    check_module, check_seed, engines, generate_with, reference, relaxed_simd_config,
+    CompiledModule, Engine, Failure, Instance, Tally, TrapKind, Value,
 };
 
 /// The seeds: `0..MODULES`.
@@ -45,6 +45,110 @@ fn engines_agree_with_wasmi_on_generated_modules() {
     assert!(tally.calls >= 3 * tally.instantiated, "{tally}");
     assert!(tally.returned >= tally.calls / 4, "{tally}");
     assert!(tally.trapped > 0, "{tally}");
+}
+
+/// The generated modules of the fixed seeds exercise WebAssembly 3.0's tail
+/// calls and extended constant expressions, which wasmi runs too: the test
+/// above covers them.
+#[test]
+fn generated_modules_use_wasm3_features() {
+    use wasmparser::{Operator as O, Parser, Payload};
+    let (mut tail, mut extended) = (0, 0);
+    for seed in 0..MODULES {
+        let Some(wasm) = wazero_fuzz::generate(seed) else {
+            continue;
+        };
+        let (mut has_tail, mut has_extended) = (false, false);
+        for payload in Parser::new(0).parse_all(&wasm).flatten() {
+            match payload {
+                Payload::CodeSectionEntry(body) => {
+                    let Ok(ops) = body.get_operators_reader() else {
+                        continue;
+                    };
+                    has_tail |= ops.into_iter().flatten().any(|op| {
+                        matches!(op, O::ReturnCall { .. } | O::ReturnCallIndirect { .. })
+                    });
+                }
+                Payload::GlobalSection(globals) => {
+                    for global in globals.into_iter().flatten() {
+                        let ops = global.init_expr.get_operators_reader();
+                        has_extended |= ops.into_iter().flatten().count() > 2;
+                    }
+                }
+                _ => {}
+            }
+        }
+        tail += usize::from(has_tail);
+        extended += usize::from(has_extended);
+    }
+    assert!(tail >= 10, "{tail} modules with tail calls");
+    assert!(extended >= 10, "{extended} modules with extended constants");
+}
+
+/// Relaxed SIMD (WebAssembly 3.0), which wasmi resolves differently: the
+/// compiler agrees with the interpreter on generated modules that use it.
+#[cfg(feature = "compiler")]
+#[test]
+fn compiler_agrees_with_interpreter_on_relaxed_simd_modules() {
+    const SEEDS: u64 = 150;
+    let mut engines = engines();
+    let reference = engines.remove(0);
+    assert_eq!(reference.name(), "wazero interpreter");
+    let mut tally = Tally::default();
+    let mut mismatches = Vec::new();
+    let mut relaxed = 0;
+    for seed in 0..SEEDS {
+        let Some(wasm) = generate_with(seed, relaxed_simd_config(seed)) else {
+            continue;
+        };
+        relaxed += usize::from(uses_relaxed_simd(&wasm));
+        if let Err(mismatch) = check_module(&wasm, &engines, reference.as_ref(), &mut tally) {
+            mismatches.push(format!("seed {seed}: {mismatch}"));
+        }
+    }
+    eprintln!("{tally}; {relaxed} modules use relaxed SIMD");
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+    assert!(relaxed >= 10, "too few modules use relaxed SIMD: {relaxed}");
+    assert!(tally.calls >= 3 * tally.instantiated, "{tally}");
+}
+
+/// Whether `wasm` has a relaxed SIMD instruction (opcodes 0xfd 0x100..=0x113).
+#[cfg(feature = "compiler")]
+fn uses_relaxed_simd(wasm: &[u8]) -> bool {
+    use wasmparser::{Operator as O, Parser, Payload};
+    Parser::new(0).parse_all(wasm).flatten().any(|payload| {
+        let Payload::CodeSectionEntry(body) = payload else {
+            return false;
+        };
+        let Ok(ops) = body.get_operators_reader() else {
+            return false;
+        };
+        ops.into_iter().flatten().any(|op| {
+            matches!(
+                op,
+                O::I8x16RelaxedSwizzle
+                    | O::I32x4RelaxedTruncF32x4S
+                    | O::I32x4RelaxedTruncF32x4U
+                    | O::I32x4RelaxedTruncF64x2SZero
+                    | O::I32x4RelaxedTruncF64x2UZero
+                    | O::F32x4RelaxedMadd
+                    | O::F32x4RelaxedNmadd
+                    | O::F64x2RelaxedMadd
+                    | O::F64x2RelaxedNmadd
+                    | O::I8x16RelaxedLaneselect
+                    | O::I16x8RelaxedLaneselect
+                    | O::I32x4RelaxedLaneselect
+                    | O::I64x2RelaxedLaneselect
+                    | O::F32x4RelaxedMin
+                    | O::F32x4RelaxedMax
+                    | O::F64x2RelaxedMin
+                    | O::F64x2RelaxedMax
+                    | O::I16x8RelaxedQ15mulrS
+                    | O::I16x8RelaxedDotI8x16I7x16S
+                    | O::I32x4RelaxedDotI8x16I7x16AddS
+            )
+        })
+    })
 }
 
 /// How [`Skewed`] gets things wrong.

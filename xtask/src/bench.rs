@@ -35,7 +35,7 @@ pub struct Args {
     /// Parallel jobs for building (default: 2, or cargo's own `CARGO_BUILD_JOBS`).
     #[arg(long, short)]
     pub jobs: Option<u32>,
-    /// Groups to run (interp, compiler, bounds, interrupts, cache; default:
+    /// Groups to run (interp, compiler, bounds, interrupts, cache, parallel; default:
     /// all), and benchmarks whose name contains one of the other words.
     pub filters: Vec<String>,
 }

@@ -17,9 +17,11 @@ use clap::{Parser, Subcommand};
 mod bench;
 mod cargo;
 mod fuzz;
+mod public_api;
 mod spectest;
 mod test;
 mod wasi;
+mod wasi_testsuite;
 
 /// Project automation for wazero for Rust.
 #[derive(Debug, Parser)]
@@ -50,6 +52,13 @@ enum Command {
     /// Run wazero's engines and wasmi on random wasm-smith modules for a while
     /// (optimized build) and compare results, traps, memories and globals.
     Fuzz(fuzz::Args),
+    /// Run the official WASI test suite (WebAssembly/wasi-testsuite, preview1,
+    /// committed in testdata/wasi-testsuite) through the `wazero` command on
+    /// each engine, with the suite's expectations.
+    WasiTestsuite(wasi_testsuite::Args),
+    /// Compare the public API of every publishable crate with its listing in
+    /// api/ (rustdoc JSON, a nightly toolchain); --bless writes the listings.
+    PublicApi(public_api::Args),
 }
 
 fn main() -> ExitCode {
@@ -61,5 +70,7 @@ fn main() -> ExitCode {
         Command::BuildWasi(args) => wasi::build_main(&args),
         Command::CheckWasi(args) => wasi::check_main(&args),
         Command::Fuzz(args) => fuzz::main(&args),
+        Command::WasiTestsuite(args) => wasi_testsuite::main(&args),
+        Command::PublicApi(args) => public_api::main(&args),
     }
 }

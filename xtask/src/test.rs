@@ -1,9 +1,12 @@
 //! `cargo xtask test`: everything CI checks, in order, each step reported.
 //!
 //! 1. `cargo fmt --check` and `cargo clippy --workspace --all-targets -D warnings`.
-//! 2. `cargo doc --workspace --no-deps` without warnings, and
-//!    `cargo build -p wazero --no-default-features --features interpreter`, whose
-//!    dependency tree must hold no Cranelift crate.
+//! 2. `cargo doc --workspace --no-deps` without warnings, and the builds of
+//!    only what a user needs: `wazero` with only the interpreter (no Cranelift
+//!    in its dependency tree), with only the compiler (no interpreter), and
+//!    `wazero-wasi-preview1` and `wazero-validator`, which pull in no engine.
+//!    Then `cargo package --workspace`: every publishable crate packages and
+//!    its package builds alone.
 //! 3. `cargo test --workspace -j2`: unit, integration, property and doc tests.
 //! 4. The spec tests on every engine that is built, as a subprocess (so that even
 //!    a crash of the runtime leaves this summary standing): `cargo run -p xtask --
@@ -13,7 +16,9 @@
 //!    a minute compiling the runtime, `wast` and the suite optimized, to save a
 //!    few seconds of running.
 //!
-//! 5. In release: the dispatch test and the spec tests again, on the
+//! 5. The official WASI test suite through the `wazero` command, on both
+//!    engines (`cargo xtask wasi-testsuite`).
+//! 6. In release: the dispatch test and the spec tests again, on the
 //!    interpreter's threaded dispatch (debug builds use its loop dispatch).
 //!
 //! Every step runs even when an earlier one failed; the exit code is non-zero if
@@ -88,37 +93,33 @@ fn run_step(name: &str, mut command: Command, closing: Option<fn(&str) -> bool>)
     }
 }
 
-/// Checks that `wazero` without its `compiler` feature depends on no Cranelift
-/// crate (`cargo tree`), so embedders who want only the interpreter build none.
-fn no_cranelift_without_the_compiler() -> Step {
-    let name = "the interpreter-only build has no Cranelift";
+/// Checks with `cargo tree` that the crate and features of `args` depend on
+/// no crate whose name starts with one of `forbidden`, and on each of
+/// `required`: so that a user depending on only what they need builds nothing
+/// else.
+fn dependencies(name: &str, args: &[&str], forbidden: &[&str], required: &[&str]) -> Step {
     println!("xtask test: running {name}");
     let started = Instant::now();
     let output = cargo()
-        .args([
-            "tree",
-            "-p",
-            "wazero",
-            "--no-default-features",
-            "--features",
-            "interpreter",
-            "--edges",
-            "normal,build",
-            "--prefix",
-            "none",
-        ])
+        .arg("tree")
+        .args(args)
+        .args(["--edges", "normal,build", "--prefix", "none"])
         .output();
     let ok = match output {
         Ok(out) if out.status.success() => {
             let tree = String::from_utf8_lossy(&out.stdout);
-            let cranelift: Vec<&str> = tree
+            let unwanted: Vec<&str> = tree
                 .lines()
-                .filter(|l| l.starts_with("cranelift") || l.starts_with("wazero-compiler"))
+                .filter(|l| forbidden.iter().any(|f| l.starts_with(f)))
                 .collect();
-            if !cranelift.is_empty() {
-                eprintln!("xtask test: the interpreter-only build depends on {cranelift:?}");
+            let missing: Vec<&&str> = required
+                .iter()
+                .filter(|r| !tree.lines().any(|l| l.starts_with(**r)))
+                .collect();
+            if !unwanted.is_empty() || !missing.is_empty() {
+                eprintln!("xtask test: {name}: depends on {unwanted:?}, lacks {missing:?}");
             }
-            cranelift.is_empty() && tree.contains("wazero-interpreter")
+            unwanted.is_empty() && missing.is_empty()
         }
         Ok(out) => {
             eprintln!("{}", String::from_utf8_lossy(&out.stderr));
@@ -149,6 +150,72 @@ fn has_component(tool: &str) -> bool {
         println!("xtask test: cargo {tool} is not installed; skipping that check");
     }
     ok
+}
+
+/// The doc tests of `wazero` built with only the engine `feature`.
+fn one_engine_doc_tests(feature: &str, jobs: &[String]) -> Step {
+    let mut test = cargo();
+    test.args([
+        "test",
+        "-p",
+        "wazero",
+        "--no-default-features",
+        "--features",
+    ])
+    .args([feature, "--doc"])
+    .args(jobs);
+    run_step(
+        &format!("test wazero with only the {feature} (doc tests)"),
+        test,
+        None,
+    )
+}
+
+/// The workspace's `rust-version`, from its manifest.
+fn msrv() -> Option<String> {
+    let manifest =
+        std::fs::read_to_string(crate::cargo::workspace_root().join("Cargo.toml")).ok()?;
+    manifest.lines().find_map(|line| {
+        let value = line
+            .trim()
+            .strip_prefix("rust-version")?
+            .trim()
+            .strip_prefix('=')?;
+        Some(value.trim().trim_matches('"').to_string())
+    })
+}
+
+/// The rustup toolchain of `version` (`1.95` is `1.95.0-<host>`), if installed.
+fn installed_toolchain(version: &str) -> Option<String> {
+    let out = Command::new("rustup")
+        .args(["toolchain", "list"])
+        .output()
+        .ok()?;
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|line| {
+            let name = line.split_whitespace().next()?;
+            let exact = name == version;
+            let prefixed = [format!("{version}-"), format!("{version}.0-")]
+                .iter()
+                .any(|p| name.starts_with(p.as_str()));
+            (exact || prefixed).then(|| name.to_string())
+        })
+}
+
+/// Bytes in the files under `dir` (0 where it cannot be read).
+fn dir_size(dir: &std::path::Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|entry| match entry.file_type() {
+            Ok(t) if t.is_dir() => dir_size(&entry.path()),
+            Ok(t) if t.is_file() => entry.metadata().map_or(0, |m| m.len()),
+            _ => 0,
+        })
+        .sum()
 }
 
 /// Runs every step and prints a summary.
@@ -185,27 +252,98 @@ pub fn main(args: &Args) -> ExitCode {
     let mut doc = cargo();
     doc.args(["doc", "--workspace", "--no-deps"])
         .args(&jobs)
-        .env("RUSTDOCFLAGS", "-D warnings");
+        .env("RUSTDOCFLAGS", "-D warnings --cfg docsrs");
     steps.push(run_step("cargo doc (no warnings)", doc, None));
 
-    let mut interpreter_only = cargo();
-    interpreter_only
-        .args([
-            "build",
+    // Only what a user needs: the facade with one engine builds, and its
+    // doc tests (which cover the API) pass.
+    steps.push(one_engine_doc_tests("interpreter", &jobs));
+    steps.push(dependencies(
+        "the interpreter-only build has no Cranelift",
+        &[
             "-p",
             "wazero",
             "--no-default-features",
             "--features",
             "interpreter",
+        ],
+        &["cranelift", "wazero-compiler"],
+        &["wazero-interpreter"],
+    ));
+    steps.push(one_engine_doc_tests("compiler", &jobs));
+    steps.push(dependencies(
+        "the compiler-only build has no interpreter",
+        &[
+            "-p",
+            "wazero",
+            "--no-default-features",
+            "--features",
+            "compiler",
+        ],
+        &["wazero-interpreter"],
+        &[],
+    ));
+    steps.push(dependencies(
+        "WASI and the validator pull in no engine",
+        &["-p", "wazero-wasi-preview1", "-p", "wazero-validator"],
+        &["wazero-interpreter", "wazero-compiler", "cranelift"],
+        &["wazero-decoder"],
+    ));
+
+    // The minimum supported Rust version (`rust-version`) builds the
+    // workspace, where that toolchain is installed.
+    if let Some((msrv, toolchain)) = msrv().and_then(|v| installed_toolchain(&v).map(|t| (v, t))) {
+        // Through rustup: the cargo running this task is one toolchain's own.
+        let mut check = Command::new("rustup");
+        check
+            .args(["run", &toolchain, "cargo"])
+            .args(["check", "--workspace", "--exclude", "wazero-bench"])
+            .args(&jobs)
+            .current_dir(crate::cargo::workspace_root());
+        steps.push(run_step(
+            &format!("cargo +{msrv} check (the MSRV)"),
+            check,
+            None,
+        ));
+    } else {
+        println!("xtask test: the MSRV toolchain is not installed; skipping that check");
+    }
+
+    // The public API of each crate, against its listing in api/ (rustdoc
+    // JSON needs a nightly toolchain).
+    if installed_toolchain("nightly").is_some() {
+        let mut api = cargo();
+        api.args(["run", "-q", "-p", "xtask"])
+            .args(&jobs)
+            .args(["--", "public-api"]);
+        steps.push(run_step(
+            "public-api (each crate's API matches api/)",
+            api,
+            None,
+        ));
+    } else {
+        println!("xtask test: no nightly toolchain; skipping the public API check");
+    }
+
+    // Every publishable crate packages and builds alone from its `.crate`
+    // against the others' packages (cargo strips path-only dev-dependencies).
+    let mut package = cargo();
+    package
+        .args(["package", "--workspace", "--allow-dirty"])
+        .args([
+            "--exclude",
+            "xtask",
+            "--exclude",
+            "wazero-bench",
+            "--exclude",
+            "wazero-fuzz",
         ])
         .args(&jobs);
     steps.push(run_step(
-        "build wazero with only the interpreter",
-        interpreter_only,
+        "cargo package --workspace (each crate verified alone)",
+        package,
         None,
     ));
-
-    steps.push(no_cranelift_without_the_compiler());
 
     let mut unit = cargo();
     unit.args(["test", "--workspace"]).args(&jobs);
@@ -222,6 +360,19 @@ pub fn main(args: &Args) -> ExitCode {
         &format!("spectest --engine all ({profile} build)"),
         spec,
         Some(|line| line.starts_with("spectest: ") && line.contains(" passed, ")),
+    ));
+
+    // The official WASI suite through the `wazero` command (the debug binary
+    // `cargo test` just built), on both engines.
+    let mut wasi_suite = cargo();
+    wasi_suite
+        .args(["run", "-q", "-p", "xtask"])
+        .args(&jobs)
+        .args(["--", "wasi-testsuite", "--engine", "all"]);
+    steps.push(run_step(
+        "wasi-testsuite --engine all (official WASI suite)",
+        wasi_suite,
+        Some(|line| line.starts_with("wasi-testsuite: ") && line.contains(" passed, ")),
     ));
 
     // Optimized builds dispatch the interpreter's hot instructions by threaded
@@ -261,14 +412,23 @@ pub fn main(args: &Args) -> ExitCode {
             step.took
         );
     }
+    // CI machines have limited disk: the size of what the steps wrote is
+    // watched like their time.
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| crate::cargo::workspace_root().join("target"));
+    println!(
+        "xtask test: target directory holds {:.1} GiB",
+        dir_size(&target) as f64 / (1u64 << 30) as f64
+    );
     let failed = steps.iter().filter(|s| !s.ok).count();
     if failed == 0 {
         println!("xtask test: all {} steps passed", steps.len());
     } else {
         println!("xtask test: {failed} of {} steps failed", steps.len());
     }
-    // The spec tests' closing line goes last, where CI looks for a count.
-    if let Some(note) = steps.iter().rev().find_map(|s| s.note.as_ref()) {
+    // The suites' closing lines go last, where CI looks for counts.
+    for note in steps.iter().filter_map(|s| s.note.as_ref()) {
         println!("{note}");
     }
     if failed == 0 {

@@ -5,7 +5,9 @@
 //! `examples/*.c` (built to `examples/*.wasm`), each with a comment saying how it
 //! is run and what it prints. They are compiled with clang for `wasm32-wasi`
 //! against wasi-libc, with the flags in [`FLAGS`]: optimized, DWARF stripped,
-//! the `name` section kept so that traps show function names.
+//! the `name` section kept so that traps show function names; a program may
+//! add one of the few [`EXTRA_FLAGS`] for itself in its header comment (a
+//! reactor's exec model).
 //!
 //! Because the tests must run without a C toolchain, the `.wasm` files are
 //! committed, and `testdata/wasi/MANIFEST` records for each program the hash of
@@ -43,6 +45,36 @@ pub const FLAGS: &[&str] = &[
     "-Wextra",
     "-Wl,--strip-debug",
 ];
+
+/// The flags a program may add to [`FLAGS`] for itself, with a line
+/// ` * Extra flags: FLAG...` in its header comment: the exec model, for a WASI
+/// reactor (no `main`; its constructors run in `_initialize`). The source hash
+/// covers that line, so changing it makes the program stale like any edit.
+pub const EXTRA_FLAGS: &[&str] = &["-mexec-model=reactor"];
+
+/// The flags `source` adds for itself (see [`EXTRA_FLAGS`]).
+pub fn extra_flags(source: &str) -> Result<Vec<String>, String> {
+    let mut flags = Vec::new();
+    for line in source.lines() {
+        let line = line.trim_start();
+        let Some(rest) = line
+            .strip_prefix('*')
+            .map(str::trim_start)
+            .and_then(|l| l.strip_prefix("Extra flags:"))
+        else {
+            continue;
+        };
+        for flag in rest.split_whitespace() {
+            if !EXTRA_FLAGS.contains(&flag) {
+                return Err(format!(
+                    "extra flag {flag:?} is not one a program may add (only {EXTRA_FLAGS:?})"
+                ));
+            }
+            flags.push(flag.to_string());
+        }
+    }
+    Ok(flags)
+}
 
 /// The directories holding C programs, each with the directory its `.wasm`
 /// files go to, relative to the workspace root.
@@ -297,10 +329,15 @@ impl Toolchain {
         format!("clang \"{}\" libc.a {}", self.clang_version, self.libc_hash)
     }
 
-    /// Compiles `source` to `output` with [`FLAGS`], echoing clang's warnings.
+    /// Compiles `source` to `output` with [`FLAGS`] and the source's own
+    /// [`extra_flags`], echoing clang's warnings.
     pub fn compile(&self, source: &Path, output: &Path) -> Result<(), String> {
+        let text = fs::read_to_string(source)
+            .map_err(|e| format!("cannot read {}: {e}", source.display()))?;
+        let extra = extra_flags(&text).map_err(|e| format!("{}: {e}", source.display()))?;
         let out = Command::new(&self.clang)
             .args(FLAGS)
+            .args(&extra)
             .arg("-o")
             .arg(output)
             .arg(source)
@@ -581,6 +618,29 @@ pub fn check(root: &Path, toolchain: Option<&Toolchain>) -> Result<CheckReport, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn extra_flags_come_from_the_header_and_are_limited() {
+        let cases: &[(&str, Result<Vec<&str>, ()>)] = &[
+            ("/*\n * hello.c\n */\n", Ok(vec![])),
+            (
+                "/*\n * Extra flags: -mexec-model=reactor\n */\n",
+                Ok(vec!["-mexec-model=reactor"]),
+            ),
+            ("/*\n * Extra flags: -O0\n */\n", Err(())),
+            (
+                "/*\n * Extra flags: -mexec-model=reactor -lfoo\n */\n",
+                Err(()),
+            ),
+        ];
+        for (source, want) in cases {
+            let got = extra_flags(source).map_err(drop);
+            let want = want
+                .clone()
+                .map(|v| v.iter().map(|s| s.to_string()).collect());
+            assert_eq!(got, want, "{source:?}");
+        }
+    }
 
     #[test]
     fn fnv1a64_known_values() {

@@ -8,7 +8,8 @@ use std::fmt;
 /// feature fails to compile with an error that names the feature.
 ///
 /// ```
-/// use wazero_api::CoreFeatures;
+/// # extern crate wazero_api as wazero;
+/// use wazero::CoreFeatures;
 /// let v1 = CoreFeatures::V1;
 /// assert!(!v1.contains(CoreFeatures::SIMD));
 /// assert!(CoreFeatures::default().contains(CoreFeatures::SIMD | CoreFeatures::MULTI_VALUE));
@@ -31,6 +32,16 @@ impl CoreFeatures {
     pub const REFERENCE_TYPES: Self = Self(1 << 5);
     /// Fixed-width 128-bit SIMD.
     pub const SIMD: Self = Self(1 << 6);
+    /// Extended constant expressions (WebAssembly 3.0): `i32`/`i64` `add`,
+    /// `sub` and `mul` in global initializers and segment offsets.
+    pub const EXTENDED_CONST: Self = Self(1 << 7);
+    /// Relaxed SIMD (WebAssembly 3.0). The results the proposal leaves to the
+    /// implementation are fixed here, the same on every engine and ISA (see
+    /// `docs/design.md`).
+    pub const RELAXED_SIMD: Self = Self(1 << 8);
+    /// Tail calls (WebAssembly 3.0): `return_call`, `return_call_indirect`,
+    /// in constant stack space.
+    pub const TAIL_CALL: Self = Self(1 << 9);
 
     /// WebAssembly 1.0 (20191205): the MVP plus mutable globals.
     pub const V1: Self = Self::MUTABLE_GLOBAL;
@@ -45,7 +56,13 @@ impl CoreFeatures {
             | Self::SIMD.0,
     );
 
-    const NAMES: [(Self, &'static str); 7] = [
+    /// What the runtimes enable by default: WebAssembly 2.0 and the parts of
+    /// WebAssembly 3.0 implemented so far (extended constant expressions,
+    /// relaxed SIMD, tail calls).
+    pub const DEFAULT: Self =
+        Self(Self::V2.0 | Self::EXTENDED_CONST.0 | Self::RELAXED_SIMD.0 | Self::TAIL_CALL.0);
+
+    const NAMES: [(Self, &'static str); 10] = [
         (Self::MUTABLE_GLOBAL, "mutable-global"),
         (Self::SIGN_EXTENSION_OPS, "sign-extension-ops"),
         (Self::NON_TRAPPING_FLOAT_TO_INT, "nontrapping-float-to-int"),
@@ -53,6 +70,9 @@ impl CoreFeatures {
         (Self::BULK_MEMORY, "bulk-memory"),
         (Self::REFERENCE_TYPES, "reference-types"),
         (Self::SIMD, "simd"),
+        (Self::EXTENDED_CONST, "extended-const"),
+        (Self::RELAXED_SIMD, "relaxed-simd"),
+        (Self::TAIL_CALL, "tail-call"),
     ];
 
     /// The empty set (the WebAssembly MVP without mutable globals).
@@ -82,8 +102,9 @@ impl CoreFeatures {
 }
 
 impl Default for CoreFeatures {
+    /// [`CoreFeatures::DEFAULT`].
     fn default() -> Self {
-        Self::V2
+        Self::DEFAULT
     }
 }
 

@@ -6,20 +6,26 @@
 //! wazero's `api` package), function, table, memory and global types, the set of
 //! enabled [`CoreFeatures`], and the [`TrapCode`]s a guest can raise.
 //!
+//! Users reach it as `wazero::api` (the facade re-exports it whole), which is
+//! how the examples name it.
+//!
 //! ```
-//! use wazero_api::{decode_f64, encode_f64, encode_i32, decode_i32};
+//! # mod wazero { pub mod api { pub use wazero_api::*; } }
+//! use wazero::api::{decode_f64, encode_f64, encode_i32, decode_i32};
 //! assert_eq!(decode_i32(encode_i32(-5)), -5);
 //! assert_eq!(decode_f64(encode_f64(1.5)), 1.5);
 //! ```
 
 mod encoding;
 mod features;
+mod memory_access;
 mod trap;
 mod typed;
 mod types;
 
 pub use encoding::*;
 pub use features::CoreFeatures;
+pub use memory_access::MemoryAccessError;
 pub use trap::TrapCode;
 pub use typed::{ExitCode, HostResults, WasmTy, WasmTyList};
 pub use types::*;

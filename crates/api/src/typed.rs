@@ -208,8 +208,9 @@ where
 /// exit code.
 ///
 /// ```
-/// fn proc_exit(code: u32) -> Result<(), wazero_api::ExitCode> {
-///     Err(wazero_api::ExitCode(code))
+/// # extern crate wazero_api as wazero;
+/// fn proc_exit(code: u32) -> Result<(), wazero::ExitCode> {
+///     Err(wazero::ExitCode(code))
 /// }
 /// assert_eq!(proc_exit(3).unwrap_err().to_string(), "exit code 3");
 /// ```

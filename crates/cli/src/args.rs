@@ -4,7 +4,7 @@
 //! listen addresses).
 
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
@@ -13,7 +13,8 @@ use crate::hostlog::LogScopes;
 
 const FLAG_SPELLING: &str = "Flags are written with one or two dashes (-mount or --mount), \
 their values after a space or '=' (-env K=V, -env=K=V). Everything after the wasm file \
-goes to the program (a '--' right after the file is dropped).";
+goes to the program (a '--' right after the file is dropped); wazero's own flags written \
+there are passed on with a warning.";
 
 /// The `wazero` command line.
 #[derive(Debug, Parser)]
@@ -33,7 +34,8 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Runs a WebAssembly binary (a WASI command's `_start`).
+    /// Runs a WebAssembly binary (a WASI command's `_start`) and exits with its
+    /// exit code (255 for a code above 255, which an exit status cannot hold).
     #[command(
         override_usage = "wazero run [FLAGS] <FILE.wasm> [--] [ARGS]...",
         after_help = FLAG_SPELLING
@@ -62,7 +64,8 @@ pub struct RunArgs {
     /// Uses the interpreter instead of the native compiler.
     #[arg(long)]
     pub interpreter: bool,
-    /// Stops the program after this long (Go syntax: 500ms, 10s, 1m30s; 0 = never).
+    /// Stops the program after this long, compiling included (Go syntax: 500ms,
+    /// 10s, 1m30s; 0 = never).
     #[arg(long, value_name = "DURATION", value_parser = parse_timeout)]
     pub timeout: Option<Timeout>,
     /// Logs WASI calls to stderr; SCOPES is a comma-separated list of all, clock,
@@ -76,7 +79,10 @@ pub struct RunArgs {
         value_parser = parse_scopes
     )]
     pub hostlogging: Vec<LogScopes>,
-    /// Directory for a compilation cache (no effect until the native compiler exists).
+    /// Keeps the native code the compiler produces in DIR (created if missing),
+    /// so that later runs of the same module, by the same wazero version on the
+    /// same kind of CPU, skip compilation; the interpreter stores nothing there.
+    /// DIR holds machine code: keep it writable only by users you trust.
     #[arg(long, value_name = "DIR")]
     pub cachedir: Option<PathBuf>,
     /// Opens a TCP listener on HOST:PORT for the program (sock_accept); port 0
@@ -107,7 +113,9 @@ impl RunArgs {
 /// `wazero compile`.
 #[derive(Debug, Args)]
 pub struct CompileArgs {
-    /// Directory for a compilation cache (no effect until the native compiler exists).
+    /// Stores the native code compiled in DIR (created if missing), so that a
+    /// later `wazero run -cachedir DIR` of the same module, by the same wazero
+    /// version on the same kind of CPU, skips compilation.
     #[arg(long, value_name = "DIR")]
     pub cachedir: Option<PathBuf>,
     /// The WebAssembly binary.
@@ -115,10 +123,85 @@ pub struct CompileArgs {
     pub file: PathBuf,
 }
 
-/// Parses the command line (with the program name first); on failure, the
-/// exit code after the message (or help) was printed.
-pub fn parse(argv: impl IntoIterator<Item = OsString>) -> Result<Cli, i32> {
-    Cli::try_parse_from(normalize(argv)).map_err(crate::report::usage_error)
+/// Parses the command line (with the program name first) into the command and
+/// a warning to print before running it (see [`misplaced_flags`]); on
+/// failure, the exit code after the message (or help) was printed.
+pub fn parse(argv: impl IntoIterator<Item = OsString>) -> Result<(Cli, Option<String>), i32> {
+    let argv: Vec<OsString> = argv.into_iter().collect();
+    let warning = misplaced_flags(&argv);
+    let cli = Cli::try_parse_from(normalize(argv)).map_err(crate::report::usage_error)?;
+    Ok((cli, warning))
+}
+
+/// A warning about the command's own flags written after the wasm file of
+/// `run`: everything after the file goes to the program (as in Go wazero), so
+/// `wazero run x.wasm -mount a:b` passes `-mount` and `a:b` to the program
+/// and mounts nothing, which is rarely what was meant. They are still passed
+/// on (a program may take flags of the same names); the warning is not given
+/// once a `--` marks where the program's arguments start (before or right
+/// after the file, or among the arguments), nor for `-h`/`-help`, which
+/// programs commonly take.
+pub fn misplaced_flags(argv: &[OsString]) -> Option<String> {
+    let mut rest = argv.iter().skip(1);
+    if rest.next()? != "run" {
+        return None;
+    }
+    // Skip the command's flags (and their values) to the file.
+    let mut file = None;
+    while let Some(arg) = rest.next() {
+        let Some(text) = arg.to_str().filter(|t| t.starts_with('-') && *t != "-") else {
+            file = Some(arg);
+            break;
+        };
+        if text == "--" {
+            return None;
+        }
+        let body = text.strip_prefix("--").unwrap_or(&text[1..]);
+        if body.contains('=') {
+            continue;
+        }
+        // As `normalize_command` takes values.
+        match flag_kind(body) {
+            Some(FlagKind::Value) => {
+                rest.next();
+            }
+            Some(FlagKind::Scopes) => {
+                let scopes = rest.clone().next().and_then(|v| v.to_str());
+                if scopes.is_some_and(|v| !v.is_empty() && parse_scopes(v).is_ok()) {
+                    rest.next();
+                }
+            }
+            _ => {}
+        }
+    }
+    let file = file?;
+    let flags: Vec<String> = rest
+        .take_while(|arg| *arg != "--")
+        .filter_map(|arg| arg.to_str())
+        .filter(|text| {
+            let Some(body) = text.strip_prefix("--").or_else(|| text.strip_prefix('-')) else {
+                return false;
+            };
+            let name = body.split_once('=').map_or(body, |(name, _)| name);
+            !matches!(name, "h" | "help") && flag_kind(name).is_some()
+        })
+        .map(|text| format!("'{text}'"))
+        .collect();
+    if flags.is_empty() {
+        return None;
+    }
+    let (these, are) = if flags.len() == 1 {
+        ("this argument", "is")
+    } else {
+        ("these arguments", "are")
+    };
+    Some(format!(
+        "warning: {} after {} {are} passed to the program, not to wazero: \
+         wazero's flags go before the wasm file (write '--' right after the file \
+         to pass {these} to the program without this warning)",
+        flags.join(", "),
+        Path::new(file).display(),
+    ))
 }
 
 /// How a flag of `run`/`compile` is followed, for [`normalize`].
@@ -532,6 +615,82 @@ mod tests {
         ];
         for (input, expected) in cases {
             assert_eq!(normalize(os(input)), os(expected), "{input:?}");
+        }
+    }
+
+    #[test]
+    fn flags_after_the_file_are_warned_about() {
+        let warning = |flags: &str, these: &str, are: &str| {
+            Some(format!(
+                "warning: {flags} after x.wasm {are} passed to the program, not to wazero: \
+                 wazero's flags go before the wasm file (write '--' right after the file \
+                 to pass {these} to the program without this warning)"
+            ))
+        };
+        let one = |flag: &str| warning(&format!("'{flag}'"), "this argument", "is");
+        let cases: &[(&[&str], Option<String>)] = &[
+            (&["wazero", "run", "x.wasm", "-mount", "a:b"], one("-mount")),
+            (
+                &["wazero", "run", "x.wasm", "--mount=a:b"],
+                one("--mount=a:b"),
+            ),
+            (
+                &["wazero", "run", "x.wasm", "a", "-interpreter"],
+                one("-interpreter"),
+            ),
+            (
+                &[
+                    "wazero",
+                    "run",
+                    "-env",
+                    "A=1",
+                    "x.wasm",
+                    "-env",
+                    "B=2",
+                    "-timeout=1s",
+                    "y",
+                ],
+                warning("'-env', '-timeout=1s'", "these arguments", "are"),
+            ),
+            (
+                &["wazero", "run", "-env", "-mount", "x.wasm", "-listen"],
+                one("-listen"),
+            ),
+            (
+                &["wazero", "run", "-hostlogging", "x.wasm", "--env-inherit"],
+                one("--env-inherit"),
+            ),
+            (
+                &[
+                    "wazero",
+                    "run",
+                    "-hostlogging",
+                    "clock",
+                    "x.wasm",
+                    "-cachedir",
+                    "c",
+                ],
+                one("-cachedir"),
+            ),
+            // Not the command's flags, or explicitly the program's.
+            (
+                &["wazero", "run", "x.wasm", "-v", "--verbose", "-mounted"],
+                None,
+            ),
+            (&["wazero", "run", "x.wasm", "-h", "--help"], None),
+            (&["wazero", "run", "x.wasm", "--", "-mount", "a:b"], None),
+            (
+                &["wazero", "run", "-interpreter", "--", "x.wasm", "-mount"],
+                None,
+            ),
+            (&["wazero", "run", "x.wasm", "a", "--", "-env"], None),
+            (&["wazero", "run", "-mount", "x.wasm"], None),
+            (&["wazero", "compile", "x.wasm", "-cachedir", "c"], None),
+            (&["wazero", "run"], None),
+            (&["wazero"], None),
+        ];
+        for (argv, expected) in cases {
+            assert_eq!(&misplaced_flags(&os(argv)), expected, "{argv:?}");
         }
     }
 

@@ -1,12 +1,17 @@
 //! What the command says when something goes wrong: one line on standard error
 //! starting with `wazero: ` (a trap adds its backtrace), never a Rust `Debug`
 //! dump or a panic.
+//!
+//! Everything the command itself prints goes through [`stdout`] and [`stderr`],
+//! which ignore write errors: with a standard stream closed (`wazero run x.wasm
+//! 2>&1 | head -1`), there is nobody left to tell, and the exit code still says
+//! what happened. (`print!` and `eprint!` panic there instead.)
 
-use std::io;
+use std::io::{self, Write};
 use std::path::Path;
 
 use wazero::api::ExternType;
-use wazero::{CompiledModule, Error, LinkError};
+use wazero::{CompiledModule, Error, LinkError, Trap};
 
 use crate::args::Timeout;
 
@@ -32,8 +37,19 @@ impl Failure {
 
     /// Prints the message to standard error.
     pub fn print(&self) {
-        eprintln!("wazero: {}", self.message());
+        stderr(&format!("wazero: {}\n", self.message()));
     }
+}
+
+/// Writes `text` to standard output, ignoring errors (a closed pipe).
+pub fn stdout(text: &str) {
+    let mut out = io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+/// Writes `text` to standard error, ignoring errors (a closed pipe).
+pub fn stderr(text: &str) {
+    let _ = io::stderr().lock().write_all(text.as_bytes());
 }
 
 /// An I/O error as a person reads it: "No such file or directory", without
@@ -80,8 +96,84 @@ pub fn module_error(path: &Path, err: &Error) -> Failure {
 pub fn run_error(compiled: &CompiledModule, err: &Error) -> Failure {
     match err {
         Error::Link(link) => Failure::new(link_message(compiled, link)),
+        Error::Trap(trap) => Failure::new(trap_message(trap)),
         _ => Failure::new(err.to_string()),
     }
+}
+
+/// How many lines of a long backtrace are shown from its innermost end; the
+/// outermost [`BACKTRACE_TAIL`] follow them after a line saying how many frames
+/// were left out.
+const BACKTRACE_HEAD: usize = 20;
+/// How many lines of a long backtrace are shown from its outermost end.
+const BACKTRACE_TAIL: usize = 5;
+/// A run of the same frame at least this long is shown as one frame and a line
+/// saying how many times it repeats.
+const REPEAT_MIN: usize = 3;
+
+/// The trap and its backtrace, short enough to read: runaway recursion leaves
+/// tens of thousands of frames, so runs of one frame are collapsed
+/// (`... m.f repeated 9998 more times ...`) and a backtrace still longer than
+/// [`BACKTRACE_HEAD`] + [`BACKTRACE_TAIL`] lines keeps its innermost and
+/// outermost lines only (`... 12345 frames omitted ...`). Frames keep their
+/// numbers (0 is the innermost), so what is left out is visible.
+fn trap_message(trap: &Trap) -> String {
+    let mut message = format!("wasm trap: {}", trap.code);
+    if !trap.backtrace.is_empty() {
+        message.push_str("\nwasm backtrace:");
+        for line in backtrace_lines(&trap.backtrace) {
+            message.push_str("\n  ");
+            message.push_str(&line);
+        }
+    }
+    message
+}
+
+/// The lines of [`trap_message`]'s backtrace, without indentation.
+fn backtrace_lines(frames: &[String]) -> Vec<String> {
+    // Each entry: the lines showing a run of frames, and how many frames it covers.
+    let mut runs: Vec<(Vec<String>, usize)> = Vec::new();
+    let mut i = 0;
+    while i < frames.len() {
+        let frame = &frames[i];
+        let len = frames[i..].iter().take_while(|f| *f == frame).count();
+        let first = format!("{i}: {frame}");
+        if len >= REPEAT_MIN {
+            let more = len - 1;
+            let repeat = format!(
+                "... {frame} repeated {more} more times (frames {} to {}) ...",
+                i + 1,
+                i + more
+            );
+            runs.push((vec![first, repeat], len));
+        } else {
+            for (k, f) in frames[i..i + len].iter().enumerate() {
+                runs.push((vec![format!("{}: {f}", i + k)], 1));
+            }
+        }
+        i += len;
+    }
+    let total: usize = runs.iter().map(|(lines, _)| lines.len()).sum();
+    if total <= BACKTRACE_HEAD + BACKTRACE_TAIL + 1 {
+        return runs.into_iter().flat_map(|(lines, _)| lines).collect();
+    }
+    // Whole runs from each end, so that a repeated frame keeps its count.
+    let mut head = Vec::new();
+    let mut taken = 0;
+    while head.len() + runs[taken].0.len() <= BACKTRACE_HEAD {
+        head.extend(runs[taken].0.iter().cloned());
+        taken += 1;
+    }
+    let mut tail = Vec::new();
+    let mut kept = runs.len();
+    while kept > taken && tail.len() + runs[kept - 1].0.len() <= BACKTRACE_TAIL {
+        kept -= 1;
+        tail.splice(0..0, runs[kept].0.iter().cloned());
+    }
+    let omitted: usize = runs[taken..kept].iter().map(|(_, n)| n).sum();
+    head.push(format!("... {omitted} frames omitted ..."));
+    head.extend(tail);
+    head
 }
 
 /// The link error, with the type the module expects for a missing function and
@@ -138,6 +230,14 @@ pub fn timeout(timeout: &Timeout) -> Failure {
     ))
 }
 
+/// `-timeout` expired while the module was still being compiled.
+pub fn compile_timeout(timeout: &Timeout) -> Failure {
+    Failure::new(format!(
+        "timeout after {}: the module was still being compiled",
+        timeout.text
+    ))
+}
+
 /// Prints a command-line error (or the help or version asked for) and returns
 /// the exit code: 0 for help and version, 2 for a usage error.
 pub fn usage_error(err: clap::Error) -> i32 {
@@ -151,10 +251,11 @@ pub fn usage_error(err: clap::Error) -> i32 {
         }
         _ => {
             let text = err.render().to_string();
-            eprintln!("wazero: {}", usage_summary(&text));
+            let mut message = format!("wazero: {}\n", usage_summary(&text));
             if let Some(usage) = text.lines().find(|l| l.starts_with("Usage:")) {
-                eprintln!("{usage} (-h for help)");
+                message.push_str(&format!("{usage} (-h for help)\n"));
             }
+            stderr(&message);
             2
         }
     }
@@ -227,6 +328,77 @@ mod tests {
             assert!(message.contains(part), "{part} in {message}");
         }
         assert!(!message.contains('\n'), "{message}");
+    }
+
+    #[test]
+    fn long_backtraces_are_cut_and_repeats_collapsed() {
+        let names = |spec: &[(&str, usize)]| -> Vec<String> {
+            spec.iter()
+                .flat_map(|&(name, n)| std::iter::repeat_n(name.to_string(), n))
+                .collect()
+        };
+        let numbered = |from: usize, to: usize| -> Vec<String> {
+            (from..to).map(|i| format!("{i}: f{i}")).collect()
+        };
+        let distinct: Vec<String> = (0..100).map(|i| format!("f{i}")).collect();
+        let cases: Vec<(&str, Vec<String>, Vec<String>)> = vec![
+            ("empty", vec![], vec![]),
+            (
+                "short",
+                names(&[("a", 1), ("b", 2), ("_start", 1)]),
+                vec![
+                    "0: a".into(),
+                    "1: b".into(),
+                    "2: b".into(),
+                    "3: _start".into(),
+                ],
+            ),
+            (
+                "runaway recursion",
+                names(&[("m.f", 100_000), ("m._start", 1)]),
+                vec![
+                    "0: m.f".into(),
+                    "... m.f repeated 99999 more times (frames 1 to 99999) ...".into(),
+                    "100000: m._start".into(),
+                ],
+            ),
+            (
+                "26 distinct frames, all shown",
+                distinct[..26].to_vec(),
+                numbered(0, 26),
+            ),
+            (
+                "100 distinct frames",
+                distinct.clone(),
+                [
+                    numbered(0, 20),
+                    vec!["... 75 frames omitted ...".to_string()],
+                    numbered(95, 100),
+                ]
+                .concat(),
+            ),
+        ];
+        for (name, frames, expected) in cases {
+            assert_eq!(backtrace_lines(&frames), expected, "{name}");
+        }
+        // Mutual recursion does not repeat one frame: the cut bounds it.
+        let ping_pong: Vec<String> = (0..50_000)
+            .map(|i| if i % 2 == 0 { "m.ping" } else { "m.pong" }.to_string())
+            .chain(["m._start".to_string()])
+            .collect();
+        let lines = backtrace_lines(&ping_pong);
+        assert_eq!(lines.len(), 26, "{lines:#?}");
+        assert_eq!(lines[20], "... 49976 frames omitted ...");
+        assert_eq!(lines[25], "50000: m._start");
+        let trap = Trap {
+            code: wazero::TrapCode::StackExhausted,
+            backtrace: names(&[("m.f", 3)]),
+        };
+        assert_eq!(
+            trap_message(&trap),
+            "wasm trap: call stack exhausted\nwasm backtrace:\n  0: m.f\n  \
+             ... m.f repeated 2 more times (frames 1 to 2) ..."
+        );
     }
 
     #[test]

@@ -54,9 +54,25 @@ fn try_run(args: RunArgs) -> Result<i32, Failure> {
     let wasm = load(&args.file)?;
     let fs = fs_config(&args.mounts)?;
     let runtime = Runtime::with_config(config);
-    let compiled = runtime
-        .compile_module(&wasm)
-        .map_err(|e| report::module_error(&args.file, &e))?;
+    // `-timeout` covers compiling too: a module that takes too long to compile
+    // (compilation cannot be interrupted) ends the process at the timeout.
+    let watchdog = args
+        .timeout
+        .as_ref()
+        .filter(|t| !t.duration.is_zero())
+        .map(|t| Watchdog::start(runtime.interrupt_handle(), t.clone()));
+    let compiled = runtime.compile_module(&wasm).map_err(|e| {
+        if let Some(watchdog) = &watchdog {
+            watchdog.finish();
+        }
+        match (&args.timeout, e.is_interrupted()) {
+            (Some(timeout), true) => report::compile_timeout(timeout),
+            _ => report::module_error(&args.file, &e),
+        }
+    })?;
+    if let Some(watchdog) = &watchdog {
+        watchdog.running();
+    }
     instantiate_wasi(&runtime, &compiled)?;
 
     let mut config = ModuleConfig::new()
@@ -82,24 +98,96 @@ fn try_run(args: RunArgs) -> Result<i32, Failure> {
         config = config.with_host_logging(ScopedLog::new(std::io::stderr(), scopes));
     }
 
-    let watchdog = args
-        .timeout
-        .as_ref()
-        .filter(|t| !t.duration.is_zero())
-        .map(|t| Watchdog::start(runtime.interrupt_handle(), t.clone()));
     let result = runtime.instantiate_module(&compiled, config);
     if let Some(watchdog) = watchdog {
         watchdog.finish();
     }
     match result {
-        Ok(_) => Ok(0),
+        Ok(_) => {
+            if !runs_anything(&compiled, &wasm) {
+                report::stderr(&format!(
+                    "wazero: warning: {} has neither a _start function nor a start section: \
+                     it was instantiated, but nothing was run\n",
+                    args.file.display()
+                ));
+            }
+            Ok(0)
+        }
         Err(e) => match (e.exit_code(), &args.timeout) {
-            // The guest's exit code; above 255, the operating system keeps the low bits.
-            (Some(code), _) => Ok(code as i32),
+            (Some(code), _) => Ok(exit_status(code)),
             (None, Some(timeout)) if e.is_interrupted() => Err(report::timeout(timeout)),
             _ => Err(report::run_error(&compiled, &e)),
         },
     }
+}
+
+/// The process's exit status for the guest's exit code.
+///
+/// A Unix exit status holds 8 bits: `exit(256)` would end the process with 0,
+/// success, and Go wazero's CLI does just that. A code above 255 therefore
+/// becomes 255 (a failure that says "out of range"), with a note on stderr
+/// giving the real code. Windows keeps all 32 bits.
+fn exit_status(code: u32) -> i32 {
+    if cfg!(windows) {
+        // The same bits: Windows reports the exit code as a u32.
+        return code as i32;
+    }
+    match u8::try_from(code) {
+        Ok(code) => i32::from(code),
+        Err(_) => {
+            report::stderr(&format!(
+                "wazero: the program exited with code {code}, which an exit status \
+                 cannot hold (0 to 255): exiting with 255\n"
+            ));
+            255
+        }
+    }
+}
+
+/// Whether instantiating the module runs any of its code: its exported
+/// `_start` (a WASI command's entry point) or its start section.
+///
+/// Go wazero instantiates such a module and exits 0 without a word; the module
+/// is most likely a library or a WASI reactor (its exports are meant to be
+/// called by a host), so `run` still exits 0 but warns that nothing ran.
+fn runs_anything(compiled: &CompiledModule, wasm: &[u8]) -> bool {
+    let start_export = compiled
+        .exported_functions()
+        .iter()
+        .any(|f| f.export_names.iter().any(|n| n == "_start"));
+    start_export || has_start_section(wasm)
+}
+
+/// Whether the (already decoded, so well-formed) binary has a start section
+/// (id 8). Any malformation reads as "no".
+fn has_start_section(wasm: &[u8]) -> bool {
+    const START: u8 = 8;
+    let mut rest = wasm.get(8..).unwrap_or_default();
+    while let Some((&id, after)) = rest.split_first() {
+        if id == START {
+            return true;
+        }
+        let Some((size, after)) = read_u32_leb128(after) else {
+            return false;
+        };
+        let Some(next) = usize::try_from(size).ok().and_then(|n| after.get(n..)) else {
+            return false;
+        };
+        rest = next;
+    }
+    false
+}
+
+/// An unsigned LEB128 number of at most 32 bits, and the bytes after it.
+fn read_u32_leb128(bytes: &[u8]) -> Option<(u32, &[u8])> {
+    let mut value: u32 = 0;
+    for (i, &byte) in bytes.iter().enumerate().take(5) {
+        value |= u32::from(byte & 0x7f).checked_shl(7 * i as u32)?;
+        if byte & 0x80 == 0 {
+            return Some((value, &bytes[i + 1..]));
+        }
+    }
+    None
 }
 
 /// Reads the module, checking it is a WebAssembly binary at all.
@@ -161,7 +249,7 @@ fn listen(addrs: &[ListenAddr]) -> Result<Vec<TcpListener>, Failure> {
             })?;
             if addr.port == 0 {
                 if let Ok(local) = listener.local_addr() {
-                    eprintln!("wazero: listening on {local}");
+                    report::stderr(&format!("wazero: listening on {local}\n"));
                 }
             }
             Ok(listener)
@@ -197,50 +285,106 @@ fn instantiate_wasi(runtime: &Runtime, compiled: &CompiledModule) -> Result<(), 
     Ok(())
 }
 
-/// Enforces `-timeout`: interrupts the guest when it expires, and ends the
-/// process if the guest still has not returned shortly after (it is blocked in
-/// a host call).
+/// Enforces `-timeout`: interrupts the compiler or the guest when it expires,
+/// and ends the process if they have not returned shortly after (inside one
+/// huge function, or a guest blocked in a host call).
 struct Watchdog {
-    finished: Arc<(Mutex<bool>, Condvar)>,
+    state: Arc<(Mutex<Phase>, Condvar)>,
+}
+
+/// Where the command is while the watchdog waits.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Compiling,
+    Running,
+    Finished,
 }
 
 impl Watchdog {
     fn start(handle: InterruptHandle, timeout: Timeout) -> Self {
-        let finished = Arc::new((Mutex::new(false), Condvar::new()));
-        let state = finished.clone();
+        let state = Arc::new((Mutex::new(Phase::Compiling), Condvar::new()));
+        let shared = state.clone();
         std::thread::spawn(move || {
-            let (lock, wake) = &*state;
-            let done = lock.lock().unwrap_or_else(PoisonError::into_inner);
-            let (done, _) = wake
-                .wait_timeout_while(done, timeout.duration, |done| !*done)
+            let (lock, wake) = &*shared;
+            let phase = lock.lock().unwrap_or_else(PoisonError::into_inner);
+            let (phase, _) = wake
+                .wait_timeout_while(phase, timeout.duration, |p| *p != Phase::Finished)
                 .unwrap_or_else(PoisonError::into_inner);
-            if *done {
+            if *phase == Phase::Finished {
                 return;
             }
+            // The compiler stops between functions, the guest at its next
+            // check; neither can inside one huge function or a host call.
             handle.interrupt();
-            let (done, _) = wake
-                .wait_timeout_while(done, TIMEOUT_GRACE, |done| !*done)
+            let (phase, _) = wake
+                .wait_timeout_while(phase, TIMEOUT_GRACE, |p| *p != Phase::Finished)
                 .unwrap_or_else(PoisonError::into_inner);
-            if !*done {
-                // Still holding the lock: the main thread cannot report as well.
-                report::timeout(&timeout).print();
-                std::process::exit(1);
+            // Still holding the lock: the main thread cannot report as well.
+            match *phase {
+                Phase::Finished => {}
+                Phase::Compiling => {
+                    report::compile_timeout(&timeout).print();
+                    std::process::exit(1);
+                }
+                Phase::Running => {
+                    report::timeout(&timeout).print();
+                    std::process::exit(1);
+                }
             }
         });
-        Self { finished }
+        Self { state }
     }
 
-    /// The guest returned: the watchdog stands down.
-    fn finish(self) {
-        let (lock, wake) = &*self.finished;
-        *lock.lock().unwrap_or_else(PoisonError::into_inner) = true;
+    fn set(&self, phase: Phase) {
+        let (lock, wake) = &*self.state;
+        *lock.lock().unwrap_or_else(PoisonError::into_inner) = phase;
         wake.notify_all();
+    }
+
+    /// Compiled: from now on the timeout interrupts the guest.
+    fn running(&self) {
+        self.set(Phase::Running);
+    }
+
+    /// The guest returned (or compiling failed): the watchdog stands down.
+    fn finish(&self) {
+        self.set(Phase::Finished);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn start_sections_are_found() {
+        let wat = |text: &str| wat::parse_str(text).unwrap();
+        let cases: Vec<(&str, Vec<u8>, bool)> = vec![
+            ("empty module", wat("(module)"), false),
+            (
+                "a start section after others",
+                wat(r#"(module (memory 1) (func $s) (start $s) (data (i32.const 0) "x"))"#),
+                true,
+            ),
+            (
+                "an export named start",
+                wat(r#"(module (func (export "start")))"#),
+                false,
+            ),
+            ("header only", b"\0asm\x01\0\0\0".to_vec(), false),
+            ("truncated", b"\0asm".to_vec(), false),
+            // A custom section whose size runs past the end.
+            ("bad size", b"\0asm\x01\0\0\0\0\xff\xff".to_vec(), false),
+            (
+                "overlong size",
+                b"\0asm\x01\0\0\0\0\xff\xff\xff\xff\xff\x01".to_vec(),
+                false,
+            ),
+        ];
+        for (name, wasm, expected) in cases {
+            assert_eq!(has_start_section(&wasm), expected, "{name}");
+        }
+    }
 
     #[test]
     fn argv_starts_with_the_file_name() {

@@ -461,6 +461,76 @@ fn timeout_stops_a_runaway_guest() {
     }
 }
 
+/// A module of 300 functions of 1,000 nested loops each takes the compiler
+/// seconds (and the interpreter, which translates functions on their first
+/// call, little): the timeout covers compiling, and interrupts the compiler.
+#[test]
+fn timeout_covers_compiling() {
+    const FUNCTIONS: usize = 300;
+    const DEPTH: usize = 1000;
+    let dir = TempDir::new("timeout-compile");
+    // (module (func (export "_start") (loop (loop ... ))) (func ...) ...) in binary.
+    let mut body = vec![0u8]; // no locals
+    body.extend(std::iter::repeat_n([0x03u8, 0x40], DEPTH).flatten());
+    body.extend(std::iter::repeat_n(0x0bu8, DEPTH + 1));
+    let mut wasm = b"\0asm\x01\0\0\0".to_vec();
+    let section = |wasm: &mut Vec<u8>, id: u8, content: &[u8]| {
+        wasm.push(id);
+        leb128(wasm, content.len());
+        wasm.extend_from_slice(content);
+    };
+    section(&mut wasm, 1, &[1, 0x60, 0, 0]);
+    let mut funcs = Vec::new();
+    leb128(&mut funcs, FUNCTIONS);
+    funcs.extend(std::iter::repeat_n(0u8, FUNCTIONS));
+    section(&mut wasm, 3, &funcs);
+    section(&mut wasm, 7, b"\x01\x06_start\x00\x00");
+    let mut code = Vec::new();
+    leb128(&mut code, FUNCTIONS);
+    for _ in 0..FUNCTIONS {
+        leb128(&mut code, body.len());
+        code.extend_from_slice(&body);
+    }
+    section(&mut wasm, 10, &code);
+    let nested = dir.write("nested.wasm", &wasm);
+    let started = Instant::now();
+    let out = wazero()
+        .args(["run", "-timeout", "100ms", &nested])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        stderr,
+        "wazero: timeout after 100ms: the module was still being compiled\n",
+        "after {:?}",
+        started.elapsed()
+    );
+    // The interpreter compiles it at once and runs it.
+    let out = wazero()
+        .args(["run", "-interpreter", "-timeout", "1m", &nested])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn leb128(out: &mut Vec<u8>, mut n: usize) {
+    loop {
+        let byte = (n & 0x7f) as u8;
+        n >>= 7;
+        if n == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
 #[test]
 fn timeout_ends_a_guest_blocked_in_a_host_call() {
     // stdin_echo waits for input that does not come: the guest is inside
@@ -702,4 +772,361 @@ fn cachedir_keeps_compiled_code_between_runs() {
         entries <= 1,
         "one entry for one program and engine: {entries}"
     );
+}
+
+/// A pipe whose read end is already closed: writing to it fails with EPIPE.
+fn closed_pipe() -> Stdio {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    Stdio::from(writer)
+}
+
+#[test]
+fn closed_standard_streams_never_panic() {
+    let dir = TempDir::new("closed");
+    // Writes to standard output until a write fails, then traps, as a program
+    // whose print panics on EPIPE does: the trap report meets a closed stderr.
+    let chatty = dir.write(
+        "chatty.wasm",
+        &wat::parse_str(
+            r#"(module
+              (import "wasi_snapshot_preview1" "fd_write"
+                (func $fd_write (param i32 i32 i32 i32) (result i32)))
+              (memory (export "memory") 1)
+              (data (i32.const 16) "a line of output that goes on and on\n")
+              (func (export "_start")
+                (i32.store (i32.const 0) (i32.const 16))
+                (i32.store (i32.const 4) (i32.const 37))
+                (loop $again
+                  (br_if $again (i32.eqz
+                    (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))
+                unreachable))"#,
+        )
+        .unwrap(),
+    );
+    let missing = dir.path("missing.wasm");
+    let hello = program("hello");
+    // (name, args, close stdout, close stderr, exit code)
+    let cases: &[(&str, &[&str], bool, bool, i32)] = &[
+        (
+            "a trap after output to a closed pipe, 2>&1",
+            &["run", &chatty],
+            true,
+            true,
+            1,
+        ),
+        (
+            "a trap after output to a closed pipe",
+            &["run", &chatty],
+            true,
+            false,
+            1,
+        ),
+        (
+            "hello with both streams closed",
+            &["run", &hello],
+            true,
+            true,
+            0,
+        ),
+        (
+            "a failure reported to a closed stderr",
+            &["run", &missing],
+            false,
+            true,
+            1,
+        ),
+        (
+            "a usage error reported to a closed stderr",
+            &["run", "-bogus", &hello],
+            false,
+            true,
+            2,
+        ),
+        ("version to a closed stdout", &["version"], true, false, 0),
+        ("help to a closed stdout", &["run", "-h"], true, false, 0),
+        (
+            "the listening address to a closed stderr",
+            &["run", "-listen", "127.0.0.1:0", &hello],
+            false,
+            true,
+            0,
+        ),
+        (
+            "host logging to a closed stderr",
+            &["run", "-hostlogging", &hello],
+            false,
+            true,
+            0,
+        ),
+    ];
+    for &(name, args, close_stdout, close_stderr, code) in cases {
+        let mut command = wazero();
+        command.args(args).stdin(Stdio::null());
+        command.stdout(if close_stdout {
+            closed_pipe()
+        } else {
+            Stdio::piped()
+        });
+        command.stderr(if close_stderr {
+            closed_pipe()
+        } else {
+            Stdio::piped()
+        });
+        let output = command.output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_ne!(output.status.code(), Some(101), "{name}: a panic\n{stderr}");
+        assert_eq!(output.status.code(), Some(code), "{name}\n{stderr}");
+        assert!(!stderr.contains("panicked"), "{name}:\n{stderr}");
+    }
+}
+
+#[test]
+fn runaway_recursion_prints_a_short_backtrace() {
+    let dir = TempDir::new("recursion");
+    let recursion = dir.write(
+        "recursion.wasm",
+        &wat::parse_str(
+            r#"(module
+              (func $recurse (call $recurse))
+              (func $main (export "_start") (call $recurse)))"#,
+        )
+        .unwrap(),
+    );
+    let ping_pong = dir.write(
+        "ping_pong.wasm",
+        &wat::parse_str(
+            r#"(module
+              (func $ping (call $pong))
+              (func $pong (call $ping))
+              (func $main (export "_start") (call $ping)))"#,
+        )
+        .unwrap(),
+    );
+    for (wasm, frames) in [
+        (
+            &recursion,
+            &[
+                "  0: .recurse\n",
+                "  ... .recurse repeated ",
+                " more times (frames 1 to ",
+                ": .main\n",
+            ][..],
+        ),
+        (
+            &ping_pong,
+            &[
+                "  0: .p",
+                "  1: .p",
+                "  19: .p",
+                " frames omitted ...\n",
+                ": .main\n",
+            ][..],
+        ),
+    ] {
+        for engine in [&[][..], &["-interpreter"][..]] {
+            let output = wazero().arg("run").args(engine).arg(wasm).output().unwrap();
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            let case = format!("{wasm} {engine:?}");
+            assert_eq!(output.status.code(), Some(1), "{case}:\n{stderr}");
+            assert!(
+                stderr.starts_with("wazero: wasm trap: call stack exhausted\nwasm backtrace:\n"),
+                "{case}:\n{stderr}"
+            );
+            assert!(
+                stderr.lines().count() < 60,
+                "{case}: {} lines",
+                stderr.lines().count()
+            );
+            Expect::Has(frames.iter().map(|f| f.to_string()).collect())
+                .check("stderr", &case, &stderr);
+        }
+    }
+}
+
+#[test]
+fn a_module_that_runs_nothing_says_so() {
+    let dir = TempDir::new("no_start");
+    let library = dir.write(
+        "library.wasm",
+        &wat::parse_str(
+            r#"(module (func (export "add") (param i32 i32) (result i32) unreachable))"#,
+        )
+        .unwrap(),
+    );
+    let start_section = dir.write(
+        "start_section.wasm",
+        &wat::parse_str(
+            r#"(module
+              (import "wasi_snapshot_preview1" "fd_write"
+                (func $fd_write (param i32 i32 i32 i32) (result i32)))
+              (memory (export "memory") 1)
+              (data (i32.const 16) "from the start section\n")
+              (func $init
+                (i32.store (i32.const 0) (i32.const 16))
+                (i32.store (i32.const 4) (i32.const 23))
+                (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))))
+              (start $init))"#,
+        )
+        .unwrap(),
+    );
+    let cases = [
+        case(
+            "neither _start nor a start section",
+            &["run", &library],
+            0,
+            is(""),
+            is(&format!(
+                "wazero: warning: {library} has neither a _start function nor a start section: \
+                 it was instantiated, but nothing was run\n"
+            )),
+        ),
+        case(
+            "a start section only",
+            &["run", &start_section],
+            0,
+            is("from the start section\n"),
+            is(""),
+        ),
+        case(
+            "_start",
+            &["run", &program("hello")],
+            0,
+            is("hello from wasi\n"),
+            is("to stderr\n"),
+        ),
+    ];
+    for case in &cases {
+        run(case);
+    }
+}
+
+#[test]
+fn flags_after_the_file_go_to_the_program_with_a_warning() {
+    let args_env = program("args_env");
+    let cases = [
+        case(
+            "-mount after the file",
+            &["run", &args_env, "-mount", "examples/data:/data"],
+            0,
+            is(
+                "argc 3\nargv[0]=args_env.wasm\nargv[1]=-mount\nargv[2]=examples/data:/data\n\
+                env count 0\n",
+            ),
+            is(&format!(
+                "wazero: warning: '-mount' after {args_env} is passed to the program, not to \
+                 wazero: wazero's flags go before the wasm file (write '--' right after the \
+                 file to pass this argument to the program without this warning)\n"
+            )),
+        ),
+        case(
+            "-env and --timeout= after the file",
+            &[
+                "run",
+                "-env",
+                "A=1",
+                &args_env,
+                "x",
+                "-env",
+                "B=2",
+                "--timeout=1s",
+            ],
+            0,
+            is(
+                "argc 5\nargv[0]=args_env.wasm\nargv[1]=x\nargv[2]=-env\nargv[3]=B=2\n\
+                argv[4]=--timeout=1s\nenv A=1\nenv count 1\n",
+            ),
+            has(&[
+                "wazero: warning: '-env', '--timeout=1s' after ",
+                " are passed to the program, not to wazero",
+            ]),
+        ),
+        case(
+            "-- after the file: no warning",
+            &["run", &args_env, "--", "-mount", "x"],
+            0,
+            is("argc 3\nargv[0]=args_env.wasm\nargv[1]=-mount\nargv[2]=x\nenv count 0\n"),
+            is(""),
+        ),
+        case(
+            "arguments that are not wazero's flags: no warning",
+            &["run", &args_env, "-v", "--help", "-mounts"],
+            0,
+            is(
+                "argc 4\nargv[0]=args_env.wasm\nargv[1]=-v\nargv[2]=--help\nargv[3]=-mounts\n\
+                env count 0\n",
+            ),
+            is(""),
+        ),
+    ];
+    for case in &cases {
+        run(case);
+    }
+}
+
+#[test]
+fn exit_codes_above_255_are_not_success() {
+    let dir = TempDir::new("exit");
+    let exit_with = |code: u32| {
+        dir.write(
+            &format!("exit_{code}.wasm"),
+            &wat::parse_str(format!(
+                r#"(module
+                  (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
+                  (memory (export "memory") 1)
+                  (func (export "_start") (call $proc_exit (i32.const {code}))))"#,
+                code = code as i32
+            ))
+            .unwrap(),
+        )
+    };
+    let note = |code: u32| {
+        format!(
+            "wazero: the program exited with code {code}, which an exit status \
+             cannot hold (0 to 255): exiting with 255\n"
+        )
+    };
+    let wasm: Vec<(u32, String)> = [0, 1, 255, 256, 257, 512, u32::MAX]
+        .into_iter()
+        .map(|code| (code, exit_with(code)))
+        .collect();
+    let mut cases = Vec::new();
+    for (code, wasm) in &wasm {
+        let (status, stderr) = match *code {
+            code @ 0..=255 => (code as i32, String::new()),
+            code => (255, note(code)),
+        };
+        let name: &'static str = format!("proc_exit({code})").leak();
+        cases.push(case(name, &["run", wasm], status, is(""), is(&stderr)));
+    }
+    for case in &cases {
+        run(case);
+    }
+    // The help says what happens.
+    run(&case(
+        "help",
+        &["run", "-h"],
+        0,
+        has(&["exits with its exit code (255 for a code above 255"]),
+        is(""),
+    ));
+}
+
+#[test]
+fn cachedir_help_says_what_it_does() {
+    for command in ["run", "compile"] {
+        let output = wazero().args([command, "--help"]).output().unwrap();
+        assert_eq!(output.status.code(), Some(0), "{command}");
+        let help = String::from_utf8_lossy(&output.stdout);
+        let cachedir = help
+            .split("--cachedir <DIR>")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{command}: no --cachedir in\n{help}"));
+        // The option's own text, up to the next option.
+        let text = cachedir.split("\n  -").next().unwrap();
+        for part in ["native code", "DIR", "skip", "compilation"] {
+            assert!(text.contains(part), "{command}: {part:?} in {text}");
+        }
+        assert!(!text.contains("no effect"), "{command}: {text}");
+    }
 }

@@ -24,7 +24,7 @@ use std::sync::Arc;
 use cranelift_codegen::isa::OwnedTargetIsa;
 use cranelift_codegen::settings::{self, Configurable};
 use wazero_compiler::{CodegenConfig, CraneliftEngine};
-use wazero_store::{CallError, CompiledCode, Engine, FuncAddr, Store};
+use wazero_store::{CallError, CompileOptions, CompiledCode, Engine, FuncAddr, Store};
 use wazero_validator::ValidatedModule;
 
 /// The Cranelift settings of every target: optimized code; frame pointers,
@@ -136,6 +136,14 @@ impl Engine for Amd64Compiler {
 
     fn compile(&self, module: &Arc<ValidatedModule>) -> Result<Arc<dyn CompiledCode>, String> {
         self.inner.compile(module)
+    }
+
+    fn compile_with(
+        &self,
+        module: &Arc<ValidatedModule>,
+        options: &CompileOptions<'_>,
+    ) -> Result<Arc<dyn CompiledCode>, String> {
+        self.inner.compile_with(module, options)
     }
 
     fn memory_reservation(&self) -> u64 {

@@ -140,8 +140,8 @@ unsafe extern "C" fn call_import(vm: *mut VmCtx, index: u32, slots: *mut u64, n:
         return unsafe { call_func(vm, addr, slots) };
     };
     // SAFETY: the entries of `host_imports` never change after instantiation,
-    // and the instance, like every function instance, is never removed from
-    // the store: the closure outlives the call. Borrowing it through a pointer
+    // and nothing in the store is freed while guest code runs (the store's
+    // `collect` waits for `reentry_depth` 0): the closure outlives the call. Borrowing it through a pointer
     // leaves the store free to be lent to the host.
     let f: &HostFn = unsafe { &*Arc::as_ptr(host) };
     // SAFETY: see the module documentation.
@@ -191,8 +191,9 @@ unsafe extern "C" fn call_func(vm: *mut VmCtx, addr: u32, slots: *mut u64) {
     let (result, is_host) = match &function.kind {
         FuncKind::Host { func, .. } => {
             let f: *const HostFn = Arc::as_ptr(func);
-            // SAFETY: function instances are never removed from a store nor
-            // changed, so the `Arc` holding the closure outlives the call (the
+            // SAFETY: function instances are neither freed nor changed while
+            // guest code runs (the store's `collect` waits for
+            // `reentry_depth` 0), so the `Arc` holding the closure outlives the call (the
             // store's `Vec` may move the `Arc` while the host runs, never what
             // it points to). Borrowing the closure through the pointer leaves
             // the store free to be lent to the host.

@@ -30,6 +30,7 @@ use crate::arch::Arch;
 use crate::module::CompiledModule;
 use crate::trap::{trap_from_u32, PENDING};
 use crate::vmctx::VmCtx;
+use wazero_store::native_stack::{stack_low, stack_pointer};
 
 /// How much native stack compiled code may use below the outermost entry from
 /// Rust before function entries trap with "call stack exhausted".
@@ -38,44 +39,6 @@ pub const STACK_BUDGET: usize = 1 << 20;
 /// Native stack kept free below compiled code for runtime calls and host
 /// functions (which run on the same stack).
 const STACK_RESERVE: usize = 128 << 10;
-
-/// The current stack pointer, approximately.
-#[inline(never)]
-fn stack_pointer() -> usize {
-    let here = 0u8;
-    std::hint::black_box(&here) as *const u8 as usize
-}
-
-/// The lowest address of this thread's stack, if the platform tells.
-#[cfg(target_os = "linux")]
-fn stack_low() -> Option<usize> {
-    thread_local! {
-        static LOW: Option<usize> = query_stack_low();
-    }
-    LOW.with(|l| *l)
-}
-
-#[cfg(target_os = "linux")]
-fn query_stack_low() -> Option<usize> {
-    let mut attr = std::mem::MaybeUninit::<libc::pthread_attr_t>::uninit();
-    // SAFETY: `pthread_getattr_np` initializes `attr` for the calling thread when
-    // it returns 0; it is read only then, and destroyed exactly once.
-    unsafe {
-        if libc::pthread_getattr_np(libc::pthread_self(), attr.as_mut_ptr()) != 0 {
-            return None;
-        }
-        let mut addr = std::ptr::null_mut();
-        let mut size = 0;
-        let ok = libc::pthread_attr_getstack(attr.as_ptr(), &mut addr, &mut size) == 0;
-        libc::pthread_attr_destroy(attr.as_mut_ptr());
-        ok.then_some(addr as usize)
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn stack_low() -> Option<usize> {
-    None
-}
 
 /// The stack limit for an outermost entry at stack pointer `sp`.
 fn stack_limit(sp: usize) -> usize {

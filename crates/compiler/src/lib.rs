@@ -89,7 +89,7 @@ use std::sync::Arc;
 
 pub use cranelift_codegen;
 use cranelift_codegen::isa::{OwnedTargetIsa, TargetIsa};
-use wazero_store::{CallError, CompiledCode, Engine, FuncAddr, Store};
+use wazero_store::{CallError, CompileOptions, CompiledCode, Engine, FuncAddr, Store};
 use wazero_validator::ValidatedModule;
 
 pub use arch::{on_fault, Arch, EnterFn, FaultRegs, LinkCallFn};
@@ -156,7 +156,15 @@ impl Engine for CraneliftEngine {
     }
 
     fn compile(&self, module: &Arc<ValidatedModule>) -> Result<Arc<dyn CompiledCode>, String> {
-        module::compile_shared(module, &*self.isa, &self.arch, self.config)
+        self.compile_with(module, &CompileOptions::default())
+    }
+
+    fn compile_with(
+        &self,
+        module: &Arc<ValidatedModule>,
+        options: &CompileOptions<'_>,
+    ) -> Result<Arc<dyn CompiledCode>, String> {
+        module::compile_shared(module, &*self.isa, &self.arch, self.config, options)
     }
 
     fn cache_key(&self) -> String {

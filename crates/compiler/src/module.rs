@@ -18,7 +18,7 @@ use cranelift_codegen::Context;
 use cranelift_codegen::FinalizedRelocTarget;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use wazero_api::FuncType;
-use wazero_store::CompiledCode;
+use wazero_store::{CompileOptions, CompiledCode, COMPILE_INTERRUPTED};
 use wazero_validator::ValidatedModule;
 
 use crate::code_memory::CodeMemory;
@@ -136,6 +136,7 @@ pub(crate) fn compile(
     isa: &dyn TargetIsa,
     arch: &crate::Arch,
     config: CodegenConfig,
+    options: &CompileOptions<'_>,
 ) -> Result<CompiledModule, String> {
     let imported = module.imported_function_count() as usize;
     let globals: Vec<_> = module.global_types().iter().map(|g| g.content).collect();
@@ -158,6 +159,11 @@ pub(crate) fn compile(
             if index >= count {
                 break;
             }
+            if (options.interrupted)() {
+                done.push((index, Err(COMPILE_INTERRUPTED.to_string())));
+                next.store(count, Ordering::Relaxed);
+                break;
+            }
             // A panic inside Cranelift (a bug, not the module's fault) must not
             // take the embedder down: it fails this compilation, and the
             // contexts are rebuilt in case it left them inconsistent.
@@ -168,6 +174,7 @@ pub(crate) fn compile(
                     index,
                     isa.frontend_config(),
                     config,
+                    options.max_function_blocks,
                     &mut fctx,
                 )
                 .and_then(|func| emit(&mut ctx, func, isa))
@@ -182,7 +189,10 @@ pub(crate) fn compile(
                     .unwrap_or_default();
                 Err(format!("internal compiler error: {what}"))
             })
-            .map_err(|e| format!("compiler: function[{}]: {e}", imported + index));
+            .map_err(|e| match e.as_str() {
+                COMPILE_INTERRUPTED => e,
+                _ => format!("compiler: function[{}]: {e}", imported + index),
+            });
             let failed = result.is_err();
             done.push((index, result));
             if failed {
@@ -431,6 +441,7 @@ pub fn disassemble(
         index,
         isa.frontend_config(),
         config,
+        u32::MAX,
         &mut fctx,
     )?;
     let mut ctx = Context::for_function(func);
@@ -508,7 +519,7 @@ fn entry_trampoline(
         sig.params.push(AbiParam::new(I64));
     }
     let mut func = Function::with_name_signature(UserFuncName::user(1, 0), sig);
-    let wasm_sig = wasm_signature(ty, call_conv)?;
+    let wasm_sig = wasm_signature(ty, crate::translate::WASM_CALL_CONV)?;
     let mut b = FunctionBuilder::new(&mut func, fctx);
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);
@@ -545,6 +556,7 @@ pub(crate) fn compile_shared(
     isa: &dyn TargetIsa,
     arch: &crate::Arch,
     config: CodegenConfig,
+    options: &CompileOptions<'_>,
 ) -> Result<Arc<dyn CompiledCode>, String> {
-    Ok(Arc::new(compile(module, isa, arch, config)?))
+    Ok(Arc::new(compile(module, isa, arch, config, options)?))
 }

@@ -81,6 +81,12 @@ fn cl_types(tys: &[ValueType]) -> Result<Vec<Type>, String> {
     tys.iter().map(|&t| cl_type(t)).collect()
 }
 
+/// The calling convention of compiled wasm functions: Cranelift's `tail`,
+/// the one that `return_call` needs on both sides (a tail call replaces the
+/// caller's frame, so the callee pops the stack arguments). Runtime calls and
+/// host entries keep the platform's convention.
+pub(crate) const WASM_CALL_CONV: CallConv = CallConv::Tail;
+
 /// The native signature of a compiled wasm function of type `ty`:
 /// `(vmctx, params...) -> result` with at most one result, or
 /// `(vmctx, results_area, params...)` whose results are stored as `u64` slots.
@@ -229,6 +235,10 @@ pub(crate) struct Translator<'m, 'b> {
     loops_or_calls: bool,
     /// Slot offsets of the results in a multi-result function's area.
     result_offsets: Vec<i32>,
+    /// Blocks (`block`, `loop`, `if`) translated so far, and the most allowed:
+    /// Cranelift's memory while compiling a function grows with them.
+    blocks: u32,
+    max_blocks: u32,
 }
 
 /// Builds the Cranelift function for defined function `index` of `module`.
@@ -238,11 +248,12 @@ pub(crate) fn translate_function(
     index: usize,
     frontend: TargetFrontendConfig,
     config: CodegenConfig,
+    max_blocks: u32,
     fctx: &mut FunctionBuilderContext,
 ) -> Result<Function, String> {
     let call_conv = frontend.default_call_conv;
     let ty = &module.types[module.functions[index] as usize];
-    let sig = wasm_signature(ty, call_conv)?;
+    let sig = wasm_signature(ty, WASM_CALL_CONV)?;
     let mut func = Function::with_name_signature(UserFuncName::user(0, index as u32), sig);
     // Cranelift checks the native stack in the prologue of every function that
     // calls or has a frame: `sp - frame size` below the context's limit traps.
@@ -287,6 +298,8 @@ pub(crate) fn translate_function(
         b.append_block_param(ret, t);
     }
     let mut t = Translator {
+        blocks: 0,
+        max_blocks,
         module,
         guard_pages: config.guard_pages,
         config,
@@ -721,39 +734,53 @@ impl Translator<'_, '_> {
     /// results. A trap in the callee unwinds this frame too, so there is
     /// nothing to check after the call.
     fn call_code(&mut self, callee: Callee, ty: &FuncType, params: Vec<Value>) -> Vec<Value> {
+        self.call_code_as(callee, ty, params, false)
+    }
+
+    /// [`Self::call_code`], or with `tail` a tail call (`return_call`): the
+    /// callee replaces this function's frame and returns to its caller, its
+    /// results (several are stored into this function's own results area)
+    /// being this function's. Ends the block.
+    fn call_code_as(
+        &mut self,
+        callee: Callee,
+        ty: &FuncType,
+        params: Vec<Value>,
+        tail: bool,
+    ) -> Vec<Value> {
         self.loops_or_calls = true;
-        let sig = wasm_signature(ty, self.call_conv).expect("validated types are supported");
+        let sig = wasm_signature(ty, WASM_CALL_CONV).expect("validated types are supported");
         let mut args = vec![self.vmctx];
         let results = cl_types(ty.results()).expect("validated types are supported");
         let area = if results.len() > 1 {
-            let addr = self.slot_area(ty.result_slots());
+            let addr = match (tail, self.results_area) {
+                // The caller's area: the results are this function's.
+                (true, Some(area)) => area,
+                _ => self.slot_area(ty.result_slots()),
+            };
             args.push(addr);
             Some(addr)
         } else {
             None
         };
         args.extend(params);
+        if tail {
+            match callee {
+                Callee::Direct(defined) => {
+                    let f = self.callee_ref(defined, sig);
+                    self.b.ins().return_call(f, &args);
+                }
+                Callee::Address(addr) => {
+                    let sigref = self.b.import_signature(sig);
+                    self.b.ins().return_call_indirect(sigref, addr, &args);
+                }
+            }
+            self.reachable = false;
+            return Vec::new();
+        }
         let call = match callee {
             Callee::Direct(defined) => {
-                let f = match self.callees.get(&defined) {
-                    Some(&f) => f,
-                    None => {
-                        let signature = self.b.import_signature(sig);
-                        let name = self
-                            .b
-                            .func
-                            .declare_imported_user_function(UserExternalName::new(0, defined));
-                        let f = self.b.import_function(ExtFuncData {
-                            name: ExternalName::user(name),
-                            signature,
-                            // Laid out in the same block of code: `call rel32`.
-                            colocated: true,
-                            patchable: false,
-                        });
-                        self.callees.insert(defined, f);
-                        f
-                    }
-                };
+                let f = self.callee_ref(defined, sig);
                 self.b.ins().call(f, &args)
             }
             Callee::Address(addr) => {
@@ -773,6 +800,28 @@ impl Translator<'_, '_> {
             }
             None => returned,
         }
+    }
+
+    /// The reference to defined function `defined` (of signature `sig`),
+    /// declared on first use.
+    fn callee_ref(&mut self, defined: u32, sig: Signature) -> cranelift_codegen::ir::FuncRef {
+        if let Some(&f) = self.callees.get(&defined) {
+            return f;
+        }
+        let signature = self.b.import_signature(sig);
+        let name = self
+            .b
+            .func
+            .declare_imported_user_function(UserExternalName::new(0, defined));
+        let f = self.b.import_function(ExtFuncData {
+            name: ExternalName::user(name),
+            signature,
+            // Laid out in the same block of code: `call rel32`.
+            colocated: true,
+            patchable: false,
+        });
+        self.callees.insert(defined, f);
+        f
     }
 
     /// A stack area of `slots` `u64` slots; its address.
@@ -815,7 +864,10 @@ impl Translator<'_, '_> {
             .collect()
     }
 
-    fn call(&mut self, function_index: u32) -> Result<(), String> {
+    /// `call`, or with `tail` `return_call`: a defined function by a tail
+    /// call; an imported one (a host function, or another instance's, reached
+    /// through the runtime) by a call and a return.
+    fn call(&mut self, function_index: u32, tail: bool) -> Result<(), String> {
         let ty = self
             .module
             .function_type(function_index)
@@ -826,7 +878,11 @@ impl Translator<'_, '_> {
         let params = self.pop_n(ty.params().len());
         let imported = self.module.imported_function_count();
         let results = match function_index.checked_sub(imported) {
-            Some(defined) => self.call_code(Callee::Direct(defined), &ty, params),
+            Some(defined) => {
+                let results = self.call_code_as(Callee::Direct(defined), &ty, params, tail);
+                self.stack.extend(results);
+                return Ok(());
+            }
             None if DirectHostFn::fits(&ty) => self.call_import_direct(function_index, &ty, params),
             None => {
                 let index = self.iconst32(function_index);
@@ -834,6 +890,10 @@ impl Translator<'_, '_> {
             }
         };
         self.stack.extend(results);
+        if tail {
+            self.branch(self.frames.len() as u32 - 1);
+            self.reachable = false;
+        }
         Ok(())
     }
 
@@ -908,6 +968,13 @@ impl Translator<'_, '_> {
     /// runtime for others), then a direct call when the target is a function of
     /// this instance, else a call through the store.
     fn call_indirect(&mut self, type_index: u32, table: u32) {
+        self.call_indirect_as(type_index, table, false);
+    }
+
+    /// [`Self::call_indirect`], or with `tail` `return_call_indirect`: a
+    /// tail call when the target is a function of this instance, else a call
+    /// through the store and a return.
+    fn call_indirect_as(&mut self, type_index: u32, table: u32, tail: bool) {
         let ty = self.module.types[type_index as usize].clone();
         let index = self.pop();
         let params = self.pop_n(ty.params().len());
@@ -959,6 +1026,16 @@ impl Translator<'_, '_> {
         let off = self.b.ins().ishl_imm_u(rel, 3);
         let p = self.b.ins().iadd(funcs, off);
         let callee = self.b.ins().load(I64, trusted(), p, 0);
+        if tail {
+            self.call_code_as(Callee::Address(callee), &ty, params.clone(), true);
+            self.b.switch_to_block(foreign);
+            let results = self.call_store(builtin!(call_func), addr, &ty, params);
+            self.stack.extend(results);
+            self.branch(self.frames.len() as u32 - 1);
+            // `merge` stays out of the layout: nothing jumps there.
+            self.reachable = false;
+            return;
+        }
         let results = self.call_code(Callee::Address(callee), &ty, params.clone());
         self.b.ins().jump(merge, &block_args(&results));
 
@@ -1102,6 +1179,16 @@ impl Translator<'_, '_> {
 
     fn live_operator(&mut self, op: Operator) -> Result<(), String> {
         use Operator as O;
+        if matches!(op, O::Block { .. } | O::Loop { .. } | O::If { .. }) {
+            self.blocks += 1;
+            if self.blocks > self.max_blocks {
+                return Err(format!(
+                    "too large to compile: more than {} blocks (the limit of \
+                     RuntimeConfig::with_max_function_blocks); the interpreter runs it",
+                    self.max_blocks
+                ));
+            }
+        }
         match op {
             O::Unreachable => self.trap(TrapCode::Unreachable),
             O::Nop => {}
@@ -1208,7 +1295,12 @@ impl Translator<'_, '_> {
                 self.branch(self.frames.len() as u32 - 1);
                 self.reachable = false;
             }
-            O::Call { function_index } => self.call(function_index)?,
+            O::Call { function_index } => self.call(function_index, false)?,
+            O::ReturnCall { function_index } => self.call(function_index, true)?,
+            O::ReturnCallIndirect {
+                type_index,
+                table_index,
+            } => self.call_indirect_as(type_index, table_index, true),
             O::Drop => {
                 self.pop();
             }

@@ -3,7 +3,7 @@
 use wasmparser::{RefType, ValType, WasmFeatures};
 use wazero_api::{CoreFeatures, GlobalType, Limits, MemoryType, TableType, ValueType};
 
-use crate::{ConstExpr, DecodeError};
+use crate::{ConstExpr, ConstOp, DecodeError};
 
 /// The wasmparser feature set that matches `features`.
 pub fn wasm_features(features: CoreFeatures) -> WasmFeatures {
@@ -21,6 +21,9 @@ pub fn wasm_features(features: CoreFeatures) -> WasmFeatures {
         (CoreFeatures::BULK_MEMORY, WasmFeatures::BULK_MEMORY),
         (CoreFeatures::REFERENCE_TYPES, WasmFeatures::REFERENCE_TYPES),
         (CoreFeatures::SIMD, WasmFeatures::SIMD),
+        (CoreFeatures::EXTENDED_CONST, WasmFeatures::EXTENDED_CONST),
+        (CoreFeatures::RELAXED_SIMD, WasmFeatures::RELAXED_SIMD),
+        (CoreFeatures::TAIL_CALL, WasmFeatures::TAIL_CALL),
     ];
     pairs
         .into_iter()
@@ -102,50 +105,51 @@ pub(crate) fn global_type(
 pub(crate) fn const_expr(expr: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr, DecodeError> {
     use wasmparser::Operator as Op;
     let mut reader = expr.get_operators_reader();
-    let offset = reader.original_position();
-    let value = match reader.read()? {
-        Op::I32Const { value } => ConstExpr::I32(value),
-        Op::I64Const { value } => ConstExpr::I64(value),
-        Op::F32Const { value } => ConstExpr::F32(value.bits()),
-        Op::F64Const { value } => ConstExpr::F64(value.bits()),
-        Op::V128Const { value } => ConstExpr::V128(u128::from_le_bytes(*value.bytes())),
-        Op::RefNull { hty } => {
-            let ty = match hty {
-                wasmparser::HeapType::Abstract {
-                    ty: wasmparser::AbstractHeapType::Func,
-                    ..
-                } => ValueType::FuncRef,
-                wasmparser::HeapType::Abstract {
-                    ty: wasmparser::AbstractHeapType::Extern,
-                    ..
-                } => ValueType::ExternRef,
-                other => {
-                    return Err(DecodeError::new(
-                        format!("heap type {other:?} is not supported"),
-                        offset,
-                    ))
-                }
-            };
-            ConstExpr::RefNull(ty)
-        }
-        Op::RefFunc { function_index } => ConstExpr::RefFunc(function_index),
-        Op::GlobalGet { global_index } => ConstExpr::GlobalGet(global_index),
-        other => {
-            return Err(DecodeError::new(
-                format!("constant expression required, found {other:?}"),
-                offset,
-            ))
-        }
-    };
-    let end_offset = reader.original_position();
-    match reader.read()? {
-        Op::End => {}
-        _ => {
-            return Err(DecodeError::new(
-                "constant expression required: more than one instruction",
-                end_offset,
-            ))
-        }
+    let mut ops = Vec::new();
+    loop {
+        let offset = reader.original_position();
+        let op = match reader.read()? {
+            Op::End => break,
+            Op::I32Const { value } => ConstOp::I32(value),
+            Op::I64Const { value } => ConstOp::I64(value),
+            Op::F32Const { value } => ConstOp::F32(value.bits()),
+            Op::F64Const { value } => ConstOp::F64(value.bits()),
+            Op::V128Const { value } => ConstOp::V128(u128::from_le_bytes(*value.bytes())),
+            Op::RefNull { hty } => {
+                let ty = match hty {
+                    wasmparser::HeapType::Abstract {
+                        ty: wasmparser::AbstractHeapType::Func,
+                        ..
+                    } => ValueType::FuncRef,
+                    wasmparser::HeapType::Abstract {
+                        ty: wasmparser::AbstractHeapType::Extern,
+                        ..
+                    } => ValueType::ExternRef,
+                    other => {
+                        return Err(DecodeError::new(
+                            format!("heap type {other:?} is not supported"),
+                            offset,
+                        ))
+                    }
+                };
+                ConstOp::RefNull(ty)
+            }
+            Op::RefFunc { function_index } => ConstOp::RefFunc(function_index),
+            Op::GlobalGet { global_index } => ConstOp::GlobalGet(global_index),
+            Op::I32Add => ConstOp::I32Add,
+            Op::I32Sub => ConstOp::I32Sub,
+            Op::I32Mul => ConstOp::I32Mul,
+            Op::I64Add => ConstOp::I64Add,
+            Op::I64Sub => ConstOp::I64Sub,
+            Op::I64Mul => ConstOp::I64Mul,
+            other => {
+                return Err(DecodeError::new(
+                    format!("constant expression required, found {other:?}"),
+                    offset,
+                ))
+            }
+        };
+        ops.push(op);
     }
     if !reader.eof() {
         return Err(DecodeError::new(
@@ -153,5 +157,10 @@ pub(crate) fn const_expr(expr: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr, 
             reader.original_position(),
         ));
     }
-    Ok(value)
+    ConstExpr::from_ops(ops).ok_or_else(|| {
+        DecodeError::new(
+            "constant expression required: not one value",
+            reader.original_position(),
+        )
+    })
 }

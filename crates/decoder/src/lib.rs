@@ -21,7 +21,7 @@ mod decode;
 mod error;
 mod module;
 
-pub use const_expr::ConstExpr;
+pub use const_expr::{ConstExpr, ConstOp};
 pub use convert::wasm_features;
 pub use decode::decode;
 pub use error::DecodeError;

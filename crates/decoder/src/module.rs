@@ -91,7 +91,7 @@ pub struct Export {
 }
 
 /// A global defined in the module.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Global {
     /// Its type.
     pub ty: GlobalType,
@@ -100,7 +100,7 @@ pub struct Global {
 }
 
 /// How an element segment is used.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ElementMode {
     /// Copied into a table by `table.init`.
     Passive,
@@ -127,7 +127,7 @@ pub struct ElementSegment {
 }
 
 /// How a data segment is used.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DataMode {
     /// Copied into memory by `memory.init`.
     Passive,

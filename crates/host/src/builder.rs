@@ -122,6 +122,14 @@ impl<S: HostModuleSink> HostFunctionBuilder<S> {
     /// leading `&mut Caller<'_>`; it may return `()`, a value, a tuple, or a
     /// `Result` of those (an `Err` fails the guest call; `Err(ExitCode(n))` closes
     /// the calling module with exit code `n`).
+    ///
+    /// With the `wazero` facade, `Result<_, wazero::Error>` is the error type to
+    /// pick: `?` works on a call back into the guest
+    /// ([`CallerFunction::call`](crate::CallerFunction::call)'s `CallError`), a
+    /// memory access (`MemoryAccessError`), an `ExitCode` and the facade's own
+    /// calls, and a trap or an exit passes through unchanged: the guest's call
+    /// fails with the same trap code (and backtrace) or exit code. A
+    /// `wazero::Error::Trap` the host makes itself traps with that code.
     pub fn with_func<M, F: HostFunction<M>>(mut self, f: F) -> Self {
         let (func, direct) = f.into_host_funcs();
         self.func = Some((F::func_type(), func, direct));

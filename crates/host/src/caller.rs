@@ -2,7 +2,7 @@
 
 use std::any::Any;
 
-use wazero_api::{FuncType, WasmTyList};
+use wazero_api::{FuncType, MemoryAccessError, WasmTyList};
 use wazero_store::{CallError, ExternVal, FuncAddr, InstanceId, MemoryInstance, Store};
 
 /// The module calling a host function: its name, memory, exported functions and
@@ -76,6 +76,51 @@ impl<'a> Caller<'a> {
         (memory, sys)
     }
 
+    /// The calling module's memory 0 and the data attached to it at
+    /// instantiation (if it is a `T`) together, both borrowed at once: a host
+    /// function can hold a slice of memory while it updates its state.
+    ///
+    /// ```
+    /// use wazero::{Caller, ModuleConfig, Runtime};
+    /// #[derive(Default)]
+    /// struct Stats { bytes: usize, lines: usize }
+    /// let runtime = Runtime::new();
+    /// runtime
+    ///     .new_host_module_builder("env")
+    ///     .new_function_builder()
+    ///     .with_func(|caller: &mut Caller<'_>, ptr: u32, len: u32| -> Result<(), wazero::Error> {
+    ///         let (memory, stats) = caller.memory_and_data::<Stats>();
+    ///         let (memory, stats) = (memory.expect("a memory"), stats.expect("Stats"));
+    ///         let text = memory.read(ptr, len)?; // borrowed from guest memory
+    ///         stats.bytes += text.len();
+    ///         stats.lines += text.iter().filter(|&&b| b == b'\n').count();
+    ///         Ok(())
+    ///     })
+    ///     .export("print")
+    ///     .instantiate()?;
+    /// let wasm = wat::parse_str(r#"(module
+    ///     (import "env" "print" (func $print (param i32 i32)))
+    ///     (memory 1) (data (i32.const 0) "a\nb\n")
+    ///     (func (export "run") (call $print (i32.const 0) (i32.const 4))))"#)?;
+    /// let compiled = runtime.compile_module(&wasm)?;
+    /// let module = runtime.instantiate_module(&compiled, ModuleConfig::new().with_data(Stats::default()))?;
+    /// module.exported_function("run").unwrap().call(&[])?;
+    /// let stats = module.data::<Stats>().unwrap();
+    /// assert_eq!((stats.bytes, stats.lines), (4, 2));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn memory_and_data<T: Any>(&mut self) -> (Option<CallerMemory<'_>>, Option<&mut T>) {
+        let memory = self.store.memory_of(self.instance);
+        let data = self.store.instances[self.instance.index()]
+            .data
+            .as_mut()
+            .and_then(|d| d.downcast_mut());
+        let memory = memory.map(|addr| CallerMemory {
+            memory: &mut self.store.memories[addr.index()],
+        });
+        (memory, data)
+    }
+
     /// The calling module's exported function `name`, to call back into the guest.
     pub fn exported_function(&mut self, name: &str) -> Option<CallerFunction<'_, 'a>> {
         match self.store.instance(self.instance).export(name)? {
@@ -97,36 +142,102 @@ pub struct CallerMemory<'a> {
     memory: &'a mut MemoryInstance,
 }
 
+macro_rules! caller_typed_access {
+    ($($read:ident, $write:ident, $ty:ty, $doc:literal;)*) => {$(
+        #[doc = concat!("Reads ", $doc, " (little-endian) at `offset`.")]
+        pub fn $read(&self, offset: u32) -> Result<$ty, MemoryAccessError> {
+            let bytes = self.read(offset, std::mem::size_of::<$ty>() as u32)?;
+            let mut buf = [0u8; std::mem::size_of::<$ty>()];
+            buf.copy_from_slice(bytes);
+            Ok(<$ty>::from_le_bytes(buf))
+        }
+
+        #[doc = concat!("Writes ", $doc, " (little-endian) at `offset`.")]
+        pub fn $write(&mut self, offset: u32, value: $ty) -> Result<(), MemoryAccessError> {
+            self.write(offset, &value.to_le_bytes())
+        }
+    )*};
+}
+
+/// Every access is bounds-checked: one that does not fit fails with a
+/// [`MemoryAccessError`] and reads or writes nothing, so a host function
+/// passes it on with `?`.
+///
+/// ```
+/// use wazero::{Caller, MemoryAccessError, Runtime};
+/// let runtime = Runtime::new();
+/// runtime
+///     .new_host_module_builder("env")
+///     .new_function_builder()
+///     .with_func(|caller: &mut Caller<'_>, ptr: u32| -> Result<u32, MemoryAccessError> {
+///         let mut memory = caller.memory().expect("the guest has a memory");
+///         let n = memory.read_u32_le(ptr)?;
+///         memory.write_u32_le(ptr, n + 1)?;
+///         Ok(n)
+///     })
+///     .export("bump")
+///     .instantiate()?;
+/// let wasm = wat::parse_str(r#"(module
+///     (import "env" "bump" (func $bump (param i32) (result i32)))
+///     (memory 1)
+///     (func (export "bump") (param i32) (result i32) (call $bump (local.get 0))))"#)?;
+/// let bump = runtime.instantiate(&wasm)?.exported_function("bump").unwrap();
+/// assert_eq!(bump.call(&[8])?, vec![0]);
+/// assert_eq!(bump.call(&[8])?, vec![1]);
+/// // Past the end: the host function's error fails the call.
+/// let err = bump.call(&[65534]).unwrap_err();
+/// assert!(err.to_string().contains(
+///     "out of bounds memory access: 4 bytes at offset 65534 of a 65536-byte memory"
+/// ));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 impl CallerMemory<'_> {
-    /// `len` bytes at `offset`, without copying; `None` if out of bounds.
-    pub fn read(&self, offset: u32, len: u32) -> Option<&[u8]> {
-        self.memory.read(u64::from(offset), u64::from(len))
+    fn check(&self, offset: u32, len: u64) -> Result<(), MemoryAccessError> {
+        MemoryAccessError::check(u64::from(offset), len, self.size())
     }
 
-    /// `len` bytes at `offset`, mutably; `None` if out of bounds.
-    pub fn read_mut(&mut self, offset: u32, len: u32) -> Option<&mut [u8]> {
-        let end = u64::from(offset) + u64::from(len);
-        self.memory
-            .bytes_mut()
-            .get_mut(offset as usize..usize::try_from(end).ok()?)
+    /// `len` bytes at `offset`, without copying.
+    pub fn read(&self, offset: u32, len: u32) -> Result<&[u8], MemoryAccessError> {
+        self.check(offset, u64::from(len))?;
+        let start = offset as usize;
+        Ok(&self.memory.bytes()[start..start + len as usize])
     }
 
-    /// Writes `data` at `offset`; false (nothing written) if it does not fit.
-    #[must_use = "a write that does not fit writes nothing"]
-    pub fn write(&mut self, offset: u32, data: &[u8]) -> bool {
-        self.memory.write(u64::from(offset), data)
+    /// `len` bytes at `offset`, mutably.
+    pub fn read_mut(&mut self, offset: u32, len: u32) -> Result<&mut [u8], MemoryAccessError> {
+        self.check(offset, u64::from(len))?;
+        let start = offset as usize;
+        Ok(&mut self.memory.bytes_mut()[start..start + len as usize])
     }
 
-    /// Reads a little-endian `u32` at `offset`.
-    pub fn read_u32_le(&self, offset: u32) -> Option<u32> {
-        let bytes = self.read(offset, 4)?;
-        Some(u32::from_le_bytes(bytes.try_into().ok()?))
+    /// Fills `buf` from `offset` (`buf` untouched on error).
+    pub fn read_into(&self, offset: u32, buf: &mut [u8]) -> Result<(), MemoryAccessError> {
+        self.check(offset, buf.len() as u64)?;
+        let start = offset as usize;
+        buf.copy_from_slice(&self.memory.bytes()[start..start + buf.len()]);
+        Ok(())
     }
 
-    /// Writes a little-endian `u32` at `offset`.
-    #[must_use = "a write that does not fit writes nothing"]
-    pub fn write_u32_le(&mut self, offset: u32, value: u32) -> bool {
-        self.write(offset, &value.to_le_bytes())
+    /// Writes `data` at `offset` (nothing written on error).
+    pub fn write(&mut self, offset: u32, data: &[u8]) -> Result<(), MemoryAccessError> {
+        self.check(offset, data.len() as u64)?;
+        let start = offset as usize;
+        self.memory.bytes_mut()[start..start + data.len()].copy_from_slice(data);
+        Ok(())
+    }
+
+    /// Writes the bytes of `text` at `offset` (nothing written on error).
+    pub fn write_string(&mut self, offset: u32, text: &str) -> Result<(), MemoryAccessError> {
+        self.write(offset, text.as_bytes())
+    }
+
+    caller_typed_access! {
+        read_u8, write_u8, u8, "a byte";
+        read_u16_le, write_u16_le, u16, "a `u16`";
+        read_u32_le, write_u32_le, u32, "a `u32`";
+        read_u64_le, write_u64_le, u64, "a `u64`";
+        read_f32_le, write_f32_le, f32, "an `f32`";
+        read_f64_le, write_f64_le, f64, "an `f64`";
     }
 
     /// Size in bytes.
@@ -134,7 +245,8 @@ impl CallerMemory<'_> {
         self.memory.size_bytes() as u64
     }
 
-    /// Grows by `delta_pages`; the previous size in pages, or `None`.
+    /// Grows by `delta_pages`; the previous size in pages, or `None` if that
+    /// would pass the memory's maximum or the runtime's memory limit.
     pub fn grow(&mut self, delta_pages: u32) -> Option<u32> {
         self.memory.grow(delta_pages)
     }
@@ -178,6 +290,10 @@ impl CallerFunction<'_, '_> {
     }
 
     /// Calls it with `params` (in `u64` slots), returning its results.
+    ///
+    /// A trap or an exit of the guest passes out of the host function with `?`
+    /// (into a `CallError` or a `wazero::Error`): the outer call fails with it
+    /// unchanged.
     pub fn call(&mut self, params: &[u64]) -> Result<Vec<u64>, CallError> {
         let (p, r) = (self.ty.param_slots(), self.ty.result_slots());
         let mut stack = vec![0u64; p.max(r)];

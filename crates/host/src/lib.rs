@@ -25,4 +25,4 @@ mod typed;
 pub use builder::{BuildError, HostFunctionBuilder, HostModuleBuilder, HostModuleSink};
 pub use caller::{Caller, CallerFunction, CallerMemory};
 pub use typed::{HostFunction, NoCaller, WithCaller};
-pub use wazero_api::{ExitCode, HostResults};
+pub use wazero_api::{ExitCode, HostResults, MemoryAccessError};

@@ -108,6 +108,13 @@ macro_rules! define_instr {
             CallImported { func: u32, base: Slot },
             /// Call through table `table` at the i32 in `index`, checking type `type_index`.
             CallIndirect { type_index: u32, table: u32, index: Slot, base: Slot },
+            /// Tail call (`return_call`) of defined function `func`: its arguments,
+            /// at slot `base`, move to slot 0 and the callee replaces this frame.
+            ReturnCallInternal { func: u32, base: Slot },
+            /// Tail call of imported function `func` (arguments at `base`).
+            ReturnCallImported { func: u32, base: Slot },
+            /// Tail call through a table (`return_call_indirect`).
+            ReturnCallIndirect { type_index: u32, table: u32, index: Slot, base: Slot },
             /// `d = s`
             Copy { d: Slot, s: Slot },
             /// `d = s` for a v128 (two slots).

@@ -26,6 +26,7 @@
 use std::sync::Arc;
 
 use wazero_api::TrapCode;
+use wazero_store::native_stack;
 use wazero_store::{
     funcref, funcref_addr, CallError, CompiledCode, FuncAddr, FuncKind, GlobalAddr, GlobalInstance,
     HostFn, InstanceId, Interrupt, Store, Trap,
@@ -151,9 +152,25 @@ unsafe impl Send for Executor {}
 
 const INITIAL_STACK_SLOTS: usize = 1 << 14;
 
+/// Native stack an entry needs below it: one run of the interpreter (its
+/// dispatch, a host call, and what the host function itself uses) with room to
+/// spare, so that the next nested entry still finds it free.
+const NATIVE_STACK_RESERVE: usize = 128 << 10;
+
 /// Runs WebAssembly function `addr` with `args` (parameters in, results out).
 pub(crate) fn call(store: &mut Store, addr: FuncAddr, args: &mut [u64]) -> Result<(), CallError> {
     if store.reentry_depth >= store.limits.max_reentry_depth {
+        return Err(Trap::new(TrapCode::StackExhausted).into());
+    }
+    // Guest calls run on the interpreter's own stack, but each entry from a
+    // host function (re-entry) nests another run on the native stack: stop
+    // before it could overflow, however small the thread's stack is.
+    let sp = native_stack::stack_pointer();
+    if store.reentry_depth == 0 {
+        store.native_stack_limit =
+            native_stack::stack_low().map_or(0, |low| low.saturating_add(NATIVE_STACK_RESERVE));
+    }
+    if sp <= store.native_stack_limit {
         return Err(Trap::new(TrapCode::StackExhausted).into());
     }
     let mut exec = store
@@ -191,7 +208,8 @@ pub(crate) fn memory_of(store: &Store, inst: InstanceId) -> (*mut u8, u64) {
 ///
 /// # Safety
 /// `f` must come from the `HostFunc` of a function instance of the store the call
-/// is made with. Function instances are never removed from a store, so the `Arc`
+/// is made with. Function instances are not freed while guest code runs (the
+/// store's `collect` waits for `reentry_depth` 0), so the `Arc`
 /// holding the closure, and the closure, outlive the call (the `Vec` of instances
 /// may move the `Arc`, never what it points to).
 pub(crate) unsafe fn host_closure<'a>(f: *const HostFn) -> &'a HostFn {
@@ -284,6 +302,30 @@ impl Executor {
             self.stack.resize(new_len, 0);
         }
         Ok(())
+    }
+
+    /// The function `call_indirect` (or `return_call_indirect`) of type
+    /// `type_index` reaches through `table` at `index`, or its trap.
+    fn indirect_target(
+        &self,
+        store: &Store,
+        inst: InstanceId,
+        type_index: u32,
+        table: u32,
+        index: u64,
+    ) -> Result<FuncAddr, TrapCode> {
+        let instance = store.instance(inst);
+        let taddr = instance.tables[table as usize];
+        let want = instance.sig_ids[type_index as usize];
+        let elem = *store.tables[taddr.index()]
+            .elements
+            .get(index as u32 as usize)
+            .ok_or(TrapCode::UndefinedElement)?;
+        let addr = funcref_addr(elem).ok_or(TrapCode::UninitializedElement)?;
+        if store.funcs[addr.index()].sig != want {
+            return Err(TrapCode::IndirectCallTypeMismatch);
+        }
+        Ok(addr)
     }
 
     /// Resolves a call of function `addr` with its frame at `base`: a WebAssembly
@@ -443,6 +485,73 @@ impl Executor {
             }};
         }
 
+        // Returns from the current function: to the caller's frame, or out.
+        macro_rules! ret {
+            () => {{
+                match self.cx.frames.pop() {
+                    None => break,
+                    Some(rec) => {
+                        let switched = rec.module as usize != m;
+                        m = rec.module as usize;
+                        f = rec.func;
+                        ip = rec.ip;
+                        base = rec.base as usize;
+                        fp = self.stack.as_mut_ptr().wrapping_add(base);
+                        if switched {
+                            // The callee's module may share and have grown this memory.
+                            inst = self.modules[m].instance;
+                            refresh_memory!();
+                        }
+                    }
+                }
+            }};
+        }
+        // A tail call whose arguments (or, for a host function already run,
+        // `results` results) are at frame slot `$src`: the callee replaces the
+        // current frame, which keeps its place on the stack and in the call
+        // depth, so tail recursion runs in constant space.
+        macro_rules! tail {
+            ($next:expr, $src:expr, $results:expr) => {{
+                let src = base + $src as usize;
+                match $next {
+                    Next::Continue => {
+                        // A host function ran: its results go to slot 0 and
+                        // this function returns them.
+                        self.stack.copy_within(src..src + $results, base);
+                        ret!();
+                    }
+                    Next::Enter { module, func, .. } => {
+                        if store.interrupt.take() {
+                            trap!(TrapCode::Interrupted);
+                        }
+                        let callee: &CompiledFunc = match self.module(module).func(func) {
+                            Ok(callee) => callee,
+                            Err(e) => return Err(CallError::Compile(e)),
+                        };
+                        let params = callee.param_slots as usize;
+                        self.stack.copy_within(src..src + params, base);
+                        let frame = callee.frame_size as usize;
+                        if base + frame > self.stack.len() {
+                            if let Err(c) = self.reserve(store, base + frame) {
+                                trap!(c);
+                            }
+                        }
+                        // SAFETY: the stack holds `base + frame_size` slots.
+                        unsafe { threaded::init_frame(self.stack.as_mut_ptr().add(base), callee) };
+                        ip = callee.code.as_ptr();
+                        let switched = module != m;
+                        m = module;
+                        f = func;
+                        fp = self.stack.as_mut_ptr().wrapping_add(base);
+                        if switched {
+                            inst = self.modules[m].instance;
+                            refresh_memory!();
+                        }
+                    }
+                }
+            }};
+        }
+
         self.cx.frame_limit = max_depth.saturating_sub(depth_base + 1);
         loop {
             self.cx.stack = self.stack.as_mut_ptr();
@@ -478,22 +587,41 @@ impl Executor {
             // SAFETY: every function ends in an op that does not fall through.
             ip = unsafe { ip.add(1) };
             match instr {
-                Instr::Return => match self.cx.frames.pop() {
-                    None => break,
-                    Some(rec) => {
-                        let switched = rec.module as usize != m;
-                        m = rec.module as usize;
-                        f = rec.func;
-                        ip = rec.ip;
-                        base = rec.base as usize;
-                        fp = self.stack.as_mut_ptr().wrapping_add(base);
-                        if switched {
-                            // The callee's module may share and have grown this memory.
-                            inst = self.modules[m].instance;
-                            refresh_memory!();
-                        }
-                    }
-                },
+                Instr::Return => ret!(),
+                Instr::ReturnCallInternal { func, base: b } => {
+                    tail!(
+                        Next::Enter {
+                            module: m,
+                            func,
+                            base: 0
+                        },
+                        b,
+                        0
+                    );
+                }
+                Instr::ReturnCallImported { func, base: b } => {
+                    let addr = store.instance(inst).functions[func as usize];
+                    let results = store.funcs[addr.index()].ty.result_slots();
+                    // `tail!` sets `fp` again: the host may have grown the stack.
+                    let next = self.call_addr(store, inst, addr, base + b as usize)?;
+                    tail!(next, b, results);
+                }
+                Instr::ReturnCallIndirect {
+                    type_index,
+                    table,
+                    index,
+                    base: b,
+                } => {
+                    let addr =
+                        match self.indirect_target(store, inst, type_index, table, get!(index)) {
+                            Ok(addr) => addr,
+                            Err(code) => trap!(code),
+                        };
+                    let results = store.funcs[addr.index()].ty.result_slots();
+                    // `tail!` sets `fp` again: the host may have grown the stack.
+                    let next = self.call_addr(store, inst, addr, base + b as usize)?;
+                    tail!(next, b, results);
+                }
                 Instr::CallInternal { func, base: b } => {
                     enter!(Next::Enter {
                         module: m,
@@ -514,19 +642,11 @@ impl Executor {
                     index,
                     base: b,
                 } => {
-                    let i = get!(index) as u32 as usize;
-                    let instance = store.instance(inst);
-                    let taddr = instance.tables[table as usize];
-                    let want = instance.sig_ids[type_index as usize];
-                    let Some(&elem) = store.tables[taddr.index()].elements.get(i) else {
-                        trap!(TrapCode::UndefinedElement);
-                    };
-                    let Some(addr) = funcref_addr(elem) else {
-                        trap!(TrapCode::UninitializedElement);
-                    };
-                    if store.funcs[addr.index()].sig != want {
-                        trap!(TrapCode::IndirectCallTypeMismatch);
-                    }
+                    let addr =
+                        match self.indirect_target(store, inst, type_index, table, get!(index)) {
+                            Ok(addr) => addr,
+                            Err(code) => trap!(code),
+                        };
                     let next = self.call_addr(store, inst, addr, base + b as usize)?;
                     fp = self.stack.as_mut_ptr().wrapping_add(base);
                     enter!(next);
@@ -558,8 +678,16 @@ impl Executor {
                     if d + n > mem_len {
                         trap!(TrapCode::MemoryOutOfBounds);
                     }
-                    // SAFETY: `d + n` is within the memory.
-                    unsafe { std::ptr::write_bytes(mem.add(d as usize), v, n as usize) }
+                    // In chunks with an interrupt check between them
+                    // (`wazero_store::bulk_chunks`): filling gigabytes takes
+                    // seconds.
+                    for (i, (at, k)) in wazero_store::bulk_chunks(0, 0, n).enumerate() {
+                        if i > 0 && store.interrupt.take() {
+                            trap!(TrapCode::Interrupted);
+                        }
+                        // SAFETY: `d + at + k <= d + n`, within the memory.
+                        unsafe { std::ptr::write_bytes(mem.add((d + at) as usize), v, k as usize) }
+                    }
                 }
                 Instr::MemoryCopy { dst, src, len } => {
                     let (d, s, n) = (
@@ -570,8 +698,24 @@ impl Executor {
                     if d + n > mem_len || s + n > mem_len {
                         trap!(TrapCode::MemoryOutOfBounds);
                     }
-                    // SAFETY: both ranges are within the memory; `copy` allows overlap.
-                    unsafe { std::ptr::copy(mem.add(s as usize), mem.add(d as usize), n as usize) }
+                    // In chunks with an interrupt check between them, in the
+                    // order that never overwrites bytes still to be read
+                    // (`wazero_store::bulk_chunks`).
+                    for (i, (at, k)) in wazero_store::bulk_chunks(d, s, n).enumerate() {
+                        if i > 0 && store.interrupt.take() {
+                            trap!(TrapCode::Interrupted);
+                        }
+                        // SAFETY: `s + at + k` and `d + at + k` are at most
+                        // `s + n` and `d + n`, within the memory; `copy` allows
+                        // overlap.
+                        unsafe {
+                            std::ptr::copy(
+                                mem.add((s + at) as usize),
+                                mem.add((d + at) as usize),
+                                k as usize,
+                            )
+                        }
+                    }
                 }
                 Instr::MemoryInit {
                     segment,

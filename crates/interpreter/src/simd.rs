@@ -5,7 +5,9 @@
 //! interpreter does all stack, slot and memory handling itself; this module
 //! only classifies operators ([`simd_op`], [`simd_mem_op`]) and computes.
 //!
-//! Relaxed SIMD is not covered: its operators classify as `None`.
+//! Relaxed SIMD (WebAssembly 3.0) gets one deterministic result per
+//! instruction, the same as the compiler's: mostly its strict counterpart
+//! (see [`simd_op`] and [`relaxed_ternary`]).
 
 use core::ops::{Add, Mul};
 
@@ -292,6 +294,68 @@ fn narrow<T: Lane, R: Lane>(a: u128, b: u128, f: impl Fn(T) -> R) -> u128 {
 fn dot_i16x8_s(a: u128, b: u128) -> u128 {
     let product = |j| i32::from(lane::<i16>(a, j)) * i32::from(lane::<i16>(b, j));
     build(|i| product(2 * i).wrapping_add(product(2 * i + 1)))
+}
+
+/// `i16x8.relaxed_dot_i8x16_i7x16_s`: sums of products of adjacent signed
+/// 8-bit lanes (both operands signed), wrapping to 16 bits.
+fn dot_i8x16_s(a: u128, b: u128) -> u128 {
+    let product = |j| i16::from(lane::<i8>(a, j)) * i16::from(lane::<i8>(b, j));
+    build(|i| product(2 * i).wrapping_add(product(2 * i + 1)))
+}
+
+/// A relaxed SIMD instruction of three operands `a, b, c`, run as up to three
+/// of the interpreter's one- and two-operand steps into one slot `d`:
+/// `d = first(a, b)`, then `d = then(d)`, then `d = last(d, c)` (or
+/// `last(c, d)` if `c_first`).
+#[derive(Clone, Copy)]
+pub(crate) struct Ternary {
+    pub(crate) first: fn(u128, u128) -> u128,
+    pub(crate) then: Option<fn(u128) -> u128>,
+    pub(crate) last: fn(u128, u128) -> u128,
+    pub(crate) c_first: bool,
+}
+
+/// The three-operand relaxed SIMD instructions: `relaxed_madd` (`a * b + c`)
+/// and `relaxed_nmadd` (`c - a * b`), unfused (the product is rounded), and
+/// `i32x4.relaxed_dot_i8x16_i7x16_add_s` (the 16-bit dot product above,
+/// its adjacent lanes summed to 32 bits, plus `c`).
+pub(crate) fn relaxed_ternary(op: &Operator<'_>) -> Option<Ternary> {
+    use Operator as O;
+    let madd = |first, last, c_first| Ternary {
+        first,
+        then: None,
+        last,
+        c_first,
+    };
+    Some(match op {
+        O::F32x4RelaxedMadd => madd(
+            |a, b| zip::<f32>(a, b, |x, y| quiet(x * y)),
+            |a, b| zip::<f32>(a, b, |x, y| quiet(x + y)),
+            false,
+        ),
+        O::F32x4RelaxedNmadd => madd(
+            |a, b| zip::<f32>(a, b, |x, y| quiet(x * y)),
+            |a, b| zip::<f32>(a, b, |x, y| quiet(x - y)),
+            true,
+        ),
+        O::F64x2RelaxedMadd => madd(
+            |a, b| zip::<f64>(a, b, |x, y| quiet(x * y)),
+            |a, b| zip::<f64>(a, b, |x, y| quiet(x + y)),
+            false,
+        ),
+        O::F64x2RelaxedNmadd => madd(
+            |a, b| zip::<f64>(a, b, |x, y| quiet(x * y)),
+            |a, b| zip::<f64>(a, b, |x, y| quiet(x - y)),
+            true,
+        ),
+        O::I32x4RelaxedDotI8x16I7x16AddS => Ternary {
+            first: dot_i8x16_s,
+            then: Some(extadd_pairwise::<i16, i32>),
+            last: |a, b| zip::<u32>(a, b, u32::wrapping_add),
+            c_first: false,
+        },
+        _ => return None,
+    })
 }
 
 /// `i16x8.q15mulr_sat_s`: rounding, saturating Q15 multiplication.
@@ -633,6 +697,27 @@ pub(crate) fn simd_op(op: &Operator<'_>) -> Option<SimdOp> {
         O::F64x2Max => binary!(f64, fmax),
         O::F64x2PMin => binary!(f64, pmin),
         O::F64x2PMax => binary!(f64, pmax),
+
+        // Relaxed SIMD: the strict counterparts' results.
+        O::I8x16RelaxedSwizzle => Binary(swizzle),
+        O::I32x4RelaxedTruncF32x4S => Unary(|v| map(v, |x: f32| x as i32)),
+        O::I32x4RelaxedTruncF32x4U => Unary(|v| map(v, |x: f32| x as u32)),
+        O::I32x4RelaxedTruncF64x2SZero => {
+            Unary(|v| build(|i| if i < 2 { lane::<f64>(v, i) as i32 } else { 0 }))
+        }
+        O::I32x4RelaxedTruncF64x2UZero => {
+            Unary(|v| build(|i| if i < 2 { lane::<f64>(v, i) as u32 } else { 0 }))
+        }
+        O::F32x4RelaxedMin => binary!(f32, fmin),
+        O::F32x4RelaxedMax => binary!(f32, fmax),
+        O::F64x2RelaxedMin => binary!(f64, fmin),
+        O::F64x2RelaxedMax => binary!(f64, fmax),
+        O::I16x8RelaxedQ15mulrS => binary!(i16, q15mulr_sat),
+        O::I8x16RelaxedLaneselect
+        | O::I16x8RelaxedLaneselect
+        | O::I32x4RelaxedLaneselect
+        | O::I64x2RelaxedLaneselect => Bitselect,
+        O::I16x8RelaxedDotI8x16I7x16S => Binary(dot_i8x16_s),
 
         // Conversions (`as` from float to int saturates and maps NaN to 0).
         O::I32x4TruncSatF32x4S => Unary(|v| map(v, |x: f32| x as i32)),
@@ -1375,8 +1460,12 @@ mod tests {
     fn classification() {
         use Operator as O;
         assert!(simd_op(&O::I32Add).is_none());
-        assert!(simd_op(&O::I8x16RelaxedSwizzle).is_none());
+        // Relaxed SIMD: two-operand ones are classified, three-operand ones
+        // are `relaxed_ternary`'s.
+        assert!(simd_op(&O::I8x16RelaxedSwizzle).is_some());
         assert!(simd_op(&O::F32x4RelaxedMadd).is_none());
+        assert!(relaxed_ternary(&O::F32x4RelaxedMadd).is_some());
+        assert!(relaxed_ternary(&O::I8x16RelaxedSwizzle).is_none());
         let value = wasmparser::V128::from(0u128);
         assert!(simd_op(&O::V128Const { value }).is_none());
         // Every non-memory, non-const operator of the SIMD proposal is classified.

@@ -734,6 +734,33 @@ impl Translator<'_> {
         }
     }
 
+    /// `return_call` / `return_call_indirect`: the arguments go where a call
+    /// would put them, then the callee replaces this frame (the executor moves
+    /// them to slot 0). Nothing after it is reached.
+    fn tail_call(&mut self, func: u32, type_index: Option<(u32, u32)>) {
+        self.call(func, type_index);
+        let Some(last) = self.code.last_mut() else {
+            return;
+        };
+        *last = match *last {
+            Instr::CallInternal { func, base } => Instr::ReturnCallInternal { func, base },
+            Instr::CallImported { func, base } => Instr::ReturnCallImported { func, base },
+            Instr::CallIndirect {
+                type_index,
+                table,
+                index,
+                base,
+            } => Instr::ReturnCallIndirect {
+                type_index,
+                table,
+                index,
+                base,
+            },
+            other => other,
+        };
+        self.set_unreachable();
+    }
+
     fn call(&mut self, func: u32, type_index: Option<(u32, u32)>) {
         let ty = match type_index {
             Some((t, _)) => self.module.types[t as usize].clone(),
@@ -857,6 +884,13 @@ impl Translator<'_> {
                 type_index,
                 table_index,
             } => self.call(0, Some((type_index, table_index))),
+            Operator::ReturnCall { function_index } => {
+                self.tail_call(function_index, None);
+            }
+            Operator::ReturnCallIndirect {
+                type_index,
+                table_index,
+            } => self.tail_call(0, Some((type_index, table_index))),
             Operator::Drop => {
                 self.pop();
             }
@@ -1192,6 +1226,30 @@ impl Translator<'_> {
                     });
                 }
             }
+            return Ok(());
+        }
+        if let Some(t) = crate::simd::relaxed_ternary(&op) {
+            let (c, b, a) = (self.pop_src(), self.pop_src(), self.pop_src());
+            // `d` is the home of `a`'s stack position: no operand's source
+            // (its own home, a local or a constant) is `d` but `a`'s, which
+            // the first step reads before writing.
+            let d = self.push(V128);
+            self.emit(Instr::V128Binary {
+                d,
+                a,
+                b,
+                f: t.first,
+            });
+            if let Some(f) = t.then {
+                self.emit(Instr::V128Unary { d, a: d, f });
+            }
+            let (x, y) = if t.c_first { (c, d) } else { (d, c) };
+            self.emit(Instr::V128Binary {
+                d,
+                a: x,
+                b: y,
+                f: t.last,
+            });
             return Ok(());
         }
         let Some(simd) = simd_op(&op) else {

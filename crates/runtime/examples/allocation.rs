@@ -52,7 +52,8 @@ const GUEST: &str = r#"(module
                (i64.const 32))
       (i64.extend_i32_u (i32.add (local.get $len) (i32.const 8))))))"#;
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// Runs the example; the integration tests call it too.
+pub fn main() -> Result<(), Box<dyn std::error::Error>> {
     let runtime = Runtime::new();
     runtime
         .new_host_module_builder("env")
@@ -76,14 +77,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let name = "wazero";
     let len = name.len() as u32;
     let name_ptr = malloc.call(len)?;
-    assert!(memory.write(name_ptr, name.as_bytes()));
+    memory.write(name_ptr, name.as_bytes())?;
     println!("host: wrote {name:?} at {name_ptr}");
     greet.call((name_ptr, len))?;
 
     // Guest -> host: a string the guest allocated, as (ptr << 32) | len.
     let packed = greeting.call((name_ptr, len))?;
     let (ptr, size) = ((packed >> 32) as u32, packed as u32);
-    let bytes = memory.read(ptr, size).ok_or("greeting: out of bounds")?;
+    let bytes = memory.read(ptr, size)?;
     let text = String::from_utf8(bytes)?;
     println!("host: greeting({name:?}) returned {text:?} ({size} bytes at {ptr})");
 
@@ -97,7 +98,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     assert_eq!(again, name_ptr);
     // A buffer larger than the memory makes the guest grow it.
     let big = malloc.call(200_000)?;
-    assert!(memory.write(big + 199_999, b"x"));
+    memory.write(big + 199_999, b"x")?;
     println!(
         "host: malloc(200000) = {big}; memory is {} pages",
         memory.size_pages()

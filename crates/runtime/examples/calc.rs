@@ -32,8 +32,8 @@ pub fn main() -> Result<(), Box<dyn std::error::Error>> {
     assert!(err.to_string().contains("integer divide by zero"));
     println!("div(1, 0) -> {err}");
     let memory = module.memory().expect("memory 0");
-    assert!(memory.write(100, b"hello"));
-    assert_eq!(memory.read(100, 5), Some(b"hello".to_vec()));
+    memory.write(100, b"hello")?;
+    assert_eq!(memory.read(100, 5)?, b"hello");
     assert_eq!(memory.grow(1), Some(1));
     println!("memory: {} pages after growing by one", memory.size_pages());
     assert_eq!(module.exported_global("counter").unwrap().get(), 7);

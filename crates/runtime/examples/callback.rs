@@ -14,7 +14,8 @@ use std::error::Error;
 use wazero::api::{decode_i32, encode_u32};
 use wazero::{Caller, ExitCode, Runtime};
 
-fn main() -> Result<(), Box<dyn Error>> {
+/// Runs the example; the integration tests call it too.
+pub fn main() -> Result<(), Box<dyn Error>> {
     let runtime = Runtime::new();
     runtime
         .new_host_module_builder("env")

@@ -18,7 +18,8 @@ struct Counter {
     step: i64,
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// Runs the example; the integration tests call it too.
+pub fn main() -> Result<(), Box<dyn std::error::Error>> {
     let runtime = Runtime::new();
     let total = Arc::new(AtomicU64::new(0));
     let calls = Arc::clone(&total);

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use sha2::{Digest, Sha256};
@@ -24,6 +25,8 @@ use wazero_validator::ValidatedModule;
 /// directory must be writable only by users trusted to supply machine code to
 /// this process.
 ///
+/// [`stats`](CompilationCache::stats) says how many compilations it saved.
+///
 /// ```
 /// use wazero::{CompilationCache, Runtime, RuntimeConfig};
 /// let cache = CompilationCache::new();
@@ -42,6 +45,51 @@ pub struct CompilationCache {
 struct Inner {
     memory: Mutex<HashMap<[u8; 32], Entry>>,
     dir: Option<PathBuf>,
+    memory_hits: AtomicU64,
+    disk_hits: AtomicU64,
+    misses: AtomicU64,
+    rejected: AtomicU64,
+}
+
+/// How a [`CompilationCache`] has served the runtimes using it, since it was
+/// made ([`CompilationCache::stats`]).
+///
+/// Each [`Runtime::compile_module`](crate::Runtime::compile_module) of a
+/// runtime configured with the cache counts once: as a **hit** when it
+/// compiled nothing, the code coming from memory (a module compiled before by
+/// this cache object or a clone of it) or from the cache's directory (a file
+/// an earlier process or cache object wrote); as a **miss** otherwise, when
+/// there was no entry or only one that could not be used (corrupt, truncated,
+/// from another engine build: also counted in `rejected`), or when the module
+/// failed to decode or validate.
+///
+/// ```
+/// use wazero::{CompilationCache, Runtime, RuntimeConfig};
+/// let cache = CompilationCache::new();
+/// let runtime = Runtime::with_config(RuntimeConfig::new().with_compilation_cache(&cache));
+/// let wasm = wat::parse_str("(module (func (export \"f\")))")?;
+/// runtime.compile_module(&wasm)?;
+/// runtime.compile_module(&wasm)?;
+/// let stats = cache.stats();
+/// assert_eq!((stats.hits, stats.misses, stats.memory_hits), (1, 1, 1));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CacheStats {
+    /// Compilations served from the cache: `memory_hits + disk_hits`.
+    pub hits: u64,
+    /// Of the hits, those served from memory.
+    pub memory_hits: u64,
+    /// Of the hits, those read from the directory.
+    pub disk_hits: u64,
+    /// Compilations the cache could not serve.
+    pub misses: u64,
+    /// Of the misses, those where the directory had an entry that could not
+    /// be used (it is rewritten after compiling).
+    pub rejected: u64,
+    /// Modules held in memory now.
+    pub entries: u64,
 }
 
 /// A module compiled before.
@@ -77,8 +125,8 @@ impl CompilationCache {
         std::fs::create_dir_all(&dir)?;
         Ok(Self {
             inner: Arc::new(Inner {
-                memory: Mutex::default(),
                 dir: Some(dir),
+                ..Inner::default()
             }),
         })
     }
@@ -86,6 +134,28 @@ impl CompilationCache {
     /// The directory, if any.
     pub fn dir(&self) -> Option<&Path> {
         self.inner.dir.as_deref()
+    }
+
+    /// How often it has saved a compilation, and how often not (see
+    /// [`CacheStats`] for what counts as what). Shared by clones.
+    pub fn stats(&self) -> CacheStats {
+        let inner = &*self.inner;
+        let memory_hits = inner.memory_hits.load(Ordering::Relaxed);
+        let disk_hits = inner.disk_hits.load(Ordering::Relaxed);
+        let entries = inner.memory.lock().unwrap_or_else(|e| e.into_inner()).len() as u64;
+        CacheStats {
+            hits: memory_hits + disk_hits,
+            memory_hits,
+            disk_hits,
+            misses: inner.misses.load(Ordering::Relaxed),
+            rejected: inner.rejected.load(Ordering::Relaxed),
+            entries,
+        }
+    }
+
+    /// Counts a compilation the cache could not serve.
+    pub(crate) fn count_miss(&self) {
+        self.inner.misses.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The key of `wasm` compiled by `engine` with `features`.
@@ -102,7 +172,11 @@ impl CompilationCache {
     /// The entry in memory for `key`.
     pub(crate) fn get(&self, key: &[u8; 32]) -> Option<Entry> {
         let map = self.inner.memory.lock().unwrap_or_else(|e| e.into_inner());
-        map.get(key).cloned()
+        let entry = map.get(key).cloned();
+        if entry.is_some() {
+            self.inner.memory_hits.fetch_add(1, Ordering::Relaxed);
+        }
+        entry
     }
 
     /// Writes freshly compiled `code` to the directory, if there is one and the
@@ -123,17 +197,41 @@ impl CompilationCache {
         map.insert(key, entry);
     }
 
-    /// Code for `module` from the directory, if an intact entry for `key` is there.
+    /// Code for `module` from the directory, if an intact entry for `key` is
+    /// there (counted as a disk hit); else counts a miss, and an entry found
+    /// but unusable as rejected.
     pub(crate) fn load(
         &self,
         key: &[u8; 32],
         module: &Arc<ValidatedModule>,
         engine: &dyn Engine,
     ) -> Option<Arc<dyn CompiledCode>> {
-        let dir = self.inner.dir.as_ref()?;
-        let bytes = std::fs::read(dir.join(file_name(key))).ok()?;
-        let payload = check_entry(&bytes, key)?;
-        engine.deserialize(module, payload)
+        let code = self.load_from_dir(key, module, engine);
+        let counter = match &code {
+            Ok(_) => &self.inner.disk_hits,
+            Err(found) => {
+                if *found {
+                    self.inner.rejected.fetch_add(1, Ordering::Relaxed);
+                }
+                &self.inner.misses
+            }
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        code.ok()
+    }
+
+    /// The code of the entry for `key`, or whether an (unusable) entry was
+    /// found.
+    fn load_from_dir(
+        &self,
+        key: &[u8; 32],
+        module: &Arc<ValidatedModule>,
+        engine: &dyn Engine,
+    ) -> Result<Arc<dyn CompiledCode>, bool> {
+        let dir = self.inner.dir.as_ref().ok_or(false)?;
+        let bytes = std::fs::read(dir.join(file_name(key))).map_err(|_| false)?;
+        let payload = check_entry(&bytes, key).ok_or(true)?;
+        engine.deserialize(module, payload).ok_or(true)
     }
 }
 

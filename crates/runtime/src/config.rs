@@ -8,7 +8,7 @@ use wazero_api::{CoreFeatures, MAX_PAGES};
 use wazero_wasi_preview1::{FsConfig, WasiConfig};
 
 /// Which engine runs the code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone)]
 pub(crate) enum EngineKind {
     /// The best available: the compiler where supported, else the interpreter.
     Auto,
@@ -16,6 +16,19 @@ pub(crate) enum EngineKind {
     Interpreter,
     /// The native compiler; compiling fails clearly where there is none.
     Compiler,
+    /// An engine given by the user ([`RuntimeConfig::with_engine`]).
+    Custom(std::sync::Arc<dyn crate::engine::Engine>),
+}
+
+impl std::fmt::Debug for EngineKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EngineKind::Auto => f.write_str("Auto"),
+            EngineKind::Interpreter => f.write_str("Interpreter"),
+            EngineKind::Compiler => f.write_str("Compiler"),
+            EngineKind::Custom(engine) => write!(f, "Custom({})", engine.name()),
+        }
+    }
 }
 
 /// How a [`Runtime`](crate::Runtime) compiles and runs modules (wazero's `RuntimeConfig`).
@@ -40,8 +53,12 @@ pub struct RuntimeConfig {
     pub(crate) custom_sections: bool,
     pub(crate) debug_info: bool,
     pub(crate) max_call_depth: u32,
+    pub(crate) max_reentry_depth: u32,
+    pub(crate) max_table_elements: u64,
+    pub(crate) max_function_blocks: u32,
     pub(crate) explicit_bounds_checks: bool,
     pub(crate) cache: Option<crate::CompilationCache>,
+    pub(crate) close_on_interrupt: bool,
 }
 
 impl Default for RuntimeConfig {
@@ -56,15 +73,37 @@ impl RuntimeConfig {
     pub fn new() -> Self {
         Self {
             engine: EngineKind::Auto,
-            features: CoreFeatures::V2,
+            features: CoreFeatures::DEFAULT,
             memory_limit_pages: MAX_PAGES,
             memory_capacity_from_max: false,
             custom_sections: false,
             debug_info: true,
             max_call_depth: 100_000,
+            max_reentry_depth: 256,
+            max_table_elements: 1 << 25,
+            max_function_blocks: wazero_store::DEFAULT_MAX_FUNCTION_BLOCKS,
             explicit_bounds_checks: false,
             cache: None,
+            close_on_interrupt: false,
         }
+    }
+
+    /// Runs modules on `engine`: any implementation of
+    /// [`engine::Engine`](crate::engine::Engine), from this crate (the
+    /// interpreter and the compiler, see [`crate::engine`]) or from another.
+    ///
+    /// ```
+    /// # #[cfg(feature = "interpreter")] {
+    /// use std::sync::Arc;
+    /// use wazero::{engine, Runtime, RuntimeConfig};
+    /// let config = RuntimeConfig::new().with_engine(Arc::new(engine::Interpreter::new()));
+    /// let runtime = Runtime::with_config(config);
+    /// assert_eq!(runtime.engine_name(), "interpreter");
+    /// # }
+    /// ```
+    pub fn with_engine(mut self, engine: std::sync::Arc<dyn crate::engine::Engine>) -> Self {
+        self.engine = EngineKind::Custom(engine);
+        self
     }
 
     /// The portable interpreter, on every platform.
@@ -84,7 +123,7 @@ impl RuntimeConfig {
         }
     }
 
-    /// The WebAssembly features modules may use (default: [`CoreFeatures::V2`]).
+    /// The WebAssembly features modules may use (default: [`CoreFeatures::DEFAULT`]: WebAssembly 2.0 and the parts of 3.0 implemented).
     pub fn with_core_features(mut self, features: CoreFeatures) -> Self {
         self.features = features;
         self
@@ -126,6 +165,63 @@ impl RuntimeConfig {
         self
     }
 
+    /// The deepest nesting of calls into WebAssembly from host functions
+    /// (host → guest → host → ...) before the innermost traps with "call stack
+    /// exhausted" (default 256). Each level also needs native stack, so on a
+    /// small thread the trap may come sooner: both engines stop before the
+    /// thread's stack would overflow.
+    pub fn with_max_reentry_depth(mut self, depth: u32) -> Self {
+        self.max_reentry_depth = depth.max(1);
+        self
+    }
+
+    /// The most elements all tables of a namespace may hold together (default
+    /// 2<sup>25</sup>, 256 MiB of references): past it `table.grow` returns -1 and
+    /// instantiating a module whose tables do not fit fails with a resource
+    /// error.
+    pub fn with_max_table_elements(mut self, elements: u64) -> Self {
+        self.max_table_elements = elements;
+        self
+    }
+
+    /// The most blocks (`block`, `loop`, `if`) one function may have for the
+    /// compiler (default 262,144). Cranelift needs about 1.7 KB per block while
+    /// it compiles a function, so this bounds the memory of each compiling
+    /// thread to about 450 MB, whatever the module; a function past it fails to
+    /// compile with [`Error::Compile`](crate::Error::Compile) naming it. The
+    /// interpreter, which translates a function only when it is first called,
+    /// has no such limit and runs such functions.
+    pub fn with_max_function_blocks(mut self, blocks: u32) -> Self {
+        self.max_function_blocks = blocks;
+        self
+    }
+
+    /// Close a module when a call into it is interrupted (default: off), as
+    /// wazero's `WithCloseOnContextDone` does: the interrupted call fails as
+    /// usual (see [`Error::is_interrupted`](crate::Error::is_interrupted)), and
+    /// later calls into the module fail with
+    /// [`Error::Exit`](crate::Error::Exit)`(`[`EXIT_CODE_INTERRUPTED`](crate::EXIT_CODE_INTERRUPTED)`)`;
+    /// its name is free again. Off, the module stays open and usable after an
+    /// interrupt, as after any trap. Either way, an interrupt or timeout stops
+    /// only the call it was meant for (see [`InterruptHandle`](crate::InterruptHandle)).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use wazero::{Runtime, RuntimeConfig, EXIT_CODE_INTERRUPTED};
+    /// let runtime = Runtime::with_config(RuntimeConfig::new().with_close_on_interrupt(true));
+    /// let module = runtime.instantiate(&wat::parse_str(
+    ///     r#"(module (func (export "spin") (loop (br 0))))"#)?)?;
+    /// let spin = module.exported_function("spin").unwrap();
+    /// assert!(spin.call_with_timeout(&[], Duration::from_millis(10)).unwrap_err().is_interrupted());
+    /// assert!(module.is_closed());
+    /// assert_eq!(spin.call(&[]).unwrap_err().exit_code(), Some(EXIT_CODE_INTERRUPTED));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_close_on_interrupt(mut self, enabled: bool) -> Self {
+        self.close_on_interrupt = enabled;
+        self
+    }
+
     /// Make compiled code check every linear-memory access against the memory's
     /// length (default: off). By default, where the platform allows it (64-bit
     /// Linux), the compiler reserves 8 GiB of address space per memory with
@@ -156,7 +252,8 @@ impl RuntimeConfig {
 /// ```
 pub struct ModuleConfig {
     pub(crate) name: Option<String>,
-    pub(crate) start_functions: Vec<String>,
+    /// `None`: the default (`_start`, or `_initialize` for a reactor).
+    pub(crate) start_functions: Option<Vec<String>>,
     pub(crate) data: Option<Box<dyn std::any::Any + Send>>,
     pub(crate) sys: WasiConfig,
 }
@@ -179,20 +276,48 @@ impl Default for ModuleConfig {
 }
 
 impl ModuleConfig {
-    /// Defaults: the name from the module's name section (or none), and `_start`
-    /// called after instantiation if the module exports it.
+    /// Defaults: the name from the module's name section (or none), and after
+    /// instantiation `_start` called if the module exports it, else
+    /// `_initialize` if it exports that (a reactor; see
+    /// [`with_start_functions`](Self::with_start_functions)).
     pub fn new() -> Self {
         Self {
             name: None,
-            start_functions: vec!["_start".to_string()],
+            start_functions: None,
             data: None,
             sys: WasiConfig::new(),
         }
     }
 
     /// Attaches `data` to the instance: its host functions reach it through
-    /// [`Caller::data`](crate::Caller::data) / [`Caller::data_mut`](crate::Caller::data_mut),
-    /// so they can keep per-instance state without globals.
+    /// [`Caller::data`](crate::Caller::data) / [`Caller::data_mut`](crate::Caller::data_mut)
+    /// (with its memory: [`Caller::memory_and_data`](crate::Caller::memory_and_data)),
+    /// so they can keep per-instance state without globals; the host reads and
+    /// changes it between calls with [`Module::data`](crate::Module::data) /
+    /// [`Module::data_mut`](crate::Module::data_mut).
+    ///
+    /// ```
+    /// use wazero::{Caller, ModuleConfig, Runtime};
+    /// let runtime = Runtime::new();
+    /// runtime
+    ///     .new_host_module_builder("env")
+    ///     .new_function_builder()
+    ///     .with_func(|caller: &mut Caller<'_>| {
+    ///         let count = caller.data_mut::<u32>().expect("a u32 is attached");
+    ///         *count += 1;
+    ///         *count
+    ///     })
+    ///     .export("count")
+    ///     .instantiate()?;
+    /// let compiled = runtime.compile_module(&wat::parse_str(r#"(module
+    ///     (import "env" "count" (func $count (result i32)))
+    ///     (func (export "count") (result i32) (call $count)))"#)?)?;
+    /// let a = runtime.instantiate_module(&compiled, ModuleConfig::new().with_data(0u32))?;
+    /// let b = runtime.instantiate_module(&compiled, ModuleConfig::new().with_data(100u32))?;
+    /// let count = |m: &wazero::Module| m.exported_function("count").unwrap().call(&[]);
+    /// assert_eq!((count(&a)?, count(&a)?, count(&b)?), (vec![1], vec![2], vec![101]));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn with_data<T: std::any::Any + Send>(mut self, data: T) -> Self {
         self.data = Some(Box::new(data));
         self
@@ -206,9 +331,31 @@ impl ModuleConfig {
     }
 
     /// Exported functions (without parameters) to call, in order, after
-    /// instantiation; those not exported are skipped. Default `["_start"]`.
+    /// instantiation; those not exported are skipped. `&[]` calls none.
+    ///
+    /// Without this option, a module is started as the WASI application ABI
+    /// says: a *command* (it exports `_start`) has `_start` called, as in
+    /// wazero; a *reactor* (it exports `_initialize` and no `_start`, as
+    /// clang's `-mexec-model=reactor` builds it) has `_initialize` called, so
+    /// that its exports are ready to call once instantiation returns. Naming
+    /// the functions here replaces that choice: `with_start_functions(&["_start"])`
+    /// never calls `_initialize`.
+    ///
+    /// ```
+    /// use wazero::{ModuleConfig, Runtime};
+    /// let runtime = Runtime::new();
+    /// let reactor = wat::parse_str(r#"(module
+    ///     (global $ready (export "ready") (mut i32) (i32.const 0))
+    ///     (func (export "_initialize") (global.set $ready (i32.const 1))))"#)?;
+    /// let compiled = runtime.compile_module(&reactor)?;
+    /// let module = runtime.instantiate_module(&compiled, ModuleConfig::new())?;
+    /// assert_eq!(module.exported_global("ready").unwrap().get(), 1, "initialized");
+    /// let module = runtime.instantiate_module(&compiled, ModuleConfig::new().with_start_functions(&[]))?;
+    /// assert_eq!(module.exported_global("ready").unwrap().get(), 0, "left alone");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn with_start_functions(mut self, names: &[&str]) -> Self {
-        self.start_functions = names.iter().map(|s| s.to_string()).collect();
+        self.start_functions = Some(names.iter().map(|s| s.to_string()).collect());
         self
     }
 

@@ -9,10 +9,11 @@ use crate::config::{EngineKind, RuntimeConfig};
 
 /// The engine for `kind` in this build.
 pub(crate) fn select(config: &RuntimeConfig) -> Arc<dyn Engine> {
-    match config.engine {
+    match &config.engine {
         EngineKind::Compiler => compiler(config),
         EngineKind::Interpreter => interpreter(),
         EngineKind::Auto => auto(config),
+        EngineKind::Custom(engine) => engine.clone(),
     }
 }
 

@@ -1,9 +1,24 @@
 //! The facade's error type.
 
-use wazero_api::TrapCode;
+use wazero_api::{MemoryAccessError, TrapCode};
 pub use wazero_store::{LinkError, Trap};
 
 /// Everything that can go wrong when compiling, instantiating or calling.
+///
+/// Matching on it, or asking [`trap_code`](Error::trap_code),
+/// [`is_interrupted`](Error::is_interrupted) or [`exit_code`](Error::exit_code):
+///
+/// ```
+/// use wazero::{Error, Runtime, TrapCode};
+/// let runtime = Runtime::new();
+/// assert!(matches!(runtime.compile_module(b"not wasm"), Err(Error::Decode(_))));
+/// let module = runtime.instantiate(&wat::parse_str(r#"(module
+///     (func (export "boom") unreachable))"#)?)?;
+/// let err = module.exported_function("boom").unwrap().call(&[]).unwrap_err();
+/// assert_eq!(err.trap_code(), Some(TrapCode::Unreachable));
+/// assert!(!err.is_interrupted() && err.exit_code().is_none());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -16,11 +31,23 @@ pub enum Error {
     /// The engine could not compile the module.
     #[error("compilation failed: {0}")]
     Compile(String),
+    /// Compiling was stopped by an interrupt (see
+    /// [`Runtime::interrupt_handle`](crate::Runtime::interrupt_handle)).
+    #[error("compilation interrupted")]
+    CompileInterrupted,
     /// An import could not be resolved.
     #[error(transparent)]
     Link(#[from] LinkError),
-    /// Another module already has this name.
-    #[error("module[{0}] has already been instantiated")]
+    /// Another module of the namespace already has this name (given with
+    /// [`ModuleConfig::with_name`](crate::ModuleConfig::with_name), or taken
+    /// from the module's name section). The message says how to instantiate
+    /// anyway.
+    #[error(
+        "module[{0}] has already been instantiated: the name \"{0}\" is taken in this \
+         namespace; to instantiate the module again, give it another name \
+         (ModuleConfig::with_name), make it anonymous (ModuleConfig::with_name(\"\")), \
+         or close the first instance"
+    )]
     NameInUse(String),
     /// A memory or table could not be created (e.g. above the memory limit).
     #[error("instantiation failed: {0}")]
@@ -46,6 +73,14 @@ pub enum Error {
     /// namespace; re-entrant calls must go through the [`Caller`](crate::Caller).
     #[error("re-entrant call through a function handle; use the Caller inside host functions")]
     Reentrant,
+    /// A runtime, namespace or module was closed from inside one of its own
+    /// calls (a host function called by its guest code), which holds it busy.
+    /// The string names what was to be closed ("the runtime", ...).
+    #[error(
+        "{0} cannot be closed from inside one of its own calls (a host function); \
+         close it after the call returns"
+    )]
+    CloseInsideCall(&'static str),
     /// A memory view was open when the guest was entered.
     #[error("the guest cannot run while a memory view is borrowed")]
     MemoryBorrowed,
@@ -59,6 +94,9 @@ pub enum Error {
     /// The global is immutable.
     #[error("global is immutable")]
     ImmutableGlobal,
+    /// A read or write of a [`Memory`](crate::Memory) did not fit in it.
+    #[error(transparent)]
+    MemoryAccess(#[from] MemoryAccessError),
 }
 
 impl Error {
@@ -73,7 +111,7 @@ impl Error {
     /// Whether the guest was stopped by an [`InterruptHandle`](crate::InterruptHandle)
     /// or a deadline.
     pub fn is_interrupted(&self) -> bool {
-        self.trap_code() == Some(TrapCode::Interrupted)
+        matches!(self, Error::CompileInterrupted) || self.trap_code() == Some(TrapCode::Interrupted)
     }
 
     /// The exit code, if the module was closed.
@@ -82,6 +120,38 @@ impl Error {
             Error::Exit(code) => Some(*code),
             _ => None,
         }
+    }
+}
+
+/// `Err(ExitCode(n))?` in a host function returning [`Error`] closes the
+/// calling module with exit code `n`, as returning `Err(ExitCode(n))` does.
+impl From<wazero_api::ExitCode> for Error {
+    fn from(e: wazero_api::ExitCode) -> Self {
+        Error::Exit(e.0)
+    }
+}
+
+/// What a host function's error means for the guest call, when it is not one
+/// the host crate knows ([`ExitCode`](crate::ExitCode), [`CallError`](crate::CallError)):
+/// a facade [`Error`] that carries a trap, an exit or a failed host call passes
+/// it on as a [`CallError`](crate::CallError) would be, so `?` in a host
+/// function returning `Result<_, wazero::Error>` keeps a trap a trap.
+pub(crate) fn classify_host_error(
+    error: Box<dyn std::error::Error + Send + Sync>,
+) -> wazero_store::HostError {
+    use wazero_store::{CallError, HostError};
+    let error = match error.downcast::<Error>() {
+        Ok(error) => *error,
+        Err(other) => return HostError::Failed(other),
+    };
+    match error {
+        // A trap the host made up names the host function in its backtrace.
+        Error::Trap(trap) if trap.backtrace.is_empty() => HostError::Trap(trap.code),
+        Error::Trap(trap) => HostError::Call(CallError::Trap(trap)),
+        Error::Exit(code) => HostError::Exit(code),
+        Error::Host { function, error } => HostError::Call(CallError::Host { function, error }),
+        Error::Compile(message) => HostError::Call(CallError::Compile(message)),
+        other => HostError::Failed(Box::new(other)),
     }
 }
 

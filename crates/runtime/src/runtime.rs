@@ -9,7 +9,7 @@ use wazero_store::{CompiledCode, Engine, HostFunctionDef, InstantiateConfig, Sto
 use wazero_validator::ValidatedModule;
 use wazero_wasi_preview1::WasiCtx;
 
-use crate::shared::Shared;
+use crate::shared::{HostModule, Shared};
 use crate::CompilationCache;
 use crate::{
     Error, HostModuleBuilder, InterruptHandle, Module, ModuleConfig, Result, RuntimeConfig,
@@ -20,8 +20,14 @@ use crate::{
 /// A runtime is `Send + Sync` and cheap to clone (clones share everything).
 /// Instances live in namespaces: the runtime has a default one, and
 /// [`new_namespace`](Runtime::new_namespace) makes more that share compiled code.
-/// Calls into one namespace run one at a time; use a namespace per thread to run
-/// guests in parallel.
+///
+/// An anonymous instance ([`ModuleConfig::with_name`]`("")`, or a module
+/// without a name) whose imports are all host functions (WASI included), or
+/// that imports nothing, shares no state with any other and runs in parallel
+/// with everything: instantiate, call and close one per request on any
+/// thread. Named instances, which other modules may import, and instances
+/// that import from other instances, run one call at a time within their
+/// namespace.
 ///
 /// ```
 /// let runtime = wazero::Runtime::new();
@@ -78,6 +84,27 @@ impl Runtime {
         }
     }
 
+    /// Compiles `validated` with this runtime's engine, its limits, and its
+    /// default namespace's interrupt.
+    fn compile_code(
+        &self,
+        validated: &Arc<ValidatedModule>,
+    ) -> Result<Arc<dyn wazero_store::CompiledCode>> {
+        let stop = self.inner.default.shared.compiling();
+        let interrupted = || stop.load(std::sync::atomic::Ordering::Relaxed);
+        let options = wazero_store::CompileOptions {
+            interrupted: &interrupted,
+            max_function_blocks: self.inner.config.max_function_blocks,
+        };
+        self.inner
+            .engine
+            .compile_with(validated, &options)
+            .map_err(|e| match e.as_str() {
+                wazero_store::COMPILE_INTERRUPTED => Error::CompileInterrupted,
+                _ => Error::Compile(e),
+            })
+    }
+
     /// The name of the engine in use ("interpreter" or "compiler").
     pub fn engine_name(&self) -> &'static str {
         self.inner.engine.name()
@@ -85,6 +112,12 @@ impl Runtime {
 
     /// Decodes, validates and compiles `wasm` once; instantiate the result any
     /// number of times.
+    ///
+    /// An interrupt of the default namespace ([`Runtime::interrupt_handle`],
+    /// also by a deadline) stops the compiler between functions with
+    /// [`Error::CompileInterrupted`], and is taken by it. A function larger
+    /// than [`RuntimeConfig::with_max_function_blocks`] allows fails to compile
+    /// on the compiler.
     pub fn compile_module(&self, wasm: &[u8]) -> Result<CompiledModule> {
         let features: CoreFeatures = self.inner.config.features;
         let engine = &*self.inner.engine;
@@ -94,11 +127,13 @@ impl Runtime {
             (Some(cache), Some(key)) => match cache.get(key) {
                 Some(entry) => (entry.module, entry.code),
                 None => {
-                    let validated = decode_and_validate(wasm, features)?;
+                    let validated =
+                        decode_and_validate(wasm, features).inspect_err(|_| cache.count_miss())?;
+                    // Counts a disk hit, or the miss.
                     let code = match cache.load(key, &validated, engine) {
                         Some(code) => code,
                         None => {
-                            let code = engine.compile(&validated).map_err(Error::Compile)?;
+                            let code = self.compile_code(&validated)?;
                             cache.store(key, &*code, engine);
                             code
                         }
@@ -113,7 +148,7 @@ impl Runtime {
             },
             _ => {
                 let validated = decode_and_validate(wasm, features)?;
-                let code = engine.compile(&validated).map_err(Error::Compile)?;
+                let code = self.compile_code(&validated)?;
                 (validated, code)
             }
         };
@@ -134,7 +169,21 @@ impl Runtime {
         })
     }
 
-    /// Instantiates `compiled` in the default namespace.
+    /// Instantiates `compiled` in the default namespace: links its imports,
+    /// initializes its memories and tables, runs its start section, then its
+    /// start functions (by default `_start` if it exports one, else
+    /// `_initialize` if it exports that, a WASI reactor; see
+    /// [`ModuleConfig::with_start_functions`]).
+    ///
+    /// How long the instance lives: a module with a name (from `config`, or
+    /// its name section) stays registered until it is closed, whether or not
+    /// the returned handle is kept; an anonymous one is closed and freed, with
+    /// its memories, when the last handle on it (the returned [`Module`] or a
+    /// [`Function`](crate::Function), [`Memory`](crate::Memory),
+    /// [`Global`](crate::Global) or [`Table`](crate::Table) taken from it) is
+    /// dropped. See [`Module`] for the details. A failed instantiation leaves
+    /// nothing behind (except functions it already wrote into imported tables,
+    /// which stay callable, as the spec requires).
     pub fn instantiate_module(
         &self,
         compiled: &CompiledModule,
@@ -184,8 +233,11 @@ impl Runtime {
     }
 
     /// Closes every module of every namespace of this runtime.
+    ///
+    /// From inside a host function called by one of its modules, this fails
+    /// with [`Error::CloseInsideCall`].
     pub fn close(&self) -> Result<()> {
-        self.inner.default.close()?;
+        close_all(&self.inner.default.shared, "the runtime")?;
         let namespaces: Vec<Arc<Shared>> = self
             .inner
             .namespaces
@@ -195,7 +247,7 @@ impl Runtime {
             .filter_map(std::sync::Weak::upgrade)
             .collect();
         for shared in namespaces {
-            close_all(&shared)?;
+            close_all(&shared, "the runtime")?;
         }
         Ok(())
     }
@@ -205,17 +257,39 @@ impl Runtime {
 ///
 /// Modules import each other by name within one namespace. Namespaces of one
 /// runtime share compiled code but nothing else, and run in parallel.
+///
+/// ```
+/// use wazero::{ModuleConfig, Runtime};
+/// let runtime = Runtime::new();
+/// let lib = runtime.compile_module(&wat::parse_str(r#"(module
+///     (global $n (mut i32) (i32.const 0))
+///     (func (export "next") (result i32)
+///       (global.set $n (i32.add (global.get $n) (i32.const 1))) (global.get $n)))"#)?)?;
+/// // The same name in two namespaces: two instances, nothing shared.
+/// let (a, b) = (runtime.new_namespace(), runtime.new_namespace());
+/// let in_a = a.instantiate_module(&lib, ModuleConfig::new().with_name("lib"))?;
+/// let in_b = b.instantiate_module(&lib, ModuleConfig::new().with_name("lib"))?;
+/// in_a.exported_function("next").unwrap().call(&[])?;
+/// assert_eq!(in_a.exported_function("next").unwrap().call(&[])?, vec![2]);
+/// assert_eq!(in_b.exported_function("next").unwrap().call(&[])?, vec![1]);
+/// assert!(a.module("lib").is_some() && runtime.module("lib").is_none());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct Namespace {
     pub(crate) shared: Arc<Shared>,
     engine: Arc<dyn Engine>,
+    /// The limits of its stores (its own, and those of instances running on
+    /// their own).
+    limits: StoreLimits,
+    debug_info: bool,
 }
 
 impl Namespace {
     /// Stops guest code running in this namespace, from any thread.
     pub fn interrupt_handle(&self) -> InterruptHandle {
         InterruptHandle {
-            flag: self.shared.interrupt.clone(),
+            namespace: self.shared.clone(),
         }
     }
 
@@ -224,22 +298,88 @@ impl Namespace {
             memory_limit_pages: config.memory_limit_pages,
             memory_capacity_from_max: config.memory_capacity_from_max,
             max_call_depth: config.max_call_depth,
+            max_reentry_depth: config.max_reentry_depth,
+            max_table_elements: config.max_table_elements,
             ..StoreLimits::default()
         };
         let mut store = Store::new(engine.clone(), limits);
         store.debug_info = config.debug_info;
+        store.classify_host_error = Some(crate::error::classify_host_error);
         Self {
-            shared: Arc::new(Shared::new(store)),
+            shared: Arc::new(
+                Shared::new(
+                    store,
+                    crate::shared::new_namespace_id(),
+                    config.close_on_interrupt,
+                )
+                .with_groups(),
+            ),
             engine: engine.clone(),
+            limits,
+            debug_info: config.debug_info,
         }
+    }
+
+    /// A store of its own for an anonymous instance of `module`, if every
+    /// import of `module` is a function of one of this namespace's host
+    /// modules: such an instance shares no state with any other (host
+    /// functions are shared closures), so it runs in parallel with everything
+    /// else. The host functions it imports are added to its store.
+    fn own_store_for(&self, module: &ValidatedModule) -> Result<Option<Arc<Shared>>> {
+        let mut needed: Vec<(&str, Vec<HostFunctionDef>)> = Vec::new();
+        {
+            let hosts = self
+                .shared
+                .hosts
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            for import in &module.imports {
+                if !matches!(import.desc, wazero_decoder::ImportDesc::Func(_)) {
+                    return Ok(None);
+                }
+                let Some(def) = hosts
+                    .get(&import.module)
+                    .and_then(|host| host.functions.get(&import.name))
+                else {
+                    // Not a host function: linking decides, in the namespace's store.
+                    return Ok(None);
+                };
+                match needed.iter_mut().find(|(m, _)| *m == import.module) {
+                    Some((_, defs)) => {
+                        if !defs.iter().any(|d| d.export == def.export) {
+                            defs.push(def.clone());
+                        }
+                    }
+                    None => needed.push((import.module.as_str(), vec![def.clone()])),
+                }
+            }
+        }
+        let mut store = Store::new(self.engine.clone(), self.limits);
+        store.debug_info = self.debug_info;
+        store.classify_host_error = Some(crate::error::classify_host_error);
+        for (name, defs) in &needed {
+            store.instantiate_host(name, defs)?;
+        }
+        let group = Arc::new(Shared::new(
+            store,
+            self.shared.namespace_id,
+            self.shared.close_on_interrupt,
+        ));
+        self.shared.add_group(&group);
+        Ok(Some(group))
     }
 
     /// Instantiates `compiled` here: resolves its imports among this namespace's
     /// modules, initializes memory and tables, runs its start section and then the
-    /// configured start functions (default `_start`).
+    /// configured start functions (by default `_start`, or `_initialize` for a
+    /// reactor: see [`ModuleConfig::with_start_functions`]).
     ///
     /// If a start function fails, the module is closed (its name is free again) and
     /// the error returned; if it exits with code 0, that is success.
+    ///
+    /// A named module stays until it is closed; an anonymous one until the last
+    /// handle on it is dropped (see [`Module`] and
+    /// [`Runtime::instantiate_module`]).
     pub fn instantiate_module(
         &self,
         compiled: &CompiledModule,
@@ -259,8 +399,14 @@ impl Namespace {
                     .or_else(|| module.names.module.clone())
                     .unwrap_or_default();
                 let sys = WasiCtx::new(std::mem::take(&mut config.sys))?;
-                let mut store = self.shared.lock()?;
-                store.instantiate(
+                let own = match name.is_empty() {
+                    true => self.own_store_for(module)?,
+                    false => None,
+                };
+                let shared = own.unwrap_or_else(|| self.shared.clone());
+                let mut store = shared.lock()?;
+                let running = shared.instantiating();
+                let id = store.instantiate(
                     module.clone(),
                     code.clone(),
                     InstantiateConfig {
@@ -269,18 +415,34 @@ impl Namespace {
                         data: config.data.take(),
                         sys: Some(Box::new(sys)),
                     },
-                )?
+                );
+                drop(running);
+                drop(store);
+                (shared.clone(), id?)
             }
             CompiledKind::Host { name, functions } => {
                 let name = config.name.clone().unwrap_or_else(|| name.clone());
                 let mut store = self.shared.lock()?;
                 let id = store.instantiate_host(&name, functions)?;
                 store.instances[id.index()].data = config.data.take();
-                id
+                if !name.is_empty() {
+                    let host = HostModule::new(id, functions);
+                    self.shared
+                        .hosts
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .insert(name, host);
+                }
+                (self.shared.clone(), id)
             }
         };
-        let module = Module::new(self.shared.clone(), id);
-        for start in &config.start_functions {
+        let (shared, id) = id;
+        let module = Module::adopt(shared, id);
+        let starts = match config.start_functions.take() {
+            Some(names) => names,
+            None => default_start_functions(&module),
+        };
+        for start in &starts {
             let Some(f) = module.exported_function(start) else {
                 continue;
             };
@@ -308,17 +470,29 @@ impl Namespace {
     pub fn module(&self, name: &str) -> Option<Module> {
         let store = self.shared.lock().ok()?;
         let id = store.instance_named(name)?;
-        drop(store);
-        Some(Module::new(self.shared.clone(), id))
+        Some(Module::new(&self.shared, &store, id))
     }
 
     /// Makes `module` importable under `name` as well (what the spec test suite's
     /// `register` command does).
+    ///
+    /// An anonymous module that imports only host functions runs in a store
+    /// of its own and cannot be registered: instantiate it with a name to make
+    /// it importable.
     pub fn register(&self, name: &str, module: &Module) -> Result<()> {
         if !Arc::ptr_eq(&module.shared, &self.shared) {
-            return Err(Error::InvalidArgument(
-                "the module belongs to another namespace".to_string(),
-            ));
+            let own = self
+                .shared
+                .live_groups()
+                .iter()
+                .any(|g| Arc::ptr_eq(g, &module.shared));
+            return Err(Error::InvalidArgument(if own {
+                "an anonymous module that imports only host functions runs on its own and \
+                 cannot be registered; instantiate it with a name to make it importable"
+                    .to_string()
+            } else {
+                "the module belongs to another namespace".to_string()
+            }));
         }
         self.shared.lock()?.alias(name, module.id);
         Ok(())
@@ -330,6 +504,9 @@ impl Namespace {
     }
 }
 
+// How wazero-host hands a finished host module to the namespace: an
+// implementation detail of `HostModuleBuilder`, so not in the docs.
+#[doc(hidden)]
 impl HostModuleSink for Namespace {
     type Module = Module;
     type Compiled = CompiledModule;
@@ -355,14 +532,54 @@ impl HostModuleSink for Namespace {
 }
 
 impl Namespace {
+    /// How many instances, functions, memories, tables and globals this
+    /// namespace holds, and how many slots its arrays have in all (freed slots
+    /// are reused). For monitoring, and for tests that a loop of instantiations
+    /// runs in constant memory.
+    pub fn stats(&self) -> crate::NamespaceStats {
+        let mut all = self
+            .shared
+            .lock()
+            .map(|store| store.stats())
+            .unwrap_or_default();
+        for group in self.shared.live_groups() {
+            if let Ok(store) = group.lock() {
+                let s = store.stats();
+                all.instances += s.instances;
+                all.functions += s.functions;
+                all.memories += s.memories;
+                all.tables += s.tables;
+                all.globals += s.globals;
+                all.slots += s.slots;
+            }
+        }
+        all
+    }
+
     /// Closes every module in this namespace.
+    ///
+    /// From inside a host function called by one of its modules, this fails
+    /// with [`Error::CloseInsideCall`].
     pub fn close(&self) -> Result<()> {
-        close_all(&self.shared)
+        close_all(&self.shared, "the namespace")
     }
 }
 
-fn close_all(shared: &Shared) -> Result<()> {
-    let mut store = shared.lock()?;
+/// Closes every module of `shared`; `what` names what the caller closes, for
+/// the error when that is impossible (this thread is inside one of its calls).
+fn close_all(shared: &Shared, what: &'static str) -> Result<()> {
+    for group in shared.live_groups() {
+        close_all(&group, what)?;
+    }
+    shared
+        .hosts
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clear();
+    let mut store = shared.lock_to_close(what, None)?;
+    // Closing frees instances and slots may be reused meanwhile (by nothing
+    // here: the lock is held throughout), so closing every slot in turn is
+    // closing every instance; freed slots are already closed.
     for i in 0..store.instances.len() {
         store.close(wazero_store::InstanceId(i as u32), 0);
     }
@@ -371,6 +588,20 @@ fn close_all(shared: &Shared) -> Result<()> {
 
 /// A module decoded, validated and compiled once, ready to instantiate many times
 /// (wazero's `CompiledModule`). Cheap to clone, `Send + Sync`.
+///
+/// ```
+/// use wazero::{ModuleConfig, Runtime};
+/// let runtime = Runtime::new();
+/// let compiled = runtime.compile_module(&wat::parse_str(r#"(module
+///     (import "env" "log" (func (param i32)))
+///     (func (export "run")))"#)?)?;
+/// let imports: Vec<_> = compiled.imported_functions().into_iter().map(|f| f.import).collect();
+/// assert_eq!(imports, [Some(("env".to_string(), "log".to_string()))]);
+/// assert_eq!(compiled.exported_functions()[0].export_names, ["run"]);
+/// // Its imports must exist before it is instantiated.
+/// assert!(runtime.instantiate_module(&compiled, ModuleConfig::new()).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct CompiledModule {
     pub(crate) inner: Arc<CompiledInner>,
@@ -410,6 +641,28 @@ impl CompiledModule {
         &self.inner.custom_sections
     }
 
+    /// Definitions of the memories this module imports, in import order.
+    pub fn imported_memories(&self) -> Vec<crate::MemoryDefinition> {
+        match &self.inner.kind {
+            CompiledKind::Wasm { module, .. } => crate::MemoryDefinition::all_of(module, "")
+                .into_iter()
+                .filter(|d| d.import.is_some())
+                .collect(),
+            CompiledKind::Host { .. } => Vec::new(),
+        }
+    }
+
+    /// Definitions of the memories this module exports.
+    pub fn exported_memories(&self) -> Vec<crate::MemoryDefinition> {
+        match &self.inner.kind {
+            CompiledKind::Wasm { module, .. } => crate::MemoryDefinition::all_of(module, "")
+                .into_iter()
+                .filter(|d| !d.export_names.is_empty())
+                .collect(),
+            CompiledKind::Host { .. } => Vec::new(),
+        }
+    }
+
     /// Definitions of the functions this module imports, in import order.
     pub fn imported_functions(&self) -> Vec<crate::FunctionDefinition> {
         match &self.inner.kind {
@@ -447,6 +700,16 @@ impl std::fmt::Debug for CompiledModule {
             .field("functions", &self.exported_functions().len())
             .finish()
     }
+}
+
+/// What starts a module when the configuration does not say: `_start` for a
+/// WASI command, `_initialize` for a reactor (exports it and no `_start`).
+fn default_start_functions(module: &Module) -> Vec<String> {
+    let start = match module.exports_functions(["_start", "_initialize"]) {
+        [false, true] => "_initialize",
+        _ => "_start",
+    };
+    vec![start.to_string()]
 }
 
 /// Decodes and validates `wasm`.

@@ -25,9 +25,27 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-pub use wazero_wasi_preview1::{export_functions, Errno, FUNCTION_NAMES, MODULE_NAME};
+pub use wazero_wasi_preview1::{Errno, FUNCTION_NAMES, MODULE_NAME};
 
-use crate::{CompiledModule, Module, Namespace, Result, Runtime};
+use crate::{CompiledModule, HostModuleBuilder, Module, Namespace, Result, Runtime};
+
+/// Adds the WASI preview1 functions ([`FUNCTION_NAMES`]) to `builder`, for a
+/// host module of your own: under another module name, or beside functions of
+/// yours.
+///
+/// ```
+/// use wazero::{wasi_snapshot_preview1, Runtime};
+/// let runtime = Runtime::new();
+/// let legacy = wasi_snapshot_preview1::export_functions(
+///     runtime.new_host_module_builder("wasi_unstable"),
+/// )
+/// .instantiate()?;
+/// assert!(legacy.exported_function("fd_write").is_some());
+/// # Ok::<(), wazero::Error>(())
+/// ```
+pub fn export_functions(builder: HostModuleBuilder) -> HostModuleBuilder {
+    HostModuleBuilder(wazero_wasi_preview1::export_functions(builder.0))
+}
 
 /// Instantiates the WASI host module into the runtime's default namespace.
 pub fn instantiate(runtime: &Runtime) -> Result<Module> {

@@ -17,15 +17,6 @@ fn interpreter() -> Runtime {
     Runtime::with_config(RuntimeConfig::interpreter())
 }
 
-/// The example program (`cargo run --example calc`) is also a test.
-#[path = "../examples/calc.rs"]
-mod calc_example;
-
-#[test]
-fn the_example_from_the_readme_runs() -> Result<(), Box<dyn std::error::Error>> {
-    calc_example::main()
-}
-
 const PROVIDER: &str = r#"(module
     (memory (export "mem") 1 4)
     (table (export "tab") 2 funcref)
@@ -58,7 +49,7 @@ fn imports_link_functions_memories_tables_and_globals() -> Result<(), Error> {
     let provider = rt.module("p").expect("p is registered");
     assert_eq!(
         provider.memory().unwrap().read_u32_le(0),
-        Some(10),
+        Ok(10),
         "memory is shared"
     );
     assert_eq!(
@@ -544,8 +535,13 @@ fn closing_frees_memories_and_tables_no_open_module_uses() -> Result<(), Error> 
     importer.close()?;
     assert_eq!(memory.size_pages(), 0, "no open module uses it: freed");
     assert_eq!(table.size(), 0);
-    assert!(
-        !memory.write(0, b"x"),
+    assert_eq!(
+        memory.write(0, b"x"),
+        Err(wazero::MemoryAccessError {
+            offset: 0,
+            len: 1,
+            size: 0
+        }),
         "a freed memory has no bytes to write"
     );
 
@@ -565,4 +561,120 @@ fn closing_frees_memories_and_tables_no_open_module_uses() -> Result<(), Error> 
     m.close_with_exit_code(2)?;
     assert_eq!(mem.size_pages(), 0);
     Ok(())
+}
+
+#[test]
+fn closing_from_inside_a_host_function_says_why_it_cannot() {
+    type Close = fn(&Runtime, &wazero::Module) -> wazero::Result<()>;
+    let cases: [(&str, Close, &str); 3] = [
+        ("runtime", |rt, _| rt.close(), "the runtime"),
+        (
+            "namespace",
+            |rt, _| rt.default_namespace().close(),
+            "the namespace",
+        ),
+        (
+            "module",
+            |_, module| module.close_with_exit_code(3),
+            "the module",
+        ),
+    ];
+    for (name, close, what) in cases {
+        let rt = interpreter();
+        // The runtime and the guest module, for the host function, set before the call.
+        let state: Arc<OnceLock<(Runtime, wazero::Module)>> = Arc::new(OnceLock::new());
+        let seen = state.clone();
+        let outcome: Arc<std::sync::Mutex<Option<wazero::Result<()>>>> = Arc::default();
+        let record = outcome.clone();
+        rt.new_host_module_builder("env")
+            .new_function_builder()
+            .with_stack_func(&[], &[], move |_| {
+                let (rt, module) = seen.get().expect("set before the call");
+                *record.lock().unwrap() = Some(close(rt, module));
+            })
+            .export("close")
+            .instantiate()
+            .unwrap();
+        let module = rt
+            .instantiate(&wat(r#"(module (import "env" "close" (func $close))
+                    (func (export "run") (call $close)))"#))
+            .unwrap();
+        let _ = state.set((rt.clone(), module.clone()));
+        module.exported_function("run").unwrap().call(&[]).unwrap();
+        let result = outcome
+            .lock()
+            .unwrap()
+            .take()
+            .expect("the host function ran");
+        let err = result.expect_err(name);
+        assert!(
+            matches!(err, Error::CloseInsideCall(w) if w == what),
+            "{name}: {err:?}"
+        );
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{what} cannot be closed from inside one of its own calls (a host function); \
+                 close it after the call returns"
+            ),
+            "{name}"
+        );
+        // Outside the call, closing works.
+        assert!(!module.is_closed(), "{name}");
+        close(&rt, &module).unwrap();
+        assert!(module.is_closed(), "{name}");
+    }
+}
+
+/// wazero's memory definitions: of a compiled module's imports and exports,
+/// of an instance's exports and of a memory handle; and `write_string`.
+#[test]
+fn memory_definitions_and_write_string() {
+    let runtime = wazero::Runtime::new();
+    let exporter =
+        wat::parse_str(r#"(module (memory (export "mem") (export "alias") 2 8))"#).unwrap();
+    let compiled = runtime.compile_module(&exporter).unwrap();
+    let exported = compiled.exported_memories();
+    assert_eq!(exported.len(), 1);
+    let def = &exported[0];
+    assert_eq!((def.index, def.min, def.max), (0, 2, Some(8)));
+    assert_eq!(def.import, None);
+    assert_eq!(
+        def.export_names,
+        vec!["mem".to_string(), "alias".to_string()]
+    );
+    assert!(compiled.imported_memories().is_empty());
+    let m = runtime
+        .instantiate_module(&compiled, wazero::ModuleConfig::new().with_name("lib"))
+        .unwrap();
+    let by_name = m.exported_memory_definitions();
+    assert_eq!(
+        by_name.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
+        vec!["mem", "alias"]
+    );
+    assert!(by_name.iter().all(|(_, d)| d.module_name == "lib"));
+    let memory = m.exported_memory("mem").unwrap();
+    assert_eq!(memory.definition(), by_name[0].1);
+    memory.write_string(10, "héllo").unwrap();
+    assert_eq!(memory.read(10, 6).unwrap(), "héllo".as_bytes());
+    assert!(
+        memory.write_string(2 * 65536 - 2, "abc").is_err(),
+        "does not fit"
+    );
+
+    let importer = wat::parse_str(r#"(module (import "lib" "mem" (memory 1)))"#).unwrap();
+    let compiled = runtime.compile_module(&importer).unwrap();
+    let imported = compiled.imported_memories();
+    assert_eq!(imported.len(), 1);
+    assert_eq!(
+        imported[0].import,
+        Some(("lib".to_string(), "mem".to_string()))
+    );
+    assert_eq!((imported[0].min, imported[0].max), (1, None));
+    let instance = runtime
+        .instantiate_module(&compiled, wazero::ModuleConfig::new().with_name("user"))
+        .unwrap();
+    let def = instance.memory().unwrap().definition();
+    assert_eq!(def.import, Some(("lib".to_string(), "mem".to_string())));
+    assert_eq!(def.module_name, "user");
 }

@@ -130,3 +130,69 @@ fn a_directory_cache_survives_and_damaged_entries_are_recompiled() {
         assert_eq!(std::fs::read(&files[0]).unwrap(), good, "{what}: rewritten");
     }
 }
+
+#[test]
+fn statistics_count_a_miss_then_hits_from_memory() {
+    let wasm = wat::parse_str(WAT).unwrap();
+    for (engine, config) in engines::named() {
+        let cache = CompilationCache::new();
+        assert_eq!(cache.stats(), wazero::CacheStats::default(), "{engine}");
+        let runtime = Runtime::with_config(config.clone().with_compilation_cache(&cache));
+        runtime.compile_module(&wasm).unwrap();
+        let s = cache.stats();
+        assert_eq!((s.hits, s.misses, s.entries), (0, 1, 1), "{engine}: {s:?}");
+        runtime.compile_module(&wasm).unwrap();
+        let s = cache.stats();
+        assert_eq!(
+            (s.hits, s.memory_hits, s.disk_hits, s.misses),
+            (1, 1, 0, 1),
+            "{engine}: {s:?}"
+        );
+        // Another runtime, a clone of the cache: the same counters.
+        let other = Runtime::with_config(config.clone().with_compilation_cache(&cache.clone()));
+        other.compile_module(&wasm).unwrap();
+        assert_eq!(cache.stats().hits, 2, "{engine}");
+        // A module that does not decode is a miss, and adds no entry.
+        assert!(runtime.compile_module(b"\0asm junk").is_err());
+        let s = cache.stats();
+        assert_eq!(
+            (s.hits, s.misses, s.rejected, s.entries),
+            (2, 2, 0, 1),
+            "{engine}: {s:?}"
+        );
+    }
+}
+
+#[cfg(all(feature = "compiler", target_arch = "x86_64", unix))]
+#[test]
+fn statistics_count_directory_hits_and_rejected_entries() {
+    let wasm = wat::parse_str(WAT).unwrap();
+    let dir = TempDir::new("stats");
+    let compile = || {
+        // A fresh cache object over the same directory: nothing in memory.
+        let cache = CompilationCache::with_dir(&dir.0).unwrap();
+        let runtime =
+            Runtime::with_config(RuntimeConfig::compiler().with_compilation_cache(&cache));
+        runtime.compile_module(&wasm).unwrap();
+        cache.stats()
+    };
+    let s = compile();
+    assert_eq!((s.hits, s.misses, s.rejected), (0, 1, 0), "first: {s:?}");
+    let s = compile();
+    assert_eq!(
+        (s.hits, s.disk_hits, s.memory_hits, s.misses),
+        (1, 1, 0, 0),
+        "from the directory: {s:?}"
+    );
+    // A corrupt entry is a miss (and rejected); it is rewritten, so the next
+    // fresh cache hits again.
+    let file = &entries(&dir)[0];
+    let mut bytes = std::fs::read(file).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    std::fs::write(file, &bytes).unwrap();
+    let s = compile();
+    assert_eq!((s.hits, s.misses, s.rejected), (0, 1, 1), "corrupt: {s:?}");
+    let s = compile();
+    assert_eq!((s.hits, s.disk_hits), (1, 1), "rewritten: {s:?}");
+}

@@ -14,15 +14,6 @@ fn wat(text: &str) -> Vec<u8> {
     wat::parse_str(text).expect("test WAT parses")
 }
 
-/// The example program (`cargo run --example host`) is also a test.
-#[path = "../examples/host.rs"]
-mod host_example;
-
-#[test]
-fn the_example_from_the_issue_runs() -> Result<(), Box<dyn std::error::Error>> {
-    host_example::main()
-}
-
 /// A guest that imports `env.f` with the given signature and exports `call` with
 /// the same signature, forwarding to it.
 fn forwarder(params: &str, results: &str, args: &str) -> Vec<u8> {

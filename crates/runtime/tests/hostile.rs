@@ -29,6 +29,7 @@ use wazero::api::encode_i32;
 use wazero::{Error, ModuleConfig, Runtime, RuntimeConfig, TrapCode};
 
 mod engines;
+mod reentry;
 
 // ---------------------------------------------------------------------------
 // Building binaries
@@ -461,23 +462,31 @@ fn locals_cases() -> Vec<Case> {
             fifty_k.finish(),
             Expect::Runs(vec![returns("f", vec![], vec![7])]),
         ),
+        // Both engines refuse it alike (the interpreter could not address it).
         Case::new(
-            "40_000 v128 locals exceed the interpreter's frame",
-            wide.clone(),
-            Expect::TooLarge("value slots"),
-        )
-        .only_on("interpreter"),
-        Case::new(
-            "40_000 v128 locals run compiled",
+            "40_000 v128 locals exceed every engine's frame",
             wide,
-            Expect::Runs(vec![returns("f", vec![], vec![])]),
-        )
-        .only_on("compiler"),
+            Expect::Invalid("function too large"),
+        ),
         Case::new(
             "100_000 nested blocks",
             nested_blocks(100_000),
             Expect::Runs(vec![returns("run", vec![], vec![42])]),
         ),
+        // Past the compiler's block limit: refused clearly there, run by the
+        // interpreter (which translates on first call).
+        Case::new(
+            "300_000 nested blocks are too many for the compiler",
+            nested_blocks(300_000),
+            Expect::TooLarge("more than 262144 blocks"),
+        )
+        .only_on("compiler"),
+        Case::new(
+            "300_000 nested blocks run on the interpreter",
+            nested_blocks(300_000),
+            Expect::Runs(vec![returns("run", vec![], vec![42])]),
+        )
+        .only_on("interpreter"),
         Case::new(
             "100_000 nested blocks in dead code",
             nested_dead_blocks(100_000),
@@ -1113,5 +1122,35 @@ fn a_new_memory_never_shows_a_closed_instances_bytes() {
             call("fill", &[bytes]);
             module.close().unwrap();
         }
+    }
+}
+
+/// Host → guest → host → ... re-entry without end, on a 256 KiB thread: each
+/// entry nests an engine run on the native stack, and every engine stops with
+/// "call stack exhausted" before it overflows, instead of aborting the process.
+#[test]
+fn unbounded_reentry_on_a_small_native_stack_traps() {
+    use std::sync::atomic::Ordering;
+    for (engine, config) in engines::named() {
+        let seen = reentry::Seen::default();
+        let record = seen.clone();
+        let failed = on_stack_of(256 << 10, move || {
+            let runtime = Runtime::with_config(config);
+            let module = reentry::guest(&runtime, &record);
+            module
+                .exported_function("down")
+                .unwrap()
+                .call(&[0])
+                .is_err()
+        });
+        assert!(failed, "{engine}: unbounded re-entry must fail");
+        assert!(
+            seen.exhausted.load(Ordering::Relaxed),
+            "{engine}: the innermost entry reports call stack exhausted"
+        );
+        assert!(
+            seen.deepest.load(Ordering::Relaxed) > 4,
+            "{engine}: some re-entry is allowed"
+        );
     }
 }

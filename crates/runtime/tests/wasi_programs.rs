@@ -493,3 +493,47 @@ fn the_readme_program_reads_a_mounted_file() {
         .unwrap();
     assert_eq!(stdout.to_string_lossy(), "Hello, WebAssembly!\n");
 }
+
+/// `reactor.c`, built with `-mexec-model=reactor`: instantiation runs its
+/// `_initialize` (its constructor) by default, then its exports are called;
+/// with no start functions configured explicitly, nothing initializes it.
+#[test]
+fn a_c_reactor_is_initialized_at_instantiation() {
+    for (engine, config) in engines() {
+        let runtime = Runtime::with_config(config);
+        wasi_snapshot_preview1::instantiate(&runtime).unwrap();
+        let compiled = runtime.compile_module(&program("reactor")).unwrap();
+        let stdout = SharedBuffer::new();
+        let module = runtime
+            .instantiate_module(&compiled, ModuleConfig::new().with_stdout(stdout.clone()))
+            .unwrap();
+        let counter = module
+            .exported_function("counter")
+            .unwrap()
+            .typed::<(), i32>()
+            .unwrap();
+        assert_eq!(
+            counter.call(()).unwrap(),
+            42,
+            "{engine}: the constructor ran"
+        );
+        assert_eq!(counter.call(()).unwrap(), 43, "{engine}");
+        let greet = module.exported_function("greet").unwrap();
+        assert_eq!(greet.call(&[]).unwrap(), vec![0], "{engine}");
+        assert_eq!(
+            String::from_utf8(stdout.contents()).unwrap(),
+            "hello from a reactor, counter 44\n",
+            "{engine}"
+        );
+        // Not initialized when start functions are named (none here).
+        let bare = runtime
+            .instantiate_module(&compiled, ModuleConfig::new().with_start_functions(&[]))
+            .unwrap();
+        let counter = bare.exported_function("counter").unwrap();
+        assert_eq!(
+            counter.call(&[]).unwrap(),
+            vec![0],
+            "{engine}: not initialized"
+        );
+    }
+}

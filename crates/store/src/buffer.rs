@@ -8,6 +8,16 @@
 
 use std::alloc::{alloc_zeroed, dealloc, Layout};
 use std::ptr::NonNull;
+/// How many buffers hold a reservation (kept spares not counted).
+static RESERVED_BUFFERS: crate::sharded::Counter = crate::sharded::Counter::new();
+
+/// How many linear memories of this process hold an address-space reservation:
+/// on an engine that relies on guard pages each holds about 8 GiB of address
+/// space, elsewhere each growable memory its maximum (so it grows in place), so
+/// this must go down again as memories are freed.
+pub fn reserved_memories() -> usize {
+    RESERVED_BUFFERS.sum()
+}
 
 /// Zeroed heap bytes: `len` usable, `capacity` allocated (and zero beyond `len`).
 ///
@@ -68,6 +78,7 @@ impl ZeroedBuffer {
                 reserved: reserve,
             };
             // On failure the buffer is dropped, which unmaps it.
+            RESERVED_BUFFERS.add(1);
             if !buffer.unprotect_past(len) || !buffer.protect(len) {
                 return None;
             }
@@ -101,6 +112,7 @@ impl ZeroedBuffer {
             capacity: max_len,
             reserved: reserve,
         };
+        RESERVED_BUFFERS.add(1);
         if !buffer.protect(len) {
             return None;
         }
@@ -219,6 +231,7 @@ impl Drop for ZeroedBuffer {
     fn drop(&mut self) {
         #[cfg(unix)]
         if self.reserved != 0 {
+            RESERVED_BUFFERS.add(-1);
             if spare::keep(self.ptr, self.len, self.reserved) {
                 return;
             }
@@ -260,6 +273,11 @@ mod spare {
     /// they are given back ([`release_all`]).
     const KEEP: usize = 1024;
 
+    /// Reservations with at most this many accessible bytes are zeroed by
+    /// writing (at most [`KEEP`] times this stays resident), larger ones by
+    /// discarding their pages.
+    const ZERO_IN_PLACE: usize = 128 << 10;
+
     /// A kept reservation: its first `accessible` bytes readable, writable and
     /// zero, the rest inaccessible.
     pub(super) struct Spare {
@@ -274,15 +292,74 @@ mod spare {
 
     static SPARES: Mutex<Vec<Spare>> = Mutex::new(Vec::new());
 
-    /// A kept reservation of `reserved` bytes, if there is one.
+    /// How many reservations a thread keeps for itself before the shared list.
+    /// A server thread that instantiates, calls and drops an instance per
+    /// request gets back the reservation it just zeroed, still in its core's
+    /// cache, without taking the shared lock; with only the shared list, two
+    /// threads took each other's reservations and zeroed them through the
+    /// other core's cache.
+    const LOCAL_KEEP: usize = 4;
+
+    /// A thread's own kept reservations; given to the shared list (or
+    /// unmapped) when the thread exits.
+    struct Local(Vec<Spare>);
+
+    impl Drop for Local {
+        fn drop(&mut self) {
+            for spare in self.0.drain(..) {
+                give_back(spare);
+            }
+        }
+    }
+
+    std::thread_local! {
+        static LOCAL: std::cell::RefCell<Local> =
+            const { std::cell::RefCell::new(Local(Vec::new())) };
+    }
+
+    /// Puts `spare` on the shared list, or unmaps it when the list is full.
+    fn give_back(spare: Spare) {
+        let mut spares = SPARES.lock().unwrap_or_else(|e| e.into_inner());
+        if spares.len() < KEEP {
+            spares.push(spare);
+            return;
+        }
+        drop(spares);
+        // SAFETY: a kept reservation belongs to its list alone (see `Spare`).
+        let _ = unsafe { rustix::mm::munmap(spare.ptr.as_ptr().cast(), spare.reserved) };
+    }
+
+    /// A kept reservation of `reserved` bytes, if there is one: the calling
+    /// thread's own first.
     pub(super) fn take(reserved: usize) -> Option<Spare> {
+        let local = LOCAL
+            .try_with(|local| {
+                let mut local = local.try_borrow_mut().ok()?;
+                let i = local.0.iter().rposition(|s| s.reserved == reserved)?;
+                Some(local.0.swap_remove(i))
+            })
+            .ok()
+            .flatten();
+        if local.is_some() {
+            return local;
+        }
         let mut spares = SPARES.lock().unwrap_or_else(|e| e.into_inner());
         let i = spares.iter().rposition(|s| s.reserved == reserved)?;
         Some(spares.swap_remove(i))
     }
 
-    /// Unmaps every kept reservation.
+    /// Unmaps every reservation kept by the shared list and the calling
+    /// thread (other threads' own few stay theirs).
     pub(super) fn release_all() {
+        let _ = LOCAL.try_with(|local| {
+            if let Ok(mut local) = local.try_borrow_mut() {
+                for spare in local.0.drain(..) {
+                    // SAFETY: a kept reservation belongs to its list alone (see `Spare`).
+                    let _ =
+                        unsafe { rustix::mm::munmap(spare.ptr.as_ptr().cast(), spare.reserved) };
+                }
+            }
+        });
         let spares = std::mem::take(&mut *SPARES.lock().unwrap_or_else(|e| e.into_inner()));
         for spare in spares {
             // SAFETY: a kept reservation belongs to the list alone (see `Spare`).
@@ -294,30 +371,68 @@ mod spare {
     /// `accessible` of them readable and writable) for reuse, its pages
     /// discarded; false if it was not kept and must be unmapped.
     pub(super) fn keep(ptr: NonNull<u8>, accessible: usize, reserved: usize) -> bool {
-        let mut spares = SPARES.lock().unwrap_or_else(|e| e.into_inner());
-        if spares.len() >= KEEP {
+        let local_room = LOCAL
+            .try_with(|local| local.try_borrow().is_ok_and(|l| l.0.len() < LOCAL_KEEP))
+            .unwrap_or(false);
+        if !local_room && SPARES.lock().unwrap_or_else(|e| e.into_inner()).len() >= KEEP {
             return false;
         }
-        // SAFETY: the range is the accessible part of a private anonymous
-        // reservation whose buffer is being dropped, so nothing borrows it;
-        // discarding its pages makes them read as zero on the next access.
-        let discarded = accessible == 0
-            || unsafe {
+        // Zeroed outside the lock. A small one is zeroed by writing:
+        // discarding pages makes every core running this process flush them
+        // from its TLB, which costs threads instantiating in parallel far more
+        // than writing the zeros.
+        let zeroed = if accessible <= ZERO_IN_PLACE {
+            // SAFETY: the range is the accessible (readable, writable) part of
+            // a private anonymous reservation whose buffer is being dropped, so
+            // nothing borrows it.
+            unsafe { std::ptr::write_bytes(ptr.as_ptr(), 0, accessible) };
+            true
+        } else {
+            // SAFETY: as above; discarding its pages makes them read as zero on
+            // the next access.
+            unsafe {
                 rustix::mm::madvise(
                     ptr.as_ptr().cast(),
                     accessible,
                     rustix::mm::Advice::LinuxDontNeed,
                 )
             }
-            .is_ok();
-        if discarded {
-            spares.push(Spare {
-                ptr,
-                accessible,
-                reserved,
-            });
+            .is_ok()
+        };
+        if !zeroed {
+            return false;
         }
-        discarded
+        let spare = Spare {
+            ptr,
+            accessible,
+            reserved,
+        };
+        // Small (zeroed by writing, so cache-warm) ones stay with this thread
+        // while it has room.
+        let spare = if accessible <= ZERO_IN_PLACE {
+            match LOCAL.try_with(|local| match local.try_borrow_mut() {
+                Ok(mut local) if local.0.len() < LOCAL_KEEP => {
+                    local.0.push(spare);
+                    None
+                }
+                _ => Some(spare),
+            }) {
+                Ok(None) => return true,
+                Ok(Some(spare)) => spare,
+                // The thread is exiting and its list is gone: the closure
+                // (and `spare`, which owns nothing on drop) went unused; the
+                // caller unmaps the reservation.
+                Err(_) => return false,
+            }
+        } else {
+            spare
+        };
+        let mut spares = SPARES.lock().unwrap_or_else(|e| e.into_inner());
+        if spares.len() >= KEEP {
+            return false;
+        }
+        spares.push(spare);
+        true
     }
 }
 
@@ -388,6 +503,44 @@ mod tests {
         assert!(b.grow_to(4 * page, 4 * page));
         assert!(b.as_slice().iter().all(|&x| x == 0), "grown pages are zero");
         assert_eq!(permissions_at(first + 4 * page), "---p");
+    }
+
+    #[test]
+    fn a_thread_keeps_its_own_reservation_and_hands_it_over_when_it_exits() {
+        let page = 65536;
+        // A size of its own, so that other tests do not take the reservation.
+        let reserve = (1 << 33) + 9 * page;
+        let first = std::thread::spawn(move || {
+            let mut b = ZeroedBuffer::reserve(page, page, reserve).unwrap();
+            b.as_mut_slice().fill(0xCD);
+            let first = b.as_ptr() as usize;
+            drop(b);
+            // Kept by this thread: another thread does not get it meanwhile.
+            let other = std::thread::spawn(move || {
+                let b = ZeroedBuffer::reserve(page, page, reserve).unwrap();
+                b.as_ptr() as usize
+            })
+            .join()
+            .unwrap();
+            assert_ne!(other, first, "another thread took this thread's spare");
+            let again = ZeroedBuffer::reserve(page, page, reserve).unwrap();
+            assert_eq!(again.as_ptr() as usize, first, "the thread reuses its own");
+            assert!(again.as_slice().iter().all(|&x| x == 0));
+            drop(again);
+            first
+        })
+        .join()
+        .unwrap();
+        // The thread exited: its spare went to the shared list (the other
+        // thread's too, in either order).
+        let a = ZeroedBuffer::reserve(page, page, reserve).unwrap();
+        let b = ZeroedBuffer::reserve(page, page, reserve).unwrap();
+        assert!(
+            [a.as_ptr() as usize, b.as_ptr() as usize].contains(&first),
+            "the exited thread's spare is reused"
+        );
+        assert!(a.as_slice().iter().all(|&x| x == 0));
+        assert!(b.as_slice().iter().all(|&x| x == 0));
     }
 
     #[test]

@@ -9,6 +9,26 @@ use wazero_api::TrapCode;
 
 use crate::{InstanceId, Store, TableAddr};
 
+/// Bulk memory operations work in chunks of this many bytes, with an
+/// interrupt check between them: a `memory.copy` of gigabytes must not
+/// outlast a deadline by seconds.
+pub const BULK_CHUNK: usize = 16 << 20;
+
+/// The pieces `(at, len)` (offsets within the `len` bytes moved) in which a
+/// bulk operation of `len` bytes from `src` to `dst` works: [`BULK_CHUNK`]
+/// bytes at a time, in the order that never overwrites bytes still to be
+/// read (forward when `dst <= src`, backward otherwise). Every engine works
+/// through these, checking for an interrupt between pieces.
+pub fn bulk_chunks(dst: u64, src: u64, len: u64) -> impl Iterator<Item = (u64, u64)> {
+    let chunk = BULK_CHUNK as u64;
+    (0..len.div_ceil(chunk)).map(move |i| {
+        let done = i * chunk;
+        let n = (len - done).min(chunk);
+        let at = if dst <= src { done } else { len - done - n };
+        (at, n)
+    })
+}
+
 /// `start..start + len` if it lies within `0..size`.
 fn range(start: u32, len: u32, size: usize) -> Option<std::ops::Range<usize>> {
     let (start, len) = (start as usize, len as usize);
@@ -188,7 +208,14 @@ impl Store {
         let (Some(d), Some(s)) = (d, s) else {
             return Err(TrapCode::MemoryOutOfBounds);
         };
-        memory.copy_within(s, d.start);
+        let (d, s) = (d.start as u64, s.start as u64);
+        for (i, (at, n)) in bulk_chunks(d, s, u64::from(len)).enumerate() {
+            if i > 0 && self.interrupt.take() {
+                return Err(TrapCode::Interrupted);
+            }
+            let (from, to) = ((s + at) as usize, (d + at) as usize);
+            memory.copy_within(from..from + n as usize, to);
+        }
         Ok(())
     }
 
@@ -203,7 +230,35 @@ impl Store {
         let memory = self.instances[inst.index()].memories[0];
         let memory = self.memories[memory.index()].bytes_mut();
         let d = range(dst, len, memory.len()).ok_or(TrapCode::MemoryOutOfBounds)?;
-        memory[d].fill(value);
+        for (i, (at, n)) in bulk_chunks(0, 0, u64::from(len)).enumerate() {
+            if i > 0 && self.interrupt.take() {
+                return Err(TrapCode::Interrupted);
+            }
+            let from = d.start + at as usize;
+            memory[from..from + n as usize].fill(value);
+        }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod chunk_tests {
+    use super::{bulk_chunks, BULK_CHUNK};
+
+    #[test]
+    fn chunks_cover_the_range_once_in_a_safe_order() {
+        type Case = (u64, u64, u64, Vec<(u64, u64)>);
+        let c = BULK_CHUNK as u64;
+        let cases: Vec<Case> = vec![
+            (0, 0, 0, vec![]),
+            (0, 10, 5, vec![(0, 5)]),
+            (10, 0, 5, vec![(0, 5)]),
+            (0, 1, 2 * c + 3, vec![(0, c), (c, c), (2 * c, 3)]),
+            (1, 0, 2 * c + 3, vec![(c + 3, c), (3, c), (0, 3)]),
+        ];
+        for (dst, src, len, want) in cases {
+            let got: Vec<_> = bulk_chunks(dst, src, len).collect();
+            assert_eq!(got, want, "dst {dst} src {src} len {len}");
+        }
     }
 }

@@ -95,7 +95,8 @@ pub struct DirectImport {
 
 // SAFETY: `data` points at a closure that is `Send + Sync` (see
 // `DirectHostFn::data`), owned by a function instance of the store, which is
-// never removed; the entry only reads through it.
+// not freed while an open instance imports it (nor while any guest code runs,
+// see `lifecycle`); the entry only reads through it.
 unsafe impl Send for DirectImport {}
 // SAFETY: as above.
 unsafe impl Sync for DirectImport {}

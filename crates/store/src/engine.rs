@@ -27,6 +27,35 @@ pub trait CompiledCode: Any + Send + Sync {
     fn as_any(&self) -> &dyn Any;
 }
 
+/// What an engine's compilation may spend, and how to stop it
+/// ([`Engine::compile_with`]).
+pub struct CompileOptions<'a> {
+    /// Asked between functions: true stops the compilation with
+    /// [`COMPILE_INTERRUPTED`].
+    pub interrupted: &'a (dyn Fn() -> bool + Sync),
+    /// The most blocks (`block`, `loop`, `if`) a function may have for an
+    /// engine whose compile memory grows with them; a larger function fails
+    /// to compile, with an error naming it.
+    pub max_function_blocks: u32,
+}
+
+impl Default for CompileOptions<'_> {
+    fn default() -> Self {
+        Self {
+            interrupted: &|| false,
+            max_function_blocks: DEFAULT_MAX_FUNCTION_BLOCKS,
+        }
+    }
+}
+
+/// The default of [`CompileOptions::max_function_blocks`]: Cranelift needs
+/// about 1.7 KB per block while it compiles a function, so about 450 MB for
+/// the largest function a compiling thread may take.
+pub const DEFAULT_MAX_FUNCTION_BLOCKS: u32 = 1 << 18;
+
+/// The error of a compilation stopped by [`CompileOptions::interrupted`].
+pub const COMPILE_INTERRUPTED: &str = "compilation interrupted";
+
 /// An execution engine: the interpreter or a compiler.
 ///
 /// Values cross this boundary as `u64` slots (see `wazero_api`'s encodings): a call
@@ -37,6 +66,19 @@ pub trait Engine: Send + Sync + 'static {
 
     /// Translates or compiles every function of `module`, once for all its instances.
     fn compile(&self, module: &Arc<ValidatedModule>) -> Result<Arc<dyn CompiledCode>, String>;
+
+    /// [`Engine::compile`] within `options`: an engine whose compilation takes
+    /// long or much memory checks for interruption between functions and
+    /// refuses functions past the limits (the default ignores them: an engine
+    /// that translates on first call spends little here).
+    fn compile_with(
+        &self,
+        module: &Arc<ValidatedModule>,
+        options: &CompileOptions<'_>,
+    ) -> Result<Arc<dyn CompiledCode>, String> {
+        let _ = options;
+        self.compile(module)
+    }
 
     /// The address space each linear memory must reserve, with everything past
     /// its current length inaccessible (guard pages), for an engine whose code

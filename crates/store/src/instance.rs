@@ -135,6 +135,16 @@ pub struct ModuleInstance {
     /// The system context (WASI state: arguments, environment, open files) the
     /// embedder configured for this instance, for the system host functions.
     pub sys: Option<Box<dyn std::any::Any + Send>>,
+    /// The names it is registered under (its own and aliases).
+    pub(crate) registered: Vec<String>,
+    /// Whether references to its functions may be held outside its own tables,
+    /// globals and segments (see `lifecycle`): then only a scan of the store
+    /// can tell that it is unreachable.
+    pub(crate) escaped: bool,
+    /// Whether its memories, tables and globals were released (after a close).
+    pub(crate) released: bool,
+    /// Whether this slot is free (the instance is gone and the slot reusable).
+    pub(crate) freed: bool,
 }
 
 impl ModuleInstance {

@@ -8,8 +8,8 @@ use wazero_validator::ValidatedModule;
 
 use crate::store::empty_instance;
 use crate::{
-    funcref, CompiledCode, ExternVal, FuncAddr, FuncKind, FunctionInstance, GlobalInstance,
-    InstanceId, InstantiationError, LinkError, MemoryInstance, Store, Trap,
+    funcref, CompiledCode, ExternVal, FuncKind, FunctionInstance, GlobalInstance, InstanceId,
+    InstantiationError, LinkError, MemoryInstance, Store, Trap,
 };
 
 /// Per-instantiation choices.
@@ -34,7 +34,9 @@ impl Store {
     /// in this store. Element and data segments are applied in order; a trap there
     /// or in the start function fails instantiation (effects on imported tables and
     /// memories stay, as the spec requires). On success the instance is registered
-    /// under `config.name`.
+    /// under `config.name` and returned pinned once (see [`Store::pin`]): the caller
+    /// owns that pin. A failed instance is freed as soon as nothing reaches it
+    /// (at once, unless functions of it were written into tables it imported).
     pub fn instantiate(
         &mut self,
         module: Arc<ValidatedModule>,
@@ -44,19 +46,72 @@ impl Store {
         if !config.name.is_empty() && self.instance_named(&config.name).is_some() {
             return Err(InstantiationError::NameInUse(config.name.clone()));
         }
-        let id = InstanceId(self.instances.len() as u32);
         let mut inst = empty_instance(&config.name);
         inst.sig_ids = module.types.iter().map(|t| self.intern(t)).collect();
 
-        self.resolve_imports(&module, &mut inst)?;
+        let exporters = self.resolve_imports(&module, &mut inst)?;
+        // References to their functions may now be held by this instance.
+        for exporter in exporters {
+            self.instances[exporter.index()].escaped = true;
+        }
+        inst.escaped = crate::lifecycle::module_escapes(&module);
+        let id = self.alloc_instance();
+        let built = self.allocate(id, &module, &mut inst, &config.name);
+        inst.data_dropped = vec![false; module.data.len()];
+        inst.module = Some(module.clone());
+        inst.code = Some(code);
+        inst.data = config.data.take();
+        inst.sys = config.sys.take();
+        self.instances[id.index()] = inst;
+        self.add_users(id);
+        // Pinned while it starts, so that nothing frees it meanwhile.
+        self.pin(id);
 
+        let result = built
+            .and_then(|()| self.initialize_segments(id, &module))
+            .and_then(|()| match (module.start, config.skip_start) {
+                (Some(start), false) => {
+                    let func = self.instances[id.index()].functions[start as usize];
+                    self.call(func, &mut []).map_err(InstantiationError::from)
+                }
+                _ => Ok(()),
+            })
+            .and_then(|()| {
+                if self.register(&config.name, id) {
+                    Ok(())
+                } else {
+                    Err(InstantiationError::NameInUse(config.name.clone()))
+                }
+            });
+        if let Err(e) = result {
+            // Not registered: it lives on only if functions it already wrote
+            // into imported tables reach it, as the spec requires.
+            self.pins.unpin(id);
+            self.collect();
+            return Err(e);
+        }
+        Ok(id)
+    }
+
+    /// Allocates the functions, tables, memories and globals `module` defines
+    /// for instance `id` (recording each in `inst` as it goes, so that a
+    /// failure half-way leaves nothing unaccounted for), and evaluates its
+    /// exports and element segments.
+    fn allocate(
+        &mut self,
+        id: InstanceId,
+        module: &ValidatedModule,
+        inst: &mut crate::ModuleInstance,
+        name: &str,
+    ) -> Result<(), InstantiationError> {
         // wazero's debug names: `module.function`, the instance's name first and
         // the name section's function names when debug info is on, else `$index`.
-        let module_label = match (&module.names.module, config.name.is_empty()) {
+        let module_label = match (&module.names.module, name.is_empty()) {
             (Some(name), true) if self.debug_info => name.clone(),
-            _ => config.name.clone(),
+            _ => name.to_string(),
         };
         let imported = module.imported_function_count();
+        let mut defined = Vec::with_capacity(module.functions.len());
         for (i, &type_index) in module.functions.iter().enumerate() {
             let ty = module.types[type_index as usize].clone();
             let index = imported + i as u32;
@@ -64,8 +119,7 @@ impl Store {
                 Some(n) if self.debug_info => format!("{module_label}.{n}"),
                 _ => format!("{module_label}.${index}"),
             };
-            inst.functions.push(FuncAddr(self.funcs.len() as u32));
-            self.funcs.push(FunctionInstance {
+            defined.push(FunctionInstance {
                 sig: inst.sig_ids[type_index as usize],
                 ty,
                 kind: FuncKind::Wasm {
@@ -76,6 +130,8 @@ impl Store {
                 host_names: None,
             });
         }
+        let addrs = self.alloc_funcs(defined);
+        inst.functions.extend(addrs);
         for &ty in &module.tables {
             let table = self.new_table(ty).map_err(InstantiationError::Resource)?;
             inst.tables.push(table);
@@ -91,7 +147,7 @@ impl Store {
             inst.memories.push(self.push_memory(memory));
         }
         for global in &module.globals {
-            let value = self.eval_const(&inst, &global.init);
+            let value = self.eval_const(inst, &global.init);
             inst.globals.push(self.push_global(GlobalInstance {
                 ty: global.ty,
                 value,
@@ -115,37 +171,22 @@ impl Store {
                 let items: Arc<[u64]> = seg
                     .items
                     .iter()
-                    .map(|e| self.eval_const(&inst, e) as u64)
+                    .map(|e| self.eval_const(inst, e) as u64)
                     .collect();
                 Some(items)
             })
             .collect();
-        inst.data_dropped = vec![false; module.data.len()];
-        inst.module = Some(module.clone());
-        inst.code = Some(code);
-        inst.data = config.data.take();
-        inst.sys = config.sys.take();
-        self.instances.push(inst);
-        self.add_users(id);
-
-        // On failure the instance is not registered but stays alive: functions it
-        // already wrote into imported tables remain callable, as the spec requires.
-        self.initialize_segments(id, &module)?;
-        if let (Some(start), false) = (module.start, config.skip_start) {
-            let func = self.instances[id.index()].functions[start as usize];
-            self.call(func, &mut [])?;
-        }
-        if !self.register(&config.name, id) {
-            return Err(InstantiationError::NameInUse(config.name.clone()));
-        }
-        Ok(id)
+        Ok(())
     }
 
+    /// Resolves `module`'s imports into `inst`; returns the instances they
+    /// come from.
     fn resolve_imports(
         &self,
         module: &ValidatedModule,
         inst: &mut crate::ModuleInstance,
-    ) -> Result<(), LinkError> {
+    ) -> Result<Vec<InstanceId>, LinkError> {
+        let mut exporters = Vec::new();
         for import in &module.imports {
             let kind = import.desc.extern_type();
             let unknown_module = || LinkError::UnknownModule {
@@ -156,6 +197,7 @@ impl Store {
             let exporter = self
                 .instance_named(&import.module)
                 .ok_or_else(unknown_module)?;
+            exporters.push(exporter);
             let exporter = &self.instances[exporter.index()];
             if exporter.closed.is_some() {
                 return Err(unknown_module());
@@ -229,21 +271,15 @@ impl Store {
                 }
             }
         }
-        Ok(())
+        Ok(exporters)
     }
 
     /// Evaluates a constant expression in the context of a (partial) instance.
     fn eval_const(&self, inst: &crate::ModuleInstance, expr: &ConstExpr) -> u128 {
-        match *expr {
-            ConstExpr::I32(v) => u128::from(v as u32),
-            ConstExpr::I64(v) => u128::from(v as u64),
-            ConstExpr::F32(bits) => u128::from(bits),
-            ConstExpr::F64(bits) => u128::from(bits),
-            ConstExpr::V128(v) => v,
-            ConstExpr::RefNull(_) => 0,
-            ConstExpr::RefFunc(i) => u128::from(funcref(inst.functions[i as usize])),
-            ConstExpr::GlobalGet(i) => self.globals[inst.globals[i as usize].index()].value,
-        }
+        expr.eval(
+            |g| self.globals[inst.globals[g as usize].index()].value,
+            |f| u128::from(funcref(inst.functions[f as usize])),
+        )
     }
 
     fn initialize_segments(
@@ -253,10 +289,10 @@ impl Store {
     ) -> Result<(), InstantiationError> {
         let trap = |code| InstantiationError::Start(Trap::new(code).into());
         for (i, seg) in module.elements.iter().enumerate() {
-            match seg.mode {
-                ElementMode::Active { table, offset } => {
+            match &seg.mode {
+                &ElementMode::Active { table, ref offset } => {
                     let inst = &self.instances[id.index()];
-                    let offset = self.eval_const(inst, &offset) as u32 as usize;
+                    let offset = self.eval_const(inst, offset) as u32 as usize;
                     let items = inst.elements[i].clone().unwrap_or_default();
                     let table = &mut self.tables[inst.tables[table as usize].index()];
                     let dst = offset
@@ -271,9 +307,9 @@ impl Store {
             }
         }
         for (i, seg) in module.data.iter().enumerate() {
-            if let DataMode::Active { memory, offset } = seg.mode {
+            if let DataMode::Active { memory, ref offset } = seg.mode {
                 let inst = &self.instances[id.index()];
-                let offset = self.eval_const(inst, &offset) as u32 as u64;
+                let offset = self.eval_const(inst, offset) as u32 as u64;
                 let addr = inst.memories[memory as usize];
                 let bytes = module.data_bytes(seg);
                 if !self.memories[addr.index()].write(offset, bytes) {

@@ -14,19 +14,27 @@
 
 mod buffer;
 mod bulk;
+pub use bulk::{bulk_chunks, BULK_CHUNK};
 mod direct;
 mod engine;
 mod error;
 mod instance;
 mod instantiate;
 mod interrupt;
+mod lifecycle;
 mod memory;
+pub mod native_stack;
 mod resize;
+pub mod sharded;
 mod store;
 mod table;
 
+pub use buffer::reserved_memories;
 pub use direct::{DirectHostCode, DirectHostFn, DirectImport, HostCallCx, DIRECT_PARAMS};
-pub use engine::{CompiledCode, Engine, HostFn, HostFunc, HostResult};
+pub use engine::{
+    CompileOptions, CompiledCode, Engine, HostFn, HostFunc, HostResult, COMPILE_INTERRUPTED,
+    DEFAULT_MAX_FUNCTION_BLOCKS,
+};
 pub use error::{CallError, HostError, InstantiationError, LinkError, Trap};
 pub use instance::{
     ExternVal, FuncKind, FunctionInstance, GlobalInstance, HostFunctionDef, HostNames,
@@ -34,9 +42,10 @@ pub use instance::{
 };
 pub use instantiate::InstantiateConfig;
 pub use interrupt::Interrupt;
+pub use lifecycle::{Pins, StoreStats};
 pub use memory::MemoryInstance;
 pub use resize::{note_resize, resize_epoch};
-pub use store::{Caller, Store, StoreLimits};
+pub use store::{Caller, ClassifyHostError, Store, StoreLimits};
 pub use table::TableInstance;
 
 macro_rules! addr_type {

@@ -13,6 +13,14 @@ pub struct MemoryInstance {
     max_pages: u32,
 }
 
+/// The address space reserved for a growable memory of at most `max` bytes
+/// on an engine without guard pages: `max` rounded up to a power of two, so
+/// that reservations of dropped memories are reused by memories of similar
+/// maxima (see `buffer`).
+fn reservation_size(max: u64) -> usize {
+    max.next_power_of_two() as usize
+}
+
 impl MemoryInstance {
     /// A memory of type `ty` whose growth stops at `limit_pages`.
     ///
@@ -59,9 +67,19 @@ impl MemoryInstance {
                 )
             })?
         } else {
-            ZeroedBuffer::new(len, capacity)
-                .or_else(|| ZeroedBuffer::new(len, len))
-                .ok_or_else(|| format!("cannot allocate {min} pages of memory"))?
+            // A memory that may grow lives in a reservation of its maximum, so
+            // it grows in place: copying it to a bigger allocation would write
+            // (and make resident) every page, even the untouched ones.
+            let max = u64::from(max_pages) * PAGE_SIZE;
+            let reserved = (cfg!(target_pointer_width = "64") && max > min * PAGE_SIZE)
+                .then(|| ZeroedBuffer::reserve(len, max as usize, reservation_size(max)))
+                .flatten();
+            match reserved {
+                Some(buffer) => buffer,
+                None => ZeroedBuffer::new(len, capacity)
+                    .or_else(|| ZeroedBuffer::new(len, len))
+                    .ok_or_else(|| format!("cannot allocate {min} pages of memory"))?,
+            }
         };
         Ok(Self {
             buffer,

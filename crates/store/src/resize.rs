@@ -7,8 +7,9 @@
 //! cached only if it moved, instead of after every call. Every change of a
 //! memory's buffer or a table's `elements` allocation or length bumps it: growth
 //! ([`MemoryInstance::grow`](crate::MemoryInstance::grow),
-//! [`TableInstance::grow`](crate::TableInstance::grow)) and the release of a
-//! closed instance's memories and tables. Code that replaces
+//! [`TableInstance::grow`](crate::TableInstance::grow)). (The release of a
+//! closed instance's memories and tables does not: it happens only while no
+//! guest code runs in its store.) Code that replaces
 //! `TableInstance::elements` by hand must call [`note_resize`] too.
 //!
 //! One counter serves every store and thread: a change elsewhere only makes a

@@ -42,6 +42,10 @@ impl Default for StoreLimits {
     }
 }
 
+/// Classifies the error a host function failed with (see
+/// [`Store::classify_host_error`]).
+pub type ClassifyHostError = fn(Box<dyn std::error::Error + Send + Sync>) -> HostError;
+
 /// Every function, table, memory, global and module instance of one namespace.
 pub struct Store {
     engine: Arc<dyn Engine>,
@@ -66,13 +70,37 @@ pub struct Store {
     pub call_depth: u32,
     /// Elements held by all tables, against `limits.max_table_elements`.
     table_elements: u64,
-    /// How many open instances use each memory / table; at zero it is freed.
-    memory_users: Vec<u32>,
-    table_users: Vec<u32>,
+    /// How many open instances use each memory / table / global; at zero it
+    /// is freed and its slot reused.
+    pub(crate) memory_users: Vec<u32>,
+    pub(crate) table_users: Vec<u32>,
+    pub(crate) global_users: Vec<u32>,
+    /// The generation of each memory / table / global slot, bumped when it is
+    /// freed: a handle made before sees that what it referred to is gone.
+    memory_gens: Vec<u32>,
+    table_gens: Vec<u32>,
+    global_gens: Vec<u32>,
+    /// Free slots of each array, to reuse.
+    pub(crate) free: FreeSlots,
     /// Closed instances whose resources wait to be released until no guest code runs.
-    closed_pending: Vec<InstanceId>,
+    pub(crate) closed_pending: Vec<InstanceId>,
+    /// Instances that may have become unreachable, for [`Store::collect`].
+    pub(crate) candidates: Vec<InstanceId>,
+    /// Handles on instances (see [`crate::Pins`]).
+    pub(crate) pins: Arc<crate::Pins>,
+    /// Unreachable-looking instances left to the next scan, and how many
+    /// trigger one.
+    pub(crate) escaped_waiting: usize,
+    pub(crate) scan_threshold: usize,
+    /// The debug name of freed function slots (shared, not allocated per slot).
+    freed_name: Arc<str>,
     /// Whether backtraces and debug names use the name section.
     pub debug_info: bool,
+    /// What the embedder makes of a host function's error that is not one of
+    /// this crate's ([`HostError::Failed`]): its own error type may carry a
+    /// trap or an exit to pass on (the `wazero` facade's `Error` does). Asked
+    /// only when a host function fails.
+    pub classify_host_error: Option<ClassifyHostError>,
     /// How many engine invocations are nested through host functions; each one
     /// uses native stack, so this is limited separately from the call depth.
     pub reentry_depth: u32,
@@ -108,8 +136,19 @@ impl Store {
             table_elements: 0,
             memory_users: Vec::new(),
             table_users: Vec::new(),
+            global_users: Vec::new(),
+            memory_gens: Vec::new(),
+            table_gens: Vec::new(),
+            global_gens: Vec::new(),
+            free: FreeSlots::default(),
             closed_pending: Vec::new(),
+            candidates: Vec::new(),
+            pins: Arc::default(),
+            escaped_waiting: 0,
+            scan_threshold: 64,
+            freed_name: Arc::from("(freed)"),
             debug_info: true,
+            classify_host_error: None,
         }
     }
 
@@ -142,19 +181,31 @@ impl Store {
         if self.names.contains_key(name) {
             return false;
         }
-        self.names.insert(name.to_string(), id);
+        self.alias(name, id);
         true
     }
 
     /// Makes `name` refer to instance `id`, as the spec test's `register` does.
+    /// A registered instance stays alive until it is closed.
     pub fn alias(&mut self, name: &str, id: InstanceId) {
         self.names.insert(name.to_string(), id);
+        self.instances[id.index()].registered.push(name.to_string());
     }
 
-    /// Closes instance `id` with `exit_code`: it is no longer callable and its name is
-    /// free again. Its memories and tables are freed once no open instance uses them
-    /// (immediately, or when the running guest call returns if it is closed from
-    /// inside one). Returns false if it was already closed.
+    /// Removes every name that refers to instance `id`.
+    pub(crate) fn unregister(&mut self, id: InstanceId) {
+        for name in std::mem::take(&mut self.instances[id.index()].registered) {
+            if self.names.get(&name) == Some(&id) {
+                self.names.remove(&name);
+            }
+        }
+    }
+
+    /// Closes instance `id` with `exit_code`: it is no longer callable and its names
+    /// are free again. Its memories, tables and globals are freed once no open
+    /// instance uses them (immediately, or when the running guest call returns if it
+    /// is closed from inside one), its record and functions once nothing reaches
+    /// them (see [`Store::collect`]). Returns false if it was already closed.
     pub fn close(&mut self, id: InstanceId, exit_code: u32) -> bool {
         let instance = &mut self.instances[id.index()];
         if instance.closed.is_some() {
@@ -163,16 +214,15 @@ impl Store {
         instance.closed = Some(exit_code);
         // Its system state (open files, sockets) is released at once; a host
         // function still running for it holds no reference to it across calls.
-        instance.sys = None;
-        if self.names.get(&instance.name) == Some(&id) {
-            self.names.remove(&instance.name);
-        }
+        let sys = instance.sys.take();
+        drop(sys);
+        self.unregister(id);
         self.closed_pending.push(id);
-        self.release_closed();
+        self.collect();
         true
     }
 
-    /// Records that a new instance uses its memories and tables.
+    /// Records that a new instance uses its memories, tables and globals.
     pub(crate) fn add_users(&mut self, id: InstanceId) {
         let instance = &self.instances[id.index()];
         for m in &instance.memories {
@@ -181,41 +231,109 @@ impl Store {
         for t in &instance.tables {
             self.table_users[t.index()] += 1;
         }
+        for g in &instance.globals {
+            self.global_users[g.index()] += 1;
+        }
     }
 
-    /// Frees what closed instances held and no open instance uses, unless guest
-    /// code is running (an engine may hold pointers into those memories).
-    fn release_closed(&mut self) {
-        if self.reentry_depth > 0 {
-            return;
-        }
-        if !self.closed_pending.is_empty() {
-            crate::note_resize();
-        }
-        for id in std::mem::take(&mut self.closed_pending) {
-            let instance = &mut self.instances[id.index()];
-            let memories = std::mem::take(&mut instance.memories);
-            let tables = std::mem::take(&mut instance.tables);
-            instance.elements.clear();
-            instance.code = None;
-            for m in memories {
-                self.memory_users[m.index()] -= 1;
-                if self.memory_users[m.index()] == 0 {
-                    self.memories[m.index()] = MemoryInstance::empty();
-                }
+    /// A slot for a new instance (its record is a placeholder until filled).
+    pub(crate) fn alloc_instance(&mut self) -> InstanceId {
+        match self.free.instances.pop() {
+            Some(i) => {
+                self.instances[i as usize] = empty_instance("");
+                InstanceId(i)
             }
-            for t in tables {
-                self.table_users[t.index()] -= 1;
-                if self.table_users[t.index()] == 0 {
-                    let table = &mut self.tables[t.index()];
-                    self.table_elements -= table.elements.len() as u64;
-                    table.elements = Vec::new();
-                }
+            None => {
+                self.instances.push(empty_instance(""));
+                InstanceId(self.instances.len() as u32 - 1)
             }
         }
+    }
+
+    /// Adds the function instances of one module instance at consecutive
+    /// addresses (compiled code tells an instance's own functions by their
+    /// address range) and returns their addresses.
+    pub(crate) fn alloc_funcs(&mut self, fs: Vec<FunctionInstance>) -> Vec<FuncAddr> {
+        let n = fs.len() as u32;
+        let start = match self.free.take_funcs(n) {
+            Some(start) => {
+                for (i, f) in fs.into_iter().enumerate() {
+                    self.funcs[start as usize + i] = f;
+                }
+                start
+            }
+            None => {
+                let start = self.funcs.len() as u32;
+                self.funcs.extend(fs);
+                start
+            }
+        };
+        (start..start + n).map(FuncAddr).collect()
+    }
+
+    /// Frees function slot `f` (its content already replaced).
+    pub(crate) fn free_func(&mut self, f: FuncAddr) {
+        if let Some(end) = self.free.put_func(f.0, self.funcs.len() as u32) {
+            // The free run reached the end of the array: give it back.
+            self.funcs.truncate(end as usize);
+        }
+    }
+
+    /// What a freed function slot holds: a function of no instance whose
+    /// signature id matches no type, so an indirect call to it traps.
+    pub(crate) fn freed_function(&self) -> FunctionInstance {
+        FunctionInstance {
+            sig: SigId(u32::MAX),
+            ty: FuncType::default(),
+            kind: FuncKind::Wasm {
+                instance: InstanceId(u32::MAX),
+                index: 0,
+            },
+            debug_name: self.freed_name.clone(),
+            host_names: None,
+        }
+    }
+
+    pub(crate) fn free_memory(&mut self, m: MemoryAddr) {
+        self.memories[m.index()] = MemoryInstance::empty();
+        self.memory_gens[m.index()] = self.memory_gens[m.index()].wrapping_add(1);
+        self.free.memories.push(m.0);
+    }
+
+    pub(crate) fn free_table(&mut self, t: TableAddr) {
+        let table = &mut self.tables[t.index()];
+        self.table_elements -= table.elements.len() as u64;
+        table.elements = Vec::new();
+        self.table_gens[t.index()] = self.table_gens[t.index()].wrapping_add(1);
+        self.free.tables.push(t.0);
+    }
+
+    pub(crate) fn free_global(&mut self, g: GlobalAddr) {
+        self.globals[g.index()].value = 0;
+        self.global_gens[g.index()] = self.global_gens[g.index()].wrapping_add(1);
+        self.free.globals.push(g.0);
+    }
+
+    /// The generation of memory slot `addr`: it changes when the memory is
+    /// freed, so a handle that recorded it can tell.
+    pub fn memory_gen(&self, addr: MemoryAddr) -> u32 {
+        self.memory_gens[addr.index()]
+    }
+
+    /// The generation of table slot `addr` (see [`Store::memory_gen`]).
+    pub fn table_gen(&self, addr: TableAddr) -> u32 {
+        self.table_gens[addr.index()]
+    }
+
+    /// The generation of global slot `addr` (see [`Store::memory_gen`]).
+    pub fn global_gen(&self, addr: GlobalAddr) -> u32 {
+        self.global_gens[addr.index()]
     }
 
     /// Instantiates a host module: functions implemented in Rust, exported in order.
+    ///
+    /// The instance is returned pinned once (see [`Store::pin`]): the caller
+    /// owns that pin.
     pub fn instantiate_host(
         &mut self,
         name: &str,
@@ -224,18 +342,20 @@ impl Store {
         if self.instance_named(name).is_some() {
             return Err(crate::InstantiationError::NameInUse(name.to_string()));
         }
-        let id = InstanceId(self.instances.len() as u32);
+        let id = self.alloc_instance();
         let mut instance = empty_instance(name);
+        instance.escaped = functions
+            .iter()
+            .any(|f| crate::lifecycle::has_funcref(&f.ty));
+        let mut defined = Vec::with_capacity(functions.len());
         for def in functions {
-            let export = def.export.clone();
-            let addr = FuncAddr(self.funcs.len() as u32);
             let sig = self.intern(&def.ty);
             let label = if def.names.name.is_empty() {
-                &export
+                &def.export
             } else {
                 &def.names.name
             };
-            self.funcs.push(FunctionInstance {
+            defined.push(FunctionInstance {
                 sig,
                 ty: def.ty.clone(),
                 kind: FuncKind::Host {
@@ -246,14 +366,18 @@ impl Store {
                 debug_name: format!("{name}.{label}").into(),
                 host_names: Some(def.names.clone()),
             });
-            instance.functions.push(addr);
+        }
+        instance.functions = self.alloc_funcs(defined);
+        for (def, &addr) in functions.iter().zip(&instance.functions) {
+            let export = def.export.clone();
             instance
                 .export_map
                 .insert(export.clone(), ExternVal::Func(addr));
             instance.exports.push((export, ExternVal::Func(addr)));
         }
-        self.instances.push(instance);
+        self.instances[id.index()] = instance;
         self.add_users(id);
+        self.pin(id);
         self.register(name, id);
         Ok(id)
     }
@@ -269,7 +393,7 @@ impl Store {
                 }
                 let engine = self.engine.clone();
                 let result = engine.call_wasm(self, func, stack);
-                self.release_closed();
+                self.collect();
                 result
             }
             FuncKind::Host {
@@ -313,6 +437,10 @@ impl Store {
         caller: InstanceId,
         error: HostError,
     ) -> CallError {
+        let error = match (error, self.classify_host_error) {
+            (HostError::Failed(error), Some(classify)) => classify(error),
+            (error, _) => error,
+        };
         match error {
             HostError::Exit(code) => {
                 self.close(caller, code);
@@ -351,8 +479,14 @@ impl Store {
             )
         })?;
         self.table_elements += min;
+        if let Some(i) = self.free.tables.pop() {
+            self.tables[i as usize] = table;
+            self.table_users[i as usize] = 0;
+            return Ok(TableAddr(i));
+        }
         self.tables.push(table);
         self.table_users.push(0);
+        self.table_gens.push(0);
         Ok(TableAddr(self.tables.len() as u32 - 1))
     }
 
@@ -369,15 +503,81 @@ impl Store {
 
     /// Adds a memory instance.
     pub fn push_memory(&mut self, m: MemoryInstance) -> MemoryAddr {
+        if let Some(i) = self.free.memories.pop() {
+            self.memories[i as usize] = m;
+            self.memory_users[i as usize] = 0;
+            return MemoryAddr(i);
+        }
         self.memories.push(m);
         self.memory_users.push(0);
+        self.memory_gens.push(0);
         MemoryAddr(self.memories.len() as u32 - 1)
     }
 
     /// Adds a global instance.
     pub fn push_global(&mut self, g: GlobalInstance) -> GlobalAddr {
+        if let Some(i) = self.free.globals.pop() {
+            self.globals[i as usize] = g;
+            self.global_users[i as usize] = 0;
+            return GlobalAddr(i);
+        }
         self.globals.push(g);
+        self.global_users.push(0);
+        self.global_gens.push(0);
         GlobalAddr(self.globals.len() as u32 - 1)
+    }
+}
+
+/// Free slots of a store's arrays, by index.
+#[derive(Default)]
+pub(crate) struct FreeSlots {
+    /// Free runs of function slots, start to length, merged when adjacent.
+    funcs: std::collections::BTreeMap<u32, u32>,
+    /// How many function slots the runs hold.
+    pub(crate) func_count: usize,
+    pub(crate) tables: Vec<u32>,
+    pub(crate) memories: Vec<u32>,
+    pub(crate) globals: Vec<u32>,
+    pub(crate) instances: Vec<u32>,
+}
+
+impl FreeSlots {
+    /// The start of `n` free consecutive function slots (first fit), taken.
+    fn take_funcs(&mut self, n: u32) -> Option<u32> {
+        if n == 0 {
+            return None;
+        }
+        let (&start, &len) = self.funcs.iter().find(|(_, &len)| len >= n)?;
+        self.funcs.remove(&start);
+        if len > n {
+            self.funcs.insert(start + n, len - n);
+        }
+        self.func_count -= n as usize;
+        Some(start)
+    }
+
+    /// Adds function slot `f` to the free runs, merging it with its
+    /// neighbours. When the merged run ends at `end` (the array's length) it
+    /// is dropped from the runs and its start returned: the array shrinks.
+    fn put_func(&mut self, f: u32, end: u32) -> Option<u32> {
+        let (mut start, mut len) = (f, 1);
+        if let Some((&before, &before_len)) = self.funcs.range(..f).next_back() {
+            if before + before_len == f {
+                self.funcs.remove(&before);
+                start = before;
+                len += before_len;
+            }
+        }
+        if let Some(after_len) = self.funcs.remove(&(f + 1)) {
+            len += after_len;
+        }
+        if start + len == end {
+            self.func_count -= (len - 1) as usize;
+            return Some(start);
+        }
+        self.funcs.insert(start, len);
+        self.func_count += 1;
+        None
     }
 }
 
@@ -400,6 +600,10 @@ pub(crate) fn empty_instance(name: &str) -> ModuleInstance {
         closed: None,
         data: None,
         sys: None,
+        registered: Vec::new(),
+        escaped: false,
+        released: false,
+        freed: false,
     }
 }
 
@@ -421,5 +625,38 @@ impl Caller<'_> {
     pub fn memory(&mut self) -> Option<&mut MemoryInstance> {
         let addr = self.store.memory_of(self.instance)?;
         Some(&mut self.store.memories[addr.index()])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FreeSlots;
+
+    #[test]
+    fn function_runs_are_consecutive_merged_and_given_back() {
+        let mut free = FreeSlots::default();
+        // Slots 0..10 in use by two instances (0..4, 4..10), 10..12 by a third.
+        assert_eq!(free.take_funcs(3), None, "nothing free yet");
+        for f in 0..4 {
+            assert_eq!(free.put_func(f, 12), None);
+        }
+        assert_eq!(free.func_count, 4);
+        assert_eq!(free.take_funcs(5), None, "no run of 5");
+        assert_eq!(free.take_funcs(3), Some(0));
+        assert_eq!(free.take_funcs(1), Some(3));
+        assert_eq!(free.func_count, 0);
+        // Freeing 4..10 in any order merges into one run of 6.
+        for f in [7, 5, 9, 4, 6, 8] {
+            assert_eq!(free.put_func(f, 12), None);
+        }
+        assert_eq!(free.take_funcs(6), Some(4));
+        for f in [4, 5, 6, 7, 8, 9] {
+            assert_eq!(free.put_func(f, 12), None);
+        }
+        // Freeing the tail merges everything down to 4 and shrinks the array.
+        assert_eq!(free.put_func(10, 12), None);
+        assert_eq!(free.put_func(11, 12), Some(4));
+        assert_eq!(free.func_count, 0);
+        assert_eq!(free.take_funcs(1), None);
     }
 }

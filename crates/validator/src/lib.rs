@@ -40,6 +40,50 @@ fn function_label(function: Option<u32>) -> String {
     }
 }
 
+/// The most 8-byte value slots a function's frame may need: its parameters
+/// and locals, twice its deepest operand stack (a `v128` takes two slots),
+/// and [`FRAME_CONSTANT_SLOTS`]. Both engines refuse, at validation, a
+/// function past it, so that they accept the same modules: the interpreter
+/// addresses frame slots with 16 bits. (No compiler emits such functions;
+/// they would need tens of thousands of values on the operand stack.)
+pub const MAX_FRAME_SLOTS: u64 = 65_535;
+
+/// The slots of a frame kept for constants (the interpreter's constant pool).
+pub const FRAME_CONSTANT_SLOTS: u64 = 2048;
+
+/// Refuses a function whose frame would need more than [`MAX_FRAME_SLOTS`].
+fn check_frames(module: &Module, heights: &[u32]) -> Result<(), ValidationError> {
+    let imported = module.imported_function_count();
+    for (i, (body, &height)) in module.code.iter().zip(heights).enumerate() {
+        let Some(ty) = module
+            .functions
+            .get(i)
+            .and_then(|&t| module.types.get(t as usize))
+        else {
+            continue;
+        };
+        let locals: u64 = body
+            .locals
+            .iter()
+            .map(|&(n, t)| u64::from(n) * t.slots() as u64)
+            .sum();
+        let need = ty.param_slots() as u64 + locals + 2 * u64::from(height) + FRAME_CONSTANT_SLOTS;
+        if need > MAX_FRAME_SLOTS {
+            return Err(ValidationError {
+                message: format!(
+                    "function too large: its frame needs {need} value slots (parameters and \
+                     locals, twice its deepest operand stack of {height}, and \
+                     {FRAME_CONSTANT_SLOTS} for constants), more than the \
+                     {MAX_FRAME_SLOTS} wazero allows"
+                ),
+                offset: body.range.start,
+                function: Some(imported + i as u32),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// A module that passed validation; engines accept only these.
 #[derive(Debug, Clone)]
 pub struct ValidatedModule {
@@ -96,10 +140,16 @@ pub fn validate(
             }
         }
     }
-    let error = section_error.or_else(|| validate_bodies(bodies));
-    match error {
-        None => Ok(ValidatedModule { module, features }),
-        Some(e) => {
+    let result = match section_error {
+        Some(e) => Err(e),
+        None => validate_bodies(bodies),
+    };
+    match result {
+        Ok(heights) => {
+            check_frames(&module, &heights)?;
+            Ok(ValidatedModule { module, features })
+        }
+        Err(e) => {
             let offset = usize::try_from(e.offset()).unwrap_or(usize::MAX);
             let imported = module.imported_function_count();
             let function = module
@@ -126,9 +176,29 @@ type Body<'a> = (
     wasmparser::FunctionBody<'a>,
 );
 
-/// Validates `bodies`, in parallel when they are large enough; the error of
-/// the first invalid one, in order.
-fn validate_bodies(bodies: Vec<Body<'_>>) -> Option<wasmparser::BinaryReaderError> {
+/// Validates one function body like `FuncValidator::validate`; the deepest
+/// its operand stack gets.
+fn validate_body(
+    validator: &mut wasmparser::FuncValidator<wasmparser::ValidatorResources>,
+    body: &wasmparser::FunctionBody<'_>,
+) -> Result<u32, wasmparser::BinaryReaderError> {
+    let mut reader = body.get_binary_reader();
+    validator.read_locals(&mut reader)?;
+    reader.set_features(*validator.features());
+    let mut deepest = 0;
+    while !reader.eof() {
+        reader.visit_operator(&mut validator.visitor(reader.original_position()))??;
+        deepest = deepest.max(validator.operand_stack_height());
+    }
+    reader.finish_expression(&validator.visitor(reader.original_position()))?;
+    Ok(deepest)
+}
+
+/// Validates `bodies`, in parallel when they are large enough: the deepest
+/// operand stack of each, or the error of the first invalid one, in order.
+fn validate_bodies(bodies: Vec<Body<'_>>) -> Result<Vec<u32>, wasmparser::BinaryReaderError> {
+    let heights: Vec<std::sync::atomic::AtomicU32> =
+        bodies.iter().map(|_| Default::default()).collect();
     let size: u64 = bodies
         .iter()
         .map(|(_, body)| {
@@ -159,12 +229,15 @@ fn validate_bodies(bodies: Vec<Body<'_>>) -> Option<wasmparser::BinaryReaderErro
                 continue;
             }
             let mut validator = func.into_validator(allocs);
-            let result = validator.validate(&body);
+            let result = validate_body(&mut validator, &body);
             allocs = validator.into_allocations();
-            if let Err(e) = result {
-                let mut first = first.lock().unwrap_or_else(|e| e.into_inner());
-                if i < first.0 {
-                    *first = (i, Some(e));
+            match result {
+                Ok(height) => heights[i].store(height, std::sync::atomic::Ordering::Relaxed),
+                Err(e) => {
+                    let mut first = first.lock().unwrap_or_else(|e| e.into_inner());
+                    if i < first.0 {
+                        *first = (i, Some(e));
+                    }
                 }
             }
         }
@@ -179,7 +252,10 @@ fn validate_bodies(bodies: Vec<Body<'_>>) -> Option<wasmparser::BinaryReaderErro
             worker();
         });
     }
-    first.into_inner().unwrap_or_else(|e| e.into_inner()).1
+    match first.into_inner().unwrap_or_else(|e| e.into_inner()).1 {
+        Some(e) => Err(e),
+        None => Ok(heights.into_iter().map(|h| h.into_inner()).collect()),
+    }
 }
 
 #[cfg(test)]
@@ -230,6 +306,18 @@ mod tests {
                 wat: "(module (func (result i32 i32) i32.const 0 i32.const 1))",
                 features: CoreFeatures::V1,
                 error: Some(("multiple", None)),
+            },
+            Case {
+                name: "extended constant expressions on",
+                wat: "(module (global i32 (i32.add (i32.const 1) (i32.mul (i32.const 2) (i32.const 3)))))",
+                features: CoreFeatures::DEFAULT,
+                error: None,
+            },
+            Case {
+                name: "extended constant expressions off",
+                wat: "(module (global i32 (i32.add (i32.const 1) (i32.const 2))))",
+                features: v2,
+                error: Some(("constant expression required", None)),
             },
         ];
         for case in cases {

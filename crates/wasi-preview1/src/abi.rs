@@ -42,8 +42,11 @@ pub(crate) mod fstflags {
     pub const MTIM_NOW: u16 = 1 << 3;
 }
 
-/// `rights`: preview1 reports them; like wazero and wasmtime we do not enforce
-/// them beyond the access mode a file was opened with.
+/// `rights`. Preview1's rights are advisory: they never make an open fail
+/// (the access mode of a file comes from them), `fd_fdstat_get` reports what a
+/// descriptor can do, and a guest may give rights up with
+/// `fd_fdstat_set_rights`, after which the functions needing them answer
+/// `ENOTCAPABLE`.
 pub(crate) mod rights {
     pub const FD_DATASYNC: u64 = 1 << 0;
     pub const FD_READ: u64 = 1 << 1;
@@ -54,16 +57,29 @@ pub(crate) mod rights {
     pub const FD_WRITE: u64 = 1 << 6;
     pub const FD_ADVISE: u64 = 1 << 7;
     pub const FD_ALLOCATE: u64 = 1 << 8;
+    pub const PATH_CREATE_DIRECTORY: u64 = 1 << 9;
+    pub const PATH_CREATE_FILE: u64 = 1 << 10;
+    pub const PATH_LINK_SOURCE: u64 = 1 << 11;
+    pub const PATH_LINK_TARGET: u64 = 1 << 12;
+    pub const PATH_OPEN: u64 = 1 << 13;
     pub const FD_READDIR: u64 = 1 << 14;
+    pub const PATH_READLINK: u64 = 1 << 15;
+    pub const PATH_RENAME_SOURCE: u64 = 1 << 16;
+    pub const PATH_RENAME_TARGET: u64 = 1 << 17;
+    pub const PATH_FILESTAT_GET: u64 = 1 << 18;
+    pub const PATH_FILESTAT_SET_TIMES: u64 = 1 << 20;
     pub const FD_FILESTAT_GET: u64 = 1 << 21;
     pub const FD_FILESTAT_SET_SIZE: u64 = 1 << 22;
     pub const FD_FILESTAT_SET_TIMES: u64 = 1 << 23;
+    pub const PATH_SYMLINK: u64 = 1 << 24;
+    pub const PATH_REMOVE_DIRECTORY: u64 = 1 << 25;
+    pub const PATH_UNLINK_FILE: u64 = 1 << 26;
     pub const POLL_FD_READWRITE: u64 = 1 << 27;
     pub const SOCK_SHUTDOWN: u64 = 1 << 28;
     pub const SOCK_ACCEPT: u64 = 1 << 29;
     /// Every right (bits 0 to 29).
     pub const ALL: u64 = (1 << 30) - 1;
-    /// The rights of a regular file, before the access mode is applied.
+    /// The rights of a regular file, before its access mode is applied.
     pub const FILE: u64 = FD_DATASYNC
         | FD_READ
         | FD_SEEK
@@ -77,8 +93,43 @@ pub(crate) mod rights {
         | FD_FILESTAT_SET_SIZE
         | FD_FILESTAT_SET_TIMES
         | POLL_FD_READWRITE;
-    /// The rights of a directory: everything but reading and writing bytes.
-    pub const DIRECTORY: u64 = ALL & !(FD_READ | FD_WRITE | FD_SEEK | FD_TELL);
+    /// What a file not open for writing cannot do.
+    pub const FILE_WRITE: u64 = FD_WRITE | FD_ALLOCATE | FD_FILESTAT_SET_SIZE;
+    /// The rights of a directory: the path operations, listing, attributes.
+    /// None of them asks for write access when passed back to `path_open`
+    /// (which is how wasi-libc and Rust's std reopen a directory), and no
+    /// `PATH_FILESTAT_SET_SIZE`: preview1 has no function for it.
+    pub const DIRECTORY: u64 = PATH_CREATE_DIRECTORY
+        | PATH_CREATE_FILE
+        | PATH_LINK_SOURCE
+        | PATH_LINK_TARGET
+        | PATH_OPEN
+        | FD_READDIR
+        | PATH_READLINK
+        | PATH_RENAME_SOURCE
+        | PATH_RENAME_TARGET
+        | PATH_SYMLINK
+        | PATH_REMOVE_DIRECTORY
+        | PATH_UNLINK_FILE
+        | PATH_FILESTAT_GET
+        | PATH_FILESTAT_SET_TIMES
+        | FD_FILESTAT_GET
+        | FD_FILESTAT_SET_TIMES
+        | FD_SYNC;
+    /// What a directory under a read-only mount cannot do.
+    pub const DIRECTORY_WRITE: u64 = PATH_CREATE_DIRECTORY
+        | PATH_CREATE_FILE
+        | PATH_LINK_SOURCE
+        | PATH_LINK_TARGET
+        | PATH_RENAME_SOURCE
+        | PATH_RENAME_TARGET
+        | PATH_SYMLINK
+        | PATH_REMOVE_DIRECTORY
+        | PATH_UNLINK_FILE
+        | PATH_FILESTAT_SET_TIMES
+        | FD_FILESTAT_SET_TIMES;
+    /// The rights of what is opened beneath a directory.
+    pub const DIRECTORY_INHERITING: u64 = DIRECTORY | FILE;
 }
 
 /// `whence`.

@@ -96,7 +96,8 @@ pub(crate) enum Mount {
 /// reaches nothing else.
 ///
 /// ```
-/// use wazero_wasi_preview1::{FsConfig, MemFs};
+/// # extern crate wazero_wasi_preview1 as wazero;
+/// use wazero::{FsConfig, MemFs};
 /// let config = FsConfig::new()
 ///     .with_dir_mount("/srv/site", "/site")
 ///     .with_read_only_dir_mount("/usr/share/zoneinfo", "/zoneinfo")
@@ -106,6 +107,7 @@ pub(crate) enum Mount {
 #[derive(Clone, Debug, Default)]
 pub struct FsConfig {
     pub(crate) mounts: Vec<Mount>,
+    pub(crate) max_open_files: Option<usize>,
 }
 
 fn guest_path(guest: &str) -> String {
@@ -141,6 +143,15 @@ impl FsConfig {
             guest: guest_path(guest),
             read_only: true,
         });
+        self
+    }
+
+    /// The most descriptors the guest may hold open at once, its standard
+    /// streams and mounts included (default 65,536); past it, opening answers
+    /// `EMFILE`. Each descriptor of a host mount is a descriptor of the host
+    /// process too, so a host with a low `ulimit -n` may want fewer.
+    pub fn with_max_open_files(mut self, max: usize) -> Self {
+        self.max_open_files = Some(max);
         self
     }
 

@@ -2,15 +2,35 @@
 
 use std::io::{self, Read, Write};
 
+use crate::abi::filetype;
+use crate::abi::rights;
 use crate::config::{Clock, InputConfig, Mount, OutputConfig, SleepFn, WasiConfig};
 use crate::fs::host::HostDir;
-use crate::fs::{DirEntry, DirLike, FileLike};
+use crate::fs::{DirEntry, DirLike, DirStream, FileLike};
 use crate::sock::Listener;
 use crate::stdio::{Input, Output};
 use crate::Errno;
 
-/// The most descriptors a guest may hold open at once.
+/// The most descriptors a guest may hold open at once, unless configured.
 const MAX_FDS: usize = 1 << 16;
+
+/// The rights a descriptor still has: all of them, until the guest gives some
+/// up with `fd_fdstat_set_rights` (rights can only be removed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Kept {
+    /// The rights of the descriptor itself.
+    pub base: u64,
+    /// The most that descriptors opened beneath it may have.
+    pub inheriting: u64,
+}
+
+impl Kept {
+    /// Nothing given up.
+    pub const ALL: Kept = Kept {
+        base: rights::ALL,
+        inheriting: rights::ALL,
+    };
+}
 
 /// An open descriptor.
 pub(crate) enum Fd {
@@ -18,18 +38,75 @@ pub(crate) enum Fd {
         file: Box<dyn FileLike>,
         /// Opened under a read-only mount.
         read_only: bool,
+        kept: Kept,
     },
     Dir {
         dir: Box<dyn DirLike>,
         /// The guest path of a pre-opened directory.
         preopen: Option<String>,
         read_only: bool,
-        /// The listing `fd_readdir` pages through (taken at cookie 0).
-        listing: Option<Vec<DirEntry>>,
+        kept: Kept,
+        /// Where `fd_readdir` is in the directory's listing.
+        listing: Option<Listing>,
     },
 }
 
-/// Why [`WasiCtx::new`] failed.
+/// A directory's listing as `fd_readdir` pages through it: `.` (cookie 0),
+/// `..` (1), then the entries of its stream. It holds one entry at most, so a
+/// guest's memory use on the host does not grow with the directory's size.
+pub(crate) struct Listing {
+    stream: Box<dyn DirStream>,
+    own_ino: u64,
+    /// The cookie of the entry [`Listing::next`] gives.
+    pub pos: u64,
+    /// The entry at `pos`, read but not taken.
+    peeked: Option<DirEntry>,
+}
+
+impl Listing {
+    /// The listing of `dir` from its start.
+    pub fn open(dir: &dyn DirLike) -> Result<Self, Errno> {
+        Ok(Self {
+            own_ino: dir.filestat()?.ino,
+            stream: dir.read_dir()?,
+            pos: 0,
+            peeked: None,
+        })
+    }
+
+    /// The entry at `pos`, moving past it.
+    pub fn next(&mut self) -> Option<Result<DirEntry, Errno>> {
+        let entry = match self.peeked.take() {
+            Some(entry) => entry,
+            None if self.pos < 2 => DirEntry {
+                name: if self.pos == 0 {
+                    b".".to_vec()
+                } else {
+                    b"..".to_vec()
+                },
+                ino: self.own_ino,
+                filetype: filetype::DIRECTORY,
+            },
+            None => match self.stream.next_entry()? {
+                Ok(entry) => entry,
+                Err(e) => return Some(Err(e)),
+            },
+        };
+        self.pos += 1;
+        Some(Ok(entry))
+    }
+
+    /// Puts back the entry [`Listing::next`] just gave.
+    pub fn unread(&mut self, entry: DirEntry) {
+        self.pos -= 1;
+        self.peeked = Some(entry);
+    }
+}
+
+/// Why a guest's WASI system could not be set up from its configuration (a
+/// host directory to mount could not be opened, or a listener could not be
+/// used). It is reported when the guest is instantiated, before any of its
+/// code runs.
 #[derive(Debug, thiserror::Error)]
 pub enum SysError {
     /// A host directory to mount could not be opened.
@@ -60,6 +137,8 @@ pub struct WasiCtx {
     pub(crate) random: Option<Box<dyn Read + Send>>,
     pub(crate) fds: Vec<Option<Fd>>,
     pub(crate) host_log: Option<Box<dyn Write + Send>>,
+    /// The most descriptors open at once.
+    max_fds: usize,
 }
 
 impl std::fmt::Debug for WasiCtx {
@@ -103,16 +182,20 @@ impl WasiCtx {
             Some(Fd::File {
                 file: stdin,
                 read_only: false,
+                kept: Kept::ALL,
             }),
             Some(Fd::File {
                 file: output(config.stdout, || Box::new(io::stdout())),
                 read_only: false,
+                kept: Kept::ALL,
             }),
             Some(Fd::File {
                 file: output(config.stderr, || Box::new(io::stderr())),
                 read_only: false,
+                kept: Kept::ALL,
             }),
         ];
+        let max_fds = config.fs.max_open_files.unwrap_or(MAX_FDS);
         for mount in config.fs.mounts {
             let (dir, guest, read_only): (Box<dyn DirLike>, String, bool) = match mount {
                 Mount::Host {
@@ -137,6 +220,7 @@ impl WasiCtx {
                 dir,
                 preopen: Some(guest),
                 read_only,
+                kept: Kept::ALL,
                 listing: None,
             }));
         }
@@ -150,6 +234,7 @@ impl WasiCtx {
                     nonblock: false,
                 }),
                 read_only: false,
+                kept: Kept::ALL,
             }));
         }
         let env = config
@@ -171,6 +256,7 @@ impl WasiCtx {
             random: config.random,
             fds,
             host_log: config.host_log,
+            max_fds,
         })
     }
 
@@ -182,10 +268,30 @@ impl WasiCtx {
             .ok_or(Errno::Badf)
     }
 
+    /// `EBADF` if `fd` is not open, `ENOTCAPABLE` if the guest gave up any of
+    /// `needed` on it.
+    pub(crate) fn require(&self, fd: u32, needed: u64) -> Result<(), Errno> {
+        if self.kept(fd)?.base & needed == needed {
+            Ok(())
+        } else {
+            Err(Errno::NotCapable)
+        }
+    }
+
+    /// The rights `fd` still has.
+    pub(crate) fn kept(&self, fd: u32) -> Result<Kept, Errno> {
+        match self.fds.get(fd as usize).and_then(Option::as_ref) {
+            Some(Fd::File { kept, .. } | Fd::Dir { kept, .. }) => Ok(*kept),
+            None => Err(Errno::Badf),
+        }
+    }
+
     /// The file `fd` (`EISDIR` for a directory), and whether it is read-only.
     pub(crate) fn file(&mut self, fd: u32) -> Result<(&mut dyn FileLike, bool), Errno> {
         match self.fd(fd)? {
-            Fd::File { file, read_only } => Ok((file.as_mut(), *read_only)),
+            Fd::File {
+                file, read_only, ..
+            } => Ok((file.as_mut(), *read_only)),
             Fd::Dir { .. } => Err(Errno::IsDir),
         }
     }
@@ -213,7 +319,7 @@ impl WasiCtx {
             self.fds[free] = Some(entry);
             return Ok(free as u32);
         }
-        if self.fds.len() >= MAX_FDS {
+        if self.fds.len() >= self.max_fds {
             return Err(Errno::Mfile);
         }
         self.fds.push(Some(entry));

@@ -12,11 +12,11 @@ pub(crate) struct Guest<'a> {
 
 impl Guest<'_> {
     pub fn bytes(&self, offset: u32, len: u32) -> Result<&[u8], Errno> {
-        self.mem.read(offset, len).ok_or(Errno::Fault)
+        self.mem.read(offset, len).map_err(|_| Errno::Fault)
     }
 
     pub fn bytes_mut(&mut self, offset: u32, len: u32) -> Result<&mut [u8], Errno> {
-        self.mem.read_mut(offset, len).ok_or(Errno::Fault)
+        self.mem.read_mut(offset, len).map_err(|_| Errno::Fault)
     }
 
     pub fn write(&mut self, offset: u32, data: &[u8]) -> Result<(), Errno> {
@@ -39,12 +39,10 @@ impl Guest<'_> {
         self.write(offset, &value.to_le_bytes())
     }
 
-    /// A UTF-8 string (a path) at `offset`; `EILSEQ` if it is not UTF-8.
-    pub fn string(&self, offset: u32, len: u32) -> Result<String, Errno> {
-        let bytes = self.bytes(offset, len)?;
-        std::str::from_utf8(bytes)
-            .map(str::to_string)
-            .map_err(|_| Errno::Ilseq)
+    /// A path at `offset`, as bytes: a host file name need not be UTF-8 (an
+    /// in-memory file system answers `EILSEQ` for one that is not).
+    pub fn path(&self, offset: u32, len: u32) -> Result<Vec<u8>, Errno> {
+        Ok(self.bytes(offset, len)?.to_vec())
     }
 
     /// The `(buf, len)` pairs of an iovec array, checked to lie in memory.

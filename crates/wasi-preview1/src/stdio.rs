@@ -19,6 +19,10 @@ impl FileLike for Input {
         filetype::CHARACTER_DEVICE
     }
 
+    fn access(&self) -> (bool, bool) {
+        (true, false)
+    }
+
     fn read(&mut self, buf: &mut [u8]) -> Result<usize, Errno> {
         loop {
             match self.reader.read(buf) {
@@ -47,6 +51,10 @@ impl FileLike for Output {
         filetype::CHARACTER_DEVICE
     }
 
+    fn access(&self) -> (bool, bool) {
+        (false, true)
+    }
+
     fn write(&mut self, buf: &[u8]) -> Result<usize, Errno> {
         self.writer.write_all(buf)?;
         // Flush so the guest's output interleaves as written with the host's own.
@@ -60,7 +68,8 @@ impl FileLike for Output {
 ///
 /// ```
 /// use std::io::Write;
-/// use wazero_wasi_preview1::SharedBuffer;
+/// # extern crate wazero_wasi_preview1 as wazero;
+/// use wazero::SharedBuffer;
 /// let out = SharedBuffer::new();
 /// let mut writer = out.clone();
 /// writer.write_all(b"hello")?;

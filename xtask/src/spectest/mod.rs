@@ -30,7 +30,7 @@ mod traps;
 mod values;
 
 /// The suites run when none is named.
-const DEFAULT_SUITES: &[&str] = &["v2", "simd"];
+const DEFAULT_SUITES: &[&str] = &["v2", "simd", "extended-const", "relaxed-simd", "tail-call"];
 
 /// Files that need a proposal the runtime does not implement, with its name. Their
 /// directives are counted as skipped.
@@ -51,7 +51,7 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = EngineChoice::Interpreter)]
     pub engine: EngineChoice,
     /// Suites to run: v1, v2, v3, latest, or a proposal's name (simd, tail-call,
-    /// ...). Repeat the option or separate with commas. Default: v2 and simd.
+    /// ...). Repeat the option or separate with commas. Default: v2, simd, extended-const, relaxed-simd and tail-call.
     #[arg(long = "suite", value_delimiter = ',')]
     pub suites: Vec<String>,
     /// Only the files whose name contains this.

@@ -263,6 +263,8 @@ struct Runner {
     named: HashMap<String, Module>,
     /// Compiled `module definition`s by their `$id` (`""` for the latest).
     definitions: HashMap<String, CompiledModule>,
+    /// How many modules were instantiated, for their names.
+    instances: std::cell::Cell<usize>,
 }
 
 impl Runner {
@@ -272,6 +274,7 @@ impl Runner {
             current: None,
             named: HashMap::new(),
             definitions: HashMap::new(),
+            instances: std::cell::Cell::new(0),
         }
     }
 
@@ -319,12 +322,17 @@ impl Runner {
             .map_err(|e| format!("compiling failed: {}", error_text(&e)))
     }
 
-    /// Instantiates anonymously (so any number of instances can coexist), without
-    /// calling `_start`.
+    /// Instantiates under a name of its own (so any number of instances can
+    /// coexist, and any can be registered later, which an anonymous module
+    /// running in a store of its own could not), without calling `_start`.
     fn instantiate(&self, compiled: &CompiledModule) -> Result<Module, Error> {
+        let n = self.instances.get() + 1;
+        self.instances.set(n);
         self.runtime.instantiate_module(
             compiled,
-            ModuleConfig::new().with_name("").with_start_functions(&[]),
+            ModuleConfig::new()
+                .with_name(format!("xtask:spectest-instance-{n}"))
+                .with_start_functions(&[]),
         )
     }
 

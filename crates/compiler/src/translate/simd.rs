@@ -38,6 +38,23 @@ enum Half {
 }
 
 /// Widens the `half` of `v` to lanes twice as wide, sign- or zero-extended.
+/// Sums of the products of adjacent signed lanes, in lanes twice as wide,
+/// wrapping: `i32x4.dot_i16x8_s` on `i16x8` operands, and
+/// `i16x8.relaxed_dot_i8x16_i7x16_s` (both operands signed) on `i8x16` ones.
+fn dot_pairs(b: &mut FunctionBuilder, x: Value, y: Value) -> Value {
+    let lo = {
+        let xl = b.ins().swiden_low(x);
+        let yl = b.ins().swiden_low(y);
+        b.ins().imul(xl, yl)
+    };
+    let hi = {
+        let xh = b.ins().swiden_high(x);
+        let yh = b.ins().swiden_high(y);
+        b.ins().imul(xh, yh)
+    };
+    b.ins().iadd_pairwise(lo, hi)
+}
+
 fn widen(b: &mut FunctionBuilder, v: Value, signed: bool, half: Half) -> Value {
     match (signed, half) {
         (true, Half::Low) => b.ins().swiden_low(v),
@@ -479,19 +496,7 @@ impl Translator<'_, '_> {
             O::I8x16AvgrU => self.v_binop(I8X16, |b, x, y| b.ins().avg_round(x, y)),
             O::I16x8AvgrU => self.v_binop(I16X8, |b, x, y| b.ins().avg_round(x, y)),
             O::I16x8Q15MulrSatS => self.v_binop(I16X8, |b, x, y| b.ins().sqmul_round_sat(x, y)),
-            O::I32x4DotI16x8S => self.v_binop(I16X8, |b, x, y| {
-                let lo = {
-                    let xl = b.ins().swiden_low(x);
-                    let yl = b.ins().swiden_low(y);
-                    b.ins().imul(xl, yl)
-                };
-                let hi = {
-                    let xh = b.ins().swiden_high(x);
-                    let yh = b.ins().swiden_high(y);
-                    b.ins().imul(xh, yh)
-                };
-                b.ins().iadd_pairwise(lo, hi)
-            }),
+            O::I32x4DotI16x8S => self.v_binop(I16X8, dot_pairs),
 
             // Shifts.
             O::I8x16Shl => self.v_shift(I8X16, Shift::Left),
@@ -591,9 +596,62 @@ impl Translator<'_, '_> {
             O::F32x4DemoteF64x2Zero => self.v_unop(F64X2, |b, a| b.ins().fvdemote(a)),
             O::F64x2PromoteLowF32x4 => self.v_unop(F32X4, |b, a| b.ins().fvpromote_low(a)),
 
+            // Relaxed SIMD (WebAssembly 3.0): each instruction has the one
+            // result the interpreter gives too (see `docs/design.md`),
+            // mostly that of its strict counterpart.
+            O::I8x16RelaxedSwizzle => return self.simd_operator(O::I8x16Swizzle),
+            O::I32x4RelaxedTruncF32x4S => return self.simd_operator(O::I32x4TruncSatF32x4S),
+            O::I32x4RelaxedTruncF32x4U => return self.simd_operator(O::I32x4TruncSatF32x4U),
+            O::I32x4RelaxedTruncF64x2SZero => {
+                return self.simd_operator(O::I32x4TruncSatF64x2SZero)
+            }
+            O::I32x4RelaxedTruncF64x2UZero => {
+                return self.simd_operator(O::I32x4TruncSatF64x2UZero)
+            }
+            O::F32x4RelaxedMin => return self.simd_operator(O::F32x4Min),
+            O::F32x4RelaxedMax => return self.simd_operator(O::F32x4Max),
+            O::F64x2RelaxedMin => return self.simd_operator(O::F64x2Min),
+            O::F64x2RelaxedMax => return self.simd_operator(O::F64x2Max),
+            O::I16x8RelaxedQ15mulrS => return self.simd_operator(O::I16x8Q15MulrSatS),
+            O::I8x16RelaxedLaneselect
+            | O::I16x8RelaxedLaneselect
+            | O::I32x4RelaxedLaneselect
+            | O::I64x2RelaxedLaneselect => return self.simd_operator(O::V128Bitselect),
+            O::F32x4RelaxedMadd => self.v_madd(F32X4, false),
+            O::F32x4RelaxedNmadd => self.v_madd(F32X4, true),
+            O::F64x2RelaxedMadd => self.v_madd(F64X2, false),
+            O::F64x2RelaxedNmadd => self.v_madd(F64X2, true),
+            O::I16x8RelaxedDotI8x16I7x16S => self.v_binop(I8X16, dot_pairs),
+            O::I32x4RelaxedDotI8x16I7x16AddS => {
+                let acc = self.pop_lanes(I32X4);
+                let y = self.pop_lanes(I8X16);
+                let x = self.pop_lanes(I8X16);
+                let dot = dot_pairs(&mut self.b, x, y);
+                let lo = widen(&mut self.b, dot, true, Half::Low);
+                let hi = widen(&mut self.b, dot, true, Half::High);
+                let sums = self.b.ins().iadd_pairwise(lo, hi);
+                let v = self.b.ins().iadd(sums, acc);
+                self.push_lanes(v);
+            }
+
             other => return Err(unsupported(&format!("instruction {}", op_name(&other)))),
         }
         Ok(())
+    }
+
+    /// `relaxed_madd` (`a * b + c`) or `relaxed_nmadd` (`c - a * b`), unfused:
+    /// the product is rounded before the sum, on every ISA.
+    fn v_madd(&mut self, ty: Type, negate: bool) {
+        let c = self.pop_lanes(ty);
+        let y = self.pop_lanes(ty);
+        let x = self.pop_lanes(ty);
+        let product = self.b.ins().fmul(x, y);
+        let v = if negate {
+            self.b.ins().fsub(c, product)
+        } else {
+            self.b.ins().fadd(product, c)
+        };
+        self.push_lanes(v);
     }
 
     /// `all_true`: 1 if no `ty` lane is zero.

@@ -3,9 +3,12 @@
 //! has it), so `..`, absolute paths and symbolic links cannot lead out of it.
 
 use std::any::Any;
+use std::ffi::OsStr;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::os::fd::{AsFd, BorrowedFd};
+use std::os::unix::ffi::{OsStrExt as _, OsStringExt as _};
 use std::os::unix::fs::{FileExt as _, MetadataExt as _};
+use std::path::Path;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -15,20 +18,21 @@ use cap_fs_ext::{
 use cap_std::fs::{Dir, MetadataExt as _, OpenOptionsExt as _};
 use rustix::fs::OFlags;
 
-use super::{finish_listing, DirEntry, DirLike, FileLike, OpenOptions, Opened};
+use super::{DirEntry, DirLike, DirStream, FileLike, OpenOptions, Opened};
 use crate::abi::{fdflags, filetype, Filestat, SetTime};
 use crate::Errno;
 
 /// A directory of the host.
 pub(crate) struct HostDir {
-    dir: Dir,
+    /// Shared with the listings being read from it.
+    dir: std::sync::Arc<Dir>,
 }
 
 impl HostDir {
     /// Opens `path` of the host as a sandbox root.
     pub fn open_ambient(path: &std::path::Path) -> io::Result<Self> {
         let dir = Dir::open_ambient_dir(path, cap_std::ambient_authority())?;
-        Ok(Self { dir })
+        Ok(Self { dir: dir.into() })
     }
 }
 
@@ -82,15 +86,19 @@ fn time_spec(t: SetTime) -> Option<SystemTimeSpec> {
     }
 }
 
-/// Refuses paths a sandboxed guest cannot name: empty or absolute.
-fn relative(path: &str) -> Result<&str, Errno> {
+/// How many symbolic links `path_link` follows before `ELOOP` (Linux's limit).
+const MAX_SYMLINK_HOPS: usize = 40;
+
+/// The host path of a guest path, whatever its bytes (host names need not be
+/// UTF-8); refuses paths a sandboxed guest cannot name: empty or absolute.
+fn relative(path: &[u8]) -> Result<&Path, Errno> {
     if path.is_empty() {
         return Err(Errno::NoEnt);
     }
-    if path.starts_with('/') {
+    if path.starts_with(b"/") {
         return Err(Errno::NotCapable);
     }
-    Ok(path)
+    Ok(Path::new(OsStr::from_bytes(path)))
 }
 
 fn other(dir: &dyn DirLike) -> Result<&HostDir, Errno> {
@@ -102,24 +110,52 @@ impl DirLike for HostDir {
         self
     }
 
-    fn open(&self, path: &str, o: &OpenOptions) -> Result<Opened, Errno> {
-        let path = relative(path)?;
+    fn open(&self, guest_path: &[u8], o: &OpenOptions) -> Result<Opened, Errno> {
+        let path = relative(guest_path)?;
         if o.directory {
-            if o.create || o.truncate || o.write {
+            if o.create || o.truncate {
                 return Err(Errno::Inval);
+            }
+            if o.write {
+                // As open(2) answers `O_DIRECTORY | O_RDWR`.
+                return Err(Errno::IsDir);
             }
             let dir = if o.follow {
                 self.dir.open_dir(path)?
             } else {
                 self.dir.open_dir_nofollow(path)?
             };
-            return Ok(Opened::Dir(Box::new(HostDir { dir })));
+            return Ok(Opened::Dir(Box::new(HostDir { dir: dir.into() })));
+        }
+        if o.create && !o.write && !o.append {
+            // POSIX opens `O_RDONLY | O_CREAT`, but std and cap-std refuse to
+            // create without write access: create it first (exclusively if
+            // asked), then open it for reading as asked.
+            let mut create = cap_std::fs::OpenOptions::new();
+            create.write(true).follow(if o.follow {
+                FollowSymlinks::Yes
+            } else {
+                FollowSymlinks::No
+            });
+            if o.exclusive {
+                create.create_new(true);
+            } else {
+                create.create(true);
+            }
+            drop(self.dir.open_with(path, &create)?);
+            let rest = OpenOptions {
+                create: false,
+                exclusive: false,
+                ..*o
+            };
+            return self.open(guest_path, &rest);
         }
         let mut options = cap_std::fs::OpenOptions::new();
+        // Appending is asked for with `O_APPEND` directly: std and cap-std
+        // refuse `append` with `truncate`, which POSIX allows.
         options
             .read(o.read || !o.write)
-            .write(o.write && !o.append)
-            .append(o.append)
+            .write(o.write || o.append)
             .truncate(o.truncate)
             .maybe_dir(true)
             .follow(if o.follow {
@@ -133,6 +169,9 @@ impl DirLike for HostDir {
             options.create(true);
         }
         let mut custom = OFlags::empty();
+        if o.append {
+            custom |= OFlags::APPEND;
+        }
         if o.fdflags & fdflags::NONBLOCK != 0 {
             custom |= OFlags::NONBLOCK;
         }
@@ -150,21 +189,27 @@ impl DirLike for HostDir {
         let file = file.into_std();
         if file.metadata()?.is_dir() {
             return Ok(Opened::Dir(Box::new(HostDir {
-                dir: Dir::from_std_file(file),
+                dir: Dir::from_std_file(file).into(),
             })));
         }
         Ok(Opened::File(Box::new(HostFile { file })))
     }
 
-    fn create_dir(&self, path: &str) -> Result<(), Errno> {
+    fn create_dir(&self, path: &[u8]) -> Result<(), Errno> {
         Ok(self.dir.create_dir(relative(path)?)?)
     }
 
-    fn remove_dir(&self, path: &str) -> Result<(), Errno> {
-        Ok(self.dir.remove_dir(relative(path)?)?)
+    fn remove_dir(&self, path: &[u8]) -> Result<(), Errno> {
+        // cap-std reads `dir/` as `dir/.`, which rmdir refuses (EINVAL); a
+        // trailing slash only says "a directory", which rmdir requires anyway.
+        let trimmed = match path.iter().rposition(|&b| b != b'/') {
+            Some(last) => &path[..=last],
+            None => path,
+        };
+        Ok(self.dir.remove_dir(relative(trimmed)?)?)
     }
 
-    fn unlink(&self, path: &str) -> Result<(), Errno> {
+    fn unlink(&self, path: &[u8]) -> Result<(), Errno> {
         let path = relative(path)?;
         match self.dir.remove_file_or_symlink(path) {
             Ok(()) => Ok(()),
@@ -177,7 +222,7 @@ impl DirLike for HostDir {
         }
     }
 
-    fn stat(&self, path: &str, follow: bool) -> Result<Filestat, Errno> {
+    fn stat(&self, path: &[u8], follow: bool) -> Result<Filestat, Errno> {
         let path = relative(path)?;
         let m = if follow {
             self.dir.metadata(path)?
@@ -189,7 +234,7 @@ impl DirLike for HostDir {
 
     fn set_times(
         &self,
-        path: &str,
+        path: &[u8],
         follow: bool,
         atim: SetTime,
         mtim: SetTime,
@@ -204,56 +249,74 @@ impl DirLike for HostDir {
         Ok(())
     }
 
-    fn readlink(&self, path: &str) -> Result<String, Errno> {
+    fn readlink(&self, path: &[u8]) -> Result<Vec<u8>, Errno> {
         let target = self.dir.read_link_contents(relative(path)?)?;
-        Ok(target.to_string_lossy().into_owned())
+        Ok(target.into_os_string().into_vec())
     }
 
-    fn symlink(&self, target: &str, path: &str) -> Result<(), Errno> {
+    fn symlink(&self, target: &[u8], path: &[u8]) -> Result<(), Errno> {
         // cap-std refuses absolute targets, which the sandbox could never follow.
-        Ok(self.dir.symlink(target, relative(path)?)?)
+        Ok(self
+            .dir
+            .symlink(OsStr::from_bytes(target), relative(path)?)?)
     }
 
     fn link(
         &self,
-        old: &str,
-        _follow: bool,
+        old: &[u8],
+        follow: bool,
         new_dir: &dyn DirLike,
-        new: &str,
+        new: &[u8],
     ) -> Result<(), Errno> {
+        let mut old = relative(old)?.to_path_buf();
+        if follow {
+            // linkat(AT_SYMLINK_FOLLOW) would follow the link in the kernel,
+            // outside cap-std's sandbox: resolve it here instead, each target
+            // relative to the link's own directory and beneath the mount.
+            let mut hops = 0;
+            while self
+                .dir
+                .symlink_metadata(&old)
+                .is_ok_and(|m| m.is_symlink())
+            {
+                hops += 1;
+                if hops > MAX_SYMLINK_HOPS {
+                    return Err(Errno::Loop);
+                }
+                let target = self.dir.read_link_contents(&old)?;
+                if target.is_absolute() {
+                    return Err(Errno::NotCapable);
+                }
+                old = match old.parent() {
+                    Some(dir) => dir.join(target),
+                    None => target,
+                };
+            }
+        }
         Ok(self
             .dir
-            .hard_link(relative(old)?, &other(new_dir)?.dir, relative(new)?)?)
+            .hard_link(&old, &other(new_dir)?.dir, relative(new)?)?)
     }
 
-    fn rename(&self, old: &str, new_dir: &dyn DirLike, new: &str) -> Result<(), Errno> {
+    fn rename(&self, old: &[u8], new_dir: &dyn DirLike, new: &[u8]) -> Result<(), Errno> {
         Ok(self
             .dir
             .rename(relative(old)?, &other(new_dir)?.dir, relative(new)?)?)
     }
 
-    fn entries(&self) -> Result<Vec<DirEntry>, Errno> {
-        let mut out = Vec::new();
-        for entry in self.dir.entries()? {
-            let entry = entry?;
-            let ft = entry.file_type()?;
-            let filetype = if ft.is_dir() {
-                filetype::DIRECTORY
-            } else if ft.is_file() {
-                filetype::REGULAR_FILE
-            } else if ft.is_symlink() {
-                filetype::SYMBOLIC_LINK
-            } else {
-                filetype::UNKNOWN
-            };
-            out.push(DirEntry {
-                name: entry.file_name().to_string_lossy().into_owned(),
-                ino: rustix::fs::DirEntryExt::ino(&entry),
-                filetype,
-            });
-        }
-        let own = self.dir.dir_metadata()?.ino();
-        Ok(finish_listing(out, own))
+    fn read_dir(&self) -> Result<Box<dyn DirStream>, Errno> {
+        // A descriptor of its own, opened at `.` for reading (the directory's
+        // own may be `O_PATH`), so that the listing's position is independent
+        // of any other use of the directory.
+        let fd = rustix::fs::openat(
+            &*self.dir,
+            ".",
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            rustix::fs::Mode::empty(),
+        )?;
+        let stream = rustix::fs::Dir::new(fd)?;
+        let parent = self.dir.clone();
+        Ok(Box::new(HostDirStream { stream, parent }))
     }
 
     fn filestat(&self) -> Result<Filestat, Errno> {
@@ -268,6 +331,58 @@ impl DirLike for HostDir {
     fn sync(&self) -> Result<(), Errno> {
         rustix::fs::fsync(&self.dir)?;
         Ok(())
+    }
+}
+
+/// A host directory's entries, read through the kernel's buffer.
+struct HostDirStream {
+    stream: rustix::fs::Dir,
+    /// The directory itself, for the type of entries the kernel does not give.
+    parent: std::sync::Arc<Dir>,
+}
+
+impl DirStream for HostDirStream {
+    fn next_entry(&mut self) -> Option<Result<DirEntry, Errno>> {
+        loop {
+            let entry = match self.stream.read()? {
+                Ok(entry) => entry,
+                Err(e) => return Some(Err(e.into())),
+            };
+            let name = entry.file_name().to_bytes();
+            if name == b"." || name == b".." {
+                continue;
+            }
+            use rustix::fs::FileType;
+            let kind = match entry.file_type() {
+                FileType::Unknown => {
+                    match rustix::fs::statat(
+                        &*self.parent,
+                        name,
+                        rustix::fs::AtFlags::SYMLINK_NOFOLLOW,
+                    ) {
+                        Ok(st) => FileType::from_raw_mode(st.st_mode),
+                        // Removed meanwhile: not an entry any more.
+                        Err(rustix::io::Errno::NOENT) => continue,
+                        Err(e) => return Some(Err(e.into())),
+                    }
+                }
+                kind => kind,
+            };
+            let filetype = match kind {
+                FileType::Directory => filetype::DIRECTORY,
+                FileType::RegularFile => filetype::REGULAR_FILE,
+                FileType::Symlink => filetype::SYMBOLIC_LINK,
+                FileType::CharacterDevice => filetype::CHARACTER_DEVICE,
+                FileType::BlockDevice => filetype::BLOCK_DEVICE,
+                FileType::Socket => filetype::SOCKET_STREAM,
+                _ => filetype::UNKNOWN,
+            };
+            return Some(Ok(DirEntry {
+                name: name.to_vec(),
+                ino: entry.ino(),
+                filetype,
+            }));
+        }
     }
 }
 
@@ -290,6 +405,14 @@ impl FileLike for HostFile {
             .metadata()
             .map(|m| filetype_of_mode(m.mode()))
             .unwrap_or(filetype::UNKNOWN)
+    }
+
+    fn access(&self) -> (bool, bool) {
+        match rustix::fs::fcntl_getfl(&self.file).map(|f| f & OFlags::RWMODE) {
+            Ok(mode) if mode == OFlags::RDONLY => (true, false),
+            Ok(mode) if mode == OFlags::WRONLY => (false, true),
+            _ => (true, true),
+        }
     }
 
     fn read(&mut self, buf: &mut [u8]) -> Result<usize, Errno> {
@@ -468,7 +591,7 @@ mod tests {
             "sub/up/up/outside.txt",
         ];
         for path in cases {
-            let err = dir.open(path, &read_only()).err();
+            let err = dir.open(path.as_bytes(), &read_only()).err();
             assert!(
                 matches!(
                     err,
@@ -477,18 +600,18 @@ mod tests {
                 "{path}: {err:?}"
             );
         }
-        assert_eq!(dir.stat("rel_link", true).err(), Some(Errno::NotCapable));
+        assert_eq!(dir.stat(b"rel_link", true).err(), Some(Errno::NotCapable));
         assert!(
-            dir.stat("rel_link", false).is_ok(),
+            dir.stat(b"rel_link", false).is_ok(),
             "the link itself is inside"
         );
         assert_eq!(
-            dir.symlink("/etc", "new_abs").err(),
+            dir.symlink(b"/etc", b"new_abs").err(),
             Some(Errno::NotCapable)
         );
         let other = HostDir::open_ambient(&root.0).unwrap();
         assert!(
-            dir.rename("sub", &other, "stolen").is_ok(),
+            dir.rename(b"sub", &other, b"stolen").is_ok(),
             "both inside their own mounts"
         );
     }
@@ -522,7 +645,7 @@ mod tests {
         // machine may starve either thread for a while).
         while attempts < 3000 || (inside == 0 && started.elapsed().as_secs() < 20) {
             attempts += 1;
-            if let Ok(Opened::File(mut f)) = dir.open("d/secret", &read_only()) {
+            if let Ok(Opened::File(mut f)) = dir.open(b"d/secret", &read_only()) {
                 let mut buf = [0u8; 16];
                 let n = f.read(&mut buf).unwrap();
                 assert_eq!(&buf[..n], b"inside", "escaped through the swapped link");

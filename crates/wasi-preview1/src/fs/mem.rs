@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::{finish_listing, DirEntry, DirLike, FileLike, OpenOptions, Opened};
+use super::{DirEntry, DirLike, DirStream, FileLike, OpenOptions, Opened};
 use crate::abi::{fdflags, filetype, whence, Filestat, SetTime};
 use crate::Errno;
 
@@ -58,7 +58,8 @@ const ROOT: Ino = 1;
 /// `FsConfig::with_mem_fs`; fill and inspect it from Rust with the methods here.
 ///
 /// ```
-/// use wazero_wasi_preview1::MemFs;
+/// # extern crate wazero_wasi_preview1 as wazero;
+/// use wazero::MemFs;
 /// let fs = MemFs::new();
 /// fs.write_file("dir/hello.txt", b"hi")?;
 /// assert_eq!(fs.read_file("dir/hello.txt"), Some(b"hi".to_vec()));
@@ -114,7 +115,8 @@ impl Tree {
     }
 
     /// Resolves `path` beneath `root` (which is also where it starts).
-    fn resolve(&self, root: Ino, path: &str, follow_last: bool) -> Result<Resolved, Errno> {
+    fn resolve(&self, root: Ino, path: &[u8], follow_last: bool) -> Result<Resolved, Errno> {
+        let path = utf8(path)?;
         if path.is_empty() {
             return Err(Errno::NoEnt);
         }
@@ -356,7 +358,7 @@ impl MemFs {
     pub fn read_file(&self, path: &str) -> Option<Vec<u8>> {
         let tree = self.lock();
         let r = tree
-            .resolve(ROOT, path.trim_start_matches('/'), true)
+            .resolve(ROOT, path.trim_start_matches('/').as_bytes(), true)
             .ok()?;
         match &tree.node(r.node?).ok()?.kind {
             Kind::File(data) => Some(data.clone()),
@@ -371,7 +373,7 @@ impl MemFs {
         let ino = if path.is_empty() {
             ROOT
         } else {
-            tree.resolve(ROOT, path, true).ok()?.node?
+            tree.resolve(ROOT, path.as_bytes(), true).ok()?.node?
         };
         Some(tree.children(ino).ok()?.keys().cloned().collect())
     }
@@ -398,6 +400,11 @@ fn mkdir_all(tree: &mut Tree, path: &str) -> Result<Ino, Errno> {
         };
     }
     Ok(cur)
+}
+
+/// A path or name of a `MemFs`, whose names are UTF-8: `EILSEQ` otherwise.
+fn utf8(bytes: &[u8]) -> Result<&str, Errno> {
+    std::str::from_utf8(bytes).map_err(|_| Errno::Ilseq)
 }
 
 /// Keeps a node alive while a handle to it is open.
@@ -433,6 +440,43 @@ impl Drop for Handle {
     }
 }
 
+/// The entries of a [`MemFs`] directory in name order, found one at a time
+/// after the last name given (so entries added or removed meanwhile are seen
+/// or skipped as they are, never twice).
+struct MemDirStream {
+    h: Handle,
+    after: Option<String>,
+}
+
+impl DirStream for MemDirStream {
+    fn next_entry(&mut self) -> Option<Result<DirEntry, Errno>> {
+        use std::ops::Bound::{Excluded, Unbounded};
+        let tree = self.h.lock();
+        let children = match tree.children(self.h.ino) {
+            Ok(children) => children,
+            Err(e) => return Some(Err(e)),
+        };
+        let (name, &ino) = match &self.after {
+            Some(after) => children
+                .range::<str, _>((Excluded(after.as_str()), Unbounded))
+                .next()?,
+            None => children.iter().next()?,
+        };
+        let filetype = match tree.stat(ino) {
+            Ok(stat) => stat.filetype,
+            Err(e) => return Some(Err(e)),
+        };
+        let entry = DirEntry {
+            name: name.clone().into_bytes(),
+            ino,
+            filetype,
+        };
+        drop(tree);
+        self.after = Some(String::from_utf8_lossy(&entry.name).into_owned());
+        Some(Ok(entry))
+    }
+}
+
 /// An open directory of a [`MemFs`].
 struct MemDir {
     h: Handle,
@@ -460,7 +504,7 @@ impl DirLike for MemDir {
         self
     }
 
-    fn open(&self, path: &str, o: &OpenOptions) -> Result<Opened, Errno> {
+    fn open(&self, path: &[u8], o: &OpenOptions) -> Result<Opened, Errno> {
         let mut tree = self.h.lock();
         let r = tree.resolve(self.h.ino, path, o.follow)?;
         let ino = match r.node {
@@ -497,7 +541,7 @@ impl DirLike for MemDir {
         }
     }
 
-    fn create_dir(&self, path: &str) -> Result<(), Errno> {
+    fn create_dir(&self, path: &[u8]) -> Result<(), Errno> {
         let mut tree = self.h.lock();
         let r = tree.resolve(self.h.ino, path, false)?;
         if r.node.is_some() {
@@ -507,7 +551,7 @@ impl DirLike for MemDir {
         Ok(())
     }
 
-    fn remove_dir(&self, path: &str) -> Result<(), Errno> {
+    fn remove_dir(&self, path: &[u8]) -> Result<(), Errno> {
         let mut tree = self.h.lock();
         let r = tree.resolve(self.h.ino, path, false)?;
         let ino = r.node.ok_or(Errno::NoEnt)?;
@@ -521,7 +565,7 @@ impl DirLike for MemDir {
         tree.unlink_name(r.parent, &r.name, ino)
     }
 
-    fn unlink(&self, path: &str) -> Result<(), Errno> {
+    fn unlink(&self, path: &[u8]) -> Result<(), Errno> {
         let mut tree = self.h.lock();
         let r = tree.resolve(self.h.ino, path, false)?;
         let ino = r.node.ok_or(Errno::NoEnt)?;
@@ -531,7 +575,7 @@ impl DirLike for MemDir {
         tree.unlink_name(r.parent, &r.name, ino)
     }
 
-    fn stat(&self, path: &str, follow: bool) -> Result<Filestat, Errno> {
+    fn stat(&self, path: &[u8], follow: bool) -> Result<Filestat, Errno> {
         let tree = self.h.lock();
         let r = tree.resolve(self.h.ino, path, follow)?;
         tree.stat(r.node.ok_or(Errno::NoEnt)?)
@@ -539,7 +583,7 @@ impl DirLike for MemDir {
 
     fn set_times(
         &self,
-        path: &str,
+        path: &[u8],
         follow: bool,
         atim: SetTime,
         mtim: SetTime,
@@ -549,16 +593,17 @@ impl DirLike for MemDir {
         tree.set_times(r.node.ok_or(Errno::NoEnt)?, atim, mtim)
     }
 
-    fn readlink(&self, path: &str) -> Result<String, Errno> {
+    fn readlink(&self, path: &[u8]) -> Result<Vec<u8>, Errno> {
         let tree = self.h.lock();
         let r = tree.resolve(self.h.ino, path, false)?;
         match &tree.node(r.node.ok_or(Errno::NoEnt)?)?.kind {
-            Kind::Symlink(target) => Ok(target.clone()),
+            Kind::Symlink(target) => Ok(target.clone().into_bytes()),
             _ => Err(Errno::Inval),
         }
     }
 
-    fn symlink(&self, target: &str, path: &str) -> Result<(), Errno> {
+    fn symlink(&self, target: &[u8], path: &[u8]) -> Result<(), Errno> {
+        let target = utf8(target)?;
         if target.starts_with('/') {
             return Err(Errno::NotCapable);
         }
@@ -571,7 +616,13 @@ impl DirLike for MemDir {
         Ok(())
     }
 
-    fn link(&self, old: &str, follow: bool, new_dir: &dyn DirLike, new: &str) -> Result<(), Errno> {
+    fn link(
+        &self,
+        old: &[u8],
+        follow: bool,
+        new_dir: &dyn DirLike,
+        new: &[u8],
+    ) -> Result<(), Errno> {
         let other = self.same_fs(new_dir)?;
         let mut tree = self.h.lock();
         let from = tree.resolve(self.h.ino, old, follow)?;
@@ -593,7 +644,7 @@ impl DirLike for MemDir {
         Ok(())
     }
 
-    fn rename(&self, old: &str, new_dir: &dyn DirLike, new: &str) -> Result<(), Errno> {
+    fn rename(&self, old: &[u8], new_dir: &dyn DirLike, new: &[u8]) -> Result<(), Errno> {
         let other = self.same_fs(new_dir)?;
         let mut tree = self.h.lock();
         let from = tree.resolve(self.h.ino, old, false)?;
@@ -640,17 +691,12 @@ impl DirLike for MemDir {
         Ok(())
     }
 
-    fn entries(&self) -> Result<Vec<DirEntry>, Errno> {
-        let tree = self.h.lock();
-        let mut out = Vec::new();
-        for (name, &ino) in tree.children(self.h.ino)? {
-            out.push(DirEntry {
-                name: name.clone(),
-                ino,
-                filetype: tree.stat(ino)?.filetype,
-            });
-        }
-        Ok(finish_listing(out, self.h.ino))
+    fn read_dir(&self) -> Result<Box<dyn DirStream>, Errno> {
+        self.h.lock().children(self.h.ino)?;
+        Ok(Box::new(MemDirStream {
+            h: Handle::new(self.h.tree.clone(), self.h.ino),
+            after: None,
+        }))
     }
 
     fn filestat(&self) -> Result<Filestat, Errno> {
@@ -722,6 +768,10 @@ fn write_into(data: &mut Vec<u8>, buf: &[u8], offset: u64) -> Result<usize, Errn
 impl FileLike for MemFile {
     fn filetype(&self) -> u8 {
         filetype::REGULAR_FILE
+    }
+
+    fn access(&self) -> (bool, bool) {
+        (self.read, self.write)
     }
 
     fn read(&mut self, buf: &mut [u8]) -> Result<usize, Errno> {
@@ -848,9 +898,9 @@ mod tests {
         let fs = MemFs::new();
         fs.write_file("sub/file", b"x").unwrap();
         let root = fs.root();
-        root.symlink("sub/file", "ok_link").unwrap();
-        root.symlink("..", "up").unwrap();
-        root.symlink("sub/../../x", "deep").unwrap();
+        root.symlink(b"sub/file", b"ok_link").unwrap();
+        root.symlink(b"..", b"up").unwrap();
+        root.symlink(b"sub/../../x", b"deep").unwrap();
         let cases: &[(&str, Errno)] = &[
             ("..", Errno::NotCapable),
             ("../x", Errno::NotCapable),
@@ -863,23 +913,23 @@ mod tests {
         ];
         for (path, errno) in cases {
             assert_eq!(
-                root.open(path, &open_opts(false, false)).err(),
+                root.open(path.as_bytes(), &open_opts(false, false)).err(),
                 Some(*errno),
                 "{path}"
             );
         }
-        assert!(root.open("ok_link", &open_opts(false, false)).is_ok());
-        assert_eq!(root.symlink("/etc", "abs").err(), Some(Errno::NotCapable));
+        assert!(root.open(b"ok_link", &open_opts(false, false)).is_ok());
+        assert_eq!(root.symlink(b"/etc", b"abs").err(), Some(Errno::NotCapable));
     }
 
     #[test]
     fn symlink_loops_end_in_eloop() {
         let fs = MemFs::new();
         let root = fs.root();
-        root.symlink("b", "a").unwrap();
-        root.symlink("a", "b").unwrap();
+        root.symlink(b"b", b"a").unwrap();
+        root.symlink(b"a", b"b").unwrap();
         assert_eq!(
-            root.open("a", &open_opts(false, false)).err(),
+            root.open(b"a", &open_opts(false, false)).err(),
             Some(Errno::Loop)
         );
     }
@@ -889,10 +939,10 @@ mod tests {
         let fs = MemFs::new();
         fs.write_file("f", b"data").unwrap();
         let root = fs.root();
-        let Ok(Opened::File(mut f)) = root.open("f", &open_opts(false, false)) else {
+        let Ok(Opened::File(mut f)) = root.open(b"f", &open_opts(false, false)) else {
             panic!("open failed");
         };
-        root.unlink("f").unwrap();
+        root.unlink(b"f").unwrap();
         let mut buf = [0u8; 8];
         assert_eq!(f.read(&mut buf).unwrap(), 4);
         let nodes = fs.lock().nodes.len();
@@ -908,11 +958,11 @@ mod tests {
         fs.create_dir_all("empty").unwrap();
         let root = fs.root();
         let r = root.as_ref();
-        assert_eq!(r.rename("d", r, "d/inner2"), Err(Errno::Inval));
-        assert_eq!(r.rename("file", r, "d"), Err(Errno::IsDir));
-        assert_eq!(r.rename("empty", r, "d"), Err(Errno::NotEmpty));
-        assert_eq!(r.rename("d", r, "file"), Err(Errno::NotDir));
-        r.rename("d", r, "empty").unwrap();
+        assert_eq!(r.rename(b"d", r, b"d/inner2"), Err(Errno::Inval));
+        assert_eq!(r.rename(b"file", r, b"d"), Err(Errno::IsDir));
+        assert_eq!(r.rename(b"empty", r, b"d"), Err(Errno::NotEmpty));
+        assert_eq!(r.rename(b"d", r, b"file"), Err(Errno::NotDir));
+        r.rename(b"d", r, b"empty").unwrap();
         assert_eq!(fs.read_dir(""), Some(vec!["empty".into(), "file".into()]));
         assert_eq!(fs.read_dir("empty"), Some(vec!["inner".into()]));
     }

@@ -7,7 +7,7 @@ pub mod mem;
 
 use std::any::Any;
 
-use crate::abi::{filetype, Filestat, SetTime};
+use crate::abi::{Filestat, SetTime};
 use crate::Errno;
 
 /// How `path_open` opens a path.
@@ -43,7 +43,8 @@ pub(crate) enum Opened {
 /// One entry of a directory listing.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct DirEntry {
-    pub name: String,
+    /// The name as the file system has it (on a host, not always UTF-8).
+    pub name: Vec<u8>,
     pub ino: u64,
     pub filetype: u8,
 }
@@ -53,6 +54,10 @@ pub(crate) struct DirEntry {
 pub(crate) trait FileLike: Send {
     /// Its `filetype`.
     fn filetype(&self) -> u8;
+    /// Whether it was opened for reading and for writing.
+    fn access(&self) -> (bool, bool) {
+        (true, true)
+    }
     /// Reads at the current position.
     fn read(&mut self, _buf: &mut [u8]) -> Result<usize, Errno> {
         Err(Errno::Badf)
@@ -136,38 +141,47 @@ pub(crate) trait FileLike: Send {
     }
 }
 
-/// An open directory. Paths are relative to it and never leave it.
+/// An open directory. Paths are relative to it and never leave it; they are
+/// bytes, as the guest passed them (a host name need not be UTF-8; a
+/// [`mem::MemFs`] answers `EILSEQ` for a name that is not).
 pub(crate) trait DirLike: Send {
     /// For cross-directory operations, which need two directories of one kind.
     fn as_any(&self) -> &dyn Any;
     /// Opens `path`.
-    fn open(&self, path: &str, options: &OpenOptions) -> Result<Opened, Errno>;
+    fn open(&self, path: &[u8], options: &OpenOptions) -> Result<Opened, Errno>;
     /// Creates the directory `path`.
-    fn create_dir(&self, path: &str) -> Result<(), Errno>;
+    fn create_dir(&self, path: &[u8]) -> Result<(), Errno>;
     /// Removes the empty directory `path`.
-    fn remove_dir(&self, path: &str) -> Result<(), Errno>;
+    fn remove_dir(&self, path: &[u8]) -> Result<(), Errno>;
     /// Removes the file or symbolic link `path`.
-    fn unlink(&self, path: &str) -> Result<(), Errno>;
+    fn unlink(&self, path: &[u8]) -> Result<(), Errno>;
     /// The attributes of `path` (of the link's target if `follow`).
-    fn stat(&self, path: &str, follow: bool) -> Result<Filestat, Errno>;
+    fn stat(&self, path: &[u8], follow: bool) -> Result<Filestat, Errno>;
     /// Sets the times of `path`.
     fn set_times(
         &self,
-        path: &str,
+        path: &[u8],
         follow: bool,
         atim: SetTime,
         mtim: SetTime,
     ) -> Result<(), Errno>;
     /// The target of the symbolic link `path`.
-    fn readlink(&self, path: &str) -> Result<String, Errno>;
+    fn readlink(&self, path: &[u8]) -> Result<Vec<u8>, Errno>;
     /// Creates the symbolic link `path` pointing at `target`.
-    fn symlink(&self, target: &str, path: &str) -> Result<(), Errno>;
+    fn symlink(&self, target: &[u8], path: &[u8]) -> Result<(), Errno>;
     /// Creates the hard link `new` (in `new_dir`) to `old`.
-    fn link(&self, old: &str, follow: bool, new_dir: &dyn DirLike, new: &str) -> Result<(), Errno>;
+    fn link(
+        &self,
+        old: &[u8],
+        follow: bool,
+        new_dir: &dyn DirLike,
+        new: &[u8],
+    ) -> Result<(), Errno>;
     /// Renames `old` to `new` (in `new_dir`).
-    fn rename(&self, old: &str, new_dir: &dyn DirLike, new: &str) -> Result<(), Errno>;
-    /// Its entries, `.` and `..` first, then by name.
-    fn entries(&self) -> Result<Vec<DirEntry>, Errno>;
+    fn rename(&self, old: &[u8], new_dir: &dyn DirLike, new: &[u8]) -> Result<(), Errno>;
+    /// Its entries but `.` and `..`, read a few at a time, in an order that
+    /// stays the same while the directory does not change.
+    fn read_dir(&self) -> Result<Box<dyn DirStream>, Errno>;
     /// Its own attributes.
     fn filestat(&self) -> Result<Filestat, Errno>;
     /// Sets its own times.
@@ -178,18 +192,9 @@ pub(crate) trait DirLike: Send {
     }
 }
 
-/// Sorts a listing and puts `.` and `..` (with `filetype::DIRECTORY`) in front.
-pub(crate) fn finish_listing(mut entries: Vec<DirEntry>, own_ino: u64) -> Vec<DirEntry> {
-    entries.retain(|e| e.name != "." && e.name != "..");
-    entries.sort_by(|a, b| a.name.cmp(&b.name));
-    let mut all = Vec::with_capacity(entries.len() + 2);
-    for name in [".", ".."] {
-        all.push(DirEntry {
-            name: name.to_string(),
-            ino: own_ino,
-            filetype: filetype::DIRECTORY,
-        });
-    }
-    all.extend(entries);
-    all
+/// The entries of a directory, produced one by one: a listing of any size
+/// holds only what the file system buffers (a few KiB), never a copy of it.
+pub(crate) trait DirStream: Send {
+    /// The next entry, or `None` at the end.
+    fn next_entry(&mut self) -> Option<Result<DirEntry, Errno>>;
 }

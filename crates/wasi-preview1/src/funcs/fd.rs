@@ -3,7 +3,7 @@
 use crate::abi::{
     self, encode_dirent, encode_fdstat, fdflags, filetype, rights, size, whence, ADVICE_MAX,
 };
-use crate::ctx::Fd;
+use crate::ctx::{Fd, Kept, Listing};
 use crate::fs::FileLike;
 use crate::guest::{each_iovec, Guest};
 use crate::{Errno, WasiCtx};
@@ -16,6 +16,7 @@ pub(crate) fn fd_advise(
     len: u64,
     advice: u32,
 ) -> Result<(), Errno> {
+    ctx.require(fd, rights::FD_ADVISE)?;
     let (file, _) = ctx.file(fd)?;
     if advice > u32::from(ADVICE_MAX) {
         return Err(Errno::Inval);
@@ -33,6 +34,7 @@ pub(crate) fn fd_allocate(
     offset: u64,
     len: u64,
 ) -> Result<(), Errno> {
+    ctx.require(fd, rights::FD_ALLOCATE)?;
     let (file, read_only) = ctx.file(fd)?;
     if read_only {
         return Err(Errno::Rofs);
@@ -52,6 +54,7 @@ pub(crate) fn fd_close(ctx: &mut WasiCtx, _g: &mut Guest<'_>, fd: u32) -> Result
 }
 
 pub(crate) fn fd_datasync(ctx: &mut WasiCtx, _g: &mut Guest<'_>, fd: u32) -> Result<(), Errno> {
+    ctx.require(fd, rights::FD_DATASYNC)?;
     match ctx.fd(fd)? {
         Fd::File { file, .. } => file.datasync(),
         Fd::Dir { dir, .. } => dir.sync(),
@@ -59,20 +62,25 @@ pub(crate) fn fd_datasync(ctx: &mut WasiCtx, _g: &mut Guest<'_>, fd: u32) -> Res
 }
 
 pub(crate) fn fd_sync(ctx: &mut WasiCtx, _g: &mut Guest<'_>, fd: u32) -> Result<(), Errno> {
+    ctx.require(fd, rights::FD_SYNC)?;
     match ctx.fd(fd)? {
         Fd::File { file, .. } => file.sync(),
         Fd::Dir { dir, .. } => dir.sync(),
     }
 }
 
-/// The rights a descriptor reports: enough for wasi-libc to treat standard
-/// streams as terminals, and a directory's inheriting rights unrestricted so
-/// that files opened beneath it ask for the access they need.
+/// The rights a descriptor reports: what its kind and access mode allow (a
+/// standard stream has no seek or tell, which is how wasi-libc's `isatty`
+/// recognizes a terminal), less what the guest gave up.
 fn rights_of(entry: &Fd) -> (u8, u16, u64, u64) {
     match entry {
-        Fd::File { file, .. } => {
+        Fd::File {
+            file,
+            read_only,
+            kept,
+        } => {
             let ft = file.filetype();
-            let base = match ft {
+            let mut base = match ft {
                 filetype::CHARACTER_DEVICE => {
                     rights::FD_READ
                         | rights::FD_WRITE
@@ -91,9 +99,33 @@ fn rights_of(entry: &Fd) -> (u8, u16, u64, u64) {
                 }
                 _ => rights::FILE,
             };
-            (ft, file.fdflags(), base, 0)
+            let (read, write) = file.access();
+            if !read {
+                base &= !rights::FD_READ;
+            }
+            if !write || *read_only {
+                base &= !rights::FILE_WRITE;
+            }
+            if *read_only {
+                base &= !rights::FD_FILESTAT_SET_TIMES;
+            }
+            (ft, file.fdflags(), base & kept.base, 0)
         }
-        Fd::Dir { .. } => (filetype::DIRECTORY, 0, rights::DIRECTORY, rights::ALL),
+        Fd::Dir {
+            read_only, kept, ..
+        } => {
+            let (mut base, mut inheriting) = (rights::DIRECTORY, rights::DIRECTORY_INHERITING);
+            if *read_only {
+                base &= !rights::DIRECTORY_WRITE;
+                inheriting &= !(rights::DIRECTORY_WRITE | rights::FILE_WRITE);
+            }
+            (
+                filetype::DIRECTORY,
+                0,
+                base & kept.base,
+                inheriting & kept.inheriting,
+            )
+        }
     }
 }
 
@@ -113,12 +145,15 @@ pub(crate) fn fd_fdstat_set_flags(
     fd: u32,
     flags: u32,
 ) -> Result<(), Errno> {
+    ctx.require(fd, rights::FD_FDSTAT_SET_FLAGS)?;
     let flags = u16::try_from(flags).map_err(|_| Errno::Inval)?;
     if flags & !fdflags::ALL != 0 {
         return Err(Errno::Inval);
     }
     match ctx.fd(fd)? {
-        Fd::File { file, read_only } => {
+        Fd::File {
+            file, read_only, ..
+        } => {
             if *read_only && flags & fdflags::APPEND != 0 {
                 return Err(Errno::Rofs);
             }
@@ -129,16 +164,25 @@ pub(crate) fn fd_fdstat_set_flags(
     }
 }
 
-/// Rights are not enforced beyond access modes (see `rights_of`); dropping them
-/// is accepted and has no effect, as in wasmtime.
+/// Gives rights up: asking for one the descriptor does not have is
+/// `ENOTCAPABLE`; from then on, functions needing a right given up answer
+/// `ENOTCAPABLE`, and descriptors opened beneath a directory get no more than
+/// its inheriting rights.
 pub(crate) fn fd_fdstat_set_rights(
     ctx: &mut WasiCtx,
     _g: &mut Guest<'_>,
     fd: u32,
-    _base: u64,
-    _inheriting: u64,
+    base: u64,
+    inheriting: u64,
 ) -> Result<(), Errno> {
-    ctx.fd(fd).map(|_| ())
+    let entry = ctx.fd(fd)?;
+    let (_, _, has_base, has_inheriting) = rights_of(entry);
+    if base & !has_base != 0 || inheriting & !has_inheriting != 0 {
+        return Err(Errno::NotCapable);
+    }
+    let (Fd::File { kept, .. } | Fd::Dir { kept, .. }) = entry;
+    *kept = Kept { base, inheriting };
+    Ok(())
 }
 
 pub(crate) fn fd_filestat_get(
@@ -147,6 +191,7 @@ pub(crate) fn fd_filestat_get(
     fd: u32,
     result: u32,
 ) -> Result<(), Errno> {
+    ctx.require(fd, rights::FD_FILESTAT_GET)?;
     let stat = match ctx.fd(fd)? {
         Fd::File { file, .. } => file.filestat()?,
         Fd::Dir { dir, .. } => dir.filestat()?,
@@ -160,6 +205,7 @@ pub(crate) fn fd_filestat_set_size(
     fd: u32,
     size: u64,
 ) -> Result<(), Errno> {
+    ctx.require(fd, rights::FD_FILESTAT_SET_SIZE)?;
     let (file, read_only) = ctx.file(fd)?;
     if read_only {
         return Err(Errno::Rofs);
@@ -178,6 +224,7 @@ pub(crate) fn fd_filestat_set_times(
     mtim: u64,
     fst_flags: u32,
 ) -> Result<(), Errno> {
+    ctx.require(fd, rights::FD_FILESTAT_SET_TIMES)?;
     let (atim, mtim) = abi::set_times(atim, mtim, fst_flags as u16)?;
     match ctx.fd(fd)? {
         Fd::File {
@@ -216,6 +263,7 @@ pub(crate) fn fd_pread(
     offset: u64,
     result: u32,
 ) -> Result<(), Errno> {
+    ctx.require(fd, rights::FD_READ | rights::FD_SEEK)?;
     transfer(
         ctx,
         g,
@@ -238,6 +286,7 @@ pub(crate) fn fd_pwrite(
     offset: u64,
     result: u32,
 ) -> Result<(), Errno> {
+    ctx.require(fd, rights::FD_WRITE | rights::FD_SEEK)?;
     transfer(
         ctx,
         g,
@@ -259,6 +308,7 @@ pub(crate) fn fd_read(
     iovs_len: u32,
     result: u32,
 ) -> Result<(), Errno> {
+    ctx.require(fd, rights::FD_READ)?;
     transfer(ctx, g, (fd, iovs, iovs_len, result), |f, g, buf, len, _| {
         f.read(g.bytes_mut(buf, len)?)
     })
@@ -272,6 +322,7 @@ pub(crate) fn fd_write(
     iovs_len: u32,
     result: u32,
 ) -> Result<(), Errno> {
+    ctx.require(fd, rights::FD_WRITE)?;
     transfer(ctx, g, (fd, iovs, iovs_len, result), |f, g, buf, len, _| {
         f.write(g.bytes(buf, len)?)
     })
@@ -327,32 +378,47 @@ pub(crate) fn fd_readdir(
     cookie: u64,
     result: u32,
 ) -> Result<(), Errno> {
+    ctx.require(fd, rights::FD_READDIR)?;
     let Fd::Dir { dir, listing, .. } = ctx.fd(fd)? else {
         return Err(Errno::NotDir);
     };
     g.bytes(buf, buf_len)?;
-    if cookie == 0 || listing.is_none() {
-        *listing = Some(dir.entries()?);
-    }
-    let entries = listing.as_deref().unwrap_or_default();
-    let start = usize::try_from(cookie).map_err(|_| Errno::Inval)?;
-    if start > entries.len() {
-        return Err(Errno::Inval);
-    }
-    // Entries are written whole while they fit, then the last one cut short:
-    // a full buffer tells the guest to call again from the last whole entry.
-    let mut used: u32 = 0;
-    for (i, entry) in entries.iter().enumerate().skip(start) {
-        if used >= buf_len {
-            break;
+    // Going on from where the last call stopped is the usual case; any other
+    // cookie reads the directory again from its start up to that entry.
+    if listing.as_ref().is_none_or(|l| l.pos != cookie) {
+        let mut fresh = Listing::open(dir.as_ref())?;
+        while fresh.pos < cookie {
+            match fresh.next() {
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(e),
+                None => break,
+            }
         }
-        let name = entry.name.as_bytes();
-        let header = encode_dirent(i as u64 + 1, entry.ino, name.len() as u32, entry.filetype);
+        *listing = Some(fresh);
+    }
+    let Some(listing) = listing.as_mut() else {
+        return Err(Errno::Io);
+    };
+    // Entries are written whole while they fit, then the last one cut short
+    // (and kept for the next call): a full buffer tells the guest to call
+    // again from the last whole entry.
+    let mut used: u32 = 0;
+    while used < buf_len {
+        let Some(entry) = listing.next().transpose()? else {
+            break;
+        };
+        let name = &entry.name;
+        let header = encode_dirent(listing.pos, entry.ino, name.len() as u32, entry.filetype);
+        let mut whole = true;
         for part in [&header[..], name] {
             let room = (buf_len - used) as usize;
             let n = part.len().min(room);
             g.write(buf + used, &part[..n])?;
             used += n as u32;
+            whole &= n == part.len();
+        }
+        if !whole {
+            listing.unread(entry);
         }
     }
     g.set_u32(result, used)
@@ -381,6 +447,13 @@ pub(crate) fn fd_seek(
     whence: u32,
     result: u32,
 ) -> Result<(), Errno> {
+    // Asking where the position is (0 from the current one) is telling.
+    let right = if offset == 0 && whence == u32::from(whence::CUR) {
+        rights::FD_TELL
+    } else {
+        rights::FD_SEEK
+    };
+    ctx.require(fd, right)?;
     let (file, _) = ctx.file(fd)?;
     let whence = u8::try_from(whence).map_err(|_| Errno::Inval)?;
     if whence > whence::END {
@@ -396,6 +469,7 @@ pub(crate) fn fd_tell(
     fd: u32,
     result: u32,
 ) -> Result<(), Errno> {
+    ctx.require(fd, rights::FD_TELL)?;
     let (file, _) = ctx.file(fd)?;
     let pos = file.seek(0, whence::CUR)?;
     g.set_u64(result, pos)

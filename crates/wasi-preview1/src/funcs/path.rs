@@ -1,7 +1,7 @@
 //! `path_*`: operations on paths beneath an open directory.
 
 use crate::abi::{self, fdflags, oflags, rights, LOOKUP_SYMLINK_FOLLOW};
-use crate::ctx::Fd;
+use crate::ctx::{Fd, Kept};
 use crate::fs::{OpenOptions, Opened};
 use crate::guest::Guest;
 use crate::{Errno, WasiCtx};
@@ -20,7 +20,8 @@ pub(crate) fn path_create_directory(
     path: u32,
     path_len: u32,
 ) -> Result<(), Errno> {
-    let path = g.string(path, path_len)?;
+    ctx.require(fd, rights::PATH_CREATE_DIRECTORY)?;
+    let path = g.path(path, path_len)?;
     ctx.writable_dir(fd)?.create_dir(&path)
 }
 
@@ -33,8 +34,9 @@ pub(crate) fn path_filestat_get(
     path_len: u32,
     result: u32,
 ) -> Result<(), Errno> {
+    ctx.require(fd, rights::PATH_FILESTAT_GET)?;
     let follow = follow(flags)?;
-    let path = g.string(path, path_len)?;
+    let path = g.path(path, path_len)?;
     let stat = ctx.dir(fd)?.0.stat(&path, follow)?;
     g.write(result, &stat.encode())
 }
@@ -51,9 +53,10 @@ pub(crate) fn path_filestat_set_times(
     mtim: u64,
     fst_flags: u32,
 ) -> Result<(), Errno> {
+    ctx.require(fd, rights::PATH_FILESTAT_SET_TIMES)?;
     let follow = follow(flags)?;
     let (atim, mtim) = abi::set_times(atim, mtim, fst_flags as u16)?;
-    let path = g.string(path, path_len)?;
+    let path = g.path(path, path_len)?;
     ctx.writable_dir(fd)?.set_times(&path, follow, atim, mtim)
 }
 
@@ -70,9 +73,13 @@ pub(crate) fn path_link(
     new_path_len: u32,
 ) -> Result<(), Errno> {
     let follow = follow(old_flags)?;
-    let old_path = g.string(old_path, old_path_len)?;
-    let new_path = g.string(new_path, new_path_len)?;
-    let (old_dir, _) = ctx.dir(old_fd)?;
+    let old_path = g.path(old_path, old_path_len)?;
+    let new_path = g.path(new_path, new_path_len)?;
+    ctx.require(old_fd, rights::PATH_LINK_SOURCE)?;
+    ctx.require(new_fd, rights::PATH_LINK_TARGET)?;
+    // The source must be writable too: a new name in a writable directory for
+    // a file under a read-only mount would let the guest write to that file.
+    let old_dir = ctx.writable_dir(old_fd)?;
     let new_dir = ctx.writable_dir(new_fd)?;
     old_dir.link(&old_path, follow, new_dir, &new_path)
 }
@@ -96,32 +103,60 @@ pub(crate) fn path_open(
         (Ok(o), Ok(f)) if o & !oflags::ALL == 0 && f & !fdflags::ALL == 0 => (o, f),
         _ => return Err(Errno::Inval),
     };
-    let path = g.string(path, path_len)?;
+    let path = g.path(path, path_len)?;
     g.bytes(result, 4)?;
+    let directory = oflags & oflags::DIRECTORY != 0;
+    // Rights are advisory in preview1: they only choose the access mode (a
+    // request with none opens for reading), never make an open fail, unless the
+    // guest gave up rights of the directory with `fd_fdstat_set_rights`.
     let options = OpenOptions {
         read: rights_base & (rights::FD_READ | rights::FD_READDIR) != 0,
         write: rights_base
-            & (rights::FD_WRITE | rights::FD_ALLOCATE | rights::FD_FILESTAT_SET_SIZE)
+            & (rights::FD_DATASYNC
+                | rights::FD_WRITE
+                | rights::FD_ALLOCATE
+                | rights::FD_FILESTAT_SET_SIZE)
             != 0
             || fdflags & fdflags::APPEND != 0,
         create: oflags & oflags::CREAT != 0,
         exclusive: oflags & oflags::EXCL != 0,
         truncate: oflags & oflags::TRUNC != 0,
-        directory: oflags & oflags::DIRECTORY != 0,
+        directory,
         append: fdflags & fdflags::APPEND != 0,
         follow,
         fdflags,
+    };
+    ctx.require(
+        fd,
+        if options.create {
+            rights::PATH_OPEN | rights::PATH_CREATE_FILE
+        } else {
+            rights::PATH_OPEN
+        },
+    )?;
+    let inherited = ctx.kept(fd)?.inheriting;
+    if rights_base & rights::ALL & !inherited != 0 {
+        return Err(Errno::NotCapable);
+    }
+    let kept = Kept {
+        base: inherited,
+        inheriting: inherited,
     };
     let (dir, read_only) = ctx.dir(fd)?;
     if read_only && options.mutates() {
         return Err(Errno::Rofs);
     }
     let entry = match dir.open(&path, &options)? {
-        Opened::File(file) => Fd::File { file, read_only },
+        Opened::File(file) => Fd::File {
+            file,
+            read_only,
+            kept,
+        },
         Opened::Dir(dir) => Fd::Dir {
             dir,
             preopen: None,
             read_only,
+            kept,
             listing: None,
         },
     };
@@ -140,11 +175,12 @@ pub(crate) fn path_readlink(
     buf_len: u32,
     result: u32,
 ) -> Result<(), Errno> {
-    let path = g.string(path, path_len)?;
+    ctx.require(fd, rights::PATH_READLINK)?;
+    let path = g.path(path, path_len)?;
     let target = ctx.dir(fd)?.0.readlink(&path)?;
     // Like readlink(2), a target longer than the buffer is cut short.
     let n = target.len().min(buf_len as usize);
-    g.write(buf, &target.as_bytes()[..n])?;
+    g.write(buf, &target[..n])?;
     g.set_u32(result, n as u32)
 }
 
@@ -155,7 +191,8 @@ pub(crate) fn path_remove_directory(
     path: u32,
     path_len: u32,
 ) -> Result<(), Errno> {
-    let path = g.string(path, path_len)?;
+    ctx.require(fd, rights::PATH_REMOVE_DIRECTORY)?;
+    let path = g.path(path, path_len)?;
     ctx.writable_dir(fd)?.remove_dir(&path)
 }
 
@@ -170,8 +207,10 @@ pub(crate) fn path_rename(
     new_path: u32,
     new_path_len: u32,
 ) -> Result<(), Errno> {
-    let old_path = g.string(old_path, old_path_len)?;
-    let new_path = g.string(new_path, new_path_len)?;
+    ctx.require(fd, rights::PATH_RENAME_SOURCE)?;
+    ctx.require(new_fd, rights::PATH_RENAME_TARGET)?;
+    let old_path = g.path(old_path, old_path_len)?;
+    let new_path = g.path(new_path, new_path_len)?;
     let old_dir = ctx.writable_dir(fd)?;
     let new_dir = ctx.writable_dir(new_fd)?;
     old_dir.rename(&old_path, new_dir, &new_path)
@@ -186,8 +225,9 @@ pub(crate) fn path_symlink(
     new_path: u32,
     new_path_len: u32,
 ) -> Result<(), Errno> {
-    let target = g.string(old_path, old_path_len)?;
-    let path = g.string(new_path, new_path_len)?;
+    ctx.require(fd, rights::PATH_SYMLINK)?;
+    let target = g.path(old_path, old_path_len)?;
+    let path = g.path(new_path, new_path_len)?;
     ctx.writable_dir(fd)?.symlink(&target, &path)
 }
 
@@ -198,6 +238,7 @@ pub(crate) fn path_unlink_file(
     path: u32,
     path_len: u32,
 ) -> Result<(), Errno> {
-    let path = g.string(path, path_len)?;
+    ctx.require(fd, rights::PATH_UNLINK_FILE)?;
+    let path = g.path(path, path_len)?;
     ctx.writable_dir(fd)?.unlink(&path)
 }

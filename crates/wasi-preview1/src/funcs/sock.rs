@@ -1,7 +1,7 @@
 //! `sock_*`: the listeners handed in by configuration and their connections.
 
 use crate::abi::{fdflags, filetype, sock};
-use crate::ctx::Fd;
+use crate::ctx::{Fd, Kept};
 use crate::fs::FileLike;
 use crate::guest::{each_iovec, Guest};
 use crate::{Errno, WasiCtx};
@@ -31,6 +31,7 @@ pub(crate) fn sock_accept(
     let new = ctx.insert(Fd::File {
         file: conn,
         read_only: false,
+        kept: Kept::ALL,
     })?;
     g.set_u32(result, new)
 }
