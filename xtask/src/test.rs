@@ -47,6 +47,39 @@ struct Step {
     took: Duration,
     /// The closing line of the step's own output worth repeating, if any.
     note: Option<String>,
+    /// The last lines the step printed (both streams), kept for a failed step
+    /// so that the reason stands after the summary, where CI logs are read.
+    tail: Vec<String>,
+}
+
+/// How many closing output lines of a failed step the summary repeats.
+const TAIL_LINES: usize = 40;
+
+/// The last [`TAIL_LINES`] lines seen by any of the echoing readers.
+type Tail = std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<String>>>;
+
+/// Copies `from` line by line to `to`, keeping the last lines in `tail`;
+/// `closing` picks the last line worth repeating after the summary.
+fn echo(
+    from: impl std::io::Read,
+    mut to: impl Write,
+    tail: &Tail,
+    closing: Option<fn(&str) -> bool>,
+) -> Option<String> {
+    let mut note = None;
+    for line in BufReader::new(from).lines().map_while(Result::ok) {
+        if closing.is_some_and(|is_closing| is_closing(&line)) {
+            note = Some(line.clone());
+        }
+        let _ = writeln!(to, "{line}");
+        let _ = to.flush();
+        let mut kept = tail.lock().unwrap_or_else(|e| e.into_inner());
+        if kept.len() == TAIL_LINES {
+            kept.pop_front();
+        }
+        kept.push_back(line);
+    }
+    note
 }
 
 /// Runs `command`, echoing its output; with `closing`, also returns the last
@@ -54,42 +87,41 @@ struct Step {
 fn run_step(name: &str, mut command: Command, closing: Option<fn(&str) -> bool>) -> Step {
     println!("xtask test: running {name}");
     let started = Instant::now();
-    let mut note = None;
-    let ok = if let Some(is_closing) = closing {
-        command.stdout(Stdio::piped());
-        match command.spawn() {
-            Ok(mut child) => {
-                if let Some(stdout) = child.stdout.take() {
-                    let mut out = std::io::stdout();
-                    for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                        if is_closing(&line) {
-                            note = Some(line.clone());
-                        }
-                        let _ = writeln!(out, "{line}");
-                        let _ = out.flush();
-                    }
-                }
-                child.wait().is_ok_and(|s| s.success())
+    let tail = Tail::default();
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let (ok, note) = match command.spawn() {
+        Ok(mut child) => {
+            let stderr = child.stderr.take().map(|err| {
+                let tail = tail.clone();
+                std::thread::spawn(move || echo(err, std::io::stderr(), &tail, None))
+            });
+            let note = child
+                .stdout
+                .take()
+                .and_then(|out| echo(out, std::io::stdout(), &tail, closing));
+            if let Some(reader) = stderr {
+                let _ = reader.join();
             }
-            Err(e) => {
-                eprintln!("xtask test: cannot run {name}: {e}");
-                false
-            }
+            (child.wait().is_ok_and(|s| s.success()), note)
         }
+        Err(e) => {
+            tail.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push_back(format!("cannot run {name}: {e}"));
+            (false, None)
+        }
+    };
+    let tail = if ok {
+        Vec::new()
     } else {
-        match command.status() {
-            Ok(status) => status.success(),
-            Err(e) => {
-                eprintln!("xtask test: cannot run {name}: {e}");
-                false
-            }
-        }
+        std::mem::take(&mut *tail.lock().unwrap_or_else(|e| e.into_inner())).into()
     };
     Step {
         name: name.to_string(),
         ok,
         took: started.elapsed(),
         note,
+        tail,
     }
 }
 
@@ -105,6 +137,7 @@ fn dependencies(name: &str, args: &[&str], forbidden: &[&str], required: &[&str]
         .args(args)
         .args(["--edges", "normal,build", "--prefix", "none"])
         .output();
+    let mut tail = Vec::new();
     let ok = match output {
         Ok(out) if out.status.success() => {
             let tree = String::from_utf8_lossy(&out.stdout);
@@ -117,24 +150,31 @@ fn dependencies(name: &str, args: &[&str], forbidden: &[&str], required: &[&str]
                 .filter(|r| !tree.lines().any(|l| l.starts_with(**r)))
                 .collect();
             if !unwanted.is_empty() || !missing.is_empty() {
-                eprintln!("xtask test: {name}: depends on {unwanted:?}, lacks {missing:?}");
+                tail.push(format!("depends on {unwanted:?}, lacks {missing:?}"));
             }
             unwanted.is_empty() && missing.is_empty()
         }
         Ok(out) => {
-            eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+            let err = String::from_utf8_lossy(&out.stderr);
+            let lines: Vec<&str> = err.lines().collect();
+            let from = lines.len().saturating_sub(TAIL_LINES);
+            tail.extend(lines[from..].iter().map(|l| l.to_string()));
             false
         }
         Err(e) => {
-            eprintln!("xtask test: cannot run cargo tree: {e}");
+            tail.push(format!("cannot run cargo tree: {e}"));
             false
         }
     };
+    for line in &tail {
+        eprintln!("xtask test: {name}: {line}");
+    }
     Step {
         name: name.to_string(),
         ok,
         took: started.elapsed(),
         note: None,
+        tail,
     }
 }
 
@@ -327,9 +367,18 @@ pub fn main(args: &Args) -> ExitCode {
 
     // Every publishable crate packages and builds alone from its `.crate`
     // against the others' packages (cargo strips path-only dev-dependencies).
+    // The packages are resolved offline, from the crates the earlier steps
+    // and a `cargo fetch` brought: what is checked is the packages, not the
+    // registry's answers for crate names that are not published yet, which
+    // differ between registry mirrors.
+    let _ = cargo()
+        .arg("fetch")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
     let mut package = cargo();
     package
-        .args(["package", "--workspace", "--allow-dirty"])
+        .args(["package", "--workspace", "--allow-dirty", "--offline"])
         .args([
             "--exclude",
             "xtask",
@@ -427,6 +476,13 @@ pub fn main(args: &Args) -> ExitCode {
     } else {
         println!("xtask test: {failed} of {} steps failed", steps.len());
     }
+    for step in steps.iter().filter(|s| !s.ok && !s.tail.is_empty()) {
+        println!();
+        println!("xtask test: how \"{}\" ended:", step.name);
+        for line in &step.tail {
+            println!("  | {line}");
+        }
+    }
     // The suites' closing lines go last, where CI looks for counts.
     for note in steps.iter().filter_map(|s| s.note.as_ref()) {
         println!("{note}");
@@ -435,5 +491,49 @@ pub fn main(args: &Args) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shell(script: &str) -> Command {
+        let mut command = Command::new("sh");
+        command.args(["-c", script]);
+        command
+    }
+
+    #[test]
+    fn a_failed_step_keeps_its_last_lines() {
+        let step = run_step(
+            "fails",
+            shell("for i in $(seq 1 100); do echo err$i >&2; done; exit 3"),
+            None,
+        );
+        assert!(!step.ok);
+        let expected: Vec<String> = (61..=100).map(|i| format!("err{i}")).collect();
+        assert_eq!(step.tail, expected);
+    }
+
+    #[test]
+    fn a_failed_step_keeps_lines_of_both_streams() {
+        let step = run_step("fails", shell("echo out; echo err >&2; exit 1"), None);
+        assert!(!step.ok);
+        let mut tail = step.tail.clone();
+        tail.sort();
+        assert_eq!(tail, ["err", "out"]);
+    }
+
+    #[test]
+    fn a_passed_step_keeps_no_lines_but_its_closing_note() {
+        let step = run_step(
+            "passes",
+            shell("echo 'spectest: 3 passed, 0 failed'; echo done"),
+            Some(|l| l.starts_with("spectest: ")),
+        );
+        assert!(step.ok);
+        assert!(step.tail.is_empty());
+        assert_eq!(step.note.as_deref(), Some("spectest: 3 passed, 0 failed"));
     }
 }
