@@ -14,6 +14,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod arm64;
 mod bench;
 mod cargo;
 mod fuzz;
@@ -59,6 +60,10 @@ enum Command {
     /// Compare the public API of every publishable crate with its listing in
     /// api/ (rustdoc JSON, a nightly toolchain); --bless writes the listings.
     PublicApi(public_api::Args),
+    /// Build for aarch64-unknown-linux-gnu and run the compiler's and the
+    /// facade's tests, the spec suite on the compiler, the differential seeds
+    /// and the WASI suite under qemu (skipped without the cross toolchain).
+    TestArm64(arm64::Args),
 }
 
 fn main() -> ExitCode {
@@ -72,5 +77,6 @@ fn main() -> ExitCode {
         Command::Fuzz(args) => fuzz::main(&args),
         Command::WasiTestsuite(args) => wasi_testsuite::main(&args),
         Command::PublicApi(args) => public_api::main(&args),
+        Command::TestArm64(args) => arm64::main(&args),
     }
 }

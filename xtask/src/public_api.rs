@@ -24,6 +24,7 @@ pub const CRATES: &[&str] = &[
     "wazero-interpreter",
     "wazero-compiler",
     "wazero-compiler-amd64",
+    "wazero-compiler-arm64",
     "wazero-host",
     "wazero-wasi-preview1",
     "wazero",

@@ -20,6 +20,9 @@
 //!    engines (`cargo xtask wasi-testsuite`).
 //! 6. In release: the dispatch test and the spec tests again, on the
 //!    interpreter's threaded dispatch (debug builds use its loop dispatch).
+//! 7. The AArch64 compiler built for `aarch64-unknown-linux-gnu` and tested
+//!    under qemu (`cargo xtask test-arm64`), where the cross toolchain is
+//!    installed; reported as skipped otherwise.
 //!
 //! Every step runs even when an earlier one failed; the exit code is non-zero if
 //! any failed.
@@ -449,6 +452,22 @@ pub fn main(args: &Args) -> ExitCode {
         "spectest --engine all (release build, threaded dispatch)",
         release_spec,
         Some(|line| line.starts_with("spectest: ") && line.contains(" passed, ")),
+    ));
+
+    // The AArch64 compiler under qemu, where the cross toolchain is installed
+    // (`.ci/arm64-toolchain`); the step says "skipped" and why otherwise.
+    let mut arm64 = cargo();
+    arm64
+        .args(["run", "--package", "xtask", "--", "test-arm64"])
+        .args(&jobs);
+    steps.push(run_step(
+        "AArch64 compiler under qemu (test-arm64)",
+        arm64,
+        Some(|line| {
+            line.starts_with("test-arm64: skipped")
+                || line.starts_with("test-arm64: all ")
+                || line.contains(" steps failed")
+        }),
     ));
 
     println!();

@@ -257,7 +257,7 @@ fn run(wazero: &Path, engine: &str, case: &Case, scratch: &Path) -> Result<(), S
 
 /// Builds the `wazero` binary (unoptimized: `cargo test` built its
 /// dependencies already) and returns its path.
-fn build_wazero(jobs: Option<u32>) -> Result<PathBuf, String> {
+pub(crate) fn build_wazero(jobs: Option<u32>) -> Result<PathBuf, String> {
     let status = cargo()
         .args(["build", "-q", "-p", "wazero-cli"])
         .args(jobs_args(jobs))

@@ -7,6 +7,10 @@ use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi, ExecutableBuffer};
 use wazero_compiler::{on_fault, vmctx, Arch, EnterFn};
 
 /// The assembled stub, alive for the rest of the process.
+#[cfg_attr(
+    not(all(target_arch = "x86_64", target_os = "linux")),
+    allow(dead_code)
+)]
 struct Stub {
     _code: ExecutableBuffer,
     enter: EnterFn,
@@ -96,7 +100,7 @@ fn assemble() -> Result<Stub, String> {
 ///
 /// # Safety
 /// `context` is the third argument of a `SA_SIGINFO` signal handler.
-#[cfg(target_os = "linux")]
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 unsafe fn read(context: *mut std::ffi::c_void) -> wazero_compiler::FaultRegs {
     // SAFETY: see the function's contract.
     let gregs = unsafe { &(*context.cast::<libc::ucontext_t>()).uc_mcontext.gregs };
@@ -111,7 +115,7 @@ unsafe fn read(context: *mut std::ffi::c_void) -> wazero_compiler::FaultRegs {
 ///
 /// # Safety
 /// As for [`read`].
-#[cfg(target_os = "linux")]
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 unsafe fn redirect(context: *mut std::ffi::c_void, pc: usize, arg: usize, sp: usize) {
     // SAFETY: see the function's contract.
     let gregs = unsafe { &mut (*context.cast::<libc::ucontext_t>()).uc_mcontext.gregs };
@@ -122,7 +126,10 @@ unsafe fn redirect(context: *mut std::ffi::c_void, pc: usize, arg: usize, sp: us
 
 /// Links a direct call: `call rel32`, whose 32-bit displacement (Cranelift's
 /// `X86CallPCRel4`) is at `at`.
-#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+#[cfg_attr(
+    not(all(target_arch = "x86_64", target_os = "linux")),
+    allow(dead_code)
+)]
 fn link_call(
     code: &mut [u8],
     at: usize,
@@ -148,7 +155,7 @@ pub fn arch() -> Result<Arch, String> {
         return Err("the entry stub supports x86-64 Linux only".into());
     }
     let stub = STUB.get_or_init(assemble).as_ref().map_err(Clone::clone)?;
-    #[cfg(target_os = "linux")]
+    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
     return Ok(Arch {
         enter: stub.enter,
         landing: stub.landing,
@@ -156,8 +163,11 @@ pub fn arch() -> Result<Arch, String> {
         redirect,
         link_call,
     });
-    #[cfg(not(target_os = "linux"))]
-    return Err("the entry stub supports x86-64 Linux only".into());
+    #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+    {
+        let _ = stub;
+        Err("the entry stub supports x86-64 Linux only".into())
+    }
 }
 
 #[cfg(test)]

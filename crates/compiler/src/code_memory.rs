@@ -45,6 +45,14 @@ impl CodeMemory {
         // SAFETY: the mapping is `len >= code.len()` bytes, readable and writable,
         // and owned by `memory` alone; `code` cannot overlap a fresh mapping.
         unsafe { std::ptr::copy_nonoverlapping(code.as_ptr(), ptr.as_ptr(), code.len()) };
+        // Instruction caches that do not snoop data writes (AArch64) are told
+        // of the new code: its lines are cleaned to the point of unification
+        // and invalidated in every core's instruction cache (a no-op on x86-64,
+        // whose caches are coherent).
+        // SAFETY: the first `code.len()` bytes of the mapping were just written
+        // and nothing else references them.
+        let written = unsafe { std::slice::from_raw_parts(ptr.as_ptr(), code.len()) };
+        dynasmrt::cache_control::synchronize_icache(written);
         // SAFETY: changes the protection of exactly the pages mapped above, which
         // no Rust reference points into.
         unsafe {
@@ -55,8 +63,10 @@ impl CodeMemory {
             )
         }
         .map_err(|e| format!("cannot make code executable: {e}"))?;
-        // x86-64 keeps instruction and data caches coherent; an AArch64 port must
-        // flush the instruction cache for this range here.
+        // This thread may run the code next: no stale prefetch survives.
+        // Another thread reaches the code through the compiled module's `Arc`,
+        // after a synchronizing hand-over that orders it after this point.
+        dynasmrt::cache_control::prepare_for_execution(written);
         Ok(memory)
     }
 

@@ -3,10 +3,10 @@
 //! [`CraneliftEngine`] implements `wazero_store::Engine` on top of any Cranelift
 //! [`TargetIsa`]: it translates every function of a validated module into
 //! Cranelift IR (`translate`), compiles it, and maps the machine code read-only and
-//! executable (`code_memory`). The ISA crates (`wazero-compiler-amd64`, later an
-//! AArch64 one) build the `TargetIsa` for the host CPU, supply the entry stub
+//! executable (`code_memory`). The ISA crates (`wazero-compiler-amd64` and
+//! `wazero-compiler-arm64`) build the `TargetIsa` for the host CPU, supply the entry stub
 //! and fault registers ([`Arch`]) and wrap this engine; nothing here is specific
-//! to x86-64.
+//! to one ISA ([`isa`] holds what the ISA crates share).
 //!
 //! # Status
 //!
@@ -27,7 +27,7 @@
 //! calling convention with the signature `(vmctx, params...) -> result` when it
 //! has at most one result, and `(vmctx, results_area, params...)` otherwise, the
 //! results then being stored as `u64` slots in the caller's area. Calls between
-//! functions of a module are direct (`call rel32`), linked when the module's
+//! functions of a module are direct (`call rel32` on x86-64, `bl` on AArch64), linked when the module's
 //! functions are laid out in one block of code; the linked code is
 //! position-independent and can be cached. `call_indirect` and the entry
 //! trampolines load the callee's address from the module's code table. Imported
@@ -38,7 +38,7 @@
 //!
 //! **Traps.** Integer and conversion traps, `unreachable`, failed checks of
 //! `call_indirect`, stack exhaustion and interrupts are Cranelift trap
-//! instructions (`ud2` on x86-64) whose trap codes are the wasm trap's; with
+//! instructions (`ud2` on x86-64, `udf` on AArch64) whose trap codes are the wasm trap's; with
 //! guard pages, out-of-bounds memory accesses fault instead. Either way the
 //! signal handler finds the faulting instruction in the module's table of trap
 //! sites, stores the trap code in the context and unwinds the whole call at
@@ -78,6 +78,7 @@ mod arch;
 mod builtins;
 mod code_memory;
 mod exec;
+pub mod isa;
 mod module;
 #[cfg(target_os = "linux")]
 mod signals;

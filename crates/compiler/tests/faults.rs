@@ -16,12 +16,51 @@ fn configs() -> [(&'static str, RuntimeConfig); 2] {
     ]
 }
 
+/// This test binary running only the test `name`, in a child process; under
+/// an emulator (`cargo xtask test-arm64` sets `WAZERO_TEST_RUNNER` to its
+/// command line), through it again.
+fn this_test(name: &str) -> std::process::Command {
+    let exe = std::env::current_exe().unwrap();
+    let runner = std::env::var("WAZERO_TEST_RUNNER").unwrap_or_default();
+    let mut words = runner.split_whitespace();
+    let mut command = match words.next() {
+        Some(program) => {
+            let mut c = std::process::Command::new(program);
+            c.args(words).arg(exe);
+            c
+        }
+        None => std::process::Command::new(exe),
+    };
+    command.args(["--exact", name]);
+    command
+}
+
+/// The compiler engine of this host's ISA.
+#[cfg(target_arch = "x86_64")]
+use wazero_compiler_amd64::Amd64Compiler as Native;
+#[cfg(target_arch = "aarch64")]
+use wazero_compiler_arm64::Arm64Compiler as Native;
+
 #[test]
 fn the_compiler_uses_guard_pages_on_linux() {
-    let engine = wazero_compiler_amd64::Amd64Compiler::new().unwrap();
+    let engine = Native::new().unwrap();
     assert_eq!(engine.guard_pages(), cfg!(target_os = "linux"));
-    let explicit = wazero_compiler_amd64::Amd64Compiler::with_guard_pages(false).unwrap();
+    let explicit = Native::with_guard_pages(false).unwrap();
     assert!(!explicit.guard_pages());
+}
+
+#[test]
+fn the_runtime_picks_the_compiler_of_this_isa() {
+    use wazero::Runtime;
+    assert_eq!(Runtime::new().engine_name(), "compiler");
+    let isa = format!("{:?}", Native::new().unwrap());
+    // Cranelift's names of its backends.
+    let arch = if cfg!(target_arch = "x86_64") {
+        "x64"
+    } else {
+        "aarch64"
+    };
+    assert!(isa.contains(arch), "{isa}");
 }
 
 const MODULE: &str = r#"(module
@@ -222,8 +261,7 @@ fn a_fault_outside_compiled_code_still_crashes() {
         println!("read {v} from a bad address");
         return;
     }
-    let status = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "a_fault_outside_compiled_code_still_crashes"])
+    let status = this_test("a_fault_outside_compiled_code_still_crashes")
         .env(CHILD, "1")
         .output()
         .unwrap();
@@ -312,7 +350,15 @@ fn a_trap_instruction_in_a_host_function_still_crashes() {
             .with_func(|| {
                 // SAFETY: none: this deliberately executes an invalid
                 // instruction, to show the process dies of it.
-                unsafe { std::arch::asm!("ud2") };
+                #[cfg(target_arch = "x86_64")]
+                unsafe {
+                    std::arch::asm!("ud2")
+                };
+                // SAFETY: as above.
+                #[cfg(target_arch = "aarch64")]
+                unsafe {
+                    std::arch::asm!("udf #0")
+                };
             })
             .export("bad")
             .instantiate()
@@ -329,11 +375,7 @@ fn a_trap_instruction_in_a_host_function_still_crashes() {
         println!("returned {:?}", run.call(&[]));
         return;
     }
-    let status = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "a_trap_instruction_in_a_host_function_still_crashes",
-        ])
+    let status = this_test("a_trap_instruction_in_a_host_function_still_crashes")
         .env(CHILD, "1")
         .output()
         .unwrap();

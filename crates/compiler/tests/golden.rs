@@ -1,7 +1,8 @@
 //! Golden tests of the machine code the compiler generates for a few
-//! representative functions, for a fixed x86-64 feature set (so the listing is
-//! the same on every machine). A change in code quality shows as a diff in
-//! `tests/golden/*.txt` in review.
+//! representative functions, on each ISA for a fixed feature set (so the
+//! listing is the same on every machine, and made on any host): x86-64 in
+//! `tests/golden/*.txt`, AArch64 in `tests/golden/aarch64/*.txt`. A change in
+//! code quality shows as a diff in review.
 //!
 //! After a deliberate change, regenerate with
 //! `WAZERO_UPDATE_GOLDEN=1 cargo test -p wazero-compiler --test golden`.
@@ -104,11 +105,33 @@ const CASES: &[Case] = &[
     },
 ];
 
-fn listing(case: &Case) -> String {
+/// A target whose listings are kept: its name, its directory under
+/// `tests/golden`, and its Cranelift target.
+struct Target {
+    name: &'static str,
+    dir: &'static str,
+    isa: fn() -> Result<wazero_compiler::cranelift_codegen::isa::OwnedTargetIsa, String>,
+}
+
+const TARGETS: &[Target] = &[
+    Target {
+        name: "x86-64",
+        dir: "",
+        isa: || wazero_compiler_amd64::isa_for_features(FEATURES),
+    },
+    // ARMv8.0 without extensions: every AArch64 server and board.
+    Target {
+        name: "AArch64",
+        dir: "aarch64",
+        isa: || wazero_compiler_arm64::isa_for_features(&[]),
+    },
+];
+
+fn listing(case: &Case, target: &Target) -> String {
     let wasm = wat::parse_str(case.wat).expect("test WAT parses");
     let module = wazero_decoder::decode(&wasm, CoreFeatures::V2).unwrap();
     let module = wazero_validator::validate(module, CoreFeatures::V2).unwrap();
-    let isa = wazero_compiler_amd64::isa_for_features(FEATURES).unwrap();
+    let isa = (target.isa)().unwrap();
     let config = CodegenConfig {
         guard_pages: case.guard_pages,
         ..CodegenConfig::default()
@@ -118,23 +141,28 @@ fn listing(case: &Case) -> String {
 
 #[test]
 fn generated_code_matches_the_golden_listings() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
     let update = std::env::var_os("WAZERO_UPDATE_GOLDEN").is_some();
     let mut stale = Vec::new();
-    for case in CASES {
-        let got = format!(
-            "; {}\n{}",
-            case.wat.split_whitespace().collect::<Vec<_>>().join(" "),
-            listing(case)
-        );
-        let path = dir.join(format!("{}.txt", case.name));
-        if update {
-            std::fs::write(&path, &got).unwrap();
-            continue;
-        }
-        let want = std::fs::read_to_string(&path).unwrap_or_default();
-        if want != got {
-            stale.push(format!("--- {}\n{got}", path.display()));
+    for target in TARGETS {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/golden")
+            .join(target.dir);
+        for case in CASES {
+            let got = format!(
+                "; {}\n{}",
+                case.wat.split_whitespace().collect::<Vec<_>>().join(" "),
+                listing(case, target)
+            );
+            let path = dir.join(format!("{}.txt", case.name));
+            if update {
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::write(&path, &got).unwrap();
+                continue;
+            }
+            let want = std::fs::read_to_string(&path).unwrap_or_default();
+            if want != got {
+                stale.push(format!("--- {} ({})\n{got}", path.display(), target.name));
+            }
         }
     }
     assert!(

@@ -18,33 +18,40 @@ pub(crate) fn select(config: &RuntimeConfig) -> Arc<dyn Engine> {
 }
 
 /// The compiler where this build and CPU have one, else the interpreter.
-#[cfg(all(feature = "compiler", target_arch = "x86_64", unix))]
 fn auto(config: &RuntimeConfig) -> Arc<dyn Engine> {
-    match wazero_compiler_amd64::Amd64Compiler::with_guard_pages(!config.explicit_bounds_checks) {
-        Ok(engine) => Arc::new(engine),
-        Err(_) => interpreter(),
-    }
+    native(config).unwrap_or_else(|_| interpreter())
 }
 
-#[cfg(not(all(feature = "compiler", target_arch = "x86_64", unix)))]
-fn auto(_: &RuntimeConfig) -> Arc<dyn Engine> {
-    interpreter()
-}
-
-#[cfg(all(feature = "compiler", target_arch = "x86_64", unix))]
+/// The compiler, or an engine that says why there is none.
 fn compiler(config: &RuntimeConfig) -> Arc<dyn Engine> {
-    match wazero_compiler_amd64::Amd64Compiler::with_guard_pages(!config.explicit_bounds_checks) {
-        Ok(engine) => Arc::new(engine),
-        Err(why) => Arc::new(Unavailable(why.into())),
-    }
+    native(config).unwrap_or_else(|why| Arc::new(Unavailable(why.into())))
 }
 
-#[cfg(not(all(feature = "compiler", target_arch = "x86_64", unix)))]
-fn compiler(_: &RuntimeConfig) -> Arc<dyn Engine> {
-    Arc::new(Unavailable(
-        "the compiler is not available in this build (cargo feature `compiler`, x86-64 Unix only)"
+/// The native compiler of this host's ISA: x86-64 on Unix, AArch64 on Linux.
+#[cfg(all(feature = "compiler", target_arch = "x86_64", unix))]
+fn native(config: &RuntimeConfig) -> Result<Arc<dyn Engine>, String> {
+    let engine =
+        wazero_compiler_amd64::Amd64Compiler::with_guard_pages(!config.explicit_bounds_checks)?;
+    Ok(Arc::new(engine))
+}
+
+/// The native compiler of this host's ISA: x86-64 on Unix, AArch64 on Linux.
+#[cfg(all(feature = "compiler", target_arch = "aarch64", target_os = "linux"))]
+fn native(config: &RuntimeConfig) -> Result<Arc<dyn Engine>, String> {
+    let engine =
+        wazero_compiler_arm64::Arm64Compiler::with_guard_pages(!config.explicit_bounds_checks)?;
+    Ok(Arc::new(engine))
+}
+
+#[cfg(not(any(
+    all(feature = "compiler", target_arch = "x86_64", unix),
+    all(feature = "compiler", target_arch = "aarch64", target_os = "linux")
+)))]
+fn native(_: &RuntimeConfig) -> Result<Arc<dyn Engine>, String> {
+    Err(
+        "the compiler is not available in this build (cargo feature `compiler`; x86-64 Unix or AArch64 Linux)"
             .into(),
-    ))
+    )
 }
 
 #[cfg(feature = "interpreter")]

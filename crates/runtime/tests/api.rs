@@ -2,6 +2,8 @@
 //! instances and namespaces, configuration (features, memory limit, custom
 //! sections), start functions, closing, and the errors a caller can meet.
 
+mod engines;
+
 use std::sync::{Arc, OnceLock};
 
 use wazero::api::{decode_f64, encode_f64};
@@ -385,7 +387,7 @@ fn bad_calls_are_errors() {
     ));
     // Without the `compiler` feature (off by default) there is no compiler. (A
     // workspace build may turn it on: the compiler crate's tests need it.)
-    if !cfg!(all(feature = "compiler", target_arch = "x86_64", unix)) {
+    if !engines::HAS_COMPILER {
         assert!(matches!(
             Runtime::with_config(RuntimeConfig::compiler()).compile_module(&wat("(module)")),
             Err(Error::Compile(_))

@@ -2,6 +2,17 @@
 
 use wazero::RuntimeConfig;
 
+/// Whether this build has the native compiler: the `compiler` feature, on
+/// x86-64 Unix or AArch64 Linux.
+#[allow(dead_code)]
+pub const HAS_COMPILER: bool = cfg!(all(
+    feature = "compiler",
+    any(
+        all(target_arch = "x86_64", unix),
+        all(target_arch = "aarch64", target_os = "linux")
+    )
+));
+
 /// The interpreter, and the compiler when the build has it.
 #[allow(dead_code)] // not every test file needs the names dropped
 pub fn engines() -> Vec<RuntimeConfig> {
@@ -11,9 +22,9 @@ pub fn engines() -> Vec<RuntimeConfig> {
 /// [`engines`] with their names, for messages.
 #[allow(dead_code)] // not every test file needs the names
 pub fn named() -> Vec<(&'static str, RuntimeConfig)> {
-    #[allow(unused_mut)]
     let mut all = vec![("interpreter", RuntimeConfig::interpreter())];
-    #[cfg(all(feature = "compiler", target_arch = "x86_64", unix))]
-    all.push(("compiler", RuntimeConfig::compiler()));
+    if HAS_COMPILER {
+        all.push(("compiler", RuntimeConfig::compiler()));
+    }
     all
 }

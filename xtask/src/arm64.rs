@@ -1,0 +1,313 @@
+//! `cargo xtask test-arm64`: the AArch64 compiler tested on this x86-64
+//! machine, built for `aarch64-unknown-linux-gnu` and run under `qemu-aarch64`
+//! user emulation.
+//!
+//! The cross toolchain is Debian's (`.ci/arm64-toolchain` installs it): the
+//! `rustc` of the package `rustc-web` (a release at least as new as the
+//! workspace's `rust-version`, which rustup's `cargo` drives through `RUSTC`),
+//! its AArch64 standard library unpacked into a private sysroot, the linker
+//! `aarch64-linux-gnu-gcc` and `qemu-aarch64-static`. The steps:
+//!
+//! 1. the unit and integration tests of `wazero-compiler`,
+//!    `wazero-compiler-arm64` and `wazero` (faults, traps, interrupts, host
+//!    calls, re-entry, threads, WASI programs; both engines);
+//! 2. the spec test suite on the compiler engine (`xtask spectest`, the same
+//!    suites and count as on x86-64);
+//! 3. the differential tests' fixed seeds (`wazero-fuzz`);
+//! 4. the official WASI test suite through the `wazero` command built for
+//!    AArch64, on both engines;
+//! 5. real WASI C programs run by the `wazero` command of each ISA: the same
+//!    output and exit code.
+//!
+//! Without the toolchain the command says what is missing and, unless
+//! `--require` is given, exits successfully having run nothing.
+
+use crate::cargo::{cargo, jobs_args, workspace_root};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+/// The target triple.
+const TARGET: &str = "aarch64-unknown-linux-gnu";
+
+/// The emulator (a static build, so that it runs without binfmt set up).
+const QEMU: &str = "qemu-aarch64-static";
+
+/// Where the AArch64 C library of Debian's cross packages lives (qemu's `-L`).
+const LIBC_PREFIX: &str = "/usr/aarch64-linux-gnu";
+
+/// The command line that runs an AArch64 program here.
+fn runner() -> String {
+    format!("{QEMU} -L {LIBC_PREFIX}")
+}
+
+/// Options of `cargo xtask test-arm64`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Fail when the cross toolchain is missing instead of skipping.
+    #[arg(long)]
+    pub require: bool,
+    /// The sysroot holding `lib/rustlib/aarch64-unknown-linux-gnu` (default:
+    /// `target/arm64-sysroot/sysroot`, where `.ci/arm64-toolchain` puts it).
+    #[arg(long)]
+    pub sysroot: Option<PathBuf>,
+    /// Parallel jobs for cargo.
+    #[arg(long, short)]
+    pub jobs: Option<u32>,
+}
+
+/// The cross toolchain, found.
+pub struct Toolchain {
+    rustc: PathBuf,
+    sysroot: PathBuf,
+}
+
+/// The default sysroot, under the workspace's target directory.
+fn default_sysroot() -> PathBuf {
+    workspace_root().join("target/arm64-sysroot/sysroot")
+}
+
+/// Whether `program` runs with `--version`.
+fn runs(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// The cross toolchain, or what is missing.
+pub fn find(sysroot: Option<&Path>) -> Result<Toolchain, String> {
+    let sysroot = sysroot.map_or_else(default_sysroot, Path::to_path_buf);
+    if !sysroot
+        .join("lib/rustlib")
+        .join(TARGET)
+        .join("lib")
+        .is_dir()
+    {
+        return Err(format!(
+            "no AArch64 standard library in {} (run .ci/arm64-toolchain)",
+            sysroot.display()
+        ));
+    }
+    let rustc = PathBuf::from("/usr/bin/rustc");
+    if !rustc.is_file() {
+        return Err("no /usr/bin/rustc (Debian's rustc-web)".into());
+    }
+    for program in ["aarch64-linux-gnu-gcc", QEMU] {
+        if !runs(program) {
+            return Err(format!("no {program}"));
+        }
+    }
+    if !Path::new(LIBC_PREFIX).is_dir() {
+        return Err(format!("no {LIBC_PREFIX} (libc6-dev-arm64-cross)"));
+    }
+    Ok(Toolchain { rustc, sysroot })
+}
+
+impl Toolchain {
+    /// `cargo <args> --target aarch64-unknown-linux-gnu` with the cross
+    /// toolchain and qemu as the runner, in its own target directory.
+    fn cargo(&self, args: &[&str]) -> Command {
+        let mut command = cargo();
+        command
+            .args(args)
+            .args(["--target", TARGET])
+            .env("RUSTC", &self.rustc)
+            .env("CARGO_TARGET_DIR", self.target_dir())
+            .env(
+                "CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER",
+                "aarch64-linux-gnu-gcc",
+            )
+            .env("CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER", runner())
+            // Tests that run themselves in a child process go through qemu too.
+            .env("WAZERO_TEST_RUNNER", runner())
+            .env(
+                "CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUSTFLAGS",
+                format!("--sysroot={}", self.sysroot.display()),
+            );
+        command
+    }
+
+    /// The target directory of AArch64 builds.
+    fn target_dir(&self) -> PathBuf {
+        workspace_root().join("target/arm64")
+    }
+
+    /// A script that runs the AArch64 `wazero` binary under qemu, for runners
+    /// that take a program to execute.
+    fn wazero_wrapper(&self) -> Result<PathBuf, String> {
+        let binary = self.target_dir().join(TARGET).join("debug/wazero");
+        let script = self.target_dir().join("wazero-qemu");
+        let text = format!(
+            "#!/bin/sh\nexec {} '{}' \"$@\"\n",
+            runner(),
+            binary.display()
+        );
+        std::fs::write(&script, text).map_err(|e| format!("{}: {e}", script.display()))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))
+                .map_err(|e| format!("{}: {e}", script.display()))?;
+        }
+        Ok(script)
+    }
+}
+
+/// Runs one step, echoing its name and time; false when it failed.
+fn step(name: &str, mut command: Command) -> bool {
+    println!("test-arm64: {name}");
+    let started = Instant::now();
+    let ok = command.status().is_ok_and(|s| s.success());
+    println!(
+        "test-arm64: {} {name} in {:.1?}",
+        if ok { "ok" } else { "FAILED" },
+        started.elapsed()
+    );
+    ok
+}
+
+/// Real WASI C programs (committed, built by clang and wasi-libc), each run by
+/// the `wazero` command built for this host and the one built for AArch64,
+/// on both engines: the same output and exit code.
+const PROGRAMS: &[(&[&str], &str)] = &[
+    (
+        &[
+            "-mount",
+            "examples/data:/data",
+            "examples/cat.wasm",
+            "/data/hello.txt",
+        ],
+        "Hello, WebAssembly!",
+    ),
+    (&["testdata/wasi/hello.wasm"], "hello from wasi"),
+    (
+        &[
+            "-env",
+            "GREETING=hi",
+            "testdata/wasi/args_env.wasm",
+            "one",
+            "two words",
+        ],
+        "argv[2]=two words",
+    ),
+    (&["testdata/wasi/exit_code.wasm", "7"], ""),
+    (&["testdata/wasi/trap.wasm"], "about to trap"),
+];
+
+/// Runs [`PROGRAMS`] on both ISAs and engines; false at the first difference.
+fn same_output_on_both_isas(jobs: Option<u32>) -> bool {
+    println!("test-arm64: WASI C programs: the same output on x86-64 and AArch64");
+    let host = match crate::wasi_testsuite::build_wazero(jobs) {
+        Ok(path) => path,
+        Err(e) => {
+            println!("test-arm64: FAILED {e}");
+            return false;
+        }
+    };
+    let emulated = workspace_root().join("target/arm64/wazero-qemu");
+    let mut ok = true;
+    for (program, expected) in PROGRAMS {
+        for engine in [&[][..], &["-interpreter"][..]] {
+            let run = |wazero: &Path| {
+                Command::new(wazero)
+                    .arg("run")
+                    .args(engine)
+                    .args(*program)
+                    .current_dir(workspace_root())
+                    .output()
+                    .map(|o| (o.status.code(), o.stdout))
+                    .map_err(|e| e.to_string())
+            };
+            let (x86, arm) = (run(&host), run(&emulated));
+            let same = matches!((&x86, &arm), (Ok(a), Ok(b)) if a == b)
+                && x86
+                    .as_ref()
+                    .is_ok_and(|(_, out)| String::from_utf8_lossy(out).contains(expected));
+            let shown = program.join(" ");
+            if same {
+                let (code, out) = x86.as_ref().expect("compared equal, so both ran");
+                println!(
+                    "test-arm64: ok {shown} {engine:?}: exit {code:?}, {} bytes out",
+                    out.len()
+                );
+            } else {
+                ok = false;
+                println!("test-arm64: FAILED {shown} {engine:?}: x86-64 {x86:?}, AArch64 {arm:?}");
+            }
+        }
+    }
+    ok
+}
+
+/// Runs every step; see the module documentation.
+pub fn main(args: &Args) -> ExitCode {
+    let toolchain = match find(args.sysroot.as_deref()) {
+        Ok(t) => t,
+        Err(why) if !args.require => {
+            println!("test-arm64: skipped: {why}");
+            return ExitCode::SUCCESS;
+        }
+        Err(why) => {
+            eprintln!("test-arm64: {why}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let jobs = jobs_args(args.jobs);
+    let jobs: Vec<&str> = jobs.iter().map(String::as_str).collect();
+    let mut results = Vec::new();
+
+    let mut tests = toolchain.cargo(&["test"]);
+    tests
+        .args([
+            "-p",
+            "wazero-compiler",
+            "-p",
+            "wazero-compiler-arm64",
+            "-p",
+            "wazero",
+        ])
+        .args(["--lib", "--tests"])
+        .args(&jobs);
+    results.push(step("unit and integration tests", tests));
+
+    let mut spec = toolchain.cargo(&["run", "-p", "xtask"]);
+    spec.args(&jobs)
+        .args(["--", "spectest", "--engine", "compiler"]);
+    results.push(step("spectest --engine compiler", spec));
+
+    // (No doc tests here or above: rustup's rustdoc cannot use Debian's
+    // AArch64 standard library.)
+    let mut differential = toolchain.cargo(&["test", "-p", "wazero-fuzz"]);
+    differential.args(["--lib", "--tests"]).args(&jobs);
+    results.push(step("differential tests (fixed seeds)", differential));
+
+    let mut build = toolchain.cargo(&["build", "-p", "wazero-cli"]);
+    build.args(&jobs);
+    let built = step("build the wazero command", build);
+    let wrapper = toolchain.wazero_wrapper();
+    results.push(built && wrapper.is_ok());
+    if let (true, Ok(wrapper)) = (built, wrapper) {
+        let mut suite = cargo();
+        suite
+            .args(["run", "-p", "xtask", "--", "wasi-testsuite", "--wazero"])
+            .arg(wrapper);
+        results.push(step("wasi-testsuite through the AArch64 wazero", suite));
+    }
+
+    let programs = if built {
+        same_output_on_both_isas(args.jobs)
+    } else {
+        false
+    };
+    results.push(programs);
+
+    let failed = results.iter().filter(|ok| !**ok).count();
+    if failed == 0 {
+        println!("test-arm64: all {} steps passed", results.len());
+        ExitCode::SUCCESS
+    } else {
+        println!("test-arm64: {failed} of {} steps failed", results.len());
+        ExitCode::FAILURE
+    }
+}
