@@ -38,6 +38,7 @@
 
 mod compile_cache;
 mod compiler;
+mod density;
 mod disasm;
 mod engines;
 mod generate;
@@ -99,7 +100,10 @@ guest-call) also get a table in ns per call with the host-call goals.
   --disasm PROGRAM [--explicit] [--no-interrupts] [--epochs]
             print the compiler's machine code for a program (and with the
             `wasmtime` feature, write wasmtime's as PROGRAM.cwasm, with
-            epoch interruption if --epochs)";
+            epoch interruption if --epochs)
+  --density [FILE.wasm...]
+            machine instructions per wasm instruction on x86-64 and AArch64
+            (fixed targets), for the programs and real WASI binaries";
 
 /// Command-line options.
 struct Options {
@@ -678,6 +682,9 @@ fn main() -> ExitCode {
     }
     if args.first().is_some_and(|a| a == "--disasm") {
         return disasm::main(&args[1..]);
+    }
+    if args.first().is_some_and(|a| a == "--density") {
+        return density::main(&args[1..]);
     }
     let options = match parse_args(&args) {
         Ok(options) => options,

@@ -193,6 +193,10 @@ const PROGRAMS: &[(&[&str], &str)] = &[
     ),
     (&["testdata/wasi/exit_code.wasm", "7"], ""),
     (&["testdata/wasi/trap.wasm"], "about to trap"),
+    (
+        &["testdata/wasi/sieve.wasm", "300000"],
+        "primes below 300000: 25997",
+    ),
 ];
 
 /// Runs [`PROGRAMS`] on both ISAs and engines; false at the first difference.

@@ -57,16 +57,33 @@ pub fn fixed_isa(triple: &str, features: &[&str]) -> Result<OwnedTargetIsa, Stri
         .map_err(|e| format!("cannot build the target {triple}: {e}"))
 }
 
+/// The crates [`isa_engine!`](crate::isa_engine)'s expansion names, so that an
+/// ISA crate need not depend on them under these names.
+#[doc(hidden)]
+pub mod deps {
+    pub use wazero_store;
+    pub use wazero_validator;
+}
+
 /// Defines an ISA crate's compiler engine: a newtype over
 /// [`CraneliftEngine`](crate::CraneliftEngine) built from the crate's `isa()`
 /// and `arch()`, with `new`, `with_guard_pages`, `with_codegen` and
 /// `guard_pages`, implementing `wazero_store::Engine` by delegation.
 ///
-/// ```ignore
+/// ```
+/// use wazero_compiler::cranelift_codegen::isa::OwnedTargetIsa;
+///
+/// fn isa() -> Result<OwnedTargetIsa, String> {
+///     Err("no such CPU here".into())
+/// }
+/// fn arch() -> Result<wazero_compiler::Arch, String> {
+///     Err("no such CPU here".into())
+/// }
 /// wazero_compiler::isa_engine! {
-///     /// The native compiler engine for this ISA.
+///     /// The native compiler engine for an imaginary ISA.
 ///     MyCompiler
 /// }
+/// assert_eq!(MyCompiler::new().unwrap_err(), "no such CPU here");
 /// ```
 #[macro_export]
 macro_rules! isa_engine {
@@ -108,23 +125,23 @@ macro_rules! isa_engine {
             }
         }
 
-        impl wazero_store::Engine for $name {
+        impl $crate::isa::deps::wazero_store::Engine for $name {
             fn name(&self) -> &'static str {
                 self.inner.name()
             }
 
             fn compile(
                 &self,
-                module: &std::sync::Arc<wazero_validator::ValidatedModule>,
-            ) -> Result<std::sync::Arc<dyn wazero_store::CompiledCode>, String> {
+                module: &std::sync::Arc<$crate::isa::deps::wazero_validator::ValidatedModule>,
+            ) -> Result<std::sync::Arc<dyn $crate::isa::deps::wazero_store::CompiledCode>, String> {
                 self.inner.compile(module)
             }
 
             fn compile_with(
                 &self,
-                module: &std::sync::Arc<wazero_validator::ValidatedModule>,
-                options: &wazero_store::CompileOptions<'_>,
-            ) -> Result<std::sync::Arc<dyn wazero_store::CompiledCode>, String> {
+                module: &std::sync::Arc<$crate::isa::deps::wazero_validator::ValidatedModule>,
+                options: &$crate::isa::deps::wazero_store::CompileOptions<'_>,
+            ) -> Result<std::sync::Arc<dyn $crate::isa::deps::wazero_store::CompiledCode>, String> {
                 self.inner.compile_with(module, options)
             }
 
@@ -136,24 +153,24 @@ macro_rules! isa_engine {
                 self.inner.cache_key()
             }
 
-            fn serialize(&self, code: &dyn wazero_store::CompiledCode) -> Option<Vec<u8>> {
+            fn serialize(&self, code: &dyn $crate::isa::deps::wazero_store::CompiledCode) -> Option<Vec<u8>> {
                 self.inner.serialize(code)
             }
 
             fn deserialize(
                 &self,
-                module: &std::sync::Arc<wazero_validator::ValidatedModule>,
+                module: &std::sync::Arc<$crate::isa::deps::wazero_validator::ValidatedModule>,
                 bytes: &[u8],
-            ) -> Option<std::sync::Arc<dyn wazero_store::CompiledCode>> {
+            ) -> Option<std::sync::Arc<dyn $crate::isa::deps::wazero_store::CompiledCode>> {
                 self.inner.deserialize(module, bytes)
             }
 
             fn call_wasm(
                 &self,
-                store: &mut wazero_store::Store,
-                func: wazero_store::FuncAddr,
+                store: &mut $crate::isa::deps::wazero_store::Store,
+                func: $crate::isa::deps::wazero_store::FuncAddr,
                 stack: &mut [u64],
-            ) -> Result<(), wazero_store::CallError> {
+            ) -> Result<(), $crate::isa::deps::wazero_store::CallError> {
                 self.inner.call_wasm(store, func, stack)
             }
         }
