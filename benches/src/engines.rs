@@ -306,11 +306,9 @@ impl Engine for WazeroStore {
 
     fn instantiate(&mut self, module: &Self::Module) -> Result<Self::Instance> {
         let (validated, code) = module;
-        Ok(self.store.instantiate(
-            validated.clone(),
-            code.clone(),
-            InstantiateConfig::default(),
-        )?)
+        Ok(self
+            .store
+            .instantiate(validated, code.clone(), InstantiateConfig::default())?)
     }
 
     fn func(&mut self, instance: &Self::Instance, name: &str) -> Result<Self::Func> {

@@ -113,6 +113,8 @@ impl Toolchain {
             .args(args)
             .args(["--target", TARGET])
             .env("RUSTC", &self.rustc)
+            // No debug info: CI's disk is watched, and these builds are only run.
+            .env("CARGO_PROFILE_DEV_DEBUG", "false")
             .env("CARGO_TARGET_DIR", self.target_dir())
             .env(
                 "CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER",

@@ -56,11 +56,82 @@ impl fmt::Display for ValueType {
     }
 }
 
+/// How many types a [`TypeList`] keeps inline.
+const INLINE_TYPES: usize = 6;
+
+/// The parameter or result types of a signature: short lists (nearly all)
+/// inline, so that copying a signature, which handles to functions do on
+/// every lookup, allocates nothing and touches no count shared with other
+/// threads; longer ones shared.
+#[derive(Clone)]
+enum TypeList {
+    Inline {
+        len: u8,
+        types: [ValueType; INLINE_TYPES],
+    },
+    Shared(Arc<[ValueType]>),
+}
+
+impl TypeList {
+    fn new(types: impl IntoIterator<Item = ValueType>) -> Self {
+        let mut inline = [ValueType::I32; INLINE_TYPES];
+        let mut len = 0;
+        let mut types = types.into_iter();
+        for t in types.by_ref() {
+            if len == INLINE_TYPES {
+                let all: Arc<[ValueType]> = inline.into_iter().chain([t]).chain(types).collect();
+                return TypeList::Shared(all);
+            }
+            inline[len] = t;
+            len += 1;
+        }
+        TypeList::Inline {
+            len: len as u8,
+            types: inline,
+        }
+    }
+
+    fn as_slice(&self) -> &[ValueType] {
+        match self {
+            TypeList::Inline { len, types } => &types[..*len as usize],
+            TypeList::Shared(types) => types,
+        }
+    }
+}
+
+impl Default for TypeList {
+    fn default() -> Self {
+        TypeList::new([])
+    }
+}
+
+impl PartialEq for TypeList {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for TypeList {}
+
+impl std::hash::Hash for TypeList {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_slice().hash(state);
+    }
+}
+
+impl std::ops::Deref for TypeList {
+    type Target = [ValueType];
+
+    fn deref(&self) -> &[ValueType] {
+        self.as_slice()
+    }
+}
+
 /// The signature of a function: parameter and result types.
 #[derive(Clone, PartialEq, Eq, Hash, Default)]
 pub struct FuncType {
-    params: Arc<[ValueType]>,
-    results: Arc<[ValueType]>,
+    params: TypeList,
+    results: TypeList,
     /// Slot counts, computed once: engines ask for them on every call.
     param_slots: u32,
     result_slots: u32,
@@ -72,8 +143,8 @@ impl FuncType {
         params: impl IntoIterator<Item = ValueType>,
         results: impl IntoIterator<Item = ValueType>,
     ) -> Self {
-        let params: Arc<[ValueType]> = params.into_iter().collect();
-        let results: Arc<[ValueType]> = results.into_iter().collect();
+        let params = TypeList::new(params);
+        let results = TypeList::new(results);
         let slots = |types: &[ValueType]| types.iter().map(|t| t.slots() as u32).sum();
         Self {
             param_slots: slots(&params),
@@ -246,5 +317,37 @@ mod tests {
         assert_eq!(t.param_slots(), 3);
         assert_eq!(t.result_slots(), 1);
         assert_eq!(t.to_string(), "(i32, v128) -> (f64)");
+    }
+
+    #[test]
+    fn type_lists_keep_every_type_in_order_whatever_their_length() {
+        use std::collections::hash_map::DefaultHasher;
+        use std::hash::{Hash, Hasher};
+        let kinds = [
+            ValueType::I64,
+            ValueType::F32,
+            ValueType::V128,
+            ValueType::ExternRef,
+        ];
+        let hash = |t: &FuncType| {
+            let mut h = DefaultHasher::new();
+            t.hash(&mut h);
+            h.finish()
+        };
+        for len in [0, 1, INLINE_TYPES - 1, INLINE_TYPES, INLINE_TYPES + 1, 40] {
+            let types: Vec<ValueType> = (0..len).map(|i| kinds[i % kinds.len()]).collect();
+            let t = FuncType::new(types.clone(), types.iter().rev().copied());
+            assert_eq!(t.params(), &types[..], "length {len}");
+            let reversed: Vec<ValueType> = types.iter().rev().copied().collect();
+            assert_eq!(t.results(), &reversed[..], "length {len}");
+            let copy = t.clone();
+            assert_eq!(copy, t);
+            assert_eq!(hash(&copy), hash(&t));
+            let slots: usize = types.iter().map(|v| v.slots()).sum();
+            assert_eq!(t.param_slots(), slots);
+            // One type more or less is another signature.
+            let longer = FuncType::new(types.iter().copied().chain([ValueType::I32]), []);
+            assert_ne!(FuncType::new(types.clone(), []), longer, "length {len}");
+        }
     }
 }

@@ -407,7 +407,7 @@ impl Namespace {
                 let mut store = shared.lock()?;
                 let running = shared.instantiating();
                 let id = store.instantiate(
-                    module.clone(),
+                    module,
                     code.clone(),
                     InstantiateConfig {
                         name,

@@ -27,6 +27,19 @@ pub trait CompiledCode: Any + Send + Sync {
     fn as_any(&self) -> &dyn Any;
 }
 
+/// An instance's own handle on its module's compiled code: every instance of a
+/// module shares the code, and engines take a reference for each call, so
+/// that reference is counted on a per-instance allocation, not on the shared
+/// one that threads running other instances of the module would bounce
+/// between their cores.
+pub(crate) struct InstanceCode(pub(crate) Arc<dyn CompiledCode>);
+
+impl CompiledCode for InstanceCode {
+    fn as_any(&self) -> &dyn Any {
+        self.0.as_any()
+    }
+}
+
 /// What an engine's compilation may spend, and how to stop it
 /// ([`Engine::compile_with`]).
 pub struct CompileOptions<'a> {

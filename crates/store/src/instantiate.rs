@@ -39,7 +39,7 @@ impl Store {
     /// (at once, unless functions of it were written into tables it imported).
     pub fn instantiate(
         &mut self,
-        module: Arc<ValidatedModule>,
+        module: &Arc<ValidatedModule>,
         code: Arc<dyn CompiledCode>,
         mut config: InstantiateConfig,
     ) -> Result<InstanceId, InstantiationError> {
@@ -49,17 +49,17 @@ impl Store {
         let mut inst = empty_instance(&config.name);
         inst.sig_ids = module.types.iter().map(|t| self.intern(t)).collect();
 
-        let exporters = self.resolve_imports(&module, &mut inst)?;
+        let exporters = self.resolve_imports(module, &mut inst)?;
         // References to their functions may now be held by this instance.
         for exporter in exporters {
             self.instances[exporter.index()].escaped = true;
         }
-        inst.escaped = crate::lifecycle::module_escapes(&module);
+        inst.escaped = crate::lifecycle::module_escapes(module);
         let id = self.alloc_instance();
-        let built = self.allocate(id, &module, &mut inst, &config.name);
+        let built = self.allocate(id, module, &mut inst, &config.name);
         inst.data_dropped = vec![false; module.data.len()];
         inst.module = Some(module.clone());
-        inst.code = Some(code);
+        inst.code = Some(Arc::new(crate::engine::InstanceCode(code)));
         inst.data = config.data.take();
         inst.sys = config.sys.take();
         self.instances[id.index()] = inst;
@@ -68,7 +68,7 @@ impl Store {
         self.pin(id);
 
         let result = built
-            .and_then(|()| self.initialize_segments(id, &module))
+            .and_then(|()| self.initialize_segments(id, module))
             .and_then(|()| match (module.start, config.skip_start) {
                 (Some(start), false) => {
                     let func = self.instances[id.index()].functions[start as usize];

@@ -48,7 +48,11 @@ pub type ClassifyHostError = fn(Box<dyn std::error::Error + Send + Sync>) -> Hos
 
 /// Every function, table, memory, global and module instance of one namespace.
 pub struct Store {
-    engine: Arc<dyn Engine>,
+    /// The runtime's engine, through this store's own reference count: a call
+    /// takes a reference for its duration, which stays on this core instead
+    /// of bouncing the engine's shared count between the cores of stores
+    /// running at once.
+    engine: Arc<Arc<dyn Engine>>,
     /// Function instances.
     pub funcs: Vec<FunctionInstance>,
     /// Table instances.
@@ -119,7 +123,7 @@ impl Store {
     /// An empty store whose functions run on `engine`.
     pub fn new(engine: Arc<dyn Engine>, limits: StoreLimits) -> Self {
         Self {
-            engine,
+            engine: Arc::new(engine),
             funcs: Vec::new(),
             tables: Vec::new(),
             memories: Vec::new(),
