@@ -55,6 +55,15 @@ struct Step {
     tail: Vec<String>,
 }
 
+/// The store's unit tests that Miri runs (filters of the test harness).
+const MIRI_TESTS: &[&str] = &[
+    "sharded::",
+    "interrupt::tests::a_request_stops_only_the_running_activity_and_is_taken_once",
+    "interrupt::tests::late_requests_never_reach_a_later_activity",
+    "bulk::",
+    "store::tests::",
+];
+
 /// How many closing output lines of a failed step the summary repeats.
 const TAIL_LINES: usize = 40;
 
@@ -366,6 +375,36 @@ pub fn main(args: &Args) -> ExitCode {
         ));
     } else {
         println!("xtask test: no nightly toolchain; skipping the public API check");
+    }
+
+    // Miri on what it can run of the store: the lock-free interrupt
+    // activities and the sharded counters that threads share, the bulk-copy
+    // chunking and the function slot lists (the rest maps memory with guard
+    // pages, which Miri does not model; the engines run JIT code or threaded
+    // dispatch).
+    let miri = Command::new("rustup")
+        .args(["run", "nightly", "cargo", "miri", "--version"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if miri {
+        let mut miri = Command::new("rustup");
+        miri.current_dir(crate::cargo::workspace_root())
+            .args([
+                "run",
+                "nightly",
+                "cargo",
+                "miri",
+                "test",
+                "-p",
+                "wazero-store",
+            ])
+            .args(["--lib", "--"])
+            .args(MIRI_TESTS);
+        steps.push(run_step("Miri: the store's lock-free parts", miri, None));
+    } else {
+        println!("xtask test: no Miri (rustup component miri of nightly); skipping that check");
     }
 
     // Every publishable crate packages and builds alone from its `.crate`
