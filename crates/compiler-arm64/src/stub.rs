@@ -4,19 +4,8 @@
 
 use std::sync::OnceLock;
 
-use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi, ExecutableBuffer};
-use wazero_compiler::{on_fault, vmctx, Arch, EnterFn};
-
-/// The assembled stub, alive for the rest of the process.
-#[cfg_attr(
-    not(all(target_arch = "aarch64", target_os = "linux")),
-    allow(dead_code)
-)]
-struct Stub {
-    _code: ExecutableBuffer,
-    enter: EnterFn,
-    landing: usize,
-}
+use dynasmrt::{dynasm, DynasmApi, DynasmLabelApi};
+use wazero_compiler::{on_fault, vmctx, Arch, Stub};
 
 static STUB: OnceLock<Result<Stub, String>> = OnceLock::new();
 
@@ -97,17 +86,10 @@ fn assemble() -> Result<Stub, String> {
     let code = ops
         .finalize()
         .map_err(|_| "cannot finalize the entry stub")?;
-    let enter_addr = code.ptr(enter);
-    // SAFETY: `enter` is the start of the code assembled above, which follows
-    // the AAPCS64 calling convention with exactly `EnterFn`'s signature, in
-    // executable memory kept alive with the stub for the whole process.
-    let enter = unsafe { std::mem::transmute::<*const u8, EnterFn>(enter_addr) };
-    let landing = code.ptr(landing) as usize;
-    Ok(Stub {
-        _code: code,
-        enter,
-        landing,
-    })
+    // SAFETY: `enter` starts the code assembled above, which follows the
+    // AAPCS64 calling convention with exactly `EnterFn`'s signature and
+    // contract; `landing` starts the fault landing.
+    Ok(unsafe { Stub::new(code, enter, landing) })
 }
 
 /// Reads the fault's registers from a Linux AArch64 `ucontext_t` (`x29` is the
@@ -180,13 +162,7 @@ pub fn arch() -> Result<Arch, String> {
     }
     let stub = STUB.get_or_init(assemble).as_ref().map_err(Clone::clone)?;
     #[cfg(all(target_arch = "aarch64", target_os = "linux"))]
-    return Ok(Arch {
-        enter: stub.enter,
-        landing: stub.landing,
-        read,
-        redirect,
-        link_call,
-    });
+    return Ok(stub.arch(read, redirect, link_call));
     #[cfg(not(all(target_arch = "aarch64", target_os = "linux")))]
     {
         let _ = stub;
@@ -272,8 +248,8 @@ mod tests {
     #[test]
     fn the_stub_assembles_on_every_host() {
         let stub = assemble().unwrap();
-        let base = stub.enter as usize;
-        assert!(stub.landing > base, "the landing follows the entry stub");
-        assert_eq!((stub.landing - base) % 4, 0, "whole instructions");
+        let (base, landing) = stub.addresses();
+        assert!(landing > base, "the landing follows the entry stub");
+        assert_eq!((landing - base) % 4, 0, "whole instructions");
     }
 }

@@ -63,6 +63,64 @@ pub struct Arch {
     pub link_call: LinkCallFn,
 }
 
+/// An ISA crate's assembled entry stub and fault landing, kept for the rest of
+/// the process (in a `static`), from which its [`Arch`] is made.
+pub struct Stub {
+    _code: dynasmrt::ExecutableBuffer,
+    enter: EnterFn,
+    landing: usize,
+}
+
+impl Stub {
+    /// The stub whose entry starts at `enter` in `code` and whose fault
+    /// landing starts at `landing`.
+    ///
+    /// # Safety
+    /// The code at `enter` follows the platform's C calling convention with
+    /// exactly [`EnterFn`]'s signature and contract, and the code at `landing`
+    /// is what [`Arch::landing`] describes.
+    pub unsafe fn new(
+        code: dynasmrt::ExecutableBuffer,
+        enter: dynasmrt::AssemblyOffset,
+        landing: dynasmrt::AssemblyOffset,
+    ) -> Self {
+        let enter_addr = code.ptr(enter);
+        // SAFETY: by the contract, `enter_addr` starts a function of
+        // `EnterFn`'s signature, in executable memory that the stub owns;
+        // the pointer is handed out only by `arch`, which needs a stub that
+        // lives for the rest of the process.
+        let enter = unsafe { std::mem::transmute::<*const u8, EnterFn>(enter_addr) };
+        let landing = code.ptr(landing) as usize;
+        Self {
+            _code: code,
+            enter,
+            landing,
+        }
+    }
+
+    /// Where the entry and the fault landing start, as addresses.
+    pub fn addresses(&self) -> (usize, usize) {
+        (self.enter as usize, self.landing)
+    }
+
+    /// The ISA's [`Arch`]: this stub with the ISA's machine-context readers
+    /// and call linker.
+    pub fn arch(
+        &'static self,
+        read: unsafe fn(*mut c_void) -> FaultRegs,
+        redirect: unsafe fn(*mut c_void, usize, usize, usize),
+        link_call: LinkCallFn,
+    ) -> Arch {
+        Arch {
+            enter: self.enter,
+            landing: self.landing,
+            read,
+            redirect,
+            link_call,
+        }
+    }
+}
+
 /// Patches the call whose relocation of kind `kind` is at `at` in `code` so
 /// that it reaches `target` (with Cranelift's `addend`): `(code, at, kind,
 /// target, addend)`. An error for a relocation kind or a distance the ISA's

@@ -151,10 +151,7 @@ unsafe extern "C" fn call_import(vm: *mut VmCtx, index: u32, slots: *mut u64, n:
     // (checked at instantiation).
     let slots = unsafe { std::slice::from_raw_parts_mut(slots, n as usize) };
     let epoch = resize_epoch();
-    let mut caller = Caller {
-        store: &mut *store,
-        instance: InstanceId(vm.instance),
-    };
+    let mut caller = Caller::new(&mut *store, InstanceId(vm.instance));
     let result = catch_unwind(AssertUnwindSafe(|| f(&mut caller, slots)));
     if resize_epoch() != epoch || !matches!(result, Ok(Ok(()))) {
         host_import_slow(vm, store, epoch, FuncAddr(addr), result);

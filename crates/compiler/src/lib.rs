@@ -93,7 +93,7 @@ use cranelift_codegen::isa::{OwnedTargetIsa, TargetIsa};
 use wazero_store::{CallError, CompileOptions, CompiledCode, Engine, FuncAddr, Store};
 use wazero_validator::ValidatedModule;
 
-pub use arch::{on_fault, Arch, EnterFn, FaultRegs, LinkCallFn};
+pub use arch::{on_fault, Arch, EnterFn, FaultRegs, LinkCallFn, Stub};
 pub use code_memory::CodeMemory;
 pub use exec::STACK_BUDGET;
 pub use module::{disassemble, CodegenConfig, CompiledModule};

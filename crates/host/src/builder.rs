@@ -160,7 +160,10 @@ impl<S: HostModuleSink> HostFunctionBuilder<S> {
         let g = Arc::clone(&f);
         let func: HostFunc =
             Arc::new(move |c: &mut wazero_store::Caller<'_>, stack: &mut [u64]| {
-                let mut caller = Caller::new(&mut *c.store, c.instance);
+                // SAFETY: `Caller` lends only what keeps the store's layout:
+                // memory bytes and growth, data, and calls back into the guest.
+                let (store, instance) = unsafe { c.store_mut() };
+                let mut caller = Caller::new(store, instance);
                 guard(|| (g.f)(&mut caller, stack))
             });
         let direct = DirectHostFn::fits(&ty).then(|| DirectHostFn {

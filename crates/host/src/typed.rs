@@ -232,7 +232,10 @@ macro_rules! host_function {
                         let $p = $p::load(&stack[at..]);
                         at += $p::TYPE.slots();
                     )*
-                    let mut caller = Caller::new(&mut *caller.store, caller.instance);
+                    // SAFETY: `Caller` lends only what keeps the store's
+                    // layout: memory bytes and growth, data, and calls back in.
+                    let (store, instance) = unsafe { caller.store_mut() };
+                    let mut caller = Caller::new(store, instance);
                     finish(catch_unwind(AssertUnwindSafe(|| g(&mut caller, $($p),*))), stack)
                 });
                 let code: Option<DirectHostCode> = $code;

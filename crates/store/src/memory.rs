@@ -5,6 +5,10 @@ use wazero_api::{MemoryType, PAGE_SIZE};
 use crate::buffer::ZeroedBuffer;
 
 /// A linear memory: zeroed bytes in whole 64 KiB pages, growable up to a maximum.
+///
+/// Only the store makes memories: code that borrows one mutably (a host
+/// function through [`Caller::memory`](crate::Caller::memory)) can grow it, but
+/// cannot put another memory in its place while compiled code holds its base.
 pub struct MemoryInstance {
     buffer: ZeroedBuffer,
     ty: MemoryType,
@@ -27,7 +31,12 @@ impl MemoryInstance {
     /// With `capacity_from_max`, the whole maximum is allocated up front (lazily
     /// committed), so the bytes never move when the guest grows memory. Returns an
     /// error message when the minimum exceeds the limit or cannot be allocated.
-    pub fn new(ty: MemoryType, limit_pages: u32, capacity_from_max: bool) -> Result<Self, String> {
+    #[cfg(test)]
+    pub(crate) fn new(
+        ty: MemoryType,
+        limit_pages: u32,
+        capacity_from_max: bool,
+    ) -> Result<Self, String> {
         Self::with_reservation(ty, limit_pages, capacity_from_max, 0)
     }
 
@@ -36,7 +45,7 @@ impl MemoryInstance {
     /// moves, and every byte past its current length faults (guard pages), which
     /// compiled code relies on instead of bounds checks. Fails (never falls back)
     /// when the address space cannot be reserved.
-    pub fn with_reservation(
+    pub(crate) fn with_reservation(
         ty: MemoryType,
         limit_pages: u32,
         capacity_from_max: bool,
@@ -89,7 +98,7 @@ impl MemoryInstance {
     }
 
     /// A memory of no pages that cannot grow: what a released memory becomes.
-    pub fn empty() -> Self {
+    pub(crate) fn empty() -> Self {
         Self {
             buffer: ZeroedBuffer::new(0, 0).expect("an empty buffer needs no allocation"),
             ty: MemoryType {

@@ -419,10 +419,7 @@ impl Store {
         f: &HostFn,
         stack: &mut [u64],
     ) -> Result<(), CallError> {
-        let mut c = Caller {
-            store: self,
-            instance: caller,
-        };
+        let mut c = Caller::new(self, caller);
         match f(&mut c, stack) {
             Ok(()) => Ok(()),
             Err(error) => Err(self.host_failure(addr, caller, *error)),
@@ -612,23 +609,74 @@ pub(crate) fn empty_instance(name: &str) -> ModuleInstance {
 }
 
 /// What a host function sees of the module that called it.
+///
+/// The store stays private: while a host function runs, the guest that called
+/// it is suspended with pointers into the store (memory bases, the globals
+/// array, tables), so safe code must not be able to replace the store or move,
+/// shrink or swap what it holds. What the caller offers instead cannot break
+/// that; [`Caller::store_mut`] is the `unsafe` way for a host-function layer
+/// (such as `wazero-host`) that keeps to those rules itself.
+///
+/// Neither the store nor a memory of one's own can be put in their place:
+///
+/// ```compile_fail,E0616
+/// fn host(caller: &mut wazero_store::Caller<'_>) {
+///     let _store = &mut caller.store; // private
+/// }
+/// ```
+///
+/// ```compile_fail,E0624
+/// fn host(caller: &mut wazero_store::Caller<'_>) {
+///     if let Some(memory) = caller.memory() {
+///         *memory = wazero_store::MemoryInstance::empty(); // only the store makes memories
+///     }
+/// }
+/// ```
 pub struct Caller<'a> {
-    /// The store of the calling module.
-    pub store: &'a mut Store,
-    /// The calling module (for a call from Rust, the module defining the function).
-    pub instance: InstanceId,
+    store: &'a mut Store,
+    instance: InstanceId,
 }
 
-impl Caller<'_> {
+impl<'a> Caller<'a> {
+    /// The caller for a host function called by module `instance` of `store`.
+    pub fn new(store: &'a mut Store, instance: InstanceId) -> Self {
+        Self { store, instance }
+    }
+
+    /// The calling module (for a call from Rust, the module defining the function).
+    pub fn instance(&self) -> InstanceId {
+        self.instance
+    }
+
     /// The calling module's name.
     pub fn module_name(&self) -> &str {
         &self.store.instance(self.instance).name
     }
 
-    /// The calling module's memory 0, if it has one.
+    /// The calling module's memory 0, if it has one. It can be read, written
+    /// and grown (compiled code sees the growth when the host function returns).
     pub fn memory(&mut self) -> Option<&mut MemoryInstance> {
         let addr = self.store.memory_of(self.instance)?;
         Some(&mut self.store.memories[addr.index()])
+    }
+
+    /// Calls function `addr` of the store with `stack` (re-entry into the guest).
+    pub fn call(&mut self, addr: FuncAddr, stack: &mut [u64]) -> Result<(), CallError> {
+        self.store.call(addr, stack)
+    }
+
+    /// The whole store and the calling module, for a host-function layer
+    /// built on this crate.
+    ///
+    /// # Safety
+    /// Until the borrow ends, the caller must not replace the store or any
+    /// function, table, memory, global or module instance in it, nor remove
+    /// or reorder the elements of its vectors, nor shrink a memory or table:
+    /// the suspended guest holds pointers into them. Reading, writing memory
+    /// bytes, growing memories and tables, setting globals, and calling
+    /// functions through [`Store::call`] are fine.
+    pub unsafe fn store_mut(&mut self) -> (&mut Store, InstanceId) {
+        (self.store, self.instance)
     }
 }
 
