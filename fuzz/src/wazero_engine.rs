@@ -98,8 +98,9 @@ impl Instance for WazeroInstance {
                     let lo = next();
                     Value::V128(decode_v128(lo, next()))
                 }
-                ValueType::FuncRef => Value::FuncRef(next() != 0),
                 ValueType::ExternRef => Value::ExternRef(next() != 0),
+                r if r.is_func_ref() => Value::FuncRef(next() != 0),
+                _ => Value::ExternRef(next() != 0),
             })
             .collect())
     }
@@ -120,8 +121,8 @@ impl Instance for WazeroInstance {
             ValueType::F32 => Value::F32(bits as u32),
             ValueType::F64 => Value::F64(bits as u64),
             ValueType::V128 => Value::V128(bits),
-            ValueType::FuncRef => Value::FuncRef(bits != 0),
-            ValueType::ExternRef => Value::ExternRef(bits != 0),
+            r if r.is_func_ref() => Value::FuncRef(bits != 0),
+            _ => Value::ExternRef(bits != 0),
         })
     }
 

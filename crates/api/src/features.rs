@@ -42,6 +42,12 @@ impl CoreFeatures {
     /// Tail calls (WebAssembly 3.0): `return_call`, `return_call_indirect`,
     /// in constant stack space.
     pub const TAIL_CALL: Self = Self(1 << 9);
+    /// Typed function references (WebAssembly 3.0): non-nullable and
+    /// signature-typed references, `call_ref`, `return_call_ref` (with
+    /// [`TAIL_CALL`](Self::TAIL_CALL)), `ref.as_non_null`, `br_on_null`,
+    /// `br_on_non_null`, table initializers, and `global.get` of the module's
+    /// own immutable globals in constant expressions.
+    pub const FUNCTION_REFERENCES: Self = Self(1 << 10);
 
     /// WebAssembly 1.0 (20191205): the MVP plus mutable globals.
     pub const V1: Self = Self::MUTABLE_GLOBAL;
@@ -58,11 +64,16 @@ impl CoreFeatures {
 
     /// What the runtimes enable by default: WebAssembly 2.0 and the parts of
     /// WebAssembly 3.0 implemented so far (extended constant expressions,
-    /// relaxed SIMD, tail calls).
-    pub const DEFAULT: Self =
-        Self(Self::V2.0 | Self::EXTENDED_CONST.0 | Self::RELAXED_SIMD.0 | Self::TAIL_CALL.0);
+    /// relaxed SIMD, tail calls, typed function references).
+    pub const DEFAULT: Self = Self(
+        Self::V2.0
+            | Self::EXTENDED_CONST.0
+            | Self::RELAXED_SIMD.0
+            | Self::TAIL_CALL.0
+            | Self::FUNCTION_REFERENCES.0,
+    );
 
-    const NAMES: [(Self, &'static str); 10] = [
+    const NAMES: [(Self, &'static str); 11] = [
         (Self::MUTABLE_GLOBAL, "mutable-global"),
         (Self::SIGN_EXTENSION_OPS, "sign-extension-ops"),
         (Self::NON_TRAPPING_FLOAT_TO_INT, "nontrapping-float-to-int"),
@@ -73,6 +84,7 @@ impl CoreFeatures {
         (Self::EXTENDED_CONST, "extended-const"),
         (Self::RELAXED_SIMD, "relaxed-simd"),
         (Self::TAIL_CALL, "tail-call"),
+        (Self::FUNCTION_REFERENCES, "function-references"),
     ];
 
     /// The empty set (the WebAssembly MVP without mutable globals).

@@ -40,11 +40,17 @@ pub enum TrapCode {
     /// The guest was stopped by an interrupt or a deadline.
     #[error("interrupted")]
     Interrupted,
+    /// `ref.as_non_null` of a null reference.
+    #[error("null reference")]
+    NullReference,
+    /// `call_ref` or `return_call_ref` of a null function reference.
+    #[error("null function reference")]
+    NullFunctionReference,
 }
 
 impl TrapCode {
     /// Every trap code, in declaration order (engines number them by position).
-    pub const ALL: [TrapCode; 11] = [
+    pub const ALL: [TrapCode; 13] = [
         TrapCode::Unreachable,
         TrapCode::IntegerDivideByZero,
         TrapCode::IntegerOverflow,
@@ -56,5 +62,7 @@ impl TrapCode {
         TrapCode::IndirectCallTypeMismatch,
         TrapCode::StackExhausted,
         TrapCode::Interrupted,
+        TrapCode::NullReference,
+        TrapCode::NullFunctionReference,
     ];
 }

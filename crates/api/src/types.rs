@@ -20,6 +20,53 @@ pub enum ValueType {
     FuncRef,
     /// Opaque reference owned by the host, `0` when null.
     ExternRef,
+    /// Any other reference type of typed function references: non-nullable
+    /// references, and references to functions of one signature. Made by
+    /// [`ValueType::reference`], which keeps each type one value: a nullable
+    /// `func` or `extern` reference is always [`FuncRef`](ValueType::FuncRef)
+    /// or [`ExternRef`](ValueType::ExternRef), never `Ref`. Held in one slot
+    /// like those, `0` when null.
+    Ref(RefType),
+}
+
+/// A reference type that is neither `funcref` nor `externref` (see
+/// [`ValueType::Ref`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RefType {
+    nullable: bool,
+    heap: HeapType,
+}
+
+impl RefType {
+    /// Whether the reference may be null.
+    pub const fn nullable(self) -> bool {
+        self.nullable
+    }
+
+    /// What the reference refers to.
+    pub const fn heap(self) -> HeapType {
+        self.heap
+    }
+}
+
+/// What a reference refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HeapType {
+    /// Any function.
+    Func,
+    /// Anything the host passes in.
+    Extern,
+    /// A function of the signature with this index. In a decoded module it is
+    /// an index of the module's type section; in the store's instances it is
+    /// the store's id of the signature, so that equal signatures of different
+    /// modules are the same type ([`HeapType::SELF`] stands for the signature
+    /// it appears in).
+    Concrete(u32),
+}
+
+impl HeapType {
+    /// In a store's signatures, the signature that contains the reference.
+    pub const SELF: HeapType = HeapType::Concrete(u32::MAX);
 }
 
 impl ValueType {
@@ -33,6 +80,92 @@ impl ValueType {
             ValueType::V128 => "v128",
             ValueType::FuncRef => "funcref",
             ValueType::ExternRef => "externref",
+            ValueType::Ref(r) => match (r.nullable, r.heap) {
+                (_, HeapType::Func) => "(ref func)",
+                (_, HeapType::Extern) => "(ref extern)",
+                (true, HeapType::Concrete(_)) => "(ref null $type)",
+                (false, HeapType::Concrete(_)) => "(ref $type)",
+            },
+        }
+    }
+
+    /// The reference type `(ref null? heap)`, in its one representation
+    /// (`(ref null func)` is [`ValueType::FuncRef`]).
+    ///
+    /// ```
+    /// use wazero_api::{HeapType, ValueType};
+    /// assert_eq!(ValueType::reference(true, HeapType::Func), ValueType::FuncRef);
+    /// let f = ValueType::reference(false, HeapType::Concrete(0));
+    /// assert!(f.is_subtype_of(ValueType::FuncRef));
+    /// assert!(!ValueType::FuncRef.is_subtype_of(f));
+    /// assert_eq!(f.to_string(), "(ref 0)");
+    /// ```
+    pub const fn reference(nullable: bool, heap: HeapType) -> Self {
+        match (nullable, heap) {
+            (true, HeapType::Func) => ValueType::FuncRef,
+            (true, HeapType::Extern) => ValueType::ExternRef,
+            _ => ValueType::Ref(RefType { nullable, heap }),
+        }
+    }
+
+    /// The reference type's parts, if it is one.
+    pub const fn as_ref_type(self) -> Option<RefType> {
+        match self {
+            ValueType::FuncRef => Some(RefType {
+                nullable: true,
+                heap: HeapType::Func,
+            }),
+            ValueType::ExternRef => Some(RefType {
+                nullable: true,
+                heap: HeapType::Extern,
+            }),
+            ValueType::Ref(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// Whether this is a reference to a function (`funcref`, `(ref func)`,
+    /// `(ref null? $t)`): its values are function references.
+    pub const fn is_func_ref(self) -> bool {
+        match self.as_ref_type() {
+            Some(r) => !matches!(r.heap, HeapType::Extern),
+            None => false,
+        }
+    }
+
+    /// Whether a value of this type may be used where `other` is expected
+    /// (reference subtyping: non-null below nullable, a signature's
+    /// references below `func`; signatures are compared by index, so both
+    /// types must come from one index space).
+    pub fn is_subtype_of(self, other: ValueType) -> bool {
+        match (self.as_ref_type(), other.as_ref_type()) {
+            (Some(a), Some(b)) => {
+                (b.nullable || !a.nullable)
+                    && match (a.heap, b.heap) {
+                        (HeapType::Func, HeapType::Func)
+                        | (HeapType::Concrete(_), HeapType::Func)
+                        | (HeapType::Extern, HeapType::Extern) => true,
+                        (HeapType::Concrete(x), HeapType::Concrete(y)) => x == y,
+                        _ => false,
+                    }
+            }
+            (None, None) => self == other,
+            _ => false,
+        }
+    }
+
+    /// This type with each signature index `i` it refers to replaced by
+    /// `f(i)`.
+    pub fn map_concrete(self, f: impl FnOnce(u32) -> u32) -> Self {
+        match self {
+            ValueType::Ref(RefType {
+                nullable,
+                heap: HeapType::Concrete(i),
+            }) => ValueType::Ref(RefType {
+                nullable,
+                heap: HeapType::Concrete(f(i)),
+            }),
+            other => other,
         }
     }
 
@@ -46,13 +179,25 @@ impl ValueType {
 
     /// Whether this is a reference type.
     pub const fn is_ref(self) -> bool {
-        matches!(self, ValueType::FuncRef | ValueType::ExternRef)
+        matches!(
+            self,
+            ValueType::FuncRef | ValueType::ExternRef | ValueType::Ref(_)
+        )
     }
 }
 
 impl fmt::Display for ValueType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+        match self {
+            ValueType::Ref(RefType {
+                nullable,
+                heap: HeapType::Concrete(i),
+            }) => {
+                let null = if *nullable { "null " } else { "" };
+                write!(f, "(ref {null}{i})")
+            }
+            other => f.write_str(other.name()),
+        }
     }
 }
 
@@ -175,6 +320,23 @@ impl FuncType {
     pub fn result_slots(&self) -> usize {
         self.result_slots as usize
     }
+
+    /// This signature with each signature index `i` its reference types
+    /// refer to replaced by `f(i)` (see [`ValueType::map_concrete`]).
+    pub fn map_concrete(&self, f: impl Fn(u32) -> u32) -> Self {
+        if !self
+            .params
+            .iter()
+            .chain(self.results.iter())
+            .any(|t| matches!(t, ValueType::Ref(_)))
+        {
+            return self.clone();
+        }
+        FuncType::new(
+            self.params.iter().map(|t| t.map_concrete(&f)),
+            self.results.iter().map(|t| t.map_concrete(&f)),
+        )
+    }
 }
 
 impl fmt::Display for FuncType {
@@ -182,7 +344,7 @@ impl fmt::Display for FuncType {
         let list = |types: &[ValueType]| {
             types
                 .iter()
-                .map(|t| t.name())
+                .map(|t| t.to_string())
                 .collect::<Vec<_>>()
                 .join(", ")
         };
@@ -236,7 +398,7 @@ pub struct MemoryType {
 /// The type of a table: element type and limits in elements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TableType {
-    /// `FuncRef` or `ExternRef`.
+    /// A reference type (`FuncRef`, `ExternRef` or a [`ValueType::Ref`]).
     pub element: ValueType,
     /// Limits in elements.
     pub limits: Limits,

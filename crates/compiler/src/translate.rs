@@ -60,7 +60,7 @@ pub(crate) fn cl_type(ty: ValueType) -> Result<Type, String> {
         ValueType::V128 => Ok(I8X16),
         // References are slots: a funcref is its store address plus one, an
         // externref the embedder's value; 0 is null.
-        ValueType::FuncRef | ValueType::ExternRef => Ok(I64),
+        ValueType::FuncRef | ValueType::ExternRef | ValueType::Ref(_) => Ok(I64),
     }
 }
 
@@ -1010,6 +1010,30 @@ impl Translator<'_, '_> {
             let ti = self.iconst32(type_index);
             self.builtin_checked(builtin!(indirect_target), &[t, index, ti], &[I32])[0]
         };
+        self.call_addr_as(addr, &ty, params, tail);
+    }
+
+    /// `call_ref` (or with `tail` `return_call_ref`) of signature
+    /// `type_index`: traps on a null reference, else calls as
+    /// [`Self::call_indirect_as`] does once it has the function (validation
+    /// proved the reference's signature).
+    fn call_ref_as(&mut self, type_index: u32, tail: bool) {
+        let ty = self.module.types[type_index as usize].clone();
+        let func = self.pop();
+        let params = self.pop_n(ty.params().len());
+        let null = self.b.ins().icmp_imm_s(IntCC::Equal, func, 0);
+        self.trap_if(null, TrapCode::NullFunctionReference);
+        let addr = self.b.ins().iadd_imm_s(func, -1);
+        let addr = self.b.ins().ireduce(I32, addr);
+        self.call_addr_as(addr, &ty, params, tail);
+    }
+
+    /// Calls the store's function `addr` (an `i32`) of signature `ty`: a
+    /// direct call when it is a function of this instance, else a call
+    /// through the store; with `tail`, a tail call in the first case and a
+    /// call and a return in the second. Pushes the results.
+    fn call_addr_as(&mut self, addr: Value, ty: &FuncType, params: Vec<Value>, tail: bool) {
+        let ty = ty.clone();
         let first = self.load_vm(I32, vmctx::FIRST_DEFINED);
         let num = self.load_vm(I32, vmctx::NUM_DEFINED);
         let rel = self.b.ins().isub(addr, first);
@@ -1301,6 +1325,34 @@ impl Translator<'_, '_> {
                 type_index,
                 table_index,
             } => self.call_indirect_as(type_index, table_index, true),
+            O::CallRef { type_index } => self.call_ref_as(type_index, false),
+            O::ReturnCallRef { type_index } => self.call_ref_as(type_index, true),
+            O::RefAsNonNull => {
+                let r = *self.stack.last().expect("validated");
+                let null = self.b.ins().icmp_imm_s(IntCC::Equal, r, 0);
+                self.trap_if(null, TrapCode::NullReference);
+            }
+            O::BrOnNull { relative_depth } => {
+                let r = self.pop();
+                let (target, n) = self.target(relative_depth);
+                let args = self.stack[self.stack.len() - n..].to_vec();
+                let cont = self.b.create_block();
+                let null = self.b.ins().icmp_imm_s(IntCC::Equal, r, 0);
+                self.b
+                    .ins()
+                    .brif(null, target, &block_args(&args), cont, &[]);
+                self.b.switch_to_block(cont);
+                self.push(r);
+            }
+            O::BrOnNonNull { relative_depth } => {
+                let r = *self.stack.last().expect("validated");
+                let (target, n) = self.target(relative_depth);
+                let args = self.stack[self.stack.len() - n..].to_vec();
+                let cont = self.b.create_block();
+                self.b.ins().brif(r, target, &block_args(&args), cont, &[]);
+                self.b.switch_to_block(cont);
+                self.pop();
+            }
             O::Drop => {
                 self.pop();
             }

@@ -6,7 +6,7 @@ use wazero_api::TrapCode;
 
 /// Every trap code compiled code can raise, in the order of their numbers
 /// (`index + 1`; `0` means "no trap").
-pub(crate) const CODES: [TrapCode; 11] = TrapCode::ALL;
+pub(crate) const CODES: [TrapCode; TrapCode::ALL.len()] = TrapCode::ALL;
 
 /// The trap slot's value when a runtime call failed with something other than
 /// a trap code (a host function's error, an exit, a panic), kept in the context.

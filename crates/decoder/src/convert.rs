@@ -1,7 +1,7 @@
 //! Conversions from wasmparser's types to wazero's.
 
 use wasmparser::{RefType, ValType, WasmFeatures};
-use wazero_api::{CoreFeatures, GlobalType, Limits, MemoryType, TableType, ValueType};
+use wazero_api::{CoreFeatures, GlobalType, HeapType, Limits, MemoryType, TableType, ValueType};
 
 use crate::{ConstExpr, ConstOp, DecodeError};
 
@@ -24,6 +24,10 @@ pub fn wasm_features(features: CoreFeatures) -> WasmFeatures {
         (CoreFeatures::EXTENDED_CONST, WasmFeatures::EXTENDED_CONST),
         (CoreFeatures::RELAXED_SIMD, WasmFeatures::RELAXED_SIMD),
         (CoreFeatures::TAIL_CALL, WasmFeatures::TAIL_CALL),
+        (
+            CoreFeatures::FUNCTION_REFERENCES,
+            WasmFeatures::FUNCTION_REFERENCES,
+        ),
     ];
     pairs
         .into_iter()
@@ -42,16 +46,37 @@ pub(crate) fn value_type(ty: ValType, offset: u64) -> Result<ValueType, DecodeEr
     })
 }
 
+/// Why a module using the GC proposal's types is refused.
+pub(crate) const GC_TYPES: &str =
+    "GC types (struct, array, recursive groups, subtypes, GC heap types) are not supported";
+
 pub(crate) fn ref_type(ty: RefType, offset: u64) -> Result<ValueType, DecodeError> {
-    if ty == RefType::FUNCREF {
-        Ok(ValueType::FuncRef)
-    } else if ty == RefType::EXTERNREF {
-        Ok(ValueType::ExternRef)
-    } else {
-        Err(DecodeError::new(
-            format!("reference type {ty} is not supported"),
+    Ok(ValueType::reference(
+        ty.is_nullable(),
+        heap_type(ty.heap_type(), offset)?,
+    ))
+}
+
+pub(crate) fn heap_type(ty: wasmparser::HeapType, offset: u64) -> Result<HeapType, DecodeError> {
+    use wasmparser::{AbstractHeapType, HeapType as H, UnpackedIndex};
+    match ty {
+        H::Abstract {
+            shared: false,
+            ty: AbstractHeapType::Func,
+        } => Ok(HeapType::Func),
+        H::Abstract {
+            shared: false,
+            ty: AbstractHeapType::Extern,
+        } => Ok(HeapType::Extern),
+        H::Concrete(UnpackedIndex::Module(i)) => Ok(HeapType::Concrete(i)),
+        H::Abstract {
+            shared: false,
+            ty: AbstractHeapType::Exn,
+        } => Err(DecodeError::new(
+            "exception references (exnref) are not supported",
             offset,
-        ))
+        )),
+        _ => Err(DecodeError::new(GC_TYPES, offset)),
     }
 }
 
@@ -116,23 +141,7 @@ pub(crate) fn const_expr(expr: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr, 
             Op::F64Const { value } => ConstOp::F64(value.bits()),
             Op::V128Const { value } => ConstOp::V128(u128::from_le_bytes(*value.bytes())),
             Op::RefNull { hty } => {
-                let ty = match hty {
-                    wasmparser::HeapType::Abstract {
-                        ty: wasmparser::AbstractHeapType::Func,
-                        ..
-                    } => ValueType::FuncRef,
-                    wasmparser::HeapType::Abstract {
-                        ty: wasmparser::AbstractHeapType::Extern,
-                        ..
-                    } => ValueType::ExternRef,
-                    other => {
-                        return Err(DecodeError::new(
-                            format!("heap type {other:?} is not supported"),
-                            offset,
-                        ))
-                    }
-                };
-                ConstOp::RefNull(ty)
+                ConstOp::RefNull(ValueType::reference(true, heap_type(hty, offset)?))
             }
             Op::RefFunc { function_index } => ConstOp::RefFunc(function_index),
             Op::GlobalGet { global_index } => ConstOp::GlobalGet(global_index),

@@ -5,7 +5,9 @@ use std::sync::Arc;
 use wasmparser::{ElementItems, ElementKind, ExternalKind, Parser, Payload, TypeRef};
 use wazero_api::{CoreFeatures, ExternType, FuncType};
 
-use crate::convert::{const_expr, global_type, memory_type, ref_type, table_type, value_type};
+use crate::convert::{
+    const_expr, global_type, memory_type, ref_type, table_type, value_type, GC_TYPES,
+};
 use crate::module::*;
 use crate::{ConstExpr, DecodeError};
 
@@ -37,11 +39,15 @@ pub fn decode(bytes: &[u8], features: CoreFeatures) -> Result<Module, DecodeErro
                 for (offset, group) in reader.into_iter_with_offsets().map(flatten) {
                     let mut types = group?.into_types();
                     let (Some(sub), None) = (types.next(), types.next()) else {
-                        return Err(DecodeError::new("GC types are not supported", offset));
+                        return Err(DecodeError::new(GC_TYPES, offset));
                     };
                     let wasmparser::CompositeInnerType::Func(f) = &sub.composite_type.inner else {
-                        return Err(DecodeError::new("GC types are not supported", offset));
+                        return Err(DecodeError::new(GC_TYPES, offset));
                     };
+                    if !sub.is_final || !sub.supertype_idxs.is_empty() || sub.composite_type.shared
+                    {
+                        return Err(DecodeError::new(GC_TYPES, offset));
+                    }
                     let params = f
                         .params()
                         .iter()
@@ -80,12 +86,10 @@ pub fn decode(bytes: &[u8], features: CoreFeatures) -> Result<Module, DecodeErro
             Payload::TableSection(reader) => {
                 for (offset, table) in reader.into_iter_with_offsets().map(flatten) {
                     let table = table?;
-                    if !matches!(table.init, wasmparser::TableInit::RefNull) {
-                        return Err(DecodeError::new(
-                            "table initializer expressions are not supported",
-                            offset,
-                        ));
-                    }
+                    module.table_inits.push(match &table.init {
+                        wasmparser::TableInit::RefNull => None,
+                        wasmparser::TableInit::Expr(expr) => Some(const_expr(expr)?),
+                    });
                     module.tables.push(table_type(table.ty, offset)?);
                 }
             }

@@ -21,6 +21,9 @@ pub struct Module {
     pub functions: Vec<u32>,
     /// Tables defined in this module.
     pub tables: Vec<TableType>,
+    /// The initializer of each table defined in this module, when it has one
+    /// (typed function references); without, a table starts with nulls.
+    pub table_inits: Vec<Option<ConstExpr>>,
     /// Memories defined in this module.
     pub memories: Vec<MemoryType>,
     /// Globals defined in this module.

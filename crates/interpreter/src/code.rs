@@ -115,6 +115,13 @@ macro_rules! define_instr {
             ReturnCallImported { func: u32, base: Slot },
             /// Tail call through a table (`return_call_indirect`).
             ReturnCallIndirect { type_index: u32, table: u32, index: Slot, base: Slot },
+            /// Call the function reference in `func` (`call_ref`; trap if null),
+            /// with its arguments at slot `base`.
+            CallRef { func: Slot, base: Slot },
+            /// Tail call of the function reference in `func` (`return_call_ref`).
+            ReturnCallRef { func: Slot, base: Slot },
+            /// Trap if the reference in `s` is null (`ref.as_non_null`).
+            RefAsNonNull { s: Slot },
             /// `d = s`
             Copy { d: Slot, s: Slot },
             /// `d = s` for a v128 (two slots).

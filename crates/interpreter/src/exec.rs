@@ -622,6 +622,28 @@ impl Executor {
                     let next = self.call_addr(store, inst, addr, base + b as usize)?;
                     tail!(next, b, results);
                 }
+                Instr::ReturnCallRef { func, base: b } => {
+                    let Some(addr) = funcref_addr(get!(func)) else {
+                        trap!(TrapCode::NullFunctionReference);
+                    };
+                    let results = store.funcs[addr.index()].ty.result_slots();
+                    // `tail!` sets `fp` again: the host may have grown the stack.
+                    let next = self.call_addr(store, inst, addr, base + b as usize)?;
+                    tail!(next, b, results);
+                }
+                Instr::CallRef { func, base: b } => {
+                    let Some(addr) = funcref_addr(get!(func)) else {
+                        trap!(TrapCode::NullFunctionReference);
+                    };
+                    let next = self.call_addr(store, inst, addr, base + b as usize)?;
+                    fp = self.stack.as_mut_ptr().wrapping_add(base);
+                    enter!(next);
+                }
+                Instr::RefAsNonNull { s } => {
+                    if get!(s) == 0 {
+                        trap!(TrapCode::NullReference);
+                    }
+                }
                 Instr::CallInternal { func, base: b } => {
                     enter!(Next::Enter {
                         module: m,

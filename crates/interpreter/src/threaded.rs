@@ -57,7 +57,7 @@ pub(crate) const HOST_FAILED: u32 = 2;
 pub(crate) const RELOAD_MEMORY: u32 = 3;
 const TRAP: u32 = 4;
 
-const TRAPS: [TrapCode; 11] = TrapCode::ALL;
+const TRAPS: [TrapCode; TrapCode::ALL.len()] = TrapCode::ALL;
 
 impl Exit {
     fn trap(ip: *const Op, code: TrapCode) -> Self {

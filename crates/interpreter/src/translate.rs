@@ -734,11 +734,11 @@ impl Translator<'_> {
         }
     }
 
-    /// `return_call` / `return_call_indirect`: the arguments go where a call
-    /// would put them, then the callee replaces this frame (the executor moves
-    /// them to slot 0). Nothing after it is reached.
-    fn tail_call(&mut self, func: u32, type_index: Option<(u32, u32)>) {
-        self.call(func, type_index);
+    /// `return_call` / `return_call_indirect` / `return_call_ref`: the
+    /// arguments go where a call would put them, then the callee replaces this
+    /// frame (the executor moves them to slot 0). Nothing after it is reached.
+    fn tail_call(&mut self, callee: Callee) {
+        self.call(callee);
         let Some(last) = self.code.last_mut() else {
             return;
         };
@@ -756,21 +756,28 @@ impl Translator<'_> {
                 index,
                 base,
             },
+            Instr::CallRef { func, base } => Instr::ReturnCallRef { func, base },
             other => other,
         };
         self.set_unreachable();
     }
 
-    fn call(&mut self, func: u32, type_index: Option<(u32, u32)>) {
-        let ty = match type_index {
-            Some((t, _)) => self.module.types[t as usize].clone(),
-            None => self
+    fn call(&mut self, callee: Callee) {
+        let ty = match callee {
+            Callee::Indirect { type_index, .. } | Callee::Ref { type_index } => {
+                self.module.types[type_index as usize].clone()
+            }
+            Callee::Direct(func) => self
                 .module
                 .function_type(func)
                 .cloned()
                 .expect("validated: function exists"),
         };
-        let index = type_index.map(|_| self.pop_src());
+        // The table index or function reference, above the arguments.
+        let operand = match callee {
+            Callee::Direct(_) => None,
+            _ => Some(self.pop_src()),
+        };
         let n = ty.params().len();
         self.materialize_top(n);
         let base = match n {
@@ -779,14 +786,17 @@ impl Translator<'_> {
         };
         self.stack.truncate(self.stack.len() - n);
         let base = self.slot(base);
-        match (type_index, index) {
-            (Some((type_index, table)), Some(index)) => self.emit(Instr::CallIndirect {
-                type_index,
-                table,
-                index,
-                base,
-            }),
-            _ => {
+        match (callee, operand) {
+            (Callee::Indirect { type_index, table }, Some(index)) => {
+                self.emit(Instr::CallIndirect {
+                    type_index,
+                    table,
+                    index,
+                    base,
+                })
+            }
+            (Callee::Ref { .. }, Some(func)) => self.emit(Instr::CallRef { func, base }),
+            (Callee::Direct(func), _) => {
                 let imported = self.module.imported_function_count();
                 if func >= imported {
                     self.emit(Instr::CallInternal {
@@ -797,6 +807,7 @@ impl Translator<'_> {
                     self.emit(Instr::CallImported { func, base })
                 }
             }
+            _ => unreachable!("an operand is popped for every indirect callee"),
         };
         for &r in ty.results() {
             self.push(r);
@@ -805,6 +816,44 @@ impl Translator<'_> {
         self.max_slot = self
             .max_slot
             .max(u32::from(base) + ty.result_slots() as u32);
+        self.last_def = None;
+    }
+
+    /// Emits a branch to `skip` (patched by the caller) taken when the
+    /// reference on top of the stack is null (`when_null`) or not; the
+    /// reference stays on the stack.
+    fn branch_on_ref(&mut self, when_null: bool) -> usize {
+        let r = self.stack.last().expect("validated: a reference").src;
+        let a = self.slot(r);
+        // The test's result lives just above the reference, then is dropped.
+        let d = self.push(ValueType::I32);
+        self.emit(Instr::I64Eqz { d, a });
+        self.pop();
+        self.last_def = None;
+        let target = u32::MAX;
+        self.emit(if when_null {
+            Instr::BrIfNez { cond: d, target }
+        } else {
+            Instr::BrIfEqz { cond: d, target }
+        })
+    }
+
+    /// `br_on_null` (`on_null`) and `br_on_non_null`.
+    fn branch_on_null(&mut self, depth: u32, on_null: bool) {
+        // Skip the branch when it is not taken.
+        let skip = self.branch_on_ref(!on_null);
+        if on_null {
+            // Branches without the reference; falls through with it.
+            let r = self.pop();
+            self.branch(depth);
+            self.stack.push(r);
+        } else {
+            // Branches with the reference; falls through without it.
+            self.branch(depth);
+            self.pop();
+        }
+        let here = self.pc();
+        patch(&mut self.code[skip], here);
         self.last_def = None;
     }
 
@@ -879,18 +928,32 @@ impl Translator<'_> {
                 self.emit_return(self.ctrl[0].results.len());
                 self.set_unreachable();
             }
-            Operator::Call { function_index } => self.call(function_index, None),
+            Operator::Call { function_index } => self.call(Callee::Direct(function_index)),
             Operator::CallIndirect {
                 type_index,
                 table_index,
-            } => self.call(0, Some((type_index, table_index))),
+            } => self.call(Callee::Indirect {
+                type_index,
+                table: table_index,
+            }),
+            Operator::CallRef { type_index } => self.call(Callee::Ref { type_index }),
             Operator::ReturnCall { function_index } => {
-                self.tail_call(function_index, None);
+                self.tail_call(Callee::Direct(function_index));
             }
             Operator::ReturnCallIndirect {
                 type_index,
                 table_index,
-            } => self.tail_call(0, Some((type_index, table_index))),
+            } => self.tail_call(Callee::Indirect {
+                type_index,
+                table: table_index,
+            }),
+            Operator::ReturnCallRef { type_index } => self.tail_call(Callee::Ref { type_index }),
+            Operator::BrOnNull { relative_depth } => self.branch_on_null(relative_depth, true),
+            Operator::BrOnNonNull { relative_depth } => self.branch_on_null(relative_depth, false),
+            Operator::RefAsNonNull => {
+                let s = self.slot(self.stack.last().expect("validated: a reference").src);
+                self.emit(Instr::RefAsNonNull { s });
+            }
             Operator::Drop => {
                 self.pop();
             }
@@ -1338,6 +1401,18 @@ fn lower(code: Vec<Instr>) -> Box<[Op]> {
             Op { handler, instr }
         })
         .collect()
+}
+
+/// What a call instruction calls.
+#[derive(Debug, Clone, Copy)]
+enum Callee {
+    /// Function `index` of the module (`call`).
+    Direct(u32),
+    /// Through `table`, checked against `type_index` (`call_indirect`).
+    Indirect { type_index: u32, table: u32 },
+    /// The function reference on top of the stack, of type `type_index`
+    /// (`call_ref`).
+    Ref { type_index: u32 },
 }
 
 fn patch(instr: &mut Instr, target: u32) {

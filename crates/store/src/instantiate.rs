@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use wazero_api::{ExternType, GlobalType, TableType, TrapCode};
+use wazero_api::{ExternType, GlobalType, HeapType, TableType, TrapCode, ValueType};
 use wazero_decoder::{ConstExpr, DataMode, ElementMode, ImportDesc};
 use wazero_validator::ValidatedModule;
 
@@ -47,7 +47,18 @@ impl Store {
             return Err(InstantiationError::NameInUse(config.name.clone()));
         }
         let mut inst = empty_instance(&config.name);
-        inst.sig_ids = module.types.iter().map(|t| self.intern(t)).collect();
+        for ty in &module.types {
+            // The store's form of the signature: the signatures its references
+            // name are the store's ids (equal signatures of any two modules
+            // are one type), itself `HeapType::SELF`.
+            let ids = &inst.sig_ids;
+            let canonical = ty.map_concrete(|j| match ids.get(j as usize) {
+                Some(id) => id.0,
+                None => SELF,
+            });
+            let id = self.intern(&canonical);
+            inst.sig_ids.push(id);
+        }
 
         let exporters = self.resolve_imports(module, &mut inst)?;
         // References to their functions may now be held by this instance.
@@ -113,14 +124,15 @@ impl Store {
         let imported = module.imported_function_count();
         let mut defined = Vec::with_capacity(module.functions.len());
         for (i, &type_index) in module.functions.iter().enumerate() {
-            let ty = module.types[type_index as usize].clone();
+            let sig = inst.sig_ids[type_index as usize];
+            let ty = self.sig_type(sig).clone();
             let index = imported + i as u32;
             let name = match module.names.functions.get(&index) {
                 Some(n) if self.debug_info => format!("{module_label}.{n}"),
                 _ => format!("{module_label}.${index}"),
             };
             defined.push(FunctionInstance {
-                sig: inst.sig_ids[type_index as usize],
+                sig,
                 ty,
                 kind: FuncKind::Wasm {
                     instance: id,
@@ -132,8 +144,15 @@ impl Store {
         }
         let addrs = self.alloc_funcs(defined);
         inst.functions.extend(addrs);
-        for &ty in &module.tables {
-            let table = self.new_table(ty).map_err(InstantiationError::Resource)?;
+        for (ty, init) in module.tables.iter().zip(&module.table_inits) {
+            let ty = TableType {
+                element: canonical(inst, ty.element),
+                ..*ty
+            };
+            let init = init.as_ref().map_or(0, |e| self.eval_const(inst, e) as u64);
+            let table = self
+                .new_table(ty, init)
+                .map_err(InstantiationError::Resource)?;
             inst.tables.push(table);
         }
         for &ty in &module.memories {
@@ -149,7 +168,10 @@ impl Store {
         for global in &module.globals {
             let value = self.eval_const(inst, &global.init);
             inst.globals.push(self.push_global(GlobalInstance {
-                ty: global.ty,
+                ty: GlobalType {
+                    content: canonical(inst, global.ty.content),
+                    ..global.ty
+                },
                 value,
             }));
         }
@@ -217,7 +239,9 @@ impl Store {
             };
             match (import.desc, val) {
                 (ImportDesc::Func(t), ExternVal::Func(addr)) => {
-                    let want = &module.types[t as usize];
+                    // Signatures match when they are the same type, which
+                    // the store's ids say (typed references included).
+                    let want = self.sig_type(inst.sig_ids[t as usize]);
                     let have = &self.funcs[addr.index()].ty;
                     if want != have {
                         return Err(mismatch(format!("func{want}"), format!("func{have}")));
@@ -233,6 +257,10 @@ impl Store {
                     inst.direct_imports.push(direct);
                 }
                 (ImportDesc::Table(want), ExternVal::Table(addr)) => {
+                    let want = TableType {
+                        element: canonical(inst, want.element),
+                        ..want
+                    };
                     let have = self.tables[addr.index()].current_type();
                     if !table_matches(&have, &want) {
                         return Err(mismatch(table_desc(&want), table_desc(&have)));
@@ -254,8 +282,18 @@ impl Store {
                     inst.memories.push(addr);
                 }
                 (ImportDesc::Global(want), ExternVal::Global(addr)) => {
+                    let want = GlobalType {
+                        content: canonical(inst, want.content),
+                        ..want
+                    };
                     let have: GlobalType = self.globals[addr.index()].ty;
-                    if have != want {
+                    // An immutable global may be of a subtype (a non-null or
+                    // signature-typed reference where a `funcref` is wanted);
+                    // a mutable one must be of the type itself.
+                    let matches = have.mutable == want.mutable
+                        && have.content.is_subtype_of(want.content)
+                        && (!want.mutable || want.content.is_subtype_of(have.content));
+                    if !matches {
                         return Err(mismatch(format!("global {want}"), format!("global {have}")));
                     }
                     inst.globals.push(addr);
@@ -325,6 +363,18 @@ impl Store {
 fn table_matches(have: &TableType, want: &TableType) -> bool {
     have.element == want.element && have.limits.matches(&want.limits)
 }
+
+/// `ty` of a module in the store's form: the signatures it names are the
+/// store's ids (see [`Store::instantiate`]).
+fn canonical(inst: &crate::ModuleInstance, ty: ValueType) -> ValueType {
+    ty.map_concrete(|j| inst.sig_ids[j as usize].0)
+}
+
+/// A signature's reference to itself, in the store's form.
+const SELF: u32 = match HeapType::SELF {
+    HeapType::Concrete(i) => i,
+    _ => unreachable!(),
+};
 
 fn table_desc(t: &TableType) -> String {
     format!("table{} {}", t.limits, t.element)

@@ -129,7 +129,7 @@ pub(crate) fn module_escapes(module: &ValidatedModule) -> bool {
     let imports = module.imports.iter().any(|import| match import.desc {
         ImportDesc::Func(t) => has_funcref(&module.types[t as usize]),
         ImportDesc::Table(_) => true,
-        ImportDesc::Global(g) => g.content == ValueType::FuncRef,
+        ImportDesc::Global(g) => g.content.is_func_ref(),
         ImportDesc::Memory(_) => false,
     });
     let imported_globals: Vec<ValueType> = module
@@ -150,18 +150,18 @@ pub(crate) fn module_escapes(module: &ValidatedModule) -> bool {
     let exports = module.exports.iter().any(|export| match export.kind {
         ExternType::Func => module.function_type(export.index).is_none_or(has_funcref),
         ExternType::Table => true,
-        ExternType::Global => global_type(export.index).is_none_or(|t| t == ValueType::FuncRef),
+        ExternType::Global => global_type(export.index).is_none_or(ValueType::is_func_ref),
         ExternType::Memory => false,
     });
     imports || exports
 }
 
-/// Whether a function of type `ty` takes or returns a `funcref`.
+/// Whether a function of type `ty` takes or returns a function reference.
 pub(crate) fn has_funcref(ty: &FuncType) -> bool {
     ty.params()
         .iter()
         .chain(ty.results())
-        .any(|&t| t == ValueType::FuncRef)
+        .any(|&t| t.is_func_ref())
 }
 
 impl Store {
@@ -279,7 +279,7 @@ impl Store {
             }
             for t in &inst.tables {
                 let table = &self.tables[t.index()];
-                if table.ty.element == ValueType::FuncRef {
+                if table.ty.element.is_func_ref() {
                     for &e in &table.elements {
                         reach(funcref_addr(e));
                     }
@@ -287,7 +287,7 @@ impl Store {
             }
             for g in &inst.globals {
                 let global = &self.globals[g.index()];
-                if global.ty.content == ValueType::FuncRef {
+                if global.ty.content.is_func_ref() {
                     reach(funcref_addr(global.value as u64));
                 }
             }

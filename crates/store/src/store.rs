@@ -65,6 +65,8 @@ pub struct Store {
     pub instances: Vec<ModuleInstance>,
     names: HashMap<String, InstanceId>,
     sigs: HashMap<FuncType, SigId>,
+    /// The signature of each id of `sigs`.
+    sig_types: Vec<FuncType>,
     /// Limits for everything in this store.
     pub limits: StoreLimits,
     /// Scratch state an engine keeps between calls (e.g. its value stack), taken
@@ -131,6 +133,7 @@ impl Store {
             instances: Vec::new(),
             names: HashMap::new(),
             sigs: HashMap::new(),
+            sig_types: Vec::new(),
             limits,
             engine_state: None,
             call_depth: 0,
@@ -163,8 +166,18 @@ impl Store {
 
     /// The interned id of `ty`.
     pub fn intern(&mut self, ty: &FuncType) -> SigId {
-        let next = SigId(self.sigs.len() as u32);
-        *self.sigs.entry(ty.clone()).or_insert(next)
+        if let Some(&id) = self.sigs.get(ty) {
+            return id;
+        }
+        let id = SigId(self.sig_types.len() as u32);
+        self.sigs.insert(ty.clone(), id);
+        self.sig_types.push(ty.clone());
+        id
+    }
+
+    /// The signature with id `id` (of [`Store::intern`]).
+    pub fn sig_type(&self, id: SigId) -> &FuncType {
+        &self.sig_types[id.0 as usize]
     }
 
     /// The instance registered under `name`.
@@ -464,8 +477,9 @@ impl Store {
         self.instances[id.index()].memories.first().copied()
     }
 
-    /// Creates a table of type `ty`, within the store's element budget.
-    pub fn new_table(&mut self, ty: wazero_api::TableType) -> Result<TableAddr, String> {
+    /// Creates a table of type `ty` with every element `init`, within the
+    /// store's element budget.
+    pub fn new_table(&mut self, ty: wazero_api::TableType, init: u64) -> Result<TableAddr, String> {
         let min = ty.limits.min;
         if self.table_elements.saturating_add(min) > self.limits.max_table_elements {
             return Err(format!(
@@ -473,7 +487,7 @@ impl Store {
                 self.limits.max_table_elements
             ));
         }
-        let table = TableInstance::new(ty, 0).ok_or_else(|| {
+        let table = TableInstance::new(ty, init).ok_or_else(|| {
             format!(
                 "a table of {min} elements is too large: the limit is {} per table",
                 crate::table::TABLE_LIMIT

@@ -121,7 +121,17 @@ pub fn validate(
     module: Module,
     features: CoreFeatures,
 ) -> Result<ValidatedModule, ValidationError> {
-    let mut validator = wasmparser::Validator::new_with_features(wasm_features(features));
+    let body_features = wasm_features(features);
+    // WebAssembly 3.0 lets constant expressions read the module's own
+    // immutable globals; wasmparser counts that as part of GC. The decoder has
+    // refused every GC type, heap type and constant instruction, so GC on at
+    // the module level adds only that; bodies are validated without it.
+    let module_features = if features.contains(CoreFeatures::FUNCTION_REFERENCES) {
+        body_features | wasmparser::WasmFeatures::GC
+    } else {
+        body_features
+    };
+    let mut validator = wasmparser::Validator::new_with_features(module_features);
     let mut parser = wasmparser::Parser::new(0);
     // The features decide how some items are read (32-bit memory limits
     // without memory64).
@@ -131,7 +141,10 @@ pub fn validate(
     for payload in parser.parse_all(&module.bytes) {
         let valid = payload.and_then(|payload| validator.payload(&payload));
         match valid {
-            Ok(wasmparser::ValidPayload::Func(func, body)) => bodies.push((func, body)),
+            Ok(wasmparser::ValidPayload::Func(mut func, body)) => {
+                func.features = body_features;
+                bodies.push((func, body));
+            }
             Ok(wasmparser::ValidPayload::End(_)) => break,
             Ok(_) => {}
             Err(e) => {
