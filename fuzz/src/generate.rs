@@ -20,8 +20,8 @@ pub const MEMORY_LIMIT_PAGES: u32 = 32;
 
 /// The `wasm-smith` configuration for `seed`: the shared WebAssembly 2.0
 /// configuration (SIMD, bulk memory, reference types, multi-value; no threads,
-/// multi-memory, exceptions or GC) plus WebAssembly 3.0's extended constant
-/// expressions and tail calls (which wasmi runs too), without imports, exporting
+/// exceptions or GC) plus WebAssembly 3.0's extended constant expressions,
+/// tail calls and up to two memories (which wasmi runs too), without imports, exporting
 /// everything, with NaNs canonicalized so that floats compare bit-exactly. One
 /// seed in two also asks the generator to avoid traps, for longer runs of
 /// computation between them.
@@ -35,6 +35,7 @@ pub fn config(seed: u64) -> wasm_smith::Config {
         max_table_elements: 1_000,
         extended_const_enabled: true,
         tail_call_enabled: true,
+        max_memories: 2,
         ..wasm2::wasm2_config()
     }
 }

@@ -48,6 +48,9 @@ impl CoreFeatures {
     /// `br_on_non_null`, table initializers, and `global.get` of the module's
     /// own immutable globals in constant expressions.
     pub const FUNCTION_REFERENCES: Self = Self(1 << 10);
+    /// Several memories per module (WebAssembly 3.0): a memory index on every
+    /// memory instruction, memory imports and exports beyond the first.
+    pub const MULTI_MEMORY: Self = Self(1 << 11);
 
     /// WebAssembly 1.0 (20191205): the MVP plus mutable globals.
     pub const V1: Self = Self::MUTABLE_GLOBAL;
@@ -64,16 +67,17 @@ impl CoreFeatures {
 
     /// What the runtimes enable by default: WebAssembly 2.0 and the parts of
     /// WebAssembly 3.0 implemented so far (extended constant expressions,
-    /// relaxed SIMD, tail calls, typed function references).
+    /// relaxed SIMD, tail calls, typed function references, multi-memory).
     pub const DEFAULT: Self = Self(
         Self::V2.0
             | Self::EXTENDED_CONST.0
             | Self::RELAXED_SIMD.0
             | Self::TAIL_CALL.0
-            | Self::FUNCTION_REFERENCES.0,
+            | Self::FUNCTION_REFERENCES.0
+            | Self::MULTI_MEMORY.0,
     );
 
-    const NAMES: [(Self, &'static str); 11] = [
+    const NAMES: [(Self, &'static str); 12] = [
         (Self::MUTABLE_GLOBAL, "mutable-global"),
         (Self::SIGN_EXTENSION_OPS, "sign-extension-ops"),
         (Self::NON_TRAPPING_FLOAT_TO_INT, "nontrapping-float-to-int"),
@@ -85,6 +89,7 @@ impl CoreFeatures {
         (Self::RELAXED_SIMD, "relaxed-simd"),
         (Self::TAIL_CALL, "tail-call"),
         (Self::FUNCTION_REFERENCES, "function-references"),
+        (Self::MULTI_MEMORY, "multi-memory"),
     ];
 
     /// The empty set (the WebAssembly MVP without mutable globals).

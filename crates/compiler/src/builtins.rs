@@ -32,8 +32,13 @@ use crate::vmctx::VmCtx;
 /// The table of runtime calls compiled code finds through the VM context.
 #[repr(C)]
 pub struct Builtins {
-    /// `memory.grow`: `(vm, delta) -> old pages or -1`.
-    pub memory_grow: unsafe extern "C" fn(*mut VmCtx, u32) -> u32,
+    /// `memory.grow`: `(vm, memory, delta) -> old pages or -1`.
+    pub memory_grow: unsafe extern "C" fn(*mut VmCtx, u32, u32) -> u32,
+    /// `memory.size` of a memory other than 0: `(vm, memory) -> pages`.
+    pub memory_size: unsafe extern "C" fn(*mut VmCtx, u32) -> u32,
+    /// Points [`VmCtx::selected_base`] and [`VmCtx::selected_len`] at
+    /// memory `memory` (not 0), for one access: `(vm, memory)`.
+    pub select_memory: unsafe extern "C" fn(*mut VmCtx, u32),
     /// Calls function `addr` of the store (a host function or another
     /// instance's) with its parameters in `slots`, which receive the results.
     pub call_func: unsafe extern "C" fn(*mut VmCtx, u32, *mut u64),
@@ -66,19 +71,21 @@ pub struct Builtins {
     pub table_init: unsafe extern "C" fn(*mut VmCtx, u32, u32, u32, u32, u32),
     /// `elem.drop`: `(vm, segment)`.
     pub elem_drop: unsafe extern "C" fn(*mut VmCtx, u32),
-    /// `memory.init`: `(vm, segment, dst, src, len)`.
-    pub memory_init: unsafe extern "C" fn(*mut VmCtx, u32, u32, u32, u32),
+    /// `memory.init`: `(vm, segment, memory, dst, src, len)`.
+    pub memory_init: unsafe extern "C" fn(*mut VmCtx, u32, u32, u32, u32, u32),
     /// `data.drop`: `(vm, segment)`.
     pub data_drop: unsafe extern "C" fn(*mut VmCtx, u32),
-    /// `memory.copy`: `(vm, dst, src, len)`.
-    pub memory_copy: unsafe extern "C" fn(*mut VmCtx, u32, u32, u32),
-    /// `memory.fill`: `(vm, dst, value, len)`.
-    pub memory_fill: unsafe extern "C" fn(*mut VmCtx, u32, u32, u32),
+    /// `memory.copy`: `(vm, dst_memory, src_memory, dst, src, len)`.
+    pub memory_copy: unsafe extern "C" fn(*mut VmCtx, u32, u32, u32, u32, u32),
+    /// `memory.fill`: `(vm, memory, dst, value, len)`.
+    pub memory_fill: unsafe extern "C" fn(*mut VmCtx, u32, u32, u32, u32),
 }
 
 /// The runtime calls.
 pub static BUILTINS: Builtins = Builtins {
     memory_grow,
+    memory_size,
+    select_memory,
     call_func,
     call_import,
     direct_done,
@@ -117,15 +124,26 @@ fn check(vm: &mut VmCtx, result: Result<(), TrapCode>) {
     }
 }
 
-unsafe extern "C" fn memory_grow(vm: *mut VmCtx, delta: u32) -> u32 {
+unsafe extern "C" fn memory_grow(vm: *mut VmCtx, memory: u32, delta: u32) -> u32 {
     // SAFETY: see the module documentation.
     let (vm, store) = unsafe { parts(vm) };
-    let Some(addr) = store.memory_of(InstanceId(vm.instance)) else {
-        return u32::MAX;
-    };
-    let old = store.memories[addr.index()].grow(delta);
+    let old = store.memory_grow(InstanceId(vm.instance), memory, delta);
     vm.refresh_memory_and_table(store);
-    old.unwrap_or(u32::MAX)
+    old
+}
+
+unsafe extern "C" fn memory_size(vm: *mut VmCtx, memory: u32) -> u32 {
+    // SAFETY: see the module documentation.
+    let (vm, store) = unsafe { parts(vm) };
+    store.memory_size(InstanceId(vm.instance), memory)
+}
+
+unsafe extern "C" fn select_memory(vm: *mut VmCtx, memory: u32) {
+    // SAFETY: see the module documentation.
+    let (vm, store) = unsafe { parts(vm) };
+    let m = &store.memories[store.memory_at(InstanceId(vm.instance), memory).index()];
+    vm.selected_base = m.base_ptr();
+    vm.selected_len = m.size_bytes() as u64;
 }
 
 unsafe extern "C" fn call_import(vm: *mut VmCtx, index: u32, slots: *mut u64, n: u32) {
@@ -376,10 +394,17 @@ unsafe extern "C" fn elem_drop(vm: *mut VmCtx, segment: u32) {
     store.elem_drop(InstanceId(vm.instance), segment);
 }
 
-unsafe extern "C" fn memory_init(vm: *mut VmCtx, segment: u32, dst: u32, src: u32, len: u32) {
+unsafe extern "C" fn memory_init(
+    vm: *mut VmCtx,
+    segment: u32,
+    memory: u32,
+    dst: u32,
+    src: u32,
+    len: u32,
+) {
     // SAFETY: see the module documentation.
     let (vm, store) = unsafe { parts(vm) };
-    let r = store.memory_init(InstanceId(vm.instance), segment, dst, src, len);
+    let r = store.memory_init(InstanceId(vm.instance), memory, segment, dst, src, len);
     check(vm, r);
 }
 
@@ -389,16 +414,24 @@ unsafe extern "C" fn data_drop(vm: *mut VmCtx, segment: u32) {
     store.data_drop(InstanceId(vm.instance), segment);
 }
 
-unsafe extern "C" fn memory_copy(vm: *mut VmCtx, dst: u32, src: u32, len: u32) {
+unsafe extern "C" fn memory_copy(
+    vm: *mut VmCtx,
+    dst_memory: u32,
+    src_memory: u32,
+    dst: u32,
+    src: u32,
+    len: u32,
+) {
     // SAFETY: see the module documentation.
     let (vm, store) = unsafe { parts(vm) };
-    let r = store.memory_copy(InstanceId(vm.instance), dst, src, len);
+    let inst = InstanceId(vm.instance);
+    let r = store.memory_copy(inst, dst_memory, src_memory, dst, src, len);
     check(vm, r);
 }
 
-unsafe extern "C" fn memory_fill(vm: *mut VmCtx, dst: u32, value: u32, len: u32) {
+unsafe extern "C" fn memory_fill(vm: *mut VmCtx, memory: u32, dst: u32, value: u32, len: u32) {
     // SAFETY: see the module documentation.
     let (vm, store) = unsafe { parts(vm) };
-    let r = store.memory_fill(InstanceId(vm.instance), dst, value as u8, len);
+    let r = store.memory_fill(InstanceId(vm.instance), memory, dst, value as u8, len);
     check(vm, r);
 }

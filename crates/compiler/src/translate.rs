@@ -628,11 +628,25 @@ impl Translator<'_, '_> {
     /// `base + 2^32 + 2^32 + size`, inside the memory's reservation
     /// ([`crate::GUARD_RESERVATION`]), where every byte past the memory's length
     /// faults.
+    ///
+    /// A memory other than 0 is found through a runtime call before each
+    /// access, and always checked explicitly.
     fn heap_addr(&mut self, addr: Value, memarg: &MemArg, size: u64) -> Value {
-        let base = self.load_vm(I64, vmctx::MEMORY_BASE);
+        let memory = match memarg.target {
+            wasmparser::MemArgTarget::Memory(m) => m,
+            wasmparser::MemArgTarget::Array(_) => unreachable!("validated without GC"),
+        };
+        let (base, len) = if memory == 0 {
+            (vmctx::MEMORY_BASE, vmctx::MEMORY_LEN)
+        } else {
+            let m = self.iconst32(memory);
+            self.builtin(builtin!(select_memory), &[m], &[]);
+            (vmctx::SELECTED_BASE, vmctx::SELECTED_LEN)
+        };
+        let base = self.load_vm(I64, base);
         let a = self.b.ins().uextend(I64, addr);
-        if !self.guard_pages {
-            let len = self.load_vm(I64, vmctx::MEMORY_LEN);
+        if !self.guard_pages || memory != 0 {
+            let len = self.load_vm(I64, len);
             // offset < 2^32 and addr < 2^32: no overflow in 64 bits.
             let end = self.b.ins().iadd_imm_u(a, (memarg.offset + size) as i64);
             let oob = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, len);
@@ -1072,9 +1086,10 @@ impl Translator<'_, '_> {
         self.stack.extend(results);
     }
 
-    fn memory_grow(&mut self) {
+    fn memory_grow(&mut self, memory: u32) {
         let delta = self.pop();
-        let old = self.builtin(builtin!(memory_grow), &[delta], &[I32])[0];
+        let m = self.iconst32(memory);
+        let old = self.builtin(builtin!(memory_grow), &[m, delta], &[I32])[0];
         self.push(old);
     }
 
@@ -1417,13 +1432,14 @@ impl Translator<'_, '_> {
             O::I32Store8 { memarg } | O::I64Store8 { memarg } => self.store(&memarg, 1),
             O::I32Store16 { memarg } | O::I64Store16 { memarg } => self.store(&memarg, 2),
             O::I64Store32 { memarg } => self.store(&memarg, 4),
-            O::MemorySize { .. } => {
+            O::MemorySize { mem: 0 } => {
                 let len = self.load_vm(I64, vmctx::MEMORY_LEN);
                 let pages = self.b.ins().ushr_imm_u(len, 16);
                 let pages = self.b.ins().ireduce(I32, pages);
                 self.push(pages);
             }
-            O::MemoryGrow { .. } => self.memory_grow(),
+            O::MemorySize { mem } => self.bulk(builtin!(memory_size), &[mem], 0, Some(I32), false),
+            O::MemoryGrow { mem } => self.memory_grow(mem),
 
             O::I32Const { value } => {
                 let v = self.b.ins().iconst(I32, i64::from(value));
@@ -1556,10 +1572,12 @@ impl Translator<'_, '_> {
                 type_index,
                 table_index,
             } => self.call_indirect(type_index, table_index),
-            O::MemoryCopy { .. } => self.bulk(builtin!(memory_copy), &[], 3, None, true),
-            O::MemoryFill { .. } => self.bulk(builtin!(memory_fill), &[], 3, None, true),
-            O::MemoryInit { data_index, .. } => {
-                self.bulk(builtin!(memory_init), &[data_index], 3, None, true)
+            O::MemoryCopy { dst_mem, src_mem } => {
+                self.bulk(builtin!(memory_copy), &[dst_mem, src_mem], 3, None, true)
+            }
+            O::MemoryFill { mem } => self.bulk(builtin!(memory_fill), &[mem], 3, None, true),
+            O::MemoryInit { data_index, mem } => {
+                self.bulk(builtin!(memory_init), &[data_index, mem], 3, None, true)
             }
             O::DataDrop { data_index } => {
                 self.bulk(builtin!(data_drop), &[data_index], 0, None, false)

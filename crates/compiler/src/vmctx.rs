@@ -31,6 +31,11 @@ pub struct VmCtx {
     pub memory_base: *mut u8,
     /// Length of linear memory 0 in bytes (0 when there is none).
     pub memory_len: u64,
+    /// Base address of the memory other than 0 that the access being made
+    /// uses (set by the `select_memory` runtime call just before it).
+    pub selected_base: *mut u8,
+    /// Length in bytes of that memory.
+    pub selected_len: u64,
     /// The store's interrupt poll address
     /// ([`Interrupt::poll_address`](wazero_store::Interrupt::poll_address)):
     /// compiled code reads a byte there at every check, which faults while an
@@ -114,6 +119,8 @@ impl VmCtx {
             instance: instance.0,
             memory_base: std::ptr::NonNull::dangling().as_ptr(),
             memory_len: 0,
+            selected_base: std::ptr::NonNull::dangling().as_ptr(),
+            selected_len: 0,
             interrupt: store.interrupt.poll_address(),
             stack_limit,
             globals: std::ptr::null_mut(),
@@ -233,6 +240,10 @@ offsets! {
     MEMORY_BASE = memory_base;
     /// Offset of [`VmCtx::memory_len`].
     MEMORY_LEN = memory_len;
+    /// Offset of [`VmCtx::selected_base`].
+    SELECTED_BASE = selected_base;
+    /// Offset of [`VmCtx::selected_len`].
+    SELECTED_LEN = selected_len;
     /// Offset of [`VmCtx::interrupt`].
     INTERRUPT = interrupt;
     /// Offset of [`VmCtx::stack_limit`].

@@ -28,6 +28,7 @@ pub fn wasm_features(features: CoreFeatures) -> WasmFeatures {
             CoreFeatures::FUNCTION_REFERENCES,
             WasmFeatures::FUNCTION_REFERENCES,
         ),
+        (CoreFeatures::MULTI_MEMORY, WasmFeatures::MULTI_MEMORY),
     ];
     pairs
         .into_iter()

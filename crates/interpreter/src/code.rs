@@ -122,6 +122,14 @@ macro_rules! define_instr {
             ReturnCallRef { func: Slot, base: Slot },
             /// Trap if the reference in `s` is null (`ref.as_non_null`).
             RefAsNonNull { s: Slot },
+            /// Makes memory `memory` of the instance the current memory, which
+            /// memory instructions use (memory 0 unless selected; each access
+            /// to another memory is between a selection of it and of 0).
+            SelectMemory { memory: u32 },
+            /// `memory.grow` of memory `memory` (not 0).
+            MemoryGrowOther { d: Slot, delta: Slot, memory: u32 },
+            /// `memory.copy` between two different memories.
+            MemoryCopyBetween { dst: Slot, src: Slot, len: Slot, dst_memory: u16, src_memory: u16 },
             /// `d = s`
             Copy { d: Slot, s: Slot },
             /// `d = s` for a v128 (two slots).

@@ -193,6 +193,12 @@ fn interp_module(code: &Arc<dyn CompiledCode>) -> *const InterpModule {
         .expect("instances of this engine carry interpreter code") as *const InterpModule
 }
 
+/// The base and length of memory `memory` of instance `inst`.
+pub(crate) fn memory_at(store: &Store, inst: InstanceId, memory: u32) -> (*mut u8, u64) {
+    let m = &store.memories[store.memory_at(inst, memory).index()];
+    (m.base_ptr(), m.size_bytes() as u64)
+}
+
 pub(crate) fn memory_of(store: &Store, inst: InstanceId) -> (*mut u8, u64) {
     match store.memory_of(inst) {
         Some(addr) => {
@@ -396,6 +402,9 @@ impl Executor {
         let mut inst = instance;
         let mut base = 0usize;
         let (mut mem, mut mem_len) = memory_of(store, inst);
+        // The memory that memory instructions use: 0, but for one instruction
+        // on another memory (`Instr::SelectMemory`).
+        let mut selected = 0;
         // SAFETY (for the whole loop): see the module documentation.
         let mut fp: *mut u64 = self.stack.as_mut_ptr();
         let mut ip: *const Op = entry_func.code.as_ptr();
@@ -578,7 +587,10 @@ impl Executor {
                 return Err(e);
             }
             // Threaded host calls may have grown the memory.
-            (mem, mem_len) = memory_of(store, inst);
+            (mem, mem_len) = match selected {
+                0 => memory_of(store, inst),
+                other => memory_at(store, inst, other),
+            };
             if let Some(code) = exit.trap_code() {
                 trap!(code);
             }
@@ -638,6 +650,29 @@ impl Executor {
                     let next = self.call_addr(store, inst, addr, base + b as usize)?;
                     fp = self.stack.as_mut_ptr().wrapping_add(base);
                     enter!(next);
+                }
+                Instr::SelectMemory { memory } => {
+                    selected = memory;
+                    (mem, mem_len) = memory_at(store, inst, memory);
+                }
+                Instr::MemoryGrowOther { d, delta, memory } => {
+                    let old = store.memory_grow(inst, memory, get!(delta) as u32);
+                    set!(d, u64::from(old));
+                    refresh_memory!();
+                }
+                Instr::MemoryCopyBetween {
+                    dst,
+                    src,
+                    len,
+                    dst_memory,
+                    src_memory,
+                } => {
+                    let (d, s, n) = (get!(dst) as u32, get!(src) as u32, get!(len) as u32);
+                    let (dm, sm) = (u32::from(dst_memory), u32::from(src_memory));
+                    if let Err(code) = store.memory_copy(inst, dm, sm, d, s, n) {
+                        trap!(code);
+                    }
+                    // Memory 0 may be one of them: its bytes moved, not its place.
                 }
                 Instr::RefAsNonNull { s } => {
                     if get!(s) == 0 {

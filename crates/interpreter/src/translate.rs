@@ -870,6 +870,22 @@ impl Translator<'_> {
     }
 
     fn op(&mut self, op: Operator<'_>) -> Result<(), String> {
+        let reachable = !self.ctrl.last().is_some_and(|c| c.unreachable);
+        match selected_memory(&op) {
+            Some(memory) if reachable => {
+                // The instruction runs on memory `memory` in place of memory 0
+                // (the executor's current memory), which comes back after it.
+                self.emit(Instr::SelectMemory { memory });
+                self.op_on_current_memory(op)?;
+                self.emit(Instr::SelectMemory { memory: 0 });
+                self.last_def = None;
+                Ok(())
+            }
+            _ => self.op_on_current_memory(op),
+        }
+    }
+
+    fn op_on_current_memory(&mut self, op: Operator<'_>) -> Result<(), String> {
         if self.ctrl.last().is_some_and(|c| c.unreachable) {
             match op {
                 Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
@@ -1133,6 +1149,26 @@ impl Translator<'_> {
             Operator::MemorySize { .. } => {
                 let d = self.push(I32);
                 self.emit_def(Instr::MemorySize { d });
+            }
+            Operator::MemoryGrow { mem } if mem != 0 => {
+                let delta = self.pop_src();
+                let d = self.push(I32);
+                self.emit_def(Instr::MemoryGrowOther {
+                    d,
+                    delta,
+                    memory: mem,
+                });
+            }
+            Operator::MemoryCopy { dst_mem, src_mem } if dst_mem != src_mem => {
+                let (len, src, dst) = (self.pop_src(), self.pop_src(), self.pop_src());
+                let index = |m: u32| u16::try_from(m).expect("validated: at most 100 memories");
+                self.emit(Instr::MemoryCopyBetween {
+                    dst,
+                    src,
+                    len,
+                    dst_memory: index(dst_mem),
+                    src_memory: index(src_mem),
+                });
             }
             Operator::MemoryGrow { .. } => {
                 let delta = self.pop_src();
@@ -1401,6 +1437,67 @@ fn lower(code: Vec<Instr>) -> Box<[Op]> {
             Op { handler, instr }
         })
         .collect()
+}
+
+/// The memory other than 0 that `op` works on, if any: its accesses, size,
+/// fill, initialization, or copy within it (a copy between two memories and
+/// `memory.grow` have instructions of their own).
+fn selected_memory(op: &Operator<'_>) -> Option<u32> {
+    use Operator as O;
+    let memory = match op {
+        O::MemorySize { mem } | O::MemoryFill { mem } | O::MemoryInit { mem, .. } => *mem,
+        O::MemoryCopy { dst_mem, src_mem } if dst_mem == src_mem => *dst_mem,
+        O::I32Load { memarg }
+        | O::I64Load { memarg }
+        | O::F32Load { memarg }
+        | O::F64Load { memarg }
+        | O::I32Load8S { memarg }
+        | O::I32Load8U { memarg }
+        | O::I32Load16S { memarg }
+        | O::I32Load16U { memarg }
+        | O::I64Load8S { memarg }
+        | O::I64Load8U { memarg }
+        | O::I64Load16S { memarg }
+        | O::I64Load16U { memarg }
+        | O::I64Load32S { memarg }
+        | O::I64Load32U { memarg }
+        | O::I32Store { memarg }
+        | O::I64Store { memarg }
+        | O::F32Store { memarg }
+        | O::F64Store { memarg }
+        | O::I32Store8 { memarg }
+        | O::I32Store16 { memarg }
+        | O::I64Store8 { memarg }
+        | O::I64Store16 { memarg }
+        | O::I64Store32 { memarg }
+        | O::V128Load { memarg }
+        | O::V128Load8x8S { memarg }
+        | O::V128Load8x8U { memarg }
+        | O::V128Load16x4S { memarg }
+        | O::V128Load16x4U { memarg }
+        | O::V128Load32x2S { memarg }
+        | O::V128Load32x2U { memarg }
+        | O::V128Load8Splat { memarg }
+        | O::V128Load16Splat { memarg }
+        | O::V128Load32Splat { memarg }
+        | O::V128Load64Splat { memarg }
+        | O::V128Load32Zero { memarg }
+        | O::V128Load64Zero { memarg }
+        | O::V128Store { memarg }
+        | O::V128Load8Lane { memarg, .. }
+        | O::V128Load16Lane { memarg, .. }
+        | O::V128Load32Lane { memarg, .. }
+        | O::V128Load64Lane { memarg, .. }
+        | O::V128Store8Lane { memarg, .. }
+        | O::V128Store16Lane { memarg, .. }
+        | O::V128Store32Lane { memarg, .. }
+        | O::V128Store64Lane { memarg, .. } => match memarg.target {
+            wasmparser::MemArgTarget::Memory(m) => m,
+            wasmparser::MemArgTarget::Array(_) => return None,
+        },
+        _ => return None,
+    };
+    (memory != 0).then_some(memory)
 }
 
 /// What a call instruction calls.

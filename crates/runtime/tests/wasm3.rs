@@ -1,6 +1,6 @@
 //! WebAssembly 3.0 features implemented so far, on every engine: extended
-//! constant expressions, relaxed SIMD, tail calls and typed function
-//! references. Relaxed SIMD's results are the
+//! constant expressions, relaxed SIMD, tail calls, typed function
+//! references and multi-memory. Relaxed SIMD's results are the
 //! ones `docs/design.md` documents, the same on every engine: these tests
 //! pin them where the proposal would allow another.
 
@@ -283,6 +283,11 @@ fn wasm3_features_can_be_turned_off() {
             "function references",
         ),
         (
+            CoreFeatures::MULTI_MEMORY,
+            "(module (memory 1) (memory 1))",
+            "multiple memories",
+        ),
+        (
             CoreFeatures::RELAXED_SIMD,
             "(module (func (param v128) (result v128) (i8x16.relaxed_swizzle (local.get 0) (local.get 0))))",
             "relaxed SIMD support is not enabled",
@@ -511,5 +516,99 @@ fn typed_function_references() {
                 "{engine}: {wat}: {err}"
             );
         }
+    }
+}
+
+/// Three memories: data segments, loads and stores, SIMD, size, grow, fill,
+/// init and copy on each, a memory imported as the second, and every one seen
+/// from the host by its export name.
+const MULTI_MEMORY: &str = r#"(module
+    (import "lib" "shared" (memory $imported 1))
+    (memory $a 1)
+    (memory $b 2 4)
+    (data (memory $a) (i32.const 8) "\01\02\03\04")
+    (data (memory $b) (i32.const 65536) "abcd")
+    (data $passive "xyz")
+    (func (export "load_a") (param i32) (result i32) (i32.load $a (local.get 0)))
+    (func (export "load_b") (param i32) (result i32) (i32.load8_u $b offset=65536 (local.get 0)))
+    (func (export "store_imported") (param i32 i32) (i32.store $imported (local.get 0) (local.get 1)))
+    (func (export "simd_b") (result i64)
+        (i64x2.extract_lane 0 (v128.load $b (i32.const 65536))))
+    (func (export "sizes") (result i32 i32 i32)
+        (memory.size $imported) (memory.size $a) (memory.size $b))
+    (func (export "grow_b") (param i32) (result i32) (memory.grow $b (local.get 0)))
+    (func (export "fill_a") (param i32 i32 i32) (memory.fill $a (local.get 0) (local.get 1) (local.get 2)))
+    (func (export "init_b") (param i32) (memory.init $b $passive (local.get 0) (i32.const 0) (i32.const 3)))
+    ;; From memory $b to memory $a, and within $b.
+    (func (export "copy_b_to_a") (param i32 i32 i32)
+        (memory.copy $a $b (local.get 0) (local.get 1) (local.get 2)))
+    (func (export "copy_within_b") (param i32 i32 i32)
+        (memory.copy $b $b (local.get 0) (local.get 1) (local.get 2)))
+    (export "a" (memory $a))
+    (export "b" (memory $b)))"#;
+
+/// Multi-memory on every engine: each instruction addresses the memory its
+/// index names, with that memory's bounds, and the host reaches each memory
+/// by its export name.
+#[test]
+fn several_memories_per_module() {
+    for (engine, config) in engines::named() {
+        let runtime = Runtime::with_config(config);
+        let lib = wat::parse_str(r#"(module (memory (export "shared") 1))"#).unwrap();
+        let lib = runtime.compile_module(&lib).unwrap();
+        let lib = runtime
+            .instantiate_module(&lib, wazero::ModuleConfig::new().with_name("lib"))
+            .unwrap();
+        let module = runtime
+            .instantiate(&wat::parse_str(MULTI_MEMORY).unwrap())
+            .unwrap_or_else(|e| panic!("{engine}: {e}"));
+        let call = |name: &str, params: &[u64]| {
+            module
+                .exported_function(name)
+                .unwrap()
+                .call(params)
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(call("load_a", &[8]), Ok(vec![0x0403_0201]), "{engine}");
+        assert_eq!(call("load_b", &[1]), Ok(vec![u64::from(b'b')]), "{engine}");
+        assert_eq!(call("simd_b", &[]), Ok(vec![0x6463_6261]), "{engine}");
+        assert_eq!(call("sizes", &[]), Ok(vec![1, 1, 2]), "{engine}");
+        // Bounds are each memory's own: $a has one page, $b two.
+        let oob = call("load_a", &[65535]).unwrap_err();
+        assert!(
+            oob.contains("out of bounds memory access"),
+            "{engine}: {oob}"
+        );
+        assert_eq!(call("load_b", &[65535]), Ok(vec![0]), "{engine}");
+
+        call("store_imported", &[16, 0xfeed]).unwrap();
+        let shared = lib.exported_memory("shared").unwrap();
+        assert_eq!(shared.read(16, 2).unwrap(), vec![0xed, 0xfe], "{engine}");
+
+        assert_eq!(call("grow_b", &[1]), Ok(vec![2]), "{engine}");
+        assert_eq!(
+            call("grow_b", &[2]),
+            Ok(vec![u64::from(u32::MAX)]),
+            "{engine}: max 4"
+        );
+        assert_eq!(call("sizes", &[]), Ok(vec![1, 1, 3]), "{engine}");
+        assert_eq!(module.exported_memory("b").unwrap().size_pages(), 3);
+
+        call("fill_a", &[100, 7, 3]).unwrap();
+        call("init_b", &[200]).unwrap();
+        call("copy_b_to_a", &[300, 200, 3]).unwrap();
+        call("copy_within_b", &[201, 200, 3]).unwrap();
+        let a = module.exported_memory("a").unwrap();
+        let b = module.exported_memory("b").unwrap();
+        assert_eq!(a.read(100, 3).unwrap(), vec![7, 7, 7], "{engine}");
+        assert_eq!(a.read(300, 3).unwrap(), b"xyz".to_vec(), "{engine}");
+        assert_eq!(b.read(200, 4).unwrap(), b"xxyz".to_vec(), "{engine}");
+        // Memory 0 (the imported one) is untouched by all of it.
+        assert_eq!(shared.read(100, 4).unwrap(), vec![0; 4], "{engine}");
+        let oob = call("copy_b_to_a", &[65535, 0, 2]).unwrap_err();
+        assert!(
+            oob.contains("out of bounds memory access"),
+            "{engine}: {oob}"
+        );
     }
 }

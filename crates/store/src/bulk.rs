@@ -7,7 +7,7 @@
 
 use wazero_api::TrapCode;
 
-use crate::{InstanceId, Store, TableAddr};
+use crate::{InstanceId, MemoryAddr, Store, TableAddr};
 
 /// Bulk memory operations work in chunks of this many bytes, with an
 /// interrupt check between them: a `memory.copy` of gigabytes must not
@@ -165,11 +165,28 @@ impl Store {
         self.instances[inst.index()].data_dropped[segment as usize] = true;
     }
 
-    /// `memory.init` on memory 0: `len` bytes of data segment `segment` from
-    /// `src` into memory at `dst`. A dropped segment is empty.
+    /// The store address of memory `memory` of instance `inst`.
+    pub fn memory_at(&self, inst: InstanceId, memory: u32) -> MemoryAddr {
+        self.instances[inst.index()].memories[memory as usize]
+    }
+
+    /// `memory.size` of memory `memory`, in pages.
+    pub fn memory_size(&self, inst: InstanceId, memory: u32) -> u32 {
+        self.memories[self.memory_at(inst, memory).index()].size_pages()
+    }
+
+    /// `memory.grow` of memory `memory`: the old size in pages, or `u32::MAX`.
+    pub fn memory_grow(&mut self, inst: InstanceId, memory: u32, delta: u32) -> u32 {
+        let addr = self.memory_at(inst, memory);
+        self.memories[addr.index()].grow(delta).unwrap_or(u32::MAX)
+    }
+
+    /// `memory.init` on memory `memory`: `len` bytes of data segment
+    /// `segment` from `src` into memory at `dst`. A dropped segment is empty.
     pub fn memory_init(
         &mut self,
         inst: InstanceId,
+        memory: u32,
         segment: u32,
         dst: u32,
         src: u32,
@@ -182,7 +199,7 @@ impl Store {
         } else {
             module.data_bytes(&module.data[segment as usize])
         };
-        let memory = instance.memories[0];
+        let memory = instance.memories[memory as usize];
         let memory = self.memories[memory.index()].bytes_mut();
         let d = range(dst, len, memory.len());
         let s = range(src, len, bytes.len());
@@ -193,18 +210,24 @@ impl Store {
         Ok(())
     }
 
-    /// `memory.copy` on memory 0 (the ranges may overlap).
+    /// `memory.copy` from memory `src_memory` to memory `dst_memory` (the
+    /// ranges may overlap when they are one memory).
+    #[allow(clippy::too_many_arguments)]
     pub fn memory_copy(
         &mut self,
         inst: InstanceId,
+        dst_memory: u32,
+        src_memory: u32,
         dst: u32,
         src: u32,
         len: u32,
     ) -> Result<(), TrapCode> {
-        let memory = self.instances[inst.index()].memories[0];
-        let memory = self.memories[memory.index()].bytes_mut();
-        let d = range(dst, len, memory.len());
-        let s = range(src, len, memory.len());
+        let dst_addr = self.memory_at(inst, dst_memory).index();
+        let src_addr = self.memory_at(inst, src_memory).index();
+        let dst_len = self.memories[dst_addr].size_bytes();
+        let src_len = self.memories[src_addr].size_bytes();
+        let d = range(dst, len, dst_len);
+        let s = range(src, len, src_len);
         let (Some(d), Some(s)) = (d, s) else {
             return Err(TrapCode::MemoryOutOfBounds);
         };
@@ -213,21 +236,34 @@ impl Store {
             if i > 0 && self.interrupt.take() {
                 return Err(TrapCode::Interrupted);
             }
-            let (from, to) = ((s + at) as usize, (d + at) as usize);
-            memory.copy_within(from..from + n as usize, to);
+            let (from, to, n) = ((s + at) as usize, (d + at) as usize, n as usize);
+            if dst_addr == src_addr {
+                self.memories[dst_addr]
+                    .bytes_mut()
+                    .copy_within(from..from + n, to);
+            } else {
+                let (low, high) = self.memories.split_at_mut(dst_addr.max(src_addr));
+                let (dst_mem, src_mem) = if dst_addr < src_addr {
+                    (&mut low[dst_addr], &high[0])
+                } else {
+                    (&mut high[0], &low[src_addr])
+                };
+                dst_mem.bytes_mut()[to..to + n].copy_from_slice(&src_mem.bytes()[from..from + n]);
+            }
         }
         Ok(())
     }
 
-    /// `memory.fill` on memory 0.
+    /// `memory.fill` on memory `memory`.
     pub fn memory_fill(
         &mut self,
         inst: InstanceId,
+        memory: u32,
         dst: u32,
         value: u8,
         len: u32,
     ) -> Result<(), TrapCode> {
-        let memory = self.instances[inst.index()].memories[0];
+        let memory = self.memory_at(inst, memory);
         let memory = self.memories[memory.index()].bytes_mut();
         let d = range(dst, len, memory.len()).ok_or(TrapCode::MemoryOutOfBounds)?;
         for (i, (at, n)) in bulk_chunks(0, 0, u64::from(len)).enumerate() {

