@@ -21,7 +21,8 @@ pub const MEMORY_LIMIT_PAGES: u32 = 32;
 /// The `wasm-smith` configuration for `seed`: the shared WebAssembly 2.0
 /// configuration (SIMD, bulk memory, reference types, multi-value; no threads,
 /// exceptions or GC) plus WebAssembly 3.0's extended constant expressions,
-/// tail calls and up to two memories (which wasmi runs too), without imports, exporting
+/// tail calls, up to two memories and 64-bit memories (which wasmi runs too),
+/// without imports, exporting
 /// everything, with NaNs canonicalized so that floats compare bit-exactly. One
 /// seed in two also asks the generator to avoid traps, for longer runs of
 /// computation between them.
@@ -32,6 +33,8 @@ pub fn config(seed: u64) -> wasm_smith::Config {
         canonicalize_nans: true,
         disallow_traps: seed % 2 == 1,
         max_memory32_bytes: u64::from(MEMORY_LIMIT_PAGES / 2) * 65536,
+        max_memory64_bytes: u128::from(MEMORY_LIMIT_PAGES / 2) * 65536,
+        memory64_enabled: true,
         max_table_elements: 1_000,
         extended_const_enabled: true,
         tail_call_enabled: true,

@@ -24,10 +24,12 @@ pub struct Wasmi {
 
 impl Wasmi {
     /// wasmi with its default configuration, but a recursion limit well beyond
-    /// what the generator's fuel allows (its default, 1000, is below it).
+    /// what the generator's fuel allows (its default, 1000, is below it), and
+    /// 64-bit memories on.
     pub fn new() -> Self {
         let mut config = wasmi::Config::default();
         config.set_max_recursion_depth(100_000);
+        config.wasm_memory64(true);
         Self { config }
     }
 }

@@ -48,17 +48,17 @@ fn engines_agree_with_wasmi_on_generated_modules() {
 }
 
 /// The generated modules of the fixed seeds exercise WebAssembly 3.0's tail
-/// calls, extended constant expressions and multi-memory, which wasmi runs
-/// too: the test above covers them.
+/// calls, extended constant expressions, multi-memory and memory64, which
+/// wasmi runs too: the test above covers them.
 #[test]
 fn generated_modules_use_wasm3_features() {
     use wasmparser::{Operator as O, Parser, Payload};
-    let (mut tail, mut extended, mut multi) = (0, 0, 0);
+    let (mut tail, mut extended, mut multi, mut wide) = (0, 0, 0, 0);
     for seed in 0..MODULES {
         let Some(wasm) = wazero_fuzz::generate(seed) else {
             continue;
         };
-        let (mut has_tail, mut has_extended, mut memories) = (false, false, 0);
+        let (mut has_tail, mut has_extended, mut memories, mut has_64) = (false, false, 0, false);
         for payload in Parser::new(0).parse_all(&wasm).flatten() {
             match payload {
                 Payload::CodeSectionEntry(body) => {
@@ -69,7 +69,10 @@ fn generated_modules_use_wasm3_features() {
                         matches!(op, O::ReturnCall { .. } | O::ReturnCallIndirect { .. })
                     });
                 }
-                Payload::MemorySection(section) => memories += section.count(),
+                Payload::MemorySection(section) => {
+                    memories += section.count();
+                    has_64 |= section.into_iter().flatten().any(|m| m.memory64);
+                }
                 Payload::GlobalSection(globals) => {
                     for global in globals.into_iter().flatten() {
                         let ops = global.init_expr.get_operators_reader();
@@ -82,9 +85,11 @@ fn generated_modules_use_wasm3_features() {
         tail += usize::from(has_tail);
         extended += usize::from(has_extended);
         multi += usize::from(memories > 1);
+        wide += usize::from(has_64);
     }
     assert!(tail >= 10, "{tail} modules with tail calls");
     assert!(multi >= 10, "{multi} modules with several memories");
+    assert!(wide >= 10, "{wide} modules with 64-bit memories");
     assert!(extended >= 10, "{extended} modules with extended constants");
 }
 

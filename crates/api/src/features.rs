@@ -51,6 +51,9 @@ impl CoreFeatures {
     /// Several memories per module (WebAssembly 3.0): a memory index on every
     /// memory instruction, memory imports and exports beyond the first.
     pub const MULTI_MEMORY: Self = Self(1 << 11);
+    /// 64-bit memories (WebAssembly 3.0): `i64` addresses on every memory
+    /// instruction, sizes past 4 GiB within the runtime's memory limit.
+    pub const MEMORY64: Self = Self(1 << 12);
 
     /// WebAssembly 1.0 (20191205): the MVP plus mutable globals.
     pub const V1: Self = Self::MUTABLE_GLOBAL;
@@ -67,17 +70,19 @@ impl CoreFeatures {
 
     /// What the runtimes enable by default: WebAssembly 2.0 and the parts of
     /// WebAssembly 3.0 implemented so far (extended constant expressions,
-    /// relaxed SIMD, tail calls, typed function references, multi-memory).
+    /// relaxed SIMD, tail calls, typed function references, multi-memory,
+    /// memory64).
     pub const DEFAULT: Self = Self(
         Self::V2.0
             | Self::EXTENDED_CONST.0
             | Self::RELAXED_SIMD.0
             | Self::TAIL_CALL.0
             | Self::FUNCTION_REFERENCES.0
-            | Self::MULTI_MEMORY.0,
+            | Self::MULTI_MEMORY.0
+            | Self::MEMORY64.0,
     );
 
-    const NAMES: [(Self, &'static str); 12] = [
+    const NAMES: [(Self, &'static str); 13] = [
         (Self::MUTABLE_GLOBAL, "mutable-global"),
         (Self::SIGN_EXTENSION_OPS, "sign-extension-ops"),
         (Self::NON_TRAPPING_FLOAT_TO_INT, "nontrapping-float-to-int"),
@@ -90,6 +95,7 @@ impl CoreFeatures {
         (Self::TAIL_CALL, "tail-call"),
         (Self::FUNCTION_REFERENCES, "function-references"),
         (Self::MULTI_MEMORY, "multi-memory"),
+        (Self::MEMORY64, "memory64"),
     ];
 
     /// The empty set (the WebAssembly MVP without mutable globals).

@@ -388,11 +388,15 @@ impl fmt::Display for Limits {
     }
 }
 
-/// The type of a linear memory: its limits in 64 KiB pages.
+/// The type of a linear memory: its limits in 64 KiB pages, and whether it
+/// is addressed with 64 bits (memory64).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct MemoryType {
     /// Limits in pages.
     pub limits: Limits,
+    /// Whether addresses, sizes and lengths are `i64` (memory64) instead of
+    /// `i32`.
+    pub memory64: bool,
 }
 
 /// The type of a table: element type and limits in elements.
@@ -402,6 +406,9 @@ pub struct TableType {
     pub element: ValueType,
     /// Limits in elements.
     pub limits: Limits,
+    /// Whether indices and sizes are `i64` (memory64's 64-bit tables)
+    /// instead of `i32`.
+    pub table64: bool,
 }
 
 /// The type of a global: value type and mutability.

@@ -33,7 +33,7 @@ use crate::vmctx::VmCtx;
 #[repr(C)]
 pub struct Builtins {
     /// `memory.grow`: `(vm, memory, delta) -> old pages or -1`.
-    pub memory_grow: unsafe extern "C" fn(*mut VmCtx, u32, u32) -> u32,
+    pub memory_grow: unsafe extern "C" fn(*mut VmCtx, u32, u64) -> u64,
     /// `memory.size` of a memory other than 0: `(vm, memory) -> pages`.
     pub memory_size: unsafe extern "C" fn(*mut VmCtx, u32) -> u32,
     /// Points [`VmCtx::selected_base`] and [`VmCtx::selected_len`] at
@@ -71,14 +71,17 @@ pub struct Builtins {
     pub table_init: unsafe extern "C" fn(*mut VmCtx, u32, u32, u32, u32, u32),
     /// `elem.drop`: `(vm, segment)`.
     pub elem_drop: unsafe extern "C" fn(*mut VmCtx, u32),
-    /// `memory.init`: `(vm, segment, memory, dst, src, len)`.
-    pub memory_init: unsafe extern "C" fn(*mut VmCtx, u32, u32, u32, u32, u32),
+    /// `memory.init`: `(vm, segment, memory, dst, src, len)`, the operands
+    /// widened to 64 bits.
+    pub memory_init: unsafe extern "C" fn(*mut VmCtx, u32, u32, u64, u64, u64),
     /// `data.drop`: `(vm, segment)`.
     pub data_drop: unsafe extern "C" fn(*mut VmCtx, u32),
-    /// `memory.copy`: `(vm, dst_memory, src_memory, dst, src, len)`.
-    pub memory_copy: unsafe extern "C" fn(*mut VmCtx, u32, u32, u32, u32, u32),
-    /// `memory.fill`: `(vm, memory, dst, value, len)`.
-    pub memory_fill: unsafe extern "C" fn(*mut VmCtx, u32, u32, u32, u32),
+    /// `memory.copy`: `(vm, dst_memory, src_memory, dst, src, len)`, the
+    /// operands widened to 64 bits.
+    pub memory_copy: unsafe extern "C" fn(*mut VmCtx, u32, u32, u64, u64, u64),
+    /// `memory.fill`: `(vm, memory, dst, value, len)`, the operands widened
+    /// to 64 bits.
+    pub memory_fill: unsafe extern "C" fn(*mut VmCtx, u32, u64, u64, u64),
 }
 
 /// The runtime calls.
@@ -124,12 +127,12 @@ fn check(vm: &mut VmCtx, result: Result<(), TrapCode>) {
     }
 }
 
-unsafe extern "C" fn memory_grow(vm: *mut VmCtx, memory: u32, delta: u32) -> u32 {
+unsafe extern "C" fn memory_grow(vm: *mut VmCtx, memory: u32, delta: u64) -> u64 {
     // SAFETY: see the module documentation.
     let (vm, store) = unsafe { parts(vm) };
     let old = store.memory_grow(InstanceId(vm.instance), memory, delta);
     vm.refresh_memory_and_table(store);
-    old
+    old.map_or(u64::MAX, u64::from)
 }
 
 unsafe extern "C" fn memory_size(vm: *mut VmCtx, memory: u32) -> u32 {
@@ -398,12 +401,14 @@ unsafe extern "C" fn memory_init(
     vm: *mut VmCtx,
     segment: u32,
     memory: u32,
-    dst: u32,
-    src: u32,
-    len: u32,
+    dst: u64,
+    src: u64,
+    len: u64,
 ) {
     // SAFETY: see the module documentation.
     let (vm, store) = unsafe { parts(vm) };
+    // The segment's offset and length are `i32`s.
+    let (src, len) = (src as u32, len as u32);
     let r = store.memory_init(InstanceId(vm.instance), memory, segment, dst, src, len);
     check(vm, r);
 }
@@ -418,9 +423,9 @@ unsafe extern "C" fn memory_copy(
     vm: *mut VmCtx,
     dst_memory: u32,
     src_memory: u32,
-    dst: u32,
-    src: u32,
-    len: u32,
+    dst: u64,
+    src: u64,
+    len: u64,
 ) {
     // SAFETY: see the module documentation.
     let (vm, store) = unsafe { parts(vm) };
@@ -429,7 +434,7 @@ unsafe extern "C" fn memory_copy(
     check(vm, r);
 }
 
-unsafe extern "C" fn memory_fill(vm: *mut VmCtx, memory: u32, dst: u32, value: u32, len: u32) {
+unsafe extern "C" fn memory_fill(vm: *mut VmCtx, memory: u32, dst: u64, value: u64, len: u64) {
     // SAFETY: see the module documentation.
     let (vm, store) = unsafe { parts(vm) };
     let r = store.memory_fill(InstanceId(vm.instance), memory, dst, value as u8, len);

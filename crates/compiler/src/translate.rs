@@ -211,6 +211,10 @@ pub(crate) struct Translator<'m, 'b> {
     module: &'m ValidatedModule,
     /// Whether memory accesses rely on guard pages instead of bounds checks.
     guard_pages: bool,
+    /// Whether each memory of the module (imports first) is 64-bit.
+    memory64: Vec<bool>,
+    /// Whether each table of the module (imports first) is 64-bit.
+    table64: Vec<bool>,
     config: CodegenConfig,
     /// The type of each global of the module's index space.
     globals: &'m [ValueType],
@@ -297,11 +301,15 @@ pub(crate) fn translate_function(
     for &t in &result_types {
         b.append_block_param(ret, t);
     }
+    let memory64: Vec<bool> = module.memory_types().iter().map(|m| m.memory64).collect();
     let mut t = Translator {
         blocks: 0,
         max_blocks,
         module,
-        guard_pages: config.guard_pages,
+        // A 64-bit memory 0 has no guard pages, and may move when it grows.
+        guard_pages: config.guard_pages && !memory64.first().copied().unwrap_or(false),
+        memory64,
+        table64: module.table_types().iter().map(|t| t.table64).collect(),
         config,
         globals,
         b,
@@ -501,7 +509,37 @@ impl Translator<'_, '_> {
         if !self.reachable {
             return self.dead_operator(op);
         }
-        self.live_operator(op)
+        let is64 = |t: u32| self.table64.get(t as usize).copied().unwrap_or(false);
+        let wide = wazero_validator::table64_operands(&op, is64);
+        let size64 = matches!(op, Operator::TableSize { table } if is64(table));
+        if wide.is_empty() && !size64 {
+            return self.live_operator(op);
+        }
+        // A 64-bit table's `i64` operands, narrowed to `i32`s clamped at
+        // `u32::MAX`: no table has that many elements, so such an index or
+        // length is out of bounds either way, and such a growth fails.
+        for depth in wide {
+            let at = self.stack.len() - 1 - depth;
+            let max = self.b.ins().iconst(I64, i64::from(u32::MAX));
+            let clamped = self.b.ins().umin(self.stack[at], max);
+            self.stack[at] = self.b.ins().ireduce(I32, clamped);
+        }
+        let widen = match op {
+            // -1 stays -1; sizes are far below 2^31.
+            Operator::TableGrow { .. } => Some(true),
+            Operator::TableSize { .. } => Some(false),
+            _ => None,
+        };
+        self.live_operator(op)?;
+        if let Some(signed) = widen {
+            let v = self.pop();
+            let v = match signed {
+                true => self.b.ins().sextend(I64, v),
+                false => self.b.ins().uextend(I64, v),
+            };
+            self.push(v);
+        }
+        Ok(())
     }
 
     /// An operator in unreachable code: only structure matters.
@@ -644,6 +682,24 @@ impl Translator<'_, '_> {
             (vmctx::SELECTED_BASE, vmctx::SELECTED_LEN)
         };
         let base = self.load_vm(I64, base);
+        if self.is_memory64(memory) {
+            // `addr + offset + size` past the length or past 2^64 traps.
+            let len = self.load_vm(I64, len);
+            let bound = memarg.offset.checked_add(size).unwrap_or(u64::MAX);
+            let bound = self.b.ins().iconst(I64, bound as i64);
+            let end = self.b.ins().uadd_overflow_trap(
+                addr,
+                bound,
+                site_code(TrapCode::MemoryOutOfBounds),
+            );
+            let oob = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, len);
+            self.trap_if(oob, TrapCode::MemoryOutOfBounds);
+            let p = self.b.ins().iadd(base, addr);
+            return match memarg.offset {
+                0 => p,
+                offset => self.b.ins().iadd_imm_u(p, offset as i64),
+            };
+        }
         let a = self.b.ins().uextend(I64, addr);
         if !self.guard_pages || memory != 0 {
             let len = self.load_vm(I64, len);
@@ -1086,10 +1142,42 @@ impl Translator<'_, '_> {
         self.stack.extend(results);
     }
 
+    /// Whether memory `memory` is 64-bit.
+    fn is_memory64(&self, memory: u32) -> bool {
+        self.memory64.get(memory as usize).copied().unwrap_or(false)
+    }
+
+    /// Pops `n` operands, each an address or length of a 32- or 64-bit
+    /// memory, as `i64`s.
+    fn pop_n_wide(&mut self, n: usize) -> Vec<Value> {
+        let values = self.pop_n(n);
+        values
+            .into_iter()
+            .map(|v| match self.b.func.dfg.value_type(v) {
+                I32 => self.b.ins().uextend(I64, v),
+                _ => v,
+            })
+            .collect()
+    }
+
+    /// `memory.fill`, `memory.copy` and `memory.init`: runtime call `offset`
+    /// with the immediates `imms` and the three operands widened to `i64`.
+    fn memory_bulk(&mut self, offset: i32, imms: &[u32]) {
+        let operands = self.pop_n_wide(3);
+        let mut args: Vec<Value> = imms.iter().map(|&i| self.iconst32(i)).collect();
+        args.extend(operands);
+        self.builtin_checked(offset, &args, &[]);
+    }
+
     fn memory_grow(&mut self, memory: u32) {
-        let delta = self.pop();
+        let delta = self.pop_n_wide(1)[0];
         let m = self.iconst32(memory);
-        let old = self.builtin(builtin!(memory_grow), &[m, delta], &[I32])[0];
+        let old = self.builtin(builtin!(memory_grow), &[m, delta], &[I64])[0];
+        // -1 of the memory's address type on failure.
+        let old = match self.is_memory64(memory) {
+            true => old,
+            false => self.b.ins().ireduce(I32, old),
+        };
         self.push(old);
     }
 
@@ -1435,10 +1523,20 @@ impl Translator<'_, '_> {
             O::MemorySize { mem: 0 } => {
                 let len = self.load_vm(I64, vmctx::MEMORY_LEN);
                 let pages = self.b.ins().ushr_imm_u(len, 16);
-                let pages = self.b.ins().ireduce(I32, pages);
+                let pages = match self.is_memory64(0) {
+                    true => pages,
+                    false => self.b.ins().ireduce(I32, pages),
+                };
                 self.push(pages);
             }
-            O::MemorySize { mem } => self.bulk(builtin!(memory_size), &[mem], 0, Some(I32), false),
+            O::MemorySize { mem } => {
+                self.bulk(builtin!(memory_size), &[mem], 0, Some(I32), false);
+                if self.is_memory64(mem) {
+                    let pages = self.pop();
+                    let pages = self.b.ins().uextend(I64, pages);
+                    self.push(pages);
+                }
+            }
             O::MemoryGrow { mem } => self.memory_grow(mem),
 
             O::I32Const { value } => {
@@ -1573,11 +1671,11 @@ impl Translator<'_, '_> {
                 table_index,
             } => self.call_indirect(type_index, table_index),
             O::MemoryCopy { dst_mem, src_mem } => {
-                self.bulk(builtin!(memory_copy), &[dst_mem, src_mem], 3, None, true)
+                self.memory_bulk(builtin!(memory_copy), &[dst_mem, src_mem])
             }
-            O::MemoryFill { mem } => self.bulk(builtin!(memory_fill), &[mem], 3, None, true),
+            O::MemoryFill { mem } => self.memory_bulk(builtin!(memory_fill), &[mem]),
             O::MemoryInit { data_index, mem } => {
-                self.bulk(builtin!(memory_init), &[data_index, mem], 3, None, true)
+                self.memory_bulk(builtin!(memory_init), &[data_index, mem])
             }
             O::DataDrop { data_index } => {
                 self.bulk(builtin!(data_drop), &[data_index], 0, None, false)

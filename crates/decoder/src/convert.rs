@@ -29,6 +29,7 @@ pub fn wasm_features(features: CoreFeatures) -> WasmFeatures {
             WasmFeatures::FUNCTION_REFERENCES,
         ),
         (CoreFeatures::MULTI_MEMORY, WasmFeatures::MULTI_MEMORY),
+        (CoreFeatures::MEMORY64, WasmFeatures::MEMORY64),
     ];
     pairs
         .into_iter()
@@ -82,11 +83,8 @@ pub(crate) fn heap_type(ty: wasmparser::HeapType, offset: u64) -> Result<HeapTyp
 }
 
 pub(crate) fn table_type(t: wasmparser::TableType, offset: u64) -> Result<TableType, DecodeError> {
-    if t.table64 || t.shared {
-        return Err(DecodeError::new(
-            "table64 and shared tables are not supported",
-            offset,
-        ));
+    if t.shared {
+        return Err(DecodeError::new("shared tables are not supported", offset));
     }
     Ok(TableType {
         element: ref_type(t.element_type, offset)?,
@@ -94,6 +92,7 @@ pub(crate) fn table_type(t: wasmparser::TableType, offset: u64) -> Result<TableT
             min: t.initial,
             max: t.maximum,
         },
+        table64: t.table64,
     })
 }
 
@@ -101,9 +100,9 @@ pub(crate) fn memory_type(
     m: wasmparser::MemoryType,
     offset: u64,
 ) -> Result<MemoryType, DecodeError> {
-    if m.memory64 || m.shared || m.page_size_log2.is_some() {
+    if m.shared || m.page_size_log2.is_some() {
         return Err(DecodeError::new(
-            "memory64, shared memories and custom page sizes are not supported",
+            "shared memories and custom page sizes are not supported",
             offset,
         ));
     }
@@ -112,6 +111,7 @@ pub(crate) fn memory_type(
             min: m.initial,
             max: m.maximum,
         },
+        memory64: m.memory64,
     })
 }
 

@@ -128,8 +128,24 @@ macro_rules! define_instr {
             SelectMemory { memory: u32 },
             /// `memory.grow` of memory `memory` (not 0).
             MemoryGrowOther { d: Slot, delta: Slot, memory: u32 },
-            /// `memory.copy` between two different memories.
-            MemoryCopyBetween { dst: Slot, src: Slot, len: Slot, dst_memory: u16, src_memory: u16 },
+            /// `memory.copy` between two different memories, or within a
+            /// 64-bit one; bits 0, 1 and 2 of `widths` say whether `dst`,
+            /// `src` and `len` are `i64`s.
+            MemoryCopyBetween { dst: Slot, src: Slot, len: Slot, dst_memory: u16, src_memory: u16, widths: u8 },
+            /// Makes the part of 64-bit memory `memory` from the `i64` in
+            /// `addr` plus `offset_high << 32` on the current memory, and sets
+            /// `d` to 0 (the address of the access that follows in it); traps
+            /// if that start is past the memory's end.
+            Window64 { d: Slot, addr: Slot, memory: u16, offset_high: u32 },
+            /// `d = min(a, u32::MAX)`: an `i64` index or length of a 64-bit
+            /// table as an `i32` one (see `Translator::table64_op`).
+            TableIndex64 { d: Slot, a: Slot },
+            /// `memory.grow` of 64-bit memory `memory`.
+            MemoryGrow64 { d: Slot, delta: Slot, memory: u32 },
+            /// `memory.fill` of 64-bit memory `memory`.
+            MemoryFillWide { dst: Slot, value: Slot, len: Slot, memory: u16 },
+            /// `memory.init` of 64-bit memory `memory`.
+            MemoryInitWide { segment: u32, dst: Slot, src: Slot, len: Slot, memory: u16 },
             /// `d = s`
             Copy { d: Slot, s: Slot },
             /// `d = s` for a v128 (two slots).

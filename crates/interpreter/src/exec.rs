@@ -403,8 +403,9 @@ impl Executor {
         let mut base = 0usize;
         let (mut mem, mut mem_len) = memory_of(store, inst);
         // The memory that memory instructions use: 0, but for one instruction
-        // on another memory (`Instr::SelectMemory`).
-        let mut selected = 0;
+        // on another memory (`Instr::SelectMemory`) or in a window of a 64-bit
+        // one starting `window` bytes in (`Instr::Window64`).
+        let (mut selected, mut window) = (0, 0);
         // SAFETY (for the whole loop): see the module documentation.
         let mut fp: *mut u64 = self.stack.as_mut_ptr();
         let mut ip: *const Op = entry_func.code.as_ptr();
@@ -441,6 +442,7 @@ impl Executor {
         }
         macro_rules! refresh_memory {
             () => {{
+                (selected, window) = (0, 0);
                 (mem, mem_len) = memory_of(store, inst);
             }};
         }
@@ -587,9 +589,13 @@ impl Executor {
                 return Err(e);
             }
             // Threaded host calls may have grown the memory.
-            (mem, mem_len) = match selected {
-                0 => memory_of(store, inst),
-                other => memory_at(store, inst, other),
+            (mem, mem_len) = match (selected, window) {
+                (0, 0) => memory_of(store, inst),
+                (other, 0) => memory_at(store, inst, other),
+                (other, start) => {
+                    let (base, len) = memory_at(store, inst, other);
+                    (base.wrapping_add(start as usize), len.saturating_sub(start))
+                }
             };
             if let Some(code) = exit.trap_code() {
                 trap!(code);
@@ -652,13 +658,60 @@ impl Executor {
                     enter!(next);
                 }
                 Instr::SelectMemory { memory } => {
-                    selected = memory;
+                    (selected, window) = (memory, 0);
                     (mem, mem_len) = memory_at(store, inst, memory);
                 }
+                Instr::Window64 {
+                    d,
+                    addr,
+                    memory,
+                    offset_high,
+                } => {
+                    let memory = u32::from(memory);
+                    let (base, len) = memory_at(store, inst, memory);
+                    let start = get!(addr).checked_add(u64::from(offset_high) << 32);
+                    let Some(start) = start.filter(|&s| s <= len) else {
+                        trap!(TrapCode::MemoryOutOfBounds);
+                    };
+                    (selected, window) = (memory, start);
+                    // SAFETY: `start <= len`: at most one past the memory's end.
+                    (mem, mem_len) = (unsafe { base.add(start as usize) }, len - start);
+                    set!(d, 0);
+                }
                 Instr::MemoryGrowOther { d, delta, memory } => {
-                    let old = store.memory_grow(inst, memory, get!(delta) as u32);
-                    set!(d, u64::from(old));
+                    let old = store.memory_grow(inst, memory, u64::from(get!(delta) as u32));
+                    set!(d, u64::from(old.unwrap_or(u32::MAX)));
                     refresh_memory!();
+                }
+                Instr::TableIndex64 { d, a } => set!(d, get!(a).min(u64::from(u32::MAX))),
+                Instr::MemoryGrow64 { d, delta, memory } => {
+                    let old = store.memory_grow(inst, memory, get!(delta));
+                    set!(d, old.map_or(u64::MAX, u64::from));
+                    refresh_memory!();
+                }
+                Instr::MemoryFillWide {
+                    dst,
+                    value,
+                    len,
+                    memory,
+                } => {
+                    let (d, v, n) = (get!(dst), get!(value) as u8, get!(len));
+                    if let Err(code) = store.memory_fill(inst, u32::from(memory), d, v, n) {
+                        trap!(code);
+                    }
+                }
+                Instr::MemoryInitWide {
+                    segment,
+                    dst,
+                    src,
+                    len,
+                    memory,
+                } => {
+                    let (d, s, n) = (get!(dst), get!(src) as u32, get!(len) as u32);
+                    let memory = u32::from(memory);
+                    if let Err(code) = store.memory_init(inst, memory, segment, d, s, n) {
+                        trap!(code);
+                    }
                 }
                 Instr::MemoryCopyBetween {
                     dst,
@@ -666,8 +719,16 @@ impl Executor {
                     len,
                     dst_memory,
                     src_memory,
+                    widths,
                 } => {
-                    let (d, s, n) = (get!(dst) as u32, get!(src) as u32, get!(len) as u32);
+                    // An `i32` operand is its low half.
+                    let operand = |v: u64, bit: u8| match widths & bit {
+                        0 => u64::from(v as u32),
+                        _ => v,
+                    };
+                    let d = operand(get!(dst), 1);
+                    let s = operand(get!(src), 2);
+                    let n = operand(get!(len), 4);
                     let (dm, sm) = (u32::from(dst_memory), u32::from(src_memory));
                     if let Err(code) = store.memory_copy(inst, dm, sm, d, s, n) {
                         trap!(code);

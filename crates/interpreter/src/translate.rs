@@ -67,6 +67,10 @@ pub(crate) struct ModuleTypes {
     pub(crate) globals: Vec<ValueType>,
     /// The element type of each table, imports first.
     pub(crate) tables: Vec<ValueType>,
+    /// Whether each memory is 64-bit, imports first.
+    pub(crate) memory64: Vec<bool>,
+    /// Whether each table is 64-bit, imports first.
+    pub(crate) table64: Vec<bool>,
 }
 
 impl ModuleTypes {
@@ -74,6 +78,8 @@ impl ModuleTypes {
         Self {
             globals: module.global_types().iter().map(|g| g.content).collect(),
             tables: module.table_types().iter().map(|t| t.element).collect(),
+            memory64: module.memory_types().iter().map(|m| m.memory64).collect(),
+            table64: module.table_types().iter().map(|t| t.table64).collect(),
         }
     }
 }
@@ -871,6 +877,17 @@ impl Translator<'_> {
 
     fn op(&mut self, op: Operator<'_>) -> Result<(), String> {
         let reachable = !self.ctrl.last().is_some_and(|c| c.unreachable);
+        if reachable {
+            let wide = wazero_validator::table64_operands(&op, |t| self.is_table64(t));
+            if !wide.is_empty() {
+                return self.table64_op(op, &wide);
+            }
+        }
+        if let Some((memory, offset)) = memory_access(&op) {
+            if reachable && self.is_memory64(memory) {
+                return self.access64(op, memory, offset);
+            }
+        }
         match selected_memory(&op) {
             Some(memory) if reachable => {
                 // The instruction runs on memory `memory` in place of memory 0
@@ -883,6 +900,83 @@ impl Translator<'_> {
             }
             _ => self.op_on_current_memory(op),
         }
+    }
+
+    fn is_table64(&self, table: u32) -> bool {
+        self.types
+            .table64
+            .get(table as usize)
+            .copied()
+            .unwrap_or(false)
+    }
+
+    /// An instruction on a 64-bit table, whose `i64` operands at `depths`
+    /// (from the top of the stack) are first narrowed to `i32`s, clamped to
+    /// `u32::MAX`: no table reaches that many elements, so an index, a
+    /// destination or a length that large is out of bounds either way, and a
+    /// `table.grow` by it fails. The old size `table.grow` returns is widened
+    /// back (sign-extended: -1 stays -1; sizes are far below 2^31).
+    fn table64_op(&mut self, op: Operator<'_>, depths: &[usize]) -> Result<(), String> {
+        let deepest = depths.iter().copied().max().unwrap_or(0);
+        // `entries[k]` is the operand at depth `k`.
+        let entries: Vec<Entry> = (0..=deepest).map(|_| self.pop()).collect();
+        // Put them back bottom to top, narrowing.
+        for depth in (0..=deepest).rev() {
+            let entry = entries[depth];
+            if depths.contains(&depth) {
+                let a = self.slot(entry.src);
+                let d = self.push(ValueType::I32);
+                self.emit(Instr::TableIndex64 { d, a });
+            } else {
+                self.stack.push(entry);
+            }
+        }
+        self.last_def = None;
+        let grows = matches!(op, Operator::TableGrow { .. });
+        self.op_on_current_memory(op)?;
+        if grows {
+            let a = self.pop_src();
+            let d = self.push(ValueType::I64);
+            self.emit(Instr::I64ExtendI32S { d, a });
+        }
+        self.last_def = None;
+        Ok(())
+    }
+
+    fn is_memory64(&self, memory: u32) -> bool {
+        self.types
+            .memory64
+            .get(memory as usize)
+            .copied()
+            .unwrap_or(false)
+    }
+
+    /// A load or store on 64-bit memory `memory` at `offset` from the `i64`
+    /// address on the stack (under the value of a store): a window of the
+    /// memory starting at the address (and the offset's high half) becomes
+    /// the current memory, and the access runs in it as a 32-bit access at
+    /// address 0 and the offset's low half; then memory 0 comes back.
+    fn access64(&mut self, op: Operator<'_>, memory: u32, offset: u64) -> Result<(), String> {
+        let stores = operand_count(&op) == 2;
+        // The address is under the stored value, if any.
+        let value = stores.then(|| self.pop());
+        let addr = self.pop_src();
+        let d = self.push(ValueType::I32);
+        self.emit(Instr::Window64 {
+            d,
+            addr,
+            memory: u16::try_from(memory).expect("validated: at most 100 memories"),
+            offset_high: (offset >> 32) as u32,
+        });
+        if let Some(value) = value {
+            self.stack.push(value);
+        }
+        self.last_def = None;
+        let op = with_low_offset(op);
+        self.op_on_current_memory(op)?;
+        self.emit(Instr::SelectMemory { memory: 0 });
+        self.last_def = None;
+        Ok(())
     }
 
     fn op_on_current_memory(&mut self, op: Operator<'_>) -> Result<(), String> {
@@ -1150,6 +1244,49 @@ impl Translator<'_> {
                 let d = self.push(I32);
                 self.emit_def(Instr::MemorySize { d });
             }
+            Operator::MemoryGrow { mem } if self.is_memory64(mem) => {
+                let delta = self.pop_src();
+                let d = self.push(I64);
+                self.emit_def(Instr::MemoryGrow64 {
+                    d,
+                    delta,
+                    memory: mem,
+                });
+            }
+            Operator::MemoryFill { mem } if self.is_memory64(mem) => {
+                let (len, value, dst) = (self.pop_src(), self.pop_src(), self.pop_src());
+                self.emit(Instr::MemoryFillWide {
+                    dst,
+                    value,
+                    len,
+                    memory: mem as u16,
+                });
+            }
+            Operator::MemoryInit { data_index, mem } if self.is_memory64(mem) => {
+                let (len, src, dst) = (self.pop_src(), self.pop_src(), self.pop_src());
+                self.emit(Instr::MemoryInitWide {
+                    segment: data_index,
+                    dst,
+                    src,
+                    len,
+                    memory: mem as u16,
+                });
+            }
+            Operator::MemoryCopy { dst_mem, src_mem }
+                if dst_mem != src_mem || self.is_memory64(dst_mem) =>
+            {
+                let (len, src, dst) = (self.pop_src(), self.pop_src(), self.pop_src());
+                let index = |m: u32| u16::try_from(m).expect("validated: at most 100 memories");
+                let (d64, s64) = (self.is_memory64(dst_mem), self.is_memory64(src_mem));
+                self.emit(Instr::MemoryCopyBetween {
+                    dst,
+                    src,
+                    len,
+                    dst_memory: index(dst_mem),
+                    src_memory: index(src_mem),
+                    widths: u8::from(d64) | u8::from(s64) << 1 | u8::from(d64 && s64) << 2,
+                });
+            }
             Operator::MemoryGrow { mem } if mem != 0 => {
                 let delta = self.pop_src();
                 let d = self.push(I32);
@@ -1157,17 +1294,6 @@ impl Translator<'_> {
                     d,
                     delta,
                     memory: mem,
-                });
-            }
-            Operator::MemoryCopy { dst_mem, src_mem } if dst_mem != src_mem => {
-                let (len, src, dst) = (self.pop_src(), self.pop_src(), self.pop_src());
-                let index = |m: u32| u16::try_from(m).expect("validated: at most 100 memories");
-                self.emit(Instr::MemoryCopyBetween {
-                    dst,
-                    src,
-                    len,
-                    dst_memory: index(dst_mem),
-                    src_memory: index(src_mem),
                 });
             }
             Operator::MemoryGrow { .. } => {
@@ -1439,14 +1565,56 @@ fn lower(code: Vec<Instr>) -> Box<[Op]> {
         .collect()
 }
 
-/// The memory other than 0 that `op` works on, if any: its accesses, size,
-/// fill, initialization, or copy within it (a copy between two memories and
-/// `memory.grow` have instructions of their own).
-fn selected_memory(op: &Operator<'_>) -> Option<u32> {
+/// `op` with its memory offset's high 32 bits cleared (see
+/// [`Translator::access64`]).
+fn with_low_offset(op: Operator<'_>) -> Operator<'_> {
+    let mut op = op;
+    if let Some(memarg) = memarg_mut(&mut op) {
+        memarg.offset &= u64::from(u32::MAX);
+    }
+    op
+}
+
+/// How many operands a load (1) or store (2) pops.
+fn operand_count(op: &Operator<'_>) -> usize {
     use Operator as O;
-    let memory = match op {
-        O::MemorySize { mem } | O::MemoryFill { mem } | O::MemoryInit { mem, .. } => *mem,
-        O::MemoryCopy { dst_mem, src_mem } if dst_mem == src_mem => *dst_mem,
+    match op {
+        O::I32Store { .. }
+        | O::I64Store { .. }
+        | O::F32Store { .. }
+        | O::F64Store { .. }
+        | O::I32Store8 { .. }
+        | O::I32Store16 { .. }
+        | O::I64Store8 { .. }
+        | O::I64Store16 { .. }
+        | O::I64Store32 { .. }
+        | O::V128Store { .. }
+        | O::V128Store8Lane { .. }
+        | O::V128Store16Lane { .. }
+        | O::V128Store32Lane { .. }
+        | O::V128Store64Lane { .. }
+        | O::V128Load8Lane { .. }
+        | O::V128Load16Lane { .. }
+        | O::V128Load32Lane { .. }
+        | O::V128Load64Lane { .. } => 2,
+        _ => 1,
+    }
+}
+
+/// The memory and offset of a load or store.
+fn memory_access(op: &Operator<'_>) -> Option<(u32, u64)> {
+    let mut op = op.clone();
+    let memarg = memarg_mut(&mut op)?;
+    match memarg.target {
+        wasmparser::MemArgTarget::Memory(m) => Some((m, memarg.offset)),
+        wasmparser::MemArgTarget::Array(_) => None,
+    }
+}
+
+/// The memory immediate of a load or store.
+fn memarg_mut<'a>(op: &'a mut Operator<'_>) -> Option<&'a mut wasmparser::MemArg> {
+    use Operator as O;
+    match op {
         O::I32Load { memarg }
         | O::I64Load { memarg }
         | O::F32Load { memarg }
@@ -1491,11 +1659,20 @@ fn selected_memory(op: &Operator<'_>) -> Option<u32> {
         | O::V128Store8Lane { memarg, .. }
         | O::V128Store16Lane { memarg, .. }
         | O::V128Store32Lane { memarg, .. }
-        | O::V128Store64Lane { memarg, .. } => match memarg.target {
-            wasmparser::MemArgTarget::Memory(m) => m,
-            wasmparser::MemArgTarget::Array(_) => return None,
-        },
-        _ => return None,
+        | O::V128Store64Lane { memarg, .. } => Some(memarg),
+        _ => None,
+    }
+}
+
+/// The memory other than 0 that `op` works on, if any: its accesses, size,
+/// fill, initialization, or copy within it (a copy between two memories and
+/// `memory.grow` have instructions of their own).
+fn selected_memory(op: &Operator<'_>) -> Option<u32> {
+    use Operator as O;
+    let memory = match op {
+        O::MemorySize { mem } | O::MemoryFill { mem } | O::MemoryInit { mem, .. } => *mem,
+        O::MemoryCopy { dst_mem, src_mem } if dst_mem == src_mem => *dst_mem,
+        _ => memory_access(op)?.0,
     };
     (memory != 0).then_some(memory)
 }

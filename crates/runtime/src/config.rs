@@ -129,10 +129,12 @@ impl RuntimeConfig {
         self
     }
 
-    /// The most pages (64 KiB each) any memory may have, at most 65536. A module
-    /// whose memory needs more fails to instantiate; `memory.grow` past it returns -1.
+    /// The most pages (64 KiB each) any memory may have (default: 65536, 4 GiB).
+    /// A 32-bit memory never has more than 65536 whatever the limit; a limit
+    /// above it lets 64-bit memories (memory64) pass 4 GiB. A module whose
+    /// memory needs more fails to instantiate; `memory.grow` past it returns -1.
     pub fn with_memory_limit_pages(mut self, pages: u32) -> Self {
-        self.memory_limit_pages = pages.min(MAX_PAGES);
+        self.memory_limit_pages = pages;
         self
     }
 

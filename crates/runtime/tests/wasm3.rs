@@ -1,6 +1,6 @@
 //! WebAssembly 3.0 features implemented so far, on every engine: extended
 //! constant expressions, relaxed SIMD, tail calls, typed function
-//! references and multi-memory. Relaxed SIMD's results are the
+//! references, multi-memory and memory64. Relaxed SIMD's results are the
 //! ones `docs/design.md` documents, the same on every engine: these tests
 //! pin them where the proposal would allow another.
 
@@ -286,6 +286,11 @@ fn wasm3_features_can_be_turned_off() {
             CoreFeatures::MULTI_MEMORY,
             "(module (memory 1) (memory 1))",
             "multiple memories",
+        ),
+        (
+            CoreFeatures::MEMORY64,
+            "(module (memory i64 1))",
+            "memory64",
         ),
         (
             CoreFeatures::RELAXED_SIMD,
@@ -610,5 +615,153 @@ fn several_memories_per_module() {
             oob.contains("out of bounds memory access"),
             "{engine}: {oob}"
         );
+    }
+}
+
+/// A 64-bit memory of one page more than 4 GiB, with a data segment past
+/// 4 GiB, loads and stores at `i64` addresses and offsets past 4 GiB, size,
+/// grow, fill and copy with `i64` operands.
+const MEMORY64: &str = r#"(module
+    (memory (export "memory") i64 65537 65600)
+    (data (i64.const 0x100000008) "\2a")
+    (func (export "load8") (param i64) (result i32) (i32.load8_u (local.get 0)))
+    (func (export "load8_far") (param i64) (result i32)
+        (i32.load8_u offset=0x100000000 (local.get 0)))
+    (func (export "store64") (param i64 i64) (i64.store (local.get 0) (local.get 1)))
+    (func (export "load64") (param i64) (result i64) (i64.load (local.get 0)))
+    (func (export "size") (result i64) (memory.size))
+    (func (export "grow") (param i64) (result i64) (memory.grow (local.get 0)))
+    (func (export "fill") (param i64 i32 i64) (memory.fill (local.get 0) (local.get 1) (local.get 2)))
+    (func (export "copy") (param i64 i64 i64) (memory.copy (local.get 0) (local.get 1) (local.get 2))))"#;
+
+/// memory64 on every engine: a memory past 4 GiB under a raised memory limit,
+/// addressed at `i64` addresses; out-of-bounds accesses trap wherever the
+/// address or offset points, even past 2^64; the memory limit holds; without
+/// a raised limit the module cannot be instantiated.
+#[test]
+fn a_64_bit_memory_addresses_more_than_4_gib() {
+    const FAR: u64 = 0x1_0000_0008; // past 4 GiB
+    const END: u64 = 65537 * 65536;
+    for (engine, config) in engines::named() {
+        let wasm = wat::parse_str(MEMORY64).unwrap();
+        let err = Runtime::with_config(config.clone())
+            .instantiate(&wasm)
+            .unwrap_err();
+        assert!(err.to_string().contains("limit"), "{engine}: {err}");
+
+        let runtime = Runtime::with_config(config.with_memory_limit_pages(65540));
+        let module = runtime
+            .instantiate(&wasm)
+            .unwrap_or_else(|e| panic!("{engine}: {e}"));
+        let call = |name: &str, params: &[u64]| {
+            module
+                .exported_function(name)
+                .unwrap()
+                .call(params)
+                .map_err(|e| e.to_string())
+        };
+        let oob = |r: Result<Vec<u64>, String>| {
+            let e = r.unwrap_err();
+            assert!(e.contains("out of bounds memory access"), "{engine}: {e}");
+        };
+        assert_eq!(
+            call("load8", &[FAR]),
+            Ok(vec![42]),
+            "{engine}: data segment"
+        );
+        assert_eq!(call("load8_far", &[8]), Ok(vec![42]), "{engine}: offset");
+        call("store64", &[FAR + 8, 0x0102_0304_0506_0708]).unwrap();
+        assert_eq!(
+            call("load64", &[FAR + 8]),
+            Ok(vec![0x0102_0304_0506_0708]),
+            "{engine}"
+        );
+        assert_eq!(
+            call("load64", &[END - 8]),
+            Ok(vec![0]),
+            "{engine}: last bytes"
+        );
+        oob(call("load64", &[END - 7]));
+        oob(call("load8", &[END]));
+        oob(call("load8", &[u64::MAX]));
+        oob(call("load8_far", &[u64::MAX - 0xffff]));
+        oob(call("load8_far", &[END - 0x1_0000_0000]));
+        assert_eq!(call("size", &[]), Ok(vec![65537]), "{engine}");
+        // The limit (65540 pages) holds below the declared maximum (65600).
+        assert_eq!(call("grow", &[3]), Ok(vec![65537]), "{engine}");
+        assert_eq!(
+            call("grow", &[1]),
+            Ok(vec![u64::MAX]),
+            "{engine}: past the limit"
+        );
+        assert_eq!(
+            call("grow", &[1 << 40]),
+            Ok(vec![u64::MAX]),
+            "{engine}: huge delta"
+        );
+        assert_eq!(call("size", &[]), Ok(vec![65540]), "{engine}");
+        call("fill", &[FAR + 100, 7, 3]).unwrap();
+        call("copy", &[16, FAR + 100, 3]).unwrap();
+        assert_eq!(call("load8", &[18]), Ok(vec![7]), "{engine}");
+        oob(call("fill", &[u64::MAX, 7, 2]));
+        oob(call("copy", &[0, END + 3 * 65536, 1]));
+    }
+}
+
+/// A 64-bit table: `i64` indices, sizes and lengths on every table
+/// instruction and `call_indirect`; indices past 2^32 are out of bounds, not
+/// wrapped; copies between a 64-bit and a 32-bit table.
+const TABLE64: &str = r#"(module
+    (type $r (func (result i32)))
+    (table $t i64 4 8 funcref)
+    (table $small 2 funcref)
+    (func $seven (result i32) (i32.const 7))
+    (func $nine (result i32) (i32.const 9))
+    (elem (table $t) (i64.const 1) func $seven $nine)
+    (func (export "call") (param i64) (result i32) (call_indirect $t (type $r) (local.get 0)))
+    (func (export "is_null") (param i64) (result i32) (ref.is_null (table.get $t (local.get 0))))
+    (func (export "size") (result i64) (table.size $t))
+    (func (export "grow") (param i64) (result i64) (table.grow $t (ref.null func) (local.get 0)))
+    (func (export "fill") (param i64 i64) (table.fill $t (local.get 0) (ref.func $nine) (local.get 1)))
+    (func (export "to_small") (param i32 i64 i32) (table.copy $small $t (local.get 0) (local.get 1) (local.get 2)))
+    (func (export "call_small") (param i32) (result i32) (call_indirect $small (type $r) (local.get 0))))"#;
+
+/// 64-bit tables on every engine.
+#[test]
+fn a_64_bit_table_takes_i64_indices() {
+    const FAR: u64 = 1 << 32; // index 0 if it were wrapped to 32 bits
+    for (engine, config) in engines::named() {
+        let runtime = Runtime::with_config(config);
+        let module = runtime
+            .instantiate(&wat::parse_str(TABLE64).unwrap())
+            .unwrap_or_else(|e| panic!("{engine}: {e}"));
+        let call = |name: &str, params: &[u64]| {
+            module
+                .exported_function(name)
+                .unwrap()
+                .call(params)
+                .map_err(|e| e.to_string())
+        };
+        let trap = |r: Result<Vec<u64>, String>, what: &str| {
+            let e = r.unwrap_err();
+            assert!(e.contains(what), "{engine}: {e}");
+        };
+        assert_eq!(call("call", &[1]), Ok(vec![7]), "{engine}");
+        assert_eq!(call("call", &[2]), Ok(vec![9]), "{engine}");
+        trap(call("call", &[0]), "uninitialized element");
+        trap(call("call", &[FAR + 1]), "undefined element");
+        trap(call("is_null", &[FAR]), "out of bounds table access");
+        assert_eq!(call("size", &[]), Ok(vec![4]), "{engine}");
+        assert_eq!(call("grow", &[2]), Ok(vec![4]), "{engine}");
+        assert_eq!(call("grow", &[FAR]), Ok(vec![u64::MAX]), "{engine}: -1");
+        assert_eq!(call("grow", &[3]), Ok(vec![u64::MAX]), "{engine}: past 8");
+        assert_eq!(call("size", &[]), Ok(vec![6]), "{engine}");
+        call("fill", &[4, 2]).unwrap();
+        assert_eq!(call("call", &[5]), Ok(vec![9]), "{engine}");
+        trap(call("fill", &[5, FAR]), "out of bounds table access");
+        call("to_small", &[0, 1, 2]).unwrap();
+        assert_eq!(call("call_small", &[0]), Ok(vec![7]), "{engine}");
+        assert_eq!(call("call_small", &[1]), Ok(vec![9]), "{engine}");
+        trap(call("to_small", &[0, FAR, 1]), "out of bounds table access");
     }
 }

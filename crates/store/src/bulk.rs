@@ -30,10 +30,15 @@ pub fn bulk_chunks(dst: u64, src: u64, len: u64) -> impl Iterator<Item = (u64, u
 }
 
 /// `start..start + len` if it lies within `0..size`.
-fn range(start: u32, len: u32, size: usize) -> Option<std::ops::Range<usize>> {
-    let (start, len) = (start as usize, len as usize);
+fn range(
+    start: impl Into<u64>,
+    len: impl Into<u64>,
+    size: usize,
+) -> Option<std::ops::Range<usize>> {
+    let (start, len) = (start.into(), len.into());
     let end = start.checked_add(len)?;
-    (end <= size).then_some(start..end)
+    // `end <= size`, so both fit in `usize`.
+    (end <= size as u64).then_some(start as usize..end as usize)
 }
 
 impl Store {
@@ -175,10 +180,11 @@ impl Store {
         self.memories[self.memory_at(inst, memory).index()].size_pages()
     }
 
-    /// `memory.grow` of memory `memory`: the old size in pages, or `u32::MAX`.
-    pub fn memory_grow(&mut self, inst: InstanceId, memory: u32, delta: u32) -> u32 {
+    /// `memory.grow` of memory `memory`: the old size in pages, or `None`
+    /// (which the guest sees as -1).
+    pub fn memory_grow(&mut self, inst: InstanceId, memory: u32, delta: u64) -> Option<u32> {
         let addr = self.memory_at(inst, memory);
-        self.memories[addr.index()].grow(delta).unwrap_or(u32::MAX)
+        self.memories[addr.index()].grow(u32::try_from(delta).ok()?)
     }
 
     /// `memory.init` on memory `memory`: `len` bytes of data segment
@@ -188,7 +194,7 @@ impl Store {
         inst: InstanceId,
         memory: u32,
         segment: u32,
-        dst: u32,
+        dst: u64,
         src: u32,
         len: u32,
     ) -> Result<(), TrapCode> {
@@ -218,9 +224,9 @@ impl Store {
         inst: InstanceId,
         dst_memory: u32,
         src_memory: u32,
-        dst: u32,
-        src: u32,
-        len: u32,
+        dst: u64,
+        src: u64,
+        len: u64,
     ) -> Result<(), TrapCode> {
         let dst_addr = self.memory_at(inst, dst_memory).index();
         let src_addr = self.memory_at(inst, src_memory).index();
@@ -232,7 +238,7 @@ impl Store {
             return Err(TrapCode::MemoryOutOfBounds);
         };
         let (d, s) = (d.start as u64, s.start as u64);
-        for (i, (at, n)) in bulk_chunks(d, s, u64::from(len)).enumerate() {
+        for (i, (at, n)) in bulk_chunks(d, s, len).enumerate() {
             if i > 0 && self.interrupt.take() {
                 return Err(TrapCode::Interrupted);
             }
@@ -259,14 +265,14 @@ impl Store {
         &mut self,
         inst: InstanceId,
         memory: u32,
-        dst: u32,
+        dst: u64,
         value: u8,
-        len: u32,
+        len: u64,
     ) -> Result<(), TrapCode> {
         let memory = self.memory_at(inst, memory);
         let memory = self.memories[memory.index()].bytes_mut();
         let d = range(dst, len, memory.len()).ok_or(TrapCode::MemoryOutOfBounds)?;
-        for (i, (at, n)) in bulk_chunks(0, 0, u64::from(len)).enumerate() {
+        for (i, (at, n)) in bulk_chunks(0, 0, len).enumerate() {
             if i > 0 && self.interrupt.take() {
                 return Err(TrapCode::Interrupted);
             }

@@ -156,11 +156,17 @@ impl Store {
             inst.tables.push(table);
         }
         for &ty in &module.memories {
+            // Accesses to a 64-bit memory are always checked: it needs no
+            // guard pages.
+            let reserve = match ty.memory64 {
+                true => 0,
+                false => self.engine().memory_reservation(),
+            };
             let memory = MemoryInstance::with_reservation(
                 ty,
                 self.limits.memory_limit_pages,
                 self.limits.memory_capacity_from_max,
-                self.engine().memory_reservation(),
+                reserve,
             )
             .map_err(InstantiationError::Resource)?;
             inst.memories.push(self.push_memory(memory));
@@ -273,10 +279,11 @@ impl Store {
                         min: u64::from(m.size_pages()),
                         max: m.ty().limits.max,
                     };
-                    if !have.matches(&want.limits) {
+                    if !have.matches(&want.limits) || m.ty().memory64 != want.memory64 {
+                        let index = |m64: bool| if m64 { " i64" } else { "" };
                         return Err(mismatch(
-                            format!("memory{}", want.limits),
-                            format!("memory{have}"),
+                            format!("memory{}{}", index(want.memory64), want.limits),
+                            format!("memory{}{have}", index(m.ty().memory64)),
                         ));
                     }
                     inst.memories.push(addr);
@@ -347,8 +354,13 @@ impl Store {
         for (i, seg) in module.data.iter().enumerate() {
             if let DataMode::Active { memory, ref offset } = seg.mode {
                 let inst = &self.instances[id.index()];
-                let offset = self.eval_const(inst, offset) as u32 as u64;
                 let addr = inst.memories[memory as usize];
+                // An `i64` offset for a 64-bit memory, else an `i32`.
+                let offset = self.eval_const(inst, offset) as u64;
+                let offset = match self.memories[addr.index()].ty().memory64 {
+                    true => offset,
+                    false => offset as u32 as u64,
+                };
                 let bytes = module.data_bytes(seg);
                 if !self.memories[addr.index()].write(offset, bytes) {
                     return Err(trap(TrapCode::MemoryOutOfBounds));
@@ -361,7 +373,9 @@ impl Store {
 }
 
 fn table_matches(have: &TableType, want: &TableType) -> bool {
-    have.element == want.element && have.limits.matches(&want.limits)
+    have.element == want.element
+        && have.table64 == want.table64
+        && have.limits.matches(&want.limits)
 }
 
 /// `ty` of a module in the store's form: the signatures it names are the

@@ -1,6 +1,6 @@
 //! Linear memory instances.
 
-use wazero_api::{MemoryType, PAGE_SIZE};
+use wazero_api::{MemoryType, MAX_PAGES, PAGE_SIZE};
 
 use crate::buffer::ZeroedBuffer;
 
@@ -57,11 +57,18 @@ impl MemoryInstance {
                 "memory needs {min} pages, more than the limit of {limit_pages} pages"
             ));
         }
+        // A 32-bit memory cannot pass 4 GiB whatever the limit.
+        let addressable = if ty.memory64 {
+            u64::MAX
+        } else {
+            u64::from(MAX_PAGES)
+        };
         let max_pages = ty
             .limits
             .max
             .unwrap_or(u64::MAX)
-            .min(u64::from(limit_pages)) as u32;
+            .min(u64::from(limit_pages))
+            .min(addressable) as u32;
         let len = (min * PAGE_SIZE) as usize;
         let capacity = if capacity_from_max {
             u64::from(max_pages) * PAGE_SIZE
@@ -106,6 +113,7 @@ impl MemoryInstance {
                     min: 0,
                     max: Some(0),
                 },
+                memory64: false,
             },
             max_pages: 0,
         }
@@ -214,6 +222,7 @@ mod tests {
         MemoryInstance::new(
             MemoryType {
                 limits: Limits { min, max },
+                memory64: false,
             },
             limit,
             false,

@@ -26,6 +26,7 @@ static RESIZES: AtomicU64 = AtomicU64::new(0);
 /// let ty = wazero_api::TableType {
 ///     element: wazero_api::ValueType::FuncRef,
 ///     limits: wazero_api::Limits { min: 0, max: None },
+///     table64: false,
 /// };
 /// let mut table = wazero_store::TableInstance::new(ty, 0).unwrap();
 /// assert_eq!(table.grow(1, 0), Some(0));

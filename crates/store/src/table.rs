@@ -36,6 +36,7 @@ impl TableInstance {
                 min: self.elements.len() as u64,
                 max: self.ty.limits.max,
             },
+            table64: self.ty.table64,
         }
     }
 

@@ -179,6 +179,43 @@ pub fn validate(
     }
 }
 
+/// The depths (from the top of the operand stack, 0 being the top) of `op`'s
+/// `i64` operands when it works on 64-bit tables (`is64` says which tables
+/// are), else none: what an engine that keeps table indices in 32 bits
+/// narrows (a 64-bit table's indices, destinations and lengths are `i64`s).
+pub fn table64_operands(op: &wasmparser::Operator<'_>, is64: impl Fn(u32) -> bool) -> Vec<usize> {
+    use wasmparser::Operator as O;
+    match *op {
+        O::TableGet { table } | O::TableGrow { table } if is64(table) => vec![0],
+        O::TableSet { table } if is64(table) => vec![1],
+        O::TableFill { table } if is64(table) => vec![2, 0],
+        O::TableInit { table, .. } if is64(table) => vec![2],
+        O::CallIndirect { table_index, .. } | O::ReturnCallIndirect { table_index, .. }
+            if is64(table_index) =>
+        {
+            vec![0]
+        }
+        O::TableCopy {
+            dst_table,
+            src_table,
+        } => {
+            let (d, s) = (is64(dst_table), is64(src_table));
+            let mut depths = Vec::new();
+            if d {
+                depths.push(2);
+            }
+            if s {
+                depths.push(1);
+            }
+            if d && s {
+                depths.push(0);
+            }
+            depths
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// Below this many bytes of function bodies, they are validated on the
 /// calling thread: starting threads would cost more than they save.
 pub const PARALLEL_THRESHOLD: usize = 64 << 10;

@@ -39,6 +39,7 @@ const DEFAULT_SUITES: &[&str] = &[
     "tail-call",
     "function-references",
     "multi-memory",
+    "memory64",
 ];
 
 /// The decoder's words for a module using GC types.
@@ -74,7 +75,7 @@ pub struct Args {
     /// Suites to run: v1, v2, v3, latest, or a proposal's name (simd, tail-call,
     /// ...). Repeat the option or separate with commas. Default: v2, v3, simd,
     /// extended-const, relaxed-simd, tail-call, function-references and
-    /// multi-memory.
+    /// multi-memory and memory64.
     #[arg(long = "suite", value_delimiter = ',')]
     pub suites: Vec<String>,
     /// Only the files whose name contains this.
