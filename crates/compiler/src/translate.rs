@@ -685,7 +685,7 @@ impl Translator<'_, '_> {
         if self.is_memory64(memory) {
             // `addr + offset + size` past the length or past 2^64 traps.
             let len = self.load_vm(I64, len);
-            let bound = memarg.offset.checked_add(size).unwrap_or(u64::MAX);
+            let bound = memarg.offset.saturating_add(size);
             let bound = self.b.ins().iconst(I64, bound as i64);
             let end = self.b.ins().uadd_overflow_trap(
                 addr,
