@@ -43,8 +43,8 @@ fn run(args: &[String]) -> Result<()> {
             .to_string(),
     };
     let wasm = wat::parse_str(&wat)?;
-    let module = wazero_decoder::decode(&wasm, CoreFeatures::V2)?;
-    let module = wazero_validator::validate(module, CoreFeatures::V2)?;
+    let module = wazero_decoder::decode(&wasm, CoreFeatures::DEFAULT)?;
+    let module = wazero_validator::validate(module, CoreFeatures::DEFAULT)?;
     let config = wazero_compiler::CodegenConfig {
         guard_pages: !explicit,
         interrupt_checks: !no_interrupts,

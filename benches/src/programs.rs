@@ -84,6 +84,15 @@ pub const PROGRAMS: &[Program] = &[
         memory: true,
     },
     Program {
+        name: "memory64-prefix",
+        what: "memory-prefix on a 64-bit memory (i64 addresses)",
+        hot: "i32.load/i32.store at i64 addresses, explicit bounds checks",
+        wat: include_str!("programs/memory64_prefix.wat"),
+        quick_arg: 1 << 18,
+        full_arg: 1 << 20,
+        memory: true,
+    },
+    Program {
         name: "memory-matmul",
         what: "128x128 f64 matrix multiply in linear memory, n times",
         hot: "f64.load/f64.store offset=128K/256K, f64.mul/add, pointer bumps",

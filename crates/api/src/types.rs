@@ -31,21 +31,58 @@ pub enum ValueType {
 
 /// A reference type that is neither `funcref` nor `externref` (see
 /// [`ValueType::Ref`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct RefType {
-    nullable: bool,
-    heap: HeapType,
-}
+///
+/// Packed in 32 bits, so that a [`ValueType`] stays eight bytes: signatures
+/// keep their types inline, and the store keeps a signature per function.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RefType(u32);
 
 impl RefType {
+    /// Bit 31: nullable.
+    const NULLABLE: u32 = 1 << 31;
+    /// Bits 29-30: 0 `func`, 1 `extern`, 2 a signature whose index is in the
+    /// low 29 bits ([`Self::SELF_INDEX`] for [`HeapType::SELF`]).
+    const KIND_SHIFT: u32 = 29;
+    const INDEX_MASK: u32 = (1 << 29) - 1;
+    const SELF_INDEX: u32 = Self::INDEX_MASK;
+
+    const fn new(nullable: bool, heap: HeapType) -> Self {
+        let null = if nullable { Self::NULLABLE } else { 0 };
+        let heap = match heap {
+            HeapType::Func => 0,
+            HeapType::Extern => 1 << Self::KIND_SHIFT,
+            HeapType::Concrete(u32::MAX) => 2 << Self::KIND_SHIFT | Self::SELF_INDEX,
+            // Type indices are below 2^20 (wasmparser's limit on types) and
+            // a store's signature ids far below 2^29.
+            HeapType::Concrete(i) => 2 << Self::KIND_SHIFT | (i & Self::INDEX_MASK),
+        };
+        Self(null | heap)
+    }
+
     /// Whether the reference may be null.
     pub const fn nullable(self) -> bool {
-        self.nullable
+        self.0 & Self::NULLABLE != 0
     }
 
     /// What the reference refers to.
     pub const fn heap(self) -> HeapType {
-        self.heap
+        match (self.0 >> Self::KIND_SHIFT) & 3 {
+            0 => HeapType::Func,
+            1 => HeapType::Extern,
+            _ => match self.0 & Self::INDEX_MASK {
+                Self::SELF_INDEX => HeapType::SELF,
+                i => HeapType::Concrete(i),
+            },
+        }
+    }
+}
+
+impl fmt::Debug for RefType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RefType")
+            .field("nullable", &self.nullable())
+            .field("heap", &self.heap())
+            .finish()
     }
 }
 
@@ -80,7 +117,7 @@ impl ValueType {
             ValueType::V128 => "v128",
             ValueType::FuncRef => "funcref",
             ValueType::ExternRef => "externref",
-            ValueType::Ref(r) => match (r.nullable, r.heap) {
+            ValueType::Ref(r) => match (r.nullable(), r.heap()) {
                 (_, HeapType::Func) => "(ref func)",
                 (_, HeapType::Extern) => "(ref extern)",
                 (true, HeapType::Concrete(_)) => "(ref null $type)",
@@ -104,21 +141,15 @@ impl ValueType {
         match (nullable, heap) {
             (true, HeapType::Func) => ValueType::FuncRef,
             (true, HeapType::Extern) => ValueType::ExternRef,
-            _ => ValueType::Ref(RefType { nullable, heap }),
+            _ => ValueType::Ref(RefType::new(nullable, heap)),
         }
     }
 
     /// The reference type's parts, if it is one.
     pub const fn as_ref_type(self) -> Option<RefType> {
         match self {
-            ValueType::FuncRef => Some(RefType {
-                nullable: true,
-                heap: HeapType::Func,
-            }),
-            ValueType::ExternRef => Some(RefType {
-                nullable: true,
-                heap: HeapType::Extern,
-            }),
+            ValueType::FuncRef => Some(RefType::new(true, HeapType::Func)),
+            ValueType::ExternRef => Some(RefType::new(true, HeapType::Extern)),
             ValueType::Ref(r) => Some(r),
             _ => None,
         }
@@ -128,7 +159,7 @@ impl ValueType {
     /// `(ref null? $t)`): its values are function references.
     pub const fn is_func_ref(self) -> bool {
         match self.as_ref_type() {
-            Some(r) => !matches!(r.heap, HeapType::Extern),
+            Some(r) => !matches!(r.heap(), HeapType::Extern),
             None => false,
         }
     }
@@ -140,8 +171,8 @@ impl ValueType {
     pub fn is_subtype_of(self, other: ValueType) -> bool {
         match (self.as_ref_type(), other.as_ref_type()) {
             (Some(a), Some(b)) => {
-                (b.nullable || !a.nullable)
-                    && match (a.heap, b.heap) {
+                (b.nullable() || !a.nullable())
+                    && match (a.heap(), b.heap()) {
                         (HeapType::Func, HeapType::Func)
                         | (HeapType::Concrete(_), HeapType::Func)
                         | (HeapType::Extern, HeapType::Extern) => true,
@@ -158,13 +189,12 @@ impl ValueType {
     /// `f(i)`.
     pub fn map_concrete(self, f: impl FnOnce(u32) -> u32) -> Self {
         match self {
-            ValueType::Ref(RefType {
-                nullable,
-                heap: HeapType::Concrete(i),
-            }) => ValueType::Ref(RefType {
-                nullable,
-                heap: HeapType::Concrete(f(i)),
-            }),
+            ValueType::Ref(r) => match r.heap() {
+                HeapType::Concrete(i) => {
+                    ValueType::Ref(RefType::new(r.nullable(), HeapType::Concrete(f(i))))
+                }
+                _ => self,
+            },
             other => other,
         }
     }
@@ -188,15 +218,12 @@ impl ValueType {
 
 impl fmt::Display for ValueType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ValueType::Ref(RefType {
-                nullable,
-                heap: HeapType::Concrete(i),
-            }) => {
-                let null = if *nullable { "null " } else { "" };
+        match (self, self.as_ref_type().map(RefType::heap)) {
+            (ValueType::Ref(r), Some(HeapType::Concrete(i))) => {
+                let null = if r.nullable() { "null " } else { "" };
                 write!(f, "(ref {null}{i})")
             }
-            other => f.write_str(other.name()),
+            (other, _) => f.write_str(other.name()),
         }
     }
 }
@@ -464,6 +491,24 @@ impl fmt::Display for ExternType {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reference_types_pack_into_eight_bytes() {
+        assert_eq!(std::mem::size_of::<ValueType>(), 8);
+        let heaps = [
+            HeapType::Func,
+            HeapType::Extern,
+            HeapType::Concrete(0),
+            HeapType::Concrete((1 << 20) - 1),
+            HeapType::SELF,
+        ];
+        for heap in heaps {
+            for nullable in [false, true] {
+                let r = RefType::new(nullable, heap);
+                assert_eq!((r.nullable(), r.heap()), (nullable, heap), "{r:?}");
+            }
+        }
+    }
 
     #[test]
     fn limits_matching_follows_import_subtyping() {

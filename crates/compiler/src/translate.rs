@@ -19,10 +19,10 @@ use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::immediates::{Ieee32, Ieee64};
 use cranelift_codegen::ir::types::{F32, F64, I32, I64, I8, I8X16};
 use cranelift_codegen::ir::{
-    AbiParam, ArgumentPurpose, Block, BlockArg, ConstantData, Endianness, ExtFuncData,
-    ExternalName, FuncRef, Function, GlobalValueData, Inst, InstBuilder, JumpTableData,
-    MemFlagsData, Signature, StackSlotData, StackSlotKind, Type, UserExternalName, UserFuncName,
-    Value,
+    AbiParam, AliasRegion, AliasRegionData, ArgumentPurpose, Block, BlockArg, ConstantData,
+    Endianness, ExtFuncData, ExternalName, FuncRef, Function, GlobalValueData, Inst, InstBuilder,
+    JumpTableData, MemFlagsData, Signature, StackSlotData, StackSlotKind, Type, UserExternalName,
+    UserFuncName, Value,
 };
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
@@ -122,7 +122,14 @@ fn invariant() -> MemFlagsData {
 /// checks are elided), which Cranelift records as a trap site of code
 /// `HEAP_OUT_OF_BOUNDS` for the signal handler.
 fn heap() -> MemFlagsData {
-    MemFlagsData::new().with_endianness(Endianness::Little)
+    MemFlagsData::new()
+        .with_endianness(Endianness::Little)
+        .with_alias_region(Some(heap_region()))
+}
+
+/// The alias region of linear memory: the first each function defines.
+fn heap_region() -> AliasRegion {
+    AliasRegion::from_u32(0)
 }
 
 /// Flags of an access to a `u64` slot area (no alignment promised: a `v128`
@@ -213,6 +220,9 @@ pub(crate) struct Translator<'m, 'b> {
     guard_pages: bool,
     /// Whether each memory of the module (imports first) is 64-bit.
     memory64: Vec<bool>,
+    /// The least length in bytes of each memory (its declared minimum:
+    /// memories never shrink).
+    memory_min: Vec<u64>,
     /// Whether each table of the module (imports first) is 64-bit.
     table64: Vec<bool>,
     config: CodegenConfig,
@@ -262,6 +272,15 @@ pub(crate) fn translate_function(
     // Cranelift checks the native stack in the prologue of every function that
     // calls or has a frame: `sp - frame size` below the context's limit traps.
     let vm = func.create_global_value(GlobalValueData::VMContext);
+    // Linear memory is an alias region of its own (the function's first,
+    // which `heap()` names): its loads and stores never touch the VM context,
+    // the store or the slots, so Cranelift may reuse a load of, say, a memory
+    // length across stores to linear memory.
+    let heap_region = func.dfg.alias_regions.insert(AliasRegionData {
+        user_id: 0,
+        description: "linear memory".into(),
+    });
+    debug_assert_eq!(heap_region, self::heap_region());
     let flags = func.dfg.mem_flags.insert_unchecked(invariant());
     let limit = func.create_global_value(GlobalValueData::Load {
         base: vm,
@@ -309,6 +328,11 @@ pub(crate) fn translate_function(
         // A 64-bit memory 0 has no guard pages, and may move when it grows.
         guard_pages: config.guard_pages && !memory64.first().copied().unwrap_or(false),
         memory64,
+        memory_min: module
+            .memory_types()
+            .iter()
+            .map(|m| m.limits.min.saturating_mul(wazero_api::PAGE_SIZE))
+            .collect(),
         table64: module.table_types().iter().map(|t| t.table64).collect(),
         config,
         globals,
@@ -686,13 +710,22 @@ impl Translator<'_, '_> {
             // `addr + offset + size` past the length or past 2^64 traps.
             let len = self.load_vm(I64, len);
             let bound = memarg.offset.saturating_add(size);
-            let bound = self.b.ins().iconst(I64, bound as i64);
-            let end = self.b.ins().uadd_overflow_trap(
-                addr,
-                bound,
-                site_code(TrapCode::MemoryOutOfBounds),
-            );
-            let oob = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, len);
+            let min = self.memory_min.get(memory as usize).copied().unwrap_or(0);
+            let oob = if bound <= min {
+                // The length is at least the bound: `len - bound` cannot
+                // wrap, and one comparison per access against it (shared by
+                // the accesses of a block with the same bound) does.
+                let limit = self.b.ins().iadd_imm_s(len, -(bound as i64));
+                self.b.ins().icmp(IntCC::UnsignedGreaterThan, addr, limit)
+            } else {
+                let bound = self.b.ins().iconst(I64, bound as i64);
+                let end = self.b.ins().uadd_overflow_trap(
+                    addr,
+                    bound,
+                    site_code(TrapCode::MemoryOutOfBounds),
+                );
+                self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, len)
+            };
             self.trap_if(oob, TrapCode::MemoryOutOfBounds);
             let p = self.b.ins().iadd(base, addr);
             return match memarg.offset {
