@@ -26,6 +26,10 @@ pub enum TrapKind {
     UninitializedElement,
     /// `call_indirect` to a function of another type.
     IndirectCallTypeMismatch,
+    /// `ref.as_non_null` of a null reference.
+    NullReference,
+    /// `call_ref` or `return_call_ref` of a null function reference.
+    NullFunctionReference,
     /// The call stack is exhausted. The engines' limits differ, so this makes the
     /// rest of the module inconclusive rather than a mismatch.
     StackExhausted,

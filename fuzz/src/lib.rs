@@ -43,6 +43,7 @@
 pub mod engine;
 pub mod generate;
 pub mod harness;
+pub mod typed_refs;
 pub mod value;
 pub mod wasmi_bugs;
 pub mod wasmi_engine;
@@ -53,6 +54,7 @@ pub use generate::{generate, generate_with, relaxed_simd_config, Exports};
 pub use harness::{
     check_module, check_seed, engines, failure_dir, reference, save_failure, Mismatch, Tally,
 };
+pub use typed_refs::typed_reference_module;
 pub use value::{ValType, Value};
 pub use wasmi_engine::Wasmi;
 pub use wazero_engine::Wazero;

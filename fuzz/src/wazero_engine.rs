@@ -161,6 +161,8 @@ fn trap_kind(code: TrapCode, message: &str) -> TrapKind {
         TrapCode::UninitializedElement => TrapKind::UninitializedElement,
         TrapCode::IndirectCallTypeMismatch => TrapKind::IndirectCallTypeMismatch,
         TrapCode::StackExhausted => TrapKind::StackExhausted,
+        TrapCode::NullReference => TrapKind::NullReference,
+        TrapCode::NullFunctionReference => TrapKind::NullFunctionReference,
         _ => TrapKind::Other(message.to_string()),
     }
 }

@@ -120,6 +120,32 @@ fn compiler_agrees_with_interpreter_on_relaxed_simd_modules() {
     assert!(tally.calls >= 3 * tally.instantiated, "{tally}");
 }
 
+/// Typed function references (WebAssembly 3.0), which wasmi does not run and
+/// `wasm-smith` makes only with GC types: the compiler agrees with the
+/// interpreter on the modules of `typed_reference_module`, calls through
+/// references of every kind, null traps included.
+#[cfg(feature = "compiler")]
+#[test]
+fn compiler_agrees_with_interpreter_on_typed_reference_modules() {
+    const SEEDS: u64 = 150;
+    let mut engines = engines();
+    let reference = engines.remove(0);
+    assert_eq!(reference.name(), "wazero interpreter");
+    let mut tally = Tally::default();
+    let mut mismatches = Vec::new();
+    for seed in 0..SEEDS {
+        let wasm = wazero_fuzz::typed_reference_module(seed);
+        if let Err(mismatch) = check_module(&wasm, &engines, reference.as_ref(), &mut tally) {
+            mismatches.push(format!("seed {seed}: {mismatch}"));
+        }
+    }
+    eprintln!("{tally}");
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+    assert_eq!(tally.instantiated, SEEDS as usize * engines.len(), "{tally}");
+    assert!(tally.calls >= 4 * tally.instantiated, "{tally}");
+    assert!(tally.trapped >= 20, "null references trap: {tally}");
+}
+
 /// Whether `wasm` has a relaxed SIMD instruction (opcodes 0xfd 0x100..=0x113).
 #[cfg(feature = "compiler")]
 fn uses_relaxed_simd(wasm: &[u8]) -> bool {
