@@ -66,6 +66,15 @@ pub const PROGRAMS: &[Program] = &[
         memory: false,
     },
     Program {
+        name: "tail-call",
+        what: "guest-call's loop as tail recursion: n return_calls",
+        hot: "return_call to itself, i32.eq + if, i32.add",
+        wat: include_str!("programs/tail_call.wat"),
+        quick_arg: 1_000_000,
+        full_arg: 10_000_000,
+        memory: false,
+    },
+    Program {
         name: "memory-sort",
         what: "insertion sort of n i32 in linear memory",
         hot: "i32.load, i32.le_s + br_if, i32.store offset=4, pointer arithmetic",

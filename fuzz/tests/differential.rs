@@ -141,7 +141,11 @@ fn compiler_agrees_with_interpreter_on_typed_reference_modules() {
     }
     eprintln!("{tally}");
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
-    assert_eq!(tally.instantiated, SEEDS as usize * engines.len(), "{tally}");
+    assert_eq!(
+        tally.instantiated,
+        SEEDS as usize * engines.len(),
+        "{tally}"
+    );
     assert!(tally.calls >= 4 * tally.instantiated, "{tally}");
     assert!(tally.trapped >= 20, "null references trap: {tally}");
 }
