@@ -195,9 +195,9 @@ fn suite_features(name: &str, file: &str) -> CoreFeatures {
     match name {
         "v1" => CoreFeatures::V1,
         "v2" => CoreFeatures::V2,
-        "v3" | "latest" | "multi-memory" => CoreFeatures::DEFAULT,
-        _ if file.contains("memory-multi") => CoreFeatures::DEFAULT,
-        _ => CoreFeatures::DEFAULT.set(CoreFeatures::MULTI_MEMORY, false),
+        "v3" | "latest" | "multi-memory" => CoreFeatures::V3,
+        _ if file.contains("memory-multi") => CoreFeatures::V3,
+        _ => CoreFeatures::V3.set(CoreFeatures::MULTI_MEMORY, false),
     }
 }
 
