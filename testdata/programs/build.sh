@@ -1,0 +1,52 @@
+#!/bin/sh
+# Rebuilds the real programs of `cargo xtask bench programs` from their public
+# sources at pinned commits, with Debian's clang 14 and wasi-libc
+# (apt-get install clang lld wasi-libc libclang-rt-14-dev-wasm32):
+#
+#   testdata/programs/build.sh [SOURCES_DIR]
+#
+# Each source tree is cloned into SOURCES_DIR (default: a temporary
+# directory) unless it is there already, checked out at its commit, and built
+# with the flags below; glue/ holds the few files of ours (the zlib and cJSON
+# drivers, Lua's port to wasm32-wasi without exception handling). The same
+# toolchain gives the same bytes: MANIFEST records each program's SHA-256.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+src=${1:-$(mktemp -d)}
+CC=${WASI_CLANG:-clang}
+FLAGS="--target=wasm32-wasi -O2 -g0 -Wl,--strip-debug"
+
+fetch() { # name url commit
+    if [ ! -d "$src/$1" ]; then git clone -q "$2" "$src/$1"; fi
+    git -C "$src/$1" -c advice.detachedHead=false checkout -q "$3"
+}
+
+fetch coremark https://github.com/eembc/coremark d5fad6bd094899101a4e5fd53af7298160ced6ab
+fetch lua https://github.com/lua/lua 1ab3208a1fceb12fca8f24ba57d6e13c5bff15e3
+fetch zlib https://github.com/madler/zlib 51b7f2abdade71cd9bb0e7a373ef2610ec6f9daf
+fetch cjson https://github.com/DaveGamble/cJSON a29814f285cc531c00223743ad3c55cd38c0dc56
+
+c=$src/coremark
+$CC $FLAGS -I"$c/posix" -I"$c" -DFLAGS_STR='"-O2 wasm32-wasi"' -DITERATIONS=0 -DPERFORMANCE_RUN=1 \
+    "$c"/core_list_join.c "$c"/core_main.c "$c"/core_matrix.c "$c"/core_state.c "$c"/core_util.c \
+    "$c"/posix/core_portme.c -o "$here/coremark.wasm"
+
+l=$src/lua
+$CC $FLAGS -D_WASI_EMULATED_SIGNAL -D_WASI_EMULATED_PROCESS_CLOCKS -I"$here/glue/lua_shim" \
+    -include "$here/glue/lua_wasi_prelude.h" "$l/onelua.c" "$here/glue/lua_wasi_stubs.c" \
+    -lwasi-emulated-signal -lwasi-emulated-process-clocks -lm -o "$here/lua.wasm"
+
+z=$src/zlib
+$CC $FLAGS -I"$z" "$z"/adler32.c "$z"/compress.c "$z"/crc32.c "$z"/deflate.c "$z"/inflate.c \
+    "$z"/inftrees.c "$z"/inffast.c "$z"/trees.c "$z"/uncompr.c "$z"/zutil.c \
+    "$here/glue/zlib_bench.c" -o "$here/zlib.wasm"
+
+j=$src/cjson
+$CC $FLAGS -I"$j" "$j/cJSON.c" "$here/glue/cjson_bench.c" -o "$here/cjson.wasm"
+
+cd "$here"
+{
+    echo "# SHA-256 of each program as built by build.sh with $($CC --version | head -1)"
+    sha256sum coremark.wasm lua.wasm zlib.wasm cjson.wasm
+} > MANIFEST
+cat MANIFEST

@@ -1,0 +1,1 @@
+/* No setjmp on wasm32-wasi without exception handling: see wasi_prelude.h. */
