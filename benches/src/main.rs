@@ -44,8 +44,10 @@ mod engines;
 mod generate;
 mod host_calls;
 mod measure;
+mod mini_wasi;
 mod parallel;
 mod programs;
+mod real_programs;
 mod wasi_files;
 
 use std::process::{Command, ExitCode, Stdio};
@@ -153,17 +155,20 @@ enum Group {
     Cache,
     /// Requests served from several threads sharing one runtime.
     Parallel,
+    /// Real programs (CoreMark, Lua, zlib, cJSON) on every engine.
+    Programs,
 }
 
 impl Group {
     /// Every group, in report order.
-    const ALL: [Group; 6] = [
+    const ALL: [Group; 7] = [
         Group::Interp,
         Group::Compiler,
         Group::Bounds,
         Group::Interrupts,
         Group::Cache,
         Group::Parallel,
+        Group::Programs,
     ];
 
     /// Its name on the command line.
@@ -175,6 +180,7 @@ impl Group {
             Group::Interrupts => "interrupts",
             Group::Cache => "cache",
             Group::Parallel => "parallel",
+            Group::Programs => "programs",
         }
     }
 
@@ -715,6 +721,9 @@ fn main() -> ExitCode {
     let parallel_selected = (options.groups.is_empty()
         || options.groups.contains(&Group::Parallel))
         && chosen(parallel::NAME);
+    let programs_selected = (options.groups.is_empty()
+        || options.groups.contains(&Group::Programs))
+        && chosen(real_programs::NAME);
     if options.list {
         for b in Benchmark::all() {
             let sides: Vec<&str> = plan(b, &Group::ALL).iter().map(|s| s.name()).collect();
@@ -723,6 +732,7 @@ fn main() -> ExitCode {
         }
         println!("{:<16} {}", wasi_files::NAME, wasi_files::WHAT);
         println!("{:<16} {}", parallel::NAME, parallel::WHAT);
+        println!("{:<16} {}", real_programs::NAME, real_programs::WHAT);
         let names: Vec<&str> = Group::ALL.iter().map(|g| g.name()).collect();
         println!();
         println!("groups (one table each): {}", names.join(", "));
@@ -731,7 +741,7 @@ fn main() -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
-    if selected.is_empty() && !wasi_selected && !parallel_selected {
+    if selected.is_empty() && !wasi_selected && !parallel_selected && !programs_selected {
         eprintln!(
             "wazero-bench: no benchmark matches {:?} in groups {:?} (see --list)",
             options.filters,
@@ -819,6 +829,14 @@ fn main() -> ExitCode {
         })
     });
 
+    let programs = programs_selected.then(|| {
+        eprintln!("wazero-bench: running {} ...", real_programs::NAME);
+        real_programs::run(options.quick).map_err(|e| {
+            eprintln!("wazero-bench: {} FAILED: {e}", real_programs::NAME);
+            e.to_string()
+        })
+    });
+
     if !selected.is_empty() {
         if rows.iter().any(|r| r.interp_and_wasmi().is_some()) {
             print_main_table(&rows);
@@ -848,7 +866,19 @@ fn main() -> ExitCode {
         }
         None => {}
     }
-    if failed.is_empty() && !matches!(wasi, Some(Err(_))) && !matches!(parallel, Some(Err(_))) {
+    match &programs {
+        Some(Ok(report)) => real_programs::report(report),
+        Some(Err(error)) => {
+            println!();
+            println!("  {:<16}  ERROR: {error}", real_programs::NAME);
+        }
+        None => {}
+    }
+    if failed.is_empty()
+        && !matches!(wasi, Some(Err(_)))
+        && !matches!(parallel, Some(Err(_)))
+        && !matches!(programs, Some(Err(_)))
+    {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

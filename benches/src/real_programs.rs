@@ -1,0 +1,466 @@
+//! The `programs` group: real programs others wrote (`testdata/programs`:
+//! CoreMark, the Lua 5.4 interpreter running five scripts, zlib, cJSON), run
+//! whole on wazero's interpreter against wasmi and on wazero's compiler against
+//! wasmtime (in a build with it). Each engine compiles a program once; a sample
+//! is one instantiation, which runs the program's `_start` to its end. Engines
+//! alternate sample by sample, so that a change of machine load hits them
+//! alike. Every run's output must be the same on every engine.
+//!
+//! wazero runs the programs on its own `wasi_snapshot_preview1`; wasmi and
+//! wasmtime on [`crate::mini_wasi`], the few WASI functions they need. The
+//! programs are compute-bound, and Lua reads its script from stdin on every
+//! engine.
+
+use std::time::{Duration, Instant};
+
+use wazero::{wasi_snapshot_preview1, ModuleConfig, Runtime, RuntimeConfig, SharedBuffer};
+
+use crate::engines::Result;
+use crate::measure::format_duration;
+use crate::mini_wasi::{define_wasi, Ctx};
+
+/// The group's name (what a filter matches).
+pub const NAME: &str = "programs";
+
+/// What one operation is, for `--list`.
+pub const WHAT: &str = "real programs (CoreMark, Lua 5.4 scripts, zlib, cJSON) run to their end";
+
+/// One program run: a binary, its arguments and stdin.
+struct Run {
+    /// The row's name.
+    name: &'static str,
+    /// The program's file in `testdata/programs`.
+    wasm: &'static str,
+    /// `argv` after the program's name: full and `--quick`.
+    args: (&'static [&'static str], &'static [&'static str]),
+    /// A Lua script (in `testdata/programs/lua`) given on stdin, if any.
+    script: Option<&'static str>,
+    /// The output lines compared between engines: those containing one of
+    /// these (all lines if empty; CoreMark's also hold times).
+    compared: &'static [&'static str],
+}
+
+const RUNS: &[Run] = &[
+    Run {
+        name: "coremark",
+        wasm: "coremark",
+        args: (
+            &["0x0", "0x0", "0x66", "600"],
+            &["0x0", "0x0", "0x66", "60"],
+        ),
+        script: None,
+        compared: &["crc", "Iterations  "],
+    },
+    Run {
+        name: "lua-fib",
+        wasm: "lua",
+        args: (&["-", "27"], &["-", "22"]),
+        script: Some("fib.lua"),
+        compared: &[],
+    },
+    Run {
+        name: "lua-binary-trees",
+        wasm: "lua",
+        args: (&["-", "13"], &["-", "10"]),
+        script: Some("binary_trees.lua"),
+        compared: &[],
+    },
+    Run {
+        name: "lua-spectral-norm",
+        wasm: "lua",
+        args: (&["-", "120"], &["-", "40"]),
+        script: Some("spectral_norm.lua"),
+        compared: &[],
+    },
+    Run {
+        name: "lua-sort",
+        wasm: "lua",
+        args: (&["-", "60000"], &["-", "6000"]),
+        script: Some("sort.lua"),
+        compared: &[],
+    },
+    Run {
+        name: "lua-strings",
+        wasm: "lua",
+        args: (&["-", "20000"], &["-", "2000"]),
+        script: Some("strings.lua"),
+        compared: &[],
+    },
+    Run {
+        name: "zlib",
+        wasm: "zlib",
+        args: (&["3"], &["1"]),
+        script: None,
+        compared: &[],
+    },
+    Run {
+        name: "cjson",
+        wasm: "cjson",
+        args: (&["8"], &["1"]),
+        script: None,
+        compared: &[],
+    },
+];
+
+/// `testdata/programs/NAME`.
+fn file(name: &str) -> Result<Vec<u8>> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../testdata/programs")
+        .join(name);
+    std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()).into())
+}
+
+/// One engine, ready to run a program many times.
+trait Runner {
+    /// Runs it once to its end: what it printed.
+    fn run(&mut self) -> Result<String>;
+}
+
+/// wazero with a configuration, the program compiled once.
+struct Wazero {
+    runtime: Runtime,
+    compiled: wazero::CompiledModule,
+    argv: Vec<String>,
+    stdin: Vec<u8>,
+}
+
+impl Wazero {
+    fn new(config: RuntimeConfig, wasm: &[u8], argv: Vec<String>, stdin: Vec<u8>) -> Result<Self> {
+        let runtime = Runtime::with_config(config);
+        wasi_snapshot_preview1::instantiate(&runtime)?;
+        let compiled = runtime.compile_module(wasm)?;
+        Ok(Self {
+            runtime,
+            compiled,
+            argv,
+            stdin,
+        })
+    }
+}
+
+impl Runner for Wazero {
+    fn run(&mut self) -> Result<String> {
+        let out = SharedBuffer::new();
+        let config = ModuleConfig::new()
+            .with_args(self.argv.clone())
+            .with_stdin(std::io::Cursor::new(self.stdin.clone()))
+            .with_stdout(out.clone());
+        let module = self.runtime.instantiate_module(&self.compiled, config)?;
+        module.close()?;
+        Ok(out.to_string_lossy())
+    }
+}
+
+/// The context of a run on wasmi or wasmtime.
+fn ctx(argv: &[String], stdin: &[u8]) -> Ctx {
+    Ctx {
+        args: argv.iter().map(|a| a.as_bytes().to_vec()).collect(),
+        stdin: stdin.to_vec(),
+        ..Ctx::default()
+    }
+}
+
+/// wasmi with its defaults, the program compiled once.
+struct Wasmi {
+    engine: wasmi::Engine,
+    module: wasmi::Module,
+    linker: wasmi::Linker<Ctx>,
+    argv: Vec<String>,
+    stdin: Vec<u8>,
+}
+
+impl Wasmi {
+    fn new(wasm: &[u8], argv: Vec<String>, stdin: Vec<u8>) -> Result<Self> {
+        let engine = wasmi::Engine::default();
+        let module = wasmi::Module::new(&engine, wasm)?;
+        let mut linker = wasmi::Linker::<Ctx>::new(&engine);
+        define_wasi!(&mut linker, wasmi, wasmi::Error::i32_exit);
+        Ok(Self {
+            engine,
+            module,
+            linker,
+            argv,
+            stdin,
+        })
+    }
+}
+
+impl Runner for Wasmi {
+    fn run(&mut self) -> Result<String> {
+        let mut store = wasmi::Store::new(&self.engine, ctx(&self.argv, &self.stdin));
+        let instance = self
+            .linker
+            .instantiate_and_start(&mut store, &self.module)?;
+        let start = instance.get_typed_func::<(), ()>(&store, "_start")?;
+        match start.call(&mut store, ()) {
+            Ok(()) => {}
+            Err(e) if e.i32_exit_status() == Some(0) => {}
+            Err(e) => return Err(e.into()),
+        }
+        Ok(String::from_utf8_lossy(&store.data().stdout).into_owned())
+    }
+}
+
+/// What `proc_exit` ends a wasmtime run with.
+#[cfg(feature = "wasmtime")]
+#[derive(Debug)]
+struct Exit(i32);
+
+#[cfg(feature = "wasmtime")]
+impl std::fmt::Display for Exit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "exit {}", self.0)
+    }
+}
+
+#[cfg(feature = "wasmtime")]
+impl std::error::Error for Exit {}
+
+/// wasmtime with its defaults, the program compiled once.
+#[cfg(feature = "wasmtime")]
+struct Wasmtime {
+    engine: wasmtime::Engine,
+    module: wasmtime::Module,
+    linker: wasmtime::Linker<Ctx>,
+    argv: Vec<String>,
+    stdin: Vec<u8>,
+}
+
+#[cfg(feature = "wasmtime")]
+impl Wasmtime {
+    fn new(wasm: &[u8], argv: Vec<String>, stdin: Vec<u8>) -> Result<Self> {
+        let error = |e: wasmtime::Error| -> crate::engines::Error { e.to_string().into() };
+        let engine = wasmtime::Engine::default();
+        let module = wasmtime::Module::new(&engine, wasm).map_err(error)?;
+        let mut linker = wasmtime::Linker::<Ctx>::new(&engine);
+        let define = |linker: &mut wasmtime::Linker<Ctx>| -> wasmtime::Result<()> {
+            define_wasi!(linker, wasmtime, |code| wasmtime::Error::new(Exit(code)));
+            Ok(())
+        };
+        define(&mut linker).map_err(error)?;
+        Ok(Self {
+            engine,
+            module,
+            linker,
+            argv,
+            stdin,
+        })
+    }
+}
+
+#[cfg(feature = "wasmtime")]
+impl Runner for Wasmtime {
+    fn run(&mut self) -> Result<String> {
+        let error = |e: wasmtime::Error| -> crate::engines::Error { e.to_string().into() };
+        let mut store = wasmtime::Store::new(&self.engine, ctx(&self.argv, &self.stdin));
+        let instance = self
+            .linker
+            .instantiate(&mut store, &self.module)
+            .map_err(error)?;
+        let start = instance
+            .get_typed_func::<(), ()>(&mut store, "_start")
+            .map_err(error)?;
+        match start.call(&mut store, ()) {
+            Ok(()) => {}
+            Err(e) if matches!(e.downcast_ref::<Exit>(), Some(Exit(0))) => {}
+            Err(e) => return Err(error(e)),
+        }
+        Ok(String::from_utf8_lossy(&store.data().stdout).into_owned())
+    }
+}
+
+/// The median and minimum times of one program on one engine.
+#[derive(Debug, Clone, Copy)]
+pub struct Times {
+    median: Duration,
+    min: Duration,
+}
+
+/// One program's row: its times on each engine of its table.
+#[derive(Debug)]
+pub struct Row {
+    name: &'static str,
+    interp: Times,
+    wasmi: Times,
+    compiler: Times,
+    wasmtime: Option<Times>,
+}
+
+/// The group's results.
+#[derive(Debug)]
+pub struct Report {
+    rows: Vec<Row>,
+    samples: usize,
+}
+
+/// The lines of `output` that must match between engines.
+fn compared(run: &Run, output: &str) -> String {
+    output
+        .lines()
+        .filter(|l| run.compared.is_empty() || run.compared.iter().any(|c| l.contains(c)))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Runs every program on every engine.
+pub fn run(quick: bool) -> Result<Report> {
+    let samples = if quick { 3 } else { 7 };
+    let mut rows = Vec::new();
+    for run in RUNS {
+        eprintln!("wazero-bench: running {} ...", run.name);
+        let wasm = file(&format!("{}.wasm", run.wasm))?;
+        let args = if quick { run.args.1 } else { run.args.0 };
+        let argv: Vec<String> = std::iter::once(run.wasm)
+            .chain(args.iter().copied())
+            .map(str::to_string)
+            .collect();
+        let stdin = match run.script {
+            Some(script) => file(&format!("lua/{script}"))?,
+            None => Vec::new(),
+        };
+        let mut runners: Vec<(&str, Box<dyn Runner>)> = vec![
+            (
+                "wazero interp",
+                Box::new(Wazero::new(
+                    RuntimeConfig::interpreter(),
+                    &wasm,
+                    argv.clone(),
+                    stdin.clone(),
+                )?),
+            ),
+            (
+                "wasmi",
+                Box::new(Wasmi::new(&wasm, argv.clone(), stdin.clone())?),
+            ),
+            (
+                "wazero compiler",
+                Box::new(Wazero::new(
+                    RuntimeConfig::compiler(),
+                    &wasm,
+                    argv.clone(),
+                    stdin.clone(),
+                )?),
+            ),
+        ];
+        #[cfg(feature = "wasmtime")]
+        runners.push((
+            "wasmtime",
+            Box::new(Wasmtime::new(&wasm, argv.clone(), stdin.clone())?),
+        ));
+        // One untimed run each, whose outputs must agree.
+        let mut first: Option<(String, String)> = None;
+        for (name, runner) in &mut runners {
+            let output = compared(
+                run,
+                &runner
+                    .run()
+                    .map_err(|e| format!("{}: {name}: {e}", run.name))?,
+            );
+            if output.is_empty() {
+                return Err(format!("{}: {name} printed nothing to compare", run.name).into());
+            }
+            match &first {
+                None => first = Some((name.to_string(), output)),
+                Some((reference, expected)) if *expected != output => {
+                    return Err(format!(
+                        "{}: {name} printed\n{output}\nbut {reference} printed\n{expected}",
+                        run.name
+                    )
+                    .into())
+                }
+                Some(_) => {}
+            }
+        }
+        let mut times: Vec<Vec<Duration>> = vec![Vec::new(); runners.len()];
+        for _ in 0..samples {
+            for (i, (_, runner)) in runners.iter_mut().enumerate() {
+                let start = Instant::now();
+                runner.run()?;
+                times[i].push(start.elapsed());
+            }
+        }
+        let stats: Vec<Times> = times
+            .into_iter()
+            .map(|mut t| {
+                t.sort();
+                Times {
+                    median: t[t.len() / 2],
+                    min: t[0],
+                }
+            })
+            .collect();
+        rows.push(Row {
+            name: run.name,
+            interp: stats[0],
+            wasmi: stats[1],
+            compiler: stats[2],
+            wasmtime: stats.get(3).copied(),
+        });
+    }
+    Ok(Report { rows, samples })
+}
+
+fn cell(t: Times) -> String {
+    format!("{} ({})", format_duration(t.median), format_duration(t.min))
+}
+
+fn ratio(ours: Duration, theirs: Duration) -> f64 {
+    ours.as_secs_f64() / theirs.as_secs_f64()
+}
+
+/// The geometric mean of `values`.
+fn geomean(values: &[f64]) -> f64 {
+    (values.iter().map(|v| v.ln()).sum::<f64>() / values.len() as f64).exp()
+}
+
+/// Prints the two tables.
+pub fn report(report: &Report) {
+    println!();
+    println!(
+        "real programs ({} samples per engine, engines alternating; a sample is one \
+         instantiation running the program to its end), median (min)",
+        report.samples
+    );
+    println!();
+    println!("| program | wazero interp | wasmi | interp / wasmi |");
+    println!("|---|---:|---:|---:|");
+    let mut interp = Vec::new();
+    for row in &report.rows {
+        let r = ratio(row.interp.median, row.wasmi.median);
+        interp.push(r);
+        println!(
+            "| {} | {} | {} | {r:.2} |",
+            row.name,
+            cell(row.interp),
+            cell(row.wasmi)
+        );
+    }
+    println!("| geometric mean | | | {:.2} |", geomean(&interp));
+    println!();
+    println!("interp / wasmi = wazero interpreter's time / wasmi's (medians): below 1 is faster;");
+    println!("goal (issue 17): every program at most 0.80, the geometric mean at most 0.70.");
+    println!();
+    println!("| program | wazero compiler | wasmtime | compiler / wasmtime |");
+    println!("|---|---:|---:|---:|");
+    let mut compiler = Vec::new();
+    for row in &report.rows {
+        match row.wasmtime {
+            Some(w) => {
+                let r = ratio(row.compiler.median, w.median);
+                compiler.push(r);
+                println!(
+                    "| {} | {} | {} | {r:.2} |",
+                    row.name,
+                    cell(row.compiler),
+                    cell(w)
+                );
+            }
+            None => println!("| {} | {} | - | - |", row.name, cell(row.compiler)),
+        }
+    }
+    if !compiler.is_empty() {
+        println!("| geometric mean | | | {:.2} |", geomean(&compiler));
+    }
+    println!();
+    println!("compiler / wasmtime = wazero compiler's time / wasmtime's (medians): at most 1 is as fast or faster.");
+}
