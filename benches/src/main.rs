@@ -90,6 +90,11 @@ processes, and prints a table per group of median (min) times and ratios:
               and wasmtime with epoch interruption (its counterpart)
   cache       compile-cache: compiling into an empty cache directory, then
               again with a fresh cache on it
+  parallel    requests (instantiate, call, close) from 1, 2 (4) threads
+              sharing one runtime
+  programs    real programs others wrote (testdata/programs: CoreMark, Lua
+              5.4 scripts, zlib, cJSON) run whole: the interpreter against
+              wasmi, the compiler against wasmtime
 
 Arguments naming a group run only those groups (default: all). Other FILTERs
 select benchmarks whose name contains any of them (`call` selects the call

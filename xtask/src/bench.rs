@@ -13,7 +13,9 @@
 //! (the compiler's directory cache, first against second compilation) have
 //! tables of their own. `wasi-files` (filter `wasi`) runs a WASI program doing
 //! file I/O on wazero with a host directory and with an in-memory file system,
-//! against native Rust. Verdicts never fail the command; a build failure or a
+//! against native Rust. `programs` runs real programs others wrote
+//! (`testdata/programs`: CoreMark, Lua, zlib, cJSON) whole, the interpreter
+//! against wasmi and the compiler against wasmtime. Verdicts never fail the command; a build failure or a
 //! benchmark whose engines (or configurations) disagree does.
 //! The recorded figures are in `docs/benchmarks.md`.
 
@@ -35,8 +37,9 @@ pub struct Args {
     /// Parallel jobs for building (default: 2, or cargo's own `CARGO_BUILD_JOBS`).
     #[arg(long, short)]
     pub jobs: Option<u32>,
-    /// Groups to run (interp, compiler, bounds, interrupts, cache, parallel; default:
-    /// all), and benchmarks whose name contains one of the other words.
+    /// Groups to run (interp, compiler, bounds, interrupts, cache, parallel,
+    /// programs; default: all), and benchmarks whose name contains one of the
+    /// other words.
     pub filters: Vec<String>,
 }
 
