@@ -1,5 +1,6 @@
 //! The `programs` group: real programs others wrote (`testdata/programs`:
-//! CoreMark, the Lua 5.4 interpreter running five scripts, zlib, cJSON), run
+//! CoreMark, the Lua 5.4 interpreter running five scripts, zlib, cJSON,
+//! six PolyBench/C kernels), run
 //! whole on wazero's interpreter against wasmi and on wazero's compiler against
 //! wasmtime (in a build with it). Each engine compiles a program once; a sample
 //! is one instantiation, which runs the program's `_start` to its end. Engines
@@ -23,7 +24,8 @@ use crate::mini_wasi::{define_wasi, Ctx};
 pub const NAME: &str = "programs";
 
 /// What one operation is, for `--list`.
-pub const WHAT: &str = "real programs (CoreMark, Lua 5.4 scripts, zlib, cJSON) run to their end";
+pub const WHAT: &str =
+    "real programs (CoreMark, Lua 5.4 scripts, zlib, cJSON, PolyBench/C) run to their end";
 
 /// One program run: a binary, its arguments and stdin.
 struct Run {
@@ -97,6 +99,13 @@ const RUNS: &[Run] = &[
         name: "cjson",
         wasm: "cjson",
         args: (&["8"], &["1"]),
+        script: None,
+        compared: &[],
+    },
+    Run {
+        name: "polybench",
+        wasm: "polybench",
+        args: (&["12"], &["2"]),
         script: None,
         compared: &[],
     },

@@ -25,6 +25,7 @@ fetch coremark https://github.com/eembc/coremark d5fad6bd094899101a4e5fd53af7298
 fetch lua https://github.com/lua/lua 1ab3208a1fceb12fca8f24ba57d6e13c5bff15e3
 fetch zlib https://github.com/madler/zlib 51b7f2abdade71cd9bb0e7a373ef2610ec6f9daf
 fetch cjson https://github.com/DaveGamble/cJSON a29814f285cc531c00223743ad3c55cd38c0dc56
+fetch polybench https://github.com/MatthiasJReisinger/PolyBenchC-4.2.1 3e872547cef7e5c9909422ef1e6af03cf4e56072
 
 c=$src/coremark
 $CC $FLAGS -I"$c/posix" -I"$c" -DFLAGS_STR='"-O2 wasm32-wasi"' -DITERATIONS=0 -DPERFORMANCE_RUN=1 \
@@ -44,9 +45,25 @@ $CC $FLAGS -I"$z" "$z"/adler32.c "$z"/compress.c "$z"/crc32.c "$z"/deflate.c "$z
 j=$src/cjson
 $CC $FLAGS -I"$j" "$j/cJSON.c" "$here/glue/cjson_bench.c" -o "$here/cjson.wasm"
 
+p=$src/polybench
+objs=$(mktemp -d)
+for k in linear-algebra/blas/gemm/gemm.c:gemm stencils/jacobi-2d/jacobi-2d.c:jacobi_2d \
+    linear-algebra/solvers/lu/lu.c:lu datamining/correlation/correlation.c:correlation \
+    stencils/fdtd-2d/fdtd-2d.c:fdtd_2d medley/nussinov/nussinov.c:nussinov; do
+    f=$p/${k%%:*}
+    $CC --target=wasm32-wasi -O2 -g0 -I"$p/utilities" -DSMALL_DATASET \
+        -include "$here/glue/polybench_dump.h" -I"$(dirname "$f")" -Dmain="${k#*:}_main" \
+        -c "$f" -o "$objs/${k#*:}.o"
+done
+$CC --target=wasm32-wasi -O2 -g0 -I"$p/utilities" -D_WASI_EMULATED_PROCESS_CLOCKS \
+    -c "$p/utilities/polybench.c" -o "$objs/polybench.o"
+$CC --target=wasm32-wasi -O2 -g0 -c "$here/glue/polybench_run.c" -o "$objs/run.o"
+$CC $FLAGS "$objs"/*.o -lm -lwasi-emulated-process-clocks -o "$here/polybench.wasm"
+rm -r "$objs"
+
 cd "$here"
 {
     echo "# SHA-256 of each program as built by build.sh with $($CC --version | head -1)"
-    sha256sum coremark.wasm lua.wasm zlib.wasm cjson.wasm
+    sha256sum coremark.wasm lua.wasm zlib.wasm cjson.wasm polybench.wasm
 } > MANIFEST
 cat MANIFEST
