@@ -728,7 +728,7 @@ fn main() -> ExitCode {
         && chosen(parallel::NAME);
     let programs_selected = (options.groups.is_empty()
         || options.groups.contains(&Group::Programs))
-        && chosen(real_programs::NAME);
+        && (chosen(real_programs::NAME) || real_programs::names().any(chosen));
     if options.list {
         for b in Benchmark::all() {
             let sides: Vec<&str> = plan(b, &Group::ALL).iter().map(|s| s.name()).collect();
@@ -836,7 +836,8 @@ fn main() -> ExitCode {
 
     let programs = programs_selected.then(|| {
         eprintln!("wazero-bench: running {} ...", real_programs::NAME);
-        real_programs::run(options.quick).map_err(|e| {
+        let only = |name: &str| chosen(real_programs::NAME) || chosen(name);
+        real_programs::run(options.quick, only).map_err(|e| {
             eprintln!("wazero-bench: {} FAILED: {e}", real_programs::NAME);
             e.to_string()
         })

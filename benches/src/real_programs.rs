@@ -311,11 +311,16 @@ fn compared(run: &Run, output: &str) -> String {
         .join("\n")
 }
 
-/// Runs every program on every engine.
-pub fn run(quick: bool) -> Result<Report> {
+/// The names of the group's rows (what a filter matches).
+pub fn names() -> impl Iterator<Item = &'static str> {
+    RUNS.iter().map(|r| r.name)
+}
+
+/// Runs the programs whose row `selected` names on every engine.
+pub fn run(quick: bool, selected: impl Fn(&str) -> bool) -> Result<Report> {
     let samples = if quick { 3 } else { 7 };
     let mut rows = Vec::new();
-    for run in RUNS {
+    for run in RUNS.iter().filter(|r| selected(r.name)) {
         eprintln!("wazero-bench: running {} ...", run.name);
         let wasm = file(&format!("{}.wasm", run.wasm))?;
         let args = if quick { run.args.1 } else { run.args.0 };
