@@ -10,7 +10,9 @@
 //!
 //! # Status
 //!
-//! All of WebAssembly 2.0, SIMD included, passes the spec test suite.
+//! All of WebAssembly 2.0, SIMD included, and of 3.0 but exception handling
+//! and GC (extended constants, relaxed SIMD, tail calls, typed function
+//! references, multi-memory, memory64) passes the spec test suite.
 //!
 //! # Design
 //!

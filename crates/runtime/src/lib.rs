@@ -29,7 +29,8 @@
 //! without a compiler in the build makes compiling fail with an error that says
 //! so); [`RuntimeConfig::with_engine`] runs modules on any [`engine::Engine`],
 //! yours included. [`Runtime::engine_name`] tells which engine a runtime got.
-//! Both engines run all of WebAssembly 2.0 with the same results.
+//! Both engines run all of WebAssembly 2.0 and of 3.0 but exception handling
+//! and GC ([`CoreFeatures::V3`], the default) with the same results.
 //!
 //! # Where to start
 //!
