@@ -873,7 +873,14 @@ fn main() -> ExitCode {
         None => {}
     }
     match &programs {
-        Some(Ok(report)) => real_programs::report(report),
+        Some(Ok(report)) => {
+            real_programs::report(report);
+            let path = real_programs::chart_path();
+            match real_programs::write_chart(report, &path) {
+                Ok(()) => println!("chart: {}", path.display()),
+                Err(e) => println!("chart: cannot write {}: {e}", path.display()),
+            }
+        }
         Some(Err(error)) => {
             println!();
             println!("  {:<16}  ERROR: {error}", real_programs::NAME);

@@ -478,3 +478,94 @@ pub fn report(report: &Report) {
     println!();
     println!("compiler / wasmtime = wazero compiler's time / wasmtime's (medians): at most 1 is as fast or faster.");
 }
+
+/// Where [`write_chart`] puts the chart: `target/bench-programs.svg` in the
+/// workspace.
+pub fn chart_path() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench-programs.svg")
+}
+
+/// Writes the report as an SVG bar chart: per program, wazero's interpreter
+/// time over wasmi's and wazero's compiler time over wasmtime's (medians),
+/// with lines at 1 (as fast) and at issue 17's goal for the interpreter (0.8).
+pub fn write_chart(report: &Report, path: &std::path::Path) -> std::io::Result<()> {
+    const ROW: f64 = 34.0;
+    const LEFT: f64 = 150.0;
+    const WIDTH: f64 = 420.0;
+    const TOP: f64 = 40.0;
+    // The axis runs from 0 to the largest ratio, at least 2.
+    let ratios = report.rows.iter().flat_map(|r| {
+        let compiler = r.wasmtime.map(|w| ratio(r.compiler.median, w.median));
+        std::iter::once(ratio(r.interp.median, r.wasmi.median)).chain(compiler)
+    });
+    let max = ratios.fold(2.0f64, f64::max).ceil();
+    let x = |v: f64| LEFT + WIDTH * v / max;
+    let height = TOP + ROW * report.rows.len() as f64 + 50.0;
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{height}\" \
+         font-family=\"sans-serif\" font-size=\"12\">\n\
+         <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n\
+         <text x=\"10\" y=\"18\" font-size=\"14\">Real programs: wazero's time / the peer's \
+         (lower is faster)</text>\n\
+         <rect x=\"{LEFT}\" y=\"24\" width=\"10\" height=\"10\" fill=\"#4878a8\"/>\
+         <text x=\"{lx1}\" y=\"33\">interpreter / wasmi</text>\n\
+         <rect x=\"{lx2}\" y=\"24\" width=\"10\" height=\"10\" fill=\"#e08030\"/>\
+         <text x=\"{lx3}\" y=\"33\">compiler / wasmtime</text>\n",
+        w = LEFT + WIDTH + 60.0,
+        lx1 = LEFT + 14.0,
+        lx2 = LEFT + 160.0,
+        lx3 = LEFT + 174.0,
+    );
+    for (i, row) in report.rows.iter().enumerate() {
+        let y = TOP + ROW * i as f64;
+        svg += &format!(
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>\n",
+            LEFT - 6.0,
+            y + 18.0,
+            row.name
+        );
+        let bars = [
+            (
+                Some(ratio(row.interp.median, row.wasmi.median)),
+                "#4878a8",
+                4.0,
+            ),
+            (
+                row.wasmtime.map(|w| ratio(row.compiler.median, w.median)),
+                "#e08030",
+                17.0,
+            ),
+        ];
+        for (value, color, dy) in bars {
+            let Some(v) = value else { continue };
+            svg += &format!(
+                "<rect x=\"{LEFT}\" y=\"{}\" width=\"{:.1}\" height=\"12\" fill=\"{color}\"/>\
+                 <text x=\"{:.1}\" y=\"{}\">{v:.2}</text>\n",
+                y + dy,
+                x(v) - LEFT,
+                x(v) + 4.0,
+                y + dy + 10.0
+            );
+        }
+    }
+    let bottom = TOP + ROW * report.rows.len() as f64;
+    for (v, label, dash) in [
+        (1.0, "1 (as fast)", ""),
+        (0.8, "0.8 (goal)", " stroke-dasharray=\"4 3\""),
+    ] {
+        svg += &format!(
+            "<line x1=\"{x:.1}\" y1=\"{TOP}\" x2=\"{x:.1}\" y2=\"{bottom}\" stroke=\"black\"{dash}/>\
+             <text x=\"{x:.1}\" y=\"{}\" text-anchor=\"middle\">{label}</text>\n",
+            bottom + (if v == 1.0 { 14.0 } else { 28.0 }),
+            x = x(v)
+        );
+    }
+    svg += &format!(
+        "<line x1=\"{LEFT}\" y1=\"{bottom}\" x2=\"{}\" y2=\"{bottom}\" stroke=\"gray\"/>\
+         <text x=\"{}\" y=\"{}\" text-anchor=\"end\">{max}</text>\n</svg>\n",
+        LEFT + WIDTH,
+        LEFT + WIDTH,
+        bottom + 14.0
+    );
+    std::fs::write(path, svg)
+}
