@@ -78,6 +78,13 @@ pub fn list(memory: &mut [u8], items: &[Vec<u8>], pointers_at: u32, buf_at: u32)
     errno::SUCCESS
 }
 
+/// The buffer (address, length) of iovec `i` of the array at `iovs`.
+fn iovec(memory: &[u8], iovs: u32, i: u32) -> Option<(usize, usize)> {
+    let ptr = read_u32(memory, iovs.checked_add(8 * i)?)?;
+    let len = read_u32(memory, iovs.checked_add(8 * i + 4)?)?;
+    Some((ptr as usize, len as usize))
+}
+
 /// `fd_write` to stdout or stderr (both kept in `out`).
 pub fn fd_write(
     memory: &mut [u8],
@@ -92,17 +99,14 @@ pub fn fd_write(
     }
     let mut total = 0u32;
     for i in 0..n {
-        let (Some(ptr), Some(len)) = (
-            read_u32(memory, iovs + 8 * i),
-            read_u32(memory, iovs + 8 * i + 4),
-        ) else {
+        let Some((ptr, len)) = iovec(memory, iovs, i) else {
             return errno::INVAL;
         };
-        let Some(bytes) = memory.get(ptr as usize..ptr as usize + len as usize) else {
+        let Some(bytes) = memory.get(ptr..ptr + len) else {
             return errno::INVAL;
         };
         out.extend_from_slice(bytes);
-        total += len;
+        total += len as u32;
     }
     if write_le(memory, nwritten, total.to_le_bytes()) {
         errno::SUCCESS
@@ -118,15 +122,12 @@ pub fn fd_read(memory: &mut [u8], cx: &mut Ctx, fd: i32, iovs: u32, n: u32, nrea
     }
     let mut total = 0u32;
     for i in 0..n {
-        let (Some(ptr), Some(len)) = (
-            read_u32(memory, iovs + 8 * i),
-            read_u32(memory, iovs + 8 * i + 4),
-        ) else {
+        let Some((ptr, len)) = iovec(memory, iovs, i) else {
             return errno::INVAL;
         };
         let rest = &cx.stdin[cx.stdin_at..];
-        let k = rest.len().min(len as usize);
-        let Some(dst) = memory.get_mut(ptr as usize..ptr as usize + k) else {
+        let k = rest.len().min(len);
+        let Some(dst) = memory.get_mut(ptr..ptr + k) else {
             return errno::INVAL;
         };
         dst.copy_from_slice(&rest[..k]);

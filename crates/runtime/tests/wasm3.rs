@@ -41,6 +41,16 @@ fn i8x16(l: [i8; 16]) -> u128 {
         .fold(0, |v, (i, x)| v | u128::from(*x as u8) << (8 * i))
 }
 
+/// Calls `module`'s export `name` with `params`: its results, or its error's
+/// text.
+fn call(module: &wazero::Module, name: &str, params: &[u64]) -> Result<Vec<u64>, String> {
+    module
+        .exported_function(name)
+        .unwrap()
+        .call(params)
+        .map_err(|e| e.to_string())
+}
+
 fn slots(v: u128) -> [u64; 2] {
     [v as u64, (v >> 64) as u64]
 }
@@ -567,13 +577,7 @@ fn several_memories_per_module() {
         let module = runtime
             .instantiate(&wat::parse_str(MULTI_MEMORY).unwrap())
             .unwrap_or_else(|e| panic!("{engine}: {e}"));
-        let call = |name: &str, params: &[u64]| {
-            module
-                .exported_function(name)
-                .unwrap()
-                .call(params)
-                .map_err(|e| e.to_string())
-        };
+        let call = |name: &str, params: &[u64]| call(&module, name, params);
         assert_eq!(call("load_a", &[8]), Ok(vec![0x0403_0201]), "{engine}");
         assert_eq!(call("load_b", &[1]), Ok(vec![u64::from(b'b')]), "{engine}");
         assert_eq!(call("simd_b", &[]), Ok(vec![0x6463_6261]), "{engine}");
@@ -653,13 +657,7 @@ fn a_64_bit_memory_addresses_more_than_4_gib() {
         let module = runtime
             .instantiate(&wasm)
             .unwrap_or_else(|e| panic!("{engine}: {e}"));
-        let call = |name: &str, params: &[u64]| {
-            module
-                .exported_function(name)
-                .unwrap()
-                .call(params)
-                .map_err(|e| e.to_string())
-        };
+        let call = |name: &str, params: &[u64]| call(&module, name, params);
         let oob = |r: Result<Vec<u64>, String>| {
             let e = r.unwrap_err();
             assert!(e.contains("out of bounds memory access"), "{engine}: {e}");
@@ -735,13 +733,7 @@ fn a_64_bit_table_takes_i64_indices() {
         let module = runtime
             .instantiate(&wat::parse_str(TABLE64).unwrap())
             .unwrap_or_else(|e| panic!("{engine}: {e}"));
-        let call = |name: &str, params: &[u64]| {
-            module
-                .exported_function(name)
-                .unwrap()
-                .call(params)
-                .map_err(|e| e.to_string())
-        };
+        let call = |name: &str, params: &[u64]| call(&module, name, params);
         let trap = |r: Result<Vec<u64>, String>, what: &str| {
             let e = r.unwrap_err();
             assert!(e.contains(what), "{engine}: {e}");
