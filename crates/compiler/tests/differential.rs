@@ -342,18 +342,24 @@ fn memory_without_max_and_no_memory() {
 
 #[test]
 fn unimplemented_proposals_are_refused_before_compilation() {
-    // Proposals not implemented yet (multi-memory here) are not enabled, so a
-    // module using them never reaches the compiler.
-    let wat = r#"(module (memory 1) (memory 1))"#;
-    let wasm = wat::parse_str(wat).unwrap();
-    let runtime = Runtime::with_config(RuntimeConfig::compiler());
-    let err = runtime
-        .compile_module(&wasm)
-        .expect_err("multi-memory is not enabled");
-    assert!(
-        matches!(err, wazero::Error::Decode(_) | wazero::Error::Validation(_)),
-        "{err}"
-    );
+    // Proposals not implemented yet (exception handling, GC) are refused by
+    // the decoder, with the proposal named, so a module using them never
+    // reaches the compiler.
+    let cases = [
+        ("(module (tag))", "exception handling"),
+        ("(module (type (struct)))", "GC types"),
+        ("(module (func (param anyref)))", "GC types"),
+    ];
+    for (wat, proposal) in cases {
+        let wasm = wat::parse_str(wat).unwrap();
+        let runtime = Runtime::with_config(RuntimeConfig::compiler());
+        let err = runtime.compile_module(&wasm).expect_err(wat);
+        assert!(
+            matches!(err, wazero::Error::Decode(_) | wazero::Error::Validation(_)),
+            "{wat}: {err}"
+        );
+        assert!(err.to_string().contains(proposal), "{wat}: {err}");
+    }
 }
 
 #[test]
