@@ -173,7 +173,10 @@ unsafe extern "C" fn call_import(vm: *mut VmCtx, index: u32, slots: *mut u64, n:
     let slots = unsafe { std::slice::from_raw_parts_mut(slots, n as usize) };
     let epoch = resize_epoch();
     let mut caller = Caller::new(&mut *store, InstanceId(vm.instance));
-    let result = catch_unwind(AssertUnwindSafe(|| f(&mut caller, slots)));
+    let result = match catch_unwind(AssertUnwindSafe(|| f(&mut caller, slots))) {
+        Ok(Ok(())) => Ok(store.check_host_results(FuncAddr(addr), slots)),
+        other => other,
+    };
     if resize_epoch() != epoch || !matches!(result, Ok(Ok(()))) {
         host_import_slow(vm, store, epoch, FuncAddr(addr), result);
     }

@@ -92,6 +92,14 @@ impl Global {
         if !g.ty.mutable {
             return Err(Error::ImmutableGlobal);
         }
+        let ty = g.ty.content;
+        if !store.is_valid_ref(ty, value as u64, wazero_store::SigId(u32::MAX)) {
+            return Err(Error::Host {
+                function: "Global::set".to_string(),
+                error: format!("{value:#x} is not a valid {ty} of this runtime").into(),
+            });
+        }
+        let g = self.of(&mut store).ok_or_else(gone)?;
         g.value = value;
         Ok(())
     }

@@ -1154,3 +1154,70 @@ fn unbounded_reentry_on_a_small_native_stack_traps() {
         );
     }
 }
+
+/// Function references the host makes up are refused where they enter (call
+/// arguments, host-function results, `Global::set`), on every engine: never a
+/// panic, never a call through them. A reference the guest handed out passes.
+#[test]
+fn forged_function_references_are_refused() {
+    let guest = wat::parse_str(
+        r#"(module
+            (type $t (func (result i32)))
+            (import "env" "make" (func $make (result funcref)))
+            (table 1 funcref)
+            (global $g (export "g") (mut funcref) (ref.null func))
+            (func $seven (export "seven") (type $t) (i32.const 7))
+            (elem declare func $seven)
+            (func (export "get") (result funcref) (ref.func $seven))
+            (func (export "set") (param funcref) (table.set (i32.const 0) (local.get 0)))
+            (func (export "call") (result i32) (call_indirect (type $t) (i32.const 0)))
+            (func (export "call_ref") (param (ref null $t)) (result i32) (call_ref $t (local.get 0)))
+            (func (export "from_host") (result i32)
+                (table.set (i32.const 0) (call $make))
+                (call_indirect (type $t) (i32.const 0))))"#,
+    )
+    .unwrap();
+    for (engine, config) in engines::named() {
+        let runtime = Runtime::with_config(config);
+        runtime
+            .new_host_module_builder("env")
+            .new_function_builder()
+            .with_stack_func(&[], &[wazero::ValueType::FuncRef], |stack| {
+                stack[0] = 0xdead_beef
+            })
+            .export("make")
+            .instantiate()
+            .unwrap();
+        let module = runtime.instantiate(&guest).unwrap();
+        let call =
+            |name: &str, params: &[u64]| module.exported_function(name).unwrap().call(params);
+        for forged in [0xdead_beef, u64::MAX, 1 << 40] {
+            for name in ["set", "call_ref"] {
+                let err = call(name, &[forged]).unwrap_err();
+                assert!(
+                    err.to_string().contains("not a valid"),
+                    "{engine} {name}: {err}"
+                );
+            }
+            let err = module
+                .exported_global("g")
+                .unwrap()
+                .set(forged)
+                .unwrap_err();
+            assert!(err.to_string().contains("not a valid"), "{engine}: {err}");
+        }
+        let err = call("from_host", &[]).unwrap_err();
+        assert!(err.to_string().contains("not a valid"), "{engine}: {err}");
+        // The guest's own reference passes everywhere.
+        let real = call("get", &[]).unwrap()[0];
+        call("set", &[real]).unwrap();
+        assert_eq!(call("call", &[]).unwrap(), vec![7], "{engine}");
+        assert_eq!(call("call_ref", &[real]).unwrap(), vec![7], "{engine}");
+        module.exported_global("g").unwrap().set(real).unwrap();
+        let err = call("call_ref", &[0]).unwrap_err();
+        assert!(
+            err.to_string().contains("null function reference"),
+            "{engine}: {err}"
+        );
+    }
+}

@@ -69,10 +69,12 @@ impl DirectHostFn {
     /// ```
     pub fn fits(ty: &FuncType) -> bool {
         let one_slot = |t: &ValueType| *t != ValueType::V128;
+        // A reference result is checked (`Store::check_host_results`), which
+        // only the call through the store does.
         ty.params().len() <= DIRECT_PARAMS
             && ty.results().len() <= 1
             && ty.params().iter().all(one_slot)
-            && ty.results().iter().all(one_slot)
+            && ty.results().iter().all(|t| one_slot(t) && !t.is_ref())
     }
 
     /// What `code` receives as `data`: the address of the closure.

@@ -4,12 +4,12 @@ use std::any::Any;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use wazero_api::{FuncType, MAX_PAGES};
+use wazero_api::{FuncType, HeapType, ValueType, MAX_PAGES};
 
 use crate::{
     CallError, Engine, ExternVal, FuncAddr, FuncKind, FunctionInstance, GlobalAddr, GlobalInstance,
-    HostError, HostFn, InstanceId, MemoryAddr, MemoryInstance, ModuleInstance, SigId, TableAddr,
-    TableInstance,
+    HostError, HostFn, HostResult, InstanceId, MemoryAddr, MemoryInstance, ModuleInstance, SigId,
+    TableAddr, TableInstance,
 };
 
 /// Limits that apply to everything in a store.
@@ -45,6 +45,9 @@ impl Default for StoreLimits {
 /// Classifies the error a host function failed with (see
 /// [`Store::classify_host_error`]).
 pub type ClassifyHostError = fn(Box<dyn std::error::Error + Send + Sync>) -> HostError;
+
+/// The signature id of a freed function slot: no type's.
+const FREED_SIG: SigId = SigId(u32::MAX);
 
 /// Every function, table, memory, global and module instance of one namespace.
 pub struct Store {
@@ -175,6 +178,69 @@ impl Store {
         id
     }
 
+    /// Whether `value` may be a value of type `ty` here, where `own` is the
+    /// signature `ty` appears in (what [`HeapType::SELF`](wazero_api::HeapType::SELF)
+    /// stands for): true for a non-reference type; for a reference, null
+    /// where the type is nullable, any value for `extern`, and for a function
+    /// reference a live function of this store, of the signature the type
+    /// names if it names one. Values the host passes in are checked: compiled
+    /// code trusts a function reference (it indexes the store's functions
+    /// with it, and `call_ref` calls it without a signature check).
+    pub fn is_valid_ref(&self, ty: ValueType, value: u64, own: SigId) -> bool {
+        let Some(r) = ty.as_ref_type() else {
+            return true;
+        };
+        if value == 0 {
+            return r.nullable();
+        }
+        let want = match r.heap() {
+            HeapType::Extern => return true,
+            HeapType::Func => None,
+            HeapType::Concrete(u32::MAX) => Some(own),
+            HeapType::Concrete(sig) => Some(SigId(sig)),
+        };
+        match crate::funcref_addr(value).and_then(|a| self.funcs.get(a.index())) {
+            Some(f) if f.sig != FREED_SIG => want.is_none_or(|want| f.sig == want),
+            _ => false,
+        }
+    }
+
+    /// The first of the values of `types` in `slots` (a `v128` in two) that
+    /// [`Store::is_valid_ref`] refuses, by position.
+    pub fn invalid_ref(&self, types: &[ValueType], slots: &[u64], own: SigId) -> Option<usize> {
+        let mut at = 0;
+        for (i, &ty) in types.iter().enumerate() {
+            let value = slots.get(at).copied().unwrap_or(0);
+            if ty.is_ref() && !self.is_valid_ref(ty, value, own) {
+                return Some(i);
+            }
+            at += ty.slots();
+        }
+        None
+    }
+
+    /// The error for argument or result `index` of function `func`, of a
+    /// reference the host made up.
+    #[cold]
+    fn forged_ref(
+        &self,
+        func: FuncAddr,
+        what: &str,
+        index: usize,
+    ) -> Box<dyn std::error::Error + Send + Sync> {
+        let f = &self.funcs[func.index()];
+        let ty = if what == "argument" {
+            f.ty.params()[index]
+        } else {
+            f.ty.results()[index]
+        };
+        format!(
+            "{what} {index} of {} is not a valid {ty} of this runtime",
+            f.debug_name
+        )
+        .into()
+    }
+
     /// The signature with id `id` (of [`Store::intern`]).
     pub fn sig_type(&self, id: SigId) -> &FuncType {
         &self.sig_types[id.0 as usize]
@@ -296,11 +362,25 @@ impl Store {
         }
     }
 
+    /// The results host function `addr` left in `stack`, checked with
+    /// [`Store::invalid_ref`]: a host function cannot hand the guest a
+    /// function reference it made up.
+    #[inline]
+    pub fn check_host_results(&self, addr: FuncAddr, stack: &[u64]) -> HostResult {
+        let f = &self.funcs[addr.index()];
+        match self.invalid_ref(f.ty.results(), stack, f.sig) {
+            None => Ok(()),
+            Some(i) => Err(Box::new(HostError::Failed(
+                self.forged_ref(addr, "result", i),
+            ))),
+        }
+    }
+
     /// What a freed function slot holds: a function of no instance whose
     /// signature id matches no type, so an indirect call to it traps.
     pub(crate) fn freed_function(&self) -> FunctionInstance {
         FunctionInstance {
-            sig: SigId(u32::MAX),
+            sig: FREED_SIG,
             ty: FuncType::default(),
             kind: FuncKind::Wasm {
                 instance: InstanceId(u32::MAX),
@@ -403,6 +483,13 @@ impl Store {
     /// `stack` from index 0. `stack` must hold the larger of the parameter and result
     /// slot counts (the caller checks).
     pub fn call(&mut self, func: FuncAddr, stack: &mut [u64]) -> Result<(), CallError> {
+        let f = &self.funcs[func.index()];
+        if let Some(i) = self.invalid_ref(f.ty.params(), stack, f.sig) {
+            return Err(CallError::Host {
+                function: "(the caller)".to_string(),
+                error: self.forged_ref(func, "argument", i),
+            });
+        }
         match &self.funcs[func.index()].kind {
             FuncKind::Wasm { instance, .. } => {
                 if let Some(code) = self.instances[instance.index()].closed {
@@ -434,7 +521,10 @@ impl Store {
     ) -> Result<(), CallError> {
         let mut c = Caller::new(self, caller);
         match f(&mut c, stack) {
-            Ok(()) => Ok(()),
+            Ok(()) => match self.check_host_results(addr, stack) {
+                Ok(()) => Ok(()),
+                Err(error) => Err(self.host_failure(addr, caller, *error)),
+            },
             Err(error) => Err(self.host_failure(addr, caller, *error)),
         }
     }
