@@ -93,29 +93,39 @@ fn generated_modules_use_wasm3_features() {
     assert!(extended >= 10, "{extended} modules with extended constants");
 }
 
+/// Compares the other engines of this build with the interpreter on each
+/// `(seed, module)`: asserts they never differ; the tally and how many engines
+/// were compared.
+#[cfg(feature = "compiler")]
+fn compare_with_interpreter(modules: impl Iterator<Item = (u64, Vec<u8>)>) -> (Tally, usize) {
+    let mut engines = engines();
+    let reference = engines.remove(0);
+    assert_eq!(reference.name(), "wazero interpreter");
+    let mut tally = Tally::default();
+    let mut mismatches = Vec::new();
+    for (seed, wasm) in modules {
+        if let Err(mismatch) = check_module(&wasm, &engines, reference.as_ref(), &mut tally) {
+            mismatches.push(format!("seed {seed}: {mismatch}"));
+        }
+    }
+    eprintln!("{tally}");
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+    (tally, engines.len())
+}
+
 /// Relaxed SIMD (WebAssembly 3.0), which wasmi resolves differently: the
 /// compiler agrees with the interpreter on generated modules that use it.
 #[cfg(feature = "compiler")]
 #[test]
 fn compiler_agrees_with_interpreter_on_relaxed_simd_modules() {
     const SEEDS: u64 = 150;
-    let mut engines = engines();
-    let reference = engines.remove(0);
-    assert_eq!(reference.name(), "wazero interpreter");
-    let mut tally = Tally::default();
-    let mut mismatches = Vec::new();
     let mut relaxed = 0;
-    for seed in 0..SEEDS {
-        let Some(wasm) = generate_with(seed, relaxed_simd_config(seed)) else {
-            continue;
-        };
+    let (tally, _) = compare_with_interpreter((0..SEEDS).filter_map(|seed| {
+        let wasm = generate_with(seed, relaxed_simd_config(seed))?;
         relaxed += usize::from(uses_relaxed_simd(&wasm));
-        if let Err(mismatch) = check_module(&wasm, &engines, reference.as_ref(), &mut tally) {
-            mismatches.push(format!("seed {seed}: {mismatch}"));
-        }
-    }
-    eprintln!("{tally}; {relaxed} modules use relaxed SIMD");
-    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+        Some((seed, wasm))
+    }));
+    eprintln!("{relaxed} modules use relaxed SIMD");
     assert!(relaxed >= 10, "too few modules use relaxed SIMD: {relaxed}");
     assert!(tally.calls >= 3 * tally.instantiated, "{tally}");
 }
@@ -128,24 +138,10 @@ fn compiler_agrees_with_interpreter_on_relaxed_simd_modules() {
 #[test]
 fn compiler_agrees_with_interpreter_on_typed_reference_modules() {
     const SEEDS: u64 = 150;
-    let mut engines = engines();
-    let reference = engines.remove(0);
-    assert_eq!(reference.name(), "wazero interpreter");
-    let mut tally = Tally::default();
-    let mut mismatches = Vec::new();
-    for seed in 0..SEEDS {
-        let wasm = wazero_fuzz::typed_reference_module(seed);
-        if let Err(mismatch) = check_module(&wasm, &engines, reference.as_ref(), &mut tally) {
-            mismatches.push(format!("seed {seed}: {mismatch}"));
-        }
-    }
-    eprintln!("{tally}");
-    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
-    assert_eq!(
-        tally.instantiated,
-        SEEDS as usize * engines.len(),
-        "{tally}"
+    let (tally, engines) = compare_with_interpreter(
+        (0..SEEDS).map(|seed| (seed, wazero_fuzz::typed_reference_module(seed))),
     );
+    assert_eq!(tally.instantiated, SEEDS as usize * engines, "{tally}");
     assert!(tally.calls >= 4 * tally.instantiated, "{tally}");
     assert!(tally.trapped >= 20, "null references trap: {tally}");
 }

@@ -883,12 +883,14 @@ impl Translator<'_> {
                 return self.table64_op(op, &wide);
             }
         }
-        if let Some((memory, offset)) = memory_access(&op) {
+        // Read once: most operators are no memory access.
+        let access = memory_access(&op);
+        if let Some((memory, offset)) = access {
             if reachable && self.is_memory64(memory) {
                 return self.access64(op, memory, offset);
             }
         }
-        match selected_memory(&op) {
+        match selected_memory(&op, access.map(|(memory, _)| memory)) {
             Some(memory) if reachable => {
                 // The instruction runs on memory `memory` in place of memory 0
                 // (the executor's current memory), which comes back after it.
@@ -1667,12 +1669,13 @@ fn memarg_mut<'a>(op: &'a mut Operator<'_>) -> Option<&'a mut wasmparser::MemArg
 /// The memory other than 0 that `op` works on, if any: its accesses, size,
 /// fill, initialization, or copy within it (a copy between two memories and
 /// `memory.grow` have instructions of their own).
-fn selected_memory(op: &Operator<'_>) -> Option<u32> {
+/// `access` is the memory of `op` if it is a load or store ([`memory_access`]).
+fn selected_memory(op: &Operator<'_>, access: Option<u32>) -> Option<u32> {
     use Operator as O;
     let memory = match op {
         O::MemorySize { mem } | O::MemoryFill { mem } | O::MemoryInit { mem, .. } => *mem,
         O::MemoryCopy { dst_mem, src_mem } if dst_mem == src_mem => *dst_mem,
-        _ => memory_access(op)?.0,
+        _ => access?,
     };
     (memory != 0).then_some(memory)
 }
