@@ -70,9 +70,7 @@ fn listing(krate: &str, args: &Args) -> Result<Vec<String>, String> {
     if !status.success() {
         return Err(format!("rustdoc JSON of {krate} failed"));
     }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target"));
+    let target = crate::cargo::target_dir();
     let file = target
         .join("doc")
         .join(format!("{}.json", krate.replace('-', "_")));

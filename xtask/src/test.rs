@@ -413,6 +413,8 @@ pub fn main(args: &Args) -> ExitCode {
     // and a `cargo fetch` brought: what is checked is the packages, not the
     // registry's answers for crate names that are not published yet, which
     // differ between registry mirrors.
+    let verify_dir = crate::cargo::target_dir().join("package-verify");
+    forget_packaged_builds(&verify_dir, cargo_home().as_deref());
     let _ = cargo()
         .arg("fetch")
         .stdout(Stdio::null())
@@ -421,6 +423,7 @@ pub fn main(args: &Args) -> ExitCode {
     let mut package = cargo();
     package
         .args(["package", "--workspace", "--allow-dirty", "--offline"])
+        .env("CARGO_TARGET_DIR", &verify_dir)
         .args([
             "--exclude",
             "xtask",
@@ -521,9 +524,7 @@ pub fn main(args: &Args) -> ExitCode {
     }
     // CI machines have limited disk: the size of what the steps wrote is
     // watched like their time.
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| crate::cargo::workspace_root().join("target"));
+    let target = crate::cargo::target_dir();
     println!(
         "xtask test: target directory holds {:.1} GiB",
         dir_size(&target) as f64 / (1u64 << 30) as f64
@@ -550,6 +551,57 @@ pub fn main(args: &Args) -> ExitCode {
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// Removes what earlier `cargo package --workspace` runs left of this
+/// workspace's packages, so that each run verifies the packages it just made.
+///
+/// Cargo takes a registry's package as immutable (same name and version, same
+/// contents), and the packages of its temporary registry
+/// (`package/tmp-registry` in `verify_dir`) are always version 0.1.0 here:
+/// - it unpacks them under `$CARGO_HOME/registry/src/-<hash>/`, a name that
+///   depends only on the registry's path, and never unpacks one again once
+///   its directory is there;
+/// - it keeps their build in `verify_dir` and never rebuilds it.
+///
+/// A checkout at a fixed path with a kept `CARGO_HOME` or target directory
+/// would otherwise verify each crate against an older commit's packages.
+/// The build of the other dependencies in `verify_dir` is kept.
+fn forget_packaged_builds(verify_dir: &std::path::Path, cargo_home: Option<&std::path::Path>) {
+    let ours = |entry: &std::fs::DirEntry| {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        name.starts_with("wazero") || name.starts_with("libwazero")
+    };
+    let remove = |entry: std::fs::DirEntry| {
+        let path = entry.path();
+        let _ = if path.is_dir() {
+            std::fs::remove_dir_all(path)
+        } else {
+            std::fs::remove_file(path)
+        };
+    };
+    let entries = |dir: &std::path::Path| std::fs::read_dir(dir).into_iter().flatten().flatten();
+    for dir in [".fingerprint", "deps", "build"] {
+        entries(&verify_dir.join("debug").join(dir))
+            .filter(ours)
+            .for_each(remove);
+    }
+    if let Some(home) = cargo_home {
+        // Local registries are named `-<hash>`; crates.io's `index.crates.io-…`.
+        for registry in entries(&home.join("registry").join("src"))
+            .filter(|r| r.file_name().to_string_lossy().starts_with('-'))
+        {
+            entries(&registry.path()).filter(ours).for_each(remove);
+        }
+    }
+}
+
+/// `$CARGO_HOME`, else `~/.cargo`.
+fn cargo_home() -> Option<std::path::PathBuf> {
+    std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".cargo")))
 }
 
 #[cfg(test)]
@@ -593,5 +645,43 @@ mod tests {
         assert!(step.ok);
         assert!(step.tail.is_empty());
         assert_eq!(step.note.as_deref(), Some("spectest: 3 passed, 0 failed"));
+    }
+
+    #[test]
+    fn earlier_package_builds_of_ours_are_forgotten_and_others_kept() {
+        let root = std::env::temp_dir().join(format!("xtask-forget-{}", std::process::id()));
+        let verify = root.join("verify");
+        let home = root.join("home");
+        let paths = [
+            // (path, removed)
+            ("verify/debug/.fingerprint/wazero-api-0123", true),
+            ("verify/debug/.fingerprint/thiserror-4567", false),
+            ("verify/debug/deps/libwazero_api-0123.rlib", true),
+            ("verify/debug/deps/libthiserror-4567.rlib", false),
+            ("verify/debug/build/wazero-cli-89ab", true),
+            ("home/registry/src/-1b2c3d/wazero-api-0.1.0", true),
+            (
+                "home/registry/src/index.crates.io-1949/wazero-like-1.0.0",
+                false,
+            ),
+            (
+                "home/registry/src/index.crates.io-1949/thiserror-2.0.0",
+                false,
+            ),
+        ];
+        for (path, _) in paths {
+            let path = root.join(path);
+            if path.extension().is_some() {
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(&path, b"").unwrap();
+            } else {
+                std::fs::create_dir_all(path.join("src")).unwrap();
+            }
+        }
+        forget_packaged_builds(&verify, Some(&home));
+        for (path, removed) in paths {
+            assert_eq!(!root.join(path).exists(), removed, "{path}");
+        }
+        std::fs::remove_dir_all(&root).unwrap();
     }
 }

@@ -266,9 +266,7 @@ pub(crate) fn build_wazero(jobs: Option<u32>) -> Result<PathBuf, String> {
     if !status.success() {
         return Err("cargo build -p wazero-cli failed".into());
     }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target"));
+    let target = crate::cargo::target_dir();
     Ok(target.join("debug").join("wazero"))
 }
 
