@@ -54,6 +54,14 @@ impl CoreFeatures {
     /// 64-bit memories (WebAssembly 3.0): `i64` addresses on every memory
     /// instruction, sizes past 4 GiB within the runtime's memory limit.
     pub const MEMORY64: Self = Self(1 << 12);
+    /// Exception handling (WebAssembly 3.0): tags, `throw`, `throw_ref`,
+    /// `try_table` and the `exnref` type.
+    pub const EXCEPTIONS: Self = Self(1 << 13);
+    /// The legacy exception instructions (`try`, `catch`, `catch_all`,
+    /// `rethrow`, `delegate`) that toolchains still emit (Emscripten and
+    /// LLVM's default for `-fwasm-exceptions`). Not part of any standard:
+    /// in [`CoreFeatures::DEFAULT`] but not in [`CoreFeatures::V3`].
+    pub const LEGACY_EXCEPTIONS: Self = Self(1 << 14);
 
     /// WebAssembly 1.0 (20191205): the MVP plus mutable globals.
     pub const V1: Self = Self::MUTABLE_GLOBAL;
@@ -72,8 +80,8 @@ impl CoreFeatures {
 
     /// WebAssembly 3.0 as far as it is implemented: 2.0 and extended constant
     /// expressions, relaxed SIMD, tail calls, typed function references,
-    /// multi-memory and memory64. Not yet: exception handling; never here:
-    /// garbage collection (a later issue).
+    /// multi-memory, memory64 and exception handling. Never here: garbage
+    /// collection (a later issue).
     pub const V3: Self = Self(
         Self::V2.0
             | Self::EXTENDED_CONST.0
@@ -81,15 +89,17 @@ impl CoreFeatures {
             | Self::TAIL_CALL.0
             | Self::FUNCTION_REFERENCES.0
             | Self::MULTI_MEMORY.0
-            | Self::MEMORY64.0,
+            | Self::MEMORY64.0
+            | Self::EXCEPTIONS.0,
     );
 
     /// What the runtimes enable by default: [`CoreFeatures::V3`], all of
-    /// WebAssembly 3.0 that is implemented (as wasmtime enables all of it).
-    /// Any feature can be turned off with [`CoreFeatures::set`].
-    pub const DEFAULT: Self = Self::V3;
+    /// WebAssembly 3.0 that is implemented (as wasmtime enables all of it),
+    /// and [`CoreFeatures::LEGACY_EXCEPTIONS`], which current toolchains
+    /// emit. Any feature can be turned off with [`CoreFeatures::set`].
+    pub const DEFAULT: Self = Self(Self::V3.0 | Self::LEGACY_EXCEPTIONS.0);
 
-    const NAMES: [(Self, &'static str); 13] = [
+    const NAMES: [(Self, &'static str); 15] = [
         (Self::MUTABLE_GLOBAL, "mutable-global"),
         (Self::SIGN_EXTENSION_OPS, "sign-extension-ops"),
         (Self::NON_TRAPPING_FLOAT_TO_INT, "nontrapping-float-to-int"),
@@ -103,6 +113,8 @@ impl CoreFeatures {
         (Self::FUNCTION_REFERENCES, "function-references"),
         (Self::MULTI_MEMORY, "multi-memory"),
         (Self::MEMORY64, "memory64"),
+        (Self::EXCEPTIONS, "exceptions"),
+        (Self::LEGACY_EXCEPTIONS, "legacy-exceptions"),
     ];
 
     /// The empty set (the WebAssembly MVP without mutable globals).
@@ -179,11 +191,15 @@ mod tests {
             assert!(pair[1].contains(pair[0]), "{:?} in {:?}", pair[0], pair[1]);
             assert_ne!(pair[0], pair[1]);
         }
-        assert_eq!(CoreFeatures::DEFAULT, CoreFeatures::V3);
-        // Every flag of the 3.0 set has a name, and no name is left over.
+        assert_eq!(
+            CoreFeatures::DEFAULT,
+            CoreFeatures::V3 | CoreFeatures::LEGACY_EXCEPTIONS
+        );
+        assert!(!CoreFeatures::V3.contains(CoreFeatures::LEGACY_EXCEPTIONS));
+        // Every flag of the default set has a name, and no name is left over.
         let named = CoreFeatures::NAMES
             .iter()
             .fold(CoreFeatures::empty(), |all, (flag, _)| all | *flag);
-        assert_eq!(named, CoreFeatures::V3);
+        assert_eq!(named, CoreFeatures::DEFAULT);
     }
 }

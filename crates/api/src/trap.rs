@@ -46,11 +46,18 @@ pub enum TrapCode {
     /// `call_ref` or `return_call_ref` of a null function reference.
     #[error("null function reference")]
     NullFunctionReference,
+    /// `throw_ref` of a null exception reference.
+    #[error("null exception reference")]
+    NullExceptionReference,
+    /// More exceptions held at once than the store allows (exceptions kept
+    /// as `exnref` values live until their store is dropped).
+    #[error("too many exceptions held")]
+    TooManyExceptions,
 }
 
 impl TrapCode {
     /// Every trap code, in declaration order (engines number them by position).
-    pub const ALL: [TrapCode; 13] = [
+    pub const ALL: [TrapCode; 15] = [
         TrapCode::Unreachable,
         TrapCode::IntegerDivideByZero,
         TrapCode::IntegerOverflow,
@@ -64,5 +71,7 @@ impl TrapCode {
         TrapCode::Interrupted,
         TrapCode::NullReference,
         TrapCode::NullFunctionReference,
+        TrapCode::NullExceptionReference,
+        TrapCode::TooManyExceptions,
     ];
 }

@@ -41,7 +41,7 @@ impl RefType {
     /// Bit 31: nullable.
     const NULLABLE: u32 = 1 << 31;
     /// Bits 29-30: 0 `func`, 1 `extern`, 2 a signature whose index is in the
-    /// low 29 bits ([`Self::SELF_INDEX`] for [`HeapType::SELF`]).
+    /// low 29 bits ([`Self::SELF_INDEX`] for [`HeapType::SELF`]), 3 `exn`.
     const KIND_SHIFT: u32 = 29;
     const INDEX_MASK: u32 = (1 << 29) - 1;
     const SELF_INDEX: u32 = Self::INDEX_MASK;
@@ -51,6 +51,7 @@ impl RefType {
         let heap = match heap {
             HeapType::Func => 0,
             HeapType::Extern => 1 << Self::KIND_SHIFT,
+            HeapType::Exn => 3 << Self::KIND_SHIFT,
             HeapType::Concrete(u32::MAX) => 2 << Self::KIND_SHIFT | Self::SELF_INDEX,
             // Type indices are below 2^20 (wasmparser's limit on types) and
             // a store's signature ids far below 2^29.
@@ -69,6 +70,7 @@ impl RefType {
         match (self.0 >> Self::KIND_SHIFT) & 3 {
             0 => HeapType::Func,
             1 => HeapType::Extern,
+            3 => HeapType::Exn,
             _ => match self.0 & Self::INDEX_MASK {
                 Self::SELF_INDEX => HeapType::SELF,
                 i => HeapType::Concrete(i),
@@ -93,6 +95,9 @@ pub enum HeapType {
     Func,
     /// Anything the host passes in.
     Extern,
+    /// An exception (exception handling): what `catch_ref` and
+    /// `catch_all_ref` give and `throw_ref` throws again.
+    Exn,
     /// A function of the signature with this index. In a decoded module it is
     /// an index of the module's type section; in the store's instances it is
     /// the store's id of the signature, so that equal signatures of different
@@ -120,6 +125,8 @@ impl ValueType {
             ValueType::Ref(r) => match (r.nullable(), r.heap()) {
                 (_, HeapType::Func) => "(ref func)",
                 (_, HeapType::Extern) => "(ref extern)",
+                (true, HeapType::Exn) => "exnref",
+                (false, HeapType::Exn) => "(ref exn)",
                 (true, HeapType::Concrete(_)) => "(ref null $type)",
                 (false, HeapType::Concrete(_)) => "(ref $type)",
             },
@@ -159,7 +166,7 @@ impl ValueType {
     /// `(ref null? $t)`): its values are function references.
     pub const fn is_func_ref(self) -> bool {
         match self.as_ref_type() {
-            Some(r) => !matches!(r.heap(), HeapType::Extern),
+            Some(r) => !matches!(r.heap(), HeapType::Extern | HeapType::Exn),
             None => false,
         }
     }
@@ -175,7 +182,8 @@ impl ValueType {
                     && match (a.heap(), b.heap()) {
                         (HeapType::Func, HeapType::Func)
                         | (HeapType::Concrete(_), HeapType::Func)
-                        | (HeapType::Extern, HeapType::Extern) => true,
+                        | (HeapType::Extern, HeapType::Extern)
+                        | (HeapType::Exn, HeapType::Exn) => true,
                         (HeapType::Concrete(x), HeapType::Concrete(y)) => x == y,
                         _ => false,
                     }
@@ -468,6 +476,8 @@ pub enum ExternType {
     Memory,
     /// A global.
     Global,
+    /// An exception tag (exception handling).
+    Tag,
 }
 
 impl ExternType {
@@ -478,6 +488,7 @@ impl ExternType {
             ExternType::Table => "table",
             ExternType::Memory => "memory",
             ExternType::Global => "global",
+            ExternType::Tag => "tag",
         }
     }
 }
@@ -498,6 +509,7 @@ mod tests {
         let heaps = [
             HeapType::Func,
             HeapType::Extern,
+            HeapType::Exn,
             HeapType::Concrete(0),
             HeapType::Concrete((1 << 20) - 1),
             HeapType::SELF,

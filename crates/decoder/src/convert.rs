@@ -30,6 +30,11 @@ pub fn wasm_features(features: CoreFeatures) -> WasmFeatures {
         ),
         (CoreFeatures::MULTI_MEMORY, WasmFeatures::MULTI_MEMORY),
         (CoreFeatures::MEMORY64, WasmFeatures::MEMORY64),
+        (CoreFeatures::EXCEPTIONS, WasmFeatures::EXCEPTIONS),
+        (
+            CoreFeatures::LEGACY_EXCEPTIONS,
+            WasmFeatures::LEGACY_EXCEPTIONS,
+        ),
     ];
     pairs
         .into_iter()
@@ -74,10 +79,7 @@ pub(crate) fn heap_type(ty: wasmparser::HeapType, offset: u64) -> Result<HeapTyp
         H::Abstract {
             shared: false,
             ty: AbstractHeapType::Exn,
-        } => Err(DecodeError::new(
-            "exception references (exnref) are not supported",
-            offset,
-        )),
+        } => Ok(HeapType::Exn),
         _ => Err(DecodeError::new(GC_TYPES, offset)),
     }
 }

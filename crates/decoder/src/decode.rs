@@ -11,9 +11,6 @@ use crate::convert::{
 use crate::module::*;
 use crate::{ConstExpr, DecodeError};
 
-/// Why a module using exception handling is refused.
-const EXCEPTIONS: &str = "exception handling (tags) is not supported";
-
 /// Decodes `bytes` into a [`Module`].
 ///
 /// Only well-formedness is checked here (structure, encodings, section order, and
@@ -72,7 +69,7 @@ pub fn decode(bytes: &[u8], features: CoreFeatures) -> Result<Module, DecodeErro
                         TypeRef::Table(t) => ImportDesc::Table(table_type(t, offset)?),
                         TypeRef::Memory(m) => ImportDesc::Memory(memory_type(m, offset)?),
                         TypeRef::Global(g) => ImportDesc::Global(global_type(g, offset)?),
-                        TypeRef::Tag(_) => return Err(DecodeError::new(EXCEPTIONS, offset)),
+                        TypeRef::Tag(t) => ImportDesc::Tag(t.func_type_idx),
                         _ => return Err(DecodeError::new("unsupported import kind", offset)),
                     };
                     module.imports.push(Import {
@@ -119,7 +116,7 @@ pub fn decode(bytes: &[u8], features: CoreFeatures) -> Result<Module, DecodeErro
                         ExternalKind::Table => ExternType::Table,
                         ExternalKind::Memory => ExternType::Memory,
                         ExternalKind::Global => ExternType::Global,
-                        ExternalKind::Tag => return Err(DecodeError::new(EXCEPTIONS, offset)),
+                        ExternalKind::Tag => ExternType::Tag,
                         _ => return Err(DecodeError::new("unsupported export kind", offset)),
                     };
                     module.exports.push(Export {
@@ -210,7 +207,9 @@ pub fn decode(bytes: &[u8], features: CoreFeatures) -> Result<Module, DecodeErro
                 }
             }
             Payload::TagSection(reader) => {
-                return Err(DecodeError::new(EXCEPTIONS, reader.range().start));
+                for tag in reader {
+                    module.tags.push(tag?.func_type_idx);
+                }
             }
             Payload::UnknownSection { id, range, .. } => {
                 return Err(DecodeError::new(

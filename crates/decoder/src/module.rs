@@ -28,6 +28,9 @@ pub struct Module {
     pub memories: Vec<MemoryType>,
     /// Globals defined in this module.
     pub globals: Vec<Global>,
+    /// Type index of each tag defined in this module (exception handling;
+    /// a tag's type is a function type without results: its payload).
+    pub tags: Vec<u32>,
     /// The export section, in order.
     pub exports: Vec<Export>,
     /// The start function, if any.
@@ -68,6 +71,8 @@ pub enum ImportDesc {
     Memory(MemoryType),
     /// A global.
     Global(GlobalType),
+    /// An exception tag of the given type index.
+    Tag(u32),
 }
 
 impl ImportDesc {
@@ -78,6 +83,7 @@ impl ImportDesc {
             ImportDesc::Table(_) => ExternType::Table,
             ImportDesc::Memory(_) => ExternType::Memory,
             ImportDesc::Global(_) => ExternType::Global,
+            ImportDesc::Tag(_) => ExternType::Tag,
         }
     }
 }
@@ -239,6 +245,19 @@ impl Module {
                 _ => None,
             })
             .chain(self.globals.iter().map(|g| g.ty))
+            .collect()
+    }
+
+    /// The type index of every tag, imported ones first (a tag's type is a
+    /// function type whose parameters are the exception's payload).
+    pub fn tag_types(&self) -> Vec<u32> {
+        self.imports
+            .iter()
+            .filter_map(|i| match i.desc {
+                ImportDesc::Tag(t) => Some(t),
+                _ => None,
+            })
+            .chain(self.tags.iter().copied())
             .collect()
     }
 

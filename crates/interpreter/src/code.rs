@@ -122,6 +122,12 @@ macro_rules! define_instr {
             ReturnCallRef { func: Slot, base: Slot },
             /// Trap if the reference in `s` is null (`ref.as_non_null`).
             RefAsNonNull { s: Slot },
+            /// Throw a new exception of tag `tag` (the module's index) with
+            /// its payload at slot `base`.
+            Throw { tag: u32, base: Slot },
+            /// Throw the exception of the `exnref` in `s` again (`throw_ref`,
+            /// the legacy `rethrow`); trap if null.
+            ThrowRef { s: Slot },
             /// Makes memory `memory` of the instance the current memory, which
             /// memory instructions use (memory 0 unless selected; each access
             /// to another memory is between a selection of it and of 0).
@@ -388,6 +394,73 @@ pub(crate) struct CompiledFunc {
     pub(crate) init: Box<[u64]>,
     /// Slots taken by its results.
     pub(crate) result_slots: u32,
+    /// Its exception handlers, innermost first (see [`Handler`]).
+    pub(crate) handlers: Box<[Handler]>,
+}
+
+/// What an exception thrown inside the ops `start..end` of a function does
+/// there: the exception handling of one `try_table` clause, or of one legacy
+/// `try`. A function's handlers are in the order their blocks end, so inner
+/// blocks' handlers come first, and a block's clauses are in their order;
+/// the first that applies decides.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Handler {
+    /// The first op covered.
+    pub(crate) start: u32,
+    /// The op after the last one covered.
+    pub(crate) end: u32,
+    /// The block the handler belongs to (numbered in the function).
+    pub(crate) block: u32,
+    /// What it does.
+    pub(crate) action: HandlerAction,
+}
+
+/// See [`Handler`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum HandlerAction {
+    /// Catch exceptions of the module's tag `tag` (any with `None`): the
+    /// payload goes to slots `dst..` (with a tag), the `exnref` to slot
+    /// `exn` (if kept), and execution goes on at op `target`.
+    Catch {
+        tag: Option<u32>,
+        dst: Slot,
+        exn: Option<Slot>,
+        /// Whether the guest may hold the `exnref` afterwards (then the
+        /// store keeps the exception).
+        keep: bool,
+        target: u32,
+    },
+    /// Legacy `delegate`: the search goes on with the handlers of block
+    /// `to`, or in the caller with `None`.
+    Delegate { to: Option<u32> },
+    /// A legacy `try` without clauses: where `delegate` may go on.
+    Marker,
+}
+
+impl Handler {
+    /// What an exception thrown at op `pos` does, among `handlers`: the
+    /// first catch whose tag `is_tag` accepts, or `None` to unwind further.
+    pub(crate) fn find(handlers: &[Handler], pos: u32, is_tag: impl Fn(u32) -> bool) -> Option<&Handler> {
+        let mut skip_to = None;
+        for h in handlers {
+            if let Some(block) = skip_to {
+                if h.block != block {
+                    continue;
+                }
+                skip_to = None;
+            }
+            if pos < h.start || pos >= h.end {
+                continue;
+            }
+            match h.action {
+                HandlerAction::Catch { tag, .. } if tag.is_none_or(&is_tag) => return Some(h),
+                HandlerAction::Catch { .. } | HandlerAction::Marker => {}
+                HandlerAction::Delegate { to: None } => return None,
+                HandlerAction::Delegate { to } => skip_to = to,
+            }
+        }
+        None
+    }
 }
 
 /// The interpreter's code for one module.

@@ -32,7 +32,7 @@ use wazero_store::{
     HostFn, InstanceId, Interrupt, Store, Trap,
 };
 
-use crate::code::{CompiledFunc, Instr, InterpModule, Op};
+use crate::code::{CompiledFunc, Handler, HandlerAction, Instr, InterpModule, Op};
 use crate::threaded;
 
 /// A suspended caller.
@@ -295,6 +295,71 @@ impl Executor {
         CallError::Trap(Trap { code, backtrace })
     }
 
+    /// Unwinds exception `exn`, thrown at op `pos` of function `f` of module
+    /// `m` whose frame is at `base` (or, with `pos` `None`, by a tail call
+    /// that already left that frame), to the handler that catches it.
+    /// Returns where execution goes on: the module, function, frame and op.
+    /// An exception nothing here catches leaves the call: the error carries
+    /// it (and the store no longer holds it).
+    fn unwind(
+        &mut self,
+        store: &mut Store,
+        exn: u64,
+        (mut m, mut f, mut base): (usize, u32, usize),
+        mut pos: Option<usize>,
+    ) -> Result<(usize, u32, usize, *const Op), CallError> {
+        let tag = store
+            .exception(exn)
+            .expect("a thrown exnref is a live exception")
+            .tag;
+        loop {
+            if let Some(at) = pos {
+                let func = self.module(m).func(f).map_err(CallError::Compile)?;
+                let tags = &store.instance(self.modules[m].instance).tags;
+                let found = Handler::find(&func.handlers, at as u32, |t| tags[t as usize] == tag);
+                if let Some(&Handler {
+                    action:
+                        HandlerAction::Catch {
+                            tag: with_tag,
+                            dst,
+                            exn: exn_slot,
+                            keep,
+                            target,
+                        },
+                    ..
+                }) = found
+                {
+                    let dst = base + dst as usize;
+                    if with_tag.is_some() {
+                        let payload = &store.exception(exn).expect("live").payload;
+                        self.stack[dst..dst + payload.len()].copy_from_slice(payload);
+                    }
+                    if let Some(slot) = exn_slot {
+                        self.stack[base + slot as usize] = exn;
+                    }
+                    if keep {
+                        store.keep_exception(exn);
+                    } else {
+                        store.release_exception(exn);
+                    }
+                    // SAFETY: handler targets are ops of the function.
+                    let ip = unsafe { func.code.as_ptr().add(target as usize) };
+                    return Ok((m, f, base, ip));
+                }
+            }
+            let Some(rec) = self.cx.frames.pop() else {
+                let escaped = store.escape_exception(exn).expect("live");
+                return Err(CallError::Exception(escaped));
+            };
+            (m, f, base) = (rec.module as usize, rec.func, rec.base as usize);
+            let code = self.module(m).func(f).map_err(CallError::Compile)?.code.as_ptr();
+            // SAFETY: a frame's return point is an op after its call, in the
+            // same function.
+            let after = unsafe { rec.ip.offset_from(code) };
+            pos = Some(after as usize - 1);
+        }
+    }
+
     /// Makes sure the value stack holds `needed` slots.
     fn reserve(&mut self, store: &Store, needed: usize) -> Result<(), TrapCode> {
         if needed > self.stack.len() {
@@ -440,6 +505,46 @@ impl Executor {
                 return Err(self.trap(store, $code, (m, f)))
             };
         }
+        // Throws exception `$exn` at op `$pos` of the current function (or
+        // from the frame a tail call left, with `None`) and goes on at its
+        // handler.
+        macro_rules! throw {
+            ($run:lifetime, $exn:expr, $pos:expr) => {{
+                let (mm, ff, bb, target) = self.unwind(store, $exn, (m, f, base), $pos)?;
+                let switched = mm != m;
+                (m, f, base, ip) = (mm, ff, bb, target);
+                fp = self.stack.as_mut_ptr().wrapping_add(base);
+                inst = self.modules[m].instance;
+                let _ = switched;
+                refresh_memory!();
+                continue $run;
+            }};
+        }
+        // The position of the op before `ip` in the current function.
+        macro_rules! pos_before {
+            ($ip:expr) => {{
+                let code = self.module(m).func(f).map_err(CallError::Compile)?.code.as_ptr();
+                // SAFETY: `$ip` is past an op of the current function.
+                Some(unsafe { $ip.offset_from(code) } as usize - 1)
+            }};
+        }
+        // A call's outcome: its next step, or an exception it threw, thrown
+        // on here (at the call, or past a tail call's frame).
+        macro_rules! called {
+            ($run:lifetime, $result:expr, $tail:expr) => {
+                match $result {
+                    Ok(next) => next,
+                    Err(CallError::Exception(e)) => {
+                        let exn = store.throw_from_host(&e)?;
+                        if $tail {
+                            throw!($run, exn, None);
+                        }
+                        throw!($run, exn, pos_before!(ip));
+                    }
+                    Err(e) => return Err(e),
+                }
+            };
+        }
         macro_rules! refresh_memory {
             () => {{
                 (selected, window) = (0, 0);
@@ -564,7 +669,7 @@ impl Executor {
         }
 
         self.cx.frame_limit = max_depth.saturating_sub(depth_base + 1);
-        loop {
+        'run: loop {
             self.cx.stack = self.stack.as_mut_ptr();
             self.cx.stack_len = self.stack.len();
             self.cx.module = self.modules[m].ptr;
@@ -585,8 +690,15 @@ impl Executor {
             f = self.cx.func;
             base = self.cx.base;
             fp = self.stack.as_mut_ptr().wrapping_add(base);
-            if let Some(e) = self.cx.error.take() {
-                return Err(e);
+            match self.cx.error.take() {
+                None => {}
+                Some(CallError::Exception(e)) => {
+                    // A host call made by threaded code threw: at the call.
+                    let exn = store.throw_from_host(&e)?;
+                    // `ip` is the op of the call.
+                    throw!('run, exn, pos_before!(ip.wrapping_add(1)));
+                }
+                Some(e) => return Err(e),
             }
             // Threaded host calls may have grown the memory.
             (mem, mem_len) = match (selected, window) {
@@ -621,7 +733,7 @@ impl Executor {
                     let addr = store.instance(inst).functions[func as usize];
                     let results = store.funcs[addr.index()].ty.result_slots();
                     // `tail!` sets `fp` again: the host may have grown the stack.
-                    let next = self.call_addr(store, inst, addr, base + b as usize)?;
+                    let next = called!('run, self.call_addr(store, inst, addr, base + b as usize), true);
                     tail!(next, b, results);
                 }
                 Instr::ReturnCallIndirect {
@@ -637,7 +749,7 @@ impl Executor {
                         };
                     let results = store.funcs[addr.index()].ty.result_slots();
                     // `tail!` sets `fp` again: the host may have grown the stack.
-                    let next = self.call_addr(store, inst, addr, base + b as usize)?;
+                    let next = called!('run, self.call_addr(store, inst, addr, base + b as usize), true);
                     tail!(next, b, results);
                 }
                 Instr::ReturnCallRef { func, base: b } => {
@@ -646,14 +758,14 @@ impl Executor {
                     };
                     let results = store.funcs[addr.index()].ty.result_slots();
                     // `tail!` sets `fp` again: the host may have grown the stack.
-                    let next = self.call_addr(store, inst, addr, base + b as usize)?;
+                    let next = called!('run, self.call_addr(store, inst, addr, base + b as usize), true);
                     tail!(next, b, results);
                 }
                 Instr::CallRef { func, base: b } => {
                     let Some(addr) = funcref_addr(get!(func)) else {
                         trap!(TrapCode::NullFunctionReference);
                     };
-                    let next = self.call_addr(store, inst, addr, base + b as usize)?;
+                    let next = called!('run, self.call_addr(store, inst, addr, base + b as usize), false);
                     fp = self.stack.as_mut_ptr().wrapping_add(base);
                     enter!(next);
                 }
@@ -740,6 +852,23 @@ impl Executor {
                         trap!(TrapCode::NullReference);
                     }
                 }
+                Instr::Throw { tag, base: b } => {
+                    let addr = store.instance(inst).tags[tag as usize];
+                    let n = store.tag_type(addr).param_slots();
+                    let at = base + b as usize;
+                    let exn = match store.new_exception(addr, &self.stack[at..at + n]) {
+                        Ok(exn) => exn,
+                        Err(code) => trap!(code),
+                    };
+                    throw!('run, exn, pos_before!(ip));
+                }
+                Instr::ThrowRef { s } => {
+                    let exn = get!(s);
+                    if exn == 0 {
+                        trap!(TrapCode::NullExceptionReference);
+                    }
+                    throw!('run, exn, pos_before!(ip));
+                }
                 Instr::CallInternal { func, base: b } => {
                     enter!(Next::Enter {
                         module: m,
@@ -749,7 +878,7 @@ impl Executor {
                 }
                 Instr::CallImported { func, base: b } => {
                     let addr = store.instance(inst).functions[func as usize];
-                    let next = self.call_addr(store, inst, addr, base + b as usize)?;
+                    let next = called!('run, self.call_addr(store, inst, addr, base + b as usize), false);
                     // The host may have grown the value stack.
                     fp = self.stack.as_mut_ptr().wrapping_add(base);
                     enter!(next);
@@ -765,7 +894,7 @@ impl Executor {
                             Ok(addr) => addr,
                             Err(code) => trap!(code),
                         };
-                    let next = self.call_addr(store, inst, addr, base + b as usize)?;
+                    let next = called!('run, self.call_addr(store, inst, addr, base + b as usize), false);
                     fp = self.stack.as_mut_ptr().wrapping_add(base);
                     enter!(next);
                 }

@@ -15,7 +15,7 @@ use wasmparser::{BlockType, Operator};
 use wazero_api::ValueType;
 use wazero_validator::ValidatedModule;
 
-use crate::code::{fuse_compare, CompiledFunc, Instr, Op, Slot};
+use crate::code::{fuse_compare, CompiledFunc, Handler, HandlerAction, Instr, Op, Slot};
 use crate::ops::for_each_numeric_op;
 use crate::simd::{simd_mem_op, simd_op, SimdMemOp, SimdOp};
 
@@ -40,6 +40,12 @@ enum Kind {
     Loop,
     If,
     Else,
+    /// `try_table`.
+    TryTable,
+    /// The body of a legacy `try`.
+    Try,
+    /// A legacy `catch` or `catch_all` of a `try`.
+    Catch,
 }
 
 #[derive(Debug)]
@@ -59,6 +65,29 @@ struct Ctrl {
     /// For `if`: the conditional branch to patch with the `else` or the end.
     else_fixup: Option<usize>,
     unreachable: bool,
+    /// Handlers (indices into the translator's) whose target is this
+    /// block's end.
+    handler_fixups: Vec<usize>,
+    /// Exception handling of a `try_table` or legacy `try`.
+    eh: Option<Box<TryState>>,
+}
+
+/// What a `try_table` or legacy `try` needs until its end.
+#[derive(Debug, Default)]
+struct TryState {
+    /// Its number among the function's blocks with handlers.
+    block: u32,
+    /// `try_table`: its catch clauses.
+    catches: Vec<wasmparser::Catch>,
+    /// Legacy `try`: where its body ends (set at the first clause).
+    body_end: Option<u32>,
+    /// Legacy `try`: its clauses' tags (`None`: `catch_all`), first ops and
+    /// payload slots.
+    clauses: Vec<(Option<u32>, u32, u32)>,
+    /// Legacy `try`: the slot its clauses keep the caught exception in.
+    exn_slot: u32,
+    /// Legacy `try`: whether a `rethrow` throws its exception again.
+    rethrown: bool,
 }
 
 /// Facts about a module that every function's translation needs.
@@ -71,6 +100,8 @@ pub(crate) struct ModuleTypes {
     pub(crate) memory64: Vec<bool>,
     /// Whether each table is 64-bit, imports first.
     pub(crate) table64: Vec<bool>,
+    /// The payload types of each tag, imports first.
+    pub(crate) tags: Vec<Vec<ValueType>>,
 }
 
 impl ModuleTypes {
@@ -80,6 +111,11 @@ impl ModuleTypes {
             tables: module.table_types().iter().map(|t| t.element).collect(),
             memory64: module.memory_types().iter().map(|m| m.memory64).collect(),
             table64: module.table_types().iter().map(|t| t.table64).collect(),
+            tags: module
+                .tag_types()
+                .iter()
+                .map(|&t| module.types[t as usize].params().to_vec())
+                .collect(),
         }
     }
 }
@@ -102,6 +138,14 @@ struct Translator<'m> {
     /// Nesting depth of blocks inside unreachable code being skipped.
     skip_depth: u32,
     overflow: bool,
+    /// Exception handlers, in the order their blocks end.
+    handlers: Vec<Handler>,
+    /// How many blocks with handlers were entered.
+    eh_blocks: u32,
+    /// The slots kept for legacy `try`s' caught exceptions, and how many are
+    /// taken.
+    exn_slots: std::ops::Range<u32>,
+    exn_slots_used: u32,
 }
 
 fn width(ty: ValueType) -> u32 {
@@ -142,6 +186,21 @@ pub(crate) fn translate(
             next += width(t);
         }
     }
+    // A slot per legacy `try`, for the exception its clauses catch (which
+    // `rethrow` reads): below every temporary, as callee frames overlap
+    // the temporaries above a call's arguments.
+    let mut tries = 0u32;
+    let mut scan = ops.clone();
+    while !scan.eof() {
+        if let Operator::Try { .. } = scan.read().map_err(|e| e.to_string())? {
+            tries += 1;
+        }
+    }
+    if u64::from(next) + u64::from(tries) > u64::from(MAX_FRAME_SLOTS) {
+        return Err(too_large(index));
+    }
+    let exn_slots = next..next + tries;
+    next += tries;
     let locals_end = next;
     let mut init = vec![0u64; (locals_end - param_slots) as usize];
 
@@ -202,6 +261,10 @@ pub(crate) fn translate(
         last_def: None,
         skip_depth: 0,
         overflow: false,
+        handlers: Vec::new(),
+        eh_blocks: 0,
+        exn_slots,
+        exn_slots_used: 0,
     };
     t.ctrl.push(Ctrl {
         kind: Kind::Func,
@@ -214,6 +277,8 @@ pub(crate) fn translate(
         fixups: Vec::new(),
         else_fixup: None,
         unreachable: false,
+        handler_fixups: Vec::new(),
+        eh: None,
     });
     let mut ops = ops;
     while !ops.eof() {
@@ -234,6 +299,7 @@ pub(crate) fn translate(
         param_slots,
         init: t.init.into_boxed_slice(),
         result_slots,
+        handlers: t.handlers.into_boxed_slice(),
     })
 }
 
@@ -501,6 +567,8 @@ impl Translator<'_> {
             fixups: Vec::new(),
             else_fixup: None,
             unreachable: false,
+            handler_fixups: Vec::new(),
+            eh: None,
         });
     }
 
@@ -677,10 +745,18 @@ impl Translator<'_> {
         if !frame.unreachable {
             self.materialize_top(n);
         }
-        let frame = self.ctrl.pop().expect("checked above");
+        let mut frame = self.ctrl.pop().expect("checked above");
         let here = self.pc();
-        for at in frame.fixups {
+        for at in std::mem::take(&mut frame.fixups) {
             patch(&mut self.code[at], here);
+        }
+        for h in std::mem::take(&mut frame.handler_fixups) {
+            if let HandlerAction::Catch { target, .. } = &mut self.handlers[h].action {
+                *target = here;
+            }
+        }
+        if let Some(eh) = frame.eh.take() {
+            self.close_handlers(&frame, *eh, here);
         }
         if let Some(at) = frame.else_fixup {
             patch(&mut self.code[at], here);
@@ -693,6 +769,164 @@ impl Translator<'_> {
         if frame.kind == Kind::Func {
             self.emit_return(frame.results.len());
         }
+    }
+
+    /// Enters a `try_table` or legacy `try` (`catches` empty).
+    fn enter_try(&mut self, kind: Kind, bt: BlockType, catches: Vec<wasmparser::Catch>) {
+        self.enter(kind, bt);
+        let block = self.eh_blocks;
+        self.eh_blocks += 1;
+        let exn_slot = if kind == Kind::Try {
+            self.exn_slots_used += 1;
+            self.exn_slots.start + self.exn_slots_used - 1
+        } else {
+            0
+        };
+        debug_assert!(exn_slot < self.exn_slots.end || kind != Kind::Try);
+        self.ctrl.last_mut().expect("just entered").eh = Some(Box::new(TryState {
+            block,
+            catches,
+            exn_slot,
+            ..TryState::default()
+        }));
+    }
+
+    /// The handlers of a `try_table` or legacy `try` that ended at `here`.
+    fn close_handlers(&mut self, frame: &Ctrl, eh: TryState, here: u32) {
+        let (start, block) = (frame.start, eh.block);
+        if frame.kind == Kind::TryTable {
+            // Catch labels are outside the `try_table`: the innermost is the
+            // block that encloses it, now on top.
+            for catch in eh.catches {
+                use wasmparser::Catch;
+                let (tag, label, with_ref) = match catch {
+                    Catch::One { tag, label } => (Some(tag), label, false),
+                    Catch::OneRef { tag, label } => (Some(tag), label, true),
+                    Catch::All { label } => (None, label, false),
+                    Catch::AllRef { label } => (None, label, true),
+                };
+                let li = self.ctrl.len() - 1 - label as usize;
+                let dst = self.ctrl[li].base_home;
+                let payload: u32 = tag.map_or(0, |t| self.types.tags[t as usize].iter().map(|&t| width(t)).sum());
+                let exn = with_ref.then_some(dst + payload);
+                let end_slot = dst + payload + u32::from(with_ref);
+                self.max_slot = self.max_slot.max(end_slot);
+                let target = match self.ctrl[li].kind {
+                    Kind::Loop => self.ctrl[li].start,
+                    _ => u32::MAX,
+                };
+                let dst_slot = self.slot(dst);
+                let exn = exn.map(|e| self.slot(e));
+                self.handlers.push(Handler {
+                    start,
+                    end: here,
+                    block,
+                    action: HandlerAction::Catch {
+                        tag,
+                        dst: dst_slot,
+                        exn,
+                        keep: with_ref,
+                        target,
+                    },
+                });
+                if target == u32::MAX {
+                    let h = self.handlers.len() - 1;
+                    self.ctrl[li].handler_fixups.push(h);
+                }
+            }
+            return;
+        }
+        let end = eh.body_end.unwrap_or(here);
+        if eh.clauses.is_empty() {
+            self.handlers.push(Handler {
+                start,
+                end,
+                block,
+                action: HandlerAction::Marker,
+            });
+        }
+        let exn = self.slot(eh.exn_slot);
+        for (tag, target, dst) in eh.clauses {
+            let dst = self.slot(dst);
+            self.handlers.push(Handler {
+                start,
+                end,
+                block,
+                action: HandlerAction::Catch {
+                    tag,
+                    dst,
+                    exn: Some(exn),
+                    keep: eh.rethrown,
+                    target,
+                },
+            });
+        }
+    }
+
+    /// A legacy `catch` (`tag`) or `catch_all` (`None`): ends the `try`'s
+    /// body or the clause before, and starts a clause.
+    fn legacy_catch(&mut self, tag: Option<u32>) {
+        let frame = self.ctrl.last().expect("validated: catch inside try");
+        if !frame.unreachable {
+            let n = frame.results.len();
+            self.materialize_top(n);
+            let at = self.emit(Instr::Br { target: u32::MAX });
+            self.ctrl.last_mut().expect("checked").fixups.push(at);
+        }
+        let here = self.pc();
+        let frame = self.ctrl.last_mut().expect("checked");
+        let (height, dst) = (frame.height, frame.base_home);
+        let eh = frame.eh.as_mut().expect("a try has its state");
+        eh.body_end.get_or_insert(here);
+        eh.clauses.push((tag, here, dst));
+        frame.kind = Kind::Catch;
+        frame.unreachable = false;
+        self.stack.truncate(height);
+        self.last_def = None;
+        if let Some(tag) = tag {
+            for ty in self.types.tags[tag as usize].clone() {
+                self.push(ty);
+            }
+        }
+    }
+
+    /// Legacy `delegate`: ends a `try` whose body's exceptions go on to the
+    /// handlers of the block `depth` labels outside it (or to the caller).
+    fn delegate(&mut self, depth: u32) {
+        let here = self.pc();
+        // The innermost block with handlers, from the label outwards, that
+        // still covers this point (a `try` in a clause no longer does).
+        let from = self.ctrl.len() as i64 - 2 - i64::from(depth);
+        let to = (0..=from.max(-1))
+            .rev()
+            .filter_map(|i| usize::try_from(i).ok())
+            .find_map(|i| match self.ctrl[i].kind {
+                Kind::Try | Kind::TryTable => self.ctrl[i].eh.as_ref().map(|eh| eh.block),
+                _ => None,
+            });
+        let frame = self.ctrl.last_mut().expect("validated: delegate ends a try");
+        let eh = frame.eh.take().expect("a try has its state");
+        let start = frame.start;
+        self.handlers.push(Handler {
+            start,
+            end: here,
+            block: eh.block,
+            action: HandlerAction::Delegate { to },
+        });
+        self.end();
+    }
+
+    /// `throw`: the payload goes where a call's arguments would.
+    fn throw(&mut self, tag: u32) {
+        let n = self.types.tags[tag as usize].len();
+        self.materialize_top(n);
+        let base = match n {
+            0 => self.next_home(),
+            _ => self.stack[self.stack.len() - n].home,
+        };
+        let base = self.slot(base);
+        self.emit(Instr::Throw { tag, base });
+        self.set_unreachable();
     }
 
     fn else_(&mut self) {
@@ -984,12 +1218,21 @@ impl Translator<'_> {
     fn op_on_current_memory(&mut self, op: Operator<'_>) -> Result<(), String> {
         if self.ctrl.last().is_some_and(|c| c.unreachable) {
             match op {
-                Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
-                    self.skip_depth += 1
-                }
+                Operator::Block { .. }
+                | Operator::Loop { .. }
+                | Operator::If { .. }
+                | Operator::TryTable { .. }
+                | Operator::Try { .. } => self.skip_depth += 1,
                 Operator::Else if self.skip_depth == 0 => self.else_(),
+                Operator::Catch { tag_index } if self.skip_depth == 0 => {
+                    self.legacy_catch(Some(tag_index))
+                }
+                Operator::CatchAll if self.skip_depth == 0 => self.legacy_catch(None),
                 Operator::End if self.skip_depth == 0 => self.end(),
-                Operator::End => self.skip_depth -= 1,
+                Operator::Delegate { relative_depth } if self.skip_depth == 0 => {
+                    self.delegate(relative_depth)
+                }
+                Operator::End | Operator::Delegate { .. } => self.skip_depth -= 1,
                 _ => {}
             }
             return Ok(());
@@ -1023,6 +1266,28 @@ impl Translator<'_> {
             }
             Operator::Else => self.else_(),
             Operator::End => self.end(),
+            Operator::TryTable { try_table } => {
+                self.enter_try(Kind::TryTable, try_table.ty, try_table.catches)
+            }
+            Operator::Try { blockty } => self.enter_try(Kind::Try, blockty, Vec::new()),
+            Operator::Catch { tag_index } => self.legacy_catch(Some(tag_index)),
+            Operator::CatchAll => self.legacy_catch(None),
+            Operator::Delegate { relative_depth } => self.delegate(relative_depth),
+            Operator::Throw { tag_index } => self.throw(tag_index),
+            Operator::ThrowRef => {
+                let s = self.pop_src();
+                self.emit(Instr::ThrowRef { s });
+                self.set_unreachable();
+            }
+            Operator::Rethrow { relative_depth } => {
+                let i = self.ctrl.len() - 1 - relative_depth as usize;
+                let eh = self.ctrl[i].eh.as_mut().expect("validated: rethrow in a catch");
+                eh.rethrown = true;
+                let s = eh.exn_slot;
+                let s = self.slot(s);
+                self.emit(Instr::ThrowRef { s });
+                self.set_unreachable();
+            }
             Operator::Br { relative_depth } => {
                 self.branch(relative_depth);
                 self.set_unreachable();

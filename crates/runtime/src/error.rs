@@ -55,6 +55,11 @@ pub enum Error {
     /// The guest trapped (also during instantiation: segment initialization, start).
     #[error("{0}")]
     Trap(Trap),
+    /// The guest threw an exception that nothing caught (exception
+    /// handling): it names the tag and carries the payload. A host function
+    /// returns one to throw it into the guest.
+    #[error("{0}")]
+    Exception(crate::Exception),
     /// A host function failed.
     #[error("host function {function} failed: {error}")]
     Host {
@@ -151,6 +156,7 @@ pub(crate) fn classify_host_error(
         Error::Exit(code) => HostError::Exit(code),
         Error::Host { function, error } => HostError::Call(CallError::Host { function, error }),
         Error::Compile(message) => HostError::Call(CallError::Compile(message)),
+        Error::Exception(exception) => HostError::Exception(exception.into_inner()),
         other => HostError::Failed(Box::new(other)),
     }
 }
@@ -162,6 +168,7 @@ impl From<wazero_store::CallError> for Error {
             wazero_store::CallError::Host { function, error } => Error::Host { function, error },
             wazero_store::CallError::Exit(code) => Error::Exit(code),
             wazero_store::CallError::Compile(message) => Error::Compile(message),
+            wazero_store::CallError::Exception(e) => Error::Exception(crate::Exception::from_inner(e)),
         }
     }
 }

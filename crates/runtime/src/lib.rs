@@ -69,6 +69,7 @@ mod module;
 mod runtime;
 mod shared;
 mod table;
+mod tag;
 mod timer;
 pub mod wasi_snapshot_preview1;
 
@@ -77,6 +78,7 @@ pub use config::{ModuleConfig, RuntimeConfig};
 pub use error::{Error, LinkError, Result, Trap};
 pub use function::{Function, FunctionDefinition, TypedFunction};
 pub use global::Global;
+pub use tag::{Exception, Tag};
 pub use host::{HostFunctionBuilder, HostModuleBuilder};
 pub use interrupt::{Deadline, InterruptHandle};
 pub use memory::{Memory, MemoryDefinition};

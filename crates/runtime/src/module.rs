@@ -175,6 +175,14 @@ impl Module {
         }
     }
 
+    /// The exported tag `name`, if there is one (exception handling).
+    pub fn exported_tag(&self, name: &str) -> Option<crate::Tag> {
+        match self.export(name)? {
+            (store, ExternVal::Tag(addr)) => Some(crate::Tag::new(&self.shared, &store, addr)),
+            _ => None,
+        }
+    }
+
     /// The exported global `name`, if there is one.
     pub fn exported_global(&self, name: &str) -> Option<Global> {
         match self.export(name)? {

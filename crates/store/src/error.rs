@@ -48,6 +48,10 @@ pub enum HostError {
     /// The host raised a trap.
     #[error("{0}")]
     Trap(TrapCode),
+    /// The host function threw an exception into the guest, which may catch
+    /// it (the tag must be one of the store's, the payload of its types).
+    #[error("{0}")]
+    Exception(crate::Exception),
     /// A call the host function made back into the guest failed; its error is
     /// passed on unchanged (a trap stays a trap, an exit an exit).
     #[error("{0}")]
@@ -77,6 +81,10 @@ pub enum CallError {
     /// An engine that compiles functions on first use could not compile one.
     #[error("compilation failed: {0}")]
     Compile(String),
+    /// The guest threw an exception that nothing caught (or a host function
+    /// threw one): its tag and payload.
+    #[error("{0}")]
+    Exception(crate::Exception),
 }
 
 impl From<Trap> for CallError {

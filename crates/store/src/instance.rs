@@ -8,7 +8,7 @@ use wazero_validator::ValidatedModule;
 
 use crate::{
     CompiledCode, DirectHostFn, DirectImport, FuncAddr, GlobalAddr, HostFunc, InstanceId,
-    MemoryAddr, SigId, TableAddr,
+    MemoryAddr, SigId, TableAddr, TagAddr,
 };
 
 /// Something a module exports.
@@ -22,6 +22,22 @@ pub enum ExternVal {
     Memory(MemoryAddr),
     /// A global.
     Global(GlobalAddr),
+    /// An exception tag.
+    Tag(TagAddr),
+}
+
+impl ExternVal {
+    /// Its kind.
+    pub fn extern_type(self) -> wazero_api::ExternType {
+        use wazero_api::ExternType;
+        match self {
+            ExternVal::Func(_) => ExternType::Func,
+            ExternVal::Table(_) => ExternType::Table,
+            ExternVal::Memory(_) => ExternType::Memory,
+            ExternVal::Global(_) => ExternType::Global,
+            ExternVal::Tag(_) => ExternType::Tag,
+        }
+    }
 }
 
 /// A function: WebAssembly code of an instance, or a Rust closure.
@@ -118,6 +134,8 @@ pub struct ModuleInstance {
     pub memories: Vec<MemoryAddr>,
     /// Global index space.
     pub globals: Vec<GlobalAddr>,
+    /// Tag index space.
+    pub tags: Vec<TagAddr>,
     /// Interned signature of each type in the type section.
     pub sig_ids: Vec<SigId>,
     /// Exports in declaration order.

@@ -181,6 +181,20 @@ impl Store {
                 value,
             }));
         }
+        for &type_index in &module.tags {
+            let index = inst.tags.len();
+            let export = module
+                .exports
+                .iter()
+                .find(|e| e.kind == ExternType::Tag && e.index as usize == index);
+            let name = match export {
+                Some(e) => format!("{module_label}.{}", e.name),
+                None => format!("{module_label}.$tag{index}"),
+            };
+            let sig = inst.sig_ids[type_index as usize];
+            let ty = self.sig_type(sig).clone();
+            inst.tags.push(self.new_tag(&ty, &name));
+        }
         for export in &module.exports {
             let i = export.index as usize;
             let val = match export.kind {
@@ -188,6 +202,7 @@ impl Store {
                 ExternType::Table => ExternVal::Table(inst.tables[i]),
                 ExternType::Memory => ExternVal::Memory(inst.memories[i]),
                 ExternType::Global => ExternVal::Global(inst.globals[i]),
+                ExternType::Tag => ExternVal::Tag(inst.tags[i]),
             };
             inst.export_map.insert(export.name.clone(), val);
             inst.exports.push((export.name.clone(), val));
@@ -305,13 +320,18 @@ impl Store {
                     }
                     inst.globals.push(addr);
                 }
+                (ImportDesc::Tag(t), ExternVal::Tag(addr)) => {
+                    // Tags match when their types are the same.
+                    let want = inst.sig_ids[t as usize];
+                    let have = self.tags[addr.index()].sig;
+                    if want != have {
+                        let (want, have) = (self.sig_type(want), self.sig_type(have));
+                        return Err(mismatch(format!("tag{want}"), format!("tag{have}")));
+                    }
+                    inst.tags.push(addr);
+                }
                 (desc, val) => {
-                    let found = match val {
-                        ExternVal::Func(_) => ExternType::Func,
-                        ExternVal::Table(_) => ExternType::Table,
-                        ExternVal::Memory(_) => ExternType::Memory,
-                        ExternVal::Global(_) => ExternType::Global,
-                    };
+                    let found = val.extern_type();
                     return Err(mismatch(desc.extern_type().to_string(), found.to_string()));
                 }
             }

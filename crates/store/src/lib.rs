@@ -18,6 +18,7 @@ pub use bulk::{bulk_chunks, BULK_CHUNK};
 mod direct;
 mod engine;
 mod error;
+mod exception;
 mod instance;
 mod instantiate;
 mod interrupt;
@@ -35,6 +36,7 @@ pub use engine::{
     CompileOptions, CompiledCode, Engine, HostFn, HostFunc, HostResult, COMPILE_INTERRUPTED,
     DEFAULT_MAX_FUNCTION_BLOCKS,
 };
+pub use exception::{Exception, ExceptionInstance, TagInstance};
 pub use error::{CallError, HostError, InstantiationError, LinkError, Trap};
 pub use instance::{
     ExternVal, FuncKind, FunctionInstance, GlobalInstance, HostFunctionDef, HostNames,
@@ -76,6 +78,8 @@ addr_type!(
     MemoryAddr,
     /// Index of a global instance in a [`Store`].
     GlobalAddr,
+    /// Index of an exception tag in a [`Store`].
+    TagAddr,
     /// Index of a module instance in a [`Store`].
     InstanceId,
     /// Index of an interned function signature in a [`Store`]: equal types, equal ids.

@@ -131,7 +131,14 @@ pub(crate) fn module_escapes(module: &ValidatedModule) -> bool {
         ImportDesc::Table(_) => true,
         ImportDesc::Global(g) => g.content.is_func_ref(),
         ImportDesc::Memory(_) => false,
+        ImportDesc::Tag(t) => has_funcref(&module.types[t as usize]),
     });
+    // An exception carries its payload wherever it is thrown to, and the
+    // store keeps it where no scan looks.
+    let tags = module
+        .tags
+        .iter()
+        .any(|&t| has_funcref(&module.types[t as usize]));
     let imported_globals: Vec<ValueType> = module
         .imports
         .iter()
@@ -151,9 +158,9 @@ pub(crate) fn module_escapes(module: &ValidatedModule) -> bool {
         ExternType::Func => module.function_type(export.index).is_none_or(has_funcref),
         ExternType::Table => true,
         ExternType::Global => global_type(export.index).is_none_or(ValueType::is_func_ref),
-        ExternType::Memory => false,
+        ExternType::Memory | ExternType::Tag => false,
     });
-    imports || exports
+    imports || exports || tags
 }
 
 /// Whether a function of type `ty` takes or returns a function reference.

@@ -27,6 +27,10 @@ pub struct StoreLimits {
     pub max_reentry_depth: u32,
     /// The most table elements all tables of the store may hold together.
     pub max_table_elements: u64,
+    /// The most exceptions the store holds at once (see
+    /// [`Exception`](crate::Exception): exceptions the guest keeps as
+    /// `exnref` values live as long as the store).
+    pub max_exceptions: u32,
 }
 
 impl Default for StoreLimits {
@@ -38,6 +42,7 @@ impl Default for StoreLimits {
             max_stack_slots: 4 << 20,
             max_reentry_depth: 256,
             max_table_elements: 1 << 25,
+            max_exceptions: 1 << 20,
         }
     }
 }
@@ -64,6 +69,10 @@ pub struct Store {
     pub memories: Vec<MemoryInstance>,
     /// Global instances.
     pub globals: Vec<GlobalInstance>,
+    /// Exception tags (never freed: exceptions name them).
+    pub tags: Vec<crate::TagInstance>,
+    /// Exceptions the guest holds.
+    pub(crate) exceptions: crate::exception::Exceptions,
     /// Module instances.
     pub instances: Vec<ModuleInstance>,
     names: HashMap<String, InstanceId>,
@@ -133,6 +142,8 @@ impl Store {
             tables: Vec::new(),
             memories: Vec::new(),
             globals: Vec::new(),
+            tags: Vec::new(),
+            exceptions: Default::default(),
             instances: Vec::new(),
             names: HashMap::new(),
             sigs: HashMap::new(),
@@ -195,6 +206,7 @@ impl Store {
         }
         let want = match r.heap() {
             HeapType::Extern => return true,
+            HeapType::Exn => return self.exception(value).is_some(),
             HeapType::Func => None,
             HeapType::Concrete(u32::MAX) => Some(own),
             HeapType::Concrete(sig) => Some(SigId(sig)),
@@ -554,6 +566,7 @@ impl Store {
                 code,
                 backtrace: vec![self.funcs[addr.index()].debug_name.to_string()],
             }),
+            HostError::Exception(exception) => CallError::Exception(exception),
             HostError::Call(error) => error,
             HostError::Failed(error) => CallError::Host {
                 function: self.funcs[addr.index()].debug_name.to_string(),
@@ -697,6 +710,7 @@ pub(crate) fn empty_instance(name: &str) -> ModuleInstance {
         tables: Vec::new(),
         memories: Vec::new(),
         globals: Vec::new(),
+        tags: Vec::new(),
         sig_ids: Vec::new(),
         exports: Vec::new(),
         export_map: HashMap::new(),

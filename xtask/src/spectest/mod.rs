@@ -40,18 +40,16 @@ const DEFAULT_SUITES: &[&str] = &[
     "function-references",
     "multi-memory",
     "memory64",
+    "exceptions",
 ];
 
 /// The decoder's words for a module using GC types.
 const GC: Skip = Skip::Modules("GC types (");
-/// The decoder's words for a module using exception handling.
-const EXCEPTIONS: Skip = Skip::Modules("exception handling (tags) is not supported");
 
 /// Files that need a proposal the runtime does not implement, with its name and
 /// what of them is skipped (and counted as skipped).
 const NEEDS_PROPOSAL: &[(&str, &str, Skip)] = &[
-    ("v3/imports.wast", "exception handling", EXCEPTIONS),
-    ("v3/instance.wast", "exception handling", EXCEPTIONS),
+    ("exceptions/tag.wast", "GC", GC),
     ("v3/ref_null.wast", "GC", GC),
     ("v3/type-canon.wast", "GC", GC),
     ("v3/type-equivalence.wast", "GC", GC),

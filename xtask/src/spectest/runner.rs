@@ -1,7 +1,7 @@
 //! Runs the directives of one `.wast` file against a fresh runtime.
 //!
 //! Every directive counts once: it passes, fails (with a reason) or is skipped
-//! (directives of proposals this runtime does not implement: threads, exceptions,
+//! (directives of proposals this runtime does not implement: threads,
 //! stack switching, components, custom-section assertions). Each directive runs
 //! under `catch_unwind`, so a panic in the runtime fails that directive only.
 //! Progress is published through [`Progress`] after every directive, so a
@@ -338,9 +338,9 @@ impl Runner {
             WastDirective::AssertUnlinkable {
                 module, message, ..
             } => self.assert_unlinkable(module, message),
+            WastDirective::AssertException { exec, .. } => self.assert_exception(exec),
             WastDirective::AssertInvalidCustom { .. }
             | WastDirective::AssertMalformedCustom { .. }
-            | WastDirective::AssertException { .. }
             | WastDirective::AssertSuspension { .. }
             | WastDirective::Thread(_)
             | WastDirective::Wait { .. } => Outcome::Skip,
@@ -538,6 +538,21 @@ impl Runner {
                     error_text(&e)
                 )),
             },
+        }
+    }
+
+    fn assert_exception(&mut self, exec: WastExecute<'_>) -> Outcome {
+        match self.execute(exec) {
+            Ok(values) => Outcome::Fail(format!(
+                "expected an exception, returned {}",
+                values_text(&values)
+            )),
+            Err(CallFailure::Setup(reason)) => Outcome::Fail(reason),
+            Err(CallFailure::Runtime(Error::Exception(_))) => Outcome::Pass,
+            Err(CallFailure::Runtime(e)) => Outcome::Fail(format!(
+                "expected an exception, got {}",
+                error_text(&e)
+            )),
         }
     }
 
