@@ -82,6 +82,19 @@ pub struct Builtins {
     /// `memory.fill`: `(vm, memory, dst, value, len)`, the operands widened
     /// to 64 bits.
     pub memory_fill: unsafe extern "C" fn(*mut VmCtx, u32, u64, u64, u64),
+    /// `throw`: `(vm, tag, payload)` with the payload in slots. Makes the
+    /// exception and throws it (see [`throw_exnref`]).
+    pub throw: unsafe extern "C" fn(*mut VmCtx, u32, *const u64),
+    /// `throw_ref`: `(vm, exnref)`; traps on null, else throws it again
+    /// (see [`throw_exnref`]).
+    pub throw_ref: unsafe extern "C" fn(*mut VmCtx, u64),
+    /// A catch clause's test of the exception in [`VmCtx::exception`]:
+    /// `(vm, tag, keep, payload) -> caught`, `tag` being the module's tag
+    /// index or `u32::MAX` for any. When caught, the payload (with a tag) is
+    /// copied to `payload`'s slots, the exception kept for an `exnref` the
+    /// guest holds (`keep` non-zero) or released, and the context's
+    /// exception cleared.
+    pub catch: unsafe extern "C" fn(*mut VmCtx, u32, u32, *mut u64) -> u32,
 }
 
 /// The runtime calls.
@@ -105,6 +118,9 @@ pub static BUILTINS: Builtins = Builtins {
     data_drop,
     memory_copy,
     memory_fill,
+    throw,
+    throw_ref,
+    catch,
 };
 
 /// The context and store of a runtime call.
@@ -261,17 +277,26 @@ fn finish_call_slow(
     if resize_epoch() != epoch {
         vm.refresh_memory_and_table(store);
     }
-    record_failure(vm, result, is_host);
+    record_failure(vm, store, result, is_host);
 }
 
 /// Records the failure of a call out of compiled code, if any, in the context.
 fn record_failure(
     vm: &mut VmCtx,
+    store: &mut Store,
     result: std::thread::Result<Result<(), wazero_store::CallError>>,
     is_host: bool,
 ) {
     match result {
         Ok(Ok(())) => {}
+        // An exception the callee threw goes on from the call in a module
+        // that catches (compiled code checks the context after every call).
+        Ok(Err(wazero_store::CallError::Exception(e))) if vm.catches => {
+            match store.throw_from_host(&e) {
+                Ok(exn) => vm.exception = exn,
+                Err(error) => record_failure(vm, store, Ok(Err(error)), is_host),
+            }
+        }
         Ok(Err(error)) => {
             // A trap in WebAssembly code gets this instance's frames added to its
             // backtrace; a host function's failure is passed on as it is.
@@ -297,7 +322,7 @@ unsafe extern "C" fn direct_done(vm: *mut VmCtx, index: u32) {
         // imported functions, the first entries of `func_addrs`.
         let addr = FuncAddr(unsafe { *vm.func_addrs.add(index as usize) });
         let error = store.host_failure(addr, InstanceId(vm.instance), *error);
-        record_failure(vm, Ok(Err(error)), true);
+        record_failure(vm, store, Ok(Err(error)), true);
     }
 }
 
@@ -442,4 +467,70 @@ unsafe extern "C" fn memory_fill(vm: *mut VmCtx, memory: u32, dst: u64, value: u
     let (vm, store) = unsafe { parts(vm) };
     let r = store.memory_fill(InstanceId(vm.instance), memory, dst, value as u8, len);
     check(vm, r);
+}
+
+/// Throws exception `exn` from compiled code: in a module that catches,
+/// through [`VmCtx::exception`] (compiled code goes on to its handlers);
+/// elsewhere it leaves the call like a trap, as the call's error.
+fn throw_exnref(vm: &mut VmCtx, store: &mut Store, exn: u64) {
+    if vm.catches {
+        vm.exception = exn;
+        return;
+    }
+    let escaped = store
+        .escape_exception(exn)
+        .expect("a thrown exnref is a live exception");
+    vm.pending = Some(wazero_store::CallError::Exception(escaped));
+    vm.extend_backtrace = false;
+    vm.trap = PENDING;
+}
+
+unsafe extern "C" fn throw(vm: *mut VmCtx, tag: u32, payload: *const u64) {
+    // SAFETY: see the module documentation.
+    let (vm, store) = unsafe { parts(vm) };
+    let addr = store.instance(InstanceId(vm.instance)).tags[tag as usize];
+    let n = store.tag_type(addr).param_slots();
+    // SAFETY: compiled code passes the tag's payload in as many slots.
+    let payload = unsafe { std::slice::from_raw_parts(payload, n) };
+    match store.new_exception(addr, payload) {
+        Ok(exn) => throw_exnref(vm, store, exn),
+        Err(code) => vm.trap = trap_to_u32(code),
+    }
+}
+
+unsafe extern "C" fn throw_ref(vm: *mut VmCtx, exn: u64) {
+    // SAFETY: see the module documentation.
+    let (vm, store) = unsafe { parts(vm) };
+    if exn == 0 {
+        vm.trap = trap_to_u32(TrapCode::NullExceptionReference);
+        return;
+    }
+    throw_exnref(vm, store, exn);
+}
+
+unsafe extern "C" fn catch(vm: *mut VmCtx, tag: u32, keep: u32, payload: *mut u64) -> u32 {
+    // SAFETY: see the module documentation.
+    let (vm, store) = unsafe { parts(vm) };
+    let exn = vm.exception;
+    let Some(exception) = store.exception(exn) else {
+        return 0;
+    };
+    if tag != u32::MAX {
+        let want = store.instance(InstanceId(vm.instance)).tags[tag as usize];
+        if exception.tag != want {
+            return 0;
+        }
+        let values = &exception.payload;
+        // SAFETY: compiled code passes room for the tag's payload, which is
+        // the exception's (its tag is this one).
+        let out = unsafe { std::slice::from_raw_parts_mut(payload, values.len()) };
+        out.copy_from_slice(values);
+    }
+    if keep != 0 {
+        store.keep_exception(exn);
+    } else {
+        store.release_exception(exn);
+    }
+    vm.exception = 0;
+    1
 }

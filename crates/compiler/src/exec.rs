@@ -131,6 +131,13 @@ pub(crate) fn call(
         return Err(error);
     }
     match trap_from_u32(vm.trap) {
+        // An exception nothing in the call caught.
+        None if vm.exception != 0 => {
+            let escaped = store
+                .escape_exception(vm.exception)
+                .expect("a thrown exnref is a live exception");
+            Err(CallError::Exception(escaped))
+        }
         None => Ok(()),
         Some(code) => {
             if code == TrapCode::Interrupted {

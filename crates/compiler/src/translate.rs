@@ -33,7 +33,6 @@ use wazero_validator::ValidatedModule;
 
 mod simd;
 
-use crate::builtins::Builtins;
 use crate::module::CodegenConfig;
 use crate::trap::{site_code, RAISED};
 use crate::vmctx;
@@ -41,9 +40,11 @@ use crate::vmctx;
 /// The offset of runtime call `$name` in [`Builtins`].
 macro_rules! builtin {
     ($name:ident) => {
-        std::mem::offset_of!(Builtins, $name) as i32
+        std::mem::offset_of!(crate::builtins::Builtins, $name) as i32
     };
 }
+
+mod exceptions;
 
 /// The error of a feature the compiler does not translate yet.
 pub(crate) fn unsupported(feature: &str) -> String {
@@ -211,6 +212,8 @@ struct Frame {
     height: usize,
     /// Whether anything branches to or falls into `next`.
     next_reachable: bool,
+    /// The handlers of a `try_table` or legacy `try`.
+    eh: Option<Box<exceptions::TryBlock>>,
 }
 
 /// Translates one function body.
@@ -253,6 +256,11 @@ pub(crate) struct Translator<'m, 'b> {
     /// Cranelift's memory while compiling a function grows with them.
     blocks: u32,
     max_blocks: u32,
+    /// The dispatch blocks of the blocks with handlers that ended, to fill
+    /// at the end (see `exceptions`).
+    dispatches: Vec<exceptions::Dispatch>,
+    /// The block that returns with an exception pending, once needed.
+    propagate: Option<Block>,
 }
 
 /// Builds the Cranelift function for defined function `index` of `module`.
@@ -350,6 +358,7 @@ pub(crate) fn translate_function(
             num_results: result_types.len(),
             height: 0,
             next_reachable: false,
+            eh: None,
         }],
         reachable: true,
         dead_depth: 0,
@@ -357,6 +366,8 @@ pub(crate) fn translate_function(
         entry_interrupt: Vec::new(),
         loops_or_calls: false,
         result_offsets: slot_offsets(ty.results()),
+        dispatches: Vec::new(),
+        propagate: None,
     };
     t.entry_interrupt_check();
 
@@ -529,6 +540,22 @@ impl Translator<'_, '_> {
 
     // ---- control -------------------------------------------------------
 
+    /// Enters a `block` (or the block of a `try_table` or `try`).
+    fn block(&mut self, blockty: BlockType) -> Result<(), String> {
+        let (params, results) = self.block_types(blockty)?;
+        let next = self.new_block_with(&results);
+        self.frames.push(Frame {
+            kind: Kind::Block,
+            next,
+            num_params: params.len(),
+            num_results: results.len(),
+            height: self.stack.len() - params.len(),
+            next_reachable: false,
+            eh: None,
+        });
+        Ok(())
+    }
+
     fn operator(&mut self, op: Operator) -> Result<(), String> {
         if !self.reachable {
             return self.dead_operator(op);
@@ -569,12 +596,21 @@ impl Translator<'_, '_> {
     /// An operator in unreachable code: only structure matters.
     fn dead_operator(&mut self, op: Operator) -> Result<(), String> {
         match op {
-            Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
-                self.dead_depth += 1
-            }
+            Operator::Block { .. }
+            | Operator::Loop { .. }
+            | Operator::If { .. }
+            | Operator::TryTable { .. }
+            | Operator::Try { .. } => self.dead_depth += 1,
             Operator::Else if self.dead_depth == 0 => self.else_(),
+            Operator::Catch { tag_index } if self.dead_depth == 0 => {
+                self.legacy_catch(Some(tag_index))
+            }
+            Operator::CatchAll if self.dead_depth == 0 => self.legacy_catch(None),
             Operator::End if self.dead_depth == 0 => self.end(),
-            Operator::End => self.dead_depth -= 1,
+            Operator::Delegate { relative_depth } if self.dead_depth == 0 => {
+                self.end_with(Some(relative_depth))
+            }
+            Operator::End | Operator::Delegate { .. } => self.dead_depth -= 1,
             _ => {}
         }
         Ok(())
@@ -601,7 +637,15 @@ impl Translator<'_, '_> {
     }
 
     fn end(&mut self) {
+        self.end_with(None);
+    }
+
+    /// `end`, or with `delegate` a legacy `delegate`'s label.
+    fn end_with(&mut self, delegate: Option<u32>) {
         let mut frame = self.frames.pop().expect("validated: end closes a frame");
+        if let Some(eh) = frame.eh.take() {
+            self.close_try(*eh, delegate);
+        }
         let else_arm = matches!(
             frame.kind,
             Kind::If {
@@ -671,6 +715,7 @@ impl Translator<'_, '_> {
                 self.b.func.layout.remove_inst(inst);
             }
         }
+        self.fill_dispatches();
         self.b.seal_all_blocks();
         self.b.finalize(self.frontend);
     }
@@ -984,6 +1029,9 @@ impl Translator<'_, '_> {
             Some(defined) => {
                 let results = self.call_code_as(Callee::Direct(defined), &ty, params, tail);
                 self.stack.extend(results);
+                if !tail {
+                    self.after_call(false);
+                }
                 return Ok(());
             }
             None if DirectHostFn::fits(&ty) => self.call_import_direct(function_index, &ty, params),
@@ -993,6 +1041,7 @@ impl Translator<'_, '_> {
             }
         };
         self.stack.extend(results);
+        self.after_call(tail);
         if tail {
             self.branch(self.frames.len() as u32 - 1);
             self.reachable = false;
@@ -1158,6 +1207,7 @@ impl Translator<'_, '_> {
             self.b.switch_to_block(foreign);
             let results = self.call_store(builtin!(call_func), addr, &ty, params);
             self.stack.extend(results);
+            self.after_call(true);
             self.branch(self.frames.len() as u32 - 1);
             // `merge` stays out of the layout: nothing jumps there.
             self.reachable = false;
@@ -1173,6 +1223,7 @@ impl Translator<'_, '_> {
         self.b.switch_to_block(merge);
         let results = self.b.block_params(merge).to_vec();
         self.stack.extend(results);
+        self.after_call(false);
     }
 
     /// Whether memory `memory` is 64-bit.
@@ -1339,7 +1390,10 @@ impl Translator<'_, '_> {
 
     fn live_operator(&mut self, op: Operator) -> Result<(), String> {
         use Operator as O;
-        if matches!(op, O::Block { .. } | O::Loop { .. } | O::If { .. }) {
+        if matches!(
+            op,
+            O::Block { .. } | O::Loop { .. } | O::If { .. } | O::TryTable { .. } | O::Try { .. }
+        ) {
             self.blocks += 1;
             if self.blocks > self.max_blocks {
                 return Err(format!(
@@ -1352,18 +1406,21 @@ impl Translator<'_, '_> {
         match op {
             O::Unreachable => self.trap(TrapCode::Unreachable),
             O::Nop => {}
-            O::Block { blockty } => {
-                let (params, results) = self.block_types(blockty)?;
-                let next = self.new_block_with(&results);
-                self.frames.push(Frame {
-                    kind: Kind::Block,
-                    next,
-                    num_params: params.len(),
-                    num_results: results.len(),
-                    height: self.stack.len() - params.len(),
-                    next_reachable: false,
-                });
+            O::Block { blockty } => self.block(blockty)?,
+            O::TryTable { try_table } => {
+                self.block(try_table.ty)?;
+                self.enter_try(Some(try_table.catches));
             }
+            O::Try { blockty } => {
+                self.block(blockty)?;
+                self.enter_try(None);
+            }
+            O::Catch { tag_index } => self.legacy_catch(Some(tag_index)),
+            O::CatchAll => self.legacy_catch(None),
+            O::Delegate { relative_depth } => self.end_with(Some(relative_depth)),
+            O::Throw { tag_index } => self.throw(tag_index),
+            O::ThrowRef => self.throw_ref(),
+            O::Rethrow { relative_depth } => self.rethrow(relative_depth),
             O::Loop { blockty } => {
                 self.loops_or_calls = true;
                 let (params, results) = self.block_types(blockty)?;
@@ -1382,6 +1439,7 @@ impl Translator<'_, '_> {
                     num_results: results.len(),
                     height,
                     next_reachable: false,
+                    eh: None,
                 });
                 self.interrupt_check();
             }
@@ -1405,6 +1463,7 @@ impl Translator<'_, '_> {
                     num_results: results.len(),
                     height,
                     next_reachable: false,
+                    eh: None,
                 });
             }
             O::Else => self.else_(),

@@ -27,6 +27,16 @@ pub struct VmCtx {
     pub trap: u32,
     /// The instance whose code runs with this context.
     pub instance: u32,
+    /// The exception being thrown (its `exnref`), `0` when none: in a
+    /// module that catches exceptions ([`ValidatedModule::catches`]), an
+    /// exception travels from where it is thrown to a handler through here,
+    /// each call returning to a caller that checks it. (In other modules an
+    /// exception ends the call like a trap.)
+    ///
+    /// [`ValidatedModule::catches`]: wazero_validator::ValidatedModule::catches
+    pub exception: u64,
+    /// Whether the module catches exceptions (see [`VmCtx::exception`]).
+    pub catches: bool,
     /// Base address of linear memory 0 (dangling when there is none).
     pub memory_base: *mut u8,
     /// Length of linear memory 0 in bytes (0 when there is none).
@@ -117,6 +127,11 @@ impl VmCtx {
         let mut vm = VmCtx {
             trap: 0,
             instance: instance.0,
+            exception: 0,
+            catches: store.instances[instance.index()]
+                .module
+                .as_ref()
+                .is_some_and(|m| m.catches()),
             memory_base: std::ptr::NonNull::dangling().as_ptr(),
             memory_len: 0,
             selected_base: std::ptr::NonNull::dangling().as_ptr(),
@@ -236,6 +251,8 @@ macro_rules! offsets {
 offsets! {
     /// Offset of [`VmCtx::trap`].
     TRAP = trap;
+    /// Offset of [`VmCtx::exception`].
+    EXCEPTION = exception;
     /// Offset of [`VmCtx::memory_base`].
     MEMORY_BASE = memory_base;
     /// Offset of [`VmCtx::memory_len`].

@@ -440,7 +440,11 @@ pub(crate) enum HandlerAction {
 impl Handler {
     /// What an exception thrown at op `pos` does, among `handlers`: the
     /// first catch whose tag `is_tag` accepts, or `None` to unwind further.
-    pub(crate) fn find(handlers: &[Handler], pos: u32, is_tag: impl Fn(u32) -> bool) -> Option<&Handler> {
+    pub(crate) fn find(
+        handlers: &[Handler],
+        pos: u32,
+        is_tag: impl Fn(u32) -> bool,
+    ) -> Option<&Handler> {
         let mut skip_to = None;
         for h in handlers {
             if let Some(block) = skip_to {

@@ -352,7 +352,12 @@ impl Executor {
                 return Err(CallError::Exception(escaped));
             };
             (m, f, base) = (rec.module as usize, rec.func, rec.base as usize);
-            let code = self.module(m).func(f).map_err(CallError::Compile)?.code.as_ptr();
+            let code = self
+                .module(m)
+                .func(f)
+                .map_err(CallError::Compile)?
+                .code
+                .as_ptr();
             // SAFETY: a frame's return point is an op after its call, in the
             // same function.
             let after = unsafe { rec.ip.offset_from(code) };
@@ -523,7 +528,12 @@ impl Executor {
         // The position of the op before `ip` in the current function.
         macro_rules! pos_before {
             ($ip:expr) => {{
-                let code = self.module(m).func(f).map_err(CallError::Compile)?.code.as_ptr();
+                let code = self
+                    .module(m)
+                    .func(f)
+                    .map_err(CallError::Compile)?
+                    .code
+                    .as_ptr();
                 // SAFETY: `$ip` is past an op of the current function.
                 Some(unsafe { $ip.offset_from(code) } as usize - 1)
             }};
@@ -733,7 +743,8 @@ impl Executor {
                     let addr = store.instance(inst).functions[func as usize];
                     let results = store.funcs[addr.index()].ty.result_slots();
                     // `tail!` sets `fp` again: the host may have grown the stack.
-                    let next = called!('run, self.call_addr(store, inst, addr, base + b as usize), true);
+                    let next =
+                        called!('run, self.call_addr(store, inst, addr, base + b as usize), true);
                     tail!(next, b, results);
                 }
                 Instr::ReturnCallIndirect {
@@ -749,7 +760,8 @@ impl Executor {
                         };
                     let results = store.funcs[addr.index()].ty.result_slots();
                     // `tail!` sets `fp` again: the host may have grown the stack.
-                    let next = called!('run, self.call_addr(store, inst, addr, base + b as usize), true);
+                    let next =
+                        called!('run, self.call_addr(store, inst, addr, base + b as usize), true);
                     tail!(next, b, results);
                 }
                 Instr::ReturnCallRef { func, base: b } => {
@@ -758,14 +770,16 @@ impl Executor {
                     };
                     let results = store.funcs[addr.index()].ty.result_slots();
                     // `tail!` sets `fp` again: the host may have grown the stack.
-                    let next = called!('run, self.call_addr(store, inst, addr, base + b as usize), true);
+                    let next =
+                        called!('run, self.call_addr(store, inst, addr, base + b as usize), true);
                     tail!(next, b, results);
                 }
                 Instr::CallRef { func, base: b } => {
                     let Some(addr) = funcref_addr(get!(func)) else {
                         trap!(TrapCode::NullFunctionReference);
                     };
-                    let next = called!('run, self.call_addr(store, inst, addr, base + b as usize), false);
+                    let next =
+                        called!('run, self.call_addr(store, inst, addr, base + b as usize), false);
                     fp = self.stack.as_mut_ptr().wrapping_add(base);
                     enter!(next);
                 }
@@ -878,7 +892,8 @@ impl Executor {
                 }
                 Instr::CallImported { func, base: b } => {
                     let addr = store.instance(inst).functions[func as usize];
-                    let next = called!('run, self.call_addr(store, inst, addr, base + b as usize), false);
+                    let next =
+                        called!('run, self.call_addr(store, inst, addr, base + b as usize), false);
                     // The host may have grown the value stack.
                     fp = self.stack.as_mut_ptr().wrapping_add(base);
                     enter!(next);
@@ -894,7 +909,8 @@ impl Executor {
                             Ok(addr) => addr,
                             Err(code) => trap!(code),
                         };
-                    let next = called!('run, self.call_addr(store, inst, addr, base + b as usize), false);
+                    let next =
+                        called!('run, self.call_addr(store, inst, addr, base + b as usize), false);
                     fp = self.stack.as_mut_ptr().wrapping_add(base);
                     enter!(next);
                 }

@@ -807,7 +807,9 @@ impl Translator<'_> {
                 };
                 let li = self.ctrl.len() - 1 - label as usize;
                 let dst = self.ctrl[li].base_home;
-                let payload: u32 = tag.map_or(0, |t| self.types.tags[t as usize].iter().map(|&t| width(t)).sum());
+                let payload: u32 = tag.map_or(0, |t| {
+                    self.types.tags[t as usize].iter().map(|&t| width(t)).sum()
+                });
                 let exn = with_ref.then_some(dst + payload);
                 let end_slot = dst + payload + u32::from(with_ref);
                 self.max_slot = self.max_slot.max(end_slot);
@@ -904,7 +906,10 @@ impl Translator<'_> {
                 Kind::Try | Kind::TryTable => self.ctrl[i].eh.as_ref().map(|eh| eh.block),
                 _ => None,
             });
-        let frame = self.ctrl.last_mut().expect("validated: delegate ends a try");
+        let frame = self
+            .ctrl
+            .last_mut()
+            .expect("validated: delegate ends a try");
         let eh = frame.eh.take().expect("a try has its state");
         let start = frame.start;
         self.handlers.push(Handler {
@@ -1281,7 +1286,10 @@ impl Translator<'_> {
             }
             Operator::Rethrow { relative_depth } => {
                 let i = self.ctrl.len() - 1 - relative_depth as usize;
-                let eh = self.ctrl[i].eh.as_mut().expect("validated: rethrow in a catch");
+                let eh = self.ctrl[i]
+                    .eh
+                    .as_mut()
+                    .expect("validated: rethrow in a catch");
                 eh.rethrown = true;
                 let s = eh.exn_slot;
                 let s = self.slot(s);

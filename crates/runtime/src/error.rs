@@ -168,7 +168,9 @@ impl From<wazero_store::CallError> for Error {
             wazero_store::CallError::Host { function, error } => Error::Host { function, error },
             wazero_store::CallError::Exit(code) => Error::Exit(code),
             wazero_store::CallError::Compile(message) => Error::Compile(message),
-            wazero_store::CallError::Exception(e) => Error::Exception(crate::Exception::from_inner(e)),
+            wazero_store::CallError::Exception(e) => {
+                Error::Exception(crate::Exception::from_inner(e))
+            }
         }
     }
 }

@@ -78,11 +78,11 @@ pub use config::{ModuleConfig, RuntimeConfig};
 pub use error::{Error, LinkError, Result, Trap};
 pub use function::{Function, FunctionDefinition, TypedFunction};
 pub use global::Global;
-pub use tag::{Exception, Tag};
 pub use host::{HostFunctionBuilder, HostModuleBuilder};
 pub use interrupt::{Deadline, InterruptHandle};
 pub use memory::{Memory, MemoryDefinition};
 pub use module::{Module, ModuleData, ModuleDataMut};
+pub use tag::{Exception, Tag};
 /// A host function's view of the guest calling it: give a typed host function
 /// a leading `&mut Caller<'_>` parameter (or use
 /// [`HostFunctionBuilder::with_caller_stack_func`]).

@@ -70,7 +70,11 @@ impl fmt::Display for Exception {
                     ValueType::V128 => {
                         let lo = self.payload.get(at).copied().unwrap_or(0);
                         let hi = self.payload.get(at + 1).copied().unwrap_or(0);
-                        write!(f, "{sep}{ty} {:#034x}", u128::from(lo) | u128::from(hi) << 64)?
+                        write!(
+                            f,
+                            "{sep}{ty} {:#034x}",
+                            u128::from(lo) | u128::from(hi) << 64
+                        )?
                     }
                     _ => write!(
                         f,
@@ -198,7 +202,10 @@ impl Store {
             error: why.into(),
         };
         let Some(tag) = self.tags.get(exception.tag.index()) else {
-            return Err(bad(format!("{}: no such tag in this runtime", exception.tag_name)));
+            return Err(bad(format!(
+                "{}: no such tag in this runtime",
+                exception.tag_name
+            )));
         };
         let ty = self.sig_type(tag.sig);
         if exception.payload.len() != ty.param_slots()

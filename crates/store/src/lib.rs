@@ -36,8 +36,8 @@ pub use engine::{
     CompileOptions, CompiledCode, Engine, HostFn, HostFunc, HostResult, COMPILE_INTERRUPTED,
     DEFAULT_MAX_FUNCTION_BLOCKS,
 };
-pub use exception::{Exception, ExceptionInstance, TagInstance};
 pub use error::{CallError, HostError, InstantiationError, LinkError, Trap};
+pub use exception::{Exception, ExceptionInstance, TagInstance};
 pub use instance::{
     ExternVal, FuncKind, FunctionInstance, GlobalInstance, HostFunctionDef, HostNames,
     ModuleInstance,

@@ -89,12 +89,20 @@ fn check_frames(module: &Module, heights: &[u32]) -> Result<(), ValidationError>
 pub struct ValidatedModule {
     module: Module,
     features: CoreFeatures,
+    catches: bool,
 }
 
 impl ValidatedModule {
     /// The features it was validated with.
     pub fn features(&self) -> CoreFeatures {
         self.features
+    }
+
+    /// Whether a function of it has blocks with exception handlers
+    /// (`try_table`, the legacy `try`): only then can an exception be caught
+    /// in its code.
+    pub fn catches(&self) -> bool {
+        self.catches
     }
 
     /// The validated module.
@@ -158,9 +166,13 @@ pub fn validate(
         None => validate_bodies(bodies),
     };
     match result {
-        Ok(heights) => {
+        Ok((heights, catches)) => {
             check_frames(&module, &heights)?;
-            Ok(ValidatedModule { module, features })
+            Ok(ValidatedModule {
+                module,
+                features,
+                catches,
+            })
         }
         Err(e) => {
             let offset = usize::try_from(e.offset()).unwrap_or(usize::MAX);
@@ -227,28 +239,45 @@ type Body<'a> = (
 );
 
 /// Validates one function body like `FuncValidator::validate`; the deepest
-/// its operand stack gets.
+/// its operand stack gets, and whether it has exception handlers.
 fn validate_body(
     validator: &mut wasmparser::FuncValidator<wasmparser::ValidatorResources>,
     body: &wasmparser::FunctionBody<'_>,
-) -> Result<u32, wasmparser::BinaryReaderError> {
+) -> Result<BodyFacts, wasmparser::BinaryReaderError> {
     let mut reader = body.get_binary_reader();
     validator.read_locals(&mut reader)?;
     reader.set_features(*validator.features());
-    let mut deepest = 0;
+    let mut facts = BodyFacts::default();
     while !reader.eof() {
+        // An operator's first byte is its opcode: `try_table` (0x1f) and the
+        // legacy `try` (0x06) are the blocks with handlers.
+        if matches!(reader.clone().read_u8(), Ok(0x1f | 0x06)) {
+            facts.handlers = true;
+        }
         reader.visit_operator(&mut validator.visitor(reader.original_position()))??;
-        deepest = deepest.max(validator.operand_stack_height());
+        facts.deepest = facts.deepest.max(validator.operand_stack_height());
     }
     reader.finish_expression(&validator.visitor(reader.original_position()))?;
-    Ok(deepest)
+    Ok(facts)
+}
+
+/// What validating a body found out.
+#[derive(Debug, Clone, Copy, Default)]
+struct BodyFacts {
+    /// The deepest its operand stack gets.
+    deepest: u32,
+    /// Whether it has blocks with exception handlers (`try_table`, `try`).
+    handlers: bool,
 }
 
 /// Validates `bodies`, in parallel when they are large enough: the deepest
 /// operand stack of each, or the error of the first invalid one, in order.
-fn validate_bodies(bodies: Vec<Body<'_>>) -> Result<Vec<u32>, wasmparser::BinaryReaderError> {
+fn validate_bodies(
+    bodies: Vec<Body<'_>>,
+) -> Result<(Vec<u32>, bool), wasmparser::BinaryReaderError> {
     let heights: Vec<std::sync::atomic::AtomicU32> =
         bodies.iter().map(|_| Default::default()).collect();
+    let handlers = std::sync::atomic::AtomicBool::new(false);
     let size: u64 = bodies
         .iter()
         .map(|(_, body)| {
@@ -282,7 +311,12 @@ fn validate_bodies(bodies: Vec<Body<'_>>) -> Result<Vec<u32>, wasmparser::Binary
             let result = validate_body(&mut validator, &body);
             allocs = validator.into_allocations();
             match result {
-                Ok(height) => heights[i].store(height, std::sync::atomic::Ordering::Relaxed),
+                Ok(facts) => {
+                    heights[i].store(facts.deepest, std::sync::atomic::Ordering::Relaxed);
+                    if facts.handlers {
+                        handlers.store(true, std::sync::atomic::Ordering::Relaxed);
+                    }
+                }
                 Err(e) => {
                     let mut first = first.lock().unwrap_or_else(|e| e.into_inner());
                     if i < first.0 {
@@ -304,7 +338,10 @@ fn validate_bodies(bodies: Vec<Body<'_>>) -> Result<Vec<u32>, wasmparser::Binary
     }
     match first.into_inner().unwrap_or_else(|e| e.into_inner()).1 {
         Some(e) => Err(e),
-        None => Ok(heights.into_iter().map(|h| h.into_inner()).collect()),
+        None => Ok((
+            heights.into_iter().map(|h| h.into_inner()).collect(),
+            handlers.into_inner(),
+        )),
     }
 }
 

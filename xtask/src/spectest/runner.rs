@@ -549,10 +549,9 @@ impl Runner {
             )),
             Err(CallFailure::Setup(reason)) => Outcome::Fail(reason),
             Err(CallFailure::Runtime(Error::Exception(_))) => Outcome::Pass,
-            Err(CallFailure::Runtime(e)) => Outcome::Fail(format!(
-                "expected an exception, got {}",
-                error_text(&e)
-            )),
+            Err(CallFailure::Runtime(e)) => {
+                Outcome::Fail(format!("expected an exception, got {}", error_text(&e)))
+            }
         }
     }
 
