@@ -6,7 +6,7 @@ use std::sync::Arc;
 use wazero_api::{FuncType, ValueType};
 use wazero_store::{
     DirectHostCode, DirectHostFn, HostCallCx, HostError, HostFunc, HostFunctionDef, HostNames,
-    HostResult, DIRECT_PARAMS,
+    HostResult, HostTagDef, DIRECT_PARAMS,
 };
 
 use crate::typed::direct_call;
@@ -41,6 +41,7 @@ pub trait HostModuleSink {
         self,
         name: &str,
         functions: Vec<HostFunctionDef>,
+        tags: Vec<HostTagDef>,
     ) -> Result<Self::Module, Self::Error>;
     /// Keeps the functions as a compiled module to instantiate later, any number of
     /// times.
@@ -48,6 +49,7 @@ pub trait HostModuleSink {
         self,
         name: &str,
         functions: Vec<HostFunctionDef>,
+        tags: Vec<HostTagDef>,
     ) -> Result<Self::Compiled, Self::Error>;
 }
 
@@ -58,6 +60,7 @@ pub struct HostModuleBuilder<S> {
     sink: S,
     name: String,
     functions: Vec<HostFunctionDef>,
+    tags: Vec<HostTagDef>,
     error: Option<BuildError>,
 }
 
@@ -68,6 +71,7 @@ impl<S: HostModuleSink> HostModuleBuilder<S> {
             sink,
             name: name.to_string(),
             functions: Vec::new(),
+            tags: Vec::new(),
             error: None,
         }
     }
@@ -86,7 +90,8 @@ impl<S: HostModuleSink> HostModuleBuilder<S> {
         if let Some(e) = self.error {
             return Err(e.into());
         }
-        self.sink.instantiate_host(&self.name, self.functions)
+        self.sink
+            .instantiate_host(&self.name, self.functions, self.tags)
     }
 
     /// Checks the definitions and keeps them as a compiled module that can be
@@ -95,7 +100,18 @@ impl<S: HostModuleSink> HostModuleBuilder<S> {
         if let Some(e) = self.error {
             return Err(e.into());
         }
-        self.sink.compile_host(&self.name, self.functions)
+        self.sink.compile_host(&self.name, self.functions, self.tags)
+    }
+
+    /// Exports a tag (exception handling) named `name` whose exceptions
+    /// carry values of `params`: guests import it to throw and catch them,
+    /// and host functions throw them.
+    pub fn export_tag(mut self, name: &str, params: &[ValueType]) -> Self {
+        self.tags.push(HostTagDef {
+            export: name.to_string(),
+            ty: FuncType::new(params.to_vec(), Vec::new()),
+        });
+        self
     }
 
     fn fail(&mut self, function: &str, reason: String) {

@@ -55,6 +55,46 @@ impl HostModuleBuilder {
         HostFunctionBuilder(self.0.new_function_builder())
     }
 
+    /// Exports a tag (exception handling) named `name` whose exceptions carry
+    /// values of `params`. Guests import it to throw and catch its
+    /// exceptions; host functions throw them with [`Exception::new`], and
+    /// [`Exception::is_of`] tells an escaped one's tag.
+    ///
+    /// ```
+    /// use wazero::{Error, Exception, Runtime, ValueType};
+    /// let runtime = Runtime::new();
+    /// let env = runtime
+    ///     .new_host_module_builder("env")
+    ///     .export_tag("oops", &[ValueType::I32])
+    ///     .instantiate()?;
+    /// let oops = env.exported_tag("oops").unwrap();
+    /// let thrower = oops.clone();
+    /// runtime
+    ///     .new_host_module_builder("host")
+    ///     .new_function_builder()
+    ///     .with_func(move |code: i32| -> Result<(), Error> {
+    ///         Err(Exception::new(&thrower, &[code as u64])?.into())
+    ///     })
+    ///     .export("fail")
+    ///     .instantiate()?;
+    /// let guest = runtime.instantiate(&wat::parse_str(r#"(module
+    ///     (tag $oops (import "env" "oops") (param i32))
+    ///     (import "host" "fail" (func $fail (param i32)))
+    ///     (func (export "run") (param i32) (result i32)
+    ///       (block $caught (result i32)
+    ///         (try_table (catch $oops $caught) (call $fail (local.get 0)))
+    ///         (i32.const -1))))"#)?)?;
+    /// // The guest catches what the host threw, payload and all.
+    /// assert_eq!(guest.exported_function("run").unwrap().call(&[7])?, vec![7]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// [`Exception::new`]: crate::Exception::new
+    /// [`Exception::is_of`]: crate::Exception::is_of
+    pub fn export_tag(self, name: &str, params: &[wazero_api::ValueType]) -> Self {
+        Self(self.0.export_tag(name, params))
+    }
+
     /// Checks the definitions and instantiates the module under its name, so
     /// that guests instantiated after it can import its functions.
     ///

@@ -178,7 +178,10 @@ impl Module {
     /// The exported tag `name`, if there is one (exception handling).
     pub fn exported_tag(&self, name: &str) -> Option<crate::Tag> {
         match self.export(name)? {
-            (store, ExternVal::Tag(addr)) => Some(crate::Tag::new(&self.shared, &store, addr)),
+            (store, ExternVal::Tag(addr)) => {
+                let host = store.instance(self.id).module.is_none();
+                Some(crate::Tag::new(&self.shared, &store, addr, host))
+            }
             _ => None,
         }
     }

@@ -358,7 +358,7 @@ impl Namespace {
         store.debug_info = self.debug_info;
         store.classify_host_error = Some(crate::error::classify_host_error);
         for (name, defs) in &needed {
-            store.instantiate_host(name, defs)?;
+            store.instantiate_host(name, defs, &[])?;
         }
         let group = Arc::new(Shared::new(
             store,
@@ -420,10 +420,14 @@ impl Namespace {
                 drop(store);
                 (shared.clone(), id?)
             }
-            CompiledKind::Host { name, functions } => {
+            CompiledKind::Host {
+                name,
+                functions,
+                tags,
+            } => {
                 let name = config.name.clone().unwrap_or_else(|| name.clone());
                 let mut store = self.shared.lock()?;
-                let id = store.instantiate_host(&name, functions)?;
+                let id = store.instantiate_host(&name, functions, tags)?;
                 store.instances[id.index()].data = config.data.take();
                 if !name.is_empty() {
                     let host = HostModule::new(id, functions);
@@ -512,17 +516,28 @@ impl HostModuleSink for Namespace {
     type Compiled = CompiledModule;
     type Error = Error;
 
-    fn instantiate_host(self, name: &str, functions: Vec<HostFunctionDef>) -> Result<Module> {
-        let compiled = self.clone().compile_host(name, functions)?;
+    fn instantiate_host(
+        self,
+        name: &str,
+        functions: Vec<HostFunctionDef>,
+        tags: Vec<wazero_store::HostTagDef>,
+    ) -> Result<Module> {
+        let compiled = self.clone().compile_host(name, functions, tags)?;
         self.instantiate_module(&compiled, ModuleConfig::new())
     }
 
-    fn compile_host(self, name: &str, functions: Vec<HostFunctionDef>) -> Result<CompiledModule> {
+    fn compile_host(
+        self,
+        name: &str,
+        functions: Vec<HostFunctionDef>,
+        tags: Vec<wazero_store::HostTagDef>,
+    ) -> Result<CompiledModule> {
         Ok(CompiledModule {
             inner: Arc::new(CompiledInner {
                 kind: CompiledKind::Host {
                     name: name.to_string(),
                     functions,
+                    tags,
                 },
                 engine: self.engine.clone(),
                 custom_sections: Vec::new(),
@@ -623,6 +638,7 @@ enum CompiledKind {
     Host {
         name: String,
         functions: Vec<HostFunctionDef>,
+        tags: Vec<wazero_store::HostTagDef>,
     },
 }
 
@@ -682,7 +698,7 @@ impl CompiledModule {
                 .filter(|e| e.kind == wazero_api::ExternType::Func)
                 .map(|e| crate::FunctionDefinition::of_wasm(module, "", e.index))
                 .collect(),
-            CompiledKind::Host { name, functions } => functions
+            CompiledKind::Host { name, functions, .. } => functions
                 .iter()
                 .enumerate()
                 .map(|(i, f)| {

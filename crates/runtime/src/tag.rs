@@ -35,15 +35,24 @@ pub struct Tag {
     addr: TagAddr,
     params: Arc<[ValueType]>,
     name: Arc<str>,
+    /// Whether a host module defines it (then each store the host module is
+    /// added to has a tag of that name: names tell them apart).
+    host: bool,
 }
 
 impl Tag {
-    pub(crate) fn new(shared: &Arc<Shared>, store: &wazero_store::Store, addr: TagAddr) -> Self {
+    pub(crate) fn new(
+        shared: &Arc<Shared>,
+        store: &wazero_store::Store,
+        addr: TagAddr,
+        host: bool,
+    ) -> Self {
         Self {
             shared: shared.clone(),
             addr,
             params: store.tag_type(addr).params().into(),
             name: store.tags[addr.index()].debug_name.clone(),
+            host,
         }
     }
 
@@ -105,7 +114,9 @@ impl Exception {
 
     /// Whether its tag is `tag`.
     pub fn is_of(&self, tag: &Tag) -> bool {
-        self.0.tag == tag.addr && self.0.tag_name == tag.name
+        self.0.tag_name == tag.name
+            && self.0.types[..] == tag.params[..]
+            && (tag.host || self.0.tag == tag.addr)
     }
 
     /// Its tag's name (`module.export`, or `module.$tagN` for a tag the

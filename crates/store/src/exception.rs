@@ -201,16 +201,12 @@ impl Store {
             function: "(a host function)".to_string(),
             error: why.into(),
         };
-        let Some(tag) = self.tags.get(exception.tag.index()) else {
-            return Err(bad(format!(
-                "{}: no such tag in this runtime",
-                exception.tag_name
-            )));
-        };
-        let ty = self.sig_type(tag.sig);
+        let tag = self.tag_for(exception);
+        let sig = self.tags[tag.index()].sig;
+        let ty = self.sig_type(sig);
         if exception.payload.len() != ty.param_slots()
             || self
-                .invalid_ref(ty.params(), &exception.payload, tag.sig)
+                .invalid_ref(ty.params(), &exception.payload, sig)
                 .is_some()
         {
             return Err(bad(format!(
@@ -218,7 +214,28 @@ impl Store {
                 exception.tag_name
             )));
         }
-        self.new_exception(exception.tag, &exception.payload)
+        self.new_exception(tag, &exception.payload)
             .map_err(|code| CallError::Trap(crate::Trap::new(code)))
+    }
+
+    /// This store's tag for an exception from the host: its own tag when the
+    /// exception names one of this store's, else the tag of that name and
+    /// type here (a host module's tag is defined anew in each store the host
+    /// module is added to), else a new tag of that name and type, which only
+    /// `catch_all` can catch.
+    fn tag_for(&mut self, exception: &Exception) -> TagAddr {
+        let ty = FuncType::new(exception.types.clone(), Vec::new());
+        let same = |store: &Store, t: &TagInstance| {
+            t.debug_name == exception.tag_name && *store.sig_type(t.sig) == ty
+        };
+        if let Some(t) = self.tags.get(exception.tag.index()) {
+            if same(self, t) {
+                return exception.tag;
+            }
+        }
+        if let Some(i) = self.tags.iter().position(|t| same(self, t)) {
+            return TagAddr(i as u32);
+        }
+        self.new_tag(&ty, &exception.tag_name)
     }
 }

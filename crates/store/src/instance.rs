@@ -81,6 +81,15 @@ pub struct HostFunctionDef {
     pub names: Arc<HostNames>,
 }
 
+/// A tag a host module defines (exception handling).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostTagDef {
+    /// The name it is exported under.
+    pub export: String,
+    /// Its type: the parameters are the payload's types, no results.
+    pub ty: FuncType,
+}
+
 /// Where a function's code is.
 #[derive(Clone)]
 pub enum FuncKind {

@@ -39,7 +39,7 @@ pub use engine::{
 pub use error::{CallError, HostError, InstantiationError, LinkError, Trap};
 pub use exception::{Exception, ExceptionInstance, TagInstance};
 pub use instance::{
-    ExternVal, FuncKind, FunctionInstance, GlobalInstance, HostFunctionDef, HostNames,
+    ExternVal, FuncKind, FunctionInstance, GlobalInstance, HostFunctionDef, HostNames, HostTagDef,
     ModuleInstance,
 };
 pub use instantiate::InstantiateConfig;

@@ -439,7 +439,8 @@ impl Store {
         self.global_gens[addr.index()]
     }
 
-    /// Instantiates a host module: functions implemented in Rust, exported in order.
+    /// Instantiates a host module: functions implemented in Rust, exported in
+    /// order, then tags.
     ///
     /// The instance is returned pinned once (see [`Store::pin`]): the caller
     /// owns that pin.
@@ -447,6 +448,7 @@ impl Store {
         &mut self,
         name: &str,
         functions: &[crate::HostFunctionDef],
+        tags: &[crate::HostTagDef],
     ) -> Result<InstanceId, crate::InstantiationError> {
         if self.instance_named(name).is_some() {
             return Err(crate::InstantiationError::NameInUse(name.to_string()));
@@ -483,6 +485,15 @@ impl Store {
                 .export_map
                 .insert(export.clone(), ExternVal::Func(addr));
             instance.exports.push((export, ExternVal::Func(addr)));
+        }
+        for def in tags {
+            let addr = self.new_tag(&def.ty, &format!("{name}.{}", def.export));
+            instance.tags.push(addr);
+            let export = def.export.clone();
+            instance
+                .export_map
+                .insert(export.clone(), ExternVal::Tag(addr));
+            instance.exports.push((export, ExternVal::Tag(addr)));
         }
         self.instances[id.index()] = instance;
         self.add_users(id);
