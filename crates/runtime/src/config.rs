@@ -55,6 +55,7 @@ pub struct RuntimeConfig {
     pub(crate) max_call_depth: u32,
     pub(crate) max_reentry_depth: u32,
     pub(crate) max_table_elements: u64,
+    pub(crate) max_exceptions: u32,
     pub(crate) max_function_blocks: u32,
     pub(crate) explicit_bounds_checks: bool,
     pub(crate) cache: Option<crate::CompilationCache>,
@@ -81,6 +82,7 @@ impl RuntimeConfig {
             max_call_depth: 100_000,
             max_reentry_depth: 256,
             max_table_elements: 1 << 25,
+            max_exceptions: 1 << 20,
             max_function_blocks: wazero_store::DEFAULT_MAX_FUNCTION_BLOCKS,
             explicit_bounds_checks: false,
             cache: None,
@@ -183,6 +185,19 @@ impl RuntimeConfig {
     /// error.
     pub fn with_max_table_elements(mut self, elements: u64) -> Self {
         self.max_table_elements = elements;
+        self
+    }
+
+    /// The most exceptions a namespace holds at once (default 2<sup>20</sup>):
+    /// past it, a `throw` traps with
+    /// [`TooManyExceptions`](crate::TrapCode::TooManyExceptions). An exception
+    /// is held while it is thrown, and for good once the guest has kept it as
+    /// an `exnref` value (`catch_ref`, `catch_all_ref`, or a legacy `catch`
+    /// whose clause may `rethrow` it): without a garbage collector nothing
+    /// tells when the guest let go of it. Exceptions caught without a
+    /// reference, or that leave the guest, are freed at once.
+    pub fn with_max_exceptions(mut self, exceptions: u32) -> Self {
+        self.max_exceptions = exceptions;
         self
     }
 

@@ -300,6 +300,7 @@ impl Namespace {
             max_call_depth: config.max_call_depth,
             max_reentry_depth: config.max_reentry_depth,
             max_table_elements: config.max_table_elements,
+            max_exceptions: config.max_exceptions,
             ..StoreLimits::default()
         };
         let mut store = Store::new(engine.clone(), limits);

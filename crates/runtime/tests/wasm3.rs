@@ -1,6 +1,6 @@
-//! WebAssembly 3.0 features implemented so far, on every engine: extended
-//! constant expressions, relaxed SIMD, tail calls, typed function
-//! references, multi-memory and memory64. Relaxed SIMD's results are the
+//! WebAssembly 3.0 features on every engine: extended constant expressions,
+//! relaxed SIMD, tail calls, typed function references, multi-memory and
+//! memory64 (exception handling has `exceptions.rs`). Relaxed SIMD's results are the
 //! ones `docs/design.md` documents, the same on every engine: these tests
 //! pin them where the proposal would allow another.
 
@@ -301,6 +301,16 @@ fn wasm3_features_can_be_turned_off() {
             CoreFeatures::MEMORY64,
             "(module (memory i64 1))",
             "memory64",
+        ),
+        (
+            CoreFeatures::EXCEPTIONS,
+            "(module (tag $e) (func (throw $e)))",
+            "exceptions proposal not enabled",
+        ),
+        (
+            CoreFeatures::LEGACY_EXCEPTIONS,
+            "(module (func try catch_all end))",
+            "legacy_exceptions feature required for try instruction",
         ),
         (
             CoreFeatures::RELAXED_SIMD,
