@@ -1130,3 +1130,59 @@ fn cachedir_help_says_what_it_does() {
         assert!(!text.contains("no effect"), "{command}: {text}");
     }
 }
+
+/// A program that throws and catches exceptions through several frames
+/// (`testdata/exceptions/unwind.wat`, in the text format: Debian's C++
+/// runtime for wasm32 is built without exception support) prints what it
+/// caught, on both engines; an exception nothing catches ends the run with
+/// an error naming its tag.
+#[test]
+fn exceptions_unwind_through_frames() {
+    let source = root().join("testdata/exceptions/unwind.wat");
+    let committed = root().join("testdata/exceptions/unwind.wasm");
+    let assembled = wat::parse_file(&source).unwrap();
+    if std::env::var_os("WAZERO_UPDATE_GOLDEN").is_some() {
+        std::fs::write(&committed, &assembled).unwrap();
+    }
+    assert!(
+        std::fs::read(&committed).unwrap() == assembled,
+        "testdata/exceptions/unwind.wasm is not unwind.wat assembled \
+         (WAZERO_UPDATE_GOLDEN=1 writes it)"
+    );
+    let expected = "caught overflow thrown at depth 3: value 18\n\
+                    caught overflow thrown at depth 10: value 60\n\
+                    cleanup at depth 4, then rethrown\n\
+                    caught again: value 24\n\
+                    legacy catch: value 30\n\
+                    delegated past 1 handler: value 42\n";
+    let wasm = "testdata/exceptions/unwind.wasm";
+    let dir = TempDir::new("exceptions");
+    let uncaught = dir.write(
+        "uncaught.wasm",
+        &wat::parse_str(
+            r#"(module
+                (tag $boom (export "boom") (param i32))
+                (func $inner (throw $boom (i32.const 3)))
+                (func (export "_start") (call $inner)))"#,
+        )
+        .unwrap(),
+    );
+    for engine in ["-compiler", "-interpreter"] {
+        let args: Vec<&str> = ["run", engine, wasm]
+            .into_iter()
+            .filter(|a| *a != "-compiler")
+            .collect();
+        run(&case("unwind", &args, 0, is(expected), is("")));
+        let args: Vec<&str> = ["run", engine, &uncaught]
+            .into_iter()
+            .filter(|a| *a != "-compiler")
+            .collect();
+        run(&case(
+            "uncaught",
+            &args,
+            1,
+            is(""),
+            has(&["uncaught wasm exception of tag", "boom", "i32 0x3"]),
+        ));
+    }
+}

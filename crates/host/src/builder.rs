@@ -100,7 +100,8 @@ impl<S: HostModuleSink> HostModuleBuilder<S> {
         if let Some(e) = self.error {
             return Err(e.into());
         }
-        self.sink.compile_host(&self.name, self.functions, self.tags)
+        self.sink
+            .compile_host(&self.name, self.functions, self.tags)
     }
 
     /// Exports a tag (exception handling) named `name` whose exceptions

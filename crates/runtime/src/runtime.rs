@@ -699,7 +699,9 @@ impl CompiledModule {
                 .filter(|e| e.kind == wazero_api::ExternType::Func)
                 .map(|e| crate::FunctionDefinition::of_wasm(module, "", e.index))
                 .collect(),
-            CompiledKind::Host { name, functions, .. } => functions
+            CompiledKind::Host {
+                name, functions, ..
+            } => functions
                 .iter()
                 .enumerate()
                 .map(|(i, f)| {

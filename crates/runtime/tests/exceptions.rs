@@ -156,7 +156,11 @@ fn exceptions_are_caught_across_frames_and_modules() {
     for (name, config) in engines::named() {
         let (_runtime, thrower, catcher) = instantiate_pair(config);
         for depth in [0, 1, 5, 200] {
-            assert_eq!(call(&catcher, "catch_deep", &[depth]).unwrap(), [77], "{name}");
+            assert_eq!(
+                call(&catcher, "catch_deep", &[depth]).unwrap(),
+                [77],
+                "{name}"
+            );
         }
         let host_ref = 0xfeed_u64;
         let values = call(&catcher, "catch_values", &[host_ref]).unwrap();
@@ -178,12 +182,19 @@ fn exceptions_are_caught_across_frames_and_modules() {
         assert_eq!(call(&catcher, "rethrow", &[3]).unwrap(), [77], "{name}");
         // `delegate 1` skips the middle `try`: the outer clause adds 1000.
         assert_eq!(call(&catcher, "legacy", &[2]).unwrap(), [1077], "{name}");
-        assert_eq!(call(&catcher, "legacy_rethrow", &[]).unwrap(), [9], "{name}");
+        assert_eq!(
+            call(&catcher, "legacy_rethrow", &[]).unwrap(),
+            [9],
+            "{name}"
+        );
 
         // Uncaught, it reaches the host with its tag and payload.
         let e = escaped(call(&thrower, "deep", &[4]));
         assert!(e.is_of(&thrower.exported_tag("code").unwrap()), "{name}");
-        assert!(!e.is_of(&thrower.exported_tag("values_tag").unwrap()), "{name}");
+        assert!(
+            !e.is_of(&thrower.exported_tag("values_tag").unwrap()),
+            "{name}"
+        );
         assert_eq!((e.payload(), e.types()), (&[77][..], &[ValueType::I32][..]));
         assert!(e.tag_name().ends_with("code"), "{name}: {}", e.tag_name());
         assert!(
@@ -199,7 +210,11 @@ fn traps_are_not_caught() {
     for (name, config) in engines::named() {
         let (_runtime, _, catcher) = instantiate_pair(config);
         let err = call(&catcher, "trap", &[]).unwrap_err();
-        assert_eq!(err.trap_code(), Some(TrapCode::Unreachable), "{name}: {err}");
+        assert_eq!(
+            err.trap_code(),
+            Some(TrapCode::Unreachable),
+            "{name}: {err}"
+        );
     }
 }
 
