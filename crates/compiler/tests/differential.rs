@@ -342,11 +342,10 @@ fn memory_without_max_and_no_memory() {
 
 #[test]
 fn unimplemented_proposals_are_refused_before_compilation() {
-    // Proposals not implemented yet (exception handling, GC) are refused by
-    // the decoder, with the proposal named, so a module using them never
-    // reaches the compiler.
+    // The proposal not implemented yet (GC) is refused by the decoder,
+    // with the proposal named, so a module using it never reaches the
+    // compiler.
     let cases = [
-        ("(module (tag))", "exception handling"),
         ("(module (type (struct)))", "GC types"),
         ("(module (func (param anyref)))", "GC types"),
     ];

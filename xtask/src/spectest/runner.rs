@@ -684,7 +684,10 @@ mod tests {
 (module definition $D (func (export "h") (result i32) (i32.const 9)))
 (module instance $I $D)
 (assert_return (invoke $I "h") (i32.const 9))
-(assert_exception (invoke $I "h")) ;; skip
+(assert_exception (invoke $I "h")) ;; fail
+(module (tag $e) (func (export "t") (throw $e)))
+(assert_exception (invoke "t"))
+(assert_invalid_custom (module) "custom") ;; skip
 "#;
 
     fn marked_lines(marker: &str) -> Vec<usize> {
