@@ -56,6 +56,9 @@ pub enum Failure {
     /// message (both engines are configured with the same limits, so two of
     /// these match whatever they say).
     Resource(String),
+    /// An exception nothing caught: its tag's name within its module and its
+    /// payload.
+    Exception(String),
     /// Any other error, by its message: never expected, so it never matches.
     Other(String),
 }
@@ -69,6 +72,7 @@ impl Failure {
             }
             (Failure::Trap(a), Failure::Trap(b)) => a == b,
             (Failure::Resource(_), Failure::Resource(_)) => true,
+            (Failure::Exception(a), Failure::Exception(b)) => a == b,
             _ => false,
         }
     }
@@ -84,6 +88,7 @@ impl fmt::Display for Failure {
         match self {
             Failure::Trap(kind) => write!(f, "trap: {kind}"),
             Failure::Resource(message) => write!(f, "resource limit: {message}"),
+            Failure::Exception(e) => write!(f, "uncaught exception {e}"),
             Failure::Other(message) => write!(f, "error: {message}"),
         }
     }

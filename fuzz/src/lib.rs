@@ -41,6 +41,7 @@
 //! `Wazero::new(name, RuntimeConfig)`. Any other engine implements [`Engine`].
 
 pub mod engine;
+pub mod exception_modules;
 pub mod generate;
 pub mod harness;
 pub mod typed_refs;
@@ -50,7 +51,8 @@ pub mod wasmi_engine;
 pub mod wazero_engine;
 
 pub use engine::{CompiledModule, Engine, Failure, Instance, TrapKind};
-pub use generate::{generate, generate_with, relaxed_simd_config, Exports};
+pub use exception_modules::exception_module;
+pub use generate::{exceptions_config, generate, generate_with, relaxed_simd_config, Exports};
 pub use harness::{
     check_module, check_seed, engines, failure_dir, reference, save_failure, Mismatch, Tally,
 };

@@ -143,6 +143,11 @@ fn failure(error: Error) -> Failure {
     match error {
         Error::Trap(trap) => Failure::Trap(trap_kind(trap.code, &trap.to_string())),
         Error::Resource(message) => Failure::Resource(message),
+        // The module's own name for the tag (instances are named apart).
+        Error::Exception(e) => {
+            let tag = e.tag_name().rsplit('.').next().unwrap_or_default();
+            Failure::Exception(format!("{tag} {:?}", e.payload()))
+        }
         other => Failure::Other(other.to_string()),
     }
 }

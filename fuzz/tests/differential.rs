@@ -146,6 +146,55 @@ fn compiler_agrees_with_interpreter_on_typed_reference_modules() {
     assert!(tally.trapped >= 20, "null references trap: {tally}");
 }
 
+/// Exception handling (WebAssembly 3.0), which wasmi does not run: the
+/// compiler agrees with the interpreter on generated modules that throw and
+/// catch (tags, `throw`, `throw_ref`, `try_table` with every clause),
+/// exceptions that escape included.
+#[cfg(feature = "compiler")]
+#[test]
+fn compiler_agrees_with_interpreter_on_exception_modules() {
+    use wasmparser::{Operator as O, Parser, Payload};
+    const SEEDS: u64 = 400;
+    let (mut throwing, mut catching) = (0, 0);
+    let (tally, _) = compare_with_interpreter((0..SEEDS).filter_map(|seed| {
+        let wasm = generate_with(seed, wazero_fuzz::exceptions_config(seed))?;
+        let (mut throws, mut catches) = (false, false);
+        for payload in Parser::new(0).parse_all(&wasm).flatten() {
+            let Payload::CodeSectionEntry(body) = payload else {
+                continue;
+            };
+            for op in body.get_operators_reader().into_iter().flatten().flatten() {
+                throws |= matches!(op, O::Throw { .. } | O::ThrowRef);
+                catches |= matches!(op, O::TryTable { .. });
+            }
+        }
+        throwing += usize::from(throws);
+        catching += usize::from(catches);
+        Some((seed, wasm))
+    }));
+    eprintln!("{throwing} modules throw, {catching} catch");
+    assert!(throwing >= 40, "too few modules throw: {throwing}");
+    assert!(catching >= 100, "too few modules catch: {catching}");
+    assert!(tally.calls >= 3 * tally.instantiated, "{tally}");
+}
+
+/// Exception handling as `exception_module` makes it: clauses of every kind
+/// in every order, tags that do not match tried first, rethrows, the legacy
+/// instructions, exceptions through calls and out of the module. The
+/// compiler agrees with the interpreter on every call.
+#[cfg(feature = "compiler")]
+#[test]
+fn compiler_agrees_with_interpreter_on_throwing_and_catching_modules() {
+    const SEEDS: u64 = 200;
+    let (tally, engines) = compare_with_interpreter(
+        (0..SEEDS).map(|seed| (seed, wazero_fuzz::exception_module(seed))),
+    );
+    assert_eq!(tally.instantiated, SEEDS as usize * engines, "{tally}");
+    assert!(tally.calls >= 4 * tally.instantiated, "{tally}");
+    assert!(tally.returned >= tally.calls / 4, "{tally}");
+    assert!(tally.trapped >= 200, "uncaught exceptions: {tally}");
+}
+
 /// Whether `wasm` has a relaxed SIMD instruction (opcodes 0xfd 0x100..=0x113).
 #[cfg(feature = "compiler")]
 fn uses_relaxed_simd(wasm: &[u8]) -> bool {
