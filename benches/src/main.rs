@@ -271,6 +271,10 @@ fn plan(benchmark: Benchmark, groups: &[Group]) -> Vec<Side> {
     let mut plan: Vec<(Group, Vec<Side>)> = Vec::new();
     let compiler_and_wasmtime = [&[Compiler][..], wasmtime].concat();
     match benchmark {
+        Benchmark::Run(program) if program.exceptions => {
+            plan.push((Group::Interp, vec![Wazero]));
+            plan.push((Group::Compiler, vec![Compiler]));
+        }
         Benchmark::Run(program) => {
             plan.push((Group::Interp, vec![Wazero, Wasmi]));
             plan.push((Group::Compiler, compiler_and_wasmtime));

@@ -23,6 +23,9 @@ pub struct Program {
     /// Whether linear-memory accesses dominate: such programs also run on the
     /// compiler with explicit bounds checks.
     pub memory: bool,
+    /// Whether it uses exception handling, which neither wasmi nor this
+    /// bench's wasmtime runs: then only wazero's engines run it.
+    pub exceptions: bool,
 }
 
 impl Program {
@@ -46,6 +49,7 @@ pub const PROGRAMS: &[Program] = &[
         quick_arg: 30,
         full_arg: 32,
         memory: false,
+        exceptions: false,
     },
     Program {
         name: "loop-int",
@@ -55,6 +59,7 @@ pub const PROGRAMS: &[Program] = &[
         quick_arg: 3_000_000,
         full_arg: 10_000_000,
         memory: false,
+        exceptions: false,
     },
     Program {
         name: "loop-f64",
@@ -64,6 +69,17 @@ pub const PROGRAMS: &[Program] = &[
         quick_arg: 300,
         full_arg: 600,
         memory: false,
+        exceptions: false,
+    },
+    Program {
+        name: "fib-try",
+        what: "fib with its calls in a try_table that catches all (nothing throws)",
+        hot: "call/return inside try_table, the check of a call's exception",
+        wat: include_str!("programs/fib_try.wat"),
+        quick_arg: 30,
+        full_arg: 32,
+        memory: false,
+        exceptions: true,
     },
     Program {
         name: "tail-call",
@@ -73,6 +89,7 @@ pub const PROGRAMS: &[Program] = &[
         quick_arg: 1_000_000,
         full_arg: 10_000_000,
         memory: false,
+        exceptions: false,
     },
     Program {
         name: "memory-sort",
@@ -82,6 +99,7 @@ pub const PROGRAMS: &[Program] = &[
         quick_arg: 3_000,
         full_arg: 6_000,
         memory: true,
+        exceptions: false,
     },
     Program {
         name: "memory-prefix",
@@ -91,6 +109,7 @@ pub const PROGRAMS: &[Program] = &[
         quick_arg: 1 << 18,
         full_arg: 1 << 20,
         memory: true,
+        exceptions: false,
     },
     Program {
         name: "memory64-prefix",
@@ -100,6 +119,7 @@ pub const PROGRAMS: &[Program] = &[
         quick_arg: 1 << 18,
         full_arg: 1 << 20,
         memory: true,
+        exceptions: false,
     },
     Program {
         name: "memory-matmul",
@@ -109,6 +129,7 @@ pub const PROGRAMS: &[Program] = &[
         quick_arg: 1,
         full_arg: 4,
         memory: true,
+        exceptions: false,
     },
 ];
 

@@ -10,9 +10,10 @@
 //!
 //! # Status
 //!
-//! All of WebAssembly 2.0, SIMD included, and of 3.0 but exception handling
-//! and GC (extended constants, relaxed SIMD, tail calls, typed function
-//! references, multi-memory, memory64) passes the spec test suite.
+//! All of WebAssembly 2.0, SIMD included, and of 3.0 but GC (extended
+//! constants, relaxed SIMD, tail calls, typed function references,
+//! multi-memory, memory64, exception handling with the legacy instructions)
+//! passes the spec test suite.
 //!
 //! # Design
 //!
@@ -49,6 +50,12 @@
 //! compiled code. A runtime call that fails (a host function's error, a table
 //! access out of bounds) stores the trap in the context and returns; the
 //! compiled code then checks the slot and traps with a code that keeps it.
+//!
+//! **Exceptions.** In a module with exception handlers, a thrown exception
+//! travels through the context: every call is followed by a test of it, and
+//! where it is set, per-block dispatch code asks the runtime which clause
+//! catches it (`translate::exceptions` explains). Elsewhere an exception
+//! ends the call like a trap.
 //!
 //! **Memory.** With guard pages ([`GUARD_RESERVATION`]) an access is
 //! `base + address + offset` without a check; otherwise each access checks
