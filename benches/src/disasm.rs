@@ -47,6 +47,7 @@ fn run(args: &[String]) -> Result<()> {
     let module = wazero_validator::validate(module, CoreFeatures::DEFAULT)?;
     let config = wazero_compiler::CodegenConfig {
         guard_pages: !explicit,
+        memory64_guard_pages: !explicit,
         interrupt_checks: !no_interrupts,
     };
     listing(&module, config)?;

@@ -270,6 +270,8 @@ impl WazeroStore {
     pub fn compiler(interrupt_checks: bool) -> Result<Self> {
         let config = wazero_compiler::CodegenConfig {
             guard_pages: true,
+            // The default store limit keeps 64-bit memories within 4 GiB.
+            memory64_guard_pages: true,
             interrupt_checks,
         };
         let engine = wazero_compiler_amd64::Amd64Compiler::with_codegen(config)?;

@@ -18,6 +18,7 @@
 mod stub;
 
 pub use stub::arch;
+pub use wazero_compiler::CodegenConfig;
 
 /// The Cranelift target for this x86-64 host, with its CPU features, or why there
 /// is none (another architecture).

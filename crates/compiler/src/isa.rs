@@ -149,6 +149,10 @@ macro_rules! isa_engine {
                 self.inner.memory_reservation()
             }
 
+            fn memory64_reservation(&self) -> u64 {
+                self.inner.memory64_reservation()
+            }
+
             fn cache_key(&self) -> String {
                 self.inner.cache_key()
             }

@@ -146,6 +146,7 @@ impl CraneliftEngine {
     pub fn new(isa: OwnedTargetIsa, arch: Arch, mut config: CodegenConfig) -> Result<Self, String> {
         install_trap_handler(arch)?;
         config.guard_pages = config.guard_pages && cfg!(target_pointer_width = "64");
+        config.memory64_guard_pages &= config.guard_pages;
         Ok(Self { isa, arch, config })
     }
 
@@ -208,6 +209,14 @@ impl Engine for CraneliftEngine {
 
     fn memory_reservation(&self) -> u64 {
         if self.config.guard_pages {
+            GUARD_RESERVATION
+        } else {
+            0
+        }
+    }
+
+    fn memory64_reservation(&self) -> u64 {
+        if self.config.memory64_guard_pages {
             GUARD_RESERVATION
         } else {
             0

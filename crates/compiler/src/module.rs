@@ -99,6 +99,14 @@ pub struct CodegenConfig {
     /// Rely on guard pages (and the signal handler) instead of explicit bounds
     /// checks for linear-memory accesses.
     pub guard_pages: bool,
+    /// With `guard_pages`: the stores never let a 64-bit memory grow past
+    /// 4 GiB (their memory limit is at most 65,536 pages), so a 64-bit memory
+    /// a module defines as its memory 0 gets the guard pages of a 32-bit one
+    /// ([`Engine::memory64_reservation`]), and an access to it checks only
+    /// that the address fits in 32 bits.
+    ///
+    /// [`Engine::memory64_reservation`]: wazero_store::Engine::memory64_reservation
+    pub memory64_guard_pages: bool,
     /// Read the store's interrupt poll page at function entries and loop headers
     /// (on by default; off only to measure what the checks cost: without them
     /// a runaway guest cannot be stopped).
@@ -109,6 +117,7 @@ impl Default for CodegenConfig {
     fn default() -> Self {
         Self {
             guard_pages: false,
+            memory64_guard_pages: false,
             interrupt_checks: true,
         }
     }

@@ -221,6 +221,10 @@ pub(crate) struct Translator<'m, 'b> {
     module: &'m ValidatedModule,
     /// Whether memory accesses rely on guard pages instead of bounds checks.
     guard_pages: bool,
+    /// Whether memory 0 is a 64-bit memory of the module's own with the guard
+    /// pages of a 32-bit one (`CodegenConfig::memory64_guard_pages`): its
+    /// accesses check only that the address fits in 32 bits.
+    guarded64: bool,
     /// Whether each memory of the module (imports first) is 64-bit.
     memory64: Vec<bool>,
     /// The least length in bytes of each memory (its declared minimum:
@@ -329,12 +333,20 @@ pub(crate) fn translate_function(
         b.append_block_param(ret, t);
     }
     let memory64: Vec<bool> = module.memory_types().iter().map(|m| m.memory64).collect();
+    let memory0_imported = module
+        .imports
+        .iter()
+        .any(|i| matches!(i.desc, wazero_decoder::ImportDesc::Memory(_)));
+    let wide0 = memory64.first().copied().unwrap_or(false);
+    let guarded64 = config.guard_pages && config.memory64_guard_pages && wide0 && !memory0_imported;
     let mut t = Translator {
+        guarded64,
         blocks: 0,
         max_blocks,
         module,
-        // A 64-bit memory 0 has no guard pages, and may move when it grows.
-        guard_pages: config.guard_pages && !memory64.first().copied().unwrap_or(false),
+        // A 64-bit memory 0 has no guard pages, and may move when it grows,
+        // unless it is reserved like a 32-bit one.
+        guard_pages: config.guard_pages && (!wide0 || guarded64),
         memory64,
         memory_min: module
             .memory_types()
@@ -751,6 +763,17 @@ impl Translator<'_, '_> {
             (vmctx::SELECTED_BASE, vmctx::SELECTED_LEN)
         };
         let base = self.load_vm(I64, base);
+        if memory == 0 && self.guarded64 && memarg.offset <= u64::from(u32::MAX) {
+            // An address below 2^32 plus an offset below 2^32 stays within
+            // the reservation, where every byte past the length faults.
+            let high = self.b.ins().ushr_imm_u(addr, 32);
+            self.trap_if(high, TrapCode::MemoryOutOfBounds);
+            let p = self.b.ins().iadd(base, addr);
+            return match memarg.offset {
+                0 => p,
+                offset => self.b.ins().iadd_imm_u(p, offset as i64),
+            };
+        }
         if self.is_memory64(memory) {
             // `addr + offset + size` past the length or past 2^64 traps.
             let len = self.load_vm(I64, len);

@@ -30,18 +30,37 @@ fn compiler(config: &RuntimeConfig) -> Arc<dyn Engine> {
 /// The native compiler of this host's ISA: x86-64 on Unix, AArch64 on Linux.
 #[cfg(all(feature = "compiler", target_arch = "x86_64", unix))]
 fn native(config: &RuntimeConfig) -> Result<Arc<dyn Engine>, String> {
-    let engine =
-        wazero_compiler_amd64::Amd64Compiler::with_guard_pages(!config.explicit_bounds_checks)?;
+    let engine = wazero_compiler_amd64::Amd64Compiler::with_codegen(codegen(config))?;
     Ok(Arc::new(engine))
 }
 
 /// The native compiler of this host's ISA: x86-64 on Unix, AArch64 on Linux.
 #[cfg(all(feature = "compiler", target_arch = "aarch64", target_os = "linux"))]
 fn native(config: &RuntimeConfig) -> Result<Arc<dyn Engine>, String> {
-    let engine =
-        wazero_compiler_arm64::Arm64Compiler::with_guard_pages(!config.explicit_bounds_checks)?;
+    let engine = wazero_compiler_arm64::Arm64Compiler::with_codegen(codegen(config))?;
     Ok(Arc::new(engine))
 }
+
+/// The compiler's settings for `config`: guard pages unless explicit bounds
+/// checks are asked for, for 64-bit memories too when the memory limit keeps
+/// them within 4 GiB.
+#[cfg(any(
+    all(feature = "compiler", target_arch = "x86_64", unix),
+    all(feature = "compiler", target_arch = "aarch64", target_os = "linux")
+))]
+fn codegen(config: &RuntimeConfig) -> CodegenConfig {
+    let guard_pages = !config.explicit_bounds_checks;
+    CodegenConfig {
+        guard_pages,
+        memory64_guard_pages: guard_pages && config.memory_limit_pages <= wazero_api::MAX_PAGES,
+        ..CodegenConfig::default()
+    }
+}
+
+#[cfg(all(feature = "compiler", target_arch = "x86_64", unix))]
+use wazero_compiler_amd64::CodegenConfig;
+#[cfg(all(feature = "compiler", target_arch = "aarch64", target_os = "linux"))]
+use wazero_compiler_arm64::CodegenConfig;
 
 #[cfg(not(any(
     all(feature = "compiler", target_arch = "x86_64", unix),

@@ -635,6 +635,78 @@ fn several_memories_per_module() {
 /// A 64-bit memory of one page more than 4 GiB, with a data segment past
 /// 4 GiB, loads and stores at `i64` addresses and offsets past 4 GiB, size,
 /// grow, fill and copy with `i64` operands.
+const MEMORY64_SMALL: &str = r#"(module
+    (memory (export "memory") i64 1)
+    (func (export "load8") (param i64) (result i32) (i32.load8_u (local.get 0)))
+    (func (export "load8_high") (param i64) (result i32)
+        (i32.load8_u offset=0xffffffff (local.get 0)))
+    (func (export "load8_past") (param i64) (result i32)
+        (i32.load8_u offset=0x100000000 (local.get 0)))
+    (func (export "store64") (param i64 i64) (i64.store (local.get 0) (local.get 1)))
+    (func (export "load64") (param i64) (result i64) (i64.load (local.get 0)))
+    (func (export "size") (result i64) (memory.size))
+    (func (export "grow") (param i64) (result i64) (memory.grow (local.get 0))))"#;
+
+/// A 64-bit memory under the default memory limit (4 GiB), which the
+/// compiler reserves with the guard pages of a 32-bit memory, checking only
+/// that an address fits in 32 bits: every address and offset past the end
+/// traps, on every engine, before and after the memory grows, and it never
+/// grows past the limit.
+#[test]
+fn a_64_bit_memory_within_the_default_limit_traps_past_its_end() {
+    for (engine, config) in engines::named() {
+        let runtime = Runtime::with_config(config);
+        let module = runtime
+            .instantiate(&wat::parse_str(MEMORY64_SMALL).unwrap())
+            .unwrap_or_else(|e| panic!("{engine}: {e}"));
+        let call = |name: &str, params: &[u64]| call(&module, name, params);
+        let oob = |r: Result<Vec<u64>, String>, what: &str| match r {
+            Err(e) => assert!(
+                e.contains("out of bounds memory access"),
+                "{engine}: {what}: {e}"
+            ),
+            Ok(v) => panic!("{engine}: {what}: returned {v:?}"),
+        };
+        call("store64", &[65536 - 8, 0x1122_3344_5566_7788]).unwrap();
+        assert_eq!(
+            call("load64", &[65536 - 8]),
+            Ok(vec![0x1122_3344_5566_7788])
+        );
+        let far = [
+            65536 - 7,
+            65536,
+            0xffff_ffff,
+            0x1_0000_0000,
+            0x1_0000_0000 + 65536,
+            1 << 40,
+            1 << 63,
+            u64::MAX,
+        ];
+        for addr in far {
+            oob(call("load64", &[addr]), &format!("load64 {addr:#x}"));
+            if addr >= 65536 {
+                oob(call("load8", &[addr]), &format!("load8 {addr:#x}"));
+            }
+        }
+        for addr in [0, 1, 0xffff_ffff, u64::MAX] {
+            oob(
+                call("load8_high", &[addr]),
+                &format!("offset 2^32-1 + {addr:#x}"),
+            );
+            oob(
+                call("load8_past", &[addr]),
+                &format!("offset 2^32 + {addr:#x}"),
+            );
+        }
+        assert_eq!(call("grow", &[3]), Ok(vec![1]), "{engine}");
+        assert_eq!(call("load8", &[4 * 65536 - 1]), Ok(vec![0]), "{engine}");
+        oob(call("load8", &[4 * 65536]), "past the grown end");
+        // The default limit is 4 GiB: no growth past it.
+        assert_eq!(call("grow", &[65533]), Ok(vec![u64::MAX]), "{engine}");
+        assert_eq!(call("size", &[]), Ok(vec![4]), "{engine}");
+    }
+}
+
 const MEMORY64: &str = r#"(module
     (memory (export "memory") i64 65537 65600)
     (data (i64.const 0x100000008) "\2a")

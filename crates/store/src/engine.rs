@@ -101,6 +101,15 @@ pub trait Engine: Send + Sync + 'static {
         0
     }
 
+    /// [`Engine::memory_reservation`] for the 64-bit memories a module
+    /// defines: 0 (the default) when their accesses are checked explicitly.
+    /// Otherwise such a memory is reserved like a 32-bit one, and never grows
+    /// past 4 GiB, whatever the store's memory limit (an engine asks for it
+    /// only where that limit is at most 4 GiB).
+    fn memory64_reservation(&self) -> u64 {
+        0
+    }
+
     /// What identifies this engine's code for a compilation cache: its name and
     /// version and everything that changes the code it generates (target CPU
     /// features, settings). Code cached under another key is never used.

@@ -156,15 +156,21 @@ impl Store {
             inst.tables.push(table);
         }
         for &ty in &module.memories {
-            // Accesses to a 64-bit memory are always checked: it needs no
-            // guard pages.
-            let reserve = match ty.memory64 {
-                true => 0,
-                false => self.engine().memory_reservation(),
+            // A 64-bit memory is reserved with guard pages only where the
+            // engine's code relies on them (then it stays within 4 GiB).
+            let (reserve, limit) = match ty.memory64 {
+                true => match self.engine().memory64_reservation() {
+                    0 => (0, self.limits.memory_limit_pages),
+                    r => (r, self.limits.memory_limit_pages.min(wazero_api::MAX_PAGES)),
+                },
+                false => (
+                    self.engine().memory_reservation(),
+                    self.limits.memory_limit_pages,
+                ),
             };
             let memory = MemoryInstance::with_reservation(
                 ty,
-                self.limits.memory_limit_pages,
+                limit,
                 self.limits.memory_capacity_from_max,
                 reserve,
             )
