@@ -480,7 +480,7 @@ fn throw_exnref(vm: &mut VmCtx, store: &mut Store, exn: u64) {
     let escaped = store
         .escape_exception(exn)
         .expect("a thrown exnref is a live exception");
-    vm.pending = Some(wazero_store::CallError::Exception(escaped));
+    vm.pending = Some(wazero_store::CallError::Exception(Box::new(escaped)));
     vm.extend_backtrace = false;
     vm.trap = PENDING;
 }

@@ -136,7 +136,7 @@ pub(crate) fn call(
             let escaped = store
                 .escape_exception(vm.exception)
                 .expect("a thrown exnref is a live exception");
-            Err(CallError::Exception(escaped))
+            Err(CallError::Exception(Box::new(escaped)))
         }
         None => Ok(()),
         Some(code) => {

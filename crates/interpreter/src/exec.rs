@@ -144,6 +144,9 @@ pub(crate) struct Executor {
     stack: Vec<u64>,
     cx: CallContext,
     modules: Vec<ModuleRef>,
+    /// An exception thrown by the op just run, for the top of the run loop
+    /// to unwind (see [`Executor::throw`]).
+    thrown: Option<Thrown>,
 }
 
 // SAFETY: `ModuleRef::ptr` points into the `Arc` held next to it, whose target is
@@ -239,6 +242,14 @@ pub(crate) fn call_host(
     let result = store.call_host(addr, caller, f, stack);
     store.call_depth = saved_depth;
     result
+}
+
+/// An exception thrown in the run loop, for its top to unwind.
+enum Thrown {
+    /// The guest's, by its `exnref`.
+    Exn(u64),
+    /// One a call (of a host function, or that re-entered the guest) ended with.
+    Host(Box<wazero_store::Exception>),
 }
 
 /// Where execution goes after an instruction that leaves the straight line.
@@ -349,7 +360,7 @@ impl Executor {
             }
             let Some(rec) = self.cx.frames.pop() else {
                 let escaped = store.escape_exception(exn).expect("live");
-                return Err(CallError::Exception(escaped));
+                return Err(CallError::Exception(Box::new(escaped)));
             };
             (m, f, base) = (rec.module as usize, rec.func, rec.base as usize);
             let code = self
@@ -363,6 +374,54 @@ impl Executor {
             let after = unsafe { rec.ip.offset_from(code) };
             pos = Some(after as usize - 1);
         }
+    }
+
+    /// Throws [`Executor::thrown`] at the op before `past` in function `f`
+    /// of module `m` whose frame is at `base`: where execution goes on (see
+    /// [`Executor::unwind`]). Out of line, so that the exception paths keep
+    /// the run loop's frame small (each entry from a host function nests one).
+    #[inline(never)]
+    fn throw(
+        &mut self,
+        store: &mut Store,
+        (m, f, base): (usize, u32, usize),
+        past: *const Op,
+    ) -> Result<(usize, u32, usize, *const Op), CallError> {
+        let exn = match self.thrown.take() {
+            Some(Thrown::Exn(exn)) => exn,
+            Some(Thrown::Host(e)) => store.throw_from_host(&e)?,
+            None => unreachable!("called with an exception thrown"),
+        };
+        let pos = self.position_before(m, f, past)?;
+        self.unwind(store, exn, (m, f, base), Some(pos))
+    }
+
+    /// A new exception of tag `tag` (the module's index) of instance `inst`
+    /// with the payload at value-stack slot `at`, or the trap past the
+    /// store's limit.
+    #[inline(never)]
+    fn new_exception(
+        &self,
+        store: &mut Store,
+        inst: InstanceId,
+        tag: u32,
+        at: usize,
+    ) -> Result<u64, TrapCode> {
+        let addr = store.instance(inst).tags[tag as usize];
+        let n = store.tag_type(addr).param_slots();
+        store.new_exception(addr, &self.stack[at..at + n])
+    }
+
+    /// The position in function `f` of module `m` of the op before `past`.
+    fn position_before(&self, m: usize, f: u32, past: *const Op) -> Result<usize, CallError> {
+        let code = self
+            .module(m)
+            .func(f)
+            .map_err(CallError::Compile)?
+            .code
+            .as_ptr();
+        // SAFETY: `past` is past an op of the function.
+        Ok(unsafe { past.offset_from(code) } as usize - 1)
     }
 
     /// Makes sure the value stack holds `needed` slots.
@@ -431,15 +490,22 @@ impl Executor {
                 let depth = self.cx.frames.len() as u32 + 1;
                 // SAFETY: see `host_closure`.
                 let f = unsafe { host_closure(f) };
-                call_host(
+                match call_host(
                     store,
                     depth,
                     addr,
                     caller,
                     f,
                     &mut self.stack[base..base + n],
-                )
-                .map(|()| Next::Continue)
+                ) {
+                    Ok(()) => Ok(Next::Continue),
+                    // Thrown on at the call, by the top of the run loop.
+                    Err(CallError::Exception(e)) => {
+                        self.thrown = Some(Thrown::Host(e));
+                        Ok(Next::Continue)
+                    }
+                    Err(e) => Err(e),
+                }
             }
         }
     }
@@ -508,51 +574,6 @@ impl Executor {
         macro_rules! trap {
             ($code:expr) => {
                 return Err(self.trap(store, $code, (m, f)))
-            };
-        }
-        // Throws exception `$exn` at op `$pos` of the current function (or
-        // from the frame a tail call left, with `None`) and goes on at its
-        // handler.
-        macro_rules! throw {
-            ($run:lifetime, $exn:expr, $pos:expr) => {{
-                let (mm, ff, bb, target) = self.unwind(store, $exn, (m, f, base), $pos)?;
-                let switched = mm != m;
-                (m, f, base, ip) = (mm, ff, bb, target);
-                fp = self.stack.as_mut_ptr().wrapping_add(base);
-                inst = self.modules[m].instance;
-                let _ = switched;
-                refresh_memory!();
-                continue $run;
-            }};
-        }
-        // The position of the op before `ip` in the current function.
-        macro_rules! pos_before {
-            ($ip:expr) => {{
-                let code = self
-                    .module(m)
-                    .func(f)
-                    .map_err(CallError::Compile)?
-                    .code
-                    .as_ptr();
-                // SAFETY: `$ip` is past an op of the current function.
-                Some(unsafe { $ip.offset_from(code) } as usize - 1)
-            }};
-        }
-        // A call's outcome: its next step, or an exception it threw, thrown
-        // on here (at the call, or past a tail call's frame).
-        macro_rules! called {
-            ($run:lifetime, $result:expr, $tail:expr) => {
-                match $result {
-                    Ok(next) => next,
-                    Err(CallError::Exception(e)) => {
-                        let exn = store.throw_from_host(&e)?;
-                        if $tail {
-                            throw!($run, exn, None);
-                        }
-                        throw!($run, exn, pos_before!(ip));
-                    }
-                    Err(e) => return Err(e),
-                }
             };
         }
         macro_rules! refresh_memory {
@@ -679,7 +700,17 @@ impl Executor {
         }
 
         self.cx.frame_limit = max_depth.saturating_sub(depth_base + 1);
-        'run: loop {
+        self.thrown = None;
+        loop {
+            if self.thrown.is_some() {
+                // An exception thrown by the op before `ip` (or by a callee
+                // of the call there), or by a host function a tail call ran,
+                // whose caller's call is the op before `ip`.
+                (m, f, base, ip) = self.throw(store, (m, f, base), ip)?;
+                fp = self.stack.as_mut_ptr().wrapping_add(base);
+                inst = self.modules[m].instance;
+                refresh_memory!();
+            }
             self.cx.stack = self.stack.as_mut_ptr();
             self.cx.stack_len = self.stack.len();
             self.cx.module = self.modules[m].ptr;
@@ -702,11 +733,12 @@ impl Executor {
             fp = self.stack.as_mut_ptr().wrapping_add(base);
             match self.cx.error.take() {
                 None => {}
+                // A host call made by threaded code threw: on from the call,
+                // the op at `ip`, by the top of the loop.
                 Some(CallError::Exception(e)) => {
-                    // A host call made by threaded code threw: at the call.
-                    let exn = store.throw_from_host(&e)?;
-                    // `ip` is the op of the call.
-                    throw!('run, exn, pos_before!(ip.wrapping_add(1)));
+                    self.thrown = Some(Thrown::Host(e));
+                    ip = ip.wrapping_add(1);
+                    continue;
                 }
                 Some(e) => return Err(e),
             }
@@ -743,8 +775,7 @@ impl Executor {
                     let addr = store.instance(inst).functions[func as usize];
                     let results = store.funcs[addr.index()].ty.result_slots();
                     // `tail!` sets `fp` again: the host may have grown the stack.
-                    let next =
-                        called!('run, self.call_addr(store, inst, addr, base + b as usize), true);
+                    let next = self.call_addr(store, inst, addr, base + b as usize)?;
                     tail!(next, b, results);
                 }
                 Instr::ReturnCallIndirect {
@@ -760,8 +791,7 @@ impl Executor {
                         };
                     let results = store.funcs[addr.index()].ty.result_slots();
                     // `tail!` sets `fp` again: the host may have grown the stack.
-                    let next =
-                        called!('run, self.call_addr(store, inst, addr, base + b as usize), true);
+                    let next = self.call_addr(store, inst, addr, base + b as usize)?;
                     tail!(next, b, results);
                 }
                 Instr::ReturnCallRef { func, base: b } => {
@@ -770,16 +800,14 @@ impl Executor {
                     };
                     let results = store.funcs[addr.index()].ty.result_slots();
                     // `tail!` sets `fp` again: the host may have grown the stack.
-                    let next =
-                        called!('run, self.call_addr(store, inst, addr, base + b as usize), true);
+                    let next = self.call_addr(store, inst, addr, base + b as usize)?;
                     tail!(next, b, results);
                 }
                 Instr::CallRef { func, base: b } => {
                     let Some(addr) = funcref_addr(get!(func)) else {
                         trap!(TrapCode::NullFunctionReference);
                     };
-                    let next =
-                        called!('run, self.call_addr(store, inst, addr, base + b as usize), false);
+                    let next = self.call_addr(store, inst, addr, base + b as usize)?;
                     fp = self.stack.as_mut_ptr().wrapping_add(base);
                     enter!(next);
                 }
@@ -866,22 +894,19 @@ impl Executor {
                         trap!(TrapCode::NullReference);
                     }
                 }
+                // The top of the loop unwinds.
                 Instr::Throw { tag, base: b } => {
-                    let addr = store.instance(inst).tags[tag as usize];
-                    let n = store.tag_type(addr).param_slots();
-                    let at = base + b as usize;
-                    let exn = match store.new_exception(addr, &self.stack[at..at + n]) {
-                        Ok(exn) => exn,
+                    match self.new_exception(store, inst, tag, base + b as usize) {
+                        Ok(exn) => self.thrown = Some(Thrown::Exn(exn)),
                         Err(code) => trap!(code),
-                    };
-                    throw!('run, exn, pos_before!(ip));
+                    }
                 }
                 Instr::ThrowRef { s } => {
                     let exn = get!(s);
                     if exn == 0 {
                         trap!(TrapCode::NullExceptionReference);
                     }
-                    throw!('run, exn, pos_before!(ip));
+                    self.thrown = Some(Thrown::Exn(exn));
                 }
                 Instr::CallInternal { func, base: b } => {
                     enter!(Next::Enter {
@@ -892,8 +917,7 @@ impl Executor {
                 }
                 Instr::CallImported { func, base: b } => {
                     let addr = store.instance(inst).functions[func as usize];
-                    let next =
-                        called!('run, self.call_addr(store, inst, addr, base + b as usize), false);
+                    let next = self.call_addr(store, inst, addr, base + b as usize)?;
                     // The host may have grown the value stack.
                     fp = self.stack.as_mut_ptr().wrapping_add(base);
                     enter!(next);
@@ -909,8 +933,7 @@ impl Executor {
                             Ok(addr) => addr,
                             Err(code) => trap!(code),
                         };
-                    let next =
-                        called!('run, self.call_addr(store, inst, addr, base + b as usize), false);
+                    let next = self.call_addr(store, inst, addr, base + b as usize)?;
                     fp = self.stack.as_mut_ptr().wrapping_add(base);
                     enter!(next);
                 }
@@ -1100,6 +1123,10 @@ impl Executor {
                 }
                 other => unreachable!("{other:?} runs in threaded code"),
             }
+        }
+        // A host function the entry function tail-called threw.
+        if let Some(Thrown::Host(e)) = self.thrown.take() {
+            return Err(CallError::Exception(e));
         }
         let results = entry_func.result_slots as usize;
         args[..results].copy_from_slice(&self.stack[..results]);

@@ -88,7 +88,7 @@ impl std::fmt::Debug for Tag {
 /// `v128`, low half first), as the guest threw it or as a host function
 /// throws it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Exception(wazero_store::Exception);
+pub struct Exception(Box<wazero_store::Exception>);
 
 impl Exception {
     /// An exception of `tag` with `payload`, for a host function to throw
@@ -104,12 +104,12 @@ impl Exception {
                 payload.len()
             )));
         }
-        Ok(Self(wazero_store::Exception {
+        Ok(Self(Box::new(wazero_store::Exception {
             tag: tag.addr,
             tag_name: tag.name.clone(),
             types: tag.params.to_vec(),
             payload: payload.to_vec(),
-        }))
+        })))
     }
 
     /// Whether its tag is `tag`.
@@ -135,11 +135,11 @@ impl Exception {
         &self.0.payload
     }
 
-    pub(crate) fn from_inner(inner: wazero_store::Exception) -> Self {
+    pub(crate) fn from_inner(inner: Box<wazero_store::Exception>) -> Self {
         Self(inner)
     }
 
-    pub(crate) fn into_inner(self) -> wazero_store::Exception {
+    pub(crate) fn into_inner(self) -> Box<wazero_store::Exception> {
         self.0
     }
 }

@@ -280,7 +280,21 @@ fn host_functions_throw_host_defined_tags() {
                         (unreachable))
                     (drop))
                 (func (export "unguarded") (param i32) (result i32)
-                    (call $check (local.get 0))))"#,
+                    (call $check (local.get 0)))
+                ;; A tail call of the host function: its exception goes to
+                ;; this function's caller, past this frame's handlers.
+                (func $tail (export "tail") (param i32) (result i32)
+                    (block $never (result i32 f64)
+                        (try_table (catch $failed $never)
+                            (return_call $check (local.get 0)))
+                        (unreachable))
+                    (unreachable))
+                (func (export "guarded_tail") (param i32) (result i32)
+                    (block $h (result i32 f64)
+                        (try_table (catch $failed $h)
+                            (return (call $tail (local.get 0))))
+                        (unreachable))
+                    (drop)))"#,
                 )
                 .unwrap(),
             )
@@ -291,6 +305,14 @@ fn host_functions_throw_host_defined_tags() {
             [-3i32 as u32 as u64],
             "{name}"
         );
+        assert_eq!(call(&guest, "tail", &[4]).unwrap(), [8], "{name}");
+        assert_eq!(
+            call(&guest, "guarded_tail", &[-5i32 as u32 as u64]).unwrap(),
+            [-5i32 as u32 as u64],
+            "{name}"
+        );
+        let e = escaped(call(&guest, "tail", &[-6i32 as u32 as u64]));
+        assert!(e.is_of(&failed), "{name}: {e}");
         let e = escaped(call(&guest, "unguarded", &[-4i32 as u32 as u64]));
         assert!(e.is_of(&failed), "{name}: {e}");
         assert_eq!(e.payload(), [-4i32 as u32 as u64, 0.5f64.to_bits()]);

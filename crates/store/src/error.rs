@@ -51,7 +51,7 @@ pub enum HostError {
     /// The host function threw an exception into the guest, which may catch
     /// it (the tag must be one of the store's, the payload of its types).
     #[error("{0}")]
-    Exception(crate::Exception),
+    Exception(Box<crate::Exception>),
     /// A call the host function made back into the guest failed; its error is
     /// passed on unchanged (a trap stays a trap, an exit an exit).
     #[error("{0}")]
@@ -82,9 +82,10 @@ pub enum CallError {
     #[error("compilation failed: {0}")]
     Compile(String),
     /// The guest threw an exception that nothing caught (or a host function
-    /// threw one): its tag and payload.
+    /// threw one): its tag and payload. Boxed: calls pass errors up through
+    /// every frame, and a small error keeps those frames small.
     #[error("{0}")]
-    Exception(crate::Exception),
+    Exception(Box<crate::Exception>),
 }
 
 impl From<Trap> for CallError {
