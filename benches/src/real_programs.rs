@@ -300,6 +300,21 @@ pub struct Row {
 pub struct Report {
     rows: Vec<Row>,
     samples: usize,
+    /// The interpreter's translated code of each program's module, eagerly
+    /// translated: the module's file and the size.
+    sizes: Vec<(&'static str, wazero_interpreter::TranslatedSize)>,
+}
+
+/// The interpreter's translated code for `wasm`, every function translated.
+fn translated_size(wasm: &[u8]) -> Result<wazero_interpreter::TranslatedSize> {
+    use wazero_store::Engine;
+    let features = wazero::CoreFeatures::DEFAULT;
+    let module = wazero_decoder::decode(wasm, features)?;
+    let module = std::sync::Arc::new(wazero_validator::validate(module, features)?);
+    let code = wazero_interpreter::Interpreter::new()
+        .with_eager_translation(true)
+        .compile(&module)?;
+    Ok(wazero_interpreter::translated_size(&*code).ok_or("not the interpreter's code")?)
 }
 
 /// The lines of `output` that must match between engines.
@@ -320,9 +335,13 @@ pub fn names() -> impl Iterator<Item = &'static str> {
 pub fn run(quick: bool, selected: impl Fn(&str) -> bool) -> Result<Report> {
     let samples = if quick { 3 } else { 7 };
     let mut rows = Vec::new();
+    let mut sizes = Vec::new();
     for run in RUNS.iter().filter(|r| selected(r.name)) {
         eprintln!("wazero-bench: running {} ...", run.name);
         let wasm = file(&format!("{}.wasm", run.wasm))?;
+        if !sizes.iter().any(|(name, _)| *name == run.wasm) {
+            sizes.push((run.wasm, translated_size(&wasm)?));
+        }
         let args = if quick { run.args.1 } else { run.args.0 };
         let argv: Vec<String> = std::iter::once(run.wasm)
             .chain(args.iter().copied())
@@ -411,7 +430,11 @@ pub fn run(quick: bool, selected: impl Fn(&str) -> bool) -> Result<Report> {
             wasmtime: stats.get(3).copied(),
         });
     }
-    Ok(Report { rows, samples })
+    Ok(Report {
+        rows,
+        samples,
+        sizes,
+    })
 }
 
 fn cell(t: Times) -> String {
@@ -477,6 +500,23 @@ pub fn report(report: &Report) {
     }
     println!();
     println!("compiler / wasmtime = wazero compiler's time / wasmtime's (medians): at most 1 is as fast or faster.");
+    println!();
+    println!("the interpreter's translated code (every function translated), against the module's code section");
+    println!();
+    println!("| module | functions | wasm code | translated | ops | translated / wasm |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    for (name, size) in &report.sizes {
+        println!(
+            "| {name} | {} | {} KiB | {} KiB | {} | {:.1} |",
+            size.functions,
+            size.wasm_bytes / 1024,
+            size.bytes / 1024,
+            size.ops,
+            size.bytes as f64 / size.wasm_bytes.max(1) as f64
+        );
+    }
+    println!();
+    println!("goal (issue 17): the translated code at most 2x the module's code.");
 }
 
 /// Where [`write_chart`] puts the chart: `target/bench-programs.svg` in the

@@ -504,6 +504,24 @@ impl InterpModule {
         Ok(this)
     }
 
+    /// The size of the code translated so far (see [`crate::TranslatedSize`]).
+    pub(crate) fn translated_size(&self) -> crate::TranslatedSize {
+        let mut size = crate::TranslatedSize::default();
+        for (i, f) in self.funcs.iter().enumerate() {
+            let Some(Ok(f)) = f.get() else {
+                continue;
+            };
+            size.functions += 1;
+            size.ops += f.code.len();
+            size.bytes += std::mem::size_of_val(&*f.code)
+                + std::mem::size_of_val(&*f.init)
+                + std::mem::size_of_val(&*f.handlers)
+                + std::mem::size_of::<CompiledFunc>();
+            size.wasm_bytes += self.module.code[i].range.len();
+        }
+        size
+    }
+
     /// Defined function `index` if it has been translated already.
     #[inline]
     pub(crate) fn translated(&self, index: u32) -> Option<&CompiledFunc> {

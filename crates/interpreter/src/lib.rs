@@ -29,6 +29,43 @@ use wazero_validator::ValidatedModule;
 
 use crate::code::InterpModule;
 
+/// How large a module's translated code is, against its WebAssembly code
+/// (what [`translated_size`] measures).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TranslatedSize {
+    /// The functions translated so far (all of them, with eager translation).
+    pub functions: usize,
+    /// Their instructions.
+    pub ops: usize,
+    /// The bytes their code takes: instructions, initial frame values,
+    /// exception handlers and per-function records.
+    pub bytes: usize,
+    /// The bytes of the same functions' bodies in the WebAssembly binary.
+    pub wasm_bytes: usize,
+}
+
+/// The size of the code translated so far for `code` (compiled by an
+/// [`Interpreter`]), or `None` for another engine's code.
+///
+/// ```
+/// use wazero_store::Engine;
+/// let wasm = wat::parse_str(r#"(module (func (export "f") (result i32)
+///     (i32.add (i32.const 1) (i32.const 2))))"#).unwrap();
+/// let module = wazero_decoder::decode(&wasm, Default::default()).unwrap();
+/// let module = std::sync::Arc::new(wazero_validator::validate(module, Default::default()).unwrap());
+/// let eager = wazero_interpreter::Interpreter::new().with_eager_translation(true);
+/// let size = wazero_interpreter::translated_size(&*eager.compile(&module).unwrap()).unwrap();
+/// assert_eq!(size.functions, 1);
+/// assert!(size.bytes > size.wasm_bytes);
+/// ```
+pub fn translated_size(code: &dyn CompiledCode) -> Option<TranslatedSize> {
+    Some(
+        code.as_any()
+            .downcast_ref::<InterpModule>()?
+            .translated_size(),
+    )
+}
+
 /// The interpreter engine. All run-time state lives in the store.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Interpreter {
