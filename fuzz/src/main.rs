@@ -47,12 +47,52 @@ struct Args {
     /// Check this module (e.g. one saved in target/differential-failures) and exit.
     #[arg(long, value_name = "FILE", conflicts_with = "seed")]
     replay: Option<PathBuf>,
+    /// What makes the modules, and what the engines are compared with:
+    /// `wasm-smith` against wasmi; `exceptions` (`exception_module`, modules
+    /// that throw and catch) and `typed-refs` (`typed_reference_module`),
+    /// which wasmi does not run, against wazero's interpreter.
+    #[arg(long, value_enum, default_value_t = Generator::WasmSmith)]
+    generator: Generator,
+}
+
+/// The `--generator` choices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Generator {
+    /// `wasm-smith` modules (`wazero_fuzz::generate`), against wasmi.
+    WasmSmith,
+    /// `wazero_fuzz::exception_module`, against the interpreter.
+    Exceptions,
+    /// `wazero_fuzz::typed_reference_module`, against the interpreter.
+    TypedRefs,
+}
+
+impl Generator {
+    /// The module of `seed`, if the seed makes one.
+    fn module(self, seed: u64) -> Option<Vec<u8>> {
+        match self {
+            Generator::WasmSmith => generate(seed),
+            Generator::Exceptions => Some(wazero_fuzz::exception_module(seed)),
+            Generator::TypedRefs => Some(wazero_fuzz::typed_reference_module(seed)),
+        }
+    }
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let engines = engines();
-    let reference = reference();
+    let mut engines = engines();
+    // wasmi runs what wasm-smith makes; the other generators' modules use
+    // proposals it does not run, so the interpreter is the reference there.
+    let reference = match args.generator {
+        Generator::WasmSmith => reference(),
+        _ if engines.len() > 1 => engines.remove(0),
+        _ => {
+            eprintln!(
+                "wazero-fuzz: --generator {:?} needs the compiler feature",
+                args.generator
+            );
+            return ExitCode::FAILURE;
+        }
+    };
     let names: Vec<&str> = engines.iter().map(|e| e.name()).collect();
     println!(
         "wazero-fuzz: {} against {}",
@@ -100,7 +140,7 @@ fn fuzz(args: &Args, engines: &[Box<dyn Engine>], reference: &dyn Engine) -> Exi
     );
     let running = Arc::new(AtomicU64::new(first));
     watch(running.clone());
-    report_panics(running.clone());
+    report_panics(running.clone(), args.generator);
     let marker = failure_dir().join(RUNNING_SEED);
     let _ = std::fs::create_dir_all(failure_dir());
 
@@ -113,7 +153,18 @@ fn fuzz(args: &Args, engines: &[Box<dyn Engine>], reference: &dyn Engine) -> Exi
         running.store(seed, Ordering::Relaxed);
         // Cheap next to checking a module (a few microseconds of ~2 ms).
         let _ = std::fs::write(&marker, seed.to_string());
-        if let Err(mismatch) = check_seed(seed, engines, reference, &mut tally) {
+        let checked = match (args.generator, args.generator.module(seed)) {
+            (Generator::WasmSmith, _) => check_seed(seed, engines, reference, &mut tally),
+            (_, None) => Ok(()),
+            (_, Some(wasm)) => {
+                check_module(&wasm, engines, reference, &mut tally).map_err(|mut mismatch| {
+                    mismatch.seed = Some(seed);
+                    mismatch.saved = save_failure(&seed.to_string(), &wasm);
+                    mismatch
+                })
+            }
+        };
+        if let Err(mismatch) = checked {
             mismatches += 1;
             if mismatches <= MAX_REPORTED {
                 println!("MISMATCH {mismatch}");
@@ -157,14 +208,16 @@ fn watch(running: Arc<AtomicU64>) {
 
 /// Makes a panic (of an engine, or of the harness) name the seed being checked
 /// and save its module before the default hook reports it.
-fn report_panics(running: Arc<AtomicU64>) {
+fn report_panics(running: Arc<AtomicU64>, generator: Generator) {
     let default_hook = std::panic::take_hook();
     let reported = AtomicBool::new(false);
     std::panic::set_hook(Box::new(move |info| {
         // Once: a panic that cannot unwind panics again on its way out.
         if !reported.swap(true, Ordering::Relaxed) {
             let seed = running.load(Ordering::Relaxed);
-            let saved = generate(seed).and_then(|wasm| save_failure(&seed.to_string(), &wasm));
+            let saved = generator
+                .module(seed)
+                .and_then(|wasm| save_failure(&seed.to_string(), &wasm));
             let saved = saved.map_or(String::new(), |path| {
                 format!("; module: {}", path.display())
             });

@@ -1,4 +1,4 @@
-//! `cargo xtask fuzz [--seconds N] [--seed S] [--replay FILE]`: builds the
+//! `cargo xtask fuzz [--seconds N] [--seed S] [--generator G] [--replay FILE]`: builds the
 //! `wazero-fuzz` binary (`fuzz/`) optimized and runs it, passing the options
 //! through.
 //!
@@ -7,7 +7,10 @@
 //! 60), comparing results, traps, memories, globals and tables, with a line per
 //! 1000 modules. Every mismatch is printed with its seed and the module saved
 //! in `target/differential-failures/<seed>.wasm`, and fails the command;
-//! `--replay FILE` checks one such module again. If the fuzzer crashes (an
+//! `--replay FILE` checks one such module again. `--generator exceptions` and
+//! `--generator typed-refs` run wazero's own generators instead (modules that
+//! throw and catch, or call through typed references), whose proposals wasmi
+//! does not run: the compiler is then compared with the interpreter. If the fuzzer crashes (an
 //! engine faulting), the seed it was checking is reported from
 //! `target/differential-failures/running-seed`. The test suite runs the same
 //! harness on a fixed list of seeds (`fuzz/tests/differential.rs`).
@@ -28,6 +31,10 @@ pub struct Args {
     /// Check one module (e.g. target/differential-failures/SEED.wasm) and exit.
     #[arg(long, value_name = "FILE", conflicts_with = "seed")]
     pub replay: Option<PathBuf>,
+    /// What makes the modules: `wasm-smith` (against wasmi), `exceptions`
+    /// or `typed-refs` (wazero's own generators, against the interpreter).
+    #[arg(long, default_value = "wasm-smith")]
+    pub generator: String,
     /// Parallel jobs for building (default: 2, or cargo's own `CARGO_BUILD_JOBS`).
     #[arg(long, short)]
     pub jobs: Option<u32>,
@@ -44,6 +51,7 @@ pub fn main(args: &Args) -> ExitCode {
         }
         None => {
             command.args(["--seconds", &args.seconds.to_string()]);
+            command.args(["--generator", &args.generator]);
             if let Some(seed) = args.seed {
                 command.args(["--seed", &seed.to_string()]);
             }
