@@ -13,6 +13,7 @@
 //! engines on each function and the fuel; an exception that escapes is
 //! compared by tag and payload.
 
+use crate::rng::Rng;
 use wasm_encoder::{
     BlockType, Catch, CodeSection, ConstExpr, ExportKind, ExportSection, Function, FunctionSection,
     GlobalSection, GlobalType, InstructionSink, Module, TagKind, TagSection, TagType, TypeSection,
@@ -31,27 +32,6 @@ const PAIR: u32 = 1;
 const TAG_A: u32 = 0;
 const TAG_B: u32 = 1;
 const TAG_C: u32 = 2;
-
-/// A small deterministic generator (splitmix64).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u32) -> u32 {
-        (self.next() % u64::from(n)) as u32
-    }
-
-    fn small(&mut self) -> i32 {
-        self.below(100) as i32 - 50
-    }
-}
 
 /// The module of `seed`.
 pub fn exception_module(seed: u64) -> Vec<u8> {

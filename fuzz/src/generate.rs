@@ -65,16 +65,8 @@ pub fn exceptions_config(seed: u64) -> wasm_smith::Config {
 
 /// `len` pseudo-random bytes from `seed` (splitmix64).
 fn pseudo_random_bytes(seed: u64, len: usize) -> Vec<u8> {
-    let mut state = seed;
-    (0..len)
-        .map(|_| {
-            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-            (z ^ (z >> 31)) as u8
-        })
-        .collect()
+    let mut rng = crate::rng::Rng(seed);
+    (0..len).map(|_| rng.next() as u8).collect()
 }
 
 /// The module of `seed`, instrumented to run out of fuel; `None` if the seed

@@ -44,6 +44,7 @@ pub mod engine;
 pub mod exception_modules;
 pub mod generate;
 pub mod harness;
+mod rng;
 pub mod typed_refs;
 pub mod value;
 pub mod wasmi_bugs;

@@ -10,6 +10,7 @@
 //! calls. Everything is exported, so the harness compares the engines on
 //! each function, the global and the table.
 
+use crate::rng::Rng;
 use wasm_encoder::{
     BlockType, CodeSection, ConstExpr, ElementSection, Elements, ExportKind, ExportSection,
     Function, FunctionSection, GlobalSection, GlobalType, HeapType, InstructionSink, Module,
@@ -28,23 +29,6 @@ const T: u32 = 0;
 /// Global 0: the fuel. Global 1: a non-null reference to function 0.
 const FUEL_GLOBAL: u32 = 0;
 const REF_GLOBAL: u32 = 1;
-
-/// A small deterministic generator (splitmix64).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u32) -> u32 {
-        (self.next() % u64::from(n)) as u32
-    }
-}
 
 /// The typed reference `(ref null? $t)`.
 fn ref_t(nullable: bool) -> RefType {
@@ -163,7 +147,7 @@ fn expr(rng: &mut Rng, sink: &mut InstructionSink<'_>, depth: u32) {
             sink.local_get(0);
         }
         (0, _) | (_, 1) => {
-            sink.i32_const(rng.below(100) as i32 - 50);
+            sink.i32_const(rng.small());
         }
         (_, 2) => {
             expr(rng, sink, depth - 1);

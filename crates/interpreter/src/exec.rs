@@ -363,16 +363,8 @@ impl Executor {
                 return Err(CallError::Exception(Box::new(escaped)));
             };
             (m, f, base) = (rec.module as usize, rec.func, rec.base as usize);
-            let code = self
-                .module(m)
-                .func(f)
-                .map_err(CallError::Compile)?
-                .code
-                .as_ptr();
-            // SAFETY: a frame's return point is an op after its call, in the
-            // same function.
-            let after = unsafe { rec.ip.offset_from(code) };
-            pos = Some(after as usize - 1);
+            // A frame's return point is the op after its call.
+            pos = Some(self.position_before(m, f, rec.ip)?);
         }
     }
 

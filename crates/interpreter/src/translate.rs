@@ -798,13 +798,7 @@ impl Translator<'_> {
             // Catch labels are outside the `try_table`: the innermost is the
             // block that encloses it, now on top.
             for catch in eh.catches {
-                use wasmparser::Catch;
-                let (tag, label, with_ref) = match catch {
-                    Catch::One { tag, label } => (Some(tag), label, false),
-                    Catch::OneRef { tag, label } => (Some(tag), label, true),
-                    Catch::All { label } => (None, label, false),
-                    Catch::AllRef { label } => (None, label, true),
-                };
+                let (tag, label, with_ref) = wazero_validator::catch_clause(&catch);
                 let li = self.ctrl.len() - 1 - label as usize;
                 let dst = self.ctrl[li].base_home;
                 let payload: u32 = tag.map_or(0, |t| {
@@ -868,13 +862,7 @@ impl Translator<'_> {
     /// A legacy `catch` (`tag`) or `catch_all` (`None`): ends the `try`'s
     /// body or the clause before, and starts a clause.
     fn legacy_catch(&mut self, tag: Option<u32>) {
-        let frame = self.ctrl.last().expect("validated: catch inside try");
-        if !frame.unreachable {
-            let n = frame.results.len();
-            self.materialize_top(n);
-            let at = self.emit(Instr::Br { target: u32::MAX });
-            self.ctrl.last_mut().expect("checked").fixups.push(at);
-        }
+        self.end_arm();
         let here = self.pc();
         let frame = self.ctrl.last_mut().expect("checked");
         let (height, dst) = (frame.height, frame.base_home);
@@ -934,14 +922,21 @@ impl Translator<'_> {
         self.set_unreachable();
     }
 
-    fn else_(&mut self) {
-        let frame = self.ctrl.last().expect("validated: else inside if");
+    /// Ends an arm of the innermost block (the `then` of an `if`, a legacy
+    /// `try`'s body or clause): if reachable, its results go to their homes
+    /// and it jumps to the block's end.
+    fn end_arm(&mut self) {
+        let frame = self.ctrl.last().expect("validated: inside a block");
         if !frame.unreachable {
             let n = frame.results.len();
             self.materialize_top(n);
             let at = self.emit(Instr::Br { target: u32::MAX });
             self.ctrl.last_mut().expect("checked").fixups.push(at);
         }
+    }
+
+    fn else_(&mut self) {
+        self.end_arm();
         let here = self.pc();
         let frame = self.ctrl.last_mut().expect("checked");
         if let Some(at) = frame.else_fixup.take() {

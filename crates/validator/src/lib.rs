@@ -228,6 +228,26 @@ pub fn table64_operands(op: &wasmparser::Operator<'_>, is64: impl Fn(u32) -> boo
     }
 }
 
+/// A `try_table` catch clause's parts, for engines: the tag it catches (the
+/// module's index; `None` for any exception), the label it branches to
+/// (relative to the block around the `try_table`), and whether the `exnref`
+/// goes to the label after the payload (`catch_ref`, `catch_all_ref`).
+///
+/// ```
+/// use wasmparser::Catch;
+/// assert_eq!(wazero_validator::catch_clause(&Catch::OneRef { tag: 2, label: 1 }), (Some(2), 1, true));
+/// assert_eq!(wazero_validator::catch_clause(&Catch::All { label: 0 }), (None, 0, false));
+/// ```
+pub fn catch_clause(catch: &wasmparser::Catch) -> (Option<u32>, u32, bool) {
+    use wasmparser::Catch;
+    match *catch {
+        Catch::One { tag, label } => (Some(tag), label, false),
+        Catch::OneRef { tag, label } => (Some(tag), label, true),
+        Catch::All { label } => (None, label, false),
+        Catch::AllRef { label } => (None, label, true),
+    }
+}
+
 /// Below this many bytes of function bodies, they are validated on the
 /// calling thread: starting threads would cost more than they save.
 pub const PARALLEL_THRESHOLD: usize = 64 << 10;

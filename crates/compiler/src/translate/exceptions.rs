@@ -268,12 +268,7 @@ impl Translator<'_, '_> {
             }
         } else {
             for catch in eh.catches {
-                let (tag, label, with_ref) = match catch {
-                    Catch::One { tag, label } => (Some(tag), label, false),
-                    Catch::OneRef { tag, label } => (Some(tag), label, true),
-                    Catch::All { label } => (None, label, false),
-                    Catch::AllRef { label } => (None, label, true),
-                };
+                let (tag, label, with_ref) = wazero_validator::catch_clause(&catch);
                 let (target, _) = self.target(label);
                 clauses.push(Clause {
                     tag,
