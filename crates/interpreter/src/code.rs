@@ -306,6 +306,161 @@ macro_rules! define_instr {
                     _ => None,
                 }
             }
+
+            /// Makes this instruction read the operand it takes from slot `t`
+            /// out of the accumulator instead (see [`ACC`]); false (and
+            /// unchanged) if it has no such form, or reads `t` twice.
+            pub(crate) fn read_acc(&mut self, t: Slot) -> bool {
+                fn one(s: &mut Slot, t: Slot) -> bool {
+                    let hit = *s == t;
+                    if hit {
+                        *s = ACC;
+                    }
+                    hit
+                }
+                fn one_of(a: &mut Slot, b: &mut Slot, t: Slot) -> bool {
+                    if *a == t && *b == t {
+                        return false;
+                    }
+                    one(a, t) || one(b, t)
+                }
+                match self {
+                    $(Instr::$bin { a, b, .. })|*
+                    | $(Instr::$tbin { a, b, .. })|*
+                    | Instr::Store8 { addr: a, value: b, .. }
+                    | Instr::Store16 { addr: a, value: b, .. }
+                    | Instr::Store32 { addr: a, value: b, .. }
+                    | Instr::Store64 { addr: a, value: b, .. } => one_of(a, b, t),
+                    Instr::BrIfI32Eq { a, b, .. }
+                    | Instr::BrIfI32Ne { a, b, .. }
+                    | Instr::BrIfI32LtS { a, b, .. }
+                    | Instr::BrIfI32LtU { a, b, .. }
+                    | Instr::BrIfI32GtS { a, b, .. }
+                    | Instr::BrIfI32GtU { a, b, .. }
+                    | Instr::BrIfI32LeS { a, b, .. }
+                    | Instr::BrIfI32LeU { a, b, .. }
+                    | Instr::BrIfI32GeS { a, b, .. }
+                    | Instr::BrIfI32GeU { a, b, .. }
+                    | Instr::BrIfI64Eq { a, b, .. }
+                    | Instr::BrIfI64Ne { a, b, .. }
+                    | Instr::BrIfI64LtS { a, b, .. }
+                    | Instr::BrIfI64LtU { a, b, .. }
+                    | Instr::BrIfI64GtS { a, b, .. }
+                    | Instr::BrIfI64GtU { a, b, .. }
+                    | Instr::BrIfI64LeS { a, b, .. }
+                    | Instr::BrIfI64LeU { a, b, .. }
+                    | Instr::BrIfI64GeS { a, b, .. }
+                    | Instr::BrIfI64GeU { a, b, .. }
+                    | Instr::BrIfI32AndEqz { a, b, .. }
+                    | Instr::BrIfI32AndNez { a, b, .. } => one_of(a, b, t),
+                    $(Instr::$un { a, .. })|*
+                    | $(Instr::$tun { a, .. })|*
+                    | Instr::I32Load { addr: a, .. }
+                    | Instr::I64Load { addr: a, .. }
+                    | Instr::I32Load8S { addr: a, .. }
+                    | Instr::I32Load8U { addr: a, .. }
+                    | Instr::I32Load16S { addr: a, .. }
+                    | Instr::I32Load16U { addr: a, .. }
+                    | Instr::I64Load8S { addr: a, .. }
+                    | Instr::I64Load8U { addr: a, .. }
+                    | Instr::I64Load16S { addr: a, .. }
+                    | Instr::I64Load16U { addr: a, .. }
+                    | Instr::I64Load32S { addr: a, .. }
+                    | Instr::I64Load32U { addr: a, .. }
+                    | Instr::Copy { s: a, .. }
+                    | Instr::BrIfNez { cond: a, .. }
+                    | Instr::BrIfEqz { cond: a, .. }
+                    | Instr::BrTable { index: a, .. } => one(a, t),
+                    _ => false,
+                }
+            }
+
+            /// Makes this instruction leave its result in the accumulator
+            /// instead of its destination slot; false (and unchanged) if it
+            /// has no such form.
+            pub(crate) fn write_acc(&mut self) -> bool {
+                match self {
+                    $(Instr::$bin { d, .. })|*
+                    | $(Instr::$tbin { d, .. })|*
+                    | $(Instr::$un { d, .. })|*
+                    | $(Instr::$tun { d, .. })|*
+                    | Instr::I32Load { d, .. }
+                    | Instr::I64Load { d, .. }
+                    | Instr::I32Load8S { d, .. }
+                    | Instr::I32Load8U { d, .. }
+                    | Instr::I32Load16S { d, .. }
+                    | Instr::I32Load16U { d, .. }
+                    | Instr::I64Load8S { d, .. }
+                    | Instr::I64Load8U { d, .. }
+                    | Instr::I64Load16S { d, .. }
+                    | Instr::I64Load16U { d, .. }
+                    | Instr::I64Load32S { d, .. }
+                    | Instr::I64Load32U { d, .. } => {
+                        *d = ACC;
+                        true
+                    }
+                    _ => false,
+                }
+            }
+
+            /// Which of its operands this instruction takes from the
+            /// accumulator, and whether it leaves its result there.
+            pub(crate) fn acc_mode(&self) -> AccMode {
+                let (first, second, result) = match *self {
+                    $(Instr::$bin { d, a, b })|*
+                    | $(Instr::$tbin { d, a, b })|* => (a, b, d),
+                    $(Instr::$un { d, a })|*
+                    | $(Instr::$tun { d, a })|*
+                    | Instr::I32Load { d, addr: a, .. }
+                    | Instr::I64Load { d, addr: a, .. }
+                    | Instr::I32Load8S { d, addr: a, .. }
+                    | Instr::I32Load8U { d, addr: a, .. }
+                    | Instr::I32Load16S { d, addr: a, .. }
+                    | Instr::I32Load16U { d, addr: a, .. }
+                    | Instr::I64Load8S { d, addr: a, .. }
+                    | Instr::I64Load8U { d, addr: a, .. }
+                    | Instr::I64Load16S { d, addr: a, .. }
+                    | Instr::I64Load16U { d, addr: a, .. }
+                    | Instr::I64Load32S { d, addr: a, .. }
+                    | Instr::I64Load32U { d, addr: a, .. }
+                    | Instr::Copy { d, s: a } => (a, 0, d),
+                    Instr::Store8 { addr: a, value: b, .. }
+                    | Instr::Store16 { addr: a, value: b, .. }
+                    | Instr::Store32 { addr: a, value: b, .. }
+                    | Instr::Store64 { addr: a, value: b, .. } => (a, b, 0),
+                    Instr::BrIfNez { cond: a, .. }
+                    | Instr::BrIfEqz { cond: a, .. }
+                    | Instr::BrTable { index: a, .. } => (a, 0, 0),
+                    Instr::BrIfI32Eq { a, b, .. }
+                    | Instr::BrIfI32Ne { a, b, .. }
+                    | Instr::BrIfI32LtS { a, b, .. }
+                    | Instr::BrIfI32LtU { a, b, .. }
+                    | Instr::BrIfI32GtS { a, b, .. }
+                    | Instr::BrIfI32GtU { a, b, .. }
+                    | Instr::BrIfI32LeS { a, b, .. }
+                    | Instr::BrIfI32LeU { a, b, .. }
+                    | Instr::BrIfI32GeS { a, b, .. }
+                    | Instr::BrIfI32GeU { a, b, .. }
+                    | Instr::BrIfI64Eq { a, b, .. }
+                    | Instr::BrIfI64Ne { a, b, .. }
+                    | Instr::BrIfI64LtS { a, b, .. }
+                    | Instr::BrIfI64LtU { a, b, .. }
+                    | Instr::BrIfI64GtS { a, b, .. }
+                    | Instr::BrIfI64GtU { a, b, .. }
+                    | Instr::BrIfI64LeS { a, b, .. }
+                    | Instr::BrIfI64LeU { a, b, .. }
+                    | Instr::BrIfI64GeS { a, b, .. }
+                    | Instr::BrIfI64GeU { a, b, .. }
+                    | Instr::BrIfI32AndEqz { a, b, .. }
+                    | Instr::BrIfI32AndNez { a, b, .. } => (a, b, 0),
+                    _ => (0, 0, 0),
+                };
+                AccMode {
+                    first: first == ACC,
+                    second: second == ACC,
+                    result: result == ACC,
+                }
+            }
         }
     };
 }
@@ -314,6 +469,24 @@ for_each_numeric_op!(define_instr);
 
 // Instructions stay two words, with a one-byte tag (at most 256 variants).
 const _: () = assert!(std::mem::size_of::<Instr>() <= 16);
+
+/// The slot number that stands for the *accumulator*: a value that one
+/// instruction leaves in a register for the next one, which is its only
+/// reader, instead of storing it in a frame slot the next one loads again
+/// (the translator pairs them, see `Translator::emit`). No frame has this
+/// many slots.
+pub(crate) const ACC: Slot = Slot::MAX;
+
+/// Which operands of an instruction are the accumulator ([`ACC`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct AccMode {
+    /// Its first operand (`a`, an address, a condition, a copy's source).
+    pub(crate) first: bool,
+    /// Its second operand (`b`, a stored value).
+    pub(crate) second: bool,
+    /// Its result.
+    pub(crate) result: bool,
+}
 
 /// Fuses an integer comparison (or an `i32.and` test) `cmp` with a conditional
 /// branch: the branch taken when the condition holds (`negate == false`) or fails

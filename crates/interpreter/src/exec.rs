@@ -89,6 +89,10 @@ pub(crate) struct CallContext {
     pub(crate) mem_len: u64,
     /// The store's interrupt request (see [`Store::interrupt`]).
     pub(crate) interrupt: *const Interrupt,
+    /// Loop dispatch only: the accumulator between two ops (see
+    /// `threaded::ACC`); threaded dispatch keeps it in a register.
+    #[cfg_attr(wazero_tail_dispatch, allow(dead_code))]
+    pub(crate) acc: u64,
 }
 
 /// The request of a context not yet attached to a store: never made.
@@ -124,6 +128,7 @@ impl Default for CallContext {
             instance: InstanceId(0),
             func_addrs: std::ptr::null(),
             interrupt: &NEVER_INTERRUPTED,
+            acc: 0,
             error: None,
             mem: std::ptr::null_mut(),
             mem_len: 0,

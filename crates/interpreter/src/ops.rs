@@ -8,8 +8,9 @@
 //! Slot conventions: `i32` and `f32` values sit zero-extended in the low 32 bits.
 
 macro_rules! for_each_numeric_op {
-    ($m:ident) => {
+    ($m:ident $(, $args:tt)*) => {
         $m! {
+            $($args)*
             binary: [
                 (I32Add, |a, b| (a as u32).wrapping_add(b as u32) as u64),
                 (I32Sub, |a, b| (a as u32).wrapping_sub(b as u32) as u64),

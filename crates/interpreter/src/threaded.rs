@@ -32,6 +32,7 @@ pub(crate) type Handler = unsafe fn(
     mem: *mut u8,
     mem_len: u64,
     cx: *mut CallContext,
+    acc: u64,
 ) -> Exit;
 
 /// Why threaded execution stopped, and where.
@@ -96,13 +97,13 @@ pub(crate) unsafe fn run(
     unsafe {
         #[cfg(wazero_tail_dispatch)]
         {
-            ((*ip).handler)(ip, fp, mem, mem_len, cx)
+            ((*ip).handler)(ip, fp, mem, mem_len, cx, 0)
         }
         #[cfg(not(wazero_tail_dispatch))]
         {
             let (mut ip, mut fp, mut mem, mut mem_len) = (ip, fp, mem, mem_len);
             loop {
-                let exit = ((*ip).handler)(ip, fp, mem, mem_len, cx);
+                let exit = ((*ip).handler)(ip, fp, mem, mem_len, cx, (*cx).acc);
                 match exit.reason {
                     CONTINUE => {}
                     RELOAD_MEMORY => (mem, mem_len) = ((*cx).mem, (*cx).mem_len),
@@ -119,16 +120,18 @@ pub(crate) unsafe fn run(
 /// Goes on with the op at `$ip`.
 #[cfg(wazero_tail_dispatch)]
 macro_rules! next {
-    ($ip:expr, $fp:expr, $mem:expr, $len:expr, $cx:expr) => {{
+    ($ip:expr, $fp:expr, $mem:expr, $len:expr, $cx:expr, $acc:expr) => {{
         let ip: *const Op = $ip;
-        return ((*ip).handler)(ip, $fp, $mem, $len, $cx);
+        return ((*ip).handler)(ip, $fp, $mem, $len, $cx, $acc);
     }};
 }
 
 #[cfg(not(wazero_tail_dispatch))]
 macro_rules! next {
-    ($ip:expr, $fp:expr, $mem:expr, $len:expr, $cx:expr) => {{
-        let _ = ($fp, $mem, $len, $cx);
+    ($ip:expr, $fp:expr, $mem:expr, $len:expr, $cx:expr, $acc:expr) => {{
+        let _ = ($fp, $mem, $len);
+        // The accumulator lives in the context between two ops.
+        (*$cx).acc = $acc;
         return Exit {
             ip: $ip,
             reason: CONTINUE,
@@ -138,14 +141,21 @@ macro_rules! next {
 
 /// Defines a handler whose op is `$pat` (a pattern of [`Instr`] binding operands).
 macro_rules! handler {
-    ($name:ident, $pat:pat, |$ip:ident, $fp:ident, $mem:ident, $len:ident, $cx:ident| $body:block) => {
-        #[allow(non_snake_case, unused_variables, clippy::undocumented_unsafe_blocks)]
+    ($name:ident, $pat:pat, |$ip:ident, $fp:ident, $mem:ident, $len:ident, $cx:ident, $acc:ident| $body:block) => {
+        #[allow(
+            non_snake_case,
+            unused_variables,
+            unused_mut,
+            unused_assignments,
+            clippy::undocumented_unsafe_blocks
+        )]
         pub(crate) unsafe fn $name(
             $ip: *const Op,
             $fp: *mut u64,
             $mem: *mut u8,
             $len: u64,
             $cx: *mut CallContext,
+            mut $acc: u64,
         ) -> Exit {
             // SAFETY: `handler_of` gave this handler only to ops of this variant, and
             // the module invariants hold for slots, branches and memory.
@@ -183,56 +193,113 @@ macro_rules! set2 {
     }};
 }
 
-macro_rules! numeric_handlers {
+// Operand access in a handler's accumulator mode (see `code::ACC`): an
+// operand comes from its slot (`rd_slot`) or the accumulator (`rd_acc`), a
+// result goes to its slot (`wr_slot`) or the accumulator (`wr_acc`).
+macro_rules! rd_slot {
+    ($fp:ident, $acc:ident, $s:expr) => {
+        get!($fp, $s)
+    };
+}
+macro_rules! rd_acc {
+    ($fp:ident, $acc:ident, $s:expr) => {
+        $acc
+    };
+}
+macro_rules! wr_slot {
+    ($fp:ident, $acc:ident, $s:expr, $v:expr) => {
+        set!($fp, $s, $v)
+    };
+}
+macro_rules! wr_acc {
+    ($fp:ident, $acc:ident, $s:expr, $v:expr) => {
+        $acc = $v
+    };
+}
+
+/// The handlers of the binary numeric instructions, with operands and result
+/// accessed in the modes `[$ra $rb $wd]`, and `binary_handler` to pick one.
+macro_rules! binary_handlers {
     (
+        [$ra:ident $rb:ident $wd:ident]
         binary: [$(($bin:ident, |$ba:ident, $bb:ident| $be:expr)),* $(,)?],
         try_binary: [$(($tbin:ident, |$ta:ident, $tb:ident| $te:expr)),* $(,)?],
-        unary: [$(($un:ident, |$ua:ident| $ue:expr)),* $(,)?],
-        try_unary: [$(($tun:ident, |$tua:ident| $tue:expr)),* $(,)?],
+        unary: [$($un:tt)*],
+        try_unary: [$($tun:tt)*],
     ) => {
-        $(handler!($bin, Instr::$bin { d, a, b }, |ip, fp, mem, len, cx| {
-            let ($ba, $bb) = (get!(fp, a), get!(fp, b));
-            set!(fp, d, $be);
-            next!(ip.add(1), fp, mem, len, cx)
+        $(handler!($bin, Instr::$bin { d, a, b }, |ip, fp, mem, len, cx, acc| {
+            let ($ba, $bb) = ($ra!(fp, acc, a), $rb!(fp, acc, b));
+            $wd!(fp, acc, d, $be);
+            next!(ip.add(1), fp, mem, len, cx, acc)
         });)*
-        $(handler!($tbin, Instr::$tbin { d, a, b }, |ip, fp, mem, len, cx| {
-            let ($ta, $tb) = (get!(fp, a), get!(fp, b));
+        $(handler!($tbin, Instr::$tbin { d, a, b }, |ip, fp, mem, len, cx, acc| {
+            let ($ta, $tb) = ($ra!(fp, acc, a), $rb!(fp, acc, b));
             let r: Result<u64, TrapCode> = $te;
             match r {
-                Ok(v) => set!(fp, d, v),
+                Ok(v) => $wd!(fp, acc, d, v),
                 Err(c) => return Exit::trap(ip, c),
             }
-            next!(ip.add(1), fp, mem, len, cx)
-        });)*
-        $(handler!($un, Instr::$un { d, a }, |ip, fp, mem, len, cx| {
-            let $ua = get!(fp, a);
-            set!(fp, d, $ue);
-            next!(ip.add(1), fp, mem, len, cx)
-        });)*
-        $(handler!($tun, Instr::$tun { d, a }, |ip, fp, mem, len, cx| {
-            let $tua = get!(fp, a);
-            let r: Result<u64, TrapCode> = $tue;
-            match r {
-                Ok(v) => set!(fp, d, v),
-                Err(c) => return Exit::trap(ip, c),
-            }
-            next!(ip.add(1), fp, mem, len, cx)
+            next!(ip.add(1), fp, mem, len, cx, acc)
         });)*
 
-        /// The handler of `instr`'s variant.
-        pub(crate) fn handler_of(instr: &Instr) -> Handler {
-            match instr {
+        /// The handler of a binary numeric instruction in this mode.
+        pub(crate) fn binary_handler(instr: &Instr) -> Option<Handler> {
+            Some(match instr {
                 $(Instr::$bin { .. } => $bin,)*
                 $(Instr::$tbin { .. } => $tbin,)*
-                $(Instr::$un { .. } => $un,)*
-                $(Instr::$tun { .. } => $tun,)*
-                other => handler_of_other(other),
-            }
+                _ => return None,
+            })
         }
     };
 }
 
-for_each_numeric_op!(numeric_handlers);
+/// The handlers of the unary numeric instructions in the modes `[$ra $wd]`,
+/// and `unary_handler` to pick one.
+macro_rules! unary_handlers {
+    (
+        [$ra:ident $wd:ident]
+        binary: [$($bin:tt)*],
+        try_binary: [$($tbin:tt)*],
+        unary: [$(($un:ident, |$ua:ident| $ue:expr)),* $(,)?],
+        try_unary: [$(($tun:ident, |$tua:ident| $tue:expr)),* $(,)?],
+    ) => {
+        $(handler!($un, Instr::$un { d, a }, |ip, fp, mem, len, cx, acc| {
+            let $ua = $ra!(fp, acc, a);
+            $wd!(fp, acc, d, $ue);
+            next!(ip.add(1), fp, mem, len, cx, acc)
+        });)*
+        $(handler!($tun, Instr::$tun { d, a }, |ip, fp, mem, len, cx, acc| {
+            let $tua = $ra!(fp, acc, a);
+            let r: Result<u64, TrapCode> = $tue;
+            match r {
+                Ok(v) => $wd!(fp, acc, d, v),
+                Err(c) => return Exit::trap(ip, c),
+            }
+            next!(ip.add(1), fp, mem, len, cx, acc)
+        });)*
+
+        /// The handler of a unary numeric instruction in this mode.
+        pub(crate) fn unary_handler(instr: &Instr) -> Option<Handler> {
+            Some(match instr {
+                $(Instr::$un { .. } => $un,)*
+                $(Instr::$tun { .. } => $tun,)*
+                _ => return None,
+            })
+        }
+    };
+}
+
+for_each_numeric_op!(binary_handlers, [rd_slot rd_slot wr_slot]);
+for_each_numeric_op!(unary_handlers, [rd_slot wr_slot]);
+
+/// The handler of `instr`'s variant (reading and writing slots only).
+pub(crate) fn handler_of(instr: &Instr) -> Handler {
+    binary_handler(instr)
+        .or_else(|| unary_handler(instr))
+        .or_else(|| load_handler(instr))
+        .or_else(|| store_handler(instr))
+        .unwrap_or_else(|| handler_of_other(instr))
+}
 
 /// Leaves threaded code: the outer loop executes the op at `ip`.
 #[allow(clippy::undocumented_unsafe_blocks)]
@@ -242,6 +309,7 @@ pub(crate) unsafe fn slow(
     _: *mut u8,
     _: u64,
     _: *mut CallContext,
+    _: u64,
 ) -> Exit {
     Exit { ip, reason: SLOW }
 }
@@ -278,8 +346,8 @@ unsafe fn jump(ip: *const Op, offset: u32) -> *const Op {
 
 /// Takes a forward branch.
 macro_rules! forward_jump {
-    ($ip:expr, $target:expr, $fp:expr, $mem:expr, $len:expr, $cx:expr) => {{
-        next!(jump($ip, $target), $fp, $mem, $len, $cx)
+    ($ip:expr, $target:expr, $fp:expr, $mem:expr, $len:expr, $cx:expr, $acc:expr) => {{
+        next!(jump($ip, $target), $fp, $mem, $len, $cx, $acc)
     }};
 }
 
@@ -287,54 +355,55 @@ macro_rules! forward_jump {
 /// checks for an interrupt, so a runaway loop stops within one iteration of being
 /// asked to.
 macro_rules! loop_back {
-    ($ip:expr, $target:expr, $fp:expr, $mem:expr, $len:expr, $cx:expr) => {{
+    ($ip:expr, $target:expr, $fp:expr, $mem:expr, $len:expr, $cx:expr, $acc:expr) => {{
         if interrupted($cx) {
             return Exit::trap($ip, TrapCode::Interrupted);
         }
-        next!(jump($ip, $target), $fp, $mem, $len, $cx)
+        next!(jump($ip, $target), $fp, $mem, $len, $cx, $acc)
     }};
 }
 
 macro_rules! compare_branches {
-    ($take:ident; $($name:ident: |$a:ident, $b:ident| $cond:expr;)*) => {$(
-        handler!($name, Instr::$name { a, b, target }, |ip, fp, mem, len, cx| {
-            let ($a, $b) = (get!(fp, a), get!(fp, b));
+    ($take:ident, [$ra:ident $rb:ident]; $($name:ident: |$a:ident, $b:ident| $cond:expr;)*) => {$(
+        handler!($name, Instr::$name { a, b, target }, |ip, fp, mem, len, cx, acc| {
+            let ($a, $b) = ($ra!(fp, acc, a), $rb!(fp, acc, b));
             if $cond {
-                $take!(ip, target, fp, mem, len, cx)
+                $take!(ip, target, fp, mem, len, cx, acc)
             }
-            next!(ip.add(1), fp, mem, len, cx)
+            next!(ip.add(1), fp, mem, len, cx, acc)
         });
     )*};
 }
 
 /// Defines the handlers of every branch instruction, taking the branch with
-/// `$take`; its list of instructions is `$list`'s too.
+/// `$take` and reading the condition's operands in the modes `[$ra $rb]`,
+/// and `branch_handler` to pick one.
 macro_rules! branch_handlers {
-    ($take:ident) => {
-        handler!(Br, Instr::Br { target }, |ip, fp, mem, len, cx| {
-            $take!(ip, target, fp, mem, len, cx)
+    ($take:ident, [$ra:ident $rb:ident]) => {
+        handler!(Br, Instr::Br { target }, |ip, fp, mem, len, cx, acc| {
+            $take!(ip, target, fp, mem, len, cx, acc)
         });
         handler!(
             BrIfNez,
             Instr::BrIfNez { cond, target },
-            |ip, fp, mem, len, cx| {
-                if get!(fp, cond) as u32 != 0 {
-                    $take!(ip, target, fp, mem, len, cx)
+            |ip, fp, mem, len, cx, acc| {
+                if $ra!(fp, acc, cond) as u32 != 0 {
+                    $take!(ip, target, fp, mem, len, cx, acc)
                 }
-                next!(ip.add(1), fp, mem, len, cx)
+                next!(ip.add(1), fp, mem, len, cx, acc)
             }
         );
         handler!(
             BrIfEqz,
             Instr::BrIfEqz { cond, target },
-            |ip, fp, mem, len, cx| {
-                if get!(fp, cond) as u32 == 0 {
-                    $take!(ip, target, fp, mem, len, cx)
+            |ip, fp, mem, len, cx, acc| {
+                if $ra!(fp, acc, cond) as u32 == 0 {
+                    $take!(ip, target, fp, mem, len, cx, acc)
                 }
-                next!(ip.add(1), fp, mem, len, cx)
+                next!(ip.add(1), fp, mem, len, cx, acc)
             }
         );
-        compare_branches! { $take;
+        compare_branches! { $take, [$ra $rb];
             BrIfI32Eq: |a, b| a as u32 == b as u32;
             BrIfI32Ne: |a, b| a as u32 != b as u32;
             BrIfI32LtS: |a, b| (a as i32) < (b as i32);
@@ -358,73 +427,108 @@ macro_rules! branch_handlers {
             BrIfI32AndEqz: |a, b| (a as u32 & b as u32) == 0;
             BrIfI32AndNez: |a, b| (a as u32 & b as u32) != 0;
         }
+
+        /// The handler of a branch instruction in this direction and mode.
+        pub(crate) fn branch_handler(instr: &Instr) -> Option<Handler> {
+            Some(match instr {
+                Instr::Br { .. } => Br,
+                Instr::BrIfNez { .. } => BrIfNez,
+                Instr::BrIfEqz { .. } => BrIfEqz,
+                Instr::BrIfI32Eq { .. } => BrIfI32Eq,
+                Instr::BrIfI32Ne { .. } => BrIfI32Ne,
+                Instr::BrIfI32LtS { .. } => BrIfI32LtS,
+                Instr::BrIfI32LtU { .. } => BrIfI32LtU,
+                Instr::BrIfI32GtS { .. } => BrIfI32GtS,
+                Instr::BrIfI32GtU { .. } => BrIfI32GtU,
+                Instr::BrIfI32LeS { .. } => BrIfI32LeS,
+                Instr::BrIfI32LeU { .. } => BrIfI32LeU,
+                Instr::BrIfI32GeS { .. } => BrIfI32GeS,
+                Instr::BrIfI32GeU { .. } => BrIfI32GeU,
+                Instr::BrIfI64Eq { .. } => BrIfI64Eq,
+                Instr::BrIfI64Ne { .. } => BrIfI64Ne,
+                Instr::BrIfI64LtS { .. } => BrIfI64LtS,
+                Instr::BrIfI64LtU { .. } => BrIfI64LtU,
+                Instr::BrIfI64GtS { .. } => BrIfI64GtS,
+                Instr::BrIfI64GtU { .. } => BrIfI64GtU,
+                Instr::BrIfI64LeS { .. } => BrIfI64LeS,
+                Instr::BrIfI64LeU { .. } => BrIfI64LeU,
+                Instr::BrIfI64GeS { .. } => BrIfI64GeS,
+                Instr::BrIfI64GeU { .. } => BrIfI64GeU,
+                Instr::BrIfI32AndEqz { .. } => BrIfI32AndEqz,
+                Instr::BrIfI32AndNez { .. } => BrIfI32AndNez,
+                _ => return None,
+            })
+        }
+    };
+}
+
+/// Defines the branch handlers of one direction, taking branches with
+/// `$take`: reading slots, and in submodules `a` and `b` reading the first or
+/// the second operand of the condition from the accumulator.
+macro_rules! branch_direction {
+    ($take:ident) => {
+        use super::*;
+        branch_handlers!($take, [rd_slot rd_slot]);
+
+        /// Branches whose condition (or its first operand) is the accumulator.
+        pub(crate) mod a {
+            use super::super::*;
+            branch_handlers!($take, [rd_acc rd_slot]);
+        }
+
+        /// Branches whose condition's second operand is the accumulator.
+        pub(crate) mod b {
+            use super::super::*;
+            branch_handlers!($take, [rd_slot rd_acc]);
+        }
     };
 }
 
 /// Branches forward: no interrupt check.
 pub(crate) mod forward {
-    use super::*;
-    branch_handlers!(forward_jump);
+    branch_direction!(forward_jump);
 }
 
 /// Branches backward, the back-edges of loops: these check for interrupts.
 pub(crate) mod backward {
-    use super::*;
-    branch_handlers!(loop_back);
+    branch_direction!(loop_back);
 }
 
 /// The handler of a branch instruction (`None` for any other), for a branch
-/// forward or backward.
+/// forward or backward, reading slots only.
 pub(crate) fn branch_handler(instr: &Instr, backward: bool) -> Option<Handler> {
-    macro_rules! pick {
-        ($($name:ident),* $(,)?) => {
-            match instr {
-                $(Instr::$name { .. } => Some(if backward {
-                    backward::$name as Handler
-                } else {
-                    forward::$name as Handler
-                }),)*
-                _ => None,
-            }
-        };
+    if backward {
+        backward::branch_handler(instr)
+    } else {
+        forward::branch_handler(instr)
     }
-    pick!(
-        Br,
-        BrIfNez,
-        BrIfEqz,
-        BrIfI32Eq,
-        BrIfI32Ne,
-        BrIfI32LtS,
-        BrIfI32LtU,
-        BrIfI32GtS,
-        BrIfI32GtU,
-        BrIfI32LeS,
-        BrIfI32LeU,
-        BrIfI32GeS,
-        BrIfI32GeU,
-        BrIfI64Eq,
-        BrIfI64Ne,
-        BrIfI64LtS,
-        BrIfI64LtU,
-        BrIfI64GtS,
-        BrIfI64GtU,
-        BrIfI64LeS,
-        BrIfI64LeU,
-        BrIfI64GeS,
-        BrIfI64GeU,
-        BrIfI32AndEqz,
-        BrIfI32AndNez,
-    )
 }
 
-handler!(
-    BrTable,
-    Instr::BrTable { index, len: n },
-    |ip, fp, mem, len, cx| {
-        let i = (get!(fp, index) as u32).min(n);
-        next!(ip.add(1 + i as usize), fp, mem, len, cx)
-    }
-);
+/// `br_table` with its index read in mode `$ra`. It takes the selected
+/// entry's jump itself instead of dispatching it (a backward one checks for
+/// interrupts like the entry's own handler).
+macro_rules! br_table_handler {
+    ($ra:ident) => {
+        handler!(
+            BrTable,
+            Instr::BrTable { index, len: n },
+            |ip, fp, mem, len, cx, acc| {
+                let i = ($ra!(fp, acc, index) as u32).min(n);
+                let entry = ip.add(1 + i as usize);
+                // The translator makes every entry a `Br`; anything else runs
+                // through its own handler.
+                let Instr::Br { target } = (*entry).instr else {
+                    next!(entry, fp, mem, len, cx, acc)
+                };
+                if target as i32 <= 0 {
+                    loop_back!(entry, target, fp, mem, len, cx, acc)
+                }
+                forward_jump!(entry, target, fp, mem, len, cx, acc)
+            }
+        );
+    };
+}
+br_table_handler!(rd_slot);
 
 // Calls within the module and returns to it stay in threaded code; the outer loop
 // takes over for a function not translated yet, a full value stack, the depth
@@ -432,17 +536,17 @@ handler!(
 handler!(
     CallInternal,
     Instr::CallInternal { func, base: b },
-    |ip, fp, mem, len, cx| {
+    |ip, fp, mem, len, cx, acc| {
         if interrupted(cx) {
             return Exit::trap(ip, TrapCode::Interrupted);
         }
         let c = &mut *cx;
         let Some(callee) = (*c.module).translated(func) else {
-            return slow(ip, fp, mem, len, cx);
+            return slow(ip, fp, mem, len, cx, acc);
         };
         let new_base = c.base + b as usize;
         if c.frames.len() >= c.frame_limit || new_base + callee.frame_size as usize > c.stack_len {
-            return slow(ip, fp, mem, len, cx);
+            return slow(ip, fp, mem, len, cx, acc);
         }
         c.frames.push(FrameRecord {
             ip: ip.add(1),
@@ -454,19 +558,19 @@ handler!(
         init_frame(callee_fp, callee);
         c.func = func;
         c.base = new_base;
-        next!(callee.code.as_ptr(), callee_fp, mem, len, cx)
+        next!(callee.code.as_ptr(), callee_fp, mem, len, cx, acc)
     }
 );
-handler!(Return, Instr::Return, |ip, fp, mem, len, cx| {
+handler!(Return, Instr::Return, |ip, fp, mem, len, cx, acc| {
     let c = &mut *cx;
     match c.frames.last() {
         Some(rec) if rec.module == c.module_index => {
             let rec = c.frames.pop().unwrap_unchecked();
             c.func = rec.func;
             c.base = rec.base as usize;
-            next!(rec.ip, c.stack.add(c.base), mem, len, cx)
+            next!(rec.ip, c.stack.add(c.base), mem, len, cx, acc)
         }
-        _ => slow(ip, fp, mem, len, cx),
+        _ => slow(ip, fp, mem, len, cx, acc),
     }
 });
 // Globals of the current instance, through the addresses the outer loop put in
@@ -481,17 +585,17 @@ macro_rules! global {
 handler!(
     GlobalGet,
     Instr::GlobalGet { d, index },
-    |ip, fp, mem, len, cx| {
+    |ip, fp, mem, len, cx, acc| {
         set!(fp, d, (*global!(cx, index)).value as u64);
-        next!(ip.add(1), fp, mem, len, cx)
+        next!(ip.add(1), fp, mem, len, cx, acc)
     }
 );
 handler!(
     GlobalSet,
     Instr::GlobalSet { s, index },
-    |ip, fp, mem, len, cx| {
+    |ip, fp, mem, len, cx, acc| {
         (*global!(cx, index)).value = u128::from(get!(fp, s));
-        next!(ip.add(1), fp, mem, len, cx)
+        next!(ip.add(1), fp, mem, len, cx, acc)
     }
 );
 // Calls of imported host functions stay in threaded code too (imported WebAssembly
@@ -499,17 +603,17 @@ handler!(
 handler!(
     CallImported,
     Instr::CallImported { func, base: b },
-    |ip, fp, mem, len, cx| {
+    |ip, fp, mem, len, cx, acc| {
         let c = &mut *cx;
         let addr = *c.func_addrs.add(func as usize);
         let store = &mut *c.store;
         let instance = &store.funcs[addr.index()];
         let wazero_store::FuncKind::Host { func: host, .. } = &instance.kind else {
-            return slow(ip, fp, mem, len, cx);
+            return slow(ip, fp, mem, len, cx, acc);
         };
         let n = instance.ty.param_slots().max(instance.ty.result_slots());
         if c.base + b as usize + n > c.stack_len {
-            return slow(ip, fp, mem, len, cx);
+            return slow(ip, fp, mem, len, cx, acc);
         }
         let host = crate::exec::host_closure(std::sync::Arc::as_ptr(host));
         let stack = std::slice::from_raw_parts_mut(fp.add(b as usize), n);
@@ -536,7 +640,7 @@ handler!(
         }
         #[allow(unreachable_code)]
         {
-            next!(ip.add(1), fp, mem, len, cx)
+            next!(ip.add(1), fp, mem, len, cx, acc)
         }
     }
 );
@@ -566,64 +670,67 @@ fn threaded_host_call(
         }
     }
 }
-handler!(Unreachable, Instr::Unreachable, |ip, fp, mem, len, cx| {
-    Exit::trap(ip, TrapCode::Unreachable)
-});
-handler!(Copy, Instr::Copy { d, s }, |ip, fp, mem, len, cx| {
+handler!(
+    Unreachable,
+    Instr::Unreachable,
+    |ip, fp, mem, len, cx, acc| { Exit::trap(ip, TrapCode::Unreachable) }
+);
+handler!(Copy, Instr::Copy { d, s }, |ip, fp, mem, len, cx, acc| {
     set!(fp, d, get!(fp, s));
-    next!(ip.add(1), fp, mem, len, cx)
+    next!(ip.add(1), fp, mem, len, cx, acc)
 });
-handler!(Copy2, Instr::Copy2 { d, s }, |ip, fp, mem, len, cx| {
+handler!(Copy2, Instr::Copy2 { d, s }, |ip, fp, mem, len, cx, acc| {
     set2!(fp, d, get2!(fp, s));
-    next!(ip.add(1), fp, mem, len, cx)
+    next!(ip.add(1), fp, mem, len, cx, acc)
 });
 handler!(
     Const32,
     Instr::Const32 { d, value },
-    |ip, fp, mem, len, cx| {
+    |ip, fp, mem, len, cx, acc| {
         set!(fp, d, u64::from(value));
-        next!(ip.add(1), fp, mem, len, cx)
+        next!(ip.add(1), fp, mem, len, cx, acc)
     }
 );
 handler!(
     Const64,
     Instr::Const64 { d, value },
-    |ip, fp, mem, len, cx| {
+    |ip, fp, mem, len, cx, acc| {
         set!(fp, d, value);
-        next!(ip.add(1), fp, mem, len, cx)
+        next!(ip.add(1), fp, mem, len, cx, acc)
     }
 );
 handler!(
     Select,
     Instr::Select { d, cond, a, b },
-    |ip, fp, mem, len, cx| {
+    |ip, fp, mem, len, cx, acc| {
         let v = if get!(fp, cond) as u32 != 0 {
             get!(fp, a)
         } else {
             get!(fp, b)
         };
         set!(fp, d, v);
-        next!(ip.add(1), fp, mem, len, cx)
+        next!(ip.add(1), fp, mem, len, cx, acc)
     }
 );
 handler!(
     Select2,
     Instr::Select2 { d, cond, a, b },
-    |ip, fp, mem, len, cx| {
+    |ip, fp, mem, len, cx, acc| {
         let v = if get!(fp, cond) as u32 != 0 {
             get2!(fp, a)
         } else {
             get2!(fp, b)
         };
         set2!(fp, d, v);
-        next!(ip.add(1), fp, mem, len, cx)
+        next!(ip.add(1), fp, mem, len, cx, acc)
     }
 );
 
-/// The effective address of an access of `n` bytes, or a trap.
+/// The effective address of an access of `n` bytes at the address value
+/// `$addr` (an `i32`) plus `$offset`, or a trap.
 macro_rules! effective {
-    ($ip:ident, $fp:ident, $len:ident, $addr:expr, $offset:expr, $n:expr) => {{
-        let ea = u64::from(get!($fp, $addr) as u32) + u64::from($offset);
+    ($ip:ident, $len:ident, $addr:expr, $offset:expr, $n:expr) => {{
+        let ea = u64::from($addr as u32) + u64::from($offset);
         if ea + $n as u64 > $len {
             return Exit::trap($ip, TrapCode::MemoryOutOfBounds);
         }
@@ -631,61 +738,94 @@ macro_rules! effective {
     }};
 }
 
+/// Hands the list of scalar loads to `$m`, after `$modes`.
+macro_rules! each_load {
+    ($m:ident, $modes:tt) => {
+        $m! { $modes
+            I32Load: u32 => |v| u64::from(v);
+            I64Load: u64 => |v| v;
+            I32Load8S: i8 => |v| v as i32 as u32 as u64;
+            I32Load8U: u8 => |v| u64::from(v);
+            I32Load16S: i16 => |v| v as i32 as u32 as u64;
+            I32Load16U: u16 => |v| u64::from(v);
+            I64Load8S: i8 => |v| v as i64 as u64;
+            I64Load8U: u8 => |v| u64::from(v);
+            I64Load16S: i16 => |v| v as i64 as u64;
+            I64Load16U: u16 => |v| u64::from(v);
+            I64Load32S: i32 => |v| v as i64 as u64;
+            I64Load32U: u32 => |v| u64::from(v);
+        }
+    };
+}
+
+/// The load handlers with the address and result in the modes `[$ra $wd]`,
+/// and `load_handler` to pick one.
 macro_rules! loads {
-    ($($name:ident: $t:ty => |$v:ident| $conv:expr;)*) => {$(
-        handler!($name, Instr::$name { d, addr, offset }, |ip, fp, mem, len, cx| {
-            let ea = effective!(ip, fp, len, addr, offset, std::mem::size_of::<$t>());
+    ([$ra:ident $wd:ident] $($name:ident: $t:ty => |$v:ident| $conv:expr;)*) => {
+        $(handler!($name, Instr::$name { d, addr, offset }, |ip, fp, mem, len, cx, acc| {
+            let ea = effective!(ip, len, $ra!(fp, acc, addr), offset, std::mem::size_of::<$t>());
             let $v = <$t>::from_le_bytes(mem.add(ea).cast::<[u8; std::mem::size_of::<$t>()]>().read());
-            set!(fp, d, $conv);
-            next!(ip.add(1), fp, mem, len, cx)
-        });
-    )*};
+            $wd!(fp, acc, d, $conv);
+            next!(ip.add(1), fp, mem, len, cx, acc)
+        });)*
+
+        /// The handler of a scalar load in this mode.
+        pub(crate) fn load_handler(instr: &Instr) -> Option<Handler> {
+            Some(match instr {
+                $(Instr::$name { .. } => $name,)*
+                _ => return None,
+            })
+        }
+    };
 }
 
-loads! {
-    I32Load: u32 => |v| u64::from(v);
-    I64Load: u64 => |v| v;
-    I32Load8S: i8 => |v| v as i32 as u32 as u64;
-    I32Load8U: u8 => |v| u64::from(v);
-    I32Load16S: i16 => |v| v as i32 as u32 as u64;
-    I32Load16U: u16 => |v| u64::from(v);
-    I64Load8S: i8 => |v| v as i64 as u64;
-    I64Load8U: u8 => |v| u64::from(v);
-    I64Load16S: i16 => |v| v as i64 as u64;
-    I64Load16U: u16 => |v| u64::from(v);
-    I64Load32S: i32 => |v| v as i64 as u64;
-    I64Load32U: u32 => |v| u64::from(v);
+/// Hands the list of scalar stores to `$m`, after `$modes`.
+macro_rules! each_store {
+    ($m:ident, $modes:tt) => {
+        $m! { $modes
+            Store8: u8;
+            Store16: u16;
+            Store32: u32;
+            Store64: u64;
+        }
+    };
 }
 
+/// The store handlers with the address and value in the modes `[$ra $rb]`,
+/// and `store_handler` to pick one.
 macro_rules! stores {
-    ($($name:ident: $t:ty;)*) => {$(
-        handler!($name, Instr::$name { addr, value, offset }, |ip, fp, mem, len, cx| {
-            let ea = effective!(ip, fp, len, addr, offset, std::mem::size_of::<$t>());
-            let bytes = (get!(fp, value) as $t).to_le_bytes();
+    ([$ra:ident $rb:ident] $($name:ident: $t:ty;)*) => {
+        $(handler!($name, Instr::$name { addr, value, offset }, |ip, fp, mem, len, cx, acc| {
+            let ea = effective!(ip, len, $ra!(fp, acc, addr), offset, std::mem::size_of::<$t>());
+            let bytes = ($rb!(fp, acc, value) as $t).to_le_bytes();
             std::ptr::copy_nonoverlapping(bytes.as_ptr(), mem.add(ea), bytes.len());
-            next!(ip.add(1), fp, mem, len, cx)
-        });
-    )*};
+            next!(ip.add(1), fp, mem, len, cx, acc)
+        });)*
+
+        /// The handler of a scalar store in this mode.
+        pub(crate) fn store_handler(instr: &Instr) -> Option<Handler> {
+            Some(match instr {
+                $(Instr::$name { .. } => $name,)*
+                _ => return None,
+            })
+        }
+    };
 }
 
-stores! {
-    Store8: u8;
-    Store16: u16;
-    Store32: u32;
-    Store64: u64;
-}
+each_load!(loads, [rd_slot wr_slot]);
+each_store!(stores, [rd_slot rd_slot]);
 
 handler!(
     V128Load,
     Instr::V128Load { d, addr, offset },
-    |ip, fp, mem, len, cx| {
-        let ea = effective!(ip, fp, len, addr, offset, 16);
+    |ip, fp, mem, len, cx, acc| {
+        let ea = effective!(ip, len, get!(fp, addr), offset, 16);
         set2!(
             fp,
             d,
             u128::from_le_bytes(mem.add(ea).cast::<[u8; 16]>().read())
         );
-        next!(ip.add(1), fp, mem, len, cx)
+        next!(ip.add(1), fp, mem, len, cx, acc)
     }
 );
 handler!(
@@ -695,11 +835,11 @@ handler!(
         value,
         offset
     },
-    |ip, fp, mem, len, cx| {
-        let ea = effective!(ip, fp, len, addr, offset, 16);
+    |ip, fp, mem, len, cx, acc| {
+        let ea = effective!(ip, len, get!(fp, addr), offset, 16);
         let bytes = get2!(fp, value).to_le_bytes();
         std::ptr::copy_nonoverlapping(bytes.as_ptr(), mem.add(ea), 16);
-        next!(ip.add(1), fp, mem, len, cx)
+        next!(ip.add(1), fp, mem, len, cx, acc)
     }
 );
 handler!(
@@ -710,16 +850,16 @@ handler!(
         offset,
         bytes
     },
-    |ip, fp, mem, len, cx| {
+    |ip, fp, mem, len, cx, acc| {
         // The translator always emits the transform right after.
         let Instr::V128Payload(transform) = (*ip.add(1)).instr else {
             std::hint::unreachable_unchecked()
         };
-        let ea = effective!(ip, fp, len, addr, offset, bytes);
+        let ea = effective!(ip, len, get!(fp, addr), offset, bytes);
         let mut raw = [0u8; 8];
         std::ptr::copy_nonoverlapping(mem.add(ea), raw.as_mut_ptr(), bytes as usize);
         set2!(fp, d, transform(u64::from_le_bytes(raw)));
-        next!(ip.add(2), fp, mem, len, cx)
+        next!(ip.add(2), fp, mem, len, cx, acc)
     }
 );
 handler!(
@@ -732,8 +872,8 @@ handler!(
         bytes,
         lane
     },
-    |ip, fp, mem, len, cx| {
-        let ea = effective!(ip, fp, len, addr, offset, bytes);
+    |ip, fp, mem, len, cx, acc| {
+        let ea = effective!(ip, len, get!(fp, addr), offset, bytes);
         let mut raw = [0u8; 8];
         std::ptr::copy_nonoverlapping(mem.add(ea), raw.as_mut_ptr(), bytes as usize);
         let vector = get2!(fp, v);
@@ -742,7 +882,7 @@ handler!(
             d,
             simd::replace_lane_bytes(vector, u64::from_le_bytes(raw), bytes, lane)
         );
-        next!(ip.add(1), fp, mem, len, cx)
+        next!(ip.add(1), fp, mem, len, cx, acc)
     }
 );
 handler!(
@@ -754,88 +894,88 @@ handler!(
         bytes,
         lane
     },
-    |ip, fp, mem, len, cx| {
-        let ea = effective!(ip, fp, len, addr, offset, bytes);
+    |ip, fp, mem, len, cx, acc| {
+        let ea = effective!(ip, len, get!(fp, addr), offset, bytes);
         let value = simd::extract_lane_bytes(get2!(fp, v), bytes, lane).to_le_bytes();
         std::ptr::copy_nonoverlapping(value.as_ptr(), mem.add(ea), bytes as usize);
-        next!(ip.add(1), fp, mem, len, cx)
+        next!(ip.add(1), fp, mem, len, cx, acc)
     }
 );
 handler!(
     V128Unary,
     Instr::V128Unary { d, a, f },
-    |ip, fp, mem, len, cx| {
+    |ip, fp, mem, len, cx, acc| {
         set2!(fp, d, f(get2!(fp, a)));
-        next!(ip.add(1), fp, mem, len, cx)
+        next!(ip.add(1), fp, mem, len, cx, acc)
     }
 );
 handler!(
     V128Binary,
     Instr::V128Binary { d, a, b, f },
-    |ip, fp, mem, len, cx| {
+    |ip, fp, mem, len, cx, acc| {
         set2!(fp, d, f(get2!(fp, a), get2!(fp, b)));
-        next!(ip.add(1), fp, mem, len, cx)
+        next!(ip.add(1), fp, mem, len, cx, acc)
     }
 );
 handler!(
     V128Bitselect,
     Instr::V128Bitselect { d, a, b, c },
-    |ip, fp, mem, len, cx| {
+    |ip, fp, mem, len, cx, acc| {
         set2!(
             fp,
             d,
             simd::bitselect(get2!(fp, a), get2!(fp, b), get2!(fp, c))
         );
-        next!(ip.add(1), fp, mem, len, cx)
+        next!(ip.add(1), fp, mem, len, cx, acc)
     }
 );
 handler!(
     V128Shift,
     Instr::V128Shift { d, a, s, f },
-    |ip, fp, mem, len, cx| {
+    |ip, fp, mem, len, cx, acc| {
         set2!(fp, d, f(get2!(fp, a), get!(fp, s) as u32));
-        next!(ip.add(1), fp, mem, len, cx)
+        next!(ip.add(1), fp, mem, len, cx, acc)
     }
 );
 handler!(
     V128Test,
     Instr::V128Test { d, a, f },
-    |ip, fp, mem, len, cx| {
+    |ip, fp, mem, len, cx, acc| {
         set!(fp, d, u64::from(f(get2!(fp, a))));
-        next!(ip.add(1), fp, mem, len, cx)
+        next!(ip.add(1), fp, mem, len, cx, acc)
     }
 );
 handler!(
     V128Splat,
     Instr::V128Splat { d, a, f },
-    |ip, fp, mem, len, cx| {
+    |ip, fp, mem, len, cx, acc| {
         set2!(fp, d, f(get!(fp, a)));
-        next!(ip.add(1), fp, mem, len, cx)
+        next!(ip.add(1), fp, mem, len, cx, acc)
     }
 );
 handler!(
     V128Extract,
     Instr::V128Extract { d, a, lane, f },
-    |ip, fp, mem, len, cx| {
+    |ip, fp, mem, len, cx, acc| {
         set!(fp, d, f(get2!(fp, a), lane));
-        next!(ip.add(1), fp, mem, len, cx)
+        next!(ip.add(1), fp, mem, len, cx, acc)
     }
 );
 handler!(
     V128Replace,
     Instr::V128Replace { d, a, b, lane, f },
-    |ip, fp, mem, len, cx| {
+    |ip, fp, mem, len, cx, acc| {
         set2!(fp, d, f(get2!(fp, a), get!(fp, b), lane));
-        next!(ip.add(1), fp, mem, len, cx)
+        next!(ip.add(1), fp, mem, len, cx, acc)
     }
 );
 handler!(
     I8x16Shuffle,
     Instr::I8x16Shuffle { d, a, b, lanes },
-    |ip, fp, mem, len, cx| {
+    |ip, fp, mem, len, cx, acc| {
         let lanes = get2!(fp, lanes).to_le_bytes();
         set2!(fp, d, simd::shuffle(get2!(fp, a), get2!(fp, b), &lanes));
-        next!(ip.add(1), fp, mem, len, cx)
+        next!(ip.add(1), fp, mem, len, cx, acc)
     }
 );
 
@@ -860,22 +1000,6 @@ fn handler_of_other(instr: &Instr) -> Handler {
         Const64,
         Select,
         Select2,
-        I32Load,
-        I64Load,
-        I32Load8S,
-        I32Load8U,
-        I32Load16S,
-        I32Load16U,
-        I64Load8S,
-        I64Load8U,
-        I64Load16S,
-        I64Load16U,
-        I64Load32S,
-        I64Load32U,
-        Store8,
-        Store16,
-        Store32,
-        Store64,
         V128Load,
         V128Store,
         V128LoadExt,
@@ -896,6 +1020,119 @@ fn handler_of_other(instr: &Instr) -> Handler {
         GlobalSet,
         CallImported,
     )
+}
+
+/// Handlers that take an operand from the accumulator or leave their
+/// result in it (see `code::ACC`), by the operands concerned.
+pub(crate) mod acc {
+    /// The first operand (`a`, an address, a copy's source, a `br_table`
+    /// index) is the accumulator.
+    pub(crate) mod a {
+        use super::super::*;
+        for_each_numeric_op!(binary_handlers, [rd_acc rd_slot wr_slot]);
+        for_each_numeric_op!(unary_handlers, [rd_acc wr_slot]);
+        each_load!(loads, [rd_acc wr_slot]);
+        each_store!(stores, [rd_acc rd_slot]);
+        br_table_handler!(rd_acc);
+        handler!(Copy, Instr::Copy { d, s }, |ip, fp, mem, len, cx, acc| {
+            set!(fp, d, acc);
+            next!(ip.add(1), fp, mem, len, cx, acc)
+        });
+
+        /// The handler of `instr` in this mode.
+        pub(crate) fn handler(instr: &Instr) -> Option<Handler> {
+            binary_handler(instr)
+                .or_else(|| unary_handler(instr))
+                .or_else(|| load_handler(instr))
+                .or_else(|| store_handler(instr))
+                .or(match instr {
+                    Instr::BrTable { .. } => Some(BrTable as Handler),
+                    Instr::Copy { .. } => Some(Copy as Handler),
+                    _ => None,
+                })
+        }
+    }
+
+    /// The second operand (`b`, a stored value) is the accumulator.
+    pub(crate) mod b {
+        use super::super::*;
+        for_each_numeric_op!(binary_handlers, [rd_slot rd_acc wr_slot]);
+        each_store!(stores, [rd_slot rd_acc]);
+
+        /// The handler of `instr` in this mode.
+        pub(crate) fn handler(instr: &Instr) -> Option<Handler> {
+            binary_handler(instr).or_else(|| store_handler(instr))
+        }
+    }
+
+    /// The result goes to the accumulator.
+    pub(crate) mod o {
+        use super::super::*;
+        for_each_numeric_op!(binary_handlers, [rd_slot rd_slot wr_acc]);
+        for_each_numeric_op!(unary_handlers, [rd_slot wr_acc]);
+        each_load!(loads, [rd_slot wr_acc]);
+
+        /// The handler of `instr` in this mode.
+        pub(crate) fn handler(instr: &Instr) -> Option<Handler> {
+            binary_handler(instr)
+                .or_else(|| unary_handler(instr))
+                .or_else(|| load_handler(instr))
+        }
+    }
+
+    /// The first operand and the result are the accumulator.
+    pub(crate) mod ao {
+        use super::super::*;
+        for_each_numeric_op!(binary_handlers, [rd_acc rd_slot wr_acc]);
+        for_each_numeric_op!(unary_handlers, [rd_acc wr_acc]);
+        each_load!(loads, [rd_acc wr_acc]);
+
+        /// The handler of `instr` in this mode.
+        pub(crate) fn handler(instr: &Instr) -> Option<Handler> {
+            binary_handler(instr)
+                .or_else(|| unary_handler(instr))
+                .or_else(|| load_handler(instr))
+        }
+    }
+
+    /// The second operand and the result are the accumulator.
+    pub(crate) mod bo {
+        use super::super::*;
+        for_each_numeric_op!(binary_handlers, [rd_slot rd_acc wr_acc]);
+
+        /// The handler of `instr` in this mode.
+        pub(crate) fn handler(instr: &Instr) -> Option<Handler> {
+            binary_handler(instr)
+        }
+    }
+}
+
+/// The handler that executes `instr`, a branch forward or backward, with the
+/// operands it takes from the accumulator; `None` if there is no such form
+/// (the translator uses the accumulator only where there is).
+pub(crate) fn handler_for(instr: &Instr, backward: bool) -> Option<Handler> {
+    let mode = instr.acc_mode();
+    let branch = |forward: fn(&Instr) -> Option<Handler>, back: fn(&Instr) -> Option<Handler>| {
+        if backward {
+            back(instr)
+        } else {
+            forward(instr)
+        }
+    };
+    match (mode.first, mode.second, mode.result) {
+        (false, false, false) => Some(
+            branch(forward::branch_handler, backward::branch_handler)
+                .unwrap_or_else(|| handler_of(instr)),
+        ),
+        (true, false, false) => acc::a::handler(instr)
+            .or_else(|| branch(forward::a::branch_handler, backward::a::branch_handler)),
+        (false, true, false) => acc::b::handler(instr)
+            .or_else(|| branch(forward::b::branch_handler, backward::b::branch_handler)),
+        (false, false, true) => acc::o::handler(instr),
+        (true, false, true) => acc::ao::handler(instr),
+        (false, true, true) => acc::bo::handler(instr),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -24,7 +24,8 @@ use crate::simd::{simd_mem_op, simd_op, SimdMemOp, SimdOp};
 const MAX_CONST_SLOTS: usize = 1024;
 
 /// The largest frame the 16-bit slot indices can address.
-const MAX_FRAME_SLOTS: u32 = Slot::MAX as u32;
+// The largest slot number stands for the accumulator (`code::ACC`).
+const MAX_FRAME_SLOTS: u32 = Slot::MAX as u32 - 1;
 
 #[derive(Debug, Clone, Copy)]
 struct Entry {
@@ -135,6 +136,9 @@ struct Translator<'m> {
     temp_base: u32,
     max_slot: u32,
     last_def: Option<usize>,
+    /// The home of the last popped operand, if it was the result of the
+    /// last def (see [`Translator::emit`]).
+    popped_def: Option<u32>,
     /// Nesting depth of blocks inside unreachable code being skipped.
     skip_depth: u32,
     overflow: bool,
@@ -259,6 +263,7 @@ pub(crate) fn translate(
         temp_base: next,
         max_slot: next,
         last_def: None,
+        popped_def: None,
         skip_depth: 0,
         overflow: false,
         handlers: Vec::new(),
@@ -393,7 +398,26 @@ impl Translator<'_> {
         s as Slot
     }
 
-    fn emit(&mut self, instr: Instr) -> usize {
+    /// Appends `instr`. When it reads the result of the instruction just
+    /// before it, the last def, from a temporary it popped, that value passes
+    /// through the accumulator (`code::ACC`) instead of the slot, if both
+    /// instructions have such a form: a popped temporary is read by nothing
+    /// else before its stack position is pushed (and so written) again, and
+    /// no branch lands between the two, as every label clears `last_def`.
+    fn emit(&mut self, mut instr: Instr) -> usize {
+        let popped = self.popped_def.take();
+        if let Some(t) = popped.filter(|&t| self.last_def_dst() == Some(t)) {
+            let last = self.code.len() - 1;
+            let (mut def, mut with_acc) = (self.code[last], instr);
+            if def.write_acc()
+                && with_acc.read_acc(t as Slot)
+                && crate::threaded::handler_for(&def, false).is_some()
+                && crate::threaded::handler_for(&with_acc, false).is_some()
+            {
+                self.code[last] = def;
+                instr = with_acc;
+            }
+        }
         self.code.push(instr);
         self.code.len() - 1
     }
@@ -401,6 +425,16 @@ impl Translator<'_> {
     fn emit_def(&mut self, instr: Instr) {
         let at = self.emit(instr);
         self.last_def = Some(at);
+    }
+
+    /// The destination slot of the last instruction, if it is the last def.
+    fn last_def_dst(&self) -> Option<u32> {
+        let at = self.last_def?;
+        if at + 1 != self.code.len() {
+            return None;
+        }
+        let mut def = self.code[at];
+        def.dst_mut().map(|d| u32::from(*d))
     }
 
     fn pc(&self) -> u32 {
@@ -441,6 +475,9 @@ impl Translator<'_> {
 
     fn pop_src(&mut self) -> Slot {
         let e = self.pop();
+        if e.src == e.home && self.last_def_dst() == Some(e.src) {
+            self.popped_def = Some(e.src);
+        }
         self.slot(e.src)
     }
 
@@ -1826,10 +1863,8 @@ fn lower(code: Vec<Instr>) -> Box<[Op]> {
             }
             // Backward branches close loops and get handlers that check for
             // interrupts; forward ones do not pay for the check.
-            let handler = match crate::threaded::branch_handler(&instr, backward) {
-                Some(handler) => handler,
-                None => crate::threaded::handler_of(&instr),
-            };
+            let handler = crate::threaded::handler_for(&instr, backward)
+                .expect("the accumulator is used only by instructions with a form for it");
             Op { handler, instr }
         })
         .collect()
@@ -2042,5 +2077,77 @@ mod tests {
             !body.iter().any(|op| matches!(op.instr, Instr::Copy { .. })),
             "{body:#?}"
         );
+    }
+
+    /// Which instructions pass a value through the accumulator: a value one
+    /// instruction computes and only the next one reads, with no label
+    /// between them. Each op is shown as its variant and its mode: `a` or `b`
+    /// for an operand taken from the accumulator, `o` for a result left there.
+    #[test]
+    fn the_accumulator_carries_values_read_once_by_the_next_instruction() {
+        let cases: &[(&str, &str, &[&str])] = &[
+            (
+                "a chain of computations on one value",
+                "local.get 0 local.get 1 i32.add i32.const 3 i32.shl i32.load drop",
+                &["I32Add:o", "I32Shl:ao", "I32Load:a"],
+            ),
+            (
+                "the second operand",
+                "local.get 0 local.get 0 local.get 1 i32.add i32.sub drop",
+                &["I32Add:o", "I32Sub:b"],
+            ),
+            (
+                "stores take the address or the value",
+                "local.get 0 i32.const 8 i32.add local.get 1 i32.store                  local.get 0 local.get 1 local.get 1 i32.mul i32.store",
+                &["I32Add:o", "Store32:a", "I32Mul:o", "Store32:b"],
+            ),
+            (
+                "a comparison fused with br_if reads it",
+                "(block local.get 0 local.get 1 i32.add i32.const 7 i32.lt_u br_if 0)",
+                &["I32Add:o", "BrIfI32LtU:a"],
+            ),
+            (
+                "br_table's index",
+                "(block (block local.get 0 i32.const 1 i32.and br_table 0 1))",
+                &["I32And:o", "BrTable:a", "Br:", "Br:"],
+            ),
+            (
+                "a value stored to a local is not passed",
+                "local.get 0 local.get 1 i32.add local.tee 1 local.get 1 i32.mul drop",
+                &["I32Add:", "I32Mul:"],
+            ),
+            (
+                "nor one that a label separates from its reader",
+                "local.get 0 local.get 1 i32.add (block) i32.const 1 i32.add drop",
+                &["I32Add:", "I32Add:"],
+            ),
+            (
+                "nor one that br_if passes on and keeps",
+                "(block (result i32) local.get 0 local.get 1 i32.add local.get 0 br_if 0                  i32.const 2 i32.mul) drop",
+                &["I32Add:", "BrIfNez:", "I32Mul:"],
+            ),
+        ];
+        for (what, body, expected) in cases {
+            let f = translate_wat(&format!(
+                "(module (memory 1) (func (param i32 i32) {body}))"
+            ));
+            let shown: Vec<String> = f
+                .code
+                .iter()
+                .filter(|op| !matches!(op.instr, Instr::Return))
+                .map(|op| {
+                    let name = format!("{:?}", op.instr);
+                    let name = name.split([' ', '(']).next().unwrap_or_default().to_owned();
+                    let mode = op.instr.acc_mode();
+                    let flags: String = [(mode.first, 'a'), (mode.second, 'b'), (mode.result, 'o')]
+                        .iter()
+                        .filter(|(on, _)| *on)
+                        .map(|(_, c)| *c)
+                        .collect();
+                    format!("{name}:{flags}")
+                })
+                .collect();
+            assert_eq!(shown, *expected, "{what}");
+        }
     }
 }
