@@ -314,6 +314,10 @@ pub(crate) unsafe fn slow(
     Exit { ip, reason: SLOW }
 }
 
+/// Frames with at most this many initial slots (locals and constants) are
+/// set up by threaded code's calls; larger ones by the outer loop.
+const INLINE_INIT: usize = 64;
+
 /// Sets a new frame's locals to zero and its constant slots to their values.
 ///
 /// # Safety
@@ -324,15 +328,33 @@ pub(crate) unsafe fn init_frame(frame: *mut u64, func: &crate::code::CompiledFun
     // SAFETY: parameters, locals and constants all lie within the frame.
     unsafe {
         let dst = frame.add(func.param_slots as usize);
-        // Most frames start with a handful of slots: no memcpy call.
-        match init.len() {
-            0 => {}
-            1 => *dst = init[0],
-            2 => {
-                *dst = init[0];
-                *dst.add(1) = init[1];
-            }
-            n => std::ptr::copy_nonoverlapping(init.as_ptr(), dst, n),
+        if init.len() > INLINE_INIT {
+            std::ptr::copy_nonoverlapping(init.as_ptr(), dst, init.len());
+        } else {
+            init_small(dst, init.as_ptr(), init.len());
+        }
+    }
+}
+
+/// Copies `n` (at most [`INLINE_INIT`]) initial slots inline, four at a time:
+/// most frames start with a few dozen slots at most, and a memcpy call would
+/// cost the call handler a native stack frame.
+///
+/// # Safety
+/// `src` must hold `n` slots and `dst` have room for them.
+#[inline(always)]
+unsafe fn init_small(dst: *mut u64, src: *const u64, n: usize) {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        let mut i = 0;
+        while i + 4 <= n.min(INLINE_INIT) {
+            let chunk = src.add(i).cast::<[u64; 4]>().read_unaligned();
+            dst.add(i).cast::<[u64; 4]>().write_unaligned(chunk);
+            i += 4;
+        }
+        while i < n.min(INLINE_INIT) {
+            *dst.add(i) = *src.add(i);
+            i += 1;
         }
     }
 }
@@ -505,8 +527,9 @@ pub(crate) fn branch_handler(instr: &Instr, backward: bool) -> Option<Handler> {
 }
 
 /// `br_table` with its index read in mode `$ra`. It takes the selected
-/// entry's jump itself instead of dispatching it (a backward one checks for
-/// interrupts like the entry's own handler).
+/// entry's forward jump itself instead of dispatching it; a backward one runs
+/// through the entry's handler, which checks for interrupts (kept out of
+/// this handler, whose trap path would cost it a stack frame).
 macro_rules! br_table_handler {
     ($ra:ident) => {
         handler!(
@@ -517,13 +540,12 @@ macro_rules! br_table_handler {
                 let entry = ip.add(1 + i as usize);
                 // The translator makes every entry a `Br`; anything else runs
                 // through its own handler.
-                let Instr::Br { target } = (*entry).instr else {
-                    next!(entry, fp, mem, len, cx, acc)
-                };
-                if target as i32 <= 0 {
-                    loop_back!(entry, target, fp, mem, len, cx, acc)
+                match (*entry).instr {
+                    Instr::Br { target } if target as i32 > 0 => {
+                        forward_jump!(entry, target, fp, mem, len, cx, acc)
+                    }
+                    _ => next!(entry, fp, mem, len, cx, acc),
                 }
-                forward_jump!(entry, target, fp, mem, len, cx, acc)
             }
         );
     };
@@ -545,17 +567,33 @@ handler!(
             return slow(ip, fp, mem, len, cx, acc);
         };
         let new_base = c.base + b as usize;
-        if c.frames.len() >= c.frame_limit || new_base + callee.frame_size as usize > c.stack_len {
+        // Nothing here calls out of line (the frame list growing, a large
+        // frame's memcpy): such a call would cost every call of this handler
+        // a native stack frame. The outer loop does those.
+        let depth = c.frames.len();
+        if depth >= c.frame_limit
+            || depth == c.frames.capacity()
+            || callee.init.len() > INLINE_INIT
+            || new_base + callee.frame_size as usize > c.stack_len
+        {
             return slow(ip, fp, mem, len, cx, acc);
         }
-        c.frames.push(FrameRecord {
+        c.frames.as_mut_ptr().add(depth).write(FrameRecord {
             ip: ip.add(1),
             module: c.module_index,
             func: c.func,
             base: c.base as u32,
         });
+        // SAFETY (of the length): the record below it was just written, within
+        // the capacity.
+        c.frames.set_len(depth + 1);
         let callee_fp = fp.add(b as usize);
-        init_frame(callee_fp, callee);
+        // At most `INLINE_INIT` slots (checked above).
+        init_small(
+            callee_fp.add(callee.param_slots as usize),
+            callee.init.as_ptr(),
+            callee.init.len(),
+        );
         c.func = func;
         c.base = new_base;
         next!(callee.code.as_ptr(), callee_fp, mem, len, cx, acc)
