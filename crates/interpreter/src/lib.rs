@@ -18,6 +18,7 @@ mod code;
 mod exec;
 mod float;
 mod ops;
+mod prescan;
 mod simd;
 mod threaded;
 mod translate;

@@ -9,19 +9,14 @@
 //!
 //! The body was validated before, so the translator trusts types and structure.
 
-use std::collections::HashMap;
-
 use wasmparser::{BlockType, Operator};
 use wazero_api::ValueType;
 use wazero_validator::ValidatedModule;
 
 use crate::code::{fuse_compare, CompiledFunc, Handler, HandlerAction, Instr, Op, Slot};
 use crate::ops::for_each_numeric_op;
+use crate::prescan::{ConstMap, PreScan};
 use crate::simd::{simd_mem_op, simd_op, SimdMemOp, SimdOp};
-
-/// The most constant values a function keeps in frame slots; further distinct
-/// constants are materialized by instructions.
-const MAX_CONST_SLOTS: usize = 1024;
 
 /// The largest frame the 16-bit slot indices can address.
 // The largest slot number stands for the accumulator (`code::ACC`).
@@ -130,8 +125,8 @@ struct Translator<'m> {
     local_slots: Vec<u32>,
     local_types: Vec<ValueType>,
     locals_end: u32,
-    consts: HashMap<u64, u32>,
-    consts128: HashMap<u128, u32>,
+    consts: ConstMap<u64>,
+    consts128: ConstMap<u128>,
     init: Vec<u64>,
     temp_base: u32,
     max_slot: u32,
@@ -190,16 +185,19 @@ pub(crate) fn translate(
             next += width(t);
         }
     }
-    // A slot per legacy `try`, for the exception its clauses catch (which
-    // `rethrow` reads): below every temporary, as callee frames overlap
-    // the temporaries above a call's arguments.
-    let mut tries = 0u32;
-    let mut scan = ops.clone();
-    while !scan.eof() {
-        if let Operator::Try { .. } = scan.read().map_err(|e| e.to_string())? {
-            tries += 1;
-        }
-    }
+    // One pass ahead of translation finds the legacy `try`s and the
+    // constants. A slot per `try`, for the exception its clauses catch (which
+    // `rethrow` reads), comes after the locals: below every temporary, as
+    // callee frames overlap the temporaries above a call's arguments. The
+    // constants come next, so every temporary's home is known when it is
+    // created; they are numbered from 0 here and moved after the `try` slots
+    // below.
+    let PreScan {
+        tries,
+        mut consts,
+        mut consts128,
+        init: const_init,
+    } = PreScan::of(&ops)?;
     if u64::from(next) + u64::from(tries) > u64::from(MAX_FRAME_SLOTS) {
         return Err(too_large(index));
     }
@@ -207,46 +205,10 @@ pub(crate) fn translate(
     next += tries;
     let locals_end = next;
     let mut init = vec![0u64; (locals_end - param_slots) as usize];
-
-    // Constants live in slots after the locals; collect them first so every
-    // temporary's home is known when it is created.
-    let mut consts = HashMap::new();
-    let mut consts128 = HashMap::new();
-    let mut scan = ops.clone();
-    while !scan.eof() {
-        let op = scan.read().map_err(|e| e.to_string())?;
-        let value = match op {
-            Operator::I32Const { value } => value as u32 as u64,
-            Operator::I64Const { value } => value as u64,
-            Operator::F32Const { value } => u64::from(value.bits()),
-            Operator::F64Const { value } => value.bits(),
-            Operator::RefNull { .. } => 0,
-            Operator::V128Const { value } => {
-                add_const128(
-                    &mut consts128,
-                    &mut init,
-                    &mut next,
-                    u128::from_le_bytes(*value.bytes()),
-                );
-                continue;
-            }
-            Operator::I8x16Shuffle { lanes } => {
-                add_const128(
-                    &mut consts128,
-                    &mut init,
-                    &mut next,
-                    u128::from_le_bytes(lanes),
-                );
-                continue;
-            }
-            _ => continue,
-        };
-        if consts.len() < MAX_CONST_SLOTS && !consts.contains_key(&value) {
-            consts.insert(value, next);
-            init.push(value);
-            next += 1;
-        }
-    }
+    init.extend_from_slice(&const_init);
+    consts.values_mut().for_each(|slot| *slot += locals_end);
+    consts128.values_mut().for_each(|slot| *slot += locals_end);
+    next += const_init.len() as u32;
 
     let mut t = Translator {
         module,
@@ -326,15 +288,6 @@ pub(crate) fn check_frame(module: &ValidatedModule, index: usize) -> Result<(), 
 
 fn too_large(index: usize) -> String {
     format!("function[{index}] needs more than {MAX_FRAME_SLOTS} value slots")
-}
-
-fn add_const128(map: &mut HashMap<u128, u32>, init: &mut Vec<u64>, next: &mut u32, v: u128) {
-    if map.len() < MAX_CONST_SLOTS && !map.contains_key(&v) {
-        map.insert(v, *next);
-        init.push(v as u64);
-        init.push((v >> 64) as u64);
-        *next += 2;
-    }
 }
 
 macro_rules! translate_numeric {
