@@ -44,6 +44,11 @@ macro_rules! define_instr {
                 $tun { d: Slot, a: Slot },
             )*
 
+            /// A binary numeric operation whose second operand is the constant
+            /// `imm` (sign-extended for 64-bit operands), `d = a op imm`; `b`
+            /// is the constant's slot (for [`Instr::without_imm`]).
+            BinaryImm { op: BinaryOp, d: Slot, a: Slot, b: Slot, imm: u32 },
+
             /// Trap: `unreachable`.
             Unreachable,
             /// Jump to `target`.
@@ -269,7 +274,42 @@ macro_rules! define_instr {
             I8x16Shuffle { d: Slot, a: Slot, b: Slot, lanes: Slot },
         }
 
+        /// The operation of an [`Instr::BinaryImm`].
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub(crate) enum BinaryOp {
+            $(
+                #[doc = concat!("`", stringify!($bin), "`")]
+                $bin,
+            )*
+            $(
+                #[doc = concat!("`", stringify!($tbin), "`")]
+                $tbin,
+            )*
+        }
+
         impl Instr {
+            /// This binary numeric instruction with its second operand the
+            /// constant `imm` (see [`Instr::BinaryImm`]); `None` for any other.
+            pub(crate) fn with_imm(self, imm: u32) -> Option<Instr> {
+                match self {
+                    $(Instr::$bin { d, a, b } => Some(Instr::BinaryImm { op: BinaryOp::$bin, d, a, b, imm }),)*
+                    $(Instr::$tbin { d, a, b } => Some(Instr::BinaryImm { op: BinaryOp::$tbin, d, a, b, imm }),)*
+                    _ => None,
+                }
+            }
+
+            /// An [`Instr::BinaryImm`] as the instruction reading its constant
+            /// from its slot; any other instruction unchanged.
+            pub(crate) fn without_imm(self) -> Instr {
+                match self {
+                    Instr::BinaryImm { op, d, a, b, .. } => match op {
+                        $(BinaryOp::$bin => Instr::$bin { d, a, b },)*
+                        $(BinaryOp::$tbin => Instr::$tbin { d, a, b },)*
+                    },
+                    other => other,
+                }
+            }
+
             /// The slot this instruction writes its single result to, if it is a
             /// plain value-producing instruction whose destination may be retargeted.
             pub(crate) fn dst_mut(&mut self) -> Option<&mut Slot> {
@@ -278,6 +318,7 @@ macro_rules! define_instr {
                     | $(Instr::$tbin { d, .. })|*
                     | $(Instr::$un { d, .. })|*
                     | $(Instr::$tun { d, .. })|*
+                    | Instr::BinaryImm { d, .. }
                     | Instr::Copy { d, .. }
                     | Instr::Const32 { d, .. }
                     | Instr::Const64 { d, .. }
@@ -355,6 +396,7 @@ macro_rules! define_instr {
                     | Instr::BrIfI32AndNez { a, b, .. } => one_of(a, b, t),
                     $(Instr::$un { a, .. })|*
                     | $(Instr::$tun { a, .. })|*
+                    | Instr::BinaryImm { a, .. }
                     | Instr::I32Load { addr: a, .. }
                     | Instr::I64Load { addr: a, .. }
                     | Instr::I32Load8S { addr: a, .. }
@@ -384,6 +426,7 @@ macro_rules! define_instr {
                     | $(Instr::$tbin { d, .. })|*
                     | $(Instr::$un { d, .. })|*
                     | $(Instr::$tun { d, .. })|*
+                    | Instr::BinaryImm { d, .. }
                     | Instr::I32Load { d, .. }
                     | Instr::I64Load { d, .. }
                     | Instr::I32Load8S { d, .. }
@@ -411,6 +454,7 @@ macro_rules! define_instr {
                     | $(Instr::$tbin { d, a, b })|* => (a, b, d),
                     $(Instr::$un { d, a })|*
                     | $(Instr::$tun { d, a })|*
+                    | Instr::BinaryImm { d, a, .. }
                     | Instr::I32Load { d, addr: a, .. }
                     | Instr::I64Load { d, addr: a, .. }
                     | Instr::I32Load8S { d, addr: a, .. }

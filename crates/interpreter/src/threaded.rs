@@ -19,7 +19,7 @@
 
 use wazero_api::TrapCode;
 
-use crate::code::{Instr, Op};
+use crate::code::{BinaryOp, Instr, Op};
 use crate::exec::{interrupted, CallContext, FrameRecord};
 use crate::ops::{f32_bits, f32v, f64v, for_each_numeric_op, quiet32, quiet64};
 use crate::simd;
@@ -284,6 +284,45 @@ macro_rules! unary_handlers {
                 $(Instr::$un { .. } => $un,)*
                 $(Instr::$tun { .. } => $tun,)*
                 _ => return None,
+            })
+        }
+    };
+}
+
+/// The handlers of [`Instr::BinaryImm`], one per operation, with the first
+/// operand and the result in the modes `[$ra $wd]`, and `binary_imm_handler`
+/// to pick one.
+macro_rules! binary_imm_handlers {
+    (
+        [$ra:ident $wd:ident]
+        binary: [$(($bin:ident, |$ba:ident, $bb:ident| $be:expr)),* $(,)?],
+        try_binary: [$(($tbin:ident, |$ta:ident, $tb:ident| $te:expr)),* $(,)?],
+        unary: [$($un:tt)*],
+        try_unary: [$($tun:tt)*],
+    ) => {
+        $(handler!($bin, Instr::BinaryImm { d, a, imm, .. }, |ip, fp, mem, len, cx, acc| {
+            let ($ba, $bb) = ($ra!(fp, acc, a), imm as i32 as i64 as u64);
+            $wd!(fp, acc, d, $be);
+            next!(ip.add(1), fp, mem, len, cx, acc)
+        });)*
+        $(handler!($tbin, Instr::BinaryImm { d, a, imm, .. }, |ip, fp, mem, len, cx, acc| {
+            let ($ta, $tb) = ($ra!(fp, acc, a), imm as i32 as i64 as u64);
+            let r: Result<u64, TrapCode> = $te;
+            match r {
+                Ok(v) => $wd!(fp, acc, d, v),
+                Err(c) => return Exit::trap(ip, c),
+            }
+            next!(ip.add(1), fp, mem, len, cx, acc)
+        });)*
+
+        /// The handler of an [`Instr::BinaryImm`] in this mode.
+        pub(crate) fn binary_imm_handler(instr: &Instr) -> Option<Handler> {
+            let Instr::BinaryImm { op, .. } = instr else {
+                return None;
+            };
+            Some(match op {
+                $(BinaryOp::$bin => $bin,)*
+                $(BinaryOp::$tbin => $tbin,)*
             })
         }
     };
@@ -1145,11 +1184,44 @@ pub(crate) mod acc {
     }
 }
 
+/// The handlers of binary operations with a constant second operand
+/// ([`Instr::BinaryImm`]), by the accumulator's use.
+pub(crate) mod imm {
+    use super::*;
+    for_each_numeric_op!(binary_imm_handlers, [rd_slot wr_slot]);
+
+    /// The first operand is the accumulator.
+    pub(crate) mod a {
+        use super::super::*;
+        for_each_numeric_op!(binary_imm_handlers, [rd_acc wr_slot]);
+    }
+
+    /// The result goes to the accumulator.
+    pub(crate) mod o {
+        use super::super::*;
+        for_each_numeric_op!(binary_imm_handlers, [rd_slot wr_acc]);
+    }
+
+    /// The first operand and the result are the accumulator.
+    pub(crate) mod ao {
+        use super::super::*;
+        for_each_numeric_op!(binary_imm_handlers, [rd_acc wr_acc]);
+    }
+}
+
 /// The handler that executes `instr`, a branch forward or backward, with the
 /// operands it takes from the accumulator; `None` if there is no such form
 /// (the translator uses the accumulator only where there is).
 pub(crate) fn handler_for(instr: &Instr, backward: bool) -> Option<Handler> {
     let mode = instr.acc_mode();
+    if let Instr::BinaryImm { .. } = instr {
+        return match (mode.first, mode.result) {
+            (false, false) => imm::binary_imm_handler(instr),
+            (true, false) => imm::a::binary_imm_handler(instr),
+            (false, true) => imm::o::binary_imm_handler(instr),
+            (true, true) => imm::ao::binary_imm_handler(instr),
+        };
+    }
     let branch = |forward: fn(&Instr) -> Option<Handler>, back: fn(&Instr) -> Option<Handler>| {
         if backward {
             back(instr)

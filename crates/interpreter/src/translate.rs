@@ -125,6 +125,8 @@ struct Translator<'m> {
     local_slots: Vec<u32>,
     local_types: Vec<ValueType>,
     locals_end: u32,
+    /// Slots taken by the parameters (`init` describes the slots after them).
+    param_slots: u32,
     consts: ConstMap<u64>,
     consts128: ConstMap<u128>,
     init: Vec<u64>,
@@ -219,6 +221,7 @@ pub(crate) fn translate(
         local_slots,
         local_types,
         locals_end,
+        param_slots,
         consts,
         consts128,
         init,
@@ -301,20 +304,20 @@ macro_rules! translate_numeric {
         fn numeric(&mut self, op: &Operator<'_>) -> bool {
             match op {
                 $(Operator::$bin => {
-                    let ty = result_type(stringify!($bin));
-                    self.binary(ty, |d, a, b| Instr::$bin { d, a, b })
+                    const TY: ValueType = result_type(stringify!($bin));
+                    self.binary(TY, |d, a, b| Instr::$bin { d, a, b })
                 })*
                 $(Operator::$tbin => {
-                    let ty = result_type(stringify!($tbin));
-                    self.binary(ty, |d, a, b| Instr::$tbin { d, a, b })
+                    const TY: ValueType = result_type(stringify!($tbin));
+                    self.binary(TY, |d, a, b| Instr::$tbin { d, a, b })
                 })*
                 $(Operator::$un => {
-                    let ty = result_type(stringify!($un));
-                    self.unary(ty, |d, a| Instr::$un { d, a })
+                    const TY: ValueType = result_type(stringify!($un));
+                    self.unary(TY, |d, a| Instr::$un { d, a })
                 })*
                 $(Operator::$tun => {
-                    let ty = result_type(stringify!($tun));
-                    self.unary(ty, |d, a| Instr::$tun { d, a })
+                    const TY: ValueType = result_type(stringify!($tun));
+                    self.unary(TY, |d, a| Instr::$tun { d, a })
                 })*
                 _ => return false,
             }
@@ -325,19 +328,41 @@ macro_rules! translate_numeric {
 
 /// The result type of a numeric operator, from its name: comparisons and tests give
 /// `i32`, everything else the type its name starts with.
-fn result_type(name: &str) -> ValueType {
-    const COMPARISONS: [&str; 14] = [
-        "Eq", "Ne", "LtS", "LtU", "GtS", "GtU", "LeS", "LeU", "GeS", "GeU", "Lt", "Gt", "Le", "Ge",
+/// (Evaluated at compile time.)
+const fn result_type(name: &str) -> ValueType {
+    const COMPARISONS: [&str; 15] = [
+        "Eqz", "Eq", "Ne", "LtS", "LtU", "GtS", "GtU", "LeS", "LeU", "GeS", "GeU", "Lt", "Gt",
+        "Le", "Ge",
     ];
-    let (prefix, rest) = name.split_at(3);
-    if rest == "Eqz" || COMPARISONS.contains(&rest) {
-        return ValueType::I32;
+    const fn same(a: &[u8], b: &[u8]) -> bool {
+        if a.len() != b.len() {
+            return false;
+        }
+        let mut i = 0;
+        while i < a.len() {
+            if a[i] != b[i] {
+                return false;
+            }
+            i += 1;
+        }
+        true
     }
-    match prefix {
-        "I32" => ValueType::I32,
-        "I64" => ValueType::I64,
-        "F32" => ValueType::F32,
-        _ => ValueType::F64,
+    let (prefix, rest) = name.as_bytes().split_at(3);
+    let mut i = 0;
+    while i < COMPARISONS.len() {
+        if same(rest, COMPARISONS[i].as_bytes()) {
+            return ValueType::I32;
+        }
+        i += 1;
+    }
+    if same(prefix, b"I32") {
+        ValueType::I32
+    } else if same(prefix, b"I64") {
+        ValueType::I64
+    } else if same(prefix, b"F32") {
+        ValueType::F32
+    } else {
+        ValueType::F64
     }
 }
 
@@ -477,11 +502,37 @@ impl Translator<'_> {
         }
     }
 
+    /// A binary operation; with a constant second operand that fits in 32
+    /// bits, it is an immediate of the instruction (see
+    /// [`Instr::BinaryImm`]).
     fn binary(&mut self, ty: ValueType, make: impl FnOnce(Slot, Slot, Slot) -> Instr) {
+        let second = *self.stack.last().expect("validated: two operands");
         let b = self.pop_src();
         let a = self.pop_src();
         let d = self.push(ty);
-        self.emit_def(make(d, a, b));
+        let instr = make(d, a, b);
+        let instr = self
+            .immediate(second)
+            .and_then(|imm| instr.with_imm(imm))
+            .unwrap_or(instr);
+        self.emit_def(instr);
+    }
+
+    /// The value of stack entry `e` as a 32-bit immediate, if it is a
+    /// constant of a numeric type that one represents: any 32-bit value, a
+    /// 64-bit one that sign-extends from 32 bits.
+    fn immediate(&self, e: Entry) -> Option<u32> {
+        if e.src < self.locals_end || e.src >= self.temp_base {
+            return None;
+        }
+        let value = *self.init.get((e.src - self.param_slots) as usize)?;
+        match e.ty {
+            ValueType::I32 | ValueType::F32 => Some(value as u32),
+            ValueType::I64 | ValueType::F64 => {
+                (value == value as i32 as i64 as u64).then_some(value as u32)
+            }
+            _ => None,
+        }
     }
 
     fn unary(&mut self, ty: ValueType, make: impl FnOnce(Slot, Slot) -> Instr) {
@@ -623,7 +674,7 @@ impl Translator<'_> {
         if probe.dst_mut().map(|d| u32::from(*d)) != Some(top.home) {
             return None;
         }
-        let fused = fuse_compare(&cmp, negate, u32::MAX)?;
+        let fused = fuse_compare(&cmp.without_imm(), negate, u32::MAX)?;
         self.code.pop();
         self.stack.pop();
         self.last_def = None;
@@ -2042,7 +2093,7 @@ mod tests {
             (
                 "a chain of computations on one value",
                 "local.get 0 local.get 1 i32.add i32.const 3 i32.shl i32.load drop",
-                &["I32Add:o", "I32Shl:ao", "I32Load:a"],
+                &["I32Add:o", "I32ShlImm:ao", "I32Load:a"],
             ),
             (
                 "the second operand",
@@ -2052,7 +2103,7 @@ mod tests {
             (
                 "stores take the address or the value",
                 "local.get 0 i32.const 8 i32.add local.get 1 i32.store                  local.get 0 local.get 1 local.get 1 i32.mul i32.store",
-                &["I32Add:o", "Store32:a", "I32Mul:o", "Store32:b"],
+                &["I32AddImm:o", "Store32:a", "I32Mul:o", "Store32:b"],
             ),
             (
                 "a comparison fused with br_if reads it",
@@ -2062,7 +2113,7 @@ mod tests {
             (
                 "br_table's index",
                 "(block (block local.get 0 i32.const 1 i32.and br_table 0 1))",
-                &["I32And:o", "BrTable:a", "Br:", "Br:"],
+                &["I32AndImm:o", "BrTable:a", "Br:", "Br:"],
             ),
             (
                 "a value stored to a local is not passed",
@@ -2072,12 +2123,18 @@ mod tests {
             (
                 "nor one that a label separates from its reader",
                 "local.get 0 local.get 1 i32.add (block) i32.const 1 i32.add drop",
-                &["I32Add:", "I32Add:"],
+                &["I32Add:", "I32AddImm:"],
             ),
             (
                 "nor one that br_if passes on and keeps",
                 "(block (result i32) local.get 0 local.get 1 i32.add local.get 0 br_if 0                  i32.const 2 i32.mul) drop",
-                &["I32Add:", "BrIfNez:", "I32Mul:"],
+                &["I32Add:", "BrIfNez:", "I32MulImm:"],
+            ),
+            (
+                "64-bit constants that sign-extend from 32 bits are immediates",
+                "local.get 0 i64.extend_i32_u i64.const -5 i64.add drop \
+                 local.get 0 i64.extend_i32_u i64.const 0x100000000 i64.add drop",
+                &["I64ExtendI32U:o", "I64AddImm:a", "I64ExtendI32U:o", "I64Add:a"],
             ),
         ];
         for (what, body, expected) in cases {
@@ -2089,8 +2146,14 @@ mod tests {
                 .iter()
                 .filter(|op| !matches!(op.instr, Instr::Return))
                 .map(|op| {
-                    let name = format!("{:?}", op.instr);
-                    let name = name.split([' ', '(']).next().unwrap_or_default().to_owned();
+                    let name = match op.instr {
+                        Instr::BinaryImm { op, .. } => format!("{op:?}Imm"),
+                        other => format!("{other:?}")
+                            .split([' ', '('])
+                            .next()
+                            .unwrap_or_default()
+                            .to_owned(),
+                    };
                     let mode = op.instr.acc_mode();
                     let flags: String = [(mode.first, 'a'), (mode.second, 'b'), (mode.result, 'o')]
                         .iter()
