@@ -394,6 +394,7 @@ macro_rules! define_instr {
                     | Instr::BrIfI64GeU { a, b, .. }
                     | Instr::BrIfI32AndEqz { a, b, .. }
                     | Instr::BrIfI32AndNez { a, b, .. } => one_of(a, b, t),
+                    Instr::Select { cond, a, b, .. } if *a != t && *b != t => one(cond, t),
                     $(Instr::$un { a, .. })|*
                     | $(Instr::$tun { a, .. })|*
                     | Instr::BinaryImm { a, .. }
@@ -427,6 +428,7 @@ macro_rules! define_instr {
                     | $(Instr::$un { d, .. })|*
                     | $(Instr::$tun { d, .. })|*
                     | Instr::BinaryImm { d, .. }
+                    | Instr::Select { d, .. }
                     | Instr::I32Load { d, .. }
                     | Instr::I64Load { d, .. }
                     | Instr::I32Load8S { d, .. }
@@ -467,7 +469,8 @@ macro_rules! define_instr {
                     | Instr::I64Load16U { d, addr: a, .. }
                     | Instr::I64Load32S { d, addr: a, .. }
                     | Instr::I64Load32U { d, addr: a, .. }
-                    | Instr::Copy { d, s: a } => (a, 0, d),
+                    | Instr::Copy { d, s: a }
+                    | Instr::Select { d, cond: a, .. } => (a, 0, d),
                     Instr::Store8 { addr: a, value: b, .. }
                     | Instr::Store16 { addr: a, value: b, .. }
                     | Instr::Store32 { addr: a, value: b, .. }
@@ -524,7 +527,8 @@ pub(crate) const ACC: Slot = Slot::MAX;
 /// Which operands of an instruction are the accumulator ([`ACC`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct AccMode {
-    /// Its first operand (`a`, an address, a condition, a copy's source).
+    /// Its first operand (`a`, an address, a condition, a copy's source, a
+    /// `select`'s condition).
     pub(crate) first: bool,
     /// Its second operand (`b`, a stored value).
     pub(crate) second: bool,

@@ -776,19 +776,26 @@ handler!(
         next!(ip.add(1), fp, mem, len, cx, acc)
     }
 );
-handler!(
-    Select,
-    Instr::Select { d, cond, a, b },
-    |ip, fp, mem, len, cx, acc| {
-        let v = if get!(fp, cond) as u32 != 0 {
-            get!(fp, a)
-        } else {
-            get!(fp, b)
-        };
-        set!(fp, d, v);
-        next!(ip.add(1), fp, mem, len, cx, acc)
-    }
-);
+/// `select` (of a scalar) with its condition and result in the modes
+/// `[$rc $wd]`.
+macro_rules! select_handler {
+    ([$rc:ident $wd:ident]) => {
+        handler!(
+            Select,
+            Instr::Select { d, cond, a, b },
+            |ip, fp, mem, len, cx, acc| {
+                let v = if $rc!(fp, acc, cond) as u32 != 0 {
+                    get!(fp, a)
+                } else {
+                    get!(fp, b)
+                };
+                $wd!(fp, acc, d, v);
+                next!(ip.add(1), fp, mem, len, cx, acc)
+            }
+        );
+    };
+}
+select_handler!([rd_slot wr_slot]);
 handler!(
     Select2,
     Instr::Select2 { d, cond, a, b },
@@ -1111,6 +1118,7 @@ pub(crate) mod acc {
         each_load!(loads, [rd_acc wr_slot]);
         each_store!(stores, [rd_acc rd_slot]);
         br_table_handler!(rd_acc);
+        select_handler!([rd_acc wr_slot]);
         handler!(Copy, Instr::Copy { d, s }, |ip, fp, mem, len, cx, acc| {
             set!(fp, d, acc);
             next!(ip.add(1), fp, mem, len, cx, acc)
@@ -1125,6 +1133,7 @@ pub(crate) mod acc {
                 .or(match instr {
                     Instr::BrTable { .. } => Some(BrTable as Handler),
                     Instr::Copy { .. } => Some(Copy as Handler),
+                    Instr::Select { .. } => Some(Select as Handler),
                     _ => None,
                 })
         }
@@ -1148,12 +1157,14 @@ pub(crate) mod acc {
         for_each_numeric_op!(binary_handlers, [rd_slot rd_slot wr_acc]);
         for_each_numeric_op!(unary_handlers, [rd_slot wr_acc]);
         each_load!(loads, [rd_slot wr_acc]);
+        select_handler!([rd_slot wr_acc]);
 
         /// The handler of `instr` in this mode.
         pub(crate) fn handler(instr: &Instr) -> Option<Handler> {
             binary_handler(instr)
                 .or_else(|| unary_handler(instr))
                 .or_else(|| load_handler(instr))
+                .or(matches!(instr, Instr::Select { .. }).then_some(Select as Handler))
         }
     }
 
@@ -1163,12 +1174,14 @@ pub(crate) mod acc {
         for_each_numeric_op!(binary_handlers, [rd_acc rd_slot wr_acc]);
         for_each_numeric_op!(unary_handlers, [rd_acc wr_acc]);
         each_load!(loads, [rd_acc wr_acc]);
+        select_handler!([rd_acc wr_acc]);
 
         /// The handler of `instr` in this mode.
         pub(crate) fn handler(instr: &Instr) -> Option<Handler> {
             binary_handler(instr)
                 .or_else(|| unary_handler(instr))
                 .or_else(|| load_handler(instr))
+                .or(matches!(instr, Instr::Select { .. }).then_some(Select as Handler))
         }
     }
 

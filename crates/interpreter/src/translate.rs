@@ -2116,6 +2116,12 @@ mod tests {
                 &["I32AndImm:o", "BrTable:a", "Br:", "Br:"],
             ),
             (
+                "select's condition, and its result",
+                "local.get 0 local.get 1 local.get 0 local.get 1 i32.lt_s select \
+                 i32.const 1 i32.add drop",
+                &["I32LtS:o", "Select:ao", "I32AddImm:a"],
+            ),
+            (
                 "a value stored to a local is not passed",
                 "local.get 0 local.get 1 i32.add local.tee 1 local.get 1 i32.mul drop",
                 &["I32Add:", "I32Mul:"],
