@@ -591,6 +591,52 @@ macro_rules! br_table_handler {
 }
 br_table_handler!(rd_slot);
 
+/// Enters defined function `$func` of the current module with its frame at
+/// slot `$b` of the caller's, or leaves threaded code for the outer loop
+/// when the callee is not translated yet, the call stack is at its limit,
+/// the value stack or the frame list must grow, or the callee's frame is
+/// large.
+///
+/// Nothing here calls out of line (the frame list growing, a large frame's
+/// memcpy): such a call would cost every call handler a native stack frame.
+macro_rules! enter_defined {
+    ($func:expr, $b:expr, |$ip:ident, $fp:ident, $mem:ident, $len:ident, $cx:ident, $acc:ident|) => {{
+        let (func, b) = ($func, $b);
+        let c = &mut *$cx;
+        let Some(callee) = (*c.module).translated(func) else {
+            return slow($ip, $fp, $mem, $len, $cx, $acc);
+        };
+        let new_base = c.base + b as usize;
+        let depth = c.frames.len();
+        if depth >= c.frame_limit
+            || depth == c.frames.capacity()
+            || callee.init.len() > INLINE_INIT
+            || new_base + callee.frame_size as usize > c.stack_len
+        {
+            return slow($ip, $fp, $mem, $len, $cx, $acc);
+        }
+        c.frames.as_mut_ptr().add(depth).write(FrameRecord {
+            ip: $ip.add(1),
+            module: c.module_index,
+            func: c.func,
+            base: c.base as u32,
+        });
+        // SAFETY (of the length): the record below it was just written, within
+        // the capacity.
+        c.frames.set_len(depth + 1);
+        let callee_fp = $fp.add(b as usize);
+        // At most `INLINE_INIT` slots (checked above).
+        init_small(
+            callee_fp.add(callee.param_slots as usize),
+            callee.init.as_ptr(),
+            callee.init.len(),
+        );
+        c.func = func;
+        c.base = new_base;
+        next!(callee.code.as_ptr(), callee_fp, $mem, $len, $cx, $acc)
+    }};
+}
+
 // Calls within the module and returns to it stay in threaded code; the outer loop
 // takes over for a function not translated yet, a full value stack, the depth
 // limit, and returns across modules.
@@ -601,41 +647,46 @@ handler!(
         if interrupted(cx) {
             return Exit::trap(ip, TrapCode::Interrupted);
         }
-        let c = &mut *cx;
-        let Some(callee) = (*c.module).translated(func) else {
+        enter_defined!(func, b, |ip, fp, mem, len, cx, acc|)
+    }
+);
+// `call_indirect` of a function of the current instance stays in threaded
+// code too; the outer loop takes every other case (a function of another
+// module or the host, and every trap: it checks the table again).
+handler!(
+    CallIndirect,
+    Instr::CallIndirect {
+        type_index,
+        table,
+        index,
+        base: b,
+    },
+    |ip, fp, mem, len, cx, acc| {
+        if interrupted(cx) {
+            return Exit::trap(ip, TrapCode::Interrupted);
+        }
+        let c = &*cx;
+        // The store is not used through the outer loop's borrow while
+        // threaded code runs (see `CallContext::store`).
+        let store = &*c.store;
+        let instance = store.instance(c.instance);
+        let elements = &store.tables[instance.tables[table as usize].index()].elements;
+        let Some(addr) = elements
+            .get(get!(fp, index) as u32 as usize)
+            .and_then(|&elem| wazero_store::funcref_addr(elem))
+        else {
             return slow(ip, fp, mem, len, cx, acc);
         };
-        let new_base = c.base + b as usize;
-        // Nothing here calls out of line (the frame list growing, a large
-        // frame's memcpy): such a call would cost every call of this handler
-        // a native stack frame. The outer loop does those.
-        let depth = c.frames.len();
-        if depth >= c.frame_limit
-            || depth == c.frames.capacity()
-            || callee.init.len() > INLINE_INIT
-            || new_base + callee.frame_size as usize > c.stack_len
-        {
-            return slow(ip, fp, mem, len, cx, acc);
+        let callee = &store.funcs[addr.index()];
+        match callee.kind {
+            wazero_store::FuncKind::Wasm {
+                instance: owner,
+                index: func,
+            } if owner == c.instance && callee.sig == instance.sig_ids[type_index as usize] => {
+                enter_defined!(func, b, |ip, fp, mem, len, cx, acc|)
+            }
+            _ => slow(ip, fp, mem, len, cx, acc),
         }
-        c.frames.as_mut_ptr().add(depth).write(FrameRecord {
-            ip: ip.add(1),
-            module: c.module_index,
-            func: c.func,
-            base: c.base as u32,
-        });
-        // SAFETY (of the length): the record below it was just written, within
-        // the capacity.
-        c.frames.set_len(depth + 1);
-        let callee_fp = fp.add(b as usize);
-        // At most `INLINE_INIT` slots (checked above).
-        init_small(
-            callee_fp.add(callee.param_slots as usize),
-            callee.init.as_ptr(),
-            callee.init.len(),
-        );
-        c.func = func;
-        c.base = new_base;
-        next!(callee.code.as_ptr(), callee_fp, mem, len, cx, acc)
     }
 );
 handler!(Return, Instr::Return, |ip, fp, mem, len, cx, acc| {
@@ -1099,6 +1150,7 @@ fn handler_of_other(instr: &Instr) -> Handler {
         V128Replace,
         I8x16Shuffle,
         CallInternal,
+        CallIndirect,
         Return,
         GlobalGet,
         GlobalSet,
@@ -1299,6 +1351,12 @@ mod tests {
                 offset: 0,
             },
             Instr::CallInternal { func: 0, base: 0 },
+            Instr::CallIndirect {
+                type_index: 0,
+                table: 0,
+                index: 0,
+                base: 0,
+            },
             Instr::CallImported { func: 0, base: 0 },
             Instr::Return,
             Instr::GlobalGet { d: 0, index: 0 },
@@ -1306,12 +1364,6 @@ mod tests {
             Instr::Unreachable,
         ];
         let outer = [
-            Instr::CallIndirect {
-                type_index: 0,
-                table: 0,
-                index: 0,
-                base: 0,
-            },
             Instr::GlobalGet2 { d: 0, index: 0 },
             Instr::MemoryGrow { d: 0, delta: 0 },
             Instr::MemoryCopy {

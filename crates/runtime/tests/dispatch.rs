@@ -2,13 +2,16 @@
 //! handler, which must compile to a jump. If one did not, every instruction would
 //! take native stack, and a long-running loop would overflow it (killing this test
 //! process). This runs tens of millions of instructions of every hot kind, calls,
-//! host calls and returns included, on a thread with a small native stack.
+//! host calls, indirect calls, br_table and returns included, on a thread with a small native stack.
 
 use wazero::{Runtime, RuntimeConfig};
 
 const KERNEL: &str = r#"(module
     (import "env" "host_mix" (func $host_mix (param i64 i32) (result i64)))
     (memory 1)
+    (type $mix_type (func (param i64 i32) (result i64)))
+    (table 1 funcref)
+    (elem (i32.const 0) $mix)
     (func $mix (param i64 i32) (result i64)
         (i64.add (local.get 0) (i64.extend_i32_u (local.get 1))))
     (func (export "run") (param $n i32) (result i64)
@@ -19,6 +22,11 @@ const KERNEL: &str = r#"(module
                 (i64.load32_u offset=8 (i32.and (local.get $i) (i32.const 1020)))))
             (local.set $acc (call $mix (local.get $acc) (i32.rotl (local.get $i) (i32.const 3))))
             (local.set $acc (call $host_mix (local.get $acc) (local.get $i)))
+            (local.set $acc (call_indirect (type $mix_type)
+                (local.get $acc) (local.get $i) (i32.const 0)))
+            (block $odd (block $even
+                (br_table $even $odd (i32.and (local.get $i) (i32.const 1))))
+                (local.set $acc (i64.add (local.get $acc) (i64.const 3))))
             (local.set $f (f64.add (local.get $f) (f64.convert_i32_u (local.get $i))))
             (local.set $v (i32x4.add (local.get $v) (i32x4.splat (local.get $i))))
             (local.set $acc (select (local.get $acc) (i64.const 1)
