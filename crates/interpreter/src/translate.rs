@@ -761,7 +761,13 @@ impl Translator<'_> {
     fn emit_return(&mut self, n: usize) {
         if n == 1 {
             let e = self.stack[self.stack.len() - 1];
-            if e.src != 0 {
+            if e.src == e.home && self.last_def_dst() == Some(e.home) {
+                // The instruction just before computes the result: it
+                // writes it to slot 0 itself (nothing is read after it).
+                if let Some(d) = self.code.last_mut().and_then(Instr::dst_mut) {
+                    *d = 0;
+                }
+            } else if e.src != 0 {
                 self.copy(0, e.src, e.ty);
             }
         } else if n > 1 {
@@ -783,6 +789,19 @@ impl Translator<'_> {
     fn end(&mut self) {
         let frame = self.ctrl.last().expect("validated: end matches a block");
         let n = frame.results.len();
+        let labelled = !frame.fixups.is_empty()
+            || frame.else_fixup.is_some()
+            || !frame.handler_fixups.is_empty()
+            || frame.eh.is_some();
+        if frame.kind == Kind::Func && !labelled && !frame.unreachable {
+            // No branch lands at the function's end: its results go to
+            // their slots from where they are (the last instruction may
+            // write the result there itself, see `emit_return`).
+            self.emit_return(n);
+            self.ctrl.pop();
+            self.last_def = None;
+            return;
+        }
         if !frame.unreachable {
             self.materialize_top(n);
         }
@@ -1301,8 +1320,16 @@ impl Translator<'_> {
                         }
                     }
                 };
+                let (def, len) = (self.last_def, self.code.len());
                 self.enter(Kind::If, blockty);
+                if self.code.len() == len {
+                    // Nothing was emitted between the condition's instruction
+                    // and the branch: the condition may pass through the
+                    // accumulator (no label lies between them).
+                    self.last_def = def;
+                }
                 let at = self.emit(branch);
+                self.last_def = None;
                 self.ctrl.last_mut().expect("just pushed").else_fixup = Some(at);
             }
             Operator::Else => self.else_(),
@@ -2120,6 +2147,26 @@ mod tests {
                 "local.get 0 local.get 1 local.get 0 local.get 1 i32.lt_s select \
                  i32.const 1 i32.add drop",
                 &["I32LtS:o", "Select:ao", "I32AddImm:a"],
+            ),
+            (
+                "an if's condition",
+                "local.get 0 i32.popcnt (if (then nop))",
+                &["I32Popcnt:o", "BrIfEqz:a"],
+            ),
+            (
+                "a result computed last goes to slot 0 with no copy, at the end",
+                "(result i32) local.get 0 local.get 1 i32.add",
+                &["I32Add:"],
+            ),
+            (
+                "and at a return",
+                "(result i32) local.get 0 (if (then local.get 1 i32.popcnt return)) local.get 1",
+                &["BrIfEqz:", "I32Popcnt:", "Copy:"],
+            ),
+            (
+                "two results",
+                "(result i32 i32) local.get 1 local.get 0 i32.const 3 i32.mul",
+                &["I32MulImm:", "Copy:", "Copy:", "Copy:"],
             ),
             (
                 "a value stored to a local is not passed",
