@@ -159,6 +159,15 @@ macro_rules! define_instr {
             MemoryInitWide { segment: u32, dst: Slot, src: Slot, len: Slot, memory: u16 },
             /// `d = s`
             Copy { d: Slot, s: Slot },
+            /// `d0 = s0`, then the `Copy { d: d1, s: s1 }` that follows, and
+            /// on after it (a fused pair: the second stays for branches that
+            /// land on it).
+            CopyPair { d0: Slot, s0: Slot, d1: Slot, s1: Slot },
+            /// `d = s`, then the `Br` that follows (fused; `target` is
+            /// relative to this instruction).
+            CopyBr { d: Slot, s: Slot, target: u32 },
+            /// `d = s`, then the `Return` that follows (fused).
+            CopyReturn { d: Slot, s: Slot },
             /// `d = s` for a v128 (two slots).
             Copy2 { d: Slot, s: Slot },
             /// `d = value` (zero-extended).

@@ -445,6 +445,14 @@ macro_rules! branch_handlers {
             $take!(ip, target, fp, mem, len, cx, acc)
         });
         handler!(
+            CopyBr,
+            Instr::CopyBr { d, s, target },
+            |ip, fp, mem, len, cx, acc| {
+                set!(fp, d, get!(fp, s));
+                $take!(ip, target, fp, mem, len, cx, acc)
+            }
+        );
+        handler!(
             BrIfNez,
             Instr::BrIfNez { cond, target },
             |ip, fp, mem, len, cx, acc| {
@@ -493,6 +501,7 @@ macro_rules! branch_handlers {
         pub(crate) fn branch_handler(instr: &Instr) -> Option<Handler> {
             Some(match instr {
                 Instr::Br { .. } => Br,
+                Instr::CopyBr { .. } => CopyBr,
                 Instr::BrIfNez { .. } => BrIfNez,
                 Instr::BrIfEqz { .. } => BrIfEqz,
                 Instr::BrIfI32Eq { .. } => BrIfI32Eq,
@@ -689,18 +698,42 @@ handler!(
         }
     }
 );
-handler!(Return, Instr::Return, |ip, fp, mem, len, cx, acc| {
-    let c = &mut *cx;
-    match c.frames.last() {
-        Some(rec) if rec.module == c.module_index => {
-            let rec = c.frames.pop().unwrap_unchecked();
-            c.func = rec.func;
-            c.base = rec.base as usize;
-            next!(rec.ip, c.stack.add(c.base), mem, len, cx, acc)
+/// Returns to the caller within the module, or leaves threaded code for
+/// the outer loop to execute the `Return` at `$ret`.
+macro_rules! return_to_caller {
+    ($ret:expr, |$fp:ident, $mem:ident, $len:ident, $cx:ident, $acc:ident|) => {{
+        let c = &mut *$cx;
+        match c.frames.last() {
+            Some(rec) if rec.module == c.module_index => {
+                let rec = c.frames.pop().unwrap_unchecked();
+                c.func = rec.func;
+                c.base = rec.base as usize;
+                next!(rec.ip, c.stack.add(c.base), $mem, $len, $cx, $acc)
+            }
+            _ => slow($ret, $fp, $mem, $len, $cx, $acc),
         }
-        _ => slow(ip, fp, mem, len, cx, acc),
-    }
+    }};
+}
+handler!(Return, Instr::Return, |ip, fp, mem, len, cx, acc| {
+    return_to_caller!(ip, |fp, mem, len, cx, acc|)
 });
+handler!(
+    CopyPair,
+    Instr::CopyPair { d0, s0, d1, s1 },
+    |ip, fp, mem, len, cx, acc| {
+        set!(fp, d0, get!(fp, s0));
+        set!(fp, d1, get!(fp, s1));
+        next!(ip.add(2), fp, mem, len, cx, acc)
+    }
+);
+handler!(
+    CopyReturn,
+    Instr::CopyReturn { d, s },
+    |ip, fp, mem, len, cx, acc| {
+        set!(fp, d, get!(fp, s));
+        return_to_caller!(ip.add(1), |fp, mem, len, cx, acc|)
+    }
+);
 // Globals of the current instance, through the addresses the outer loop put in
 // the context (validation guarantees the index is in the instance's index space).
 macro_rules! global {
@@ -1152,6 +1185,8 @@ fn handler_of_other(instr: &Instr) -> Handler {
         CallInternal,
         CallIndirect,
         Return,
+        CopyPair,
+        CopyReturn,
         GlobalGet,
         GlobalSet,
         CallImported,

@@ -1883,7 +1883,8 @@ impl Translator<'_> {
 
 /// Pairs every instruction with its handler, making branch targets relative.
 fn lower(code: Vec<Instr>) -> Box<[Op]> {
-    code.into_iter()
+    let mut ops: Box<[Op]> = code
+        .into_iter()
         .enumerate()
         .map(|(at, mut instr)| {
             let mut backward = false;
@@ -1898,7 +1899,50 @@ fn lower(code: Vec<Instr>) -> Box<[Op]> {
                 .expect("the accumulator is used only by instructions with a form for it");
             Op { handler, instr }
         })
-        .collect()
+        .collect();
+    fuse_copies(&mut ops);
+    ops
+}
+
+/// Makes a copy followed by another copy, a jump or a return one
+/// instruction that does both, in place of the first: the second stays
+/// where it is, for the branches that land on it, so no branch target moves.
+/// Copies are the most frequent instruction in real programs (moves between
+/// locals at the ends of blocks and loops, arguments, results), and this
+/// saves a dispatch on each pair.
+fn fuse_copies(ops: &mut [Op]) {
+    use crate::code::ACC;
+    for at in 0..ops.len().saturating_sub(1) {
+        let Instr::Copy { d, s } = ops[at].instr else {
+            continue;
+        };
+        if d == ACC || s == ACC {
+            continue;
+        }
+        let fused = match ops[at + 1].instr {
+            Instr::Copy { d: d1, s: s1 } if d1 != ACC && s1 != ACC => Instr::CopyPair {
+                d0: d,
+                s0: s,
+                d1,
+                s1,
+            },
+            Instr::Br { target } => Instr::CopyBr {
+                d,
+                s,
+                target: target.wrapping_add(1),
+            },
+            Instr::Return => Instr::CopyReturn { d, s },
+            _ => continue,
+        };
+        // The jump's own offset says its direction (see `lower`).
+        let backward = matches!(ops[at + 1].instr, Instr::Br { target } if target as i32 <= 0);
+        if let Some(handler) = crate::threaded::handler_for(&fused, backward) {
+            ops[at] = Op {
+                handler,
+                instr: fused,
+            };
+        }
+    }
 }
 
 /// `op` with its memory offset's high 32 bits cleared (see
@@ -2161,12 +2205,12 @@ mod tests {
             (
                 "and at a return",
                 "(result i32) local.get 0 (if (then local.get 1 i32.popcnt return)) local.get 1",
-                &["BrIfEqz:", "I32Popcnt:", "Copy:"],
+                &["BrIfEqz:", "I32Popcnt:", "CopyReturn:"],
             ),
             (
                 "two results",
                 "(result i32 i32) local.get 1 local.get 0 i32.const 3 i32.mul",
-                &["I32MulImm:", "Copy:", "Copy:", "Copy:"],
+                &["I32MulImm:", "CopyPair:", "CopyPair:", "CopyReturn:"],
             ),
             (
                 "a value stored to a local is not passed",
@@ -2217,6 +2261,48 @@ mod tests {
                 })
                 .collect();
             assert_eq!(shown, *expected, "{what}");
+        }
+    }
+
+    /// A copy is fused with a copy, a jump or a return after it, and the
+    /// second instruction stays in place for the branches that land on it.
+    #[test]
+    fn copies_fuse_with_the_next_copy_jump_or_return() {
+        let cases: &[(&str, &str, &[&str])] = &[
+            (
+                "two copies, then a return",
+                "(param i32 i32 i32) (result i32) \
+                 local.get 1 local.set 0 local.get 2 local.set 1 local.get 1",
+                &["CopyPair", "CopyPair", "CopyReturn", "Return"],
+            ),
+            (
+                "a copy before a loop's back-edge",
+                "(param i32 i32 i32) (loop local.get 1 local.set 0 br 0)",
+                &["CopyBr", "Br", "Return"],
+            ),
+        ];
+        for (what, signature_and_body, expected) in cases {
+            let f = translate_wat(&format!("(module (func {signature_and_body}))"));
+            let names: Vec<String> = f
+                .code
+                .iter()
+                .map(|op| {
+                    format!("{:?}", op.instr)
+                        .split([' ', '('])
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned()
+                })
+                .collect();
+            assert_eq!(names, *expected, "{what}");
+            for (at, op) in f.code.iter().enumerate() {
+                if let Instr::CopyBr { target, .. } = op.instr {
+                    let Instr::Br { target: next } = f.code[at + 1].instr else {
+                        panic!("{what}: no Br after CopyBr");
+                    };
+                    assert_eq!(target, next.wrapping_add(1), "{what}: the same destination");
+                }
+            }
         }
     }
 }
