@@ -98,17 +98,19 @@ pub(crate) struct CallContext {
 /// The request of a context not yet attached to a store: never made.
 static NEVER_INTERRUPTED: Interrupt = Interrupt::new();
 
-/// Whether the guest was asked to stop; takes the request.
+/// Whether the guest was asked to stop. The request stays for the outer
+/// loop to take (taking it calls out of line, which would cost a threaded
+/// handler a native stack frame).
 ///
 /// # Safety
 /// `cx.interrupt` points at a live request: the store's, which outlives the
 /// call (the store is borrowed for the whole invocation), or
 /// [`NEVER_INTERRUPTED`].
 #[inline(always)]
-pub(crate) unsafe fn interrupted(cx: *const CallContext) -> bool {
+pub(crate) unsafe fn interrupt_requested(cx: *const CallContext) -> bool {
     // SAFETY: see the function's contract.
     let interrupt = unsafe { &*(*cx).interrupt };
-    interrupt.take()
+    interrupt.is_requested()
 }
 
 impl Default for CallContext {
@@ -748,6 +750,12 @@ impl Executor {
                     (base.wrapping_add(start as usize), len.saturating_sub(start))
                 }
             };
+            if exit.reason == threaded::PENDING_INTERRUPT {
+                if store.interrupt.take() {
+                    trap!(TrapCode::Interrupted);
+                }
+                continue;
+            }
             if let Some(code) = exit.trap_code() {
                 trap!(code);
             }

@@ -20,7 +20,7 @@
 use wazero_api::TrapCode;
 
 use crate::code::{BinaryOp, Instr, Op};
-use crate::exec::{interrupted, CallContext, FrameRecord};
+use crate::exec::{interrupt_requested, CallContext, FrameRecord};
 use crate::ops::{f32_bits, f32v, f64v, for_each_numeric_op, quiet32, quiet64};
 use crate::simd;
 
@@ -56,7 +56,11 @@ pub(crate) const HOST_FAILED: u32 = 2;
 /// (`CallContext::mem`); execute `ip` next with them.
 #[cfg_attr(wazero_tail_dispatch, allow(dead_code))]
 pub(crate) const RELOAD_MEMORY: u32 = 3;
-const TRAP: u32 = 4;
+/// An interrupt was requested (seen at a loop's back-edge): the outer loop
+/// takes it (and traps) or, if it was withdrawn, goes on at `ip`. Taking it
+/// here would call out of line, which costs a handler a native stack frame.
+pub(crate) const PENDING_INTERRUPT: u32 = 4;
+const TRAP: u32 = 5;
 
 const TRAPS: [TrapCode; TrapCode::ALL.len()] = TrapCode::ALL;
 
@@ -417,8 +421,11 @@ macro_rules! forward_jump {
 /// asked to.
 macro_rules! loop_back {
     ($ip:expr, $target:expr, $fp:expr, $mem:expr, $len:expr, $cx:expr, $acc:expr) => {{
-        if interrupted($cx) {
-            return Exit::trap($ip, TrapCode::Interrupted);
+        if interrupt_requested($cx) {
+            return Exit {
+                ip: jump($ip, $target),
+                reason: PENDING_INTERRUPT,
+            };
         }
         next!(jump($ip, $target), $fp, $mem, $len, $cx, $acc)
     }};
@@ -653,8 +660,9 @@ handler!(
     CallInternal,
     Instr::CallInternal { func, base: b },
     |ip, fp, mem, len, cx, acc| {
-        if interrupted(cx) {
-            return Exit::trap(ip, TrapCode::Interrupted);
+        // The outer loop takes the interrupt (and traps).
+        if interrupt_requested(cx) {
+            return slow(ip, fp, mem, len, cx, acc);
         }
         enter_defined!(func, b, |ip, fp, mem, len, cx, acc|)
     }
@@ -671,8 +679,9 @@ handler!(
         base: b,
     },
     |ip, fp, mem, len, cx, acc| {
-        if interrupted(cx) {
-            return Exit::trap(ip, TrapCode::Interrupted);
+        // The outer loop takes the interrupt (and traps).
+        if interrupt_requested(cx) {
+            return slow(ip, fp, mem, len, cx, acc);
         }
         let c = &*cx;
         // The store is not used through the outer loop's borrow while
