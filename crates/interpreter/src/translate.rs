@@ -13,7 +13,7 @@ use wasmparser::{BlockType, Operator};
 use wazero_api::ValueType;
 use wazero_validator::ValidatedModule;
 
-use crate::code::{fuse_compare, CompiledFunc, Handler, HandlerAction, Instr, Op, Slot};
+use crate::code::{fuse_compare, CompiledFunc, Handler, HandlerAction, Instr, Op, Slot, ACC};
 use crate::ops::for_each_numeric_op;
 use crate::prescan::{ConstMap, PreScan};
 use crate::simd::{simd_mem_op, simd_op, SimdMemOp, SimdOp};
@@ -674,10 +674,31 @@ impl Translator<'_> {
         if probe.dst_mut().map(|d| u32::from(*d)) != Some(top.home) {
             return None;
         }
-        let fused = fuse_compare(&cmp.without_imm(), negate, u32::MAX)?;
+        let mut fused = fuse_compare(&cmp.without_imm(), negate, u32::MAX)?;
         self.code.pop();
         self.stack.pop();
         self.last_def = None;
+        // `i32.eqz` of an `i32.and` just before it, whose result passes
+        // through the accumulator to nothing else: one test of the bits.
+        if let (Instr::BrIfEqz { cond: ACC, .. } | Instr::BrIfNez { cond: ACC, .. }, Some(prev)) =
+            (fused, self.code.last())
+        {
+            if let Instr::I32And { d: ACC, a, b } = prev.without_imm() {
+                fused = match fused {
+                    Instr::BrIfEqz { .. } => Instr::BrIfI32AndEqz {
+                        a,
+                        b,
+                        target: u32::MAX,
+                    },
+                    _ => Instr::BrIfI32AndNez {
+                        a,
+                        b,
+                        target: u32::MAX,
+                    },
+                };
+                self.code.pop();
+            }
+        }
         Some(fused)
     }
 
@@ -1013,6 +1034,27 @@ impl Translator<'_> {
     fn local_set(&mut self, index: u32, tee: bool) {
         let slot = self.local_slots[index as usize];
         let v = self.pop();
+        if v.src == v.home && self.last_def_dst() == Some(v.home) {
+            // The last instruction computes the value: it writes the local
+            // itself. Entries still reading the local's old value are copied
+            // to their homes before it (unless it takes an operand from the
+            // accumulator, which nothing may separate from its producer).
+            let mut def = self.code.pop().expect("the last def");
+            let mode = def.acc_mode();
+            if !mode.first && !mode.second {
+                self.materialize_local(slot);
+                if let Some(d) = def.dst_mut() {
+                    *d = self.slot(slot);
+                }
+                self.code.push(def);
+                self.last_def = None;
+                if tee {
+                    self.push_from(v.ty, slot);
+                }
+                return;
+            }
+            self.code.push(def);
+        }
         self.materialize_local(slot);
         let last = self.code.len().checked_sub(1);
         let retarget = v.src == v.home && last.is_some() && self.last_def == last;
@@ -2211,6 +2253,17 @@ mod tests {
                 "two results",
                 "(result i32 i32) local.get 1 local.get 0 i32.const 3 i32.mul",
                 &["I32MulImm:", "CopyPair:", "CopyPair:", "CopyReturn:"],
+            ),
+            (
+                "an i32.eqz of an i32.and feeding br_if or if: one test",
+                "(block local.get 0 i32.const 3 i32.and i32.eqz br_if 0) \
+                 local.get 0 local.get 1 i32.and i32.eqz (if (then nop))",
+                &["BrIfI32AndEqz:", "BrIfI32AndNez:"],
+            ),
+            (
+                "a local set from a value computed last, its old value still read",
+                "local.get 0 local.get 0 i32.load local.set 0 drop",
+                &["Copy:", "I32Load:"],
             ),
             (
                 "a value stored to a local is not passed",
