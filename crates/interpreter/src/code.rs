@@ -357,115 +357,20 @@ macro_rules! define_instr {
                 }
             }
 
-            /// Makes this instruction read the operand it takes from slot `t`
-            /// out of the accumulator instead (see [`ACC`]); false (and
-            /// unchanged) if it has no such form, or reads `t` twice.
-            pub(crate) fn read_acc(&mut self, t: Slot) -> bool {
-                fn one(s: &mut Slot, t: Slot) -> bool {
-                    let hit = *s == t;
-                    if hit {
-                        *s = ACC;
-                    }
-                    hit
-                }
-                fn one_of(a: &mut Slot, b: &mut Slot, t: Slot) -> bool {
-                    if *a == t && *b == t {
-                        return false;
-                    }
-                    one(a, t) || one(b, t)
-                }
-                match self {
-                    $(Instr::$bin { a, b, .. })|*
-                    | $(Instr::$tbin { a, b, .. })|*
-                    | Instr::Store8 { addr: a, value: b, .. }
-                    | Instr::Store16 { addr: a, value: b, .. }
-                    | Instr::Store32 { addr: a, value: b, .. }
-                    | Instr::Store64 { addr: a, value: b, .. } => one_of(a, b, t),
-                    Instr::BrIfI32Eq { a, b, .. }
-                    | Instr::BrIfI32Ne { a, b, .. }
-                    | Instr::BrIfI32LtS { a, b, .. }
-                    | Instr::BrIfI32LtU { a, b, .. }
-                    | Instr::BrIfI32GtS { a, b, .. }
-                    | Instr::BrIfI32GtU { a, b, .. }
-                    | Instr::BrIfI32LeS { a, b, .. }
-                    | Instr::BrIfI32LeU { a, b, .. }
-                    | Instr::BrIfI32GeS { a, b, .. }
-                    | Instr::BrIfI32GeU { a, b, .. }
-                    | Instr::BrIfI64Eq { a, b, .. }
-                    | Instr::BrIfI64Ne { a, b, .. }
-                    | Instr::BrIfI64LtS { a, b, .. }
-                    | Instr::BrIfI64LtU { a, b, .. }
-                    | Instr::BrIfI64GtS { a, b, .. }
-                    | Instr::BrIfI64GtU { a, b, .. }
-                    | Instr::BrIfI64LeS { a, b, .. }
-                    | Instr::BrIfI64LeU { a, b, .. }
-                    | Instr::BrIfI64GeS { a, b, .. }
-                    | Instr::BrIfI64GeU { a, b, .. }
-                    | Instr::BrIfI32AndEqz { a, b, .. }
-                    | Instr::BrIfI32AndNez { a, b, .. } => one_of(a, b, t),
-                    Instr::Select { cond, a, b, .. } if *a != t && *b != t => one(cond, t),
-                    $(Instr::$un { a, .. })|*
-                    | $(Instr::$tun { a, .. })|*
-                    | Instr::BinaryImm { a, .. }
-                    | Instr::I32Load { addr: a, .. }
-                    | Instr::I64Load { addr: a, .. }
-                    | Instr::I32Load8S { addr: a, .. }
-                    | Instr::I32Load8U { addr: a, .. }
-                    | Instr::I32Load16S { addr: a, .. }
-                    | Instr::I32Load16U { addr: a, .. }
-                    | Instr::I64Load8S { addr: a, .. }
-                    | Instr::I64Load8U { addr: a, .. }
-                    | Instr::I64Load16S { addr: a, .. }
-                    | Instr::I64Load16U { addr: a, .. }
-                    | Instr::I64Load32S { addr: a, .. }
-                    | Instr::I64Load32U { addr: a, .. }
-                    | Instr::Copy { s: a, .. }
-                    | Instr::BrIfNez { cond: a, .. }
-                    | Instr::BrIfEqz { cond: a, .. }
-                    | Instr::BrTable { index: a, .. } => one(a, t),
-                    _ => false,
-                }
-            }
-
-            /// Makes this instruction leave its result in the accumulator
-            /// instead of its destination slot; false (and unchanged) if it
-            /// has no such form.
-            pub(crate) fn write_acc(&mut self) -> bool {
-                match self {
-                    $(Instr::$bin { d, .. })|*
-                    | $(Instr::$tbin { d, .. })|*
-                    | $(Instr::$un { d, .. })|*
-                    | $(Instr::$tun { d, .. })|*
-                    | Instr::BinaryImm { d, .. }
-                    | Instr::Select { d, .. }
-                    | Instr::I32Load { d, .. }
-                    | Instr::I64Load { d, .. }
-                    | Instr::I32Load8S { d, .. }
-                    | Instr::I32Load8U { d, .. }
-                    | Instr::I32Load16S { d, .. }
-                    | Instr::I32Load16U { d, .. }
-                    | Instr::I64Load8S { d, .. }
-                    | Instr::I64Load8U { d, .. }
-                    | Instr::I64Load16S { d, .. }
-                    | Instr::I64Load16U { d, .. }
-                    | Instr::I64Load32S { d, .. }
-                    | Instr::I64Load32U { d, .. } => {
-                        *d = ACC;
-                        true
-                    }
-                    _ => false,
-                }
-            }
-
-            /// Which of its operands this instruction takes from the
-            /// accumulator, and whether it leaves its result there.
-            pub(crate) fn acc_mode(&self) -> AccMode {
-                let (first, second, result) = match *self {
+            /// The operands of an instruction with accumulator forms (see
+            /// [`ACC`]): its first operand (`a`, an address, a condition, a
+            /// copy's source, a `select`'s condition), its second (`b`, a
+            /// stored value) and its result, each where it may be the
+            /// accumulator; `None` for other instructions.
+            #[allow(clippy::type_complexity)]
+            fn acc_operands(&mut self) -> Option<(&mut Slot, Option<&mut Slot>, Option<&mut Slot>)> {
+                Some(match self {
                     $(Instr::$bin { d, a, b })|*
-                    | $(Instr::$tbin { d, a, b })|* => (a, b, d),
+                    | $(Instr::$tbin { d, a, b })|* => (a, Some(b), Some(d)),
                     $(Instr::$un { d, a })|*
                     | $(Instr::$tun { d, a })|*
                     | Instr::BinaryImm { d, a, .. }
+                    | Instr::Select { d, cond: a, .. }
                     | Instr::I32Load { d, addr: a, .. }
                     | Instr::I64Load { d, addr: a, .. }
                     | Instr::I32Load8S { d, addr: a, .. }
@@ -477,17 +382,12 @@ macro_rules! define_instr {
                     | Instr::I64Load16S { d, addr: a, .. }
                     | Instr::I64Load16U { d, addr: a, .. }
                     | Instr::I64Load32S { d, addr: a, .. }
-                    | Instr::I64Load32U { d, addr: a, .. }
-                    | Instr::Copy { d, s: a }
-                    | Instr::Select { d, cond: a, .. } => (a, 0, d),
+                    | Instr::I64Load32U { d, addr: a, .. } => (a, None, Some(d)),
                     Instr::Store8 { addr: a, value: b, .. }
                     | Instr::Store16 { addr: a, value: b, .. }
                     | Instr::Store32 { addr: a, value: b, .. }
-                    | Instr::Store64 { addr: a, value: b, .. } => (a, b, 0),
-                    Instr::BrIfNez { cond: a, .. }
-                    | Instr::BrIfEqz { cond: a, .. }
-                    | Instr::BrTable { index: a, .. } => (a, 0, 0),
-                    Instr::BrIfI32Eq { a, b, .. }
+                    | Instr::Store64 { addr: a, value: b, .. }
+                    | Instr::BrIfI32Eq { a, b, .. }
                     | Instr::BrIfI32Ne { a, b, .. }
                     | Instr::BrIfI32LtS { a, b, .. }
                     | Instr::BrIfI32LtU { a, b, .. }
@@ -508,13 +408,65 @@ macro_rules! define_instr {
                     | Instr::BrIfI64GeS { a, b, .. }
                     | Instr::BrIfI64GeU { a, b, .. }
                     | Instr::BrIfI32AndEqz { a, b, .. }
-                    | Instr::BrIfI32AndNez { a, b, .. } => (a, b, 0),
-                    _ => (0, 0, 0),
+                    | Instr::BrIfI32AndNez { a, b, .. } => (a, Some(b), None),
+                    Instr::Copy { s: a, .. }
+                    | Instr::BrIfNez { cond: a, .. }
+                    | Instr::BrIfEqz { cond: a, .. }
+                    | Instr::BrTable { index: a, .. } => (a, None, None),
+                    _ => return None,
+                })
+            }
+
+            /// Makes this instruction read the operand it takes from slot `t`
+            /// out of the accumulator instead (see [`ACC`]); false (and
+            /// unchanged) if it has no such form, or reads `t` twice.
+            pub(crate) fn read_acc(&mut self, t: Slot) -> bool {
+                // A `select`'s values are no accumulator operands.
+                if let Instr::Select { a, b, .. } = *self {
+                    if a == t || b == t {
+                        return false;
+                    }
+                }
+                let Some((first, second, _)) = self.acc_operands() else {
+                    return false;
                 };
-                AccMode {
-                    first: first == ACC,
-                    second: second == ACC,
-                    result: result == ACC,
+                match second {
+                    Some(second) if *second == t => {
+                        if *first == t {
+                            return false;
+                        }
+                        *second = ACC;
+                    }
+                    _ if *first == t => *first = ACC,
+                    _ => return false,
+                }
+                true
+            }
+
+            /// Makes this instruction leave its result in the accumulator
+            /// instead of its destination slot; false (and unchanged) if it
+            /// has no such form.
+            pub(crate) fn write_acc(&mut self) -> bool {
+                match self.acc_operands() {
+                    Some((_, _, Some(d))) => {
+                        *d = ACC;
+                        true
+                    }
+                    _ => false,
+                }
+            }
+
+            /// Which of its operands this instruction takes from the
+            /// accumulator, and whether it leaves its result there.
+            pub(crate) fn acc_mode(&self) -> AccMode {
+                let mut probe = *self;
+                match probe.acc_operands() {
+                    Some((first, second, result)) => AccMode {
+                        first: *first == ACC,
+                        second: second.is_some_and(|s| *s == ACC),
+                        result: result.is_some_and(|d| *d == ACC),
+                    },
+                    None => AccMode::default(),
                 }
             }
         }
