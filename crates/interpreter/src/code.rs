@@ -148,6 +148,11 @@ macro_rules! define_instr {
             /// `d` to 0 (the address of the access that follows in it); traps
             /// if that start is past the memory's end.
             Window64 { d: Slot, addr: Slot, memory: u16, offset_high: u32 },
+            /// Ends the window of 64-bit memory 0 that the `Window64` before
+            /// the access opened: memory 0 is the current memory again (both
+            /// run in threaded code; other memories' windows end with a
+            /// `SelectMemory` of memory 0).
+            Unwindow,
             /// `d = min(a, u32::MAX)`: an `i64` index or length of a 64-bit
             /// table as an `i32` one (see `Translator::table64_op`).
             TableIndex64 { d: Slot, a: Slot },

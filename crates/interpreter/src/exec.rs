@@ -89,6 +89,11 @@ pub(crate) struct CallContext {
     pub(crate) mem_len: u64,
     /// The store's interrupt request (see [`Store::interrupt`]).
     pub(crate) interrupt: *const Interrupt,
+    /// Memory 0's base while threaded code accesses a window of it
+    /// (`Instr::Window64` of memory 0, until `Instr::Unwindow`).
+    pub(crate) window_base: *mut u8,
+    /// Memory 0's length meanwhile.
+    pub(crate) window_len: u64,
     /// Loop dispatch only: the accumulator between two ops (see
     /// `threaded::ACC`); threaded dispatch keeps it in a register.
     #[cfg_attr(wazero_tail_dispatch, allow(dead_code))]
@@ -131,6 +136,8 @@ impl Default for CallContext {
             func_addrs: std::ptr::null(),
             interrupt: &NEVER_INTERRUPTED,
             acc: 0,
+            window_base: std::ptr::null_mut(),
+            window_len: 0,
             error: None,
             mem: std::ptr::null_mut(),
             mem_len: 0,

@@ -143,6 +143,26 @@ macro_rules! next {
     }};
 }
 
+/// Goes on at `$ip` with the memory at `$mem`, `$len` (loop dispatch hands it
+/// to the loop through the context).
+macro_rules! next_with_memory {
+    ($ip:expr, $fp:expr, $mem:expr, $len:expr, $cx:expr, $acc:expr) => {{
+        #[cfg(not(wazero_tail_dispatch))]
+        {
+            let _ = ($fp, $acc);
+            ((*$cx).mem, (*$cx).mem_len) = ($mem, $len);
+            return Exit {
+                ip: $ip,
+                reason: RELOAD_MEMORY,
+            };
+        }
+        #[allow(unreachable_code)]
+        {
+            next!($ip, $fp, $mem, $len, $cx, $acc)
+        }
+    }};
+}
+
 /// Defines a handler whose op is `$pat` (a pattern of [`Instr`] binding operands).
 macro_rules! handler {
     ($name:ident, $pat:pat, |$ip:ident, $fp:ident, $mem:ident, $len:ident, $cx:ident, $acc:ident| $body:block) => {
@@ -798,22 +818,40 @@ handler!(
         let (mem, len) = crate::exec::memory_of(store, c.instance);
         c.globals = store.globals.as_mut_ptr();
         c.global_addrs = store.instance(c.instance).globals.as_ptr();
-        // Handlers that return to the dispatch loop cannot hand it the new
-        // memory through `next!`.
-        #[cfg(not(wazero_tail_dispatch))]
-        {
-            (c.mem, c.mem_len) = (mem, len);
-            return Exit {
-                ip: ip.add(1),
-                reason: RELOAD_MEMORY,
-            };
-        }
-        #[allow(unreachable_code)]
-        {
-            next!(ip.add(1), fp, mem, len, cx, acc)
-        }
+        next_with_memory!(ip.add(1), fp, mem, len, cx, acc)
     }
 );
+
+// An access to 64-bit memory 0 runs in a window of it starting at the
+// address (docs/design.md): threaded code opens it, runs the access at
+// address 0 of it, and closes it. Windows of other memories go through the
+// outer loop, which also selects the memory.
+handler!(
+    Window64,
+    Instr::Window64 {
+        d,
+        addr,
+        memory,
+        offset_high
+    },
+    |ip, fp, mem, len, cx, acc| {
+        if memory != 0 {
+            return slow(ip, fp, mem, len, cx, acc);
+        }
+        let start = get!(fp, addr).checked_add(u64::from(offset_high) << 32);
+        let Some(start) = start.filter(|&s| s <= len) else {
+            return Exit::trap(ip, TrapCode::MemoryOutOfBounds);
+        };
+        ((*cx).window_base, (*cx).window_len) = (mem, len);
+        set!(fp, d, 0);
+        // `start <= len`: at most one past the memory's end.
+        next_with_memory!(ip.add(1), fp, mem.add(start as usize), len - start, cx, acc)
+    }
+);
+handler!(Unwindow, Instr::Unwindow, |ip, fp, mem, len, cx, acc| {
+    let (base, full) = ((*cx).window_base, (*cx).window_len);
+    next_with_memory!(ip.add(1), fp, base, full, cx, acc)
+});
 
 /// A host call from threaded code: true if it succeeded, else false with the
 /// error in the context.
@@ -1196,6 +1234,8 @@ fn handler_of_other(instr: &Instr) -> Handler {
         Return,
         CopyPair,
         CopyReturn,
+        Window64,
+        Unwindow,
         GlobalGet,
         GlobalSet,
         CallImported,

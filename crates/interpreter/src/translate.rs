@@ -1312,7 +1312,11 @@ impl Translator<'_> {
         self.last_def = None;
         let op = with_low_offset(op);
         self.op_on_current_memory(op)?;
-        self.emit(Instr::SelectMemory { memory: 0 });
+        self.emit(if memory == 0 {
+            Instr::Unwindow
+        } else {
+            Instr::SelectMemory { memory: 0 }
+        });
         self.last_def = None;
         Ok(())
     }

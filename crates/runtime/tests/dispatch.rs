@@ -59,3 +59,36 @@ fn long_loops_run_in_constant_native_stack() {
         .unwrap();
     assert_ne!(result, 0);
 }
+
+/// Accesses to a 64-bit memory 0 open and close a window of it in threaded
+/// code: a long loop of them must not take native stack either.
+#[test]
+fn memory64_accesses_run_in_constant_native_stack() {
+    let wasm = wat::parse_str(
+        r#"(module
+            (memory i64 1)
+            (func (export "run") (param $n i64) (result i64)
+                (local $i i64) (local $acc i64)
+                (loop $l
+                    (i64.store offset=16 (i64.and (local.get $i) (i64.const 4088)) (local.get $i))
+                    (local.set $acc (i64.add (local.get $acc)
+                        (i64.load offset=16 (i64.and (local.get $i) (i64.const 4088)))))
+                    (br_if $l (i64.lt_u (local.tee $i (i64.add (local.get $i) (i64.const 1)))
+                        (local.get $n))))
+                (local.get $acc)))"#,
+    )
+    .unwrap();
+    let result = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(move || {
+            let runtime = Runtime::with_config(RuntimeConfig::interpreter());
+            let module = runtime.instantiate(&wasm).unwrap();
+            let run = module.exported_function("run").unwrap();
+            run.typed::<u64, u64>().unwrap().call(1_000_000).unwrap()
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    // Each iteration reads back the value it stored: the sum of 0..n.
+    assert_eq!(result, 999_999 * 1_000_000 / 2);
+}
