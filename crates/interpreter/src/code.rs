@@ -162,6 +162,10 @@ macro_rules! define_instr {
             MemoryFillWide { dst: Slot, value: Slot, len: Slot, memory: u16 },
             /// `memory.init` of 64-bit memory `memory`.
             MemoryInitWide { segment: u32, dst: Slot, src: Slot, len: Slot, memory: u16 },
+            /// `d = base + (index << shift)` (i32): an `i32.shl` by a constant
+            /// whose result only the `i32.add` after it reads, fused (the
+            /// address arithmetic of an array access).
+            I32AddShl { d: Slot, base: Slot, index: Slot, shift: u8 },
             /// `d = s`
             Copy { d: Slot, s: Slot },
             /// `d0 = s0`, then the `Copy { d: d1, s: s1 }` that follows, and
@@ -333,6 +337,7 @@ macro_rules! define_instr {
                     | $(Instr::$un { d, .. })|*
                     | $(Instr::$tun { d, .. })|*
                     | Instr::BinaryImm { d, .. }
+                    | Instr::I32AddShl { d, .. }
                     | Instr::Copy { d, .. }
                     | Instr::Const32 { d, .. }
                     | Instr::Const64 { d, .. }
@@ -375,6 +380,7 @@ macro_rules! define_instr {
                     $(Instr::$un { d, a })|*
                     | $(Instr::$tun { d, a })|*
                     | Instr::BinaryImm { d, a, .. }
+                    | Instr::I32AddShl { d, index: a, .. }
                     | Instr::Select { d, cond: a, .. }
                     | Instr::I32Load { d, addr: a, .. }
                     | Instr::I64Load { d, addr: a, .. }

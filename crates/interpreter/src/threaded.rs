@@ -907,6 +907,33 @@ handler!(
         next!(ip.add(1), fp, mem, len, cx, acc)
     }
 );
+/// `i32` `base + (index << shift)` with its index and result in the modes
+/// `[$ri $wd]`.
+macro_rules! add_shl_handler {
+    ([$ri:ident $wd:ident]) => {
+        handler!(
+            I32AddShl,
+            Instr::I32AddShl {
+                d,
+                base,
+                index,
+                shift
+            },
+            |ip, fp, mem, len, cx, acc| {
+                let scaled = ($ri!(fp, acc, index) as u32).wrapping_shl(u32::from(shift));
+                $wd!(
+                    fp,
+                    acc,
+                    d,
+                    (get!(fp, base) as u32).wrapping_add(scaled) as u64
+                );
+                next!(ip.add(1), fp, mem, len, cx, acc)
+            }
+        );
+    };
+}
+add_shl_handler!([rd_slot wr_slot]);
+
 /// `select` (of a scalar) with its condition and result in the modes
 /// `[$rc $wd]`.
 macro_rules! select_handler {
@@ -1234,6 +1261,7 @@ fn handler_of_other(instr: &Instr) -> Handler {
         Return,
         CopyPair,
         CopyReturn,
+        I32AddShl,
         Window64,
         Unwindow,
         GlobalGet,
@@ -1255,6 +1283,7 @@ pub(crate) mod acc {
         each_store!(stores, [rd_acc rd_slot]);
         br_table_handler!(rd_acc);
         select_handler!([rd_acc wr_slot]);
+        add_shl_handler!([rd_acc wr_slot]);
         handler!(Copy, Instr::Copy { d, s }, |ip, fp, mem, len, cx, acc| {
             set!(fp, d, acc);
             next!(ip.add(1), fp, mem, len, cx, acc)
@@ -1270,6 +1299,7 @@ pub(crate) mod acc {
                     Instr::BrTable { .. } => Some(BrTable as Handler),
                     Instr::Copy { .. } => Some(Copy as Handler),
                     Instr::Select { .. } => Some(Select as Handler),
+                    Instr::I32AddShl { .. } => Some(I32AddShl as Handler),
                     _ => None,
                 })
         }
@@ -1294,13 +1324,18 @@ pub(crate) mod acc {
         for_each_numeric_op!(unary_handlers, [rd_slot wr_acc]);
         each_load!(loads, [rd_slot wr_acc]);
         select_handler!([rd_slot wr_acc]);
+        add_shl_handler!([rd_slot wr_acc]);
 
         /// The handler of `instr` in this mode.
         pub(crate) fn handler(instr: &Instr) -> Option<Handler> {
             binary_handler(instr)
                 .or_else(|| unary_handler(instr))
                 .or_else(|| load_handler(instr))
-                .or(matches!(instr, Instr::Select { .. }).then_some(Select as Handler))
+                .or(match instr {
+                    Instr::Select { .. } => Some(Select as Handler),
+                    Instr::I32AddShl { .. } => Some(I32AddShl as Handler),
+                    _ => None,
+                })
         }
     }
 
@@ -1311,13 +1346,18 @@ pub(crate) mod acc {
         for_each_numeric_op!(unary_handlers, [rd_acc wr_acc]);
         each_load!(loads, [rd_acc wr_acc]);
         select_handler!([rd_acc wr_acc]);
+        add_shl_handler!([rd_acc wr_acc]);
 
         /// The handler of `instr` in this mode.
         pub(crate) fn handler(instr: &Instr) -> Option<Handler> {
             binary_handler(instr)
                 .or_else(|| unary_handler(instr))
                 .or_else(|| load_handler(instr))
-                .or(matches!(instr, Instr::Select { .. }).then_some(Select as Handler))
+                .or(match instr {
+                    Instr::Select { .. } => Some(Select as Handler),
+                    Instr::I32AddShl { .. } => Some(I32AddShl as Handler),
+                    _ => None,
+                })
         }
     }
 

@@ -394,6 +394,10 @@ impl Translator<'_> {
             {
                 self.code[last] = def;
                 instr = with_acc;
+                if let Some(fused) = fuse_add_shl(&def, &instr) {
+                    self.code.pop();
+                    instr = fused;
+                }
             }
         }
         self.code.push(instr);
@@ -1927,6 +1931,33 @@ impl Translator<'_> {
     }
 }
 
+/// `def` (an `i32.shl` by a constant, into the accumulator) and `add` (an
+/// `i32.add` of it, from the accumulator, and a slot) as one instruction.
+fn fuse_add_shl(def: &Instr, add: &Instr) -> Option<Instr> {
+    use crate::code::{BinaryOp, ACC};
+    let Instr::BinaryImm {
+        op: BinaryOp::I32Shl,
+        d: ACC,
+        a: index,
+        imm,
+        ..
+    } = *def
+    else {
+        return None;
+    };
+    let (d, base) = match *add {
+        Instr::I32Add { d, a: ACC, b } | Instr::I32Add { d, a: b, b: ACC } => (d, b),
+        _ => return None,
+    };
+    let fused = Instr::I32AddShl {
+        d,
+        base,
+        index,
+        shift: (imm & 31) as u8,
+    };
+    crate::threaded::handler_for(&fused, false).map(|_| fused)
+}
+
 /// Pairs every instruction with its handler, making branch targets relative.
 fn lower(code: Vec<Instr>) -> Box<[Op]> {
     let mut ops: Box<[Op]> = code
@@ -2268,6 +2299,13 @@ mod tests {
                 "a local set from a value computed last, its old value still read",
                 "local.get 0 local.get 0 i32.load local.set 0 drop",
                 &["Copy:", "I32Load:"],
+            ),
+            (
+                "an array index: i32.shl by a constant, then i32.add, is one instruction",
+                "local.get 0 local.get 1 i32.const 2 i32.shl i32.add i32.load drop \
+                 local.get 1 i32.const 3 i32.shl local.get 0 i32.add local.set 1 \
+                 local.get 0 local.get 1 i32.const 1 i32.add i32.const 2 i32.shl i32.add drop",
+                &["I32AddShl:o", "I32Load:a", "I32AddShl:", "I32AddImm:o", "I32AddShl:a"],
             ),
             (
                 "a value stored to a local is not passed",
