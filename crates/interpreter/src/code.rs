@@ -166,6 +166,10 @@ macro_rules! define_instr {
             /// whose result only the `i32.add` after it reads, fused (the
             /// address arithmetic of an array access).
             I32AddShl { d: Slot, base: Slot, index: Slot, shift: u8 },
+            /// A scalar load of kind `kind` at `(addr + imm) mod 2^32` plus
+            /// `offset`: an `i32.add` of a constant whose result only the
+            /// load after it reads, fused with it.
+            LoadPlus { kind: LoadKind, d: Slot, addr: Slot, imm: u32, offset: u32 },
             /// `d = s`
             Copy { d: Slot, s: Slot },
             /// `d0 = s0`, then the `Copy { d: d1, s: s1 }` that follows, and
@@ -338,6 +342,7 @@ macro_rules! define_instr {
                     | $(Instr::$tun { d, .. })|*
                     | Instr::BinaryImm { d, .. }
                     | Instr::I32AddShl { d, .. }
+                    | Instr::LoadPlus { d, .. }
                     | Instr::Copy { d, .. }
                     | Instr::Const32 { d, .. }
                     | Instr::Const64 { d, .. }
@@ -381,6 +386,7 @@ macro_rules! define_instr {
                     | $(Instr::$tun { d, a })|*
                     | Instr::BinaryImm { d, a, .. }
                     | Instr::I32AddShl { d, index: a, .. }
+                    | Instr::LoadPlus { d, addr: a, .. }
                     | Instr::Select { d, cond: a, .. }
                     | Instr::I32Load { d, addr: a, .. }
                     | Instr::I64Load { d, addr: a, .. }
@@ -488,6 +494,65 @@ for_each_numeric_op!(define_instr);
 
 // Instructions stay two words, with a one-byte tag (at most 256 variants).
 const _: () = assert!(std::mem::size_of::<Instr>() <= 16);
+
+/// The kind of a [`Instr::LoadPlus`]: the scalar load it does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LoadKind {
+    /// `I32Load`
+    I32Load,
+    /// `I64Load`
+    I64Load,
+    /// `I32Load8S`
+    I32Load8S,
+    /// `I32Load8U`
+    I32Load8U,
+    /// `I32Load16S`
+    I32Load16S,
+    /// `I32Load16U`
+    I32Load16U,
+    /// `I64Load8S`
+    I64Load8S,
+    /// `I64Load8U`
+    I64Load8U,
+    /// `I64Load16S`
+    I64Load16S,
+    /// `I64Load16U`
+    I64Load16U,
+    /// `I64Load32S`
+    I64Load32S,
+    /// `I64Load32U`
+    I64Load32U,
+}
+
+impl Instr {
+    /// A scalar load of the address `addr + imm` (an `i32.add` of a
+    /// constant, wrapping) as one [`Instr::LoadPlus`]; `None` if this is no
+    /// scalar load.
+    pub(crate) fn load_plus(self, addr: Slot, imm: u32) -> Option<Instr> {
+        let (kind, d, offset) = match self {
+            Instr::I32Load { d, offset, .. } => (LoadKind::I32Load, d, offset),
+            Instr::I64Load { d, offset, .. } => (LoadKind::I64Load, d, offset),
+            Instr::I32Load8S { d, offset, .. } => (LoadKind::I32Load8S, d, offset),
+            Instr::I32Load8U { d, offset, .. } => (LoadKind::I32Load8U, d, offset),
+            Instr::I32Load16S { d, offset, .. } => (LoadKind::I32Load16S, d, offset),
+            Instr::I32Load16U { d, offset, .. } => (LoadKind::I32Load16U, d, offset),
+            Instr::I64Load8S { d, offset, .. } => (LoadKind::I64Load8S, d, offset),
+            Instr::I64Load8U { d, offset, .. } => (LoadKind::I64Load8U, d, offset),
+            Instr::I64Load16S { d, offset, .. } => (LoadKind::I64Load16S, d, offset),
+            Instr::I64Load16U { d, offset, .. } => (LoadKind::I64Load16U, d, offset),
+            Instr::I64Load32S { d, offset, .. } => (LoadKind::I64Load32S, d, offset),
+            Instr::I64Load32U { d, offset, .. } => (LoadKind::I64Load32U, d, offset),
+            _ => return None,
+        };
+        Some(Instr::LoadPlus {
+            kind,
+            d,
+            addr,
+            imm,
+            offset,
+        })
+    }
+}
 
 /// The slot number that stands for the *accumulator*: a value that one
 /// instruction leaves in a register for the next one, which is its only

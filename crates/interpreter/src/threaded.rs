@@ -19,7 +19,7 @@
 
 use wazero_api::TrapCode;
 
-use crate::code::{BinaryOp, Instr, Op};
+use crate::code::{BinaryOp, Instr, LoadKind, Op};
 use crate::exec::{interrupt_requested, CallContext, FrameRecord};
 use crate::ops::{f32_bits, f32v, f64v, for_each_numeric_op, quiet32, quiet64};
 use crate::simd;
@@ -1054,6 +1054,30 @@ macro_rules! stores {
     };
 }
 
+/// The [`Instr::LoadPlus`] handlers with the address and result in the
+/// modes `[$ra $wd]`, and `load_plus_handler` to pick one.
+macro_rules! load_plus {
+    ([$ra:ident $wd:ident] $($name:ident: $t:ty => |$v:ident| $conv:expr;)*) => {
+        $(handler!($name, Instr::LoadPlus { d, addr, imm, offset, .. }, |ip, fp, mem, len, cx, acc| {
+            let at = ($ra!(fp, acc, addr) as u32).wrapping_add(imm);
+            let ea = effective!(ip, len, at, offset, std::mem::size_of::<$t>());
+            let $v = <$t>::from_le_bytes(mem.add(ea).cast::<[u8; std::mem::size_of::<$t>()]>().read());
+            $wd!(fp, acc, d, $conv);
+            next!(ip.add(1), fp, mem, len, cx, acc)
+        });)*
+
+        /// The handler of an [`Instr::LoadPlus`] in this mode.
+        pub(crate) fn load_plus_handler(instr: &Instr) -> Option<Handler> {
+            let Instr::LoadPlus { kind, .. } = instr else {
+                return None;
+            };
+            Some(match kind {
+                $(LoadKind::$name => $name,)*
+            })
+        }
+    };
+}
+
 each_load!(loads, [rd_slot wr_slot]);
 each_store!(stores, [rd_slot rd_slot]);
 
@@ -1398,6 +1422,31 @@ pub(crate) mod imm {
     }
 }
 
+/// The handlers of loads at an address plus a constant ([`Instr::LoadPlus`]),
+/// by the accumulator's use.
+pub(crate) mod plus {
+    use super::*;
+    each_load!(load_plus, [rd_slot wr_slot]);
+
+    /// The address is the accumulator.
+    pub(crate) mod a {
+        use super::super::*;
+        each_load!(load_plus, [rd_acc wr_slot]);
+    }
+
+    /// The result goes to the accumulator.
+    pub(crate) mod o {
+        use super::super::*;
+        each_load!(load_plus, [rd_slot wr_acc]);
+    }
+
+    /// The address and the result are the accumulator.
+    pub(crate) mod ao {
+        use super::super::*;
+        each_load!(load_plus, [rd_acc wr_acc]);
+    }
+}
+
 /// The handler that executes `instr`, a branch forward or backward, with the
 /// operands it takes from the accumulator; `None` if there is no such form
 /// (the translator uses the accumulator only where there is).
@@ -1409,6 +1458,14 @@ pub(crate) fn handler_for(instr: &Instr, backward: bool) -> Option<Handler> {
             (true, false) => imm::a::binary_imm_handler(instr),
             (false, true) => imm::o::binary_imm_handler(instr),
             (true, true) => imm::ao::binary_imm_handler(instr),
+        };
+    }
+    if let Instr::LoadPlus { .. } = instr {
+        return match (mode.first, mode.result) {
+            (false, false) => plus::load_plus_handler(instr),
+            (true, false) => plus::a::load_plus_handler(instr),
+            (false, true) => plus::o::load_plus_handler(instr),
+            (true, true) => plus::ao::load_plus_handler(instr),
         };
     }
     let branch = |forward: fn(&Instr) -> Option<Handler>, back: fn(&Instr) -> Option<Handler>| {

@@ -394,7 +394,9 @@ impl Translator<'_> {
             {
                 self.code[last] = def;
                 instr = with_acc;
-                if let Some(fused) = fuse_add_shl(&def, &instr) {
+                if let Some(fused) =
+                    fuse_add_shl(&def, &instr).or_else(|| fuse_load_plus(&def, &instr))
+                {
                     self.code.pop();
                     instr = fused;
                 }
@@ -1958,6 +1960,27 @@ fn fuse_add_shl(def: &Instr, add: &Instr) -> Option<Instr> {
     crate::threaded::handler_for(&fused, false).map(|_| fused)
 }
 
+/// `def` (an `i32.add` of a constant, into the accumulator) and `load` (a
+/// scalar load at that address, from the accumulator) as one instruction.
+fn fuse_load_plus(def: &Instr, load: &Instr) -> Option<Instr> {
+    use crate::code::{BinaryOp, ACC};
+    let Instr::BinaryImm {
+        op: BinaryOp::I32Add,
+        d: ACC,
+        a: addr,
+        imm,
+        ..
+    } = *def
+    else {
+        return None;
+    };
+    if !load.acc_mode().first {
+        return None;
+    }
+    let fused = load.load_plus(addr, imm)?;
+    crate::threaded::handler_for(&fused, false).map(|_| fused)
+}
+
 /// Pairs every instruction with its handler, making branch targets relative.
 fn lower(code: Vec<Instr>) -> Box<[Op]> {
     let mut ops: Box<[Op]> = code
@@ -2306,6 +2329,12 @@ mod tests {
                  local.get 1 i32.const 3 i32.shl local.get 0 i32.add local.set 1 \
                  local.get 0 local.get 1 i32.const 1 i32.add i32.const 2 i32.shl i32.add drop",
                 &["I32AddShl:o", "I32Load:a", "I32AddShl:", "I32AddImm:o", "I32AddShl:a"],
+            ),
+            (
+                "an address plus a constant feeding a load is one instruction",
+                "local.get 0 i32.const 8 i32.add i32.load drop \
+                 local.get 0 local.get 1 i32.add i32.const -4 i32.add i64.load8_s i32.wrap_i64 drop",
+                &["LoadPlus:", "I32Add:o", "LoadPlus:ao", "I32WrapI64:a"],
             ),
             (
                 "a value stored to a local is not passed",
