@@ -1397,54 +1397,44 @@ pub(crate) mod acc {
     }
 }
 
+/// Defines the handlers that `$list!($gen, [$ra $wd])` makes for each use
+/// of the accumulator by the first operand and the result: here reading and
+/// writing slots, and in the submodules `a`, `o` and `ao`.
+macro_rules! first_and_result_modes {
+    ($gen:ident, $list:ident) => {
+        use super::*;
+        $list!($gen, [rd_slot wr_slot]);
+
+        /// The first operand is the accumulator.
+        pub(crate) mod a {
+            use super::super::*;
+            $list!($gen, [rd_acc wr_slot]);
+        }
+
+        /// The result goes to the accumulator.
+        pub(crate) mod o {
+            use super::super::*;
+            $list!($gen, [rd_slot wr_acc]);
+        }
+
+        /// The first operand and the result are the accumulator.
+        pub(crate) mod ao {
+            use super::super::*;
+            $list!($gen, [rd_acc wr_acc]);
+        }
+    };
+}
+
 /// The handlers of binary operations with a constant second operand
 /// ([`Instr::BinaryImm`]), by the accumulator's use.
 pub(crate) mod imm {
-    use super::*;
-    for_each_numeric_op!(binary_imm_handlers, [rd_slot wr_slot]);
-
-    /// The first operand is the accumulator.
-    pub(crate) mod a {
-        use super::super::*;
-        for_each_numeric_op!(binary_imm_handlers, [rd_acc wr_slot]);
-    }
-
-    /// The result goes to the accumulator.
-    pub(crate) mod o {
-        use super::super::*;
-        for_each_numeric_op!(binary_imm_handlers, [rd_slot wr_acc]);
-    }
-
-    /// The first operand and the result are the accumulator.
-    pub(crate) mod ao {
-        use super::super::*;
-        for_each_numeric_op!(binary_imm_handlers, [rd_acc wr_acc]);
-    }
+    first_and_result_modes!(binary_imm_handlers, for_each_numeric_op);
 }
 
 /// The handlers of loads at an address plus a constant ([`Instr::LoadPlus`]),
 /// by the accumulator's use.
 pub(crate) mod plus {
-    use super::*;
-    each_load!(load_plus, [rd_slot wr_slot]);
-
-    /// The address is the accumulator.
-    pub(crate) mod a {
-        use super::super::*;
-        each_load!(load_plus, [rd_acc wr_slot]);
-    }
-
-    /// The result goes to the accumulator.
-    pub(crate) mod o {
-        use super::super::*;
-        each_load!(load_plus, [rd_slot wr_acc]);
-    }
-
-    /// The address and the result are the accumulator.
-    pub(crate) mod ao {
-        use super::super::*;
-        each_load!(load_plus, [rd_acc wr_acc]);
-    }
+    first_and_result_modes!(load_plus, each_load);
 }
 
 /// The handler that executes `instr`, a branch forward or backward, with the
@@ -1452,21 +1442,28 @@ pub(crate) mod plus {
 /// (the translator uses the accumulator only where there is).
 pub(crate) fn handler_for(instr: &Instr, backward: bool) -> Option<Handler> {
     let mode = instr.acc_mode();
-    if let Instr::BinaryImm { .. } = instr {
-        return match (mode.first, mode.result) {
-            (false, false) => imm::binary_imm_handler(instr),
-            (true, false) => imm::a::binary_imm_handler(instr),
-            (false, true) => imm::o::binary_imm_handler(instr),
-            (true, true) => imm::ao::binary_imm_handler(instr),
-        };
-    }
-    if let Instr::LoadPlus { .. } = instr {
-        return match (mode.first, mode.result) {
-            (false, false) => plus::load_plus_handler(instr),
-            (true, false) => plus::a::load_plus_handler(instr),
-            (false, true) => plus::o::load_plus_handler(instr),
-            (true, true) => plus::ao::load_plus_handler(instr),
-        };
+    // By the modes of `first_and_result_modes!`: none, a, o, ao.
+    let by_first_and_result = |pickers: [fn(&Instr) -> Option<Handler>; 4]| {
+        pickers[usize::from(mode.first) + 2 * usize::from(mode.result)](instr)
+    };
+    match instr {
+        Instr::BinaryImm { .. } => {
+            return by_first_and_result([
+                imm::binary_imm_handler,
+                imm::a::binary_imm_handler,
+                imm::o::binary_imm_handler,
+                imm::ao::binary_imm_handler,
+            ])
+        }
+        Instr::LoadPlus { .. } => {
+            return by_first_and_result([
+                plus::load_plus_handler,
+                plus::a::load_plus_handler,
+                plus::o::load_plus_handler,
+                plus::ao::load_plus_handler,
+            ])
+        }
+        _ => {}
     }
     let branch = |forward: fn(&Instr) -> Option<Handler>, back: fn(&Instr) -> Option<Handler>| {
         if backward {
