@@ -725,6 +725,10 @@ impl Handler {
     }
 }
 
+/// Eager translation uses one more thread per this many functions (a
+/// small module is not worth a thread).
+const EAGER_FUNCS_PER_THREAD: usize = 64;
+
 /// The interpreter's code for one module.
 ///
 /// Functions are translated on their first call (the whole module was validated
@@ -752,14 +756,46 @@ impl InterpModule {
             module: module.clone(),
             imported_funcs: module.imported_function_count(),
         };
-        for i in 0..this.funcs.len() {
-            if eager {
-                this.func(i as u32)?;
-            } else {
+        if eager {
+            this.translate_all()?;
+        } else {
+            for i in 0..this.funcs.len() {
                 check_frame(module, i)?;
             }
         }
         Ok(this)
+    }
+
+    /// Translates every function, on as many threads as the machine has
+    /// cores (functions are independent; each thread takes the next one not
+    /// taken), and returns the failure of the lowest-numbered function that
+    /// failed, so the error does not depend on the threads' timing.
+    fn translate_all(&self) -> Result<(), String> {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let count = self.funcs.len();
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(count.div_ceil(EAGER_FUNCS_PER_THREAD));
+        if threads > 1 {
+            let next = AtomicUsize::new(0);
+            let work = || {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= count {
+                        break;
+                    }
+                    // A failure is kept in the function's cell and found below.
+                    let _ = self.func(i as u32);
+                }
+            };
+            std::thread::scope(|scope| {
+                for _ in 1..threads {
+                    scope.spawn(work);
+                }
+                work();
+            });
+        }
+        (0..count).try_for_each(|i| self.func(i as u32).map(drop))
     }
 
     /// The size of the code translated so far (see [`crate::TranslatedSize`]).

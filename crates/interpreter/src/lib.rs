@@ -22,6 +22,7 @@ mod prescan;
 mod simd;
 mod threaded;
 mod translate;
+mod visit;
 
 use std::sync::Arc;
 
@@ -80,8 +81,9 @@ impl Interpreter {
         Self { eager: false }
     }
 
-    /// With `eager`, every function is translated when the module is compiled,
-    /// so nothing is left to do on first calls.
+    /// With `eager`, every function is translated when the module is compiled
+    /// (on as many threads as the machine has cores, for a module of more than
+    /// a few dozen functions), so nothing is left to do on first calls.
     pub fn with_eager_translation(mut self, eager: bool) -> Self {
         self.eager = eager;
         self
@@ -104,5 +106,37 @@ impl Engine for Interpreter {
         stack: &mut [u64],
     ) -> Result<(), CallError> {
         exec::call(store, func, stack)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn compile(wat: &str, eager: bool) -> Result<Arc<dyn CompiledCode>, String> {
+        let wasm = wat::parse_str(wat).unwrap();
+        let module = wazero_decoder::decode(&wasm, Default::default()).unwrap();
+        let module = Arc::new(wazero_validator::validate(module, Default::default()).unwrap());
+        Interpreter::new()
+            .with_eager_translation(eager)
+            .compile(&module)
+    }
+
+    /// Eager translation, spread over threads for a module of many
+    /// functions, translates every function as one thread does.
+    #[test]
+    fn eager_translation_on_threads_translates_every_function() {
+        let func = "(func (param i32) (result i32)
+            (if (result i32) (local.get 0)
+                (then (i32.add (local.get 0) (i32.const 1)))
+                (else (i32.const 7))))";
+        let one = compile(&format!("(module {func})"), true).unwrap();
+        let one = translated_size(&*one).unwrap();
+        assert_eq!(one.functions, 1);
+        let many = compile(&format!("(module {})", func.repeat(1000)), true).unwrap();
+        let many = translated_size(&*many).unwrap();
+        assert_eq!(many.functions, 1000);
+        assert_eq!(many.ops, 1000 * one.ops);
+        assert_eq!(many.bytes, 1000 * one.bytes);
     }
 }

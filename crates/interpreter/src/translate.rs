@@ -98,15 +98,21 @@ pub(crate) struct ModuleTypes {
     pub(crate) table64: Vec<bool>,
     /// The payload types of each tag, imports first.
     pub(crate) tags: Vec<Vec<ValueType>>,
+    /// No 64-bit table, and at most one memory, 32-bit: every operator runs
+    /// on the executor's current memory and no operand needs narrowing.
+    pub(crate) plain: bool,
 }
 
 impl ModuleTypes {
     pub(crate) fn of(module: &ValidatedModule) -> Self {
+        let memory64: Vec<bool> = module.memory_types().iter().map(|m| m.memory64).collect();
+        let table64: Vec<bool> = module.table_types().iter().map(|t| t.table64).collect();
         Self {
             globals: module.global_types().iter().map(|g| g.content).collect(),
             tables: module.table_types().iter().map(|t| t.element).collect(),
-            memory64: module.memory_types().iter().map(|m| m.memory64).collect(),
-            table64: module.table_types().iter().map(|t| t.table64).collect(),
+            plain: memory64 == [false][..memory64.len().min(1)] && !table64.contains(&true),
+            memory64,
+            table64,
             tags: module
                 .tag_types()
                 .iter()
@@ -251,12 +257,17 @@ pub(crate) fn translate(
         eh: None,
     });
     let mut ops = ops;
+    let mut lend = crate::visit::Lend {
+        op: |op: &Operator<'_>| {
+            t.op(op)?;
+            if t.overflow {
+                return Err(too_large(index));
+            }
+            Ok(())
+        },
+    };
     while !ops.eof() {
-        let op = ops.read().map_err(|e| e.to_string())?;
-        t.op(op)?;
-        if t.overflow {
-            return Err(too_large(index));
-        }
+        ops.visit_operator(&mut lend).map_err(|e| e.to_string())??;
     }
     let result_slots = ty.result_slots() as u32;
     let frame_size = t.max_slot.max(result_slots);
@@ -1217,19 +1228,22 @@ impl Translator<'_> {
         self.emit(make(addr, value, offset as u32));
     }
 
-    fn op(&mut self, op: Operator<'_>) -> Result<(), String> {
+    fn op(&mut self, op: &Operator<'_>) -> Result<(), String> {
+        if self.types.plain {
+            return self.op_on_current_memory(op);
+        }
         let reachable = !self.ctrl.last().is_some_and(|c| c.unreachable);
         if reachable {
             let wide = wazero_validator::table64_operands(&op, |t| self.is_table64(t));
             if !wide.is_empty() {
-                return self.table64_op(op, &wide);
+                return self.table64_op(op.clone(), &wide);
             }
         }
         // Read once: most operators are no memory access.
         let access = memory_access(&op);
         if let Some((memory, offset)) = access {
             if reachable && self.is_memory64(memory) {
-                return self.access64(op, memory, offset);
+                return self.access64(op.clone(), memory, offset);
             }
         }
         match selected_memory(&op, access.map(|(memory, _)| memory)) {
@@ -1277,7 +1291,7 @@ impl Translator<'_> {
         }
         self.last_def = None;
         let grows = matches!(op, Operator::TableGrow { .. });
-        self.op_on_current_memory(op)?;
+        self.op_on_current_memory(&op)?;
         if grows {
             let a = self.pop_src();
             let d = self.push(ValueType::I64);
@@ -1317,7 +1331,7 @@ impl Translator<'_> {
         }
         self.last_def = None;
         let op = with_low_offset(op);
-        self.op_on_current_memory(op)?;
+        self.op_on_current_memory(&op)?;
         self.emit(if memory == 0 {
             Instr::Unwindow
         } else {
@@ -1327,9 +1341,9 @@ impl Translator<'_> {
         Ok(())
     }
 
-    fn op_on_current_memory(&mut self, op: Operator<'_>) -> Result<(), String> {
+    fn op_on_current_memory(&mut self, op: &Operator<'_>) -> Result<(), String> {
         if self.ctrl.last().is_some_and(|c| c.unreachable) {
-            match op {
+            match *op {
                 Operator::Block { .. }
                 | Operator::Loop { .. }
                 | Operator::If { .. }
@@ -1349,11 +1363,11 @@ impl Translator<'_> {
             }
             return Ok(());
         }
-        if self.numeric(&op) {
+        if self.numeric(op) {
             return Ok(());
         }
         use ValueType::*;
-        match op {
+        match *op {
             Operator::Nop => {}
             Operator::Unreachable => {
                 self.emit(Instr::Unreachable);
@@ -1386,8 +1400,8 @@ impl Translator<'_> {
             }
             Operator::Else => self.else_(),
             Operator::End => self.end(),
-            Operator::TryTable { try_table } => {
-                self.enter_try(Kind::TryTable, try_table.ty, try_table.catches)
+            Operator::TryTable { ref try_table } => {
+                self.enter_try(Kind::TryTable, try_table.ty, try_table.catches.clone())
             }
             Operator::Try { blockty } => self.enter_try(Kind::Try, blockty, Vec::new()),
             Operator::Catch { tag_index } => self.legacy_catch(Some(tag_index)),
@@ -1416,7 +1430,7 @@ impl Translator<'_> {
                 self.set_unreachable();
             }
             Operator::BrIf { relative_depth } => self.branch_if(relative_depth),
-            Operator::BrTable { targets } => {
+            Operator::BrTable { ref targets } => {
                 let default = targets.default();
                 let list = targets
                     .targets()
@@ -1778,7 +1792,7 @@ impl Translator<'_> {
                     segment: elem_index,
                 });
             }
-            other => self.simd(other)?,
+            _ => self.simd(op)?,
         }
         Ok(())
     }
@@ -1789,9 +1803,9 @@ impl Translator<'_> {
         e.ty = ty;
     }
 
-    fn simd(&mut self, op: Operator<'_>) -> Result<(), String> {
+    fn simd(&mut self, op: &Operator<'_>) -> Result<(), String> {
         use ValueType::*;
-        if let Some((mem_op, memarg)) = simd_mem_op(&op) {
+        if let Some((mem_op, memarg)) = simd_mem_op(op) {
             let offset = memarg.offset as u32;
             match mem_op {
                 SimdMemOp::Load128 => {
