@@ -1234,19 +1234,19 @@ impl Translator<'_> {
         }
         let reachable = !self.ctrl.last().is_some_and(|c| c.unreachable);
         if reachable {
-            let wide = wazero_validator::table64_operands(&op, |t| self.is_table64(t));
+            let wide = wazero_validator::table64_operands(op, |t| self.is_table64(t));
             if !wide.is_empty() {
                 return self.table64_op(op.clone(), &wide);
             }
         }
         // Read once: most operators are no memory access.
-        let access = memory_access(&op);
+        let access = memory_access(op);
         if let Some((memory, offset)) = access {
             if reachable && self.is_memory64(memory) {
                 return self.access64(op.clone(), memory, offset);
             }
         }
-        match selected_memory(&op, access.map(|(memory, _)| memory)) {
+        match selected_memory(op, access.map(|(memory, _)| memory)) {
             Some(memory) if reachable => {
                 // The instruction runs on memory `memory` in place of memory 0
                 // (the executor's current memory), which comes back after it.
@@ -1857,7 +1857,7 @@ impl Translator<'_> {
             }
             return Ok(());
         }
-        if let Some(t) = crate::simd::relaxed_ternary(&op) {
+        if let Some(t) = crate::simd::relaxed_ternary(op) {
             let (c, b, a) = (self.pop_src(), self.pop_src(), self.pop_src());
             // `d` is the home of `a`'s stack position: no operand's source
             // (its own home, a local or a constant) is `d` but `a`'s, which
@@ -1881,7 +1881,7 @@ impl Translator<'_> {
             });
             return Ok(());
         }
-        let Some(simd) = simd_op(&op) else {
+        let Some(simd) = simd_op(op) else {
             return Err(format!(
                 "operator {op:?} is not supported by the interpreter"
             ));
