@@ -7,6 +7,7 @@
 //! at translation, so an `i32.add` of two locals into a temporary is one
 //! instruction with three slot indices, and branches carry absolute targets.
 
+use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use wazero_validator::ValidatedModule;
@@ -737,6 +738,9 @@ const EAGER_FUNCS_PER_THREAD: usize = 64;
 pub(crate) struct InterpModule {
     /// Defined functions, by index among the defined functions.
     funcs: Box<[OnceLock<Result<CompiledFunc, String>>]>,
+    /// Each defined function's code once translated, null before: what the
+    /// call handlers read (one load, where `funcs` takes three).
+    entries: Box<[AtomicPtr<CompiledFunc>]>,
     types: ModuleTypes,
     /// The module it was translated from.
     pub(crate) module: Arc<ValidatedModule>,
@@ -751,6 +755,9 @@ impl InterpModule {
         let this = Self {
             funcs: (0..module.functions.len())
                 .map(|_| OnceLock::new())
+                .collect(),
+            entries: (0..module.functions.len())
+                .map(|_| AtomicPtr::new(std::ptr::null_mut()))
                 .collect(),
             types: ModuleTypes::of(module),
             module: module.clone(),
@@ -771,7 +778,7 @@ impl InterpModule {
     /// taken), and returns the failure of the lowest-numbered function that
     /// failed, so the error does not depend on the threads' timing.
     fn translate_all(&self) -> Result<(), String> {
-        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::atomic::AtomicUsize;
         let count = self.funcs.len();
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
@@ -816,19 +823,24 @@ impl InterpModule {
         size
     }
 
-    /// Defined function `index` if it has been translated already.
-    #[inline]
-    pub(crate) fn translated(&self, index: u32) -> Option<&CompiledFunc> {
-        self.funcs.get(index as usize)?.get()?.as_ref().ok()
-    }
-
     /// Defined function `index`, translated on first use.
     #[inline]
     pub(crate) fn func(&self, index: u32) -> Result<&CompiledFunc, String> {
-        self.funcs[index as usize]
+        let func = self.funcs[index as usize]
             .get_or_init(|| translate(&self.module, &self.types, index as usize))
             .as_ref()
-            .map_err(Clone::clone)
+            .map_err(Clone::clone)?;
+        // Published for the call handlers (again, harmlessly, on later calls;
+        // the release pairs with their acquire, so they see the code whole).
+        self.entries[index as usize].store(std::ptr::from_ref(func).cast_mut(), Ordering::Release);
+        Ok(func)
+    }
+
+    /// The first of [`InterpModule::entries`]: entry `i` points at defined
+    /// function `i`'s code once it is translated, and at nothing before. The
+    /// code lives as long as the module.
+    pub(crate) fn entries(&self) -> *const AtomicPtr<CompiledFunc> {
+        self.entries.as_ptr()
     }
 }
 

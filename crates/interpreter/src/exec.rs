@@ -23,6 +23,7 @@
 //!   store after anything that can grow or replace memory (calls out of the
 //!   current function, `memory.grow`, host calls).
 
+use std::sync::atomic::AtomicPtr;
 use std::sync::Arc;
 
 use wazero_api::TrapCode;
@@ -59,6 +60,8 @@ pub(crate) struct CallContext {
     pub(crate) stack_len: usize,
     /// The current module's code.
     pub(crate) module: *const InterpModule,
+    /// Its functions' entries (`InterpModule::entries`).
+    pub(crate) entries: *const AtomicPtr<CompiledFunc>,
     /// The current module's index in the invocation's module list.
     pub(crate) module_index: u32,
     /// The current function.
@@ -125,6 +128,7 @@ impl Default for CallContext {
             stack: std::ptr::null_mut(),
             stack_len: 0,
             module: std::ptr::null(),
+            entries: std::ptr::null(),
             module_index: 0,
             func: 0,
             base: 0,
@@ -720,6 +724,8 @@ impl Executor {
             self.cx.stack = self.stack.as_mut_ptr();
             self.cx.stack_len = self.stack.len();
             self.cx.module = self.modules[m].ptr;
+            // SAFETY: `ModuleRef::ptr` points at a live module (see `Executor`).
+            self.cx.entries = unsafe { (*self.cx.module).entries() };
             self.cx.module_index = m as u32;
             self.cx.func = f;
             self.cx.base = base;

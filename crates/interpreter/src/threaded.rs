@@ -639,9 +639,15 @@ macro_rules! enter_defined {
     ($func:expr, $b:expr, |$ip:ident, $fp:ident, $mem:ident, $len:ident, $cx:ident, $acc:ident|) => {{
         let (func, b) = ($func, $b);
         let c = &mut *$cx;
-        let Some(callee) = (*c.module).translated(func) else {
+        // `func` is a defined function of the current module: the
+        // translator's (validated) index of a direct call, or the store's
+        // for a function of this instance.
+        let callee = (*c.entries.add(func as usize)).load(std::sync::atomic::Ordering::Acquire);
+        if callee.is_null() {
             return slow($ip, $fp, $mem, $len, $cx, $acc);
-        };
+        }
+        // Translated code lives as long as its module.
+        let callee = &*callee;
         let new_base = c.base + b as usize;
         let depth = c.frames.len();
         if depth >= c.frame_limit
