@@ -102,8 +102,11 @@ macro_rules! define_instr {
             BrIfI32AndEqz { a: Slot, b: Slot, target: u32 },
             /// Jump if `a & b` (i32) is not zero.
             BrIfI32AndNez { a: Slot, b: Slot, target: u32 },
-            /// Jump through the `len + 1` `Br`s that follow, by the i32 in `index` (clamped).
-            BrTable { index: Slot, len: u32 },
+            /// Jump through the `len + 1` `Br`s that follow, by the i32
+            /// `index + bias` (wrapping, then clamped): `bias` is an
+            /// `i32.add` of a constant that only the `br_table` read, fused
+            /// (the range check of a `switch` that does not start at 0).
+            BrTable { index: Slot, len: u32, bias: u32 },
             /// Return to the caller; results are already in slots `0..`.
             Return,
             /// Call defined function `func` (index among the defined functions) of this
@@ -167,6 +170,14 @@ macro_rules! define_instr {
             /// whose result only the `i32.add` after it reads, fused (the
             /// address arithmetic of an array access).
             I32AddShl { d: Slot, base: Slot, index: Slot, shift: u8 },
+            /// `d = (a >> shift) & mask` (i32, unsigned shift): a bit field
+            /// (an `i32.shr_u` by a constant whose result only an `i32.and`
+            /// with a constant reads, fused), as instruction decoders use.
+            I32ShrUAnd { d: Slot, a: Slot, shift: u8, mask: u32 },
+            /// `d = (a & mask) << shift` (i32): an `i32.and` with a constant
+            /// whose result only an `i32.shl` by a constant reads, fused (a
+            /// byte scaled into a table index).
+            I32AndShl { d: Slot, a: Slot, mask: u32, shift: u8 },
             /// A scalar load of kind `kind` at `(addr + imm) mod 2^32` plus
             /// `offset`: an `i32.add` of a constant whose result only the
             /// load after it reads, fused with it.
@@ -343,6 +354,8 @@ macro_rules! define_instr {
                     | $(Instr::$tun { d, .. })|*
                     | Instr::BinaryImm { d, .. }
                     | Instr::I32AddShl { d, .. }
+                    | Instr::I32ShrUAnd { d, .. }
+                    | Instr::I32AndShl { d, .. }
                     | Instr::LoadPlus { d, .. }
                     | Instr::Copy { d, .. }
                     | Instr::Const32 { d, .. }
@@ -387,6 +400,8 @@ macro_rules! define_instr {
                     | $(Instr::$tun { d, a })|*
                     | Instr::BinaryImm { d, a, .. }
                     | Instr::I32AddShl { d, index: a, .. }
+                    | Instr::I32ShrUAnd { d, a, .. }
+                    | Instr::I32AndShl { d, a, .. }
                     | Instr::LoadPlus { d, addr: a, .. }
                     | Instr::Select { d, cond: a, .. }
                     | Instr::I32Load { d, addr: a, .. }

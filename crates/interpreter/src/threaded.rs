@@ -609,9 +609,13 @@ macro_rules! br_table_handler {
     ($ra:ident) => {
         handler!(
             BrTable,
-            Instr::BrTable { index, len: n },
+            Instr::BrTable {
+                index,
+                len: n,
+                bias
+            },
             |ip, fp, mem, len, cx, acc| {
-                let i = ($ra!(fp, acc, index) as u32).min(n);
+                let i = ($ra!(fp, acc, index) as u32).wrapping_add(bias).min(n);
                 let entry = ip.add(1 + i as usize);
                 // The translator makes every entry a `Br`; anything else runs
                 // through its own handler.
@@ -939,6 +943,41 @@ macro_rules! add_shl_handler {
     };
 }
 add_shl_handler!([rd_slot wr_slot]);
+
+/// The bit-field instructions (`I32ShrUAnd`, `I32AndShl`) with their
+/// operand and result in the modes `[$ra $wd]`, and `bit_field_handler`,
+/// which picks between them.
+macro_rules! bit_field_handlers {
+    ($gen:ident, [$ra:ident $wd:ident]) => {
+        handler!(
+            I32ShrUAnd,
+            Instr::I32ShrUAnd { d, a, shift, mask },
+            |ip, fp, mem, len, cx, acc| {
+                let v = ($ra!(fp, acc, a) as u32).wrapping_shr(u32::from(shift)) & mask;
+                $wd!(fp, acc, d, u64::from(v));
+                next!(ip.add(1), fp, mem, len, cx, acc)
+            }
+        );
+        handler!(
+            I32AndShl,
+            Instr::I32AndShl { d, a, mask, shift },
+            |ip, fp, mem, len, cx, acc| {
+                let v = ($ra!(fp, acc, a) as u32 & mask).wrapping_shl(u32::from(shift));
+                $wd!(fp, acc, d, u64::from(v));
+                next!(ip.add(1), fp, mem, len, cx, acc)
+            }
+        );
+
+        /// The handler of a bit-field instruction in this mode.
+        pub(crate) fn bit_field_handler(instr: &Instr) -> Option<Handler> {
+            match instr {
+                Instr::I32ShrUAnd { .. } => Some(I32ShrUAnd as Handler),
+                Instr::I32AndShl { .. } => Some(I32AndShl as Handler),
+                _ => None,
+            }
+        }
+    };
+}
 
 /// `select` (of a scalar) with its condition and result in the modes
 /// `[$rc $wd]`.
@@ -1443,6 +1482,20 @@ pub(crate) mod plus {
     first_and_result_modes!(load_plus, each_load);
 }
 
+/// Hands nothing more than its modes to `$gen` (for
+/// `first_and_result_modes!` on handlers that need no list).
+macro_rules! modes_only {
+    ($gen:ident, $modes:tt) => {
+        $gen!($gen, $modes);
+    };
+}
+
+/// The handlers of the bit-field instructions ([`Instr::I32ShrUAnd`],
+/// [`Instr::I32AndShl`]), by the accumulator's use.
+pub(crate) mod bits {
+    first_and_result_modes!(bit_field_handlers, modes_only);
+}
+
 /// The handler that executes `instr`, a branch forward or backward, with the
 /// operands it takes from the accumulator; `None` if there is no such form
 /// (the translator uses the accumulator only where there is).
@@ -1467,6 +1520,14 @@ pub(crate) fn handler_for(instr: &Instr, backward: bool) -> Option<Handler> {
                 plus::a::load_plus_handler,
                 plus::o::load_plus_handler,
                 plus::ao::load_plus_handler,
+            ])
+        }
+        Instr::I32ShrUAnd { .. } | Instr::I32AndShl { .. } => {
+            return by_first_and_result([
+                bits::bit_field_handler,
+                bits::a::bit_field_handler,
+                bits::o::bit_field_handler,
+                bits::ao::bit_field_handler,
             ])
         }
         _ => {}
@@ -1511,7 +1572,11 @@ mod tests {
                 b: 0,
                 target: 0,
             },
-            Instr::BrTable { index: 0, len: 0 },
+            Instr::BrTable {
+                index: 0,
+                len: 0,
+                bias: 0,
+            },
             Instr::Copy { d: 0, s: 0 },
             Instr::Select2 {
                 d: 0,

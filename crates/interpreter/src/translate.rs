@@ -405,8 +405,10 @@ impl Translator<'_> {
             {
                 self.code[last] = def;
                 instr = with_acc;
-                if let Some(fused) =
-                    fuse_add_shl(&def, &instr).or_else(|| fuse_load_plus(&def, &instr))
+                if let Some(fused) = fuse_add_shl(&def, &instr)
+                    .or_else(|| fuse_load_plus(&def, &instr))
+                    .or_else(|| fuse_bit_field(&def, &instr))
+                    .or_else(|| fuse_table_bias(&def, &instr))
                 {
                     self.code.pop();
                     instr = fused;
@@ -772,7 +774,11 @@ impl Translator<'_> {
     fn branch_table(&mut self, targets: Vec<u32>, default: u32) {
         let index = self.pop_src();
         let len = targets.len() as u32;
-        self.emit(Instr::BrTable { index, len });
+        self.emit(Instr::BrTable {
+            index,
+            len,
+            bias: 0,
+        });
         let table_start = self.code.len();
         let all: Vec<u32> = targets
             .into_iter()
@@ -1974,6 +1980,78 @@ fn fuse_add_shl(def: &Instr, add: &Instr) -> Option<Instr> {
     crate::threaded::handler_for(&fused, false).map(|_| fused)
 }
 
+/// `def` and `next`, two operations with constants on an `i32` (`def`'s
+/// result in the accumulator, which only `next` reads) that make a bit
+/// field: a shift right then a mask, or a mask then a shift left.
+fn fuse_bit_field(def: &Instr, next: &Instr) -> Option<Instr> {
+    use crate::code::{BinaryOp, ACC};
+    let (
+        Instr::BinaryImm {
+            op: first,
+            d: ACC,
+            a,
+            imm: first_imm,
+            ..
+        },
+        Instr::BinaryImm {
+            op: second,
+            d,
+            a: ACC,
+            imm: second_imm,
+            ..
+        },
+    ) = (*def, *next)
+    else {
+        return None;
+    };
+    let fused = match (first, second) {
+        (BinaryOp::I32ShrU, BinaryOp::I32And) => Instr::I32ShrUAnd {
+            d,
+            a,
+            shift: (first_imm & 31) as u8,
+            mask: second_imm,
+        },
+        (BinaryOp::I32And, BinaryOp::I32Shl) => Instr::I32AndShl {
+            d,
+            a,
+            mask: first_imm,
+            shift: (second_imm & 31) as u8,
+        },
+        _ => return None,
+    };
+    crate::threaded::handler_for(&fused, false).map(|_| fused)
+}
+
+/// `def` (an `i32.add` or `i32.sub` of a constant, into the accumulator)
+/// and a `br_table` on it as one `br_table` with a bias.
+fn fuse_table_bias(def: &Instr, table: &Instr) -> Option<Instr> {
+    use crate::code::{BinaryOp, ACC};
+    let (
+        Instr::BinaryImm {
+            op, d: ACC, a, imm, ..
+        },
+        Instr::BrTable {
+            index: ACC,
+            len,
+            bias: 0,
+        },
+    ) = (*def, *table)
+    else {
+        return None;
+    };
+    let bias = match op {
+        BinaryOp::I32Add => imm,
+        BinaryOp::I32Sub => imm.wrapping_neg(),
+        _ => return None,
+    };
+    let fused = Instr::BrTable {
+        index: a,
+        len,
+        bias,
+    };
+    crate::threaded::handler_for(&fused, false).map(|_| fused)
+}
+
 /// `def` (an `i32.add` of a constant, into the accumulator) and `load` (a
 /// scalar load at that address, from the accumulator) as one instruction.
 fn fuse_load_plus(def: &Instr, load: &Instr) -> Option<Instr> {
@@ -2349,6 +2427,19 @@ mod tests {
                 "local.get 0 i32.const 8 i32.add i32.load drop \
                  local.get 0 local.get 1 i32.add i32.const -4 i32.add i64.load8_s i32.wrap_i64 drop",
                 &["LoadPlus:", "I32Add:o", "LoadPlus:ao", "I32WrapI64:a"],
+            ),
+            (
+                "a bit field: a shift right then a mask, or a mask then a shift left",
+                "local.get 0 i32.const 7 i32.shr_u i32.const 255 i32.and i32.load drop \
+                 local.get 1 i32.load i32.const 255 i32.and i32.const 2 i32.shl local.set 1 \
+                 local.get 0 i32.const 2 i32.shl i32.const 255 i32.and drop",
+                &["I32ShrUAnd:o", "I32Load:a", "I32Load:o", "I32AndShl:a", "I32ShlImm:o", "I32AndImm:a"],
+            ),
+            (
+                "a switch's index less a constant: br_table with a bias",
+                "(block (block local.get 0 i32.const 5 i32.sub br_table 0 1)) \
+                 (block (block local.get 0 local.get 1 i32.add i32.const 3 i32.add br_table 0 1))",
+                &["BrTable:", "Br:", "Br:", "I32Add:o", "BrTable:a", "Br:", "Br:"],
             ),
             (
                 "a value stored to a local is not passed",
