@@ -178,6 +178,18 @@ macro_rules! define_instr {
             /// whose result only an `i32.shl` by a constant reads, fused (a
             /// byte scaled into a table index).
             I32AndShl { d: Slot, a: Slot, mask: u32, shift: u8 },
+            /// `d = load32(load32(addr + first) + second)`: an `i32.load`
+            /// of a pointer that only the `i32.load` after it reads, fused
+            /// (a pointer chased through a structure).
+            I32LoadLoad { d: Slot, addr: Slot, first: u32, second: u32 },
+            /// A byte loaded (`i32.load8_u`) and stored (`i32.store8`) with
+            /// nothing else reading it, fused: memory to memory.
+            Move8 { dst: Slot, dst_offset: u32, src: Slot, src_offset: u32 },
+            /// Four bytes likewise (`i32.load` or `i64.load32_u`, then
+            /// `i32.store` or `i64.store32`).
+            Move32 { dst: Slot, dst_offset: u32, src: Slot, src_offset: u32 },
+            /// Eight bytes likewise (`i64.load`, then `i64.store`).
+            Move64 { dst: Slot, dst_offset: u32, src: Slot, src_offset: u32 },
             /// A scalar load of kind `kind` at `(addr + imm) mod 2^32` plus
             /// `offset`: an `i32.add` of a constant whose result only the
             /// load after it reads, fused with it.
@@ -193,6 +205,12 @@ macro_rules! define_instr {
             CopyBr { d: Slot, s: Slot, target: u32 },
             /// `d = s`, then the `Return` that follows (fused).
             CopyReturn { d: Slot, s: Slot },
+            /// `d = s`, then the `BrIfEqz` that follows (fused; `target` is
+            /// relative to this instruction; not taken, execution goes on
+            /// after the `BrIfEqz`).
+            CopyBrIfEqz { d: Slot, s: Slot, cond: Slot, target: u32 },
+            /// `d = s`, then the `BrIfNez` that follows (likewise).
+            CopyBrIfNez { d: Slot, s: Slot, cond: Slot, target: u32 },
             /// `d = s` for a v128 (two slots).
             Copy2 { d: Slot, s: Slot },
             /// `d = value` (zero-extended).
@@ -356,6 +374,7 @@ macro_rules! define_instr {
                     | Instr::I32AddShl { d, .. }
                     | Instr::I32ShrUAnd { d, .. }
                     | Instr::I32AndShl { d, .. }
+                    | Instr::I32LoadLoad { d, .. }
                     | Instr::LoadPlus { d, .. }
                     | Instr::Copy { d, .. }
                     | Instr::Const32 { d, .. }
@@ -402,6 +421,7 @@ macro_rules! define_instr {
                     | Instr::I32AddShl { d, index: a, .. }
                     | Instr::I32ShrUAnd { d, a, .. }
                     | Instr::I32AndShl { d, a, .. }
+                    | Instr::I32LoadLoad { d, addr: a, .. }
                     | Instr::LoadPlus { d, addr: a, .. }
                     | Instr::Select { d, cond: a, .. }
                     | Instr::I32Load { d, addr: a, .. }

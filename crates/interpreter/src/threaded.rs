@@ -480,6 +480,28 @@ macro_rules! branch_handlers {
             }
         );
         handler!(
+            CopyBrIfEqz,
+            Instr::CopyBrIfEqz { d, s, cond, target },
+            |ip, fp, mem, len, cx, acc| {
+                set!(fp, d, get!(fp, s));
+                if get!(fp, cond) as u32 == 0 {
+                    $take!(ip, target, fp, mem, len, cx, acc)
+                }
+                next!(ip.add(2), fp, mem, len, cx, acc)
+            }
+        );
+        handler!(
+            CopyBrIfNez,
+            Instr::CopyBrIfNez { d, s, cond, target },
+            |ip, fp, mem, len, cx, acc| {
+                set!(fp, d, get!(fp, s));
+                if get!(fp, cond) as u32 != 0 {
+                    $take!(ip, target, fp, mem, len, cx, acc)
+                }
+                next!(ip.add(2), fp, mem, len, cx, acc)
+            }
+        );
+        handler!(
             BrIfNez,
             Instr::BrIfNez { cond, target },
             |ip, fp, mem, len, cx, acc| {
@@ -529,6 +551,8 @@ macro_rules! branch_handlers {
             Some(match instr {
                 Instr::Br { .. } => Br,
                 Instr::CopyBr { .. } => CopyBr,
+                Instr::CopyBrIfEqz { .. } => CopyBrIfEqz,
+                Instr::CopyBrIfNez { .. } => CopyBrIfNez,
                 Instr::BrIfNez { .. } => BrIfNez,
                 Instr::BrIfEqz { .. } => BrIfEqz,
                 Instr::BrIfI32Eq { .. } => BrIfI32Eq,
@@ -1025,6 +1049,62 @@ macro_rules! effective {
     }};
 }
 
+/// `i32.load` of a pointer, then of the `i32` it points to
+/// ([`Instr::I32LoadLoad`]), with its address and result in the modes
+/// `[$ra $wd]`, and `load_load_handler`, which picks it.
+macro_rules! load_load_handlers {
+    ($gen:ident, [$ra:ident $wd:ident]) => {
+        handler!(
+            I32LoadLoad,
+            Instr::I32LoadLoad {
+                d,
+                addr,
+                first,
+                second
+            },
+            |ip, fp, mem, len, cx, acc| {
+                let ea = effective!(ip, len, $ra!(fp, acc, addr), first, 4);
+                let pointer = mem.add(ea).cast::<u32>().read_unaligned();
+                let ea = effective!(ip, len, pointer, second, 4);
+                let v = mem.add(ea).cast::<u32>().read_unaligned();
+                $wd!(fp, acc, d, u64::from(u32::from_le(v)));
+                next!(ip.add(1), fp, mem, len, cx, acc)
+            }
+        );
+
+        /// The handler of an `I32LoadLoad` in this mode.
+        pub(crate) fn load_load_handler(instr: &Instr) -> Option<Handler> {
+            matches!(instr, Instr::I32LoadLoad { .. }).then_some(I32LoadLoad as Handler)
+        }
+    };
+}
+
+/// A value of `$n` bytes (`$t`) moved from memory to memory.
+macro_rules! move_handler {
+    ($name:ident, $t:ty) => {
+        handler!(
+            $name,
+            Instr::$name {
+                dst,
+                dst_offset,
+                src,
+                src_offset
+            },
+            |ip, fp, mem, len, cx, acc| {
+                const N: usize = std::mem::size_of::<$t>();
+                let from = effective!(ip, len, get!(fp, src), src_offset, N);
+                let v = mem.add(from).cast::<$t>().read_unaligned();
+                let to = effective!(ip, len, get!(fp, dst), dst_offset, N);
+                mem.add(to).cast::<$t>().write_unaligned(v);
+                next!(ip.add(1), fp, mem, len, cx, acc)
+            }
+        );
+    };
+}
+move_handler!(Move8, u8);
+move_handler!(Move32, u32);
+move_handler!(Move64, u64);
+
 /// Hands the list of scalar loads to `$m`, after `$modes`.
 macro_rules! each_load {
     ($m:ident, $modes:tt) => {
@@ -1331,6 +1411,9 @@ fn handler_of_other(instr: &Instr) -> Handler {
         CopyPair,
         CopyReturn,
         I32AddShl,
+        Move8,
+        Move32,
+        Move64,
         Window64,
         Unwindow,
         GlobalGet,
@@ -1496,6 +1579,11 @@ pub(crate) mod bits {
     first_and_result_modes!(bit_field_handlers, modes_only);
 }
 
+/// The handlers of [`Instr::I32LoadLoad`], by the accumulator's use.
+pub(crate) mod chase {
+    first_and_result_modes!(load_load_handlers, modes_only);
+}
+
 /// The handler that executes `instr`, a branch forward or backward, with the
 /// operands it takes from the accumulator; `None` if there is no such form
 /// (the translator uses the accumulator only where there is).
@@ -1528,6 +1616,14 @@ pub(crate) fn handler_for(instr: &Instr, backward: bool) -> Option<Handler> {
                 bits::a::bit_field_handler,
                 bits::o::bit_field_handler,
                 bits::ao::bit_field_handler,
+            ])
+        }
+        Instr::I32LoadLoad { .. } => {
+            return by_first_and_result([
+                chase::load_load_handler,
+                chase::a::load_load_handler,
+                chase::o::load_load_handler,
+                chase::ao::load_load_handler,
             ])
         }
         _ => {}

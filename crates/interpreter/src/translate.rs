@@ -409,6 +409,8 @@ impl Translator<'_> {
                     .or_else(|| fuse_load_plus(&def, &instr))
                     .or_else(|| fuse_bit_field(&def, &instr))
                     .or_else(|| fuse_table_bias(&def, &instr))
+                    .or_else(|| fuse_load_load(&def, &instr))
+                    .or_else(|| fuse_move(&def, &instr))
                 {
                     self.code.pop();
                     instr = fused;
@@ -2022,6 +2024,133 @@ fn fuse_bit_field(def: &Instr, next: &Instr) -> Option<Instr> {
     crate::threaded::handler_for(&fused, false).map(|_| fused)
 }
 
+/// `def` (an `i32.load` into the accumulator) and `load` (an `i32.load`
+/// from the address it loaded) as one instruction.
+fn fuse_load_load(def: &Instr, load: &Instr) -> Option<Instr> {
+    use crate::code::ACC;
+    let (
+        Instr::I32Load {
+            d: ACC,
+            addr,
+            offset: first,
+        },
+        Instr::I32Load {
+            d,
+            addr: ACC,
+            offset: second,
+        },
+    ) = (*def, *load)
+    else {
+        return None;
+    };
+    let fused = Instr::I32LoadLoad {
+        d,
+        addr,
+        first,
+        second,
+    };
+    crate::threaded::handler_for(&fused, false).map(|_| fused)
+}
+
+/// `def` (a load into the accumulator, from an address in a slot) and
+/// `store` (a store of the accumulator, of the bytes loaded, to an address
+/// in a slot) as a move from memory to memory.
+fn fuse_move(def: &Instr, store: &Instr) -> Option<Instr> {
+    use crate::code::ACC;
+    let (src, src_offset) = match *def {
+        Instr::I32Load8U {
+            d: ACC,
+            addr,
+            offset,
+        }
+        | Instr::I32Load8S {
+            d: ACC,
+            addr,
+            offset,
+        }
+        | Instr::I64Load8U {
+            d: ACC,
+            addr,
+            offset,
+        }
+        | Instr::I64Load8S {
+            d: ACC,
+            addr,
+            offset,
+        }
+        | Instr::I32Load {
+            d: ACC,
+            addr,
+            offset,
+        }
+        | Instr::I64Load32U {
+            d: ACC,
+            addr,
+            offset,
+        }
+        | Instr::I64Load32S {
+            d: ACC,
+            addr,
+            offset,
+        }
+        | Instr::I64Load {
+            d: ACC,
+            addr,
+            offset,
+        } => (addr, offset),
+        _ => return None,
+    };
+    let loaded = match *def {
+        Instr::I64Load { .. } => 8,
+        Instr::I32Load { .. } | Instr::I64Load32U { .. } | Instr::I64Load32S { .. } => 4,
+        _ => 1,
+    };
+    let fused = match *store {
+        Instr::Store8 {
+            addr: dst,
+            value: ACC,
+            offset: dst_offset,
+        } if loaded == 1 => Instr::Move8 {
+            dst,
+            dst_offset,
+            src,
+            src_offset,
+        },
+        Instr::Store32 {
+            addr: dst,
+            value: ACC,
+            offset: dst_offset,
+        } if loaded == 4 => Instr::Move32 {
+            dst,
+            dst_offset,
+            src,
+            src_offset,
+        },
+        Instr::Store64 {
+            addr: dst,
+            value: ACC,
+            offset: dst_offset,
+        } if loaded == 8 => Instr::Move64 {
+            dst,
+            dst_offset,
+            src,
+            src_offset,
+        },
+        _ => return None,
+    };
+    if src == ACC
+        || matches!(
+            fused,
+            Instr::Move8 { dst: ACC, .. }
+                | Instr::Move32 { dst: ACC, .. }
+                | Instr::Move64 { dst: ACC, .. }
+        )
+    {
+        return None;
+    }
+    crate::threaded::handler_for(&fused, false).map(|_| fused)
+}
+
 /// `def` (an `i32.add` or `i32.sub` of a constant, into the accumulator)
 /// and a `br_table` on it as one `br_table` with a bias.
 fn fuse_table_bias(def: &Instr, table: &Instr) -> Option<Instr> {
@@ -2124,10 +2253,26 @@ fn fuse_copies(ops: &mut [Op]) {
                 target: target.wrapping_add(1),
             },
             Instr::Return => Instr::CopyReturn { d, s },
+            Instr::BrIfEqz { cond, target } if cond != ACC => Instr::CopyBrIfEqz {
+                d,
+                s,
+                cond,
+                target: target.wrapping_add(1),
+            },
+            Instr::BrIfNez { cond, target } if cond != ACC => Instr::CopyBrIfNez {
+                d,
+                s,
+                cond,
+                target: target.wrapping_add(1),
+            },
             _ => continue,
         };
         // The jump's own offset says its direction (see `lower`).
-        let backward = matches!(ops[at + 1].instr, Instr::Br { target } if target as i32 <= 0);
+        let backward = matches!(
+            ops[at + 1].instr,
+            Instr::Br { target } | Instr::BrIfEqz { target, .. } | Instr::BrIfNez { target, .. }
+                if target as i32 <= 0
+        );
         if let Some(handler) = crate::threaded::handler_for(&fused, backward) {
             ops[at] = Op {
                 handler,
@@ -2442,6 +2587,20 @@ mod tests {
                 &["BrTable:", "Br:", "Br:", "I32Add:o", "BrTable:a", "Br:", "Br:"],
             ),
             (
+                "a pointer loaded and followed: one instruction",
+                "local.get 0 i32.load offset=4 i32.load offset=8 local.set 1 \
+                 local.get 0 i32.load i32.load i32.load drop",
+                &["I32LoadLoad:", "I32LoadLoad:o", "I32Load:a"],
+            ),
+            (
+                "bytes loaded only to be stored: a move from memory to memory",
+                "local.get 1 local.get 0 i64.load offset=8 i64.store offset=16 \
+                 local.get 1 local.get 0 i32.load8_s i32.store8 \
+                 local.get 1 local.get 0 i64.load32_u i64.store32 \
+                 local.get 1 local.get 0 i32.load8_u i32.store16",
+                &["Move64:", "Move8:", "Move32:", "I32Load8U:o", "Store16:b"],
+            ),
+            (
                 "a value stored to a local is not passed",
                 "local.get 0 local.get 1 i32.add local.tee 1 local.get 1 i32.mul drop",
                 &["I32Add:", "I32Mul:"],
@@ -2505,6 +2664,12 @@ mod tests {
                 &["CopyPair", "CopyPair", "CopyReturn", "Return"],
             ),
             (
+                "a copy before a conditional branch, forward or backward",
+                "(param i32 i32 i32) (block local.get 1 local.set 0 local.get 2 br_if 0) \
+                 (loop local.get 2 local.set 0 local.get 1 i32.eqz br_if 0)",
+                &["CopyBrIfNez", "BrIfNez", "CopyBrIfEqz", "BrIfEqz", "Return"],
+            ),
+            (
                 "a copy before a loop's back-edge",
                 "(param i32 i32 i32) (loop local.get 1 local.set 0 br 0)",
                 &["CopyBr", "Br", "Return"],
@@ -2525,12 +2690,19 @@ mod tests {
                 .collect();
             assert_eq!(names, *expected, "{what}");
             for (at, op) in f.code.iter().enumerate() {
-                if let Instr::CopyBr { target, .. } = op.instr {
-                    let Instr::Br { target: next } = f.code[at + 1].instr else {
-                        panic!("{what}: no Br after CopyBr");
-                    };
-                    assert_eq!(target, next.wrapping_add(1), "{what}: the same destination");
-                }
+                let (Instr::CopyBr { target, .. }
+                | Instr::CopyBrIfEqz { target, .. }
+                | Instr::CopyBrIfNez { target, .. }) = op.instr
+                else {
+                    continue;
+                };
+                let (Instr::Br { target: next }
+                | Instr::BrIfEqz { target: next, .. }
+                | Instr::BrIfNez { target: next, .. }) = f.code[at + 1].instr
+                else {
+                    panic!("{what}: no branch after the fused copy");
+                };
+                assert_eq!(target, next.wrapping_add(1), "{what}: the same destination");
             }
         }
     }
