@@ -203,6 +203,12 @@ macro_rules! define_instr {
             /// `d = s`, then the `Br` that follows (fused; `target` is
             /// relative to this instruction).
             CopyBr { d: Slot, s: Slot, target: u32 },
+            /// `d0 = s0`, `d1 = s1`, then the `Br` after the second copy
+            /// (fused; `target` is relative to this instruction).
+            CopyPairBr { d0: Slot, s0: Slot, d1: Slot, s1: Slot, target: u32 },
+            /// `d = s`, then the `I32Load { d: ld, addr, offset }` that
+            /// follows (fused), and on after it.
+            CopyI32Load { d: Slot, s: Slot, ld: Slot, addr: Slot, offset: u32 },
             /// `d = s`, then the `Return` that follows (fused).
             CopyReturn { d: Slot, s: Slot },
             /// `d = s`, then the `BrIfEqz` that follows (fused; `target` is

@@ -480,6 +480,21 @@ macro_rules! branch_handlers {
             }
         );
         handler!(
+            CopyPairBr,
+            Instr::CopyPairBr {
+                d0,
+                s0,
+                d1,
+                s1,
+                target
+            },
+            |ip, fp, mem, len, cx, acc| {
+                set!(fp, d0, get!(fp, s0));
+                set!(fp, d1, get!(fp, s1));
+                $take!(ip, target, fp, mem, len, cx, acc)
+            }
+        );
+        handler!(
             CopyBrIfEqz,
             Instr::CopyBrIfEqz { d, s, cond, target },
             |ip, fp, mem, len, cx, acc| {
@@ -551,6 +566,7 @@ macro_rules! branch_handlers {
             Some(match instr {
                 Instr::Br { .. } => Br,
                 Instr::CopyBr { .. } => CopyBr,
+                Instr::CopyPairBr { .. } => CopyPairBr,
                 Instr::CopyBrIfEqz { .. } => CopyBrIfEqz,
                 Instr::CopyBrIfNez { .. } => CopyBrIfNez,
                 Instr::BrIfNez { .. } => BrIfNez,
@@ -1104,6 +1120,25 @@ macro_rules! move_handler {
 move_handler!(Move8, u8);
 move_handler!(Move32, u32);
 move_handler!(Move64, u64);
+handler!(
+    CopyI32Load,
+    Instr::CopyI32Load {
+        d,
+        s,
+        ld,
+        addr,
+        offset
+    },
+    |ip, fp, mem, len, cx, acc| {
+        set!(fp, d, get!(fp, s));
+        // The load's trap is reported at this instruction, after the copy,
+        // as the two would do one after the other.
+        let ea = effective!(ip, len, get!(fp, addr), offset, 4);
+        let v = mem.add(ea).cast::<u32>().read_unaligned();
+        set!(fp, ld, u64::from(u32::from_le(v)));
+        next!(ip.add(2), fp, mem, len, cx, acc)
+    }
+);
 
 /// Hands the list of scalar loads to `$m`, after `$modes`.
 macro_rules! each_load {
@@ -1409,6 +1444,7 @@ fn handler_of_other(instr: &Instr) -> Handler {
         CallIndirect,
         Return,
         CopyPair,
+        CopyI32Load,
         CopyReturn,
         I32AddShl,
         Move8,

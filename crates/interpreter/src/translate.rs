@@ -2241,11 +2241,33 @@ fn fuse_copies(ops: &mut [Op]) {
             continue;
         }
         let fused = match ops[at + 1].instr {
-            Instr::Copy { d: d1, s: s1 } if d1 != ACC && s1 != ACC => Instr::CopyPair {
-                d0: d,
-                s0: s,
-                d1,
-                s1,
+            Instr::Copy { d: d1, s: s1 } if d1 != ACC && s1 != ACC => {
+                match ops.get(at + 2).map(|op| op.instr) {
+                    Some(Instr::Br { target }) => Instr::CopyPairBr {
+                        d0: d,
+                        s0: s,
+                        d1,
+                        s1,
+                        target: target.wrapping_add(2),
+                    },
+                    _ => Instr::CopyPair {
+                        d0: d,
+                        s0: s,
+                        d1,
+                        s1,
+                    },
+                }
+            }
+            Instr::I32Load {
+                d: ld,
+                addr,
+                offset,
+            } if ld != ACC && addr != ACC => Instr::CopyI32Load {
+                d,
+                s,
+                ld,
+                addr,
+                offset,
             },
             Instr::Br { target } => Instr::CopyBr {
                 d,
@@ -2268,11 +2290,18 @@ fn fuse_copies(ops: &mut [Op]) {
             _ => continue,
         };
         // The jump's own offset says its direction (see `lower`).
-        let backward = matches!(
-            ops[at + 1].instr,
-            Instr::Br { target } | Instr::BrIfEqz { target, .. } | Instr::BrIfNez { target, .. }
-                if target as i32 <= 0
-        );
+        let backward = match fused {
+            Instr::CopyPairBr { .. } => {
+                matches!(ops[at + 2].instr, Instr::Br { target } if target as i32 <= 0)
+            }
+            _ => matches!(
+                ops[at + 1].instr,
+                Instr::Br { target }
+                    | Instr::BrIfEqz { target, .. }
+                    | Instr::BrIfNez { target, .. }
+                    if target as i32 <= 0
+            ),
+        };
         if let Some(handler) = crate::threaded::handler_for(&fused, backward) {
             ops[at] = Op {
                 handler,
@@ -2558,7 +2587,7 @@ mod tests {
             (
                 "a local set from a value computed last, its old value still read",
                 "local.get 0 local.get 0 i32.load local.set 0 drop",
-                &["Copy:", "I32Load:"],
+                &["CopyI32Load:", "I32Load:"],
             ),
             (
                 "an array index: i32.shl by a constant, then i32.add, is one instruction",
@@ -2670,13 +2699,23 @@ mod tests {
                 &["CopyBrIfNez", "BrIfNez", "CopyBrIfEqz", "BrIfEqz", "Return"],
             ),
             (
+                "two copies before a jump: the first does all three",
+                "(param i32 i32 i32) (loop local.get 1 local.set 0 local.get 2 local.set 1 br 0)",
+                &["CopyPairBr", "CopyBr", "Br", "Return"],
+            ),
+            (
+                "a copy before an i32.load",
+                "(param i32 i32 i32) local.get 1 local.set 0 local.get 2 i32.load local.set 1",
+                &["CopyI32Load", "I32Load", "Return"],
+            ),
+            (
                 "a copy before a loop's back-edge",
                 "(param i32 i32 i32) (loop local.get 1 local.set 0 br 0)",
                 &["CopyBr", "Br", "Return"],
             ),
         ];
         for (what, signature_and_body, expected) in cases {
-            let f = translate_wat(&format!("(module (func {signature_and_body}))"));
+            let f = translate_wat(&format!("(module (memory 1) (func {signature_and_body}))"));
             let names: Vec<String> = f
                 .code
                 .iter()
@@ -2692,17 +2731,23 @@ mod tests {
             for (at, op) in f.code.iter().enumerate() {
                 let (Instr::CopyBr { target, .. }
                 | Instr::CopyBrIfEqz { target, .. }
-                | Instr::CopyBrIfNez { target, .. }) = op.instr
+                | Instr::CopyBrIfNez { target, .. }
+                | Instr::CopyPairBr { target, .. }) = op.instr
                 else {
                     continue;
                 };
+                let branch_at = at + 1 + usize::from(matches!(op.instr, Instr::CopyPairBr { .. }));
                 let (Instr::Br { target: next }
                 | Instr::BrIfEqz { target: next, .. }
-                | Instr::BrIfNez { target: next, .. }) = f.code[at + 1].instr
+                | Instr::BrIfNez { target: next, .. }) = f.code[branch_at].instr
                 else {
                     panic!("{what}: no branch after the fused copy");
                 };
-                assert_eq!(target, next.wrapping_add(1), "{what}: the same destination");
+                assert_eq!(
+                    at as i64 + i64::from(target as i32),
+                    branch_at as i64 + i64::from(next as i32),
+                    "{what}: the same destination"
+                );
             }
         }
     }

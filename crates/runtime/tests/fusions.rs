@@ -120,6 +120,35 @@ const CASES: &[Case] = &[
             Some(if n == 0 { -100 + 1 } else { n })
         },
     ),
+    (
+        "two copies and a jump back (Fibonacci)",
+        "(local $a i32) (local $b i32) (local $t i32) (local $n i32) \
+         (local.set $n (i32.and (local.get 0) (i32.const 31))) \
+         (local.set $b (i32.const 1)) \
+         (block $done (loop $l \
+            (br_if $done (i32.eqz (local.get $n))) \
+            (local.set $n (i32.sub (local.get $n) (i32.const 1))) \
+            (local.set $t (i32.add (local.get $a) (local.get $b))) \
+            (local.set $a (local.get $b)) \
+            (local.set $b (local.get $t)) \
+            (br $l))) \
+         (local.get $a)",
+        |x| {
+            let (mut a, mut b) = (0i32, 1i32);
+            for _ in 0..(x & 31) {
+                (a, b) = (b, a.wrapping_add(b));
+            }
+            Some(a)
+        },
+    ),
+    (
+        "a copy, then a load that may trap",
+        "(local $v i32) (local $p i32) \
+         (local.set $v (local.get 0)) \
+         (local.set $p (i32.load (local.get 0))) \
+         (i32.sub (local.get $v) (local.get 0))",
+        |x| (x as u32 <= 65536 - 4).then_some(0),
+    ),
 ];
 
 const INPUTS: &[i32] = &[
