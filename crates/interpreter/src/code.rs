@@ -113,6 +113,10 @@ macro_rules! define_instr {
             /// module; its frame starts at slot `base`, where the arguments are and the
             /// results will be.
             CallInternal { func: u32, base: Slot },
+            /// `d = s`, then the `CallInternal { func, base }` that follows
+            /// (fused: an argument's copy; the call stays in place, and
+            /// returns after it).
+            CopyCallInternal { d: Slot, s: Slot, func: u32, base: Slot },
             /// Call imported function `func`, with its arguments at slot `base`.
             CallImported { func: u32, base: Slot },
             /// Call through table `table` at the i32 in `index`, checking type `type_index`.

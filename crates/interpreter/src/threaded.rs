@@ -737,6 +737,24 @@ handler!(
         enter_defined!(func, b, |ip, fp, mem, len, cx, acc|)
     }
 );
+handler!(
+    CopyCallInternal,
+    Instr::CopyCallInternal {
+        d,
+        s,
+        func,
+        base: b
+    },
+    |ip, fp, mem, len, cx, acc| {
+        set!(fp, d, get!(fp, s));
+        // From here on, this is the call that follows.
+        let call = ip.add(1);
+        if interrupt_requested(cx) {
+            return slow(call, fp, mem, len, cx, acc);
+        }
+        enter_defined!(func, b, |call, fp, mem, len, cx, acc|)
+    }
+);
 // `call_indirect` of a function of the current instance stays in threaded
 // code too; the outer loop takes every other case (a function of another
 // module or the host, and every trap: it checks the table again).
@@ -1445,6 +1463,7 @@ fn handler_of_other(instr: &Instr) -> Handler {
         Return,
         CopyPair,
         CopyI32Load,
+        CopyCallInternal,
         CopyReturn,
         I32AddShl,
         Move8,

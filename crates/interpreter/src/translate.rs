@@ -2258,6 +2258,7 @@ fn fuse_copies(ops: &mut [Op]) {
                     },
                 }
             }
+            Instr::CallInternal { func, base } => Instr::CopyCallInternal { d, s, func, base },
             Instr::I32Load {
                 d: ld,
                 addr,
@@ -2707,6 +2708,17 @@ mod tests {
                 "a copy before an i32.load",
                 "(param i32 i32 i32) local.get 1 local.set 0 local.get 2 i32.load local.set 1",
                 &["CopyI32Load", "I32Load", "Return"],
+            ),
+            (
+                "a copy of an argument before a call",
+                "(param i32 i32 i32) local.get 1 local.get 2 local.get 0 call 0",
+                &[
+                    "CopyPair",
+                    "CopyPair",
+                    "CopyCallInternal",
+                    "CallInternal",
+                    "Return",
+                ],
             ),
             (
                 "a copy before a loop's back-edge",

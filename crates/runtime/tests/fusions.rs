@@ -149,7 +149,26 @@ const CASES: &[Case] = &[
          (i32.sub (local.get $v) (local.get 0))",
         |x| (x as u32 <= 65536 - 4).then_some(0),
     ),
+    (
+        "a copied argument, then a call (mutual recursion: the first call of \
+         each function is made before it is translated)",
+        "(call $down_a (i32.and (local.get 0) (i32.const 0x3ff)))",
+        |x| Some((x & 0x3ff) * 3),
+    ),
 ];
+
+/// Functions the cases call.
+const HELPERS: &str = "
+    (func $down_a (param $n i32) (result i32) (local $m i32)
+        (if (result i32) (i32.eqz (local.get $n)) (then (i32.const 0))
+            (else
+                (local.set $m (i32.sub (local.get $n) (i32.const 1)))
+                (i32.add (call $down_b (local.get $m)) (i32.const 3)))))
+    (func $down_b (param $n i32) (result i32) (local $m i32)
+        (if (result i32) (i32.eqz (local.get $n)) (then (i32.const 0))
+            (else
+                (local.set $m (i32.sub (local.get $n) (i32.const 1)))
+                (i32.add (call $down_a (local.get $m)) (i32.const 3)))))";
 
 const INPUTS: &[i32] = &[
     0,
@@ -185,7 +204,7 @@ fn fused_sequences_compute_what_their_instructions_do() {
             format!("(func (export \"f{i}\") (param i32) (result i32) {body})\n")
         })
         .collect();
-    let wasm = wat::parse_str(format!("(module (memory 1) {functions})")).unwrap();
+    let wasm = wat::parse_str(format!("(module (memory 1) {functions} {HELPERS})")).unwrap();
     for (engine, config) in [
         ("interpreter", RuntimeConfig::interpreter()),
         ("default", RuntimeConfig::new()),
