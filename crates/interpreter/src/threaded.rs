@@ -379,7 +379,7 @@ pub(crate) unsafe fn slow(
 
 /// Frames with at most this many initial slots (locals and constants) are
 /// set up by threaded code's calls; larger ones by the outer loop.
-const INLINE_INIT: usize = 64;
+const INLINE_INIT: usize = 256;
 
 /// Sets a new frame's locals to zero and its constant slots to their values.
 ///
