@@ -1584,9 +1584,13 @@ pub(crate) mod acc {
 /// of the accumulator by the first operand and the result: here reading and
 /// writing slots, and in the submodules `a`, `o` and `ao`.
 macro_rules! first_and_result_modes {
-    ($gen:ident, $list:ident) => {
+    ($gen:ident, $list:ident, $picker:ident) => {
         use super::*;
         $list!($gen, [rd_slot wr_slot]);
+
+        /// `$picker` of each mode, in the order none, `a`, `o`, `ao`.
+        pub(crate) const BY_MODE: [fn(&Instr) -> Option<Handler>; 4] =
+            [$picker, a::$picker, o::$picker, ao::$picker];
 
         /// The first operand is the accumulator.
         pub(crate) mod a {
@@ -1611,13 +1615,13 @@ macro_rules! first_and_result_modes {
 /// The handlers of binary operations with a constant second operand
 /// ([`Instr::BinaryImm`]), by the accumulator's use.
 pub(crate) mod imm {
-    first_and_result_modes!(binary_imm_handlers, for_each_numeric_op);
+    first_and_result_modes!(binary_imm_handlers, for_each_numeric_op, binary_imm_handler);
 }
 
 /// The handlers of loads at an address plus a constant ([`Instr::LoadPlus`]),
 /// by the accumulator's use.
 pub(crate) mod plus {
-    first_and_result_modes!(load_plus, each_load);
+    first_and_result_modes!(load_plus, each_load, load_plus_handler);
 }
 
 /// Hands nothing more than its modes to `$gen` (for
@@ -1631,12 +1635,12 @@ macro_rules! modes_only {
 /// The handlers of the bit-field instructions ([`Instr::I32ShrUAnd`],
 /// [`Instr::I32AndShl`]), by the accumulator's use.
 pub(crate) mod bits {
-    first_and_result_modes!(bit_field_handlers, modes_only);
+    first_and_result_modes!(bit_field_handlers, modes_only, bit_field_handler);
 }
 
 /// The handlers of [`Instr::I32LoadLoad`], by the accumulator's use.
 pub(crate) mod chase {
-    first_and_result_modes!(load_load_handlers, modes_only);
+    first_and_result_modes!(load_load_handlers, modes_only, load_load_handler);
 }
 
 /// The handler that executes `instr`, a branch forward or backward, with the
@@ -1644,44 +1648,16 @@ pub(crate) mod chase {
 /// (the translator uses the accumulator only where there is).
 pub(crate) fn handler_for(instr: &Instr, backward: bool) -> Option<Handler> {
     let mode = instr.acc_mode();
-    // By the modes of `first_and_result_modes!`: none, a, o, ao.
-    let by_first_and_result = |pickers: [fn(&Instr) -> Option<Handler>; 4]| {
-        pickers[usize::from(mode.first) + 2 * usize::from(mode.result)](instr)
+    let by_mode = match instr {
+        Instr::BinaryImm { .. } => Some(imm::BY_MODE),
+        Instr::LoadPlus { .. } => Some(plus::BY_MODE),
+        Instr::I32ShrUAnd { .. } | Instr::I32AndShl { .. } => Some(bits::BY_MODE),
+        Instr::I32LoadLoad { .. } => Some(chase::BY_MODE),
+        _ => None,
     };
-    match instr {
-        Instr::BinaryImm { .. } => {
-            return by_first_and_result([
-                imm::binary_imm_handler,
-                imm::a::binary_imm_handler,
-                imm::o::binary_imm_handler,
-                imm::ao::binary_imm_handler,
-            ])
-        }
-        Instr::LoadPlus { .. } => {
-            return by_first_and_result([
-                plus::load_plus_handler,
-                plus::a::load_plus_handler,
-                plus::o::load_plus_handler,
-                plus::ao::load_plus_handler,
-            ])
-        }
-        Instr::I32ShrUAnd { .. } | Instr::I32AndShl { .. } => {
-            return by_first_and_result([
-                bits::bit_field_handler,
-                bits::a::bit_field_handler,
-                bits::o::bit_field_handler,
-                bits::ao::bit_field_handler,
-            ])
-        }
-        Instr::I32LoadLoad { .. } => {
-            return by_first_and_result([
-                chase::load_load_handler,
-                chase::a::load_load_handler,
-                chase::o::load_load_handler,
-                chase::ao::load_load_handler,
-            ])
-        }
-        _ => {}
+    if let Some(pickers) = by_mode {
+        // By the modes of `first_and_result_modes!`: none, a, o, ao.
+        return pickers[usize::from(mode.first) + 2 * usize::from(mode.result)](instr);
     }
     let branch = |forward: fn(&Instr) -> Option<Handler>, back: fn(&Instr) -> Option<Handler>| {
         if backward {
