@@ -883,9 +883,13 @@ impl InterpModule {
             .get_or_init(|| translate(&self.module, &self.types, index as usize))
             .as_ref()
             .map_err(Clone::clone)?;
-        // Published for the call handlers (again, harmlessly, on later calls;
-        // the release pairs with their acquire, so they see the code whole).
-        self.entries[index as usize].store(std::ptr::from_ref(func).cast_mut(), Ordering::Release);
+        // Published for the call handlers once (a store on every call would
+        // bounce the line between threads running the module); the release
+        // pairs with their acquire, so they see the code whole.
+        let entry = &self.entries[index as usize];
+        if entry.load(Ordering::Relaxed).is_null() {
+            entry.store(std::ptr::from_ref(func).cast_mut(), Ordering::Release);
+        }
         Ok(func)
     }
 

@@ -110,7 +110,7 @@ impl ModuleTypes {
         Self {
             globals: module.global_types().iter().map(|g| g.content).collect(),
             tables: module.table_types().iter().map(|t| t.element).collect(),
-            plain: memory64 == [false][..memory64.len().min(1)] && !table64.contains(&true),
+            plain: memory64.len() <= 1 && !memory64.contains(&true) && !table64.contains(&true),
             memory64,
             table64,
             tags: module
@@ -411,6 +411,9 @@ impl Translator<'_> {
                     .or_else(|| fuse_table_bias(&def, &instr))
                     .or_else(|| fuse_load_load(&def, &instr))
                     .or_else(|| fuse_move(&def, &instr))
+                    // Each fusion has handlers for every form it makes;
+                    // checked here once for all of them.
+                    .filter(|fused| crate::threaded::handler_for(fused, false).is_some())
                 {
                     self.code.pop();
                     instr = fused;
@@ -1979,7 +1982,7 @@ fn fuse_add_shl(def: &Instr, add: &Instr) -> Option<Instr> {
         index,
         shift: (imm & 31) as u8,
     };
-    crate::threaded::handler_for(&fused, false).map(|_| fused)
+    Some(fused)
 }
 
 /// `def` and `next`, two operations with constants on an `i32` (`def`'s
@@ -2021,7 +2024,7 @@ fn fuse_bit_field(def: &Instr, next: &Instr) -> Option<Instr> {
         },
         _ => return None,
     };
-    crate::threaded::handler_for(&fused, false).map(|_| fused)
+    Some(fused)
 }
 
 /// `def` (an `i32.load` into the accumulator) and `load` (an `i32.load`
@@ -2049,7 +2052,7 @@ fn fuse_load_load(def: &Instr, load: &Instr) -> Option<Instr> {
         first,
         second,
     };
-    crate::threaded::handler_for(&fused, false).map(|_| fused)
+    Some(fused)
 }
 
 /// `def` (a load into the accumulator, from an address in a slot) and
@@ -2148,7 +2151,7 @@ fn fuse_move(def: &Instr, store: &Instr) -> Option<Instr> {
     {
         return None;
     }
-    crate::threaded::handler_for(&fused, false).map(|_| fused)
+    Some(fused)
 }
 
 /// `def` (an `i32.add` or `i32.sub` of a constant, into the accumulator)
@@ -2178,7 +2181,7 @@ fn fuse_table_bias(def: &Instr, table: &Instr) -> Option<Instr> {
         len,
         bias,
     };
-    crate::threaded::handler_for(&fused, false).map(|_| fused)
+    Some(fused)
 }
 
 /// `def` (an `i32.add` of a constant, into the accumulator) and `load` (a
@@ -2198,8 +2201,7 @@ fn fuse_load_plus(def: &Instr, load: &Instr) -> Option<Instr> {
     if !load.acc_mode().first {
         return None;
     }
-    let fused = load.load_plus(addr, imm)?;
-    crate::threaded::handler_for(&fused, false).map(|_| fused)
+    load.load_plus(addr, imm)
 }
 
 /// Pairs every instruction with its handler, making branch targets relative.
