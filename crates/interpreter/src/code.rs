@@ -7,7 +7,7 @@
 //! at translation, so an `i32.add` of two locals into a temporary is one
 //! instruction with three slot indices, and branches carry absolute targets.
 
-use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use wazero_validator::ValidatedModule;
@@ -519,6 +519,164 @@ macro_rules! define_instr {
                 }
             }
 
+            /// Calls `f` with each slot operand of this instruction, read or
+            /// written (an operand that is the accumulator, [`ACC`], too). A
+            /// `v128` operand is its first slot. The constant slot `b` of an
+            /// [`Instr::BinaryImm`] is not an operand: the handlers read `imm`.
+            /// Every variant is named with all of its fields, so a new
+            /// instruction or field does not compile until it is placed here.
+            pub(crate) fn for_each_slot(&mut self, mut f: impl FnMut(&mut Slot)) {
+                match self {
+                    $(Instr::$bin { d, a, b })|*
+                    | $(Instr::$tbin { d, a, b })|* => {
+                        f(d);
+                        f(a);
+                        f(b);
+                    }
+                    $(Instr::$un { d, a })|*
+                    | $(Instr::$tun { d, a })|* => {
+                        f(d);
+                        f(a);
+                    }
+                    Instr::BinaryImm { op: _, d, a, b: _, imm: _ } => {
+                        f(d);
+                        f(a);
+                    }
+                    Instr::Unreachable
+                    | Instr::Br { target: _ }
+                    | Instr::Return
+                    | Instr::SelectMemory { memory: _ }
+                    | Instr::Unwindow
+                    | Instr::DataDrop { segment: _ }
+                    | Instr::ElemDrop { segment: _ }
+                    | Instr::V128Payload(_) => {}
+                    Instr::BrIfNez { cond, target: _ }
+                    | Instr::BrIfEqz { cond, target: _ }
+                    | Instr::BrTable { index: cond, len: _, bias: _ }
+                    | Instr::RefAsNonNull { s: cond }
+                    | Instr::ThrowRef { s: cond }
+                    | Instr::GlobalSet { s: cond, index: _ }
+                    | Instr::GlobalSet2 { s: cond, index: _ }
+                    | Instr::CallInternal { func: _, base: cond }
+                    | Instr::CallImported { func: _, base: cond }
+                    | Instr::ReturnCallInternal { func: _, base: cond }
+                    | Instr::ReturnCallImported { func: _, base: cond }
+                    | Instr::Throw { tag: _, base: cond }
+                    | Instr::Const32 { d: cond, value: _ }
+                    | Instr::Const64 { d: cond, value: _ }
+                    | Instr::GlobalGet { d: cond, index: _ }
+                    | Instr::GlobalGet2 { d: cond, index: _ }
+                    | Instr::MemorySize { d: cond }
+                    | Instr::TableSize { d: cond, table: _ }
+                    | Instr::RefFunc { d: cond, func: _ } => f(cond),
+                    Instr::BrIfI32Eq { a, b, target: _ }
+                    | Instr::BrIfI32Ne { a, b, target: _ }
+                    | Instr::BrIfI32LtS { a, b, target: _ }
+                    | Instr::BrIfI32LtU { a, b, target: _ }
+                    | Instr::BrIfI32GtS { a, b, target: _ }
+                    | Instr::BrIfI32GtU { a, b, target: _ }
+                    | Instr::BrIfI32LeS { a, b, target: _ }
+                    | Instr::BrIfI32LeU { a, b, target: _ }
+                    | Instr::BrIfI32GeS { a, b, target: _ }
+                    | Instr::BrIfI32GeU { a, b, target: _ }
+                    | Instr::BrIfI64Eq { a, b, target: _ }
+                    | Instr::BrIfI64Ne { a, b, target: _ }
+                    | Instr::BrIfI64LtS { a, b, target: _ }
+                    | Instr::BrIfI64LtU { a, b, target: _ }
+                    | Instr::BrIfI64GtS { a, b, target: _ }
+                    | Instr::BrIfI64GtU { a, b, target: _ }
+                    | Instr::BrIfI64LeS { a, b, target: _ }
+                    | Instr::BrIfI64LeU { a, b, target: _ }
+                    | Instr::BrIfI64GeS { a, b, target: _ }
+                    | Instr::BrIfI64GeU { a, b, target: _ }
+                    | Instr::BrIfI32AndEqz { a, b, target: _ }
+                    | Instr::BrIfI32AndNez { a, b, target: _ }
+                    | Instr::CallIndirect { type_index: _, table: _, index: a, base: b }
+                    | Instr::ReturnCallIndirect { type_index: _, table: _, index: a, base: b }
+                    | Instr::CallRef { func: a, base: b }
+                    | Instr::ReturnCallRef { func: a, base: b }
+                    | Instr::MemoryGrowOther { d: a, delta: b, memory: _ }
+                    | Instr::Window64 { d: a, addr: b, memory: _, offset_high: _ }
+                    | Instr::TableIndex64 { d: a, a: b }
+                    | Instr::MemoryGrow64 { d: a, delta: b, memory: _ }
+                    | Instr::I32ShrUAnd { d: a, a: b, shift: _, mask: _ }
+                    | Instr::I32AndShl { d: a, a: b, mask: _, shift: _ }
+                    | Instr::I32LoadLoad { d: a, addr: b, first: _, second: _ }
+                    | Instr::Move8 { dst: a, dst_offset: _, src: b, src_offset: _ }
+                    | Instr::Move32 { dst: a, dst_offset: _, src: b, src_offset: _ }
+                    | Instr::Move64 { dst: a, dst_offset: _, src: b, src_offset: _ }
+                    | Instr::LoadPlus { kind: _, d: a, addr: b, imm: _, offset: _ }
+                    | Instr::Copy { d: a, s: b }
+                    | Instr::CopyBr { d: a, s: b, target: _ }
+                    | Instr::CopyReturn { d: a, s: b }
+                    | Instr::Copy2 { d: a, s: b }
+                    | Instr::I32Load { d: a, addr: b, offset: _ }
+                    | Instr::I64Load { d: a, addr: b, offset: _ }
+                    | Instr::I32Load8S { d: a, addr: b, offset: _ }
+                    | Instr::I32Load8U { d: a, addr: b, offset: _ }
+                    | Instr::I32Load16S { d: a, addr: b, offset: _ }
+                    | Instr::I32Load16U { d: a, addr: b, offset: _ }
+                    | Instr::I64Load8S { d: a, addr: b, offset: _ }
+                    | Instr::I64Load8U { d: a, addr: b, offset: _ }
+                    | Instr::I64Load16S { d: a, addr: b, offset: _ }
+                    | Instr::I64Load16U { d: a, addr: b, offset: _ }
+                    | Instr::I64Load32S { d: a, addr: b, offset: _ }
+                    | Instr::I64Load32U { d: a, addr: b, offset: _ }
+                    | Instr::Store8 { addr: a, value: b, offset: _ }
+                    | Instr::Store16 { addr: a, value: b, offset: _ }
+                    | Instr::Store32 { addr: a, value: b, offset: _ }
+                    | Instr::Store64 { addr: a, value: b, offset: _ }
+                    | Instr::MemoryGrow { d: a, delta: b }
+                    | Instr::TableGet { d: a, index: b, table: _ }
+                    | Instr::TableSet { table: _, index: a, value: b }
+                    | Instr::V128Load { d: a, addr: b, offset: _ }
+                    | Instr::V128Store { addr: a, value: b, offset: _ }
+                    | Instr::V128LoadExt { d: a, addr: b, offset: _, bytes: _ }
+                    | Instr::V128StoreLane { addr: a, v: b, offset: _, bytes: _, lane: _ }
+                    | Instr::V128Unary { d: a, a: b, f: _ }
+                    | Instr::V128Test { d: a, a: b, f: _ }
+                    | Instr::V128Splat { d: a, a: b, f: _ }
+                    | Instr::V128Extract { d: a, a: b, lane: _, f: _ } => {
+                        f(a);
+                        f(b);
+                    }
+                    Instr::CopyCallInternal { d: a, s: b, func: _, base: c }
+                    | Instr::CopyBrIfEqz { d: a, s: b, cond: c, target: _ }
+                    | Instr::CopyBrIfNez { d: a, s: b, cond: c, target: _ }
+                    | Instr::MemoryCopyBetween { dst: a, src: b, len: c, dst_memory: _, src_memory: _, widths: _ }
+                    | Instr::MemoryFillWide { dst: a, value: b, len: c, memory: _ }
+                    | Instr::MemoryInitWide { segment: _, dst: a, src: b, len: c, memory: _ }
+                    | Instr::I32AddShl { d: a, base: b, index: c, shift: _ }
+                    | Instr::MemoryFill { dst: a, value: b, len: c }
+                    | Instr::MemoryCopy { dst: a, src: b, len: c }
+                    | Instr::MemoryInit { segment: _, dst: a, src: b, len: c }
+                    | Instr::TableGrow { d: a, table: _, init: b, delta: c }
+                    | Instr::TableFill { table: _, dst: a, value: b, len: c }
+                    | Instr::TableCopy { dst_table: _, src_table: _, dst: a, src: b, len: c }
+                    | Instr::TableInit { segment: _, table: _, dst: a, src: b, len: c }
+                    | Instr::V128LoadLane { d: a, addr: b, v: c, offset: _, bytes: _, lane: _ }
+                    | Instr::V128Binary { d: a, a: b, b: c, f: _ }
+                    | Instr::V128Shift { d: a, a: b, s: c, f: _ }
+                    | Instr::V128Replace { d: a, a: b, b: c, lane: _, f: _ } => {
+                        f(a);
+                        f(b);
+                        f(c);
+                    }
+                    Instr::CopyPair { d0: a, s0: b, d1: c, s1: e }
+                    | Instr::CopyPairBr { d0: a, s0: b, d1: c, s1: e, target: _ }
+                    | Instr::CopyI32Load { d: a, s: b, ld: c, addr: e, offset: _ }
+                    | Instr::Select { d: a, cond: b, a: c, b: e }
+                    | Instr::Select2 { d: a, cond: b, a: c, b: e }
+                    | Instr::V128Bitselect { d: a, a: b, b: c, c: e }
+                    | Instr::I8x16Shuffle { d: a, a: b, b: c, lanes: e } => {
+                        f(a);
+                        f(b);
+                        f(c);
+                        f(e);
+                    }
+                }
+            }
+
             /// Which of its operands this instruction takes from the
             /// accumulator, and whether it leaves its result there.
             pub(crate) fn acc_mode(&self) -> AccMode {
@@ -742,6 +900,16 @@ pub(crate) enum HandlerAction {
 }
 
 impl Handler {
+    /// Calls `f` with each slot the handler writes to.
+    pub(crate) fn for_each_slot(&mut self, mut f: impl FnMut(&mut Slot)) {
+        if let HandlerAction::Catch { dst, exn, .. } = &mut self.action {
+            f(dst);
+            if let Some(exn) = exn {
+                f(exn);
+            }
+        }
+    }
+
     /// What an exception thrown at op `pos` does, among `handlers`: the
     /// first catch whose tag `is_tag` accepts, or `None` to unwind further.
     pub(crate) fn find(
@@ -771,6 +939,55 @@ impl Handler {
     }
 }
 
+/// Frames with at most this many initial slots (locals and constants) are
+/// set up by threaded code's calls; larger ones by the outer loop.
+pub(crate) const INLINE_INIT: usize = 256;
+
+/// What a call in threaded code needs of a defined function, in one place:
+/// the call handlers read it with one load from the module's array, where a
+/// pointer to the [`CompiledFunc`] would take a second, dependent one (a
+/// cache miss on most calls to a function not called just before).
+///
+/// `code` is null until the function is translated, and stays null for a
+/// function whose frame threaded code does not set up (more than
+/// [`INLINE_INIT`] initial slots): calls to it take the outer loop. The
+/// other fields are stored before `code`, which is stored with release
+/// ordering; a reader that loads a non-null `code` with acquire ordering
+/// sees them. They point into the function's [`CompiledFunc`], which lives
+/// as long as the module, and are written with the same values by every
+/// thread that publishes them.
+#[derive(Default)]
+pub(crate) struct CallEntry {
+    /// The function's first op, or null.
+    pub(crate) code: AtomicPtr<Op>,
+    /// Its [`CompiledFunc::init`].
+    pub(crate) init: AtomicPtr<u64>,
+    /// The length of `init`.
+    pub(crate) init_len: AtomicU32,
+    /// Its [`CompiledFunc::param_slots`].
+    pub(crate) param_slots: AtomicU32,
+    /// Its [`CompiledFunc::frame_size`].
+    pub(crate) frame_size: AtomicU32,
+}
+
+impl CallEntry {
+    /// Publishes `func` for the call handlers, once (a store on every call
+    /// would bounce the line between threads running the module).
+    fn publish(&self, func: &CompiledFunc) {
+        if !self.code.load(Ordering::Relaxed).is_null() || func.init.len() > INLINE_INIT {
+            return;
+        }
+        self.init
+            .store(func.init.as_ptr().cast_mut(), Ordering::Relaxed);
+        self.init_len
+            .store(func.init.len() as u32, Ordering::Relaxed);
+        self.param_slots.store(func.param_slots, Ordering::Relaxed);
+        self.frame_size.store(func.frame_size, Ordering::Relaxed);
+        self.code
+            .store(func.code.as_ptr().cast_mut(), Ordering::Release);
+    }
+}
+
 /// Eager translation uses one more thread per this many functions (a
 /// small module is not worth a thread).
 const EAGER_FUNCS_PER_THREAD: usize = 64;
@@ -783,9 +1000,9 @@ const EAGER_FUNCS_PER_THREAD: usize = 64;
 pub(crate) struct InterpModule {
     /// Defined functions, by index among the defined functions.
     funcs: Box<[OnceLock<Result<CompiledFunc, String>>]>,
-    /// Each defined function's code once translated, null before: what the
-    /// call handlers read (one load, where `funcs` takes three).
-    entries: Box<[AtomicPtr<CompiledFunc>]>,
+    /// What the call handlers read of each defined function (see
+    /// [`CallEntry`]).
+    entries: Box<[CallEntry]>,
     types: ModuleTypes,
     /// The module it was translated from.
     pub(crate) module: Arc<ValidatedModule>,
@@ -802,7 +1019,7 @@ impl InterpModule {
                 .map(|_| OnceLock::new())
                 .collect(),
             entries: (0..module.functions.len())
-                .map(|_| AtomicPtr::new(std::ptr::null_mut()))
+                .map(|_| CallEntry::default())
                 .collect(),
             types: ModuleTypes::of(module),
             module: module.clone(),
@@ -883,20 +1100,13 @@ impl InterpModule {
             .get_or_init(|| translate(&self.module, &self.types, index as usize))
             .as_ref()
             .map_err(Clone::clone)?;
-        // Published for the call handlers once (a store on every call would
-        // bounce the line between threads running the module); the release
-        // pairs with their acquire, so they see the code whole.
-        let entry = &self.entries[index as usize];
-        if entry.load(Ordering::Relaxed).is_null() {
-            entry.store(std::ptr::from_ref(func).cast_mut(), Ordering::Release);
-        }
+        self.entries[index as usize].publish(func);
         Ok(func)
     }
 
-    /// The first of [`InterpModule::entries`]: entry `i` points at defined
-    /// function `i`'s code once it is translated, and at nothing before. The
-    /// code lives as long as the module.
-    pub(crate) fn entries(&self) -> *const AtomicPtr<CompiledFunc> {
+    /// The first of [`InterpModule::entries`]: entry `i` is defined function
+    /// `i`'s (see [`CallEntry`]).
+    pub(crate) fn entries(&self) -> *const CallEntry {
         self.entries.as_ptr()
     }
 }

@@ -23,7 +23,6 @@
 //!   store after anything that can grow or replace memory (calls out of the
 //!   current function, `memory.grow`, host calls).
 
-use std::sync::atomic::AtomicPtr;
 use std::sync::Arc;
 
 use wazero_api::TrapCode;
@@ -61,7 +60,7 @@ pub(crate) struct CallContext {
     /// The current module's code.
     pub(crate) module: *const InterpModule,
     /// Its functions' entries (`InterpModule::entries`).
-    pub(crate) entries: *const AtomicPtr<CompiledFunc>,
+    pub(crate) entries: *const crate::code::CallEntry,
     /// The current module's index in the invocation's module list.
     pub(crate) module_index: u32,
     /// The current function.

@@ -377,9 +377,7 @@ pub(crate) unsafe fn slow(
     Exit { ip, reason: SLOW }
 }
 
-/// Frames with at most this many initial slots (locals and constants) are
-/// set up by threaded code's calls; larger ones by the outer loop.
-const INLINE_INIT: usize = 256;
+use crate::code::INLINE_INIT;
 
 /// Sets a new frame's locals to zero and its constant slots to their values.
 ///
@@ -686,18 +684,18 @@ macro_rules! enter_defined {
         // `func` is a defined function of the current module: the
         // translator's (validated) index of a direct call, or the store's
         // for a function of this instance.
-        let callee = (*c.entries.add(func as usize)).load(std::sync::atomic::Ordering::Acquire);
-        if callee.is_null() {
+        let entry = &*c.entries.add(func as usize);
+        let code = entry.code.load(std::sync::atomic::Ordering::Acquire);
+        if code.is_null() {
             return slow($ip, $fp, $mem, $len, $cx, $acc);
         }
-        // Translated code lives as long as its module.
-        let callee = &*callee;
+        // Published before `code` (see `CallEntry`).
+        let relaxed = std::sync::atomic::Ordering::Relaxed;
         let new_base = c.base + b as usize;
         let depth = c.frames.len();
         if depth >= c.frame_limit
             || depth == c.frames.capacity()
-            || callee.init.len() > INLINE_INIT
-            || new_base + callee.frame_size as usize > c.stack_len
+            || new_base + entry.frame_size.load(relaxed) as usize > c.stack_len
         {
             return slow($ip, $fp, $mem, $len, $cx, $acc);
         }
@@ -711,15 +709,15 @@ macro_rules! enter_defined {
         // the capacity.
         c.frames.set_len(depth + 1);
         let callee_fp = $fp.add(b as usize);
-        // At most `INLINE_INIT` slots (checked above).
+        // At most `INLINE_INIT` slots (a larger frame has no entry).
         init_small(
-            callee_fp.add(callee.param_slots as usize),
-            callee.init.as_ptr(),
-            callee.init.len(),
+            callee_fp.add(entry.param_slots.load(relaxed) as usize),
+            entry.init.load(relaxed),
+            entry.init_len.load(relaxed) as usize,
         );
         c.func = func;
         c.base = new_base;
-        next!(callee.code.as_ptr(), callee_fp, $mem, $len, $cx, $acc)
+        next!(code, callee_fp, $mem, $len, $cx, $acc)
     }};
 }
 

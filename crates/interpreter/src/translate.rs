@@ -270,6 +270,7 @@ pub(crate) fn translate(
         ops.visit_operator(&mut lend).map_err(|e| e.to_string())??;
     }
     let result_slots = ty.result_slots() as u32;
+    compact_consts(&mut t, result_slots);
     let frame_size = t.max_slot.max(result_slots);
     if t.overflow || frame_size > MAX_FRAME_SLOTS {
         return Err(too_large(index));
@@ -282,6 +283,81 @@ pub(crate) fn translate(
         result_slots,
         handlers: t.handlers.into_boxed_slice(),
     })
+}
+
+/// Takes the constant slots that no instruction reads out of the frame:
+/// most constants end up as immediates of the instructions that use them
+/// (see [`Instr::BinaryImm`] and the fused instructions), and every call
+/// copies a frame's constant slots in (see `CompiledFunc::init`). The kept
+/// constants keep their order; the temporaries above them move down by as
+/// many slots as were dropped. A `v128` constant's two slots stay together.
+///
+/// The results' slots (`0..result_slots`), which `Return` reads without
+/// naming them, keep their numbers: the constants among them are kept, and
+/// if the results reach past the constants, none is dropped.
+fn compact_consts(t: &mut Translator<'_>, result_slots: u32) {
+    let (first, end) = (t.locals_end, t.temp_base);
+    if result_slots > end {
+        return;
+    }
+    let mut read = vec![false; (end - first) as usize];
+    read.iter_mut()
+        .take(result_slots.saturating_sub(first) as usize)
+        .for_each(|r| *r = true);
+    let mut mark = |s: &mut Slot| {
+        if let Some(i) = u32::from(*s)
+            .checked_sub(first)
+            .filter(|&i| i < end - first)
+        {
+            read[i as usize] = true;
+        }
+    };
+    t.code.iter_mut().for_each(|i| i.for_each_slot(&mut mark));
+    for &slot in t.consts128.values() {
+        let i = (slot - first) as usize;
+        let pair = read[i] || read[i + 1];
+        read[i] = pair;
+        read[i + 1] = pair;
+    }
+    let mut map = vec![None; read.len()];
+    let mut next = first;
+    for (i, _) in read.iter().enumerate().filter(|(_, &r)| r) {
+        map[i] = Some(next as Slot);
+        next += 1;
+    }
+    let dropped = end - next;
+    if dropped == 0 {
+        return;
+    }
+    // Slots are below `MAX_FRAME_SLOTS`, and so is `end`.
+    let remap = |s: &mut Slot| {
+        let v = u32::from(*s);
+        if *s == ACC || v < first {
+        } else if v >= end {
+            *s = (v - dropped) as Slot;
+        } else if let Some(new) = map[(v - first) as usize] {
+            *s = new;
+        }
+    };
+    for instr in &mut t.code {
+        instr.for_each_slot(remap);
+        // Not read, but kept meaningful where the constant keeps a slot.
+        if let Instr::BinaryImm { b, .. } = instr {
+            remap(b);
+        }
+    }
+    t.handlers.iter_mut().for_each(|h| h.for_each_slot(remap));
+    let consts_at = (first - t.param_slots) as usize;
+    let consts = t.init.split_off(consts_at);
+    t.init.extend(
+        consts
+            .iter()
+            .zip(&read)
+            .filter(|(_, &r)| r)
+            .map(|(&v, _)| v),
+    );
+    t.temp_base -= dropped;
+    t.max_slot -= dropped;
 }
 
 /// Checks, without translating, that the parameters and locals of defined function
@@ -2497,6 +2573,67 @@ mod tests {
         let module = wazero_decoder::decode(&wasm, features).unwrap();
         let module = wazero_validator::validate(module, features).unwrap();
         translate(&module, &ModuleTypes::of(&module), 0).unwrap()
+    }
+
+    /// Only the constants an instruction reads from a slot keep one, after
+    /// the locals (zeroed), in their first-use order; the results' slots keep
+    /// their numbers, and the temporaries move down.
+    #[test]
+    fn only_constants_read_from_slots_take_slots() {
+        let f32_bits = u64::from(1.5f32.to_bits());
+        let cases: &[(&str, &str, &[u64])] = &[
+            (
+                "immediates take no slot",
+                "(param i32) (result i32) local.get 0 i32.const 5 i32.add i32.const 7 i32.mul",
+                &[],
+            ),
+            (
+                "a stored constant keeps its slot; an immediate before it does not",
+                "(param i32) local.get 0 i32.const 3 i32.add i32.const 9 i32.store",
+                &[9],
+            ),
+            (
+                "a local is zeroed; a constant copied into it is kept",
+                "(local i64) i64.const 0x100000000 local.set 0",
+                &[0, 0x1_0000_0000],
+            ),
+            (
+                "a constant result lies in the result slot and stays there",
+                "(result f32) f32.const 1.5",
+                &[f32_bits],
+            ),
+            (
+                "a constant below the result slots is kept",
+                "(result i32 i32) i32.const 4 i32.const 8",
+                &[4, 8],
+            ),
+            (
+                "results reaching past the constants keep them all",
+                "(result i32 i32 i32) i32.const 1 i32.const 2 i32.add i32.const 2 i32.const 3",
+                &[1, 2, 3],
+            ),
+            (
+                "a v128 constant keeps both of its slots",
+                "(param i32) (result i32) i32.const 6 local.get 0 i32.add \
+                 v128.const i64x2 10 20 i64x2.extract_lane 1 i32.wrap_i64 i32.add",
+                &[6, 10, 20],
+            ),
+        ];
+        for &(what, body, init) in cases {
+            let f = translate_wat(&format!("(module (memory 1) (func {body}))"));
+            assert_eq!(&*f.init, init, "{what}");
+            let slots = f.frame_size as u16;
+            for op in f.code.iter() {
+                let mut instr = op.instr;
+                instr.for_each_slot(|s| {
+                    assert!(
+                        *s < slots || *s == crate::code::ACC,
+                        "{what}: {:?}",
+                        op.instr
+                    );
+                });
+            }
+        }
     }
 
     /// The benchmark's hashing loop: every `local.get` and constant is read in place,
