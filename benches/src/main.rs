@@ -93,8 +93,8 @@ processes, and prints a table per group of median (min) times and ratios:
   parallel    requests (instantiate, call, close) from 1, 2 (4) threads
               sharing one runtime
   programs    real programs others wrote (testdata/programs: CoreMark, Lua
-              5.4 scripts, zlib, cJSON) run whole: the interpreter against
-              wasmi, the compiler against wasmtime
+              5.4 scripts, zlib, cJSON, PolyBench/C, SQLite) run whole: the
+              interpreter against wasmi, the compiler against wasmtime
 
 Arguments naming a group run only those groups (default: all). Other FILTERs
 select benchmarks whose name contains any of them (`call` selects the call
@@ -160,7 +160,7 @@ enum Group {
     Cache,
     /// Requests served from several threads sharing one runtime.
     Parallel,
-    /// Real programs (CoreMark, Lua, zlib, cJSON) on every engine.
+    /// Real programs (CoreMark, Lua, zlib, cJSON, PolyBench/C, SQLite) on every engine.
     Programs,
 }
 

@@ -1,6 +1,6 @@
 //! The `programs` group: real programs others wrote (`testdata/programs`:
 //! CoreMark, the Lua 5.4 interpreter running five scripts, zlib, cJSON,
-//! six PolyBench/C kernels), run
+//! six PolyBench/C kernels, SQLite), run
 //! whole on wazero's interpreter against wasmi and on wazero's compiler against
 //! wasmtime (in a build with it). Each engine compiles a program once; a sample
 //! is one instantiation, which runs the program's `_start` to its end. Engines
@@ -25,7 +25,7 @@ pub const NAME: &str = "programs";
 
 /// What one operation is, for `--list`.
 pub const WHAT: &str =
-    "real programs (CoreMark, Lua 5.4 scripts, zlib, cJSON, PolyBench/C) run to their end";
+    "real programs (CoreMark, Lua 5.4 scripts, zlib, cJSON, PolyBench/C, SQLite) run to their end";
 
 /// One program run: a binary, its arguments and stdin.
 struct Run {
@@ -106,6 +106,13 @@ const RUNS: &[Run] = &[
         name: "polybench",
         wasm: "polybench",
         args: (&["12"], &["2"]),
+        script: None,
+        compared: &[],
+    },
+    Run {
+        name: "sqlite",
+        wasm: "sqlite",
+        args: (&["10"], &["1"]),
         script: None,
         compared: &[],
     },

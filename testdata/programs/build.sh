@@ -21,11 +21,25 @@ fetch() { # name url commit
     git -C "$src/$1" -c advice.detachedHead=false checkout -q "$3"
 }
 
+# A release tarball, checked against its SHA-256 and unpacked.
+fetch_tar() { # name url sha256
+    if [ ! -d "$src/$1" ]; then
+        curl -fsSL "$2" -o "$src/$1.tar.gz"
+        echo "$3  $src/$1.tar.gz" | sha256sum -c -
+        mkdir "$src/$1"
+        tar xzf "$src/$1.tar.gz" -C "$src/$1" --strip-components=1
+    fi
+}
+
 fetch coremark https://github.com/eembc/coremark d5fad6bd094899101a4e5fd53af7298160ced6ab
 fetch lua https://github.com/lua/lua 1ab3208a1fceb12fca8f24ba57d6e13c5bff15e3
 fetch zlib https://github.com/madler/zlib 51b7f2abdade71cd9bb0e7a373ef2610ec6f9daf
 fetch cjson https://github.com/DaveGamble/cJSON a29814f285cc531c00223743ad3c55cd38c0dc56
 fetch polybench https://github.com/MatthiasJReisinger/PolyBenchC-4.2.1 3e872547cef7e5c9909422ef1e6af03cf4e56072
+# SQLite 3.44.2's amalgamation (the same file node-sqlite3 5.1.7 ships as
+# deps/sqlite-autoconf-3440200.tar.gz: `npm pack sqlite3@5.1.7`).
+fetch_tar sqlite https://www.sqlite.org/2023/sqlite-autoconf-3440200.tar.gz \
+    1c6719a148bc41cf0f2bbbe3926d7ce3f5ca09d878f1246fcc20767b175bb407
 
 c=$src/coremark
 $CC $FLAGS -I"$c/posix" -I"$c" -DFLAGS_STR='"-O2 wasm32-wasi"' -DITERATIONS=0 -DPERFORMANCE_RUN=1 \
@@ -61,9 +75,15 @@ $CC --target=wasm32-wasi -O2 -g0 -c "$here/glue/polybench_run.c" -o "$objs/run.o
 $CC $FLAGS "$objs"/*.o -lm -lwasi-emulated-process-clocks -o "$here/polybench.wasm"
 rm -r "$objs"
 
+s=$src/sqlite
+$CC $FLAGS -DSQLITE_OS_OTHER=1 -DSQLITE_THREADSAFE=0 -DSQLITE_TEMP_STORE=3 \
+    -DSQLITE_OMIT_LOAD_EXTENSION -DSQLITE_OMIT_WAL -DSQLITE_OMIT_SHARED_CACHE \
+    -DSQLITE_OMIT_DEPRECATED -DSQLITE_DEFAULT_MEMSTATUS=0 -DSQLITE_DQS=0 \
+    -I"$s" "$s/sqlite3.c" "$here/glue/sqlite_bench.c" -o "$here/sqlite.wasm"
+
 cd "$here"
 {
     echo "# SHA-256 of each program as built by build.sh with $($CC --version | head -1)"
-    sha256sum coremark.wasm lua.wasm zlib.wasm cjson.wasm polybench.wasm
+    sha256sum coremark.wasm lua.wasm zlib.wasm cjson.wasm polybench.wasm sqlite.wasm
 } > MANIFEST
 cat MANIFEST

@@ -14,7 +14,8 @@
 //! tables of their own. `wasi-files` (filter `wasi`) runs a WASI program doing
 //! file I/O on wazero with a host directory and with an in-memory file system,
 //! against native Rust. `programs` runs real programs others wrote
-//! (`testdata/programs`: CoreMark, Lua, zlib, cJSON) whole, the interpreter
+//! (`testdata/programs`: CoreMark, Lua, zlib, cJSON, PolyBench/C, SQLite)
+//! whole, the interpreter
 //! against wasmi and the compiler against wasmtime. Verdicts never fail the command; a build failure or a
 //! benchmark whose engines (or configurations) disagree does.
 //! The recorded figures are in `docs/benchmarks.md`.
