@@ -29,13 +29,24 @@ pub(crate) struct PreScan {
     pub(crate) consts128: ConstMap<u128>,
     /// The constants' slot values, in slot order.
     pub(crate) init: Vec<u64>,
+    /// Which locals may be read before they are assigned.
+    pub(crate) reads: FirstReads,
 }
 
 impl PreScan {
     /// Scans the operators of `ops` (a clone: the caller's reader stays
     /// where it is).
-    pub(crate) fn of(ops: &wasmparser::OperatorsReader<'_>) -> Result<Self, String> {
-        let mut scan = Self::default();
+    /// `params` is the function's parameter count, `locals` its count of
+    /// parameters and locals.
+    pub(crate) fn of(
+        ops: &wasmparser::OperatorsReader<'_>,
+        params: u32,
+        locals: u32,
+    ) -> Result<Self, String> {
+        let mut scan = Self {
+            reads: FirstReads::new(params, locals),
+            ..Self::default()
+        };
         let mut ops = ops.clone();
         while !ops.eof() {
             ops.visit_operator(&mut scan).map_err(|e| e.to_string())?;
@@ -99,16 +110,147 @@ macro_rules! scan_method {
     (visit_try ($($arg:ident: $ty:ty),*)) => {
         fn visit_try(&mut self, $(_: $ty),*) {
             self.tries += 1;
+            self.reads.enter(BlockKind::Block);
         }
     };
+    (visit_local_get ($local:ident: $ty:ty)) => {
+        fn visit_local_get(&mut self, $local: $ty) {
+            self.reads.get($local);
+        }
+    };
+    (visit_local_set ($local:ident: $ty:ty)) => {
+        fn visit_local_set(&mut self, $local: $ty) {
+            self.reads.set($local);
+        }
+    };
+    (visit_local_tee ($local:ident: $ty:ty)) => {
+        fn visit_local_tee(&mut self, $local: $ty) {
+            self.reads.set($local);
+        }
+    };
+    (visit_block ($($arg:ident: $ty:ty),*)) => {
+        fn visit_block(&mut self, $(_: $ty),*) {
+            self.reads.enter(BlockKind::Block);
+        }
+    };
+    (visit_if ($($arg:ident: $ty:ty),*)) => {
+        fn visit_if(&mut self, $(_: $ty),*) {
+            self.reads.enter(BlockKind::If);
+        }
+    };
+    (visit_loop ($($arg:ident: $ty:ty),*)) => {
+        fn visit_loop(&mut self, $(_: $ty),*) {
+            self.reads.enter(BlockKind::Loop);
+        }
+    };
+    (visit_try_table ($table:ident: $ty:ty)) => {
+        fn visit_try_table(&mut self, $table: $ty) {
+            // An exception thrown in the body goes to a clause's label
+            // with at least the locals assigned before the `try_table`;
+            // the labels are outside it.
+            for catch in &$table.catches {
+                let (_, label, _) = wazero_validator::catch_clause(catch);
+                self.reads.branch(label);
+            }
+            self.reads.enter(BlockKind::Block);
+        }
+    };
+    (visit_else ()) => {
+        fn visit_else(&mut self) {
+            self.reads.restart();
+        }
+    };
+    (visit_catch ($($arg:ident: $ty:ty),*)) => {
+        fn visit_catch(&mut self, $(_: $ty),*) {
+            self.reads.restart();
+        }
+    };
+    (visit_catch_all ()) => {
+        fn visit_catch_all(&mut self) {
+            self.reads.restart();
+        }
+    };
+    (visit_end ()) => {
+        fn visit_end(&mut self) {
+            self.reads.end();
+        }
+    };
+    (visit_delegate ($($arg:ident: $ty:ty),*)) => {
+        fn visit_delegate(&mut self, $(_: $ty),*) {
+            self.reads.end();
+        }
+    };
+    (visit_br ($depth:ident: $ty:ty)) => {
+        fn visit_br(&mut self, $depth: $ty) {
+            self.reads.branch($depth);
+            self.reads.stop();
+        }
+    };
+    (visit_br_if ($depth:ident: $ty:ty)) => {
+        fn visit_br_if(&mut self, $depth: $ty) {
+            self.reads.branch($depth);
+        }
+    };
+    (visit_br_on_null ($depth:ident: $ty:ty)) => {
+        fn visit_br_on_null(&mut self, $depth: $ty) {
+            self.reads.branch($depth);
+        }
+    };
+    (visit_br_on_non_null ($depth:ident: $ty:ty)) => {
+        fn visit_br_on_non_null(&mut self, $depth: $ty) {
+            self.reads.branch($depth);
+        }
+    };
+    (visit_br_table ($targets:ident: $ty:ty)) => {
+        fn visit_br_table(&mut self, $targets: $ty) {
+            for depth in $targets.targets().flatten() {
+                self.reads.branch(depth);
+            }
+            self.reads.branch($targets.default());
+            self.reads.stop();
+        }
+    };
+    (@stop $visit:ident ($($arg:ident: $ty:ty),*)) => {
+        fn $visit(&mut self, $(_: $ty),*) {
+            self.reads.stop();
+        }
+    };
+    (visit_unreachable ()) => { scan_method!(@stop visit_unreachable ()); };
+    (visit_return ()) => { scan_method!(@stop visit_return ()); };
+    (visit_throw ($($arg:ident: $ty:ty),*)) => { scan_method!(@stop visit_throw ($($arg: $ty),*)); };
+    (visit_throw_ref ()) => { scan_method!(@stop visit_throw_ref ()); };
+    (visit_rethrow ($($arg:ident: $ty:ty),*)) => { scan_method!(@stop visit_rethrow ($($arg: $ty),*)); };
+    (visit_return_call ($($arg:ident: $ty:ty),*)) => { scan_method!(@stop visit_return_call ($($arg: $ty),*)); };
+    (visit_return_call_indirect ($($arg:ident: $ty:ty),*)) => {
+        scan_method!(@stop visit_return_call_indirect ($($arg: $ty),*));
+    };
+    (visit_return_call_ref ($($arg:ident: $ty:ty),*)) => { scan_method!(@stop visit_return_call_ref ($($arg: $ty),*)); };
     ($visit:ident ($($arg:ident: $ty:ty),*)) => {
         fn $visit(&mut self, $(_: $ty),*) {}
     };
 }
 
+/// Operators of proposals the analysis of first reads does not follow (and
+/// the validator does not accept): should one come, every local is zeroed.
+macro_rules! scan_proposal_method {
+    (gc $visit:ident ($($arg:ident: $ty:ty),*)) => {
+        fn $visit(&mut self, $(_: $ty),*) {
+            self.reads.give_up();
+        }
+    };
+    (stack_switching $visit:ident ($($arg:ident: $ty:ty),*)) => {
+        fn $visit(&mut self, $(_: $ty),*) {
+            self.reads.give_up();
+        }
+    };
+    ($proposal:ident $visit:ident ($($arg:ident: $ty:ty),*)) => {
+        scan_method!($visit ($($arg: $ty),*));
+    };
+}
+
 macro_rules! define_visit_operator {
     ($( @$proposal:ident $op:ident $({ $($arg:ident: $argty:ty),* })? => $visit:ident ($($ann:tt)*))*) => {
-        $(scan_method!($visit ($($($arg: $argty),*)?));)*
+        $(scan_proposal_method!($proposal $visit ($($($arg: $argty),*)?));)*
     };
 }
 
@@ -124,6 +266,179 @@ impl<'a> VisitOperator<'a> for PreScan {
 
 impl VisitSimdOperator<'_> for PreScan {
     wasmparser::for_each_visit_simd_operator!(define_visit_operator);
+}
+
+/// Which locals a function may read before it assigns them: those need
+/// their initial zero; the others are written before they are read on every
+/// path, so a call need not zero them (see `compact_frame`).
+///
+/// A forward pass over the structured code keeps the set of locals assigned
+/// on every path to the current operator. A block's end is reached with the
+/// intersection of the sets of the branches to it and of its fall-through; a
+/// loop's start with the set at its entry (a back edge only adds locals), an
+/// `else` or a `catch` with the set at the block's entry, and a
+/// `try_table`'s catch labels with the set at its entry (a throw in the body
+/// only adds locals). Code after a branch is unreachable and reads nothing.
+#[derive(Default)]
+pub(crate) struct FirstReads {
+    /// The parameters (always assigned).
+    params: u32,
+    /// Locals assigned on every path here, by index after the parameters;
+    /// `None` in unreachable code.
+    assigned: Option<Bits>,
+    /// The enclosing blocks, innermost last (the function's body first).
+    blocks: Vec<Block>,
+    /// Locals that may be read before they are assigned.
+    read_first: Bits,
+    /// Whether an operator was not followed: then every local counts as
+    /// read first.
+    gave_up: bool,
+}
+
+/// A block of [`FirstReads`].
+struct Block {
+    kind: BlockKind,
+    /// The set at its entry (`None` if unreachable).
+    entry: Option<Bits>,
+    /// The intersection of the sets of the branches to its end so far
+    /// (`None`: none yet).
+    exit: Option<Bits>,
+}
+
+/// What a [`Block`] is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum BlockKind {
+    /// A `block`, a `try_table`, a legacy `try`, an `if` after its `else`.
+    Block,
+    /// A `loop`: branches go to its start.
+    Loop,
+    /// An `if` before any `else`: without one, its end is also reached
+    /// with its entry set.
+    If,
+}
+
+/// A set of locals.
+#[derive(Clone, Default)]
+struct Bits(Vec<u64>);
+
+impl Bits {
+    fn new(n: u32) -> Self {
+        Self(vec![0; (n as usize).div_ceil(64)])
+    }
+    fn has(&self, i: usize) -> bool {
+        self.0[i / 64] & (1 << (i % 64)) != 0
+    }
+    fn add(&mut self, i: usize) {
+        self.0[i / 64] |= 1 << (i % 64);
+    }
+    fn meet(a: Option<Bits>, b: Option<&Bits>) -> Option<Bits> {
+        match (a, b) {
+            (Some(mut a), Some(b)) => {
+                a.0.iter_mut().zip(&b.0).for_each(|(x, y)| *x &= y);
+                Some(a)
+            }
+            (a, None) => a,
+            (None, Some(b)) => Some(b.clone()),
+        }
+    }
+}
+
+impl FirstReads {
+    fn new(params: u32, locals: u32) -> Self {
+        let n = locals - params;
+        Self {
+            params,
+            assigned: Some(Bits::new(n)),
+            blocks: vec![Block {
+                kind: BlockKind::Block,
+                entry: Some(Bits::new(n)),
+                exit: None,
+            }],
+            read_first: Bits::new(n),
+            gave_up: false,
+        }
+    }
+
+    /// Whether local `index` (counting the parameters) may be read before it
+    /// is assigned.
+    pub(crate) fn may_read_first(&self, index: u32) -> bool {
+        self.gave_up || index < self.params || self.read_first.has((index - self.params) as usize)
+    }
+
+    fn get(&mut self, local: u32) {
+        if let (Some(assigned), Some(i)) = (&self.assigned, local.checked_sub(self.params)) {
+            if !assigned.has(i as usize) {
+                self.read_first.add(i as usize);
+            }
+        }
+    }
+
+    fn set(&mut self, local: u32) {
+        if let (Some(assigned), Some(i)) = (&mut self.assigned, local.checked_sub(self.params)) {
+            assigned.add(i as usize);
+        }
+    }
+
+    fn enter(&mut self, kind: BlockKind) {
+        self.blocks.push(Block {
+            kind,
+            entry: self.assigned.clone(),
+            exit: None,
+        });
+    }
+
+    /// A branch to label `depth` from here.
+    fn branch(&mut self, depth: u32) {
+        let Some(assigned) = &self.assigned else {
+            return;
+        };
+        let Some(at) = self.blocks.len().checked_sub(1 + depth as usize) else {
+            // Not a label of the body (the validator refuses such code).
+            self.gave_up = true;
+            return;
+        };
+        let block = &mut self.blocks[at];
+        if block.kind != BlockKind::Loop {
+            block.exit = Bits::meet(block.exit.take(), Some(assigned));
+        }
+    }
+
+    /// Unreachable code follows.
+    fn stop(&mut self) {
+        self.assigned = None;
+    }
+
+    /// `else` or `catch`: the code before it reaches the block's end; the
+    /// code after it starts with the block's entry set.
+    fn restart(&mut self) {
+        let assigned = self.assigned.take();
+        let Some(block) = self.blocks.last_mut() else {
+            self.gave_up = true;
+            return;
+        };
+        block.exit = Bits::meet(block.exit.take(), assigned.as_ref());
+        self.assigned = block.entry.clone();
+        block.kind = BlockKind::Block;
+    }
+
+    fn end(&mut self) {
+        let Some(block) = self.blocks.pop() else {
+            self.gave_up = true;
+            return;
+        };
+        self.assigned = match block.kind {
+            BlockKind::Loop => self.assigned.take(),
+            BlockKind::Block => Bits::meet(block.exit, self.assigned.as_ref()),
+            BlockKind::If => Bits::meet(
+                Bits::meet(block.exit, self.assigned.as_ref()),
+                block.entry.as_ref(),
+            ),
+        };
+    }
+
+    fn give_up(&mut self) {
+        self.gave_up = true;
+    }
 }
 
 /// Hashes constants (integers, or float and vector bits) with one multiply
@@ -160,6 +475,99 @@ impl std::hash::Hasher for ConstHasher {
 mod tests {
     use super::*;
 
+    /// The locals of `body` (in a function with one `i32` parameter, local
+    /// 0) that may be read before they are assigned, among locals 1..=3.
+    fn read_first(body: &str) -> Vec<u32> {
+        let wasm = wat::parse_str(format!(
+            "(module (tag) (func $f (param i32) (local i32 i32 i32) {body}))"
+        ))
+        .unwrap();
+        let body = wasmparser::Parser::new(0)
+            .parse_all(&wasm)
+            .find_map(|p| match p.unwrap() {
+                wasmparser::Payload::CodeSectionEntry(body) => Some(body),
+                _ => None,
+            })
+            .unwrap();
+        let scan = PreScan::of(&body.get_operators_reader().unwrap(), 1, 4).unwrap();
+        (1..4).filter(|&i| scan.reads.may_read_first(i)).collect()
+    }
+
+    /// A local needs its zero exactly when some path may read it before it
+    /// is assigned, as the structured control flow shows.
+    #[test]
+    fn finds_the_locals_read_before_they_are_assigned() {
+        let cases: &[(&str, &str, &[u32])] = &[
+            ("straight line", "i32.const 1 local.set 1 local.get 1 local.get 2 drop drop", &[2]),
+            ("tee assigns", "i32.const 1 local.tee 3 local.get 3 drop drop", &[]),
+            (
+                "assigned in a block, read after it",
+                "(block i32.const 1 local.set 1) local.get 1 drop",
+                &[],
+            ),
+            (
+                "a branch out of the block before the assignment",
+                "(block local.get 0 br_if 0 i32.const 1 local.set 1) local.get 1 drop",
+                &[1],
+            ),
+            (
+                "a branch after it",
+                "(block i32.const 1 local.set 1 local.get 0 br_if 0) local.get 1 drop",
+                &[],
+            ),
+            (
+                "an if without else",
+                "(if (local.get 0) (then i32.const 1 local.set 1)) local.get 1 drop",
+                &[1],
+            ),
+            (
+                "both arms of an if",
+                "(if (local.get 0) (then i32.const 1 local.set 1) (else i32.const 2 local.set 1)) \
+                 local.get 1 drop",
+                &[],
+            ),
+            (
+                "read at a loop's start, assigned later in it",
+                "(loop local.get 1 drop i32.const 1 local.set 1 local.get 0 br_if 0)",
+                &[1],
+            ),
+            (
+                "assigned in a loop, read after it",
+                "(loop i32.const 1 local.set 2 local.get 0 br_if 0) local.get 2 drop",
+                &[],
+            ),
+            (
+                "a br_table target before the assignment",
+                "(block (block local.get 0 br_table 0 1) i32.const 1 local.set 1) local.get 1 drop",
+                &[1],
+            ),
+            (
+                "unreachable code reads nothing",
+                "(block br 0 local.get 1 drop) i32.const 1 local.set 1 return local.get 2 drop",
+                &[],
+            ),
+            (
+                "a try_table's catch label, reached by a throw before the assignment",
+                "(block (try_table (catch_all 0) call $f i32.const 1 local.set 1)) local.get 1 drop",
+                &[1],
+            ),
+            (
+                "a legacy catch starts with the try's entry set",
+                "try i32.const 1 local.set 1 catch_all local.get 1 drop end",
+                &[1],
+            ),
+            (
+                "after a legacy try, only what the body and its catches assign",
+                "try i32.const 1 local.set 1 i32.const 1 local.set 2 \
+                 catch_all i32.const 1 local.set 2 end local.get 1 local.get 2 drop drop",
+                &[1],
+            ),
+        ];
+        for (what, body, expected) in cases {
+            assert_eq!(read_first(body), *expected, "{what}");
+        }
+    }
+
     /// The pass finds every constant once, in order of first use (a v128
     /// taking two slots), and counts the legacy `try`s.
     #[test]
@@ -180,7 +588,7 @@ mod tests {
                 _ => None,
             })
             .unwrap();
-        let scan = PreScan::of(&body.get_operators_reader().unwrap()).unwrap();
+        let scan = PreScan::of(&body.get_operators_reader().unwrap(), 0, 0).unwrap();
         assert_eq!(scan.tries, 2);
         assert_eq!(
             scan.init,

@@ -15,7 +15,7 @@ use wazero_validator::ValidatedModule;
 
 use crate::code::{fuse_compare, CompiledFunc, Handler, HandlerAction, Instr, Op, Slot, ACC};
 use crate::ops::for_each_numeric_op;
-use crate::prescan::{ConstMap, PreScan};
+use crate::prescan::{ConstMap, FirstReads, PreScan};
 use crate::simd::{simd_mem_op, simd_op, SimdMemOp, SimdOp};
 
 /// The largest frame the 16-bit slot indices can address.
@@ -205,7 +205,8 @@ pub(crate) fn translate(
         mut consts,
         mut consts128,
         init: const_init,
-    } = PreScan::of(&ops)?;
+        reads,
+    } = PreScan::of(&ops, ty.params().len() as u32, local_slots.len() as u32)?;
     if u64::from(next) + u64::from(tries) > u64::from(MAX_FRAME_SLOTS) {
         return Err(too_large(index));
     }
@@ -270,7 +271,7 @@ pub(crate) fn translate(
         ops.visit_operator(&mut lend).map_err(|e| e.to_string())??;
     }
     let result_slots = ty.result_slots() as u32;
-    compact_consts(&mut t, result_slots);
+    compact_frame(&mut t, result_slots, &reads);
     let frame_size = t.max_slot.max(result_slots);
     if t.overflow || frame_size > MAX_FRAME_SLOTS {
         return Err(too_large(index));
@@ -285,21 +286,29 @@ pub(crate) fn translate(
     })
 }
 
-/// Takes the constant slots that no instruction reads out of the frame:
-/// most constants end up as immediates of the instructions that use them
-/// (see [`Instr::BinaryImm`] and the fused instructions), and every call
-/// copies a frame's constant slots in (see `CompiledFunc::init`). The kept
-/// constants keep their order; the temporaries above them move down by as
-/// many slots as were dropped. A `v128` constant's two slots stay together.
+/// Lays out the slots between the parameters and the temporaries so that a
+/// call copies as few initial slots as it can (see `CompiledFunc::init`):
 ///
-/// The results' slots (`0..result_slots`), which `Return` reads without
-/// naming them, keep their numbers: the constants among them are kept, and
-/// if the results reach past the constants, none is dropped.
-fn compact_consts(t: &mut Translator<'_>, result_slots: u32) {
-    let (first, end) = (t.locals_end, t.temp_base);
+/// - Constants that no instruction reads from a slot lose theirs: most are
+///   immediates of the instructions that use them (see [`Instr::BinaryImm`]
+///   and the fused instructions). The kept ones keep their order, a `v128`
+///   constant's two slots together.
+/// - Locals that every path assigns before it reads them (see
+///   [`FirstReads`]) move after the constants, out of the initial slots:
+///   they need no zero.
+///
+/// The new order is: the locals that need their zero, the legacy `try`s'
+/// slots, the kept constants, the other locals; the temporaries move down
+/// by as many slots as constants were dropped. The results' slots
+/// (`0..result_slots`), which `Return` reads without naming them, keep
+/// their numbers: the locals and constants among them stay, and if the
+/// results reach past the constants, nothing moves.
+fn compact_frame(t: &mut Translator<'_>, result_slots: u32, reads: &FirstReads) {
+    let (params, first, end) = (t.param_slots, t.locals_end, t.temp_base);
     if result_slots > end {
         return;
     }
+    let locals_end = t.exn_slots.start;
     let mut read = vec![false; (end - first) as usize];
     read.iter_mut()
         .take(result_slots.saturating_sub(first) as usize)
@@ -319,23 +328,46 @@ fn compact_consts(t: &mut Translator<'_>, result_slots: u32) {
         read[i] = pair;
         read[i + 1] = pair;
     }
-    let mut map = vec![None; read.len()];
-    let mut next = first;
+    // Each local's slots, and whether it needs its zero.
+    let locals: Vec<(u32, u32, bool)> = (0..t.local_slots.len() as u32)
+        .skip_while(|&i| t.local_slots[i as usize] < params)
+        .map(|i| {
+            let slot = t.local_slots[i as usize];
+            let zeroed = reads.may_read_first(i) || slot < result_slots;
+            (slot, width(t.local_types[i as usize]), zeroed)
+        })
+        .collect();
+    let mut map: Vec<Option<Slot>> = vec![None; (end - params) as usize];
+    let mut next = params;
+    let place = |map: &mut [Option<Slot>], next: &mut u32, from: u32, n: u32| {
+        for s in from..from + n {
+            map[(s - params) as usize] = Some(*next as Slot);
+            *next += 1;
+        }
+    };
+    for &(slot, w, _) in locals.iter().filter(|l| l.2) {
+        place(&mut map, &mut next, slot, w);
+    }
+    place(&mut map, &mut next, locals_end, first - locals_end);
+    let zeroed = next - params;
     for (i, _) in read.iter().enumerate().filter(|(_, &r)| r) {
-        map[i] = Some(next as Slot);
-        next += 1;
+        place(&mut map, &mut next, first + i as u32, 1);
+    }
+    let init_len = next - params;
+    for &(slot, w, _) in locals.iter().filter(|l| !l.2) {
+        place(&mut map, &mut next, slot, w);
     }
     let dropped = end - next;
-    if dropped == 0 {
+    if dropped == 0 && init_len == end - params {
         return;
     }
     // Slots are below `MAX_FRAME_SLOTS`, and so is `end`.
     let remap = |s: &mut Slot| {
         let v = u32::from(*s);
-        if *s == ACC || v < first {
+        if *s == ACC || v < params {
         } else if v >= end {
             *s = (v - dropped) as Slot;
-        } else if let Some(new) = map[(v - first) as usize] {
+        } else if let Some(new) = map[(v - params) as usize] {
             *s = new;
         }
     };
@@ -347,8 +379,9 @@ fn compact_consts(t: &mut Translator<'_>, result_slots: u32) {
         }
     }
     t.handlers.iter_mut().for_each(|h| h.for_each_slot(remap));
-    let consts_at = (first - t.param_slots) as usize;
-    let consts = t.init.split_off(consts_at);
+    let consts = t.init.split_off((first - params) as usize);
+    t.init.clear();
+    t.init.resize(zeroed as usize, 0);
     t.init.extend(
         consts
             .iter()
@@ -356,6 +389,7 @@ fn compact_consts(t: &mut Translator<'_>, result_slots: u32) {
             .filter(|(_, &r)| r)
             .map(|(&v, _)| v),
     );
+    debug_assert_eq!(t.init.len() as u32, init_len);
     t.temp_base -= dropped;
     t.max_slot -= dropped;
 }
@@ -2593,9 +2627,16 @@ mod tests {
                 &[9],
             ),
             (
-                "a local is zeroed; a constant copied into it is kept",
+                "a local assigned before it is read needs no zero; \
+                 a constant copied into it is kept",
                 "(local i64) i64.const 0x100000000 local.set 0",
-                &[0, 0x1_0000_0000],
+                &[0x1_0000_0000],
+            ),
+            (
+                "a local read before it is assigned is zeroed, first",
+                "(param i32) (local i32 i64) i32.const 7 local.set 1 \
+                 local.get 2 i64.const 0x100000000 i64.add drop",
+                &[0, 7, 0x1_0000_0000],
             ),
             (
                 "a constant result lies in the result slot and stays there",
