@@ -61,6 +61,36 @@ pub enum Failure {
     Exception(String),
     /// Any other error, by its message: never expected, so it never matches.
     Other(String),
+    /// The reference engine panicked, by the panic's message: its own bug
+    /// (wasmi 2.0.0's lazy translator panics on some stores), which tells
+    /// nothing about the engines checked, so the module is inconclusive.
+    ReferencePanicked(String),
+}
+
+thread_local! {
+    static IN_REFERENCE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f`, a call into the reference engine, turning a panic in it into
+/// [`Failure::ReferencePanicked`]; while it runs, [`in_reference`] is true
+/// on this thread, so a panic hook can stay quiet about the caught panic.
+pub fn catch_reference<T>(f: impl FnOnce() -> Result<T, Failure>) -> Result<T, Failure> {
+    IN_REFERENCE.with(|r| r.set(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    IN_REFERENCE.with(|r| r.set(false));
+    result.unwrap_or_else(|panic| {
+        let message = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(Failure::ReferencePanicked(message))
+    })
+}
+
+/// Whether this thread is in [`catch_reference`].
+pub fn in_reference() -> bool {
+    IN_REFERENCE.with(std::cell::Cell::get)
 }
 
 impl Failure {
@@ -77,9 +107,13 @@ impl Failure {
         }
     }
 
-    /// Whether this is the stack exhaustion that makes a module inconclusive.
-    pub fn is_stack_exhausted(&self) -> bool {
-        matches!(self, Failure::Trap(TrapKind::StackExhausted))
+    /// Whether this makes the rest of a module inconclusive: stack
+    /// exhaustion (the engines' limits differ), or the reference's panic.
+    pub fn is_inconclusive(&self) -> bool {
+        matches!(
+            self,
+            Failure::Trap(TrapKind::StackExhausted) | Failure::ReferencePanicked(_)
+        )
     }
 }
 
@@ -90,6 +124,7 @@ impl fmt::Display for Failure {
             Failure::Resource(message) => write!(f, "resource limit: {message}"),
             Failure::Exception(e) => write!(f, "uncaught exception {e}"),
             Failure::Other(message) => write!(f, "error: {message}"),
+            Failure::ReferencePanicked(message) => write!(f, "reference panicked: {message}"),
         }
     }
 }
@@ -130,4 +165,25 @@ pub trait Instance {
     /// The size of the exported table `name` and, if it has at most `max_elements`
     /// elements, which of them are not null.
     fn table(&self, name: &str, max_elements: u32) -> Option<(u32, Vec<bool>)>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A panic in the reference becomes an inconclusive failure with its
+    /// message; anything else passes through.
+    #[test]
+    fn a_reference_panic_is_caught_as_inconclusive() {
+        let panicked = catch_reference::<()>(|| panic!("wasmi bug"));
+        assert_eq!(
+            panicked,
+            Err(Failure::ReferencePanicked("wasmi bug".into()))
+        );
+        assert!(panicked.unwrap_err().is_inconclusive());
+        assert!(!in_reference());
+        let trapped = catch_reference::<()>(|| Err(Failure::Trap(TrapKind::Unreachable)));
+        assert!(!trapped.unwrap_err().is_inconclusive());
+        assert_eq!(catch_reference(|| Ok(7)), Ok(7));
+    }
 }

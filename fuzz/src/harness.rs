@@ -313,8 +313,8 @@ impl Pair<'_> {
     fn instantiate(&self) -> Result<Instances, Stop> {
         match (self.engine.instantiate(), self.reference.instantiate()) {
             (Ok(engine), Ok(reference)) => Ok((engine, reference)),
-            (Err(a), _) if a.is_stack_exhausted() => Err(Stop::Inconclusive),
-            (_, Err(b)) if b.is_stack_exhausted() => Err(Stop::Inconclusive),
+            (Err(a), _) if a.is_inconclusive() => Err(Stop::Inconclusive),
+            (_, Err(b)) if b.is_inconclusive() => Err(Stop::Inconclusive),
             (Err(a), Err(b)) if a.matches(&b) => Err(Stop::InstantiationFailed),
             (a, b) => {
                 let show = |r: Result<Box<dyn Instance>, Failure>| match r {
@@ -346,8 +346,8 @@ impl Pair<'_> {
             let actual = engine.call(&function.name, &args);
             let expected = reference.call(&function.name, &args);
             match (&actual, &expected) {
-                (Err(a), _) if a.is_stack_exhausted() => return Err(Stop::Inconclusive),
-                (_, Err(b)) if b.is_stack_exhausted() => return Err(Stop::Inconclusive),
+                (Err(a), _) if a.is_inconclusive() => return Err(Stop::Inconclusive),
+                (_, Err(b)) if b.is_inconclusive() => return Err(Stop::Inconclusive),
                 (Ok(a), Ok(b)) if a == b => tally.returned += 1,
                 (Err(a), Err(b)) if a.matches(b) => tally.trapped += 1,
                 _ => {

@@ -3,6 +3,8 @@
 //! wasmi 2.0.0 has bugs that generated modules hit; the modules it runs are
 //! first rewritten around them, with the same meaning (see [`crate::wasmi_bugs`]).
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use wasmi::errors::{ErrorKind, InstantiationError};
 use wasmi::{ResourceLimiter, Store, TrapCode, Val, F32, F64, V128};
 use wasmi_core::LimiterError;
@@ -51,7 +53,11 @@ impl Engine for Wasmi {
         let engine = wasmi::Engine::new(&self.config);
         let wasm = crate::wasmi_bugs::step_around(wasm)?;
         let module = wasmi::Module::new(&engine, &wasm).map_err(|e| e.to_string())?;
-        Ok(Box::new(Compiled { engine, module }))
+        Ok(Box::new(Compiled {
+            engine,
+            module,
+            panicked: Arc::default(),
+        }))
     }
 }
 
@@ -59,14 +65,36 @@ impl Engine for Wasmi {
 struct Compiled {
     engine: wasmi::Engine,
     module: wasmi::Module,
+    /// Whether wasmi panicked on this module: its engine may be left
+    /// inconsistent (a function's lazy translation never finishing), so it
+    /// is not run again.
+    panicked: Arc<AtomicBool>,
+}
+
+/// Runs `f` on wasmi for a module (see [`Compiled::panicked`]).
+fn guarded<T>(panicked: &AtomicBool, f: impl FnOnce() -> Result<T, Failure>) -> Result<T, Failure> {
+    if panicked.load(Ordering::Relaxed) {
+        return Err(Failure::ReferencePanicked("earlier, on this module".into()));
+    }
+    let result = crate::engine::catch_reference(f);
+    if let Err(Failure::ReferencePanicked(_)) = &result {
+        panicked.store(true, Ordering::Relaxed);
+    }
+    result
 }
 
 impl CompiledModule for Compiled {
     fn instantiate(&self) -> Result<Box<dyn Instance>, Failure> {
         let mut store = Store::new(&self.engine, Limits::default());
         store.limiter(|limits| limits);
-        let instance = wasmi::Instance::new(&mut store, &self.module, &[]).map_err(failure)?;
-        Ok(Box::new(WasmiInstance { store, instance }))
+        let instance = guarded(&self.panicked, || {
+            wasmi::Instance::new(&mut store, &self.module, &[]).map_err(failure)
+        })?;
+        Ok(Box::new(WasmiInstance {
+            store,
+            instance,
+            panicked: self.panicked.clone(),
+        }))
     }
 }
 
@@ -123,6 +151,8 @@ impl ResourceLimiter for Limits {
 struct WasmiInstance {
     store: Store<Limits>,
     instance: wasmi::Instance,
+    /// Its module's [`Compiled::panicked`].
+    panicked: Arc<AtomicBool>,
 }
 
 impl Instance for WasmiInstance {
@@ -138,9 +168,13 @@ impl Instance for WasmiInstance {
             .iter()
             .map(|&ty| Val::default_for_ty(ty))
             .collect();
-        function
-            .call(&mut self.store, &args, &mut results)
-            .map_err(failure)?;
+        // wasmi translates a function on its first call, where its
+        // translator may panic.
+        guarded(&self.panicked, || {
+            function
+                .call(&mut self.store, &args, &mut results)
+                .map_err(failure)
+        })?;
         Ok(results.iter().map(from_val).collect())
     }
 

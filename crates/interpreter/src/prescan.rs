@@ -113,34 +113,32 @@ macro_rules! scan_method {
             self.reads.enter(BlockKind::Block);
         }
     };
-    (visit_local_get ($local:ident: $ty:ty)) => {
-        fn visit_local_get(&mut self, $local: $ty) {
-            self.reads.get($local);
-        }
-    };
-    (visit_local_set ($local:ident: $ty:ty)) => {
-        fn visit_local_set(&mut self, $local: $ty) {
-            self.reads.set($local);
-        }
-    };
-    (visit_local_tee ($local:ident: $ty:ty)) => {
-        fn visit_local_tee(&mut self, $local: $ty) {
-            self.reads.set($local);
-        }
+    (visit_local_get ($a:ident: $ty:ty)) => { scan_method!(@pass visit_local_get ($a: $ty) get); };
+    (visit_local_set ($a:ident: $ty:ty)) => { scan_method!(@pass visit_local_set ($a: $ty) set); };
+    (visit_local_tee ($a:ident: $ty:ty)) => { scan_method!(@pass visit_local_tee ($a: $ty) set); };
+    (visit_br_if ($a:ident: $ty:ty)) => { scan_method!(@pass visit_br_if ($a: $ty) branch); };
+    (visit_br_on_null ($a:ident: $ty:ty)) => { scan_method!(@pass visit_br_on_null ($a: $ty) branch); };
+    (visit_br_on_non_null ($a:ident: $ty:ty)) => {
+        scan_method!(@pass visit_br_on_non_null ($a: $ty) branch);
     };
     (visit_block ($($arg:ident: $ty:ty),*)) => {
-        fn visit_block(&mut self, $(_: $ty),*) {
-            self.reads.enter(BlockKind::Block);
-        }
+        scan_method!(@call visit_block ($($arg: $ty),*) enter(BlockKind::Block));
     };
     (visit_if ($($arg:ident: $ty:ty),*)) => {
-        fn visit_if(&mut self, $(_: $ty),*) {
-            self.reads.enter(BlockKind::If);
-        }
+        scan_method!(@call visit_if ($($arg: $ty),*) enter(BlockKind::If));
     };
     (visit_loop ($($arg:ident: $ty:ty),*)) => {
-        fn visit_loop(&mut self, $(_: $ty),*) {
-            self.reads.enter(BlockKind::Loop);
+        scan_method!(@call visit_loop ($($arg: $ty),*) enter(BlockKind::Loop));
+    };
+    (visit_else ()) => { scan_method!(@call visit_else () restart()); };
+    (visit_catch ($($arg:ident: $ty:ty),*)) => { scan_method!(@call visit_catch ($($arg: $ty),*) restart()); };
+    (visit_catch_all ()) => { scan_method!(@call visit_catch_all () restart()); };
+    (visit_end ()) => { scan_method!(@call visit_end () end()); };
+    (visit_delegate ($($arg:ident: $ty:ty),*)) => { scan_method!(@call visit_delegate ($($arg: $ty),*) end()); };
+    (visit_br ($depth:ident: $ty:ty)) => {
+        fn visit_br(&mut self, $depth: $ty) {
+            self.reads.branch($depth);
+            self.reads.stop();
         }
     };
     (visit_try_table ($table:ident: $ty:ty)) => {
@@ -155,52 +153,6 @@ macro_rules! scan_method {
             self.reads.enter(BlockKind::Block);
         }
     };
-    (visit_else ()) => {
-        fn visit_else(&mut self) {
-            self.reads.restart();
-        }
-    };
-    (visit_catch ($($arg:ident: $ty:ty),*)) => {
-        fn visit_catch(&mut self, $(_: $ty),*) {
-            self.reads.restart();
-        }
-    };
-    (visit_catch_all ()) => {
-        fn visit_catch_all(&mut self) {
-            self.reads.restart();
-        }
-    };
-    (visit_end ()) => {
-        fn visit_end(&mut self) {
-            self.reads.end();
-        }
-    };
-    (visit_delegate ($($arg:ident: $ty:ty),*)) => {
-        fn visit_delegate(&mut self, $(_: $ty),*) {
-            self.reads.end();
-        }
-    };
-    (visit_br ($depth:ident: $ty:ty)) => {
-        fn visit_br(&mut self, $depth: $ty) {
-            self.reads.branch($depth);
-            self.reads.stop();
-        }
-    };
-    (visit_br_if ($depth:ident: $ty:ty)) => {
-        fn visit_br_if(&mut self, $depth: $ty) {
-            self.reads.branch($depth);
-        }
-    };
-    (visit_br_on_null ($depth:ident: $ty:ty)) => {
-        fn visit_br_on_null(&mut self, $depth: $ty) {
-            self.reads.branch($depth);
-        }
-    };
-    (visit_br_on_non_null ($depth:ident: $ty:ty)) => {
-        fn visit_br_on_non_null(&mut self, $depth: $ty) {
-            self.reads.branch($depth);
-        }
-    };
     (visit_br_table ($targets:ident: $ty:ty)) => {
         fn visit_br_table(&mut self, $targets: $ty) {
             for depth in $targets.targets().flatten() {
@@ -210,21 +162,33 @@ macro_rules! scan_method {
             self.reads.stop();
         }
     };
-    (@stop $visit:ident ($($arg:ident: $ty:ty),*)) => {
-        fn $visit(&mut self, $(_: $ty),*) {
-            self.reads.stop();
+    // A visit method passing its one argument to a method of the analysis.
+    (@pass $visit:ident ($a:ident: $ty:ty) $method:ident) => {
+        fn $visit(&mut self, $a: $ty) {
+            self.reads.$method($a);
         }
     };
-    (visit_unreachable ()) => { scan_method!(@stop visit_unreachable ()); };
-    (visit_return ()) => { scan_method!(@stop visit_return ()); };
-    (visit_throw ($($arg:ident: $ty:ty),*)) => { scan_method!(@stop visit_throw ($($arg: $ty),*)); };
-    (visit_throw_ref ()) => { scan_method!(@stop visit_throw_ref ()); };
-    (visit_rethrow ($($arg:ident: $ty:ty),*)) => { scan_method!(@stop visit_rethrow ($($arg: $ty),*)); };
-    (visit_return_call ($($arg:ident: $ty:ty),*)) => { scan_method!(@stop visit_return_call ($($arg: $ty),*)); };
-    (visit_return_call_indirect ($($arg:ident: $ty:ty),*)) => {
-        scan_method!(@stop visit_return_call_indirect ($($arg: $ty),*));
+    // A visit method calling the analysis without its arguments.
+    (@call $visit:ident ($($arg:ident: $ty:ty),*) $($call:tt)*) => {
+        fn $visit(&mut self, $(_: $ty),*) {
+            self.reads.$($call)*;
+        }
     };
-    (visit_return_call_ref ($($arg:ident: $ty:ty),*)) => { scan_method!(@stop visit_return_call_ref ($($arg: $ty),*)); };
+    // Operators after which the code is unreachable.
+    (visit_unreachable ()) => { scan_method!(@call visit_unreachable () stop()); };
+    (visit_return ()) => { scan_method!(@call visit_return () stop()); };
+    (visit_throw ($($arg:ident: $ty:ty),*)) => { scan_method!(@call visit_throw ($($arg: $ty),*) stop()); };
+    (visit_throw_ref ()) => { scan_method!(@call visit_throw_ref () stop()); };
+    (visit_rethrow ($($arg:ident: $ty:ty),*)) => { scan_method!(@call visit_rethrow ($($arg: $ty),*) stop()); };
+    (visit_return_call ($($arg:ident: $ty:ty),*)) => {
+        scan_method!(@call visit_return_call ($($arg: $ty),*) stop());
+    };
+    (visit_return_call_indirect ($($arg:ident: $ty:ty),*)) => {
+        scan_method!(@call visit_return_call_indirect ($($arg: $ty),*) stop());
+    };
+    (visit_return_call_ref ($($arg:ident: $ty:ty),*)) => {
+        scan_method!(@call visit_return_call_ref ($($arg: $ty),*) stop());
+    };
     ($visit:ident ($($arg:ident: $ty:ty),*)) => {
         fn $visit(&mut self, $(_: $ty),*) {}
     };
@@ -234,14 +198,10 @@ macro_rules! scan_method {
 /// the validator does not accept): should one come, every local is zeroed.
 macro_rules! scan_proposal_method {
     (gc $visit:ident ($($arg:ident: $ty:ty),*)) => {
-        fn $visit(&mut self, $(_: $ty),*) {
-            self.reads.give_up();
-        }
+        scan_method!(@call $visit ($($arg: $ty),*) give_up());
     };
     (stack_switching $visit:ident ($($arg:ident: $ty:ty),*)) => {
-        fn $visit(&mut self, $(_: $ty),*) {
-            self.reads.give_up();
-        }
+        scan_method!(@call $visit ($($arg: $ty),*) give_up());
     };
     ($proposal:ident $visit:ident ($($arg:ident: $ty:ty),*)) => {
         scan_method!($visit ($($arg: $ty),*));
