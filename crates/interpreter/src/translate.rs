@@ -308,6 +308,19 @@ fn compact_frame(t: &mut Translator<'_>, result_slots: u32, reads: &FirstReads) 
     if result_slots > end {
         return;
     }
+    // Each local's slots, and whether it needs its zero.
+    let locals: Vec<(u32, u32, bool)> = (0..t.local_slots.len() as u32)
+        .skip_while(|&i| t.local_slots[i as usize] < params)
+        .map(|i| {
+            let slot = t.local_slots[i as usize];
+            let zeroed = reads.may_read_first(i) || slot < result_slots;
+            (slot, width(t.local_types[i as usize]), zeroed)
+        })
+        .collect();
+    if first == end && locals.iter().all(|l| l.2) {
+        // No constant, and every local needs its zero: nothing moves.
+        return;
+    }
     let locals_end = t.exn_slots.start;
     let mut read = vec![false; (end - first) as usize];
     read.iter_mut()
@@ -328,15 +341,6 @@ fn compact_frame(t: &mut Translator<'_>, result_slots: u32, reads: &FirstReads) 
         read[i] = pair;
         read[i + 1] = pair;
     }
-    // Each local's slots, and whether it needs its zero.
-    let locals: Vec<(u32, u32, bool)> = (0..t.local_slots.len() as u32)
-        .skip_while(|&i| t.local_slots[i as usize] < params)
-        .map(|i| {
-            let slot = t.local_slots[i as usize];
-            let zeroed = reads.may_read_first(i) || slot < result_slots;
-            (slot, width(t.local_types[i as usize]), zeroed)
-        })
-        .collect();
     let mut map: Vec<Option<Slot>> = vec![None; (end - params) as usize];
     let mut next = params;
     let place = |map: &mut [Option<Slot>], next: &mut u32, from: u32, n: u32| {
