@@ -438,10 +438,18 @@ mod tests {
     /// The locals of `body` (in a function with one `i32` parameter, local
     /// 0) that may be read before they are assigned, among locals 1..=3.
     fn read_first(body: &str) -> Vec<u32> {
-        let wasm = wat::parse_str(format!(
-            "(module (tag) (func $f (param i32) (local i32 i32 i32) {body}))"
-        ))
-        .unwrap();
+        let scan = scan(
+            &format!("(module (tag) (func $f (param i32) (local i32 i32 i32) {body}))"),
+            1,
+            4,
+        );
+        (1..4).filter(|&i| scan.reads.may_read_first(i)).collect()
+    }
+
+    /// The pass over the first function of module `wat`, with `params`
+    /// parameters of `locals` locals.
+    fn scan(wat: &str, params: u32, locals: u32) -> PreScan {
+        let wasm = wat::parse_str(wat).unwrap();
         let body = wasmparser::Parser::new(0)
             .parse_all(&wasm)
             .find_map(|p| match p.unwrap() {
@@ -449,8 +457,7 @@ mod tests {
                 _ => None,
             })
             .unwrap();
-        let scan = PreScan::of(&body.get_operators_reader().unwrap(), 1, 4).unwrap();
-        (1..4).filter(|&i| scan.reads.may_read_first(i)).collect()
+        PreScan::of(&body.get_operators_reader().unwrap(), params, locals).unwrap()
     }
 
     /// A local needs its zero exactly when some path may read it before it
@@ -532,23 +539,16 @@ mod tests {
     /// taking two slots), and counts the legacy `try`s.
     #[test]
     fn finds_constants_once_and_counts_tries() {
-        let wasm = wat::parse_str(
+        let scan = scan(
             r#"(module (tag) (func
                 i32.const 7 drop i64.const -1 drop f32.const 1.5 drop
                 i32.const 7 drop ref.null func drop f64.const 0 drop
                 v128.const i64x2 1 2 drop
                 try nop catch_all end
                 try nop catch 0 end))"#,
-        )
-        .unwrap();
-        let body = wasmparser::Parser::new(0)
-            .parse_all(&wasm)
-            .find_map(|p| match p.unwrap() {
-                wasmparser::Payload::CodeSectionEntry(body) => Some(body),
-                _ => None,
-            })
-            .unwrap();
-        let scan = PreScan::of(&body.get_operators_reader().unwrap(), 0, 0).unwrap();
+            0,
+            0,
+        );
         assert_eq!(scan.tries, 2);
         assert_eq!(
             scan.init,
