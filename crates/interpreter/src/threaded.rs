@@ -19,7 +19,7 @@
 
 use wazero_api::TrapCode;
 
-use crate::code::{BinaryOp, Instr, LoadKind, Op};
+use crate::code::{BinaryOp, Instr, LoadKind, Op, INLINE_INIT};
 use crate::exec::{interrupt_requested, CallContext, FrameRecord};
 use crate::ops::{f32_bits, f32v, f64v, for_each_numeric_op, quiet32, quiet64};
 use crate::simd;
@@ -376,8 +376,6 @@ pub(crate) unsafe fn slow(
 ) -> Exit {
     Exit { ip, reason: SLOW }
 }
-
-use crate::code::INLINE_INIT;
 
 /// Sets a new frame's locals to zero and its constant slots to their values.
 ///
