@@ -25,6 +25,7 @@ pub const CRATES: &[&str] = &[
     "wazero-compiler",
     "wazero-compiler-amd64",
     "wazero-compiler-arm64",
+    "wazero-tiered",
     "wazero-host",
     "wazero-wasi-preview1",
     "wazero",

@@ -62,8 +62,16 @@ pub struct RunArgs {
     #[arg(long)]
     pub env_inherit: bool,
     /// Uses the interpreter instead of the native compiler.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["compiler", "tiered"])]
     pub interpreter: bool,
+    /// Uses the native compiler alone (what runs without a flag, today).
+    #[arg(long, conflicts_with = "tiered")]
+    pub compiler: bool,
+    /// Uses the tiered engine: the program starts at once in the interpreter
+    /// and moves to compiled code once the compiler, on a background thread,
+    /// has compiled it.
+    #[arg(long)]
+    pub tiered: bool,
     /// Stops the program after this long, compiling included (Go syntax: 500ms,
     /// 10s, 1m30s; 0 = never).
     #[arg(long, value_name = "DURATION", value_parser = parse_timeout)]
@@ -220,7 +228,7 @@ fn flag_kind(name: &str) -> Option<FlagKind> {
     match name {
         "mount" | "env" | "timeout" | "cachedir" | "listen" => Some(FlagKind::Value),
         "hostlogging" => Some(FlagKind::Scopes),
-        "env-inherit" | "interpreter" | "help" => Some(FlagKind::Switch),
+        "env-inherit" | "interpreter" | "compiler" | "tiered" | "help" => Some(FlagKind::Switch),
         _ => None,
     }
 }
@@ -741,6 +749,34 @@ mod tests {
         assert_eq!(run.cachedir, Some(PathBuf::from("/tmp/c")));
         assert_eq!(run.file, PathBuf::from("prog.wasm"));
         assert_eq!(run.args, os(&["-env", "x"]));
+    }
+
+    /// One engine flag at most: `-interpreter`, `-compiler` or `-tiered`.
+    #[test]
+    fn engine_flags_parse_and_exclude_each_other() {
+        // (flags, Some((interpreter, compiler, tiered)) or None for an error)
+        type Picked = Option<(bool, bool, bool)>;
+        let cases: &[(&[&str], Picked)] = &[
+            (&[], Some((false, false, false))),
+            (&["-interpreter"], Some((true, false, false))),
+            (&["-compiler"], Some((false, true, false))),
+            (&["--tiered"], Some((false, false, true))),
+            (&["-interpreter", "-tiered"], None),
+            (&["-compiler", "-interpreter"], None),
+            (&["-tiered", "-compiler"], None),
+        ];
+        for (flags, expected) in cases {
+            let mut argv = vec!["wazero", "run"];
+            argv.extend_from_slice(flags);
+            argv.push("prog.wasm");
+            let parsed = Cli::try_parse_from(normalize(os(&argv))).ok().map(|cli| {
+                let Command::Run(run) = cli.command else {
+                    panic!("not run")
+                };
+                (run.interpreter, run.compiler, run.tiered)
+            });
+            assert_eq!(parsed, *expected, "{flags:?}");
+        }
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! wazero's `wazero` CLI does.
 //!
 //! ```text
-//! wazero run [-mount HOST[:GUEST][:ro]]... [-env K=V]... [-env-inherit] [-interpreter]
+//! wazero run [-mount HOST[:GUEST][:ro]]... [-env K=V]... [-env-inherit]
+//!            [-interpreter | -compiler | -tiered]
 //!            [-timeout DURATION] [-hostlogging[=SCOPES]] [-listen HOST:PORT]...
 //!            [-cachedir DIR] FILE.wasm [ARGS]...
 //! wazero compile [-cachedir DIR] FILE.wasm

@@ -41,7 +41,7 @@ pub fn compile(args: CompileArgs) -> i32 {
 }
 
 fn try_compile(args: &CompileArgs) -> Result<(), Failure> {
-    let config = runtime_config(false, args.cachedir.as_deref())?;
+    let config = with_cache(RuntimeConfig::new(), args.cachedir.as_deref())?;
     let wasm = load(&args.file)?;
     Runtime::with_config(config)
         .compile_module(&wasm)
@@ -50,7 +50,7 @@ fn try_compile(args: &CompileArgs) -> Result<(), Failure> {
 }
 
 fn try_run(args: RunArgs) -> Result<i32, Failure> {
-    let config = runtime_config(args.interpreter, args.cachedir.as_deref())?;
+    let config = with_cache(engine_config(&args), args.cachedir.as_deref())?;
     let wasm = load(&args.file)?;
     let fs = fs_config(&args.mounts)?;
     let runtime = Runtime::with_config(config);
@@ -199,14 +199,22 @@ fn load(path: &Path) -> Result<Vec<u8>, Failure> {
     Ok(bytes)
 }
 
-/// The runtime's configuration: the default engine (the compiler where there
-/// is one) or the interpreter, and the compilation cache in `cachedir`.
-fn runtime_config(interpreter: bool, cachedir: Option<&Path>) -> Result<RuntimeConfig, Failure> {
-    let config = if interpreter {
+/// The engine the flags pick; without one, the default engine (the compiler
+/// where there is one).
+fn engine_config(args: &RunArgs) -> RuntimeConfig {
+    if args.interpreter {
         RuntimeConfig::interpreter()
+    } else if args.compiler {
+        RuntimeConfig::compiler()
+    } else if args.tiered {
+        RuntimeConfig::tiered()
     } else {
         RuntimeConfig::new()
-    };
+    }
+}
+
+/// `config` with the compilation cache in `cachedir`, if given.
+fn with_cache(config: RuntimeConfig, cachedir: Option<&Path>) -> Result<RuntimeConfig, Failure> {
     let Some(dir) = cachedir else {
         return Ok(config);
     };

@@ -86,9 +86,7 @@ pub(crate) fn call(
     };
     let inst = store.instance(instance);
     let code = inst.code.clone().expect("a wasm instance has code");
-    let module = code
-        .as_any()
-        .downcast_ref::<CompiledModule>()
+    let module = wazero_store::code_as::<CompiledModule>(&*code)
         .expect("instances of this engine carry compiled code");
     let sp = stack_pointer();
     if store.reentry_depth == 0 {

@@ -194,7 +194,7 @@ impl Engine for CraneliftEngine {
     }
 
     fn serialize(&self, code: &dyn CompiledCode) -> Option<Vec<u8>> {
-        let module = code.as_any().downcast_ref::<CompiledModule>()?;
+        let module = wazero_store::code_as::<CompiledModule>(code)?;
         Some(module.serialize())
     }
 

@@ -154,9 +154,12 @@ pub(crate) fn compile(
     let threads = if body_bytes < PARALLEL_THRESHOLD {
         1
     } else {
-        std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(count)
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        match options.max_threads {
+            0 => cores,
+            most => cores.min(most),
+        }
+        .min(count)
     };
     let next = AtomicUsize::new(0);
     let worker = || {

@@ -7,7 +7,7 @@
 //! at translation, so an `i32.add` of two locals into a temporary is one
 //! instruction with three slot indices, and branches carry absolute targets.
 
-use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
+use std::sync::atomic::{fence, AtomicBool, AtomicPtr, AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use wazero_validator::ValidatedModule;
@@ -973,8 +973,11 @@ pub(crate) struct CallEntry {
 impl CallEntry {
     /// Publishes `func` for the call handlers, once (a store on every call
     /// would bounce the line between threads running the module).
-    fn publish(&self, func: &CompiledFunc) {
-        if !self.code.load(Ordering::Relaxed).is_null() || func.init.len() > INLINE_INIT {
+    fn publish(&self, func: &CompiledFunc, retired: &AtomicBool) {
+        if !self.code.load(Ordering::Relaxed).is_null()
+            || func.init.len() > INLINE_INIT
+            || retired.load(Ordering::Relaxed)
+        {
             return;
         }
         self.init
@@ -985,6 +988,12 @@ impl CallEntry {
         self.frame_size.store(func.frame_size, Ordering::Relaxed);
         self.code
             .store(func.code.as_ptr().cast_mut(), Ordering::Release);
+        // Against `InterpModule::retire` running at the same time: either
+        // this sees its flag, or its clearing comes after this store.
+        fence(Ordering::SeqCst);
+        if retired.load(Ordering::Relaxed) {
+            self.code.store(std::ptr::null_mut(), Ordering::Relaxed);
+        }
     }
 }
 
@@ -1008,6 +1017,10 @@ pub(crate) struct InterpModule {
     pub(crate) module: Arc<ValidatedModule>,
     /// How many functions are imported (they come first in the index space).
     pub(crate) imported_funcs: u32,
+    /// Set when the module's functions run in another tier from now on
+    /// ([`CompiledCode::retire`](wazero_store::CompiledCode::retire)): calls
+    /// leave threaded code and go through the store's engine.
+    retired: AtomicBool,
 }
 
 impl InterpModule {
@@ -1024,6 +1037,7 @@ impl InterpModule {
             types: ModuleTypes::of(module),
             module: module.clone(),
             imported_funcs: module.imported_function_count(),
+            retired: AtomicBool::new(false),
         };
         if eager {
             this.translate_all()?;
@@ -1100,8 +1114,15 @@ impl InterpModule {
             .get_or_init(|| translate(&self.module, &self.types, index as usize))
             .as_ref()
             .map_err(Clone::clone)?;
-        self.entries[index as usize].publish(func);
+        self.entries[index as usize].publish(func, &self.retired);
         Ok(func)
+    }
+
+    /// Whether the module's functions run in another tier now (see
+    /// [`InterpModule::retired`]).
+    #[inline]
+    pub(crate) fn is_retired(&self) -> bool {
+        self.retired.load(Ordering::Acquire)
     }
 
     /// The first of [`InterpModule::entries`]: entry `i` is defined function
@@ -1114,5 +1135,16 @@ impl InterpModule {
 impl wazero_store::CompiledCode for InterpModule {
     fn as_any(&self) -> &dyn std::any::Any {
         self
+    }
+
+    /// Calls of the module's functions leave threaded code from now on: the
+    /// flag is raised, then every [`CallEntry`] cleared (a handler that read
+    /// an entry before still runs the call here, correctly).
+    fn retire(&self) {
+        self.retired.store(true, Ordering::Release);
+        fence(Ordering::SeqCst);
+        for entry in &*self.entries {
+            entry.code.store(std::ptr::null_mut(), Ordering::Relaxed);
+        }
     }
 }

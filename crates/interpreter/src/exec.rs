@@ -208,8 +208,7 @@ pub(crate) fn call(store: &mut Store, addr: FuncAddr, args: &mut [u64]) -> Resul
 }
 
 fn interp_module(code: &Arc<dyn CompiledCode>) -> *const InterpModule {
-    code.as_any()
-        .downcast_ref::<InterpModule>()
+    wazero_store::code_as::<InterpModule>(&**code)
         .expect("instances of this engine carry interpreter code") as *const InterpModule
 }
 
@@ -310,17 +309,65 @@ impl Executor {
     }
 
     fn trap(&self, store: &Store, code: TrapCode, current: (usize, u32)) -> CallError {
+        let mut backtrace = Vec::new();
+        self.push_backtrace(store, current, &mut backtrace);
+        CallError::Trap(Trap { code, backtrace })
+    }
+
+    /// Pushes the names of the current function and of its callers, innermost
+    /// first, to `backtrace`.
+    fn push_backtrace(&self, store: &Store, current: (usize, u32), backtrace: &mut Vec<String>) {
         let name = |m: usize, f: u32| {
             let inst = store.instance(self.modules[m].instance);
             let imported = self.module(m).imported_funcs;
             let addr = inst.functions[(imported + f) as usize];
             store.funcs[addr.index()].debug_name.to_string()
         };
-        let mut backtrace = vec![name(current.0, current.1)];
+        backtrace.push(name(current.0, current.1));
         for rec in self.cx.frames.iter().rev() {
             backtrace.push(name(rec.module as usize, rec.func));
         }
-        CallError::Trap(Trap { code, backtrace })
+    }
+
+    /// Runs defined function `func` of module `module`, whose code is retired
+    /// (its functions run in another tier now), through the store's engine,
+    /// with its arguments at stack slot `at`, where its results are left;
+    /// returns how many result slots it has. Like a host call, it counts this
+    /// run's frames against the call-depth limit while it runs. An exception
+    /// it ends with is thrown on at the call (by the top of the run loop); a
+    /// trap's backtrace goes on with this run's frames, from `current`.
+    fn call_retired(
+        &mut self,
+        store: &mut Store,
+        (module, func): (usize, u32),
+        at: usize,
+        current: (usize, u32),
+    ) -> Result<usize, CallError> {
+        let inst = self.modules[module].instance;
+        let imported = self.module(module).imported_funcs;
+        let addr = store.instance(inst).functions[(imported + func) as usize];
+        let ty = &store.funcs[addr.index()].ty;
+        let results = ty.result_slots();
+        let n = ty.param_slots().max(results);
+        self.reserve(store, at + n)
+            .map_err(|c| CallError::Trap(Trap::new(c)))?;
+        let saved_depth = store.call_depth;
+        store.call_depth += self.cx.frames.len() as u32 + 1;
+        let engine = store.engine().clone();
+        let result = engine.call_wasm(store, addr, &mut self.stack[at..at + n]);
+        store.call_depth = saved_depth;
+        match result {
+            Ok(()) => Ok(results),
+            Err(CallError::Exception(e)) => {
+                self.thrown = Some(Thrown::Host(e));
+                Ok(results)
+            }
+            Err(CallError::Trap(mut trap)) => {
+                self.push_backtrace(store, current, &mut trap.backtrace);
+                Err(CallError::Trap(trap))
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Unwinds exception `exn`, thrown at op `pos` of function `f` of module
@@ -599,6 +646,16 @@ impl Executor {
                         module,
                         func,
                         base: new_base,
+                    } if self.module(module).is_retired() => {
+                        self.call_retired(store, (module, func), new_base, (m, f))?;
+                        // The value stack may have grown.
+                        fp = self.stack.as_mut_ptr().wrapping_add(base);
+                        refresh_memory!();
+                    }
+                    Next::Enter {
+                        module,
+                        func,
+                        base: new_base,
                     } => {
                         if self.cx.frames.len() + depth_base + 1 >= max_depth {
                             trap!(TrapCode::StackExhausted);
@@ -674,6 +731,14 @@ impl Executor {
                         // A host function ran: its results go to slot 0 and
                         // this function returns them.
                         self.stack.copy_within(src..src + $results, base);
+                        // The host may have grown (and moved) the memory.
+                        refresh_memory!();
+                        ret!();
+                    }
+                    Next::Enter { module, func, .. } if self.module(module).is_retired() => {
+                        let results = self.call_retired(store, (module, func), src, (m, f))?;
+                        self.stack.copy_within(src..src + results, base);
+                        refresh_memory!();
                         ret!();
                     }
                     Next::Enter { module, func, .. } => {

@@ -61,11 +61,7 @@ pub struct TranslatedSize {
 /// assert!(size.bytes > size.wasm_bytes);
 /// ```
 pub fn translated_size(code: &dyn CompiledCode) -> Option<TranslatedSize> {
-    Some(
-        code.as_any()
-            .downcast_ref::<InterpModule>()?
-            .translated_size(),
-    )
+    Some(wazero_store::code_as::<InterpModule>(code)?.translated_size())
 }
 
 /// The interpreter engine. All run-time state lives in the store.

@@ -16,6 +16,8 @@ pub(crate) enum EngineKind {
     Interpreter,
     /// The native compiler; compiling fails clearly where there is none.
     Compiler,
+    /// The interpreter first, the compiler once it has compiled the module.
+    Tiered(wazero_tiered::TierPolicy),
     /// An engine given by the user ([`RuntimeConfig::with_engine`]).
     Custom(std::sync::Arc<dyn crate::engine::Engine>),
 }
@@ -26,6 +28,7 @@ impl std::fmt::Debug for EngineKind {
             EngineKind::Auto => f.write_str("Auto"),
             EngineKind::Interpreter => f.write_str("Interpreter"),
             EngineKind::Compiler => f.write_str("Compiler"),
+            EngineKind::Tiered(policy) => write!(f, "Tiered({policy:?})"),
             EngineKind::Custom(engine) => write!(f, "Custom({})", engine.name()),
         }
     }
@@ -123,6 +126,56 @@ impl RuntimeConfig {
             engine: EngineKind::Compiler,
             ..Self::new()
         }
+    }
+
+    /// The tiered engine: a module starts running at once in the interpreter
+    /// (which translates each function on its first call) while the compiler
+    /// compiles it on a background thread; when that code is ready, the
+    /// module's calls run it, also those made by interpreted frames still
+    /// running (which finish in the interpreter). Compiling a module does
+    /// only what the interpreter does (validation), so a large module starts
+    /// in a fraction of the compiler's time, then runs at compiled speed.
+    ///
+    /// Where this build or platform has no compiler it is the interpreter;
+    /// without the interpreter, the compiler. See
+    /// [`RuntimeConfig::with_tier_policy`] for when modules move.
+    ///
+    /// ```
+    /// use wazero::{Runtime, RuntimeConfig};
+    /// let runtime = Runtime::with_config(RuntimeConfig::tiered());
+    /// # #[cfg(all(feature = "interpreter", feature = "compiler", target_arch = "x86_64", target_os = "linux"))]
+    /// assert_eq!(runtime.engine_name(), "tiered");
+    /// ```
+    pub fn tiered() -> Self {
+        Self::new().with_tier_policy(wazero_tiered::TierPolicy::default())
+    }
+
+    /// The tiered engine ([`RuntimeConfig::tiered`]) moving modules to the
+    /// compiler as `policy` says: when (at which call into the module), on
+    /// how many background threads, or synchronously for tests, and what to
+    /// call when a module's compiled code is in place.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    /// use wazero::{engine::TierPolicy, Runtime, RuntimeConfig};
+    /// let moved = Arc::new(AtomicUsize::new(0));
+    /// let seen = moved.clone();
+    /// let policy = TierPolicy::default()
+    ///     .with_background(false)
+    ///     .with_on_tier_up(move |_| { seen.fetch_add(1, Ordering::Relaxed); });
+    /// let runtime = Runtime::with_config(RuntimeConfig::new().with_tier_policy(policy));
+    /// let wasm = wat::parse_str(r#"(module (func (export "f") (result i32) (i32.const 7)))"#)?;
+    /// let module = runtime.instantiate(&wasm)?;
+    /// let f = module.exported_function("f").unwrap();
+    /// assert_eq!(f.call(&[])?, vec![7]);
+    /// # #[cfg(all(feature = "interpreter", feature = "compiler", target_arch = "x86_64", target_os = "linux"))]
+    /// assert_eq!(moved.load(Ordering::Relaxed), 1); // compiled before that first call ran
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_tier_policy(mut self, policy: wazero_tiered::TierPolicy) -> Self {
+        self.engine = EngineKind::Tiered(policy);
+        self
     }
 
     /// The WebAssembly features modules may use (default: [`CoreFeatures::DEFAULT`]: WebAssembly 2.0 and the parts of 3.0 implemented).

@@ -13,6 +13,7 @@ pub(crate) fn select(config: &RuntimeConfig) -> Arc<dyn Engine> {
         EngineKind::Compiler => compiler(config),
         EngineKind::Interpreter => interpreter(),
         EngineKind::Auto => auto(config),
+        EngineKind::Tiered(policy) => tiered(config, policy),
         EngineKind::Custom(engine) => engine.clone(),
     }
 }
@@ -20,6 +21,20 @@ pub(crate) fn select(config: &RuntimeConfig) -> Arc<dyn Engine> {
 /// The compiler where this build and CPU have one, else the interpreter.
 fn auto(config: &RuntimeConfig) -> Arc<dyn Engine> {
     native(config).unwrap_or_else(|_| interpreter())
+}
+
+/// The interpreter first and the compiler second where this build has both;
+/// else the one it has.
+fn tiered(config: &RuntimeConfig, policy: &wazero_tiered::TierPolicy) -> Arc<dyn Engine> {
+    match native(config) {
+        Ok(compiler) if cfg!(feature = "interpreter") => Arc::new(wazero_tiered::Tiered::new(
+            interpreter(),
+            compiler,
+            policy.clone(),
+        )),
+        Ok(compiler) => compiler,
+        Err(_) => interpreter(),
+    }
 }
 
 /// The compiler, or an engine that says why there is none.

@@ -1,6 +1,6 @@
 //! The boundary between the store and the engines that run code.
 
-use std::any::Any;
+use std::any::{Any, TypeId};
 use std::sync::Arc;
 
 use wazero_validator::ValidatedModule;
@@ -25,6 +25,41 @@ pub type HostResult = Result<(), Box<HostError>>;
 pub trait CompiledCode: Any + Send + Sync {
     /// For the engine to get its own type back.
     fn as_any(&self) -> &dyn Any;
+
+    /// The part of this code of type `ty`: the code itself when it has that
+    /// type (the default), or one of the parts of code that holds several
+    /// engines' forms of one module (a tiered engine's interpreter code and
+    /// compiled code). Engines find their own code with [`code_as`].
+    fn part(&self, ty: TypeId) -> Option<&dyn Any> {
+        let any = self.as_any();
+        (any.type_id() == ty).then_some(any)
+    }
+
+    /// Tells this code that its functions run in another tier from now on:
+    /// every call of them must go through [`Engine::call_wasm`], which
+    /// decides where they run, instead of a fast path of this code's own
+    /// (the interpreter's direct calls within a module). Code keeps working
+    /// after it is retired: a call already running, or one that took the
+    /// fast path before it saw the change, runs it to its end.
+    fn retire(&self) {}
+}
+
+/// The part of `code` of type `T` (see [`CompiledCode::part`]): how an engine
+/// finds its own code in an instance, alone or beside another tier's.
+///
+/// ```
+/// use std::any::{Any, TypeId};
+/// use wazero_store::{code_as, CompiledCode};
+/// struct Mine(u32);
+/// impl CompiledCode for Mine {
+///     fn as_any(&self) -> &dyn Any { self }
+/// }
+/// let code: &dyn CompiledCode = &Mine(7);
+/// assert_eq!(code_as::<Mine>(code).map(|m| m.0), Some(7));
+/// assert!(code_as::<String>(code).is_none());
+/// ```
+pub fn code_as<T: Any>(code: &dyn CompiledCode) -> Option<&T> {
+    code.part(TypeId::of::<T>())?.downcast_ref::<T>()
 }
 
 /// An instance's own handle on its module's compiled code: every instance of a
@@ -38,6 +73,14 @@ impl CompiledCode for InstanceCode {
     fn as_any(&self) -> &dyn Any {
         self.0.as_any()
     }
+
+    fn part(&self, ty: TypeId) -> Option<&dyn Any> {
+        self.0.part(ty)
+    }
+
+    fn retire(&self) {
+        self.0.retire();
+    }
 }
 
 /// What an engine's compilation may spend, and how to stop it
@@ -50,6 +93,10 @@ pub struct CompileOptions<'a> {
     /// engine whose compile memory grows with them; a larger function fails
     /// to compile, with an error naming it.
     pub max_function_blocks: u32,
+    /// The most threads a compilation may keep busy at once; 0 (the default)
+    /// for as many as the machine has cores. A compilation in the background
+    /// of running guests leaves them a core.
+    pub max_threads: usize,
 }
 
 impl Default for CompileOptions<'_> {
@@ -57,6 +104,7 @@ impl Default for CompileOptions<'_> {
         Self {
             interrupted: &|| false,
             max_function_blocks: DEFAULT_MAX_FUNCTION_BLOCKS,
+            max_threads: 0,
         }
     }
 }

@@ -33,8 +33,8 @@ mod table;
 pub use buffer::reserved_memories;
 pub use direct::{DirectHostCode, DirectHostFn, DirectImport, HostCallCx, DIRECT_PARAMS};
 pub use engine::{
-    CompileOptions, CompiledCode, Engine, HostFn, HostFunc, HostResult, COMPILE_INTERRUPTED,
-    DEFAULT_MAX_FUNCTION_BLOCKS,
+    code_as, CompileOptions, CompiledCode, Engine, HostFn, HostFunc, HostResult,
+    COMPILE_INTERRUPTED, DEFAULT_MAX_FUNCTION_BLOCKS,
 };
 pub use error::{CallError, HostError, InstantiationError, LinkError, Trap};
 pub use exception::{Exception, ExceptionInstance, TagInstance};

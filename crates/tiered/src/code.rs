@@ -1,0 +1,115 @@
+//! A module's code in both tiers.
+
+use std::any::{Any, TypeId};
+use std::sync::atomic::{AtomicU32, AtomicU8, Ordering};
+use std::sync::{Arc, OnceLock, Weak};
+
+use wazero_store::CompiledCode;
+use wazero_validator::ValidatedModule;
+
+/// Where a module stands on its way to the second tier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum Stage {
+    /// Running in the first tier, not yet asked to move.
+    First = 0,
+    /// Its compilation for the second tier is queued or running.
+    Compiling = 1,
+    /// Its functions run in the second tier.
+    Second = 2,
+    /// The second tier could not compile it: it stays in the first.
+    Failed = 3,
+}
+
+/// One module's code: the first tier's from the start, the second tier's
+/// once compiled. Every instance of the module shares it, so the module is
+/// compiled once for all of them.
+pub(crate) struct TieredCode {
+    /// The first tier's code.
+    pub(crate) first: Arc<dyn CompiledCode>,
+    /// The second tier's, set once, before the first tier's is retired.
+    pub(crate) second: OnceLock<Arc<dyn CompiledCode>>,
+    /// The module, for the second tier's compilation.
+    pub(crate) module: Arc<ValidatedModule>,
+    /// The compilation limit the module was compiled under.
+    pub(crate) max_function_blocks: u32,
+    /// Calls into the module the engine has seen, counted while it is in the
+    /// first tier (and always under [`TierPolicy::forced`](crate::TierPolicy::forced)).
+    pub(crate) calls: AtomicU32,
+    /// A [`Stage`].
+    stage: AtomicU8,
+    /// This code's own `Arc`, for the background compilation to hold.
+    pub(crate) me: Weak<TieredCode>,
+}
+
+impl TieredCode {
+    /// The code of `module` whose first tier's code is `first`.
+    pub(crate) fn new(
+        first: Arc<dyn CompiledCode>,
+        module: &Arc<ValidatedModule>,
+        max_function_blocks: u32,
+    ) -> Arc<Self> {
+        Arc::new_cyclic(|me| Self {
+            first,
+            second: OnceLock::new(),
+            module: module.clone(),
+            max_function_blocks,
+            calls: AtomicU32::new(0),
+            stage: AtomicU8::new(Stage::First as u8),
+            me: me.clone(),
+        })
+    }
+
+    /// Where the module stands.
+    pub(crate) fn stage(&self) -> Stage {
+        match self.stage.load(Ordering::Acquire) {
+            0 => Stage::First,
+            1 => Stage::Compiling,
+            2 => Stage::Second,
+            _ => Stage::Failed,
+        }
+    }
+
+    /// Moves from [`Stage::First`] to [`Stage::Compiling`]; false when another
+    /// call did first.
+    pub(crate) fn start_compiling(&self) -> bool {
+        self.stage
+            .compare_exchange(
+                Stage::First as u8,
+                Stage::Compiling as u8,
+                Ordering::AcqRel,
+                Ordering::Relaxed,
+            )
+            .is_ok()
+    }
+
+    /// Installs the second tier's code: it is set, then the first tier's
+    /// code is retired, so that a call that sees the first retired finds the
+    /// second in place.
+    pub(crate) fn install(&self, second: Arc<dyn CompiledCode>) {
+        // Only the compilation this code started sets it.
+        let _ = self.second.set(second);
+        self.stage.store(Stage::Second as u8, Ordering::Release);
+        self.first.retire();
+    }
+
+    /// Records that the second tier could not compile the module.
+    pub(crate) fn fail(&self) {
+        self.stage.store(Stage::Failed as u8, Ordering::Release);
+    }
+}
+
+impl CompiledCode for TieredCode {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn part(&self, ty: TypeId) -> Option<&dyn Any> {
+        if ty == TypeId::of::<Self>() {
+            return Some(self);
+        }
+        self.first
+            .part(ty)
+            .or_else(|| self.second.get().and_then(|c| c.part(ty)))
+    }
+}

@@ -1,0 +1,150 @@
+//! When a module moves to the second tier, and what is told when it has.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What [`TierPolicy::with_on_tier_up`] is told when a module's compilation
+/// for the second tier ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TierUp {
+    /// The module's defined functions, compiled together.
+    pub functions: usize,
+    /// How long the compilation took.
+    pub took: Duration,
+    /// Why the second tier could not compile the module, which then keeps
+    /// running in the first; `None` when its code is in use from now on.
+    pub error: Option<String>,
+}
+
+/// A function told of each [`TierUp`].
+pub type TierUpHook = Arc<dyn Fn(&TierUp) + Send + Sync>;
+
+/// When and how [`Tiered`](crate::Tiered) moves a module to its second tier.
+///
+/// The default compiles a module in the background from its first call,
+/// with one thread fewer than the machine has cores (at least one), so the
+/// guest that started it keeps a core.
+///
+/// ```
+/// use wazero_tiered::TierPolicy;
+/// let policy = TierPolicy::default().with_calls(3).with_compile_threads(1);
+/// assert_eq!(policy.calls(), 3);
+/// assert!(policy.in_background());
+/// assert!(!TierPolicy::forced().in_background());
+/// ```
+#[derive(Clone)]
+pub struct TierPolicy {
+    calls: u32,
+    background: bool,
+    compile_threads: usize,
+    alternate: bool,
+    on_tier_up: Option<TierUpHook>,
+}
+
+impl Default for TierPolicy {
+    fn default() -> Self {
+        Self {
+            calls: 1,
+            background: true,
+            compile_threads: 0,
+            alternate: false,
+            on_tier_up: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for TierPolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TierPolicy")
+            .field("calls", &self.calls)
+            .field("background", &self.background)
+            .field("compile_threads", &self.compile_threads)
+            .field("alternate", &self.alternate)
+            .field("on_tier_up", &self.on_tier_up.is_some())
+            .finish()
+    }
+}
+
+impl TierPolicy {
+    /// For tests of the tiers' transitions: a module is compiled on the
+    /// thread of its first call, before that call runs, and from then on
+    /// the calls into it that the engine sees (from the host, or from
+    /// another module's compiled code) take the two tiers in turn, the
+    /// first tier first. Calls that code running in the first tier makes
+    /// to the module's functions run in the second, so every call crosses
+    /// between the tiers in one direction or the other.
+    pub fn forced() -> Self {
+        Self {
+            calls: 1,
+            background: false,
+            compile_threads: 0,
+            alternate: true,
+            on_tier_up: None,
+        }
+    }
+
+    /// The calls into a module (from the host, or from another module
+    /// through the store) at which its compilation for the second tier
+    /// starts: 1 (the default) starts it with the first call; 0 is taken
+    /// as 1.
+    pub fn with_calls(mut self, calls: u32) -> Self {
+        self.calls = calls.max(1);
+        self
+    }
+
+    /// Compile on a background thread (the default), or with `false` on
+    /// the thread of the call that starts it, before that call runs (for
+    /// tests that need to know when code moves).
+    pub fn with_background(mut self, background: bool) -> Self {
+        self.background = background;
+        self
+    }
+
+    /// The most threads one module's compilation keeps busy; 0 (the
+    /// default) for one fewer than the machine has cores, at least one.
+    pub fn with_compile_threads(mut self, threads: usize) -> Self {
+        self.compile_threads = threads;
+        self
+    }
+
+    /// Calls `hook` each time a module's compilation for the second tier
+    /// ends, on the thread that compiled it, after its code is in use.
+    pub fn with_on_tier_up(mut self, hook: impl Fn(&TierUp) + Send + Sync + 'static) -> Self {
+        self.on_tier_up = Some(Arc::new(hook));
+        self
+    }
+
+    /// See [`TierPolicy::with_calls`].
+    pub fn calls(&self) -> u32 {
+        self.calls
+    }
+
+    /// See [`TierPolicy::with_background`].
+    pub fn in_background(&self) -> bool {
+        self.background
+    }
+
+    /// The threads a compilation may use under this policy, on this machine.
+    pub(crate) fn threads(&self) -> usize {
+        match self.compile_threads {
+            0 => std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .saturating_sub(1)
+                .max(1),
+            n => n,
+        }
+    }
+
+    /// Whether calls take the two tiers in turn (see [`TierPolicy::forced`]).
+    pub(crate) fn alternates(&self) -> bool {
+        self.alternate
+    }
+
+    /// Tells the hook, if any, of `event`.
+    pub(crate) fn tell(&self, event: &TierUp) {
+        if let Some(hook) = &self.on_tier_up {
+            hook(event);
+        }
+    }
+}
