@@ -576,3 +576,39 @@ fn growth_by_the_host_is_seen_after_the_call() -> Result<(), Error> {
     }
     Ok(())
 }
+
+/// A host function that grows the caller's memory, reached by a tail call
+/// (`return_call` of the import, and of a function that makes it), leaves the
+/// caller using the grown memory: a store past the old end succeeds and is
+/// read back.
+#[test]
+fn memory_grown_by_a_host_function_in_a_tail_call_is_seen_by_the_caller() -> Result<(), Error> {
+    for config in engines() {
+        let runtime = Runtime::with_config(config);
+        runtime
+            .new_host_module_builder("env")
+            .new_function_builder()
+            .with_func(|caller: &mut Caller<'_>| -> u32 {
+                caller.memory().expect("a memory").grow(1).expect("room")
+            })
+            .export("grow")
+            .instantiate()?;
+        let module = runtime.instantiate(&wat(r#"(module
+            (import "env" "grow" (func $grow (result i32)))
+            (memory (export "memory") 1 4)
+            (func $tail (result i32) (return_call $grow))
+            (func (export "direct") (param i32) (result i32)
+                (drop (return_call $grow)))
+            (func (export "after_tail") (param i32) (result i32)
+                (drop (call $tail))
+                (i32.store (local.get 0) (i32.const 1234))
+                (i32.load (local.get 0))))"#))?;
+        let after_tail = module.exported_function("after_tail").unwrap();
+        // One page: 65536 is past its end until `grow` ran.
+        assert_eq!(after_tail.call(&[70_000])?, vec![1234]);
+        assert_eq!(after_tail.call(&[140_000])?, vec![1234]);
+        let direct = module.exported_function("direct").unwrap();
+        assert_eq!(direct.call(&[0])?, vec![3]);
+    }
+    Ok(())
+}
