@@ -33,6 +33,15 @@ pub fn engines() -> Vec<Box<dyn Engine>> {
             "wazero compiler (explicit bounds checks)",
             RuntimeConfig::compiler().with_explicit_bounds_checks(true),
         )));
+        // The tiered engine with tier-up forced: each module compiled before
+        // its first call, the calls into it taking the interpreter and the
+        // compiler in turn, so frames of both nest. On x86-64 only: under
+        // AArch64 emulation the compiler's own runs take CI's time.
+        #[cfg(target_arch = "x86_64")]
+        engines.push(Box::new(Wazero::new(
+            "wazero tiered (tier-up forced)",
+            RuntimeConfig::new().with_tier_policy(wazero::engine::TierPolicy::forced()),
+        )));
     }
     engines
 }
