@@ -57,6 +57,14 @@ fn recursive(
     (runtime, module)
 }
 
+/// `policy` with a hook that sends each [`TierUp`] to the receiver returned.
+fn told(policy: TierPolicy) -> (TierPolicy, mpsc::Receiver<TierUp>) {
+    let (done, finished) = mpsc::channel::<TierUp>();
+    let done = Mutex::new(done);
+    let policy = policy.with_on_tier_up(move |t| done.lock().unwrap().send(t.clone()).unwrap());
+    (policy, finished)
+}
+
 fn call(module: &wazero::Module, name: &str, params: &[u64]) -> Result<Vec<u64>, Error> {
     module.exported_function(name).unwrap().call(params)
 }
@@ -117,11 +125,7 @@ fn a_running_guest_moves_to_compiled_code_compiled_in_the_background() {
     if !engines::HAS_COMPILER {
         return;
     }
-    let (done, finished) = mpsc::channel::<TierUp>();
-    let done = Mutex::new(done);
-    let policy = TierPolicy::default()
-        .with_calls(2)
-        .with_on_tier_up(move |t| done.lock().unwrap().send(t.clone()).unwrap());
+    let (policy, finished) = told(TierPolicy::default().with_calls(2));
     let finished = Mutex::new(finished);
     let (_rt, module) = recursive(RuntimeConfig::new().with_tier_policy(policy), move || {
         let event = finished
@@ -184,10 +188,7 @@ fn a_module_the_compiler_refuses_stays_in_the_interpreter() {
     if !engines::HAS_COMPILER {
         return;
     }
-    let (done, finished) = mpsc::channel::<TierUp>();
-    let done = Mutex::new(done);
-    let policy = TierPolicy::forced()
-        .with_on_tier_up(move |t| done.lock().unwrap().send(t.clone()).unwrap());
+    let (policy, finished) = told(TierPolicy::forced());
     let config = RuntimeConfig::new()
         .with_tier_policy(policy)
         .with_max_function_blocks(0);
