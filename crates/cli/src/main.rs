@@ -23,7 +23,10 @@
 //! one blocked in a host call (reading input, sleeping) is ended 0.5 s later.
 //! `-cachedir` keeps the native compiler's code in a directory, so that later
 //! runs of the same program skip compilation (the interpreter stores nothing;
-//! the module is still decoded and validated on each run).
+//! the module is still decoded and validated on each run). With `-tiered` the
+//! entry is written once the background compilation is done (a shorter run
+//! writes none), and an entry there, from either engine, starts the program
+//! compiled.
 //!
 //! Every failure (an unreadable or invalid file, a missing mount directory or
 //! import, a trap, a timeout) is reported as one `wazero: ` line on standard

@@ -43,7 +43,8 @@ pub struct CompilationCache {
 
 #[derive(Default)]
 struct Inner {
-    memory: Mutex<HashMap<[u8; 32], Entry>>,
+    /// By key and engine name (see [`Entry::engine`]).
+    memory: Mutex<HashMap<([u8; 32], &'static str), Entry>>,
     dir: Option<PathBuf>,
     memory_hits: AtomicU64,
     disk_hits: AtomicU64,
@@ -97,6 +98,10 @@ pub struct CacheStats {
 pub(crate) struct Entry {
     pub(crate) module: Arc<ValidatedModule>,
     pub(crate) code: Arc<dyn CompiledCode>,
+    /// The engine whose code it is: engines that share a key (the tiered
+    /// engine and its compiler, whose files on disk are the same) keep code
+    /// of their own types in memory.
+    pub(crate) engine: &'static str,
 }
 
 impl std::fmt::Debug for CompilationCache {
@@ -170,9 +175,9 @@ impl CompilationCache {
     }
 
     /// The entry in memory for `key`.
-    pub(crate) fn get(&self, key: &[u8; 32]) -> Option<Entry> {
+    pub(crate) fn get(&self, key: &[u8; 32], engine: &dyn Engine) -> Option<Entry> {
         let map = self.inner.memory.lock().unwrap_or_else(|e| e.into_inner());
-        let entry = map.get(key).cloned();
+        let entry = map.get(&(*key, engine.name())).cloned();
         if entry.is_some() {
             self.inner.memory_hits.fetch_add(1, Ordering::Relaxed);
         }
@@ -180,21 +185,28 @@ impl CompilationCache {
     }
 
     /// Writes freshly compiled `code` to the directory, if there is one and the
-    /// engine can serialize it.
-    pub(crate) fn store(&self, key: &[u8; 32], code: &dyn CompiledCode, engine: &dyn Engine) {
+    /// engine can serialize it: now, or when the engine can (the tiered
+    /// engine's compiled code, once its background compilation is done; the
+    /// entry is then written on that thread).
+    pub(crate) fn store(&self, key: &[u8; 32], code: &Arc<dyn CompiledCode>, engine: &dyn Engine) {
         if let Some(dir) = &self.inner.dir {
-            if let Some(payload) = engine.serialize(code) {
-                // A cache that cannot be written is no cache: compilation still
-                // succeeded, so a failure here is not the caller's error.
-                let _ = write_entry(dir, key, &payload);
-            }
+            let (dir, key) = (dir.clone(), *key);
+            engine.serialize_when_ready(
+                code,
+                Box::new(move |payload| {
+                    // A cache that cannot be written is no cache: compilation
+                    // still succeeded, so a failure here is not the caller's
+                    // error.
+                    let _ = write_entry(&dir, &key, &payload);
+                }),
+            );
         }
     }
 
     /// Remembers `entry` in memory.
     pub(crate) fn put(&self, key: [u8; 32], entry: Entry) {
         let mut map = self.inner.memory.lock().unwrap_or_else(|e| e.into_inner());
-        map.insert(key, entry);
+        map.insert((key, entry.engine), entry);
     }
 
     /// Code for `module` from the directory, if an intact entry for `key` is

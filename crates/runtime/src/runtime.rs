@@ -125,7 +125,7 @@ impl Runtime {
         let cache = self.inner.config.cache.as_ref();
         let key = cache.map(|_| CompilationCache::key(engine, features.bits(), wasm));
         let (validated, code) = match (cache, &key) {
-            (Some(cache), Some(key)) => match cache.get(key) {
+            (Some(cache), Some(key)) => match cache.get(key, engine) {
                 Some(entry) => (entry.module, entry.code),
                 None => {
                     let validated =
@@ -135,13 +135,14 @@ impl Runtime {
                         Some(code) => code,
                         None => {
                             let code = self.compile_code(&validated)?;
-                            cache.store(key, &*code, engine);
+                            cache.store(key, &code, engine);
                             code
                         }
                     };
                     let entry = crate::cache::Entry {
                         module: validated.clone(),
                         code: code.clone(),
+                        engine: engine.name(),
                     };
                     cache.put(*key, entry);
                     (validated, code)

@@ -200,3 +200,87 @@ fn statistics_count_directory_hits_and_rejected_entries() {
     let s = compile();
     assert_eq!((s.hits, s.disk_hits), (1, 1), "rewritten: {s:?}");
 }
+
+/// The tiered engine writes its entry when its background compilation is
+/// done (it has compiled nothing when `compile_module` returns), and a later
+/// runtime reading the entry runs the module compiled from its first call:
+/// with a call-depth limit of 50 frames, a recursion 100 deep traps in the
+/// interpreter and completes in compiled code.
+#[test]
+fn the_tiered_engine_caches_the_code_compiled_in_the_background() {
+    use std::sync::{mpsc, Mutex};
+    use wazero::engine::TierPolicy;
+    if !engines::HAS_COMPILER {
+        return;
+    }
+    let wasm = wat::parse_str(
+        r#"(module (func $rec (export "rec") (param i32) (result i32)
+            (if (result i32) (i32.eqz (local.get 0))
+                (then (i32.const 0))
+                (else (i32.add (i32.const 1)
+                    (call $rec (i32.sub (local.get 0) (i32.const 1))))))))"#,
+    )
+    .unwrap();
+    let dir = TempDir::new("tiered");
+    let (done, finished) = mpsc::channel();
+    let done = Mutex::new(done);
+    let policy = TierPolicy::default().with_on_tier_up(move |t| {
+        done.lock().unwrap().send(t.error.clone()).unwrap();
+    });
+    let tiered = |policy: TierPolicy| {
+        let cache = CompilationCache::with_dir(&dir.0).unwrap();
+        let config = RuntimeConfig::new()
+            .with_tier_policy(policy)
+            .with_max_call_depth(50)
+            .with_compilation_cache(&cache);
+        (Runtime::with_config(config), cache)
+    };
+    let (runtime, cache) = tiered(policy);
+    let module = runtime.instantiate(&wasm).unwrap();
+    assert!(entries(&dir).is_empty(), "nothing compiled yet");
+    let rec = module.exported_function("rec").unwrap();
+    assert_eq!(rec.call(&[10]).unwrap(), vec![10]);
+    let error = finished
+        .recv_timeout(std::time::Duration::from_secs(120))
+        .expect("the background compilation ends");
+    assert_eq!(error, None);
+    assert_eq!(entries(&dir).len(), 1, "written once compiled");
+    assert_eq!(rec.call(&[100]).unwrap(), vec![100], "compiled now");
+    assert_eq!(cache.stats().misses, 1);
+
+    // A new process would find the entry: a new cache object on the directory.
+    let (runtime, cache) = tiered(TierPolicy::default().with_calls(u32::MAX));
+    let module = runtime.instantiate(&wasm).unwrap();
+    let rec = module.exported_function("rec").unwrap();
+    assert_eq!(
+        rec.call(&[100]).unwrap(),
+        vec![100],
+        "compiled from the start"
+    );
+    assert_eq!(cache.stats().disk_hits, 1);
+
+    // The compiler reads the same entry, and one cache object serves both
+    // engines, each with code of its own type in memory: the second
+    // compiler runtime finds the first one's.
+    let shared = CompilationCache::with_dir(&dir.0).unwrap();
+    for config in [
+        RuntimeConfig::compiler(),
+        RuntimeConfig::new().with_tier_policy(TierPolicy::default().with_calls(u32::MAX)),
+        RuntimeConfig::compiler(),
+    ] {
+        let runtime = Runtime::with_config(
+            config
+                .with_max_call_depth(50)
+                .with_compilation_cache(&shared),
+        );
+        let module = runtime.instantiate(&wasm).unwrap();
+        let rec = module.exported_function("rec").unwrap();
+        assert_eq!(rec.call(&[100]).unwrap(), vec![100]);
+    }
+    let stats = shared.stats();
+    assert_eq!(
+        (stats.disk_hits, stats.memory_hits, stats.misses),
+        (2, 1, 0)
+    );
+    assert_eq!(entries(&dir).len(), 1);
+}

@@ -83,6 +83,9 @@ impl CompiledCode for InstanceCode {
     }
 }
 
+/// What [`Engine::serialize_when_ready`] calls with the bytes of the code.
+pub type SerializedThen = Box<dyn FnOnce(Vec<u8>) + Send>;
+
 /// What an engine's compilation may spend, and how to stop it
 /// ([`Engine::compile_with`]).
 pub struct CompileOptions<'a> {
@@ -170,6 +173,16 @@ pub trait Engine: Send + Sync + 'static {
     fn serialize(&self, code: &dyn CompiledCode) -> Option<Vec<u8>> {
         let _ = code;
         None
+    }
+
+    /// [`serialize`](Self::serialize) for code that may become serializable
+    /// later (a tiered engine's compiled tier, made in the background):
+    /// calls `then` once with the bytes, now or when they exist, or never if
+    /// they never do. The default calls it now with what `serialize` gives.
+    fn serialize_when_ready(&self, code: &Arc<dyn CompiledCode>, then: SerializedThen) {
+        if let Some(bytes) = self.serialize(&**code) {
+            then(bytes);
+        }
     }
 
     /// Code from bytes made by [`serialize`](Self::serialize) for `module`, or

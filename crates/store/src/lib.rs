@@ -33,7 +33,7 @@ mod table;
 pub use buffer::reserved_memories;
 pub use direct::{DirectHostCode, DirectHostFn, DirectImport, HostCallCx, DIRECT_PARAMS};
 pub use engine::{
-    code_as, CompileOptions, CompiledCode, Engine, HostFn, HostFunc, HostResult,
+    code_as, CompileOptions, CompiledCode, Engine, HostFn, HostFunc, HostResult, SerializedThen,
     COMPILE_INTERRUPTED, DEFAULT_MAX_FUNCTION_BLOCKS,
 };
 pub use error::{CallError, HostError, InstantiationError, LinkError, Trap};

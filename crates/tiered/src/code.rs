@@ -2,7 +2,7 @@
 
 use std::any::{Any, TypeId};
 use std::sync::atomic::{AtomicU32, AtomicU8, Ordering};
-use std::sync::{Arc, OnceLock, Weak};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use wazero_store::CompiledCode;
 use wazero_validator::ValidatedModule;
@@ -40,7 +40,12 @@ pub(crate) struct TieredCode {
     stage: AtomicU8,
     /// This code's own `Arc`, for the background compilation to hold.
     pub(crate) me: Weak<TieredCode>,
+    /// What waits for the second tier's code (see [`TieredCode::when_installed`]).
+    waiting: Mutex<Vec<Installed>>,
 }
+
+/// A function called with the second tier's code once it is in place.
+pub(crate) type Installed = Box<dyn FnOnce(&Arc<dyn CompiledCode>) + Send>;
 
 impl TieredCode {
     /// The code of `module` whose first tier's code is `first`.
@@ -57,7 +62,21 @@ impl TieredCode {
             calls: AtomicU32::new(0),
             stage: AtomicU8::new(Stage::First as u8),
             me: me.clone(),
+            waiting: Mutex::new(Vec::new()),
         })
+    }
+
+    /// Calls `then` with the second tier's code: now if it is in place, else
+    /// when it is installed (never, if the second tier fails).
+    pub(crate) fn when_installed(&self, then: Installed) {
+        let mut waiting = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
+        match self.second.get() {
+            Some(second) => {
+                drop(waiting);
+                then(second);
+            }
+            None => waiting.push(then),
+        }
     }
 
     /// Where the module stands.
@@ -91,11 +110,24 @@ impl TieredCode {
         let _ = self.second.set(second);
         self.stage.store(Stage::Second as u8, Ordering::Release);
         self.first.retire();
+        // Set before the lock is taken: a `when_installed` that takes it
+        // later sees the code, one that took it earlier is in the list.
+        let waiting = std::mem::take(&mut *self.waiting.lock().unwrap_or_else(|e| e.into_inner()));
+        if let Some(second) = self.second.get() {
+            for then in waiting {
+                then(second);
+            }
+        }
     }
 
-    /// Records that the second tier could not compile the module.
+    /// Records that the second tier could not compile the module; what
+    /// waited for its code is dropped.
     pub(crate) fn fail(&self) {
         self.stage.store(Stage::Failed as u8, Ordering::Release);
+        self.waiting
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 }
 

@@ -39,7 +39,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use wazero_store::{
-    code_as, CallError, CompileOptions, CompiledCode, Engine, FuncAddr, FuncKind, Store,
+    code_as, CallError, CompileOptions, CompiledCode, Engine, FuncAddr, FuncKind, SerializedThen,
+    Store,
 };
 use wazero_validator::ValidatedModule;
 
@@ -189,17 +190,32 @@ impl Engine for Tiered {
         self.inner.second.memory64_reservation()
     }
 
-    /// The second tier's key under a name of this engine's: a cache entry
-    /// holds the second tier's code, and a module read from the cache starts
-    /// in the second tier.
+    /// The second tier's key: a cache entry holds the second tier's code
+    /// as that engine writes it, so the two engines share entries on disk
+    /// (a module the compiler cached starts compiled here, and the reverse).
+    /// A module read from the cache starts in the second tier.
     fn cache_key(&self) -> String {
-        format!("tiered ({})", self.inner.second.cache_key())
+        self.inner.second.cache_key()
     }
 
     /// The second tier's code, once compiled; nothing before.
     fn serialize(&self, code: &dyn CompiledCode) -> Option<Vec<u8>> {
         let second = code_as::<TieredCode>(code)?.second.get()?;
         self.inner.second.serialize(&**second)
+    }
+
+    /// The second tier's code, now or once its background compilation has
+    /// installed it (on that thread).
+    fn serialize_when_ready(&self, code: &Arc<dyn CompiledCode>, then: SerializedThen) {
+        let Some(tiered) = code_as::<TieredCode>(&**code) else {
+            return;
+        };
+        let second = self.inner.second.clone();
+        tiered.when_installed(Box::new(move |code| {
+            if let Some(bytes) = second.serialize(&**code) {
+                then(bytes);
+            }
+        }));
     }
 
     fn deserialize(
