@@ -48,6 +48,7 @@ mod mini_wasi;
 mod parallel;
 mod programs;
 mod real_programs;
+mod startup;
 mod wasi_files;
 
 use std::process::{Command, ExitCode, Stdio};
@@ -162,11 +163,13 @@ enum Group {
     Parallel,
     /// Real programs (CoreMark, Lua, zlib, cJSON, PolyBench/C, SQLite) on every engine.
     Programs,
+    /// A program's first output and peak memory per engine, a process per run.
+    Startup,
 }
 
 impl Group {
     /// Every group, in report order.
-    const ALL: [Group; 7] = [
+    const ALL: [Group; 8] = [
         Group::Interp,
         Group::Compiler,
         Group::Bounds,
@@ -174,6 +177,7 @@ impl Group {
         Group::Cache,
         Group::Parallel,
         Group::Programs,
+        Group::Startup,
     ];
 
     /// Its name on the command line.
@@ -186,6 +190,7 @@ impl Group {
             Group::Cache => "cache",
             Group::Parallel => "parallel",
             Group::Programs => "programs",
+            Group::Startup => "startup",
         }
     }
 
@@ -733,6 +738,8 @@ fn main() -> ExitCode {
     let programs_selected = (options.groups.is_empty()
         || options.groups.contains(&Group::Programs))
         && (chosen(real_programs::NAME) || real_programs::names().any(chosen));
+    let startup_selected = (options.groups.is_empty() || options.groups.contains(&Group::Startup))
+        && chosen(startup::NAME);
     if options.list {
         for b in Benchmark::all() {
             let sides: Vec<&str> = plan(b, &Group::ALL).iter().map(|s| s.name()).collect();
@@ -742,6 +749,7 @@ fn main() -> ExitCode {
         println!("{:<16} {}", wasi_files::NAME, wasi_files::WHAT);
         println!("{:<16} {}", parallel::NAME, parallel::WHAT);
         println!("{:<16} {}", real_programs::NAME, real_programs::WHAT);
+        println!("{:<16} {}", startup::NAME, startup::WHAT);
         let names: Vec<&str> = Group::ALL.iter().map(|g| g.name()).collect();
         println!();
         println!("groups (one table each): {}", names.join(", "));
@@ -750,7 +758,12 @@ fn main() -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
-    if selected.is_empty() && !wasi_selected && !parallel_selected && !programs_selected {
+    if selected.is_empty()
+        && !wasi_selected
+        && !parallel_selected
+        && !programs_selected
+        && !startup_selected
+    {
         eprintln!(
             "wazero-bench: no benchmark matches {:?} in groups {:?} (see --list)",
             options.filters,
@@ -847,6 +860,14 @@ fn main() -> ExitCode {
         })
     });
 
+    let startup = startup_selected.then(|| {
+        eprintln!("wazero-bench: running {} ...", startup::NAME);
+        startup::run(options.quick).map_err(|e| {
+            eprintln!("wazero-bench: {} FAILED: {e}", startup::NAME);
+            e.to_string()
+        })
+    });
+
     if !selected.is_empty() {
         if rows.iter().any(|r| r.interp_and_wasmi().is_some()) {
             print_main_table(&rows);
@@ -891,7 +912,16 @@ fn main() -> ExitCode {
         }
         None => {}
     }
+    match &startup {
+        Some(Ok(report)) => startup::report(report),
+        Some(Err(error)) => {
+            println!();
+            println!("  {:<16}  ERROR: {error}", startup::NAME);
+        }
+        None => {}
+    }
     if failed.is_empty()
+        && !matches!(startup, Some(Err(_)))
         && !matches!(wasi, Some(Err(_)))
         && !matches!(parallel, Some(Err(_)))
         && !matches!(programs, Some(Err(_)))

@@ -39,13 +39,22 @@ pub struct Args {
     #[arg(long, short)]
     pub jobs: Option<u32>,
     /// Groups to run (interp, compiler, bounds, interrupts, cache, parallel,
-    /// programs; default: all), and benchmarks whose name contains one of the
+    /// programs, startup; default: all), and benchmarks whose name contains one of the
     /// other words.
     pub filters: Vec<String>,
 }
 
 /// Builds and runs the benchmarks.
 pub fn main(args: &Args) -> ExitCode {
+    // The `startup` group runs the `wazero` command, built next to the
+    // benchmarks.
+    let mut cli = crate::cargo::cargo();
+    cli.args(["build", "--release", "--package", "wazero-cli"])
+        .args(crate::cargo::jobs_args(args.jobs));
+    if !cli.status().is_ok_and(|s| s.success()) {
+        eprintln!("xtask bench: cannot build the wazero command");
+        return ExitCode::FAILURE;
+    }
     let mut command = crate::cargo::cargo();
     command.args(["run", "--release", "--package", "wazero-bench"]);
     if args.wasmtime {

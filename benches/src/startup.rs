@@ -1,0 +1,365 @@
+//! The `startup` group: how soon a program's first output comes, and with
+//! how much memory, through the `wazero` command on each engine
+//! (`-interpreter`, `-compiler`, `-tiered`) and through node (V8, which
+//! tiers up), each run a fresh process; and the steady-state speed of a long
+//! CoreMark run on the tiered engine against the compiler.
+//!
+//! A run is timed from the parent: from spawning the process to the first
+//! byte on its standard output, and to its exit; its peak memory is the
+//! child's maximum resident set (`wait4`). So every side pays its process
+//! start, its module's reading, compilation and instantiation.
+//!
+//! The large module is YoWASP's Yosys, a 28 MB WASI build (release 0.50) of the Yosys
+//! synthesis suite (`testdata/startup/fetch.sh` downloads it from PyPI and
+//! checks its SHA-256); without it that row is left out, with a note.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::engines::Result;
+use crate::measure::format_duration;
+
+/// The group's name (what a filter matches).
+pub const NAME: &str = "startup";
+
+/// What one operation is, for `--list`.
+pub const WHAT: &str = "a program's first output and peak memory, per engine, a process per run \
+     (Yosys 28 MB, SQLite, hello world); CoreMark's speed, tiered against compiled";
+
+/// One start-up run: a module and its arguments.
+struct Start {
+    name: &'static str,
+    /// The module, from the workspace root.
+    wasm: &'static str,
+    args: &'static [&'static str],
+}
+
+const STARTS: &[Start] = &[
+    Start {
+        name: "yosys -V (28 MB)",
+        wasm: "testdata/startup/yosys.wasm",
+        args: &["-V"],
+    },
+    Start {
+        name: "sqlite (1 MB)",
+        wasm: "testdata/programs/sqlite.wasm",
+        args: &["1"],
+    },
+    Start {
+        name: "hello world",
+        wasm: "testdata/wasi/hello.wasm",
+        args: &[],
+    },
+];
+
+/// The sides of a start-up row: a name and how to run a module with args.
+const SIDES: &[&str] = &["interpreter", "compiler", "tiered", "node"];
+
+/// What one side measured on one row (medians over the runs).
+#[derive(Debug, Clone)]
+pub struct Cell {
+    pub first_output: Duration,
+    pub total: Duration,
+    pub peak_mib: f64,
+}
+
+/// One row: a start-up run and each side's cell (`None`: the side is not
+/// available here).
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub name: &'static str,
+    pub cells: Vec<Option<Cell>>,
+}
+
+/// CoreMark's iterations per second on the compiler and the tiered engine.
+#[derive(Debug, Clone)]
+pub struct Steady {
+    pub iterations: u32,
+    pub compiler: f64,
+    pub tiered: f64,
+}
+
+/// What the group measured.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub rows: Vec<Row>,
+    pub missing: Vec<String>,
+    pub steady: Option<Steady>,
+}
+
+/// The workspace root.
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The `wazero` command built next to this benchmark binary.
+fn wazero_command() -> Result<PathBuf> {
+    let exe = std::env::current_exe()?;
+    let path = exe.with_file_name("wazero");
+    if path.exists() {
+        Ok(path)
+    } else {
+        Err(format!(
+            "{} is missing: cargo build --release -p wazero-cli (cargo xtask bench builds it)",
+            path.display()
+        )
+        .into())
+    }
+}
+
+/// node, if it runs here.
+fn node() -> Option<PathBuf> {
+    Command::new("node")
+        .arg("--version")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|_| PathBuf::from("node"))
+}
+
+/// The command that runs `wasm` with `args` on `side`.
+fn command(side: &str, wasm: &Path, args: &[&str], node: Option<&Path>) -> Result<Option<Command>> {
+    let mut command = match side {
+        "node" => {
+            let Some(node) = node else {
+                return Ok(None);
+            };
+            let mut c = Command::new(node);
+            c.arg("--no-warnings")
+                .arg(root().join("benches/src/startup_node.mjs"));
+            c
+        }
+        engine => {
+            let mut c = Command::new(wazero_command()?);
+            c.arg("run").arg(format!("-{engine}"));
+            c
+        }
+    };
+    command.arg(wasm).args(args);
+    Ok(Some(command))
+}
+
+/// Runs `command` once: when its first output came, when it ended, and its
+/// peak resident memory.
+fn time_once(mut command: Command) -> Result<Cell> {
+    let started = Instant::now();
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let mut out = child.stdout.take().expect("piped");
+    let mut buf = [0u8; 4096];
+    let mut first = None;
+    loop {
+        let n = out.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        first.get_or_insert_with(|| started.elapsed());
+    }
+    let (status, peak_kib) = wait(child)?;
+    let total = started.elapsed();
+    if !status {
+        return Err("the program failed".into());
+    }
+    Ok(Cell {
+        first_output: first.ok_or("the program printed nothing")?,
+        total,
+        peak_mib: peak_kib as f64 / 1024.0,
+    })
+}
+
+/// Waits for `child`: whether it exited with 0, and its peak resident set in
+/// KiB.
+#[cfg(unix)]
+fn wait(child: std::process::Child) -> Result<(bool, i64)> {
+    let mut status = 0;
+    // SAFETY: `rusage` is plain data, zeroed is a valid value, and `wait4`
+    // writes only it and `status` for our own child's pid.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: as above; the pid is a child of this process not yet waited for.
+    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    if pid < 0 {
+        return Err(std::io::Error::last_os_error().into());
+    }
+    let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
+    Ok((ok, usage.ru_maxrss))
+}
+
+#[cfg(not(unix))]
+fn wait(mut child: std::process::Child) -> Result<(bool, i64)> {
+    Ok((child.wait()?.success(), 0))
+}
+
+/// The median of `cells` by each measure.
+fn median(mut cells: Vec<Cell>) -> Cell {
+    let mid = cells.len() / 2;
+    cells.sort_by_key(|c| c.first_output);
+    let first_output = cells[mid].first_output;
+    cells.sort_by_key(|c| c.total);
+    let total = cells[mid].total;
+    cells.sort_by(|a, b| a.peak_mib.total_cmp(&b.peak_mib));
+    Cell {
+        first_output,
+        total,
+        peak_mib: cells[mid].peak_mib,
+    }
+}
+
+/// CoreMark's "Iterations/Sec" line.
+fn coremark_rate(output: &str) -> Option<f64> {
+    output
+        .lines()
+        .find(|l| l.starts_with("Iterations/Sec"))?
+        .split(':')
+        .nth(1)?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// Runs CoreMark for `iterations` on `engine`: its iterations per second.
+fn coremark(engine: &str, iterations: u32) -> Result<f64> {
+    let output = Command::new(wazero_command()?)
+        .arg("run")
+        .arg(format!("-{engine}"))
+        .arg(root().join("testdata/programs/coremark.wasm"))
+        .args(["0x0", "0x0", "0x66", &iterations.to_string()])
+        .stderr(Stdio::null())
+        .output()?;
+    coremark_rate(&String::from_utf8_lossy(&output.stdout))
+        .ok_or_else(|| format!("CoreMark on {engine} printed no rate").into())
+}
+
+/// Runs the group: `runs` processes per side and row (one for the compiler
+/// on the large module, whose compilation takes about a minute).
+pub fn run(quick: bool) -> Result<Report> {
+    let runs = if quick { 1 } else { 3 };
+    let node = node();
+    let mut rows = Vec::new();
+    let mut missing = Vec::new();
+    if node.is_none() {
+        missing.push("node is not installed: its column is empty".to_string());
+    }
+    for start in STARTS {
+        let wasm = root().join(start.wasm);
+        if !wasm.exists() {
+            missing.push(format!(
+                "{}: {} is missing (testdata/startup/fetch.sh downloads it)",
+                start.name, start.wasm
+            ));
+            continue;
+        }
+        let mut cells = Vec::new();
+        for side in SIDES {
+            let large = start.wasm.contains("yosys");
+            let times = if *side == "compiler" && large {
+                1
+            } else {
+                runs
+            };
+            let mut measured = Vec::new();
+            for _ in 0..times {
+                match command(side, &wasm, start.args, node.as_deref())? {
+                    Some(c) => measured
+                        .push(time_once(c).map_err(|e| format!("{} on {side}: {e}", start.name))?),
+                    None => break,
+                }
+            }
+            cells.push((!measured.is_empty()).then(|| median(measured)));
+        }
+        rows.push(Row {
+            name: start.name,
+            cells,
+        });
+    }
+    let iterations = if quick { 20_000 } else { 100_000 };
+    let steady = Some(Steady {
+        iterations,
+        compiler: coremark("compiler", iterations)?,
+        tiered: coremark("tiered", iterations)?,
+    });
+    Ok(Report {
+        rows,
+        missing,
+        steady,
+    })
+}
+
+/// Prints the group's tables.
+pub fn report(report: &Report) {
+    println!();
+    println!(
+        "## startup: first output (median of the runs, from spawning the process) and peak \
+         memory, a fresh process per run"
+    );
+    println!();
+    let heads: Vec<String> = SIDES
+        .iter()
+        .map(|s| format!("{s}: first output / peak"))
+        .collect();
+    println!("| program | {} |", heads.join(" | "));
+    println!("|---|{}", "---:|".repeat(SIDES.len()));
+    for row in &report.rows {
+        let cells: Vec<String> = row
+            .cells
+            .iter()
+            .map(|c| match c {
+                Some(c) => format!(
+                    "{} / {:.0} MiB",
+                    format_duration(c.first_output),
+                    c.peak_mib
+                ),
+                None => "-".to_string(),
+            })
+            .collect();
+        println!("| {} | {} |", row.name, cells.join(" | "));
+    }
+    for note in &report.missing {
+        println!("note: {note}");
+    }
+    if let Some(s) = &report.steady {
+        println!();
+        println!(
+            "CoreMark, {} iterations: compiler {:.0} it/s, tiered {:.0} it/s: tiered / compiler = {:.2} \
+             (goal of issue 18: at least 0.95 on a long run)",
+            s.iterations,
+            s.compiler,
+            s.tiered,
+            s.tiered / s.compiler
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coremark_rates_are_read_from_its_report() {
+        let cases = [
+            ("Iterations/Sec   : 11627.906977\nTotal", Some(11627.906977)),
+            ("Iterations       : 3000\n", None),
+            ("", None),
+        ];
+        for (output, rate) in cases {
+            assert_eq!(coremark_rate(output), rate, "{output:?}");
+        }
+    }
+
+    #[test]
+    fn medians_take_each_measure_on_its_own() {
+        let cell = |first, total, peak| Cell {
+            first_output: Duration::from_millis(first),
+            total: Duration::from_millis(total),
+            peak_mib: peak,
+        };
+        let m = median(vec![cell(3, 10, 5.0), cell(1, 30, 7.0), cell(2, 20, 6.0)]);
+        assert_eq!(m.first_output, Duration::from_millis(2));
+        assert_eq!(m.total, Duration::from_millis(20));
+        assert_eq!(m.peak_mib, 6.0);
+    }
+}
