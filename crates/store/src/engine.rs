@@ -48,7 +48,7 @@ pub trait CompiledCode: Any + Send + Sync {
 /// finds its own code in an instance, alone or beside another tier's.
 ///
 /// ```
-/// use std::any::{Any, TypeId};
+/// use std::any::Any;
 /// use wazero_store::{code_as, CompiledCode};
 /// struct Mine(u32);
 /// impl CompiledCode for Mine {

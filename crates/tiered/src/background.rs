@@ -67,7 +67,14 @@ fn work(engine: &Arc<Inner>) {
             }
         };
         if let Some(code) = next.upgrade() {
-            engine.compile_second(&code, true);
+            // A panic outside the compiler's own catching (a bug) leaves the
+            // module in the first tier and this thread serving the queue.
+            let compiled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                engine.compile_second(&code, true)
+            }));
+            if compiled.is_err() {
+                code.fail();
+            }
         }
     }
 }

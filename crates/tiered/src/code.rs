@@ -121,9 +121,15 @@ impl TieredCode {
     }
 
     /// Records that the second tier could not compile the module; what
-    /// waited for its code is dropped.
+    /// waited for its code is dropped. A module already in the second tier
+    /// stays there (its first tier's code is retired).
     pub(crate) fn fail(&self) {
-        self.stage.store(Stage::Failed as u8, Ordering::Release);
+        let _ = self.stage.compare_exchange(
+            Stage::Compiling as u8,
+            Stage::Failed as u8,
+            Ordering::AcqRel,
+            Ordering::Relaxed,
+        );
         self.waiting
             .lock()
             .unwrap_or_else(|e| e.into_inner())
