@@ -95,7 +95,11 @@ pub(crate) fn call(
     if sp <= store.native_stack_limit {
         return Err(Trap::new(TrapCode::StackExhausted).into());
     }
-    let limit = store.native_stack_limit;
+    // A nested entry keeps the outermost one's limit, but never gets more
+    // than its own budget below it: under an engine whose limit is lower
+    // (the interpreter's, when the tiered engine's interpreted frames call
+    // compiled code), compiled recursion stops where it would alone.
+    let limit = store.native_stack_limit.max(stack_limit(sp));
     let mut vm = VmCtx::new(store, instance, module, limit);
     let trampoline = module.trampoline(index as usize);
     let callee = module.function(index as usize);

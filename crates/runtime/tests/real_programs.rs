@@ -20,7 +20,7 @@ fn programs_dir() -> PathBuf {
 fn check(program: &str, args: &[&str], expected: &[&str]) {
     let dir = programs_dir();
     let wasm = std::fs::read(dir.join(format!("{program}.wasm"))).unwrap();
-    for (engine, config) in engines::named() {
+    for (engine, config) in engines::base() {
         // Under emulation (`cargo xtask test-arm64` runs the tests through
         // qemu, named in WAZERO_TEST_RUNNER), the interpreter's runs repeat
         // what the native run checks (the same portable code, in the debug

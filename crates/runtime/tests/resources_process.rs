@@ -52,7 +52,7 @@ fn instantiation_loops_run_in_constant_memory() {
              (start $start))"#,
     )
     .unwrap();
-    for (name, config) in engines::named() {
+    for (name, config) in engines::base() {
         let runtime = Runtime::with_config(config);
         let ten = runtime.compile_module(&ten).unwrap();
         let trapping = runtime.compile_module(&trapping).unwrap();

@@ -217,3 +217,36 @@ fn tiered_is_an_engine_of_its_own() {
         assert_eq!(name, "interpreter");
     }
 }
+
+/// Runaway recursion in compiled code called from an interpreted frame stops
+/// where it stops on the compiler alone (the compiler's own stack budget, not
+/// the interpreter's whole native stack): its backtrace is as long, give or
+/// take the interpreted frame.
+#[test]
+fn runaway_recursion_under_an_interpreted_frame_stops_at_the_compilers_budget() {
+    if !engines::HAS_COMPILER {
+        return;
+    }
+    const RUNAWAY: &str = r#"(module
+        (func $runaway (export "runaway") (call $runaway)))"#;
+    let frames = |config: RuntimeConfig| {
+        let runtime = Runtime::with_config(config);
+        let module = runtime
+            .instantiate(&wat::parse_str(RUNAWAY).unwrap())
+            .unwrap();
+        match call(&module, "runaway", &[]) {
+            Err(Error::Trap(trap)) => {
+                assert_eq!(trap.code, TrapCode::StackExhausted);
+                trap.backtrace.len()
+            }
+            other => panic!("expected a trap, got {other:?}"),
+        }
+    };
+    let alone = frames(RuntimeConfig::compiler());
+    // The first call's entry frame is interpreted, its callees compiled.
+    let tiered = frames(RuntimeConfig::new().with_tier_policy(TierPolicy::forced()));
+    assert!(
+        tiered <= alone + 2,
+        "{tiered} frames under the tiered engine, {alone} on the compiler alone"
+    );
+}

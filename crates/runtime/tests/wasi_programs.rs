@@ -16,7 +16,7 @@ use wazero::{
 
 /// The engines of this build.
 mod engines;
-use engines::named as engines;
+use engines::base as engines;
 
 fn program(name: &str) -> Vec<u8> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))

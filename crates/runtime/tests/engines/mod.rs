@@ -23,16 +23,27 @@ pub fn engines() -> Vec<RuntimeConfig> {
     named().into_iter().map(|(_, c)| c).collect()
 }
 
-/// [`engines`] with their names, for messages.
-#[allow(dead_code)] // not every test file needs the names
-pub fn named() -> Vec<(&'static str, RuntimeConfig)> {
+/// The interpreter and the compiler (when the build has it), with their
+/// names: for the tests whose modules are large or many (real programs, WASI
+/// programs, instantiation loops), where the forced tiered engine would
+/// compile every module a second time in the debug build for what the
+/// tiered engine's own tests and the spec suite check.
+#[allow(dead_code)] // not every test file needs it
+pub fn base() -> Vec<(&'static str, RuntimeConfig)> {
     let mut all = vec![("interpreter", RuntimeConfig::interpreter())];
     if HAS_COMPILER {
         all.push(("compiler", RuntimeConfig::compiler()));
-        if cfg!(target_arch = "x86_64") {
-            let forced = wazero::engine::TierPolicy::forced();
-            all.push(("tiered", RuntimeConfig::new().with_tier_policy(forced)));
-        }
+    }
+    all
+}
+
+/// [`engines`] with their names, for messages.
+#[allow(dead_code)] // not every test file needs the names
+pub fn named() -> Vec<(&'static str, RuntimeConfig)> {
+    let mut all = base();
+    if HAS_COMPILER && cfg!(target_arch = "x86_64") {
+        let forced = wazero::engine::TierPolicy::forced();
+        all.push(("tiered", RuntimeConfig::new().with_tier_policy(forced)));
     }
     all
 }
