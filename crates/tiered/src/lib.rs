@@ -212,9 +212,7 @@ impl Engine for Tiered {
         };
         let second = self.inner.second.clone();
         tiered.when_installed(Box::new(move |code| {
-            if let Some(bytes) = second.serialize(&**code) {
-                then(bytes);
-            }
+            second.serialize_when_ready(code, then)
         }));
     }
 
