@@ -26,7 +26,8 @@ pub const NAME: &str = "startup";
 
 /// What one operation is, for `--list`.
 pub const WHAT: &str = "a program's first output and peak memory, per engine, a process per run \
-     (Yosys 28 MB, SQLite, hello world); CoreMark's speed, tiered against compiled";
+     (Yosys 28 MB, SQLite, hello world); CoreMark's speed, tiered against compiled; how soon \
+     one numeric loop reaches compiled speed on the tiered engine";
 
 /// One start-up run: a module and its arguments.
 struct Start {
@@ -81,12 +82,30 @@ pub struct Steady {
     pub tiered: f64,
 }
 
+/// How soon a numeric loop in a function called once (`kernel.wasm`)
+/// reaches compiled speed on the tiered engine, and what the run cost.
+#[derive(Debug, Clone)]
+pub struct Warmup {
+    /// The compiler's median round.
+    pub compiled_round: Duration,
+    /// The interpreter's median round.
+    pub interpreted_round: Duration,
+    /// When, from the program's start, the tiered engine's rounds came
+    /// within 1.25x of the compiler's (`None`: never).
+    pub reached: Option<Duration>,
+    /// Each engine's whole run: wall time and CPU time (user and system, all
+    /// threads: the tiered engine's includes its compiler thread's).
+    pub compiler_run: (Duration, Duration),
+    pub tiered_run: (Duration, Duration),
+}
+
 /// What the group measured.
 #[derive(Debug, Clone)]
 pub struct Report {
     pub rows: Vec<Row>,
     pub missing: Vec<String>,
     pub steady: Option<Steady>,
+    pub warmup: Option<Warmup>,
 }
 
 /// The workspace root.
@@ -174,8 +193,14 @@ fn time_once(mut command: Command) -> Result<Cell> {
 
 /// Waits for `child`: whether it exited with 0, and its peak resident set in
 /// KiB.
-#[cfg(unix)]
 fn wait(child: std::process::Child) -> Result<(bool, i64)> {
+    let (ok, peak, _) = wait_usage(child)?;
+    Ok((ok, peak))
+}
+
+/// [`wait`], and the child's CPU time (user and system, all its threads).
+#[cfg(unix)]
+fn wait_usage(child: std::process::Child) -> Result<(bool, i64, Duration)> {
     let mut status = 0;
     // SAFETY: `rusage` is plain data, zeroed is a valid value, and `wait4`
     // writes only it and `status` for our own child's pid.
@@ -186,12 +211,109 @@ fn wait(child: std::process::Child) -> Result<(bool, i64)> {
         return Err(std::io::Error::last_os_error().into());
     }
     let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
-    Ok((ok, usage.ru_maxrss))
+    let time = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec.max(0) as u64) + Duration::from_micros(t.tv_usec.max(0) as u64)
+    };
+    Ok((
+        ok,
+        usage.ru_maxrss,
+        time(usage.ru_utime) + time(usage.ru_stime),
+    ))
 }
 
 #[cfg(not(unix))]
-fn wait(mut child: std::process::Child) -> Result<(bool, i64)> {
-    Ok((child.wait()?.success(), 0))
+fn wait_usage(mut child: std::process::Child) -> Result<(bool, i64, Duration)> {
+    Ok((child.wait()?.success(), 0, Duration::ZERO))
+}
+
+/// The times `kernel.wasm` printed after each round, in milliseconds from
+/// its start.
+fn rounds(output: &str) -> Vec<f64> {
+    output
+        .lines()
+        .filter_map(|l| l.strip_prefix("round "))
+        .filter_map(|l| l.split_whitespace().nth(1)?.parse().ok())
+        .collect()
+}
+
+/// The length of each round, from the times they ended.
+fn round_lengths(ends: &[f64]) -> Vec<f64> {
+    let mut last = 0.0;
+    ends.iter()
+        .map(|&t| {
+            let d = t - last;
+            last = t;
+            d
+        })
+        .collect()
+}
+
+/// The median of `values` (0 for none).
+fn median_of(values: &[f64]) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(0.0)
+}
+
+/// When the rounds ending at `ends` came within `factor` of `round`
+/// milliseconds: the start of the first round that is no longer, and from
+/// which the median of it and the next four is no longer either (one slow
+/// round after it is noise, not the interpreter).
+fn reached(ends: &[f64], round: f64, factor: f64) -> Option<f64> {
+    let lengths = round_lengths(ends);
+    let limit = round * factor;
+    (0..lengths.len())
+        .find(|&i| {
+            lengths[i] <= limit && median_of(&lengths[i..(i + 5).min(lengths.len())]) <= limit
+        })
+        .map(|i| if i == 0 { 0.0 } else { ends[i - 1] })
+}
+
+/// Runs `kernel.wasm` with `args` on `engine`: the ends of its rounds, and
+/// its wall and CPU time.
+fn kernel(engine: &str, args: &[&str]) -> Result<(Vec<f64>, (Duration, Duration))> {
+    let started = Instant::now();
+    let mut child = Command::new(wazero_command()?)
+        .arg("run")
+        .arg(format!("-{engine}"))
+        .arg(root().join("testdata/wasi/kernel.wasm"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let mut output = String::new();
+    child
+        .stdout
+        .take()
+        .expect("piped")
+        .read_to_string(&mut output)?;
+    let (ok, _, cpu) = wait_usage(child)?;
+    if !ok {
+        return Err(format!("kernel.wasm failed on {engine}").into());
+    }
+    Ok((rounds(&output), (started.elapsed(), cpu)))
+}
+
+/// Measures [`Warmup`].
+fn warmup(quick: bool) -> Result<Warmup> {
+    let args: &[&str] = if quick {
+        &["60", "1000000"]
+    } else {
+        &["150", "1000000"]
+    };
+    let (compiled, compiler_run) = kernel("compiler", args)?;
+    let (tiered, tiered_run) = kernel("tiered", args)?;
+    let (interpreted, _) = kernel("interpreter", &[args[0], "100000"])?;
+    let round = median_of(&round_lengths(&compiled));
+    let ms = |v: f64| Duration::from_secs_f64(v.max(0.0) / 1e3);
+    Ok(Warmup {
+        compiled_round: ms(round),
+        interpreted_round: ms(median_of(&round_lengths(&interpreted)) * 10.0),
+        reached: reached(&tiered, round, 1.25).map(ms),
+        compiler_run,
+        tiered_run,
+    })
 }
 
 /// The median of `cells` by each measure.
@@ -286,6 +408,7 @@ pub fn run(quick: bool) -> Result<Report> {
         rows,
         missing,
         steady,
+        warmup: Some(warmup(quick)?),
     })
 }
 
@@ -332,6 +455,24 @@ pub fn report(report: &Report) {
             s.tiered / s.compiler
         );
     }
+    if let Some(w) = &report.warmup {
+        println!();
+        println!(
+            "kernel.wasm (one numeric loop in main): a round takes {} compiled, {} interpreted; \
+             the tiered engine's rounds reach 1.25x the compiled one's {} after the program \
+             starts (goal of issue 18: within 0.5 s)",
+            format_duration(w.compiled_round),
+            format_duration(w.interpreted_round),
+            w.reached.map_or("never".to_string(), format_duration),
+        );
+        println!(
+            "kernel.wasm whole run, wall / CPU (all threads): compiler {} / {}, tiered {} / {}",
+            format_duration(w.compiler_run.0),
+            format_duration(w.compiler_run.1),
+            format_duration(w.tiered_run.0),
+            format_duration(w.tiered_run.1),
+        );
+    }
 }
 
 #[cfg(test)]
@@ -348,6 +489,26 @@ mod tests {
         for (output, rate) in cases {
             assert_eq!(coremark_rate(output), rate, "{output:?}");
         }
+    }
+
+    #[test]
+    fn compiled_speed_is_reached_where_five_rounds_keep_it() {
+        // Ends of rounds of 10 ms (interpreted), then 2 ms, with one slow
+        // round (noise) among the fast ones.
+        let ends = [10.0, 20.0, 30.0, 32.0, 34.0, 40.0, 42.0, 44.0, 46.0, 48.0];
+        let cases = [
+            (2.0, 1.25, Some(30.0)),
+            (10.0, 1.0, Some(0.0)),
+            (1.0, 1.25, None),
+        ];
+        for (round, factor, expected) in cases {
+            assert_eq!(reached(&ends, round, factor), expected, "{round} {factor}");
+        }
+        assert_eq!(
+            rounds("round 0 1.5\nround 1 3.250\nchecksum 7 1.0\n"),
+            vec![1.5, 3.25]
+        );
+        assert_eq!(round_lengths(&[1.5, 3.25]), vec![1.5, 1.75]);
     }
 
     #[test]

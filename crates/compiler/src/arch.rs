@@ -152,7 +152,15 @@ pub unsafe extern "C" fn on_fault(vm: *mut VmCtx) {
     let mut pc = vm.fault_pc;
     let mut fp = vm.fault_fp;
     let top = vm.entry_sp;
-    while let Some(index) = module.function_at(pc) {
+    // SAFETY: set only for a call entered at a loop, whose code that call
+    // keeps alive.
+    let loop_code = unsafe { vm.loop_code.as_ref() };
+    let function_at = |pc| {
+        module
+            .function_at(pc)
+            .or_else(|| loop_code.and_then(|c| c.function_at(pc)))
+    };
+    while let Some(index) = function_at(pc) {
         vm.backtrace.push(vm.first_defined + index);
         // Compiled code keeps frame pointers: `[fp]` is the caller's frame
         // pointer and `[fp + 8]` the return address into the caller. Frames

@@ -26,8 +26,11 @@
 use wazero_api::TrapCode;
 use wazero_store::{CallError, FuncAddr, FuncKind, Store, Trap};
 
+use cranelift_codegen::isa::TargetIsa;
+
 use crate::arch::Arch;
-use crate::module::CompiledModule;
+use crate::loop_entry::LoopCode;
+use crate::module::{CodegenConfig, CompiledModule};
 use crate::trap::{trap_from_u32, PENDING};
 use crate::vmctx::VmCtx;
 use wazero_store::native_stack::{stack_low, stack_pointer};
@@ -77,6 +80,55 @@ pub(crate) fn call(
     stack: &mut [u64],
     arch: &Arch,
 ) -> Result<(), CallError> {
+    enter(store, func, stack, arch, None)
+}
+
+/// [`call`] from the start of the function's `loop` at module offset
+/// `offset`, with its locals' values `locals` (on-stack replacement, see
+/// `Engine::call_wasm_at_loop`), its code for that loop compiled on the
+/// first such call (see `crate::loop_entry`); `None` if that loop cannot be
+/// entered or `locals` does not hold exactly the function's locals' slots.
+pub(crate) fn call_at_loop(
+    store: &mut Store,
+    func: FuncAddr,
+    (offset, locals): (u32, &[u64]),
+    stack: &mut [u64],
+    (arch, isa, config): (&Arch, &dyn TargetIsa, CodegenConfig),
+) -> Option<Result<(), CallError>> {
+    let FuncKind::Wasm { instance, index } = store.funcs.get(func.index())?.kind else {
+        return None;
+    };
+    let inst = store.instance(instance);
+    let module = inst.module.clone()?;
+    let ty = &module.types[*module.functions.get(index as usize)? as usize];
+    let slots = ty.param_slots() as u64
+        + module.code[index as usize]
+            .locals
+            .iter()
+            .map(|&(n, t)| u64::from(n) * t.slots() as u64)
+            .sum::<u64>();
+    // The entry reads exactly the function's locals' slots from `locals`.
+    if locals.len() as u64 != slots {
+        return None;
+    }
+    let code = inst.code.clone()?;
+    let compiled = wazero_store::code_as::<CompiledModule>(&*code)?;
+    let offset = u64::from(offset);
+    let entry = compiled.loop_entry(index, offset, || {
+        LoopCode::compile(&module, isa, config, index, offset)
+    })?;
+    drop(code);
+    Some(enter(store, func, stack, arch, Some((&entry, locals))))
+}
+
+/// [`call`], or with `at_loop` [`call_at_loop`] once checked.
+fn enter(
+    store: &mut Store,
+    func: FuncAddr,
+    stack: &mut [u64],
+    arch: &Arch,
+    at_loop: Option<(&LoopCode, &[u64])>,
+) -> Result<(), CallError> {
     if store.reentry_depth >= store.limits.max_reentry_depth {
         return Err(Trap::new(TrapCode::StackExhausted).into());
     }
@@ -101,8 +153,17 @@ pub(crate) fn call(
     // compiled code), compiled recursion stops where it would alone.
     let limit = store.native_stack_limit.max(stack_limit(sp));
     let mut vm = VmCtx::new(store, instance, module, limit);
+    if let Some((code, locals)) = at_loop {
+        // The code's entry reads `locals` (as many slots as the function has
+        // locals: `call_at_loop` checked); `code` outlives the call.
+        vm.osr_locals = locals.as_ptr();
+        vm.loop_code = code;
+    }
     let trampoline = module.trampoline(index as usize);
-    let callee = module.function(index as usize);
+    let callee = match at_loop {
+        Some((code, _)) => code.address(),
+        None => module.function(index as usize),
+    };
     store.reentry_depth += 1;
     let vm_ptr: *mut VmCtx = &mut vm;
     let outer = enter_context(vm_ptr);

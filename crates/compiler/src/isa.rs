@@ -177,6 +177,17 @@ macro_rules! isa_engine {
             ) -> Result<(), $crate::isa::deps::wazero_store::CallError> {
                 self.inner.call_wasm(store, func, stack)
             }
+
+            fn call_wasm_at_loop(
+                &self,
+                store: &mut $crate::isa::deps::wazero_store::Store,
+                func: $crate::isa::deps::wazero_store::FuncAddr,
+                offset: u32,
+                locals: &[u64],
+                stack: &mut [u64],
+            ) -> Option<Result<(), $crate::isa::deps::wazero_store::CallError>> {
+                self.inner.call_wasm_at_loop(store, func, offset, locals, stack)
+            }
         }
     };
 }

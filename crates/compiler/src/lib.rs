@@ -88,6 +88,7 @@ mod builtins;
 mod code_memory;
 mod exec;
 pub mod isa;
+mod loop_entry;
 mod module;
 #[cfg(target_os = "linux")]
 mod signals;
@@ -230,6 +231,23 @@ impl Engine for CraneliftEngine {
         stack: &mut [u64],
     ) -> Result<(), CallError> {
         exec::call(store, func, stack, &self.arch)
+    }
+
+    fn call_wasm_at_loop(
+        &self,
+        store: &mut Store,
+        func: FuncAddr,
+        offset: u32,
+        locals: &[u64],
+        stack: &mut [u64],
+    ) -> Option<Result<(), CallError>> {
+        exec::call_at_loop(
+            store,
+            func,
+            (offset, locals),
+            stack,
+            (&self.arch, &*self.isa, self.config),
+        )
     }
 }
 

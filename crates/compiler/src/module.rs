@@ -4,7 +4,7 @@
 use std::any::Any;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use cranelift_codegen::binemit::Reloc;
 use cranelift_codegen::control::ControlPlane;
@@ -22,6 +22,7 @@ use wazero_store::{CompileOptions, CompiledCode, COMPILE_INTERRUPTED};
 use wazero_validator::ValidatedModule;
 
 use crate::code_memory::CodeMemory;
+use crate::loop_entry::LoopCode;
 use crate::translate::{
     cl_type, load_slot, slot_offsets, store_slot, translate_function, unsupported, wasm_signature,
 };
@@ -46,7 +47,14 @@ pub struct CompiledModule {
     /// Addresses of the trap sites (trap instructions and linear-memory
     /// accesses that may fault on a guard page), sorted.
     trap_sites: Box<[usize]>,
+    /// The code that enters a function at a loop, by defined function and
+    /// module offset of the loop, compiled when first asked for (`None`:
+    /// the loop cannot be entered).
+    loop_entries: Mutex<LoopEntries>,
 }
+
+/// See [`CompiledModule::loop_entry`]: by defined function and module offset.
+type LoopEntries = HashMap<(u32, u64), Option<Arc<LoopCode>>>;
 
 impl CompiledCode for CompiledModule {
     fn as_any(&self) -> &dyn Any {
@@ -81,6 +89,22 @@ impl CompiledModule {
     /// Code address of defined function `index`.
     pub(crate) fn function(&self, index: usize) -> *const u8 {
         self.funcs[index] as *const u8
+    }
+
+    /// The code that enters defined function `index` at its `loop` at
+    /// module offset `offset`: compiled by `compile` on the first request,
+    /// kept for the next ones. `None` if that loop cannot be entered.
+    pub(crate) fn loop_entry(
+        &self,
+        index: u32,
+        offset: u64,
+        compile: impl FnOnce() -> Result<LoopCode, String>,
+    ) -> Option<Arc<LoopCode>> {
+        let mut entries = self.loop_entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries
+            .entry((index, offset))
+            .or_insert_with(|| compile().ok().map(Arc::new))
+            .clone()
     }
 
     /// The entry trampoline of defined function `index`.
@@ -124,14 +148,14 @@ impl Default for CodegenConfig {
 }
 
 /// One function's machine code, before layout.
-struct Emitted {
-    code: Vec<u8>,
+pub(crate) struct Emitted {
+    pub(crate) code: Vec<u8>,
     /// Offsets (in `code`) of trap sites, with what each raises
     /// ([`crate::trap::raised_at`]).
-    traps: Vec<(u32, u32)>,
+    pub(crate) traps: Vec<(u32, u32)>,
     /// Calls of defined functions to link: the offset (in `code`) of the
     /// relocation, its kind, the callee's defined index, and the addend.
-    calls: Vec<(u32, Reloc, u32, i64)>,
+    pub(crate) calls: Vec<(u32, Reloc, u32, i64)>,
 }
 
 /// Below this many bytes of function bodies a module is compiled on the
@@ -187,6 +211,7 @@ pub(crate) fn compile(
                     isa.frontend_config(),
                     config,
                     options.max_function_blocks,
+                    None,
                     &mut fctx,
                 )
                 .and_then(|func| emit(&mut ctx, func, isa))
@@ -367,6 +392,7 @@ impl CompiledModule {
             trampolines: layout.trampolines.iter().map(address).collect(),
             func_ends: layout.func_ends.iter().map(|&e| base + e).collect(),
             trap_sites: layout.trap_offsets.iter().map(address).collect(),
+            loop_entries: Mutex::default(),
             memory,
             layout,
         })
@@ -454,6 +480,7 @@ pub fn disassemble(
         isa.frontend_config(),
         config,
         u32::MAX,
+        None,
         &mut fctx,
     )?;
     let mut ctx = Context::for_function(func);
@@ -476,7 +503,11 @@ fn place(code: &mut Vec<u8>, bytes: &[u8]) -> usize {
 }
 
 /// Compiles `func` to machine code.
-fn emit(ctx: &mut Context, func: Function, isa: &dyn TargetIsa) -> Result<Emitted, String> {
+pub(crate) fn emit(
+    ctx: &mut Context,
+    func: Function,
+    isa: &dyn TargetIsa,
+) -> Result<Emitted, String> {
     ctx.clear();
     // The defined index of each direct callee (Cranelift names them by
     // reference in the relocations).

@@ -90,7 +90,13 @@ unsafe extern "C" fn handler(
         let ctx = unsafe { &mut *vm };
         // SAFETY: the module is kept alive by the running call.
         let module = unsafe { &*ctx.module };
-        if let Some(raised) = module.trap_at(regs.pc) {
+        // SAFETY: set only for a call entered at a loop, whose code that call
+        // keeps alive.
+        let loop_code = unsafe { ctx.loop_code.as_ref() };
+        let site = module
+            .trap_at(regs.pc)
+            .or_else(|| loop_code.and_then(|c| c.trap_at(regs.pc)));
+        if let Some(raised) = site {
             if raised != 0 {
                 ctx.trap = raised;
             }

@@ -265,9 +265,38 @@ pub(crate) struct Translator<'m, 'b> {
     dispatches: Vec<exceptions::Dispatch>,
     /// The block that returns with an exception pending, once needed.
     propagate: Option<Block>,
+    /// The type of each local, parameters first.
+    local_types: Vec<ValueType>,
+    /// The module offset of the operator being translated.
+    pos: u64,
+    /// For the code of a loop entry: where it enters (see [`LoopEntry`]).
+    loop_entry: Option<LoopEntry>,
 }
 
-/// Builds the Cranelift function for defined function `index` of `module`.
+/// The code of a function entered at one of its loops (on-stack
+/// replacement, `Engine::call_wasm_at_loop`): the function's own code, but
+/// its entry block jumps to `block`, which reads every local from
+/// [`VmCtx::osr_locals`](crate::VmCtx::osr_locals) and jumps to the loop's
+/// header. The code before the loop is unreachable, and Cranelift drops it.
+/// A loop can be entered only when the locals are all of the state there:
+/// nothing is on the operand stack, it takes no parameters, and no `try` or
+/// `try_table` is open (their handlers' state is not in locals). Then the
+/// header's predecessors are this block and the loop's back-edges, with the
+/// same values as in the function's own code, so the loop compiles as well
+/// as it does there.
+struct LoopEntry {
+    /// The module offset of the `loop` operator.
+    offset: u64,
+    /// The entry's block.
+    block: Block,
+    /// Whether the loop was found, and qualified.
+    found: bool,
+}
+
+/// Builds the Cranelift function for defined function `index` of `module`,
+/// or with `at_loop` the code that enters it at its `loop` at that module
+/// offset (see [`LoopEntry`]; an error if that loop cannot be entered).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn translate_function(
     module: &ValidatedModule,
     globals: &[ValueType],
@@ -275,6 +304,7 @@ pub(crate) fn translate_function(
     frontend: TargetFrontendConfig,
     config: CodegenConfig,
     max_blocks: u32,
+    at_loop: Option<u64>,
     fctx: &mut FunctionBuilderContext,
 ) -> Result<Function, String> {
     let call_conv = frontend.default_call_conv;
@@ -313,6 +343,10 @@ pub(crate) fn translate_function(
     let wasm_params = &params[if multi { 2 } else { 1 }..];
 
     let mut locals = Vec::new();
+    let mut local_types = ty.params().to_vec();
+    for &(count, t) in &body.locals {
+        local_types.extend(std::iter::repeat_n(t, count as usize));
+    }
     for (&p, &v) in ty.params().iter().zip(wasm_params) {
         let var = b.declare_var(cl_type(p)?);
         b.def_var(var, v);
@@ -380,8 +414,23 @@ pub(crate) fn translate_function(
         result_offsets: slot_offsets(ty.results()),
         dispatches: Vec::new(),
         propagate: None,
+        local_types,
+        pos: 0,
+        loop_entry: None,
     };
     t.entry_interrupt_check();
+    if let Some(offset) = at_loop {
+        // The function's own start is unreachable from here on.
+        let block = t.b.create_block();
+        t.b.ins().jump(block, &[]);
+        let start = t.b.create_block();
+        t.b.switch_to_block(start);
+        t.loop_entry = Some(LoopEntry {
+            offset,
+            block,
+            found: false,
+        });
+    }
 
     let reader =
         wasmparser::BinaryReader::new(&module.bytes[body.range.clone()], body.range.start as u64);
@@ -389,8 +438,12 @@ pub(crate) fn translate_function(
         .get_operators_reader()
         .map_err(|e| e.to_string())?;
     while !ops.eof() {
+        t.pos = ops.original_position();
         let op = ops.read().map_err(|e| e.to_string())?;
         t.operator(op)?;
+    }
+    if t.loop_entry.as_ref().is_some_and(|l| !l.found) {
+        return Err("no loop that can be entered at that offset".to_string());
     }
     t.finish();
     Ok(func)
@@ -732,6 +785,32 @@ impl Translator<'_, '_> {
         self.b.finalize(self.frontend);
     }
 
+    /// At a `loop` without parameters, after the jump into its `header`:
+    /// fills the entry's block if this is the loop it enters at and it
+    /// qualifies (see [`LoopEntry`]).
+    fn loop_entry(&mut self, header: Block) {
+        let qualifies = self.stack.is_empty() && self.frames.iter().all(|f| f.eh.is_none());
+        let pos = self.pos;
+        let Some(entry) = self
+            .loop_entry
+            .as_mut()
+            .filter(|l| l.offset == pos && qualifies)
+        else {
+            return;
+        };
+        entry.found = true;
+        let block = entry.block;
+        self.b.switch_to_block(block);
+        let locals = self.load_vm(I64, vmctx::OSR_LOCALS);
+        let offsets = slot_offsets(&self.local_types);
+        for (i, &offset) in offsets.iter().enumerate() {
+            let ty = cl_type(self.local_types[i]).expect("a local's type was translated");
+            let v = load_slot(&mut self.b, ty, locals, offset);
+            self.b.def_var(self.locals[i], v);
+        }
+        self.b.ins().jump(header, &[]);
+    }
+
     fn branch(&mut self, depth: u32) {
         let (target, n) = self.target(depth);
         let args = self.stack[self.stack.len() - n..].to_vec();
@@ -935,6 +1014,16 @@ impl Translator<'_, '_> {
             None
         };
         args.extend(params);
+        let callee = match callee {
+            // Loop-entry code lies apart from the module's code: it reaches
+            // the module's functions through their table, not `call rel32`.
+            Callee::Direct(defined) if self.loop_entry.is_some() => {
+                let funcs = self.load_vm(I64, vmctx::FUNCS);
+                let at = i32::try_from(u64::from(defined) * 8).expect("function tables are small");
+                Callee::Address(self.b.ins().load(I64, invariant(), funcs, at))
+            }
+            other => other,
+        };
         if tail {
             match callee {
                 Callee::Direct(defined) => {
@@ -1451,6 +1540,9 @@ impl Translator<'_, '_> {
                 let next = self.new_block_with(&results);
                 let args = self.pop_n(params.len());
                 self.b.ins().jump(header, &block_args(&args));
+                if params.is_empty() {
+                    self.loop_entry(header);
+                }
                 self.b.switch_to_block(header);
                 let header_params = self.b.block_params(header).to_vec();
                 let height = self.stack.len();

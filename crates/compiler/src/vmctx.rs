@@ -93,6 +93,13 @@ pub struct VmCtx {
     /// The native stack pointer inside the entry stub, where a fault in
     /// compiled code resumes (see `crate::arch`).
     pub entry_sp: usize,
+    /// For a call entered at a loop (on-stack replacement): the values of
+    /// the function's locals, each in its slots, which its entry reads.
+    pub osr_locals: *const u64,
+    /// For a call entered at a loop: the code it runs, whose trap sites and
+    /// frames the signal handler and the frame walk look up beside the
+    /// module's (null otherwise; see `crate::loop_entry`).
+    pub loop_code: *const crate::loop_entry::LoopCode,
     /// The module whose code runs with this context (for the signal handler:
     /// its code range and fault sites).
     pub module: *const crate::module::CompiledModule,
@@ -155,6 +162,8 @@ impl VmCtx {
             first_defined: 0,
             num_defined: 0,
             entry_sp: 0,
+            osr_locals: std::ptr::null(),
+            loop_code: std::ptr::null(),
             module,
             fault_pc: 0,
             fault_fp: 0,
@@ -295,6 +304,8 @@ offsets! {
     NUM_DEFINED = num_defined;
     /// Offset of [`VmCtx::entry_sp`], which the entry stub writes.
     ENTRY_SP = entry_sp;
+    /// Offset of [`VmCtx::osr_locals`].
+    OSR_LOCALS = osr_locals;
 }
 
 /// Offset of the status of [`VmCtx::host_cx`] (see [`HostCallCx::status`]).

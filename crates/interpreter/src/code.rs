@@ -858,6 +858,29 @@ pub(crate) struct CompiledFunc {
     pub(crate) result_slots: u32,
     /// Its exception handlers, innermost first (see [`Handler`]).
     pub(crate) handlers: Box<[Handler]>,
+    /// Where another engine may take a running call over, if anywhere.
+    pub(crate) loops: Option<Box<Loops>>,
+}
+
+/// The loops of a function where another engine may take a running call
+/// over (on-stack replacement, `Engine::call_wasm_at_loop`): those whose
+/// state is all in locals, with nothing on the operand stack, no parameters
+/// and no `try` or `try_table` around them.
+#[derive(Debug)]
+pub(crate) struct Loops {
+    /// Each loop's first op (where its back-edges go) and the module offset
+    /// of its `loop` operator, in code order.
+    pub(crate) entries: Box<[(u32, u32)]>,
+    /// Each local's first slot and how many it takes, parameters first.
+    pub(crate) locals: Box<[(u32, u8)]>,
+}
+
+impl Loops {
+    /// The module offset of the loop whose first op is `op`, if it is one.
+    pub(crate) fn offset_at(&self, op: u32) -> Option<u32> {
+        let i = self.entries.binary_search_by_key(&op, |e| e.0).ok()?;
+        Some(self.entries[i].1)
+    }
 }
 
 /// What an exception thrown inside the ops `start..end` of a function does

@@ -370,6 +370,80 @@ impl Executor {
         }
     }
 
+    /// Moves the running call of defined function `func` of module `module`,
+    /// whose frame is at `base`, into the store's engine at the loop whose
+    /// first op is `ip` (on-stack replacement), if its code is retired and
+    /// the engine has an entry there. True if it moved: the call ran to its
+    /// end there, with its results at `base` (or an exception to throw on
+    /// from its caller's call). A trap's backtrace goes on with the
+    /// callers' frames.
+    fn enter_at_loop(
+        &mut self,
+        store: &mut Store,
+        (module, func): (usize, u32),
+        base: usize,
+        ip: *const Op,
+    ) -> Result<bool, CallError> {
+        if !self.module(module).is_retired() {
+            return Ok(false);
+        }
+        let code = self.module(module).func(func).map_err(CallError::Compile)?;
+        let Some(loops) = &code.loops else {
+            return Ok(false);
+        };
+        let at = (ip as usize).wrapping_sub(code.code.as_ptr() as usize) / size_of::<Op>();
+        let Some(offset) = u32::try_from(at).ok().and_then(|op| loops.offset_at(op)) else {
+            return Ok(false);
+        };
+        let locals: Vec<u64> = loops
+            .locals
+            .iter()
+            .flat_map(|&(slot, n)| {
+                let at = base + slot as usize;
+                self.stack[at..at + n as usize].iter().copied()
+            })
+            .collect();
+        let inst = self.modules[module].instance;
+        let imported = self.module(module).imported_funcs;
+        let addr = store.instance(inst).functions[(imported + func) as usize];
+        let ty = &store.funcs[addr.index()].ty;
+        let n = ty.param_slots().max(ty.result_slots());
+        self.reserve(store, base + n)
+            .map_err(|c| CallError::Trap(Trap::new(c)))?;
+        let saved_depth = store.call_depth;
+        store.call_depth += self.cx.frames.len() as u32 + 1;
+        let engine = store.engine().clone();
+        let result = engine.call_wasm_at_loop(
+            store,
+            addr,
+            offset,
+            &locals,
+            &mut self.stack[base..base + n],
+        );
+        store.call_depth = saved_depth;
+        match result {
+            None => Ok(false),
+            Some(Ok(())) => Ok(true),
+            Some(Err(CallError::Exception(e))) => {
+                self.thrown = Some(Thrown::Host(e));
+                Ok(true)
+            }
+            Some(Err(CallError::Trap(mut trap))) => {
+                // The engine's backtrace has this function; its callers follow.
+                let callers = self
+                    .cx
+                    .frames
+                    .pop()
+                    .map(|rec| (rec.module as usize, rec.func));
+                if let Some(caller) = callers {
+                    self.push_backtrace(store, caller, &mut trap.backtrace);
+                }
+                Err(CallError::Trap(trap))
+            }
+            Some(Err(e)) => Err(e),
+        }
+    }
+
     /// Unwinds exception `exn`, thrown at op `pos` of function `f` of module
     /// `m` whose frame is at `base` (or, with `pos` `None`, by a tail call
     /// that already left that frame), to the handler that catches it.
@@ -651,6 +725,7 @@ impl Executor {
                         // The value stack may have grown.
                         fp = self.stack.as_mut_ptr().wrapping_add(base);
                         refresh_memory!();
+                        poke_for_loops!();
                     }
                     Next::Enter {
                         module,
@@ -698,6 +773,19 @@ impl Executor {
             }};
         }
 
+        // After a call that ran in another tier returned to the current
+        // function: if its module moved there, the function's loops may
+        // move too, at their next back-edge (`enter_at_loop`).
+        macro_rules! poke_for_loops {
+            () => {{
+                if self.module(m).is_retired()
+                    && self.module(m).func(f).is_ok_and(|c| c.loops.is_some())
+                {
+                    store.interrupt.poke();
+                }
+            }};
+        }
+
         // Returns from the current function: to the caller's frame, or out.
         macro_rules! ret {
             () => {{
@@ -740,6 +828,7 @@ impl Executor {
                         self.stack.copy_within(src..src + results, base);
                         refresh_memory!();
                         ret!();
+                        poke_for_loops!();
                     }
                     Next::Enter { module, func, .. } => {
                         if store.interrupt.take() {
@@ -830,6 +919,13 @@ impl Executor {
             if exit.reason == threaded::PENDING_INTERRUPT {
                 if store.interrupt.take() {
                     trap!(TrapCode::Interrupted);
+                }
+                // A poke: the module may have moved to another tier, which
+                // can take this call over at the loop `ip` starts.
+                if store.interrupt.take_poke() && self.enter_at_loop(store, (m, f), base, ip)? {
+                    refresh_memory!();
+                    ret!();
+                    poke_for_loops!();
                 }
                 continue;
             }

@@ -13,7 +13,9 @@ use wasmparser::{BlockType, Operator};
 use wazero_api::ValueType;
 use wazero_validator::ValidatedModule;
 
-use crate::code::{fuse_compare, CompiledFunc, Handler, HandlerAction, Instr, Op, Slot, ACC};
+use crate::code::{
+    fuse_compare, CompiledFunc, Handler, HandlerAction, Instr, Loops, Op, Slot, ACC,
+};
 use crate::ops::for_each_numeric_op;
 use crate::prescan::{ConstMap, FirstReads, PreScan};
 use crate::simd::{simd_mem_op, simd_op, SimdMemOp, SimdOp};
@@ -153,6 +155,11 @@ struct Translator<'m> {
     /// taken.
     exn_slots: std::ops::Range<u32>,
     exn_slots_used: u32,
+    /// The module offset of the operator being translated.
+    pos: u64,
+    /// The loops another engine may take a call over at (see [`Loops`]):
+    /// each one's first op and its module offset.
+    loops: Vec<(u32, u32)>,
 }
 
 fn width(ty: ValueType) -> u32 {
@@ -242,6 +249,8 @@ pub(crate) fn translate(
         eh_blocks: 0,
         exn_slots,
         exn_slots_used: 0,
+        pos: 0,
+        loops: Vec::new(),
     };
     t.ctrl.push(Ctrl {
         kind: Kind::Func,
@@ -258,8 +267,10 @@ pub(crate) fn translate(
         eh: None,
     });
     let mut ops = ops;
+    let pos = std::cell::Cell::new(0);
     let mut lend = crate::visit::Lend {
         op: |op: &Operator<'_>| {
+            t.pos = pos.get();
             t.op(op)?;
             if t.overflow {
                 return Err(too_large(index));
@@ -268,10 +279,22 @@ pub(crate) fn translate(
         },
     };
     while !ops.eof() {
+        pos.set(ops.original_position());
         ops.visit_operator(&mut lend).map_err(|e| e.to_string())??;
     }
     let result_slots = ty.result_slots() as u32;
     compact_frame(&mut t, result_slots, &reads);
+    let loops = (!t.loops.is_empty()).then(|| {
+        Box::new(Loops {
+            entries: t.loops.into_boxed_slice(),
+            locals: t
+                .local_slots
+                .iter()
+                .zip(&t.local_types)
+                .map(|(&slot, &ty)| (slot, width(ty) as u8))
+                .collect(),
+        })
+    });
     let frame_size = t.max_slot.max(result_slots);
     if t.overflow || frame_size > MAX_FRAME_SLOTS {
         return Err(too_large(index));
@@ -283,6 +306,7 @@ pub(crate) fn translate(
         init: t.init.into_boxed_slice(),
         result_slots,
         handlers: t.handlers.into_boxed_slice(),
+        loops,
     })
 }
 
@@ -383,6 +407,11 @@ fn compact_frame(t: &mut Translator<'_>, result_slots: u32, reads: &FirstReads) 
         }
     }
     t.handlers.iter_mut().for_each(|h| h.for_each_slot(remap));
+    for slot in &mut t.local_slots {
+        let mut s = *slot as Slot;
+        remap(&mut s);
+        *slot = u32::from(s);
+    }
     let consts = t.init.split_off((first - params) as usize);
     t.init.clear();
     t.init.resize(zeroed as usize, 0);
@@ -1499,7 +1528,20 @@ impl Translator<'_> {
                 self.set_unreachable();
             }
             Operator::Block { blockty } => self.enter(Kind::Block, blockty),
-            Operator::Loop { blockty } => self.enter(Kind::Loop, blockty),
+            Operator::Loop { blockty } => {
+                // Where the locals are the whole state (the compiler's
+                // condition for an entry, see `Engine::call_wasm_at_loop`).
+                let qualifies = self.stack.is_empty()
+                    && self.block_types(blockty).0.is_empty()
+                    && !self
+                        .ctrl
+                        .iter()
+                        .any(|c| matches!(c.kind, Kind::TryTable | Kind::Try | Kind::Catch));
+                self.enter(Kind::Loop, blockty);
+                if let (true, Ok(offset)) = (qualifies, u32::try_from(self.pos)) {
+                    self.loops.push((self.pc(), offset));
+                }
+            }
             Operator::If { blockty } => {
                 let branch = match self.fused_condition(true) {
                     Some(fused) => fused,

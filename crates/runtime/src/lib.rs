@@ -152,7 +152,7 @@ pub mod engine {
     pub use wazero_store::{
         CallError, CompileOptions, CompiledCode, Engine, FuncAddr, Store, COMPILE_INTERRUPTED,
     };
-    pub use wazero_tiered::{TierPolicy, TierUp, Tiered};
+    pub use wazero_tiered::{LoopEntry, TierPolicy, TierUp, Tiered};
     pub use wazero_validator::ValidatedModule;
 }
 pub use runtime::{CompiledModule, Namespace, Runtime};

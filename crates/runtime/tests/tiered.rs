@@ -12,11 +12,12 @@
 
 mod engines;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use wazero::engine::{TierPolicy, TierUp};
+use wazero::engine::{LoopEntry, TierPolicy, TierUp};
 use wazero::{Error, Runtime, RuntimeConfig, TrapCode};
 
 /// Recursion 100 deep, under a call-depth limit of 50 frames.
@@ -249,4 +250,156 @@ fn runaway_recursion_under_an_interpreted_frame_stops_at_the_compilers_budget() 
         tiered <= alone + 2,
         "{tiered} frames under the tiered engine, {alone} on the compiler alone"
     );
+}
+
+/// A module whose `spin` runs one loop until the host says the module was
+/// compiled, and 100 iterations more: the loop starts in the interpreter
+/// and, when its module moves, goes on in compiled code (on-stack
+/// replacement). Every kind of local crosses, and `after` says what the
+/// function does when the loop ends: 0 returns, 1 traps, 2 throws.
+const SPINNING: &str = r#"(module
+    (import "env" "ready" (func $ready (result i32)))
+    (tag $t (param i32))
+    (func $spin (export "spin") (param $p i32) (param $after i32)
+        (result i32 i64 f64 f32 i32 i32)
+        (local $c i32) (local $sum i64) (local $x f64) (local $y f32)
+        (local $v v128) (local $more i32)
+        (local.set $p (i32.mul (local.get $p) (i32.const 3)))
+        (loop $l
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (local.set $sum (i64.add (local.get $sum)
+                (i64.extend_i32_u (i32.add (local.get $c) (local.get $p)))))
+            (local.set $x (f64.add (local.get $x) (f64.const 0.5)))
+            (local.set $y (f32.add (local.get $y) (f32.const 1)))
+            (local.set $v (i32x4.add (local.get $v) (v128.const i32x4 1 2 3 4)))
+            (if (call $ready)
+                (then (local.set $more (i32.add (local.get $more) (i32.const 1)))))
+            (br_if $l (i32.lt_u (local.get $more) (i32.const 100))))
+        (if (i32.eq (local.get $after) (i32.const 1)) (then unreachable))
+        (if (i32.eq (local.get $after) (i32.const 2)) (then (throw $t (local.get $c))))
+        (local.get $c) (local.get $sum) (local.get $x) (local.get $y)
+        (i32x4.extract_lane 3 (local.get $v)) (local.get $p))
+    (func $middle (param i32) (result i32)
+        (call $spin (i32.const 5) (local.get 0))
+        (drop) (drop) (drop) (drop) (drop))
+    (func (export "outer") (param i32) (result i32) (call $middle (local.get 0)))
+    ;; The call into the module that starts its compilation.
+    (func (export "nop"))
+    (func (export "catching") (result i32)
+        (block $caught (result i32)
+            (try_table (catch $t $caught) (drop (call $middle (i32.const 2))))
+            (i32.const -1))))"#;
+
+/// A runtime of the tiered engine (background compilation) whose `env.ready`
+/// says whether the module was compiled, and the instance of [`SPINNING`];
+/// the loop entries the engine made are in the list returned. The module's
+/// compilation starts at its second call, which the first `ready` makes:
+/// when the loop already runs in the interpreter.
+fn spinning() -> (Runtime, wazero::Module, Arc<Mutex<Vec<LoopEntry>>>) {
+    let kicked = AtomicBool::new(false);
+    let compiled = Arc::new(AtomicBool::new(false));
+    let entries = Arc::new(Mutex::new(Vec::new()));
+    let (done, seen) = (compiled.clone(), entries.clone());
+    let policy = TierPolicy::default()
+        .with_calls(2)
+        .with_on_tier_up(move |t| {
+            assert_eq!(t.error, None);
+            done.store(true, Ordering::SeqCst);
+        })
+        .with_on_loop_entry(move |e| seen.lock().unwrap().push(e.clone()));
+    let runtime = Runtime::with_config(RuntimeConfig::new().with_tier_policy(policy));
+    let started = Instant::now();
+    runtime
+        .new_host_module_builder("env")
+        .new_function_builder()
+        .with_func(move |caller: &mut wazero::Caller<'_>| -> i32 {
+            if !kicked.swap(true, Ordering::SeqCst) {
+                let mut nop = caller.exported_function("nop").unwrap();
+                nop.call(&[]).unwrap();
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(120),
+                "the background compilation ends"
+            );
+            compiled.load(Ordering::SeqCst).into()
+        })
+        .export("ready")
+        .instantiate()
+        .unwrap();
+    let module = runtime
+        .instantiate(&wat::parse_str(SPINNING).unwrap())
+        .unwrap();
+    (runtime, module, entries)
+}
+
+/// The loop of a function called once moves into compiled code while it
+/// runs, with every local's value: the results are those of one run of the
+/// loop, however many iterations ran in each tier.
+#[test]
+fn a_loop_running_in_the_interpreter_moves_into_compiled_code() {
+    if !engines::HAS_COMPILER {
+        return;
+    }
+    let (_rt, module, entries) = spinning();
+    let r = call(&module, "spin", &[7, 0]).unwrap();
+    let c = r[0];
+    assert!(c >= 100, "{r:?}");
+    let p = 21;
+    assert_eq!(r[5], p);
+    assert_eq!(r[1], c * (c + 1) / 2 + c * p, "the i64 sum");
+    assert_eq!(f64::from_bits(r[2]), c as f64 * 0.5);
+    assert_eq!(f32::from_bits(r[3] as u32), c as f32);
+    assert_eq!(r[4], 4 * c, "the v128's last lane");
+    let entries = entries.lock().unwrap();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0].function, 1, "spin, after the import");
+}
+
+/// A trap in the loop's function after it moved has the same backtrace as
+/// on the interpreter alone: the function once, then its interpreted
+/// callers.
+#[test]
+fn a_trap_after_a_loop_entry_has_the_interpreted_callers_in_its_backtrace() {
+    if !engines::HAS_COMPILER {
+        return;
+    }
+    let (_rt, module, entries) = spinning();
+    let trap = match call(&module, "outer", &[1]) {
+        Err(Error::Trap(trap)) => trap,
+        other => panic!("expected a trap, got {other:?}"),
+    };
+    assert_eq!(trap.code, TrapCode::Unreachable);
+    assert_eq!(entries.lock().unwrap().len(), 1);
+    assert_eq!(trap.backtrace.len(), 3, "{:?}", trap.backtrace);
+    let runtime = Runtime::with_config(RuntimeConfig::interpreter());
+    runtime
+        .new_host_module_builder("env")
+        .new_function_builder()
+        .with_func(|| -> i32 { 1 })
+        .export("ready")
+        .instantiate()
+        .unwrap();
+    let alone = runtime
+        .instantiate(&wat::parse_str(SPINNING).unwrap())
+        .unwrap();
+    match call(&alone, "outer", &[1]) {
+        Err(Error::Trap(t)) => assert_eq!(t.backtrace, trap.backtrace),
+        other => panic!("expected a trap, got {other:?}"),
+    }
+}
+
+/// An exception thrown after the loop moved is caught by an interpreted
+/// caller's `try_table`.
+#[test]
+fn an_exception_thrown_after_a_loop_entry_reaches_the_interpreted_handler() {
+    if !engines::HAS_COMPILER {
+        return;
+    }
+    let (_rt, module, entries) = spinning();
+    let caught = call(&module, "catching", &[]).unwrap()[0];
+    assert!(
+        caught >= 100,
+        "the payload is the iteration count: {caught}"
+    );
+    assert_eq!(entries.lock().unwrap().len(), 1);
 }

@@ -537,3 +537,30 @@ fn a_c_reactor_is_initialized_at_instantiation() {
         );
     }
 }
+
+/// The numeric loop the start-up bench times (`kernel.wasm`): every engine
+/// ends with the same checksum after as many rounds (their times differ).
+#[test]
+fn the_numeric_kernel_agrees_on_every_engine() {
+    let mut seen: Option<String> = None;
+    for (engine, rc) in engines() {
+        let out = run(rc, "kernel", &["4", "20000"], ModuleConfig::new());
+        assert_eq!(out.exit_code(), 0, "{engine}: {}", out.stderr);
+        let rounds = out
+            .stdout
+            .lines()
+            .filter(|l| l.starts_with("round "))
+            .count();
+        assert_eq!(rounds, 4, "{engine}: {}", out.stdout);
+        let checksum = out
+            .stdout
+            .lines()
+            .find(|l| l.starts_with("checksum "))
+            .unwrap_or_else(|| panic!("{engine}: no checksum in {}", out.stdout))
+            .to_string();
+        match &seen {
+            Some(first) => assert_eq!(&checksum, first, "{engine}"),
+            None => seen = Some(checksum),
+        }
+    }
+}

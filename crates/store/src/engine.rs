@@ -204,4 +204,28 @@ pub trait Engine: Send + Sync + 'static {
         func: FuncAddr,
         stack: &mut [u64],
     ) -> Result<(), CallError>;
+
+    /// On-stack replacement: runs the WebAssembly function `func` of `store`
+    /// from the start of its `loop` at byte `offset` of the module (where
+    /// that operator is), with its locals' values `locals` (parameters
+    /// first, each in its slots as a call's parameters are), as if the call
+    /// had run up to there; `stack` holds the parameters on entry, like
+    /// [`Engine::call_wasm`]'s, and the results on return. Another engine
+    /// ran the call until then and ends its frame with these results.
+    ///
+    /// `None`, with nothing run, where this engine has no entry at that loop
+    /// (the default: engines need not have any). A loop can have one only
+    /// when no value is on the operand stack at it, it takes no
+    /// parameters, and no `try` or `try_table` encloses it.
+    fn call_wasm_at_loop(
+        &self,
+        store: &mut Store,
+        func: FuncAddr,
+        offset: u32,
+        locals: &[u64],
+        stack: &mut [u64],
+    ) -> Option<Result<(), CallError>> {
+        let _ = (store, func, offset, locals, stack);
+        None
+    }
 }

@@ -13,6 +13,14 @@
 //! The flag and the page change together, under a lock, so the two engines
 //! agree.
 //!
+//! **A poke** ([`Interrupt::poke`]) raises the flag without arming the page
+//! and without asking anything to stop: the interpreter's next check exits
+//! to its outer loop, which takes the poke ([`Interrupt::take_poke`]) and
+//! goes on. The tiered engine pokes a store when a module it runs has moved
+//! to compiled code, so that a loop running in the interpreter can move
+//! there too (on-stack replacement, at its next back-edge). Compiled code
+//! never sees a poke.
+//!
 //! **A request belongs to a call.** The runtime marks each call from the
 //! host (and each instantiation running start code) as an *activity* with a
 //! serial number ([`Interrupt::begin`] / [`Interrupt::end`]). A request is
@@ -26,14 +34,14 @@
 //! the flag raised (see [`Interrupt::request_for`] for the argument).
 
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicU8, Ordering};
 use std::sync::Mutex;
 
 /// A store's interrupt request (see the module documentation).
 #[derive(Debug)]
 pub struct Interrupt {
-    /// Whether a request is pending.
-    flag: AtomicBool,
+    /// [`REQUESTED`] while a request is pending, [`POKED`] while a poke is.
+    flag: AtomicU8,
     /// The serial of the running activity, 0 if none.
     current: AtomicU64,
     /// The last serial handed out (only the store's lock holder begins
@@ -44,6 +52,11 @@ pub struct Interrupt {
     /// Serializes requests, takes and the making of the page.
     lock: Mutex<()>,
 }
+
+/// [`Interrupt::flag`]'s bit of a pending request.
+const REQUESTED: u8 = 1;
+/// [`Interrupt::flag`]'s bit of a pending poke.
+const POKED: u8 = 2;
 
 /// A byte that is always readable: the poll address where no page can be made.
 static NEVER_ARMED: u8 = 0;
@@ -58,7 +71,7 @@ impl Interrupt {
     /// No request pending, no poll page yet.
     pub const fn new() -> Self {
         Self {
-            flag: AtomicBool::new(false),
+            flag: AtomicU8::new(0),
             current: AtomicU64::new(0),
             last: AtomicU64::new(0),
             page: AtomicPtr::new(std::ptr::null_mut()),
@@ -80,7 +93,8 @@ impl Interrupt {
     /// late for its checks.
     pub fn end(&self) {
         self.current.store(0, Ordering::SeqCst);
-        if self.flag.load(Ordering::SeqCst) {
+        self.flag.fetch_and(!POKED, Ordering::Relaxed);
+        if self.flag.load(Ordering::SeqCst) & REQUESTED != 0 {
             // A request raced the end: wait for it (it holds the lock while
             // it raises the flag and arms the page), then undo it.
             self.take_pending();
@@ -122,9 +136,9 @@ impl Interrupt {
         if self.current.load(Ordering::SeqCst) != serial {
             return false;
         }
-        self.flag.store(true, Ordering::SeqCst);
+        self.flag.fetch_or(REQUESTED, Ordering::SeqCst);
         if self.current.load(Ordering::SeqCst) != serial {
-            self.flag.store(false, Ordering::SeqCst);
+            self.flag.fetch_and(!REQUESTED, Ordering::SeqCst);
             return false;
         }
         if let Some(page) = NonNull::new(self.page.load(Ordering::Relaxed)) {
@@ -133,17 +147,34 @@ impl Interrupt {
         true
     }
 
-    /// Whether a request is pending (the interpreter's test, without taking it).
+    /// Whether a request or a poke is pending (the interpreter's test,
+    /// without taking either).
     #[inline]
     pub fn is_requested(&self) -> bool {
-        self.flag.load(Ordering::Relaxed)
+        self.flag.load(Ordering::Relaxed) != 0
     }
 
-    /// Takes the pending request, if any: true if there was one. Inlined down
-    /// to the flag's test, which is all the interpreter's checks cost.
+    /// Makes the interpreter's next check exit to its outer loop, without
+    /// asking anything to stop (see the module documentation). Any thread
+    /// may poke; compiled code does not see it. What the poking thread did
+    /// before is visible to the thread that takes the poke.
+    pub fn poke(&self) {
+        self.flag.fetch_or(POKED, Ordering::Release);
+    }
+
+    /// Takes the pending poke, if any: true if there was one.
+    #[inline]
+    pub fn take_poke(&self) -> bool {
+        self.flag.load(Ordering::Relaxed) & POKED != 0
+            && self.flag.fetch_and(!POKED, Ordering::Acquire) & POKED != 0
+    }
+
+    /// Takes the pending request, if any: true if there was one (a pending
+    /// poke stays). Inlined down to the flag's test, which is all the
+    /// interpreter's checks cost.
     #[inline]
     pub fn take(&self) -> bool {
-        self.is_requested() && self.take_pending()
+        self.flag.load(Ordering::Relaxed) & REQUESTED != 0 && self.take_pending()
     }
 
     /// [`Interrupt::take`] once a request was seen: clears the flag and makes
@@ -152,7 +183,7 @@ impl Interrupt {
     #[inline(never)]
     fn take_pending(&self) -> bool {
         let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
-        let was = self.flag.swap(false, Ordering::SeqCst);
+        let was = self.flag.fetch_and(!REQUESTED, Ordering::SeqCst) & REQUESTED != 0;
         // The page is armed only while the flag is raised.
         if let (true, Some(page)) = (was, NonNull::new(self.page.load(Ordering::Relaxed))) {
             poll::arm(page, false);
@@ -176,7 +207,7 @@ impl Interrupt {
         }
         match poll::make() {
             Some(page) => {
-                if self.flag.load(Ordering::Relaxed) {
+                if self.flag.load(Ordering::Relaxed) & REQUESTED != 0 {
                     poll::arm(page, true);
                 }
                 self.page.store(page.as_ptr(), Ordering::Release);
@@ -190,7 +221,7 @@ impl Interrupt {
 impl Drop for Interrupt {
     fn drop(&mut self) {
         if let Some(page) = NonNull::new(*self.page.get_mut()) {
-            poll::unmake(page, *self.flag.get_mut());
+            poll::unmake(page, *self.flag.get_mut() & REQUESTED != 0);
         }
     }
 }
@@ -360,6 +391,33 @@ mod tests {
         assert!(!i.request_for(first));
         assert!(!i.take());
         i.end();
+    }
+
+    #[test]
+    fn a_poke_raises_the_flag_but_is_no_request() {
+        let i = Interrupt::default();
+        let page = i.poll_address() as usize;
+        i.poke();
+        assert!(i.is_requested(), "the interpreter's check sees it");
+        assert!(!i.take(), "it stops nothing");
+        #[cfg(target_os = "linux")]
+        assert_eq!(crate::test_support::permissions_at(page), "r--p");
+        let _ = page;
+        assert!(i.take_poke());
+        assert!(!i.take_poke(), "taken once");
+        assert!(!i.is_requested());
+        // A request and a poke together: each is taken by its own call.
+        let serial = i.begin();
+        i.poke();
+        assert!(i.request_for(serial));
+        assert!(i.take());
+        assert!(i.is_requested(), "the poke stays");
+        assert!(i.take_poke());
+        assert!(!i.is_requested());
+        // The end of an activity drops a poke.
+        i.poke();
+        i.end();
+        assert!(!i.is_requested());
     }
 
     #[cfg(target_os = "linux")]

@@ -4,7 +4,7 @@ use std::any::{Any, TypeId};
 use std::sync::atomic::{AtomicU32, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
-use wazero_store::CompiledCode;
+use wazero_store::{CompiledCode, Interrupt};
 use wazero_validator::ValidatedModule;
 
 /// Where a module stands on its way to the second tier.
@@ -42,6 +42,9 @@ pub(crate) struct TieredCode {
     pub(crate) me: Weak<TieredCode>,
     /// What waits for the second tier's code (see [`TieredCode::when_installed`]).
     waiting: Mutex<Vec<Installed>>,
+    /// The interrupt requests of the stores that ran the module in the first
+    /// tier, to poke when it moves (see [`TieredCode::ran_in`]).
+    stores: Mutex<Vec<Weak<Interrupt>>>,
 }
 
 /// A function called with the second tier's code once it is in place.
@@ -63,7 +66,31 @@ impl TieredCode {
             stage: AtomicU8::new(Stage::First as u8),
             me: me.clone(),
             waiting: Mutex::new(Vec::new()),
+            stores: Mutex::new(Vec::new()),
         })
+    }
+
+    /// Records that a store, whose interrupt request is `interrupt`, runs
+    /// the module in the first tier: when the module moves, the store is
+    /// poked, so that its loops running in the first tier move too (at
+    /// their next back-edge, by on-stack replacement). Stores that are gone
+    /// are forgotten here, so the list holds at most the live ones.
+    pub(crate) fn ran_in(&self, interrupt: &Arc<Interrupt>) {
+        let mut stores = self.stores.lock().unwrap_or_else(|e| e.into_inner());
+        if self.stage() == Stage::Second {
+            // Installed meanwhile: the poke went out; this one is late.
+            drop(stores);
+            interrupt.poke();
+            return;
+        }
+        if stores
+            .iter()
+            .any(|s| std::ptr::eq(s.as_ptr(), Arc::as_ptr(interrupt)))
+        {
+            return;
+        }
+        stores.retain(|s| s.strong_count() > 0);
+        stores.push(Arc::downgrade(interrupt));
     }
 
     /// Calls `then` with the second tier's code: now if it is in place, else
@@ -110,6 +137,12 @@ impl TieredCode {
         let _ = self.second.set(second);
         self.stage.store(Stage::Second as u8, Ordering::Release);
         self.first.retire();
+        // After the retirement: a poked store's interpreter finds the module
+        // retired and its loops' entries in place.
+        let stores = std::mem::take(&mut *self.stores.lock().unwrap_or_else(|e| e.into_inner()));
+        for interrupt in stores.iter().filter_map(Weak::upgrade) {
+            interrupt.poke();
+        }
         // Set before the lock is taken: a `when_installed` that takes it
         // later sees the code, one that took it earlier is in the list.
         let waiting = std::mem::take(&mut *self.waiting.lock().unwrap_or_else(|e| e.into_inner()));
@@ -131,6 +164,10 @@ impl TieredCode {
             Ordering::Relaxed,
         );
         self.waiting
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+        self.stores
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clear();

@@ -46,7 +46,7 @@ use wazero_validator::ValidatedModule;
 
 use crate::background::Queue;
 use crate::code::{Stage, TieredCode};
-pub use crate::policy::{TierPolicy, TierUp, TierUpHook};
+pub use crate::policy::{LoopEntry, LoopEntryHook, TierPolicy, TierUp, TierUpHook};
 
 /// The tiered engine: see the [crate documentation](crate).
 #[derive(Clone)]
@@ -245,12 +245,57 @@ impl Engine for Tiered {
             .expect("a wasm instance has code");
         // Code not of this engine (it makes no other) goes to the first
         // tier, whose check says so.
-        let second = code_as::<TieredCode>(&*code).is_some_and(|c| self.inner.pick_second(c));
+        let tiered = code_as::<TieredCode>(&*code);
+        let second = tiered.is_some_and(|c| self.inner.pick_second(c));
+        if let (Some(tiered), false) = (tiered, second) {
+            match tiered.stage() {
+                Stage::First | Stage::Compiling => tiered.ran_in(&store.interrupt),
+                // Forced turns: the first tier's loops move at once.
+                Stage::Second => store.interrupt.poke(),
+                Stage::Failed => {}
+            }
+        }
         drop(code);
         if second {
             self.inner.second.call_wasm(store, func, stack)
         } else {
             self.inner.first.call_wasm(store, func, stack)
         }
+    }
+
+    /// The second tier's entry, once the module's code is there; the hook
+    /// of [`TierPolicy::with_on_loop_entry`] is told after it ran.
+    fn call_wasm_at_loop(
+        &self,
+        store: &mut Store,
+        func: FuncAddr,
+        offset: u32,
+        locals: &[u64],
+        stack: &mut [u64],
+    ) -> Option<Result<(), CallError>> {
+        let FuncKind::Wasm { instance, index } = store.funcs.get(func.index())?.kind else {
+            return None;
+        };
+        let inst = store.instance(instance);
+        let code = inst.code.clone()?;
+        if code_as::<TieredCode>(&*code)?.stage() != Stage::Second {
+            return None;
+        }
+        drop(code);
+        let function = inst
+            .module
+            .as_ref()
+            .map_or(0, |m| m.imported_function_count())
+            + index;
+        let result = self
+            .inner
+            .second
+            .call_wasm_at_loop(store, func, offset, locals, stack);
+        if result.is_some() {
+            self.inner
+                .policy
+                .tell_loop_entry(&LoopEntry { function, offset });
+        }
+        result
     }
 }

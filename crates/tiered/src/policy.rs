@@ -20,6 +20,21 @@ pub struct TierUp {
 /// A function told of each [`TierUp`].
 pub type TierUpHook = Arc<dyn Fn(&TierUp) + Send + Sync>;
 
+/// What [`TierPolicy::with_on_loop_entry`] is told when a call running in
+/// the first tier moves into the second at a loop (on-stack replacement).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LoopEntry {
+    /// The function, by its index in its module's function index space
+    /// (imports first).
+    pub function: u32,
+    /// The module offset of the `loop` operator it entered at.
+    pub offset: u32,
+}
+
+/// A function told of each [`LoopEntry`].
+pub type LoopEntryHook = Arc<dyn Fn(&LoopEntry) + Send + Sync>;
+
 /// When and how [`Tiered`](crate::Tiered) moves a module to its second tier.
 ///
 /// The default compiles a module in the background from its first call,
@@ -40,6 +55,7 @@ pub struct TierPolicy {
     compile_threads: usize,
     alternate: bool,
     on_tier_up: Option<TierUpHook>,
+    on_loop_entry: Option<LoopEntryHook>,
 }
 
 impl Default for TierPolicy {
@@ -50,6 +66,7 @@ impl Default for TierPolicy {
             compile_threads: 0,
             alternate: false,
             on_tier_up: None,
+            on_loop_entry: None,
         }
     }
 }
@@ -62,6 +79,7 @@ impl std::fmt::Debug for TierPolicy {
             .field("compile_threads", &self.compile_threads)
             .field("alternate", &self.alternate)
             .field("on_tier_up", &self.on_tier_up.is_some())
+            .field("on_loop_entry", &self.on_loop_entry.is_some())
             .finish()
     }
 }
@@ -73,7 +91,9 @@ impl TierPolicy {
     /// another module's compiled code) take the two tiers in turn, the
     /// first tier first. Calls that code running in the first tier makes
     /// to the module's functions run in the second, so every call crosses
-    /// between the tiers in one direction or the other.
+    /// between the tiers in one direction or the other. A call running in
+    /// the first tier moves into the second at the first back-edge of a
+    /// loop that has an entry there (on-stack replacement).
     pub fn forced() -> Self {
         Self {
             calls: 1,
@@ -81,6 +101,7 @@ impl TierPolicy {
             compile_threads: 0,
             alternate: true,
             on_tier_up: None,
+            on_loop_entry: None,
         }
     }
 
@@ -115,6 +136,14 @@ impl TierPolicy {
         self
     }
 
+    /// Calls `hook` each time a call running in the first tier moved into
+    /// the second at a loop, on the thread of the call, once the second tier
+    /// has run it to its end (a return, a trap or an exception).
+    pub fn with_on_loop_entry(mut self, hook: impl Fn(&LoopEntry) + Send + Sync + 'static) -> Self {
+        self.on_loop_entry = Some(Arc::new(hook));
+        self
+    }
+
     /// See [`TierPolicy::with_calls`].
     pub fn calls(&self) -> u32 {
         self.calls
@@ -144,6 +173,13 @@ impl TierPolicy {
     /// Tells the hook, if any, of `event`.
     pub(crate) fn tell(&self, event: &TierUp) {
         if let Some(hook) = &self.on_tier_up {
+            hook(event);
+        }
+    }
+
+    /// Tells the loop entry hook, if any, of `event`.
+    pub(crate) fn tell_loop_entry(&self, event: &LoopEntry) {
+        if let Some(hook) = &self.on_loop_entry {
             hook(event);
         }
     }

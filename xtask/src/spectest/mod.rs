@@ -113,6 +113,10 @@ pub enum EngineChoice {
     All,
 }
 
+/// Calls the tiered engine moved into compiled code at a loop (on-stack
+/// replacement), for the summary: the suite exercises it only if this grows.
+static LOOP_ENTRIES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 /// An engine of the runtime.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
@@ -142,7 +146,11 @@ impl Engine {
         match self {
             Engine::Interpreter => RuntimeConfig::interpreter(),
             Engine::Compiler => RuntimeConfig::compiler(),
-            Engine::Tiered => RuntimeConfig::new().with_tier_policy(TierPolicy::forced()),
+            Engine::Tiered => RuntimeConfig::new().with_tier_policy(
+                TierPolicy::forced().with_on_loop_entry(|_| {
+                    LOOP_ENTRIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }),
+            ),
         }
     }
 
@@ -419,6 +427,12 @@ fn run(args: &Args) -> Result<bool, String> {
         if skipped == 1 { "" } else { "s" }
     );
     println!("spectest: {passed} passed, {failed} failed");
+    if engines.contains(&Engine::Tiered) {
+        println!(
+            "spectest: tiered: {} calls moved into compiled code at a loop",
+            LOOP_ENTRIES.load(std::sync::atomic::Ordering::Relaxed)
+        );
+    }
     Ok(unexpected.is_empty())
 }
 
