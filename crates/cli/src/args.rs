@@ -61,15 +61,17 @@ pub struct RunArgs {
     /// Passes this process's environment to the program (before the -env ones).
     #[arg(long)]
     pub env_inherit: bool,
-    /// Uses the interpreter instead of the native compiler.
+    /// Uses the interpreter alone: no compilation to native code.
     #[arg(long, conflicts_with_all = ["compiler", "tiered"])]
     pub interpreter: bool,
-    /// Uses the native compiler alone (what runs without a flag, today).
+    /// Uses the native compiler alone: the whole program is compiled before
+    /// it starts.
     #[arg(long, conflicts_with = "tiered")]
     pub compiler: bool,
-    /// Uses the tiered engine: the program starts at once in the interpreter
-    /// and moves to compiled code once the compiler, on a background thread,
-    /// has compiled it.
+    /// Uses the tiered engine, what runs without a flag where the compiler
+    /// exists: the program starts at once in the interpreter and moves to
+    /// compiled code once the compiler, on a background thread, has compiled
+    /// it (its running loops too).
     #[arg(long)]
     pub tiered: bool,
     /// Stops the program after this long, compiling included (Go syntax: 500ms,
@@ -90,7 +92,10 @@ pub struct RunArgs {
     /// Keeps the native code the compiler produces in DIR (created if missing),
     /// so that later runs of the same module, by the same wazero version on the
     /// same kind of CPU, skip compilation; the interpreter stores nothing there.
-    /// DIR holds machine code: keep it writable only by users you trust.
+    /// The tiered engine writes its entry when its background compilation is
+    /// done, if the program runs that long (`wazero compile -cachedir DIR`
+    /// writes it at once). DIR holds machine code: keep it writable only by
+    /// users you trust.
     #[arg(long, value_name = "DIR")]
     pub cachedir: Option<PathBuf>,
     /// Opens a TCP listener on HOST:PORT for the program (sock_accept); port 0

@@ -41,7 +41,13 @@ pub fn compile(args: CompileArgs) -> i32 {
 }
 
 fn try_compile(args: &CompileArgs) -> Result<(), Failure> {
-    let config = with_cache(RuntimeConfig::new(), args.cachedir.as_deref())?;
+    // The compiler itself, where there is one: the default engine compiles
+    // in the background, after `compile` would have returned.
+    let base = match Runtime::with_config(RuntimeConfig::compiler()).engine_name() {
+        "compiler" => RuntimeConfig::compiler(),
+        _ => RuntimeConfig::new(),
+    };
+    let config = with_cache(base, args.cachedir.as_deref())?;
     let wasm = load(&args.file)?;
     Runtime::with_config(config)
         .compile_module(&wasm)

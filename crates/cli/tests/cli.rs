@@ -495,7 +495,7 @@ fn timeout_covers_compiling() {
     let nested = dir.write("nested.wasm", &wasm);
     let started = Instant::now();
     let out = wazero()
-        .args(["run", "-timeout", "100ms", &nested])
+        .args(["run", "-compiler", "-timeout", "100ms", &nested])
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -93,13 +93,6 @@ pub struct VmCtx {
     /// The native stack pointer inside the entry stub, where a fault in
     /// compiled code resumes (see `crate::arch`).
     pub entry_sp: usize,
-    /// For a call entered at a loop (on-stack replacement): the values of
-    /// the function's locals, each in its slots, which its entry reads.
-    pub osr_locals: *const u64,
-    /// For a call entered at a loop: the code it runs, whose trap sites and
-    /// frames the signal handler and the frame walk look up beside the
-    /// module's (null otherwise; see `crate::loop_entry`).
-    pub loop_code: *const crate::loop_entry::LoopCode,
     /// The module whose code runs with this context (for the signal handler:
     /// its code range and fault sites).
     pub module: *const crate::module::CompiledModule,
@@ -119,6 +112,13 @@ pub struct VmCtx {
     pub panic: Option<Box<dyn Any + Send>>,
     /// Store addresses of the functions a trap unwound through, innermost first.
     pub backtrace: Vec<u32>,
+    /// For a call entered at a loop (on-stack replacement): the values of
+    /// the function's locals, each in its slots, which its entry reads.
+    pub osr_locals: *const u64,
+    /// For a call entered at a loop: the code it runs, whose trap sites and
+    /// frames the signal handler and the frame walk look up beside the
+    /// module's (null otherwise; see `crate::loop_entry`).
+    pub loop_code: *const crate::loop_entry::LoopCode,
 }
 
 impl VmCtx {
@@ -162,8 +162,6 @@ impl VmCtx {
             first_defined: 0,
             num_defined: 0,
             entry_sp: 0,
-            osr_locals: std::ptr::null(),
-            loop_code: std::ptr::null(),
             module,
             fault_pc: 0,
             fault_fp: 0,
@@ -172,6 +170,8 @@ impl VmCtx {
             extend_backtrace: false,
             panic: None,
             backtrace: Vec::new(),
+            osr_locals: std::ptr::null(),
+            loop_code: std::ptr::null(),
         };
         vm.refresh(store);
         vm.store = store;

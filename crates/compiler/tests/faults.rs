@@ -52,7 +52,10 @@ fn the_compiler_uses_guard_pages_on_linux() {
 #[test]
 fn the_runtime_picks_the_compiler_of_this_isa() {
     use wazero::Runtime;
-    assert_eq!(Runtime::new().engine_name(), "compiler");
+    // The default engine tiers up to it.
+    assert_eq!(Runtime::new().engine_name(), "tiered");
+    let compiler = Runtime::with_config(wazero::RuntimeConfig::compiler());
+    assert_eq!(compiler.engine_name(), "compiler");
     let isa = format!("{:?}", Native::new().unwrap());
     // Cranelift's names of its backends.
     let arch = if cfg!(target_arch = "x86_64") {

@@ -8,6 +8,10 @@
 //! before use; a damaged or foreign entry is ignored and rewritten. Only the
 //! compiler writes entries: the interpreter translates functions lazily, so
 //! there is nothing worth keeping on disk, and the directory stays empty.
+//! The example uses the compiler alone (`RuntimeConfig::compiler()`), which
+//! writes the entry as it compiles; the default, tiered engine shares the
+//! compiler's entries, reading them at once and writing them when its
+//! background compilation is done.
 //!
 //! Run it with `cargo run -p wazero --example cache`.
 
@@ -47,7 +51,8 @@ pub fn main() -> Result<(), Box<dyn std::error::Error>> {
     for run in ["first", "second"] {
         // Everything is made anew, as in a new process: only the directory is shared.
         let cache = CompilationCache::with_dir(&dir)?;
-        let runtime = Runtime::with_config(RuntimeConfig::new().with_compilation_cache(&cache));
+        let runtime =
+            Runtime::with_config(RuntimeConfig::compiler().with_compilation_cache(&cache));
         engine = runtime.engine_name();
         let started = Instant::now();
         let compiled = runtime.compile_module(&wasm)?;

@@ -10,7 +10,8 @@ use wazero_wasi_preview1::{FsConfig, WasiConfig};
 /// Which engine runs the code.
 #[derive(Clone)]
 pub(crate) enum EngineKind {
-    /// The best available: the compiler where supported, else the interpreter.
+    /// The default: the tiered engine where this build has the interpreter
+    /// and a compiler for this platform, else the one it has.
     Auto,
     /// The portable interpreter.
     Interpreter,
@@ -72,8 +73,12 @@ impl Default for RuntimeConfig {
 }
 
 impl RuntimeConfig {
-    /// The default: the compiler where this platform has one, else the interpreter;
-    /// all of WebAssembly 2.0; memories up to 4 GiB.
+    /// The default: the tiered engine ([`RuntimeConfig::tiered`]: a module
+    /// starts at once in the interpreter and moves to compiled code once the
+    /// compiler has compiled it in the background) where this platform has a
+    /// compiler, else the interpreter; all of WebAssembly 2.0; memories up to
+    /// 4 GiB. [`RuntimeConfig::compiler`] compiles every module before it
+    /// runs, [`RuntimeConfig::interpreter`] never does.
     pub fn new() -> Self {
         Self {
             engine: EngineKind::Auto,
@@ -128,13 +133,14 @@ impl RuntimeConfig {
         }
     }
 
-    /// The tiered engine: a module starts running at once in the interpreter
-    /// (which translates each function on its first call) while the compiler
-    /// compiles it on a background thread; when that code is ready, the
-    /// module's calls run it, also those made by interpreted frames still
-    /// running (which finish in the interpreter). Compiling a module does
-    /// only what the interpreter does (validation), so a large module starts
-    /// in a fraction of the compiler's time, then runs at compiled speed.
+    /// The tiered engine, the default: a module starts running at once in the
+    /// interpreter (which translates each function on its first call) while
+    /// the compiler compiles it on a background thread; when that code is
+    /// ready, the module's calls run it, also those made by interpreted frames
+    /// still running, whose loops move into compiled code at their next
+    /// back-edge (on-stack replacement). Compiling a module does only what the
+    /// interpreter does (validation), so a large module starts in a fraction
+    /// of the compiler's time, then runs at compiled speed.
     ///
     /// Where this build or platform has no compiler it is the interpreter;
     /// without the interpreter, the compiler. See

@@ -18,9 +18,9 @@ pub(crate) fn select(config: &RuntimeConfig) -> Arc<dyn Engine> {
     }
 }
 
-/// The compiler where this build and CPU have one, else the interpreter.
+/// The default: the tiered engine with its default policy.
 fn auto(config: &RuntimeConfig) -> Arc<dyn Engine> {
-    native(config).unwrap_or_else(|_| interpreter())
+    tiered(config, &wazero_tiered::TierPolicy::default())
 }
 
 /// The interpreter first and the compiler second where this build has both;
