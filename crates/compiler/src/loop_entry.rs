@@ -45,32 +45,22 @@ impl LoopCode {
         index: u32,
         offset: u64,
     ) -> Result<Self, String> {
-        // A panic inside Cranelift (a bug) fails this compilation only.
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            Self::compile_unguarded(module, isa, config, index, offset)
-        }))
-        .unwrap_or_else(|_| Err("internal compiler error".to_string()))
-    }
-
-    fn compile_unguarded(
-        module: &ValidatedModule,
-        isa: &dyn TargetIsa,
-        config: CodegenConfig,
-        index: u32,
-        offset: u64,
-    ) -> Result<Self, String> {
         let globals: Vec<_> = module.global_types().iter().map(|g| g.content).collect();
-        let func = translate_function(
-            module,
-            &globals,
-            index as usize,
-            isa.frontend_config(),
-            config,
-            u32::MAX,
-            Some(offset),
-            &mut FunctionBuilderContext::new(),
-        )?;
-        let emitted = emit(&mut Context::new(), func, isa)?;
+        // A panic inside Cranelift (a bug) fails this compilation only.
+        let emitted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let func = translate_function(
+                module,
+                &globals,
+                index as usize,
+                isa.frontend_config(),
+                config,
+                u32::MAX,
+                Some(offset),
+                &mut FunctionBuilderContext::new(),
+            )?;
+            emit(&mut Context::new(), func, isa)
+        }))
+        .unwrap_or_else(|_| Err("internal compiler error".to_string()))?;
         if !emitted.calls.is_empty() {
             return Err("loop entry code has calls to link".to_string());
         }
