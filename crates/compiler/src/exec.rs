@@ -107,8 +107,9 @@ pub(crate) fn call_at_loop(
             .iter()
             .map(|&(n, t)| u64::from(n) * t.slots() as u64)
             .sum::<u64>();
-    // The entry reads exactly the function's locals' slots from `locals`.
-    if locals.len() as u64 != slots {
+    // The entry reads exactly the function's locals' slots from `locals`;
+    // the trampoline, the parameters from `stack` and the results into it.
+    if locals.len() as u64 != slots || stack.len() < ty.param_slots().max(ty.result_slots()) {
         return None;
     }
     let code = inst.code.clone()?;
