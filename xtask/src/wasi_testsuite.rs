@@ -34,7 +34,8 @@ const TIMEOUT: Duration = Duration::from_secs(60);
 /// Options of `cargo xtask wasi-testsuite`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The engines to run on: interpreter, compiler or all.
+    /// The engines to run on: interpreter, compiler, tiered (the default),
+    /// several of them separated by commas, or all.
     #[arg(long, default_value = "all")]
     pub engine: String,
     /// The `wazero` binary to run (default: build it with cargo, unoptimized).
@@ -174,10 +175,7 @@ impl Drop for Scratch {
 /// Runs one test on one engine; `Err` says how it failed.
 fn run(wazero: &Path, engine: &str, case: &Case, scratch: &Path) -> Result<(), String> {
     let mut command = Command::new(wazero);
-    command.arg("run");
-    if engine == "interpreter" {
-        command.arg("-interpreter");
-    }
+    command.arg("run").arg(format!("-{engine}"));
     for (k, v) in &case.env {
         command.arg(format!("-env={k}={v}"));
     }
@@ -284,15 +282,15 @@ pub fn main(args: &Args) -> ExitCode {
             }
         };
     }
-    let engines: &[&str] = match args.engine.as_str() {
-        "all" => &["interpreter", "compiler"],
-        "interpreter" => &["interpreter"],
-        "compiler" => &["compiler"],
-        other => {
-            eprintln!("wasi-testsuite: unknown engine {other:?} (interpreter, compiler, all)");
-            return ExitCode::FAILURE;
-        }
+    const ENGINES: [&str; 3] = ["interpreter", "compiler", "tiered"];
+    let engines: Vec<&str> = match args.engine.as_str() {
+        "all" => ENGINES.to_vec(),
+        list => list.split(',').collect(),
     };
+    if let Some(other) = engines.iter().find(|e| !ENGINES.contains(e)) {
+        eprintln!("wasi-testsuite: unknown engine {other:?} (interpreter, compiler, tiered, all)");
+        return ExitCode::FAILURE;
+    }
     let prepared = cases(args.filter.as_deref()).and_then(|cases| {
         let wazero = match &args.wazero {
             Some(path) => path.clone(),
