@@ -40,11 +40,19 @@ pub fn engines() -> Vec<Box<dyn Engine>> {
         #[cfg(target_arch = "x86_64")]
         engines.push(Box::new(Wazero::new(
             "wazero tiered (tier-up forced)",
-            RuntimeConfig::new().with_tier_policy(wazero::engine::TierPolicy::forced()),
+            RuntimeConfig::new().with_tier_policy(
+                wazero::engine::TierPolicy::forced().with_on_loop_entry(|_| {
+                    LOOP_ENTRIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }),
+            ),
         )));
     }
     engines
 }
+
+/// Calls the forced tiered engine handed over to compiled code at a loop
+/// (on-stack replacement), so a run can show it exercised that.
+pub static LOOP_ENTRIES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// The reference engine: wasmi.
 pub fn reference() -> Box<dyn Engine> {

@@ -181,6 +181,12 @@ fn fuzz(args: &Args, engines: &[Box<dyn Engine>], reference: &dyn Engine) -> Exi
         "wazero-fuzz: {seeds} seeds from {first}: {tally}; {mismatches} mismatch{}",
         if mismatches == 1 { "" } else { "es" }
     );
+    let entries = wazero_fuzz::harness::LOOP_ENTRIES.load(std::sync::atomic::Ordering::Relaxed);
+    if entries > 0 {
+        println!(
+            "wazero-fuzz: the tiered engine handed {entries} calls over to compiled code at loops"
+        );
+    }
     if mismatches > 0 {
         ExitCode::FAILURE
     } else {
