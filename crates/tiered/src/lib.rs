@@ -12,7 +12,9 @@
 //! module's functions runs compiled code, the calls from the host and the
 //! calls that frames still running in the first tier make, since the
 //! interpreter sends calls of retired code back through the engine. A frame
-//! already running in the first tier finishes there.
+//! already running in the first tier goes on in the second at the next
+//! back-edge of a loop whose state is all in its locals (on-stack
+//! replacement: `Engine::call_wasm_at_loop`), or finishes where it is.
 //!
 //! Frames of the two tiers nest both ways: a first-tier frame calls a
 //! second-tier function like a host function, and second-tier code calls
