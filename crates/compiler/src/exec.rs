@@ -101,12 +101,7 @@ pub(crate) fn call_at_loop(
     let inst = store.instance(instance);
     let module = inst.module.clone()?;
     let ty = &module.types[*module.functions.get(index as usize)? as usize];
-    let slots = ty.param_slots() as u64
-        + module.code[index as usize]
-            .locals
-            .iter()
-            .map(|&(n, t)| u64::from(n) * t.slots() as u64)
-            .sum::<u64>();
+    let slots = ty.param_slots() as u64 + module.code[index as usize].local_slots();
     // The entry reads exactly the function's locals' slots from `locals`;
     // the trampoline, the parameters from `stack` and the results into it.
     if locals.len() as u64 != slots || stack.len() < ty.param_slots().max(ty.result_slots()) {

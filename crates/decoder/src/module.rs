@@ -172,6 +172,25 @@ impl FunctionBody {
     pub fn local_count(&self) -> u64 {
         self.locals.iter().map(|&(n, _)| u64::from(n)).sum()
     }
+
+    /// The `u64` slots the declared locals take (a `v128` takes two).
+    ///
+    /// ```
+    /// use wazero_api::ValueType;
+    /// use wazero_decoder::FunctionBody;
+    /// let body = FunctionBody {
+    ///     range: 0..0,
+    ///     locals: vec![(3, ValueType::I32), (2, ValueType::V128)],
+    /// };
+    /// assert_eq!(body.local_count(), 5);
+    /// assert_eq!(body.local_slots(), 7);
+    /// ```
+    pub fn local_slots(&self) -> u64 {
+        self.locals
+            .iter()
+            .map(|&(n, t)| u64::from(n) * t.slots() as u64)
+            .sum()
+    }
 }
 
 /// A custom section.

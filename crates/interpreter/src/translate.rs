@@ -432,12 +432,7 @@ fn compact_frame(t: &mut Translator<'_>, result_slots: u32, reads: &FirstReads) 
 /// compiled rather than on its first call.
 pub(crate) fn check_frame(module: &ValidatedModule, index: usize) -> Result<(), String> {
     let ty = &module.types[module.functions[index] as usize];
-    let locals: u64 = module.code[index]
-        .locals
-        .iter()
-        .map(|&(n, t)| u64::from(n) * t.slots() as u64)
-        .sum();
-    if ty.param_slots() as u64 + locals > u64::from(MAX_FRAME_SLOTS) {
+    if ty.param_slots() as u64 + module.code[index].local_slots() > u64::from(MAX_FRAME_SLOTS) {
         return Err(too_large(index));
     }
     Ok(())

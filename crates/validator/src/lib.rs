@@ -62,12 +62,10 @@ fn check_frames(module: &Module, heights: &[u32]) -> Result<(), ValidationError>
         else {
             continue;
         };
-        let locals: u64 = body
-            .locals
-            .iter()
-            .map(|&(n, t)| u64::from(n) * t.slots() as u64)
-            .sum();
-        let need = ty.param_slots() as u64 + locals + 2 * u64::from(height) + FRAME_CONSTANT_SLOTS;
+        let need = ty.param_slots() as u64
+            + body.local_slots()
+            + 2 * u64::from(height)
+            + FRAME_CONSTANT_SLOTS;
         if need > MAX_FRAME_SLOTS {
             return Err(ValidationError {
                 message: format!(
