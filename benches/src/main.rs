@@ -38,6 +38,7 @@
 
 mod compile_cache;
 mod compiler;
+mod crossings;
 mod density;
 mod disasm;
 mod engines;

@@ -106,6 +106,8 @@ pub struct Report {
     pub missing: Vec<String>,
     pub steady: Option<Steady>,
     pub warmup: Option<Warmup>,
+    /// What a call between the tiers costs.
+    pub crossings: Option<crate::crossings::Crossings>,
 }
 
 /// The workspace root.
@@ -409,6 +411,7 @@ pub fn run(quick: bool) -> Result<Report> {
         missing,
         steady,
         warmup: Some(warmup(quick)?),
+        crossings: Some(crate::crossings::measure(quick)?),
     })
 }
 
@@ -471,6 +474,15 @@ pub fn report(report: &Report) {
             format_duration(w.compiler_run.1),
             format_duration(w.tiered_run.0),
             format_duration(w.tiered_run.1),
+        );
+    }
+    if let Some(c) = &report.crossings {
+        println!();
+        println!(
+            "a call from compiled code to a function the interpreter runs (tiered engine, half of \
+             the module compiled): {:.0} ns; between compiled functions {:.1} ns, between \
+             interpreted ones {:.1} ns",
+            c.compiled_to_interpreted, c.compiled, c.interpreted
         );
     }
 }

@@ -111,7 +111,7 @@ pub(crate) fn call_at_loop(
     let compiled = wazero_store::code_as::<CompiledModule>(&*code)?;
     let offset = u64::from(offset);
     let entry = compiled.loop_entry(index, offset, || {
-        LoopCode::compile(&module, isa, config, index, offset)
+        LoopCode::compile(&module, isa, config, (index, offset), compiled.left_out())
     })?;
     drop(code);
     Some(enter(store, func, stack, arch, Some((&entry, locals))))
@@ -136,6 +136,13 @@ fn enter(
     let code = inst.code.clone().expect("a wasm instance has code");
     let module = wazero_store::code_as::<CompiledModule>(&*code)
         .expect("instances of this engine carry compiled code");
+    if at_loop.is_none() && module.is_left_out(index) {
+        // Code compiled without the function has none to run: the engine
+        // that asked for such code sends its calls elsewhere.
+        return Err(CallError::Compile(format!(
+            "function[{index}] (defined) was left out of this code"
+        )));
+    }
     let sp = stack_pointer();
     if store.reentry_depth == 0 {
         store.native_stack_limit = stack_limit(sp);

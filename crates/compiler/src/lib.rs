@@ -196,7 +196,8 @@ impl Engine for CraneliftEngine {
 
     fn serialize(&self, code: &dyn CompiledCode) -> Option<Vec<u8>> {
         let module = wazero_store::code_as::<CompiledModule>(code)?;
-        Some(module.serialize())
+        // Code of some functions only serves the engine that asked for it.
+        (!module.is_partial()).then(|| module.serialize())
     }
 
     fn deserialize(

@@ -18,7 +18,7 @@ use wazero_validator::ValidatedModule;
 
 use crate::code_memory::CodeMemory;
 use crate::module::{emit, CodegenConfig};
-use crate::translate::translate_function;
+use crate::translate::{translate_function, Body};
 
 /// A function's code entered at one of its loops.
 pub struct LoopCode {
@@ -36,14 +36,15 @@ pub struct LoopCode {
 
 impl LoopCode {
     /// Compiles defined function `index` of `module` entered at its `loop`
-    /// at module offset `offset`; an error if that loop cannot be entered
-    /// (or Cranelift failed).
+    /// at module offset `offset`, for a module compiled without the
+    /// functions `left_out` marks (see `Translator::left_out`); an error if
+    /// that loop cannot be entered (or Cranelift failed).
     pub(crate) fn compile(
         module: &ValidatedModule,
         isa: &dyn TargetIsa,
         config: CodegenConfig,
-        index: u32,
-        offset: u64,
+        (index, offset): (u32, u64),
+        left_out: &[bool],
     ) -> Result<Self, String> {
         let globals: Vec<_> = module.global_types().iter().map(|g| g.content).collect();
         // A panic inside Cranelift (a bug) fails this compilation only.
@@ -55,10 +56,10 @@ impl LoopCode {
                 isa.frontend_config(),
                 config,
                 u32::MAX,
-                Some(offset),
+                (Body::AtLoop(offset), left_out),
                 &mut FunctionBuilderContext::new(),
             )?;
-            emit(&mut Context::new(), func, isa)
+            emit(&mut Context::new(), func.func, isa)
         }))
         .unwrap_or_else(|_| Err("internal compiler error".to_string()))?;
         if !emitted.calls.is_empty() {

@@ -25,6 +25,7 @@ use crate::code_memory::CodeMemory;
 use crate::loop_entry::LoopCode;
 use crate::translate::{
     cl_type, load_slot, slot_offsets, store_slot, translate_function, unsupported, wasm_signature,
+    Body,
 };
 
 /// The entry trampoline's type: `(vmctx, callee, values)`; parameters are read
@@ -51,6 +52,14 @@ pub struct CompiledModule {
     /// module offset of the loop, compiled when first asked for (`None`:
     /// the loop cannot be entered).
     loop_entries: Mutex<LoopEntries>,
+    /// Per defined function, whether it was left out of the compilation
+    /// (`CompileOptions::only`): it has no code here, and the code calls it
+    /// through the store. Empty when none was.
+    left_out: Box<[bool]>,
+    /// In code of some functions only: the machine code of each function
+    /// compiled, before layout, for a later compilation of the module to
+    /// reuse (`CompileOptions::reuse`). Empty in code of all functions.
+    emitted: Box<[Option<Arc<Emitted>>]>,
 }
 
 /// See [`CompiledModule::loop_entry`]: by defined function and module offset.
@@ -148,6 +157,7 @@ impl Default for CodegenConfig {
 }
 
 /// One function's machine code, before layout.
+#[derive(Default)]
 pub(crate) struct Emitted {
     pub(crate) code: Vec<u8>,
     /// Offsets (in `code`) of trap sites, with what each raises
@@ -156,6 +166,9 @@ pub(crate) struct Emitted {
     /// Calls of defined functions to link: the offset (in `code`) of the
     /// relocation, its kind, the callee's defined index, and the addend.
     pub(crate) calls: Vec<(u32, Reloc, u32, i64)>,
+    /// Whether it calls some functions through the store because they were
+    /// left out (see `crate::translate::Translated`).
+    pub(crate) through_store: bool,
 }
 
 /// Below this many bytes of function bodies a module is compiled on the
@@ -185,6 +198,23 @@ pub(crate) fn compile(
         }
         .min(count)
     };
+    // Functions left out get no code: the others call them through the
+    // store (see `Translator::left_out`).
+    let left_out: Box<[bool]> = match options.only {
+        Some(only) => (0..count).map(|i| !only(i as u32)).collect(),
+        None => Box::default(),
+    };
+    // Functions the code to reuse has (see `CompileOptions::reuse`): as
+    // they are in code of some functions only; in code of all, those that
+    // call no function through the store only because it was left out.
+    let previous = options
+        .reuse
+        .and_then(|c| wazero_store::code_as::<CompiledModule>(c))
+        .filter(|p| p.emitted.len() == count);
+    let reusable = |index: usize| {
+        let emitted = previous?.emitted[index].as_ref()?;
+        (options.only.is_some() || !emitted.through_store).then(|| emitted.clone())
+    };
     let next = AtomicUsize::new(0);
     let worker = || {
         let mut fctx = FunctionBuilderContext::new();
@@ -203,6 +233,14 @@ pub(crate) fn compile(
             // A panic inside Cranelift (a bug, not the module's fault) must not
             // take the embedder down: it fails this compilation, and the
             // contexts are rebuilt in case it left them inconsistent.
+            if left_out.get(index) == Some(&true) {
+                done.push((index, Ok(Arc::default())));
+                continue;
+            }
+            if let Some(emitted) = reusable(index) {
+                done.push((index, Ok(emitted)));
+                continue;
+            }
             let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 translate_function(
                     module,
@@ -211,10 +249,14 @@ pub(crate) fn compile(
                     isa.frontend_config(),
                     config,
                     options.max_function_blocks,
-                    None,
+                    (Body::Whole, &left_out),
                     &mut fctx,
                 )
-                .and_then(|func| emit(&mut ctx, func, isa))
+                .and_then(|t| {
+                    let mut emitted = emit(&mut ctx, t.func, isa)?;
+                    emitted.through_store = t.through_store;
+                    Ok(Arc::new(emitted))
+                })
             }))
             .unwrap_or_else(|panic| {
                 fctx = FunctionBuilderContext::new();
@@ -240,8 +282,8 @@ pub(crate) fn compile(
         }
         done
     };
-    let mut results: Vec<Option<Result<Emitted, String>>> = (0..count).map(|_| None).collect();
-    let mut collect = |done: Vec<(usize, Result<Emitted, String>)>| {
+    let mut results: Vec<Option<Result<Arc<Emitted>, String>>> = (0..count).map(|_| None).collect();
+    let mut collect = |done: Vec<(usize, Result<Arc<Emitted>, String>)>| {
         for (i, r) in done {
             results[i] = Some(r);
         }
@@ -270,8 +312,12 @@ pub(crate) fn compile(
     let mut trap_offsets = Vec::new();
     let mut trap_codes = Vec::new();
     let mut calls = Vec::new();
-    for r in results {
+    let mut kept = Vec::with_capacity(if options.only.is_some() { count } else { 0 });
+    for (index, r) in results.into_iter().enumerate() {
         let emitted = r.expect("every function was compiled")?;
+        if options.only.is_some() {
+            kept.push((left_out.get(index) != Some(&true)).then(|| emitted.clone()));
+        }
         let offset = place(&mut code, &emitted.code);
         func_offsets.push(offset);
         func_ends.push(offset + emitted.code.len());
@@ -308,7 +354,7 @@ pub(crate) fn compile(
         };
         tramp_offsets.push(offset);
     }
-    CompiledModule::new(
+    let mut module = CompiledModule::new(
         &code,
         Layout {
             funcs: func_offsets,
@@ -317,7 +363,10 @@ pub(crate) fn compile(
             trap_offsets,
             trap_codes,
         },
-    )
+    )?;
+    module.left_out = left_out;
+    module.emitted = kept.into_boxed_slice();
+    Ok(module)
 }
 
 /// Patches every direct call at `calls` to its callee, now that all
@@ -393,9 +442,30 @@ impl CompiledModule {
             func_ends: layout.func_ends.iter().map(|&e| base + e).collect(),
             trap_sites: layout.trap_offsets.iter().map(address).collect(),
             loop_entries: Mutex::default(),
+            left_out: Box::default(),
+            emitted: Box::default(),
             memory,
             layout,
         })
+    }
+
+    /// Whether some functions were left out of this code
+    /// (`CompileOptions::only`): it then runs only the calls of those
+    /// compiled, and is not serialized.
+    pub fn is_partial(&self) -> bool {
+        self.left_out.contains(&true)
+    }
+
+    /// Per defined function, whether it was left out (empty when none
+    /// was).
+    pub(crate) fn left_out(&self) -> &[bool] {
+        &self.left_out
+    }
+
+    /// Whether defined function `index` was left out: this code has none
+    /// for it.
+    pub(crate) fn is_left_out(&self, index: u32) -> bool {
+        self.left_out.get(index as usize) == Some(&true)
     }
 
     /// The module as bytes: the code and its layout (see [`Self::deserialize`]).
@@ -480,9 +550,10 @@ pub fn disassemble(
         isa.frontend_config(),
         config,
         u32::MAX,
-        None,
+        (Body::Whole, &[]),
         &mut fctx,
-    )?;
+    )?
+    .func;
     let mut ctx = Context::for_function(func);
     ctx.set_disasm(true);
     let compiled = ctx
@@ -547,6 +618,7 @@ pub(crate) fn emit(
         code: compiled.code_buffer().to_vec(),
         traps,
         calls,
+        through_store: false,
     })
 }
 

@@ -271,6 +271,15 @@ pub(crate) struct Translator<'m, 'b> {
     pos: u64,
     /// For the code of a loop entry: where it enters (see [`LoopEntry`]).
     loop_entry: Option<LoopEntry>,
+    /// Per defined function, whether the code is compiled without it
+    /// (`CompileOptions::only`; empty when none is left out): calls of
+    /// such a function go through the store (`call_func`), which runs it
+    /// elsewhere, and so do all calls through tables and references, since
+    /// the code table has no code for it.
+    left_out: &'m [bool],
+    /// Whether a call went through the store because of `left_out` (the
+    /// code is then not as good as without it: see [`Translated`]).
+    used_left_out: bool,
 }
 
 /// The code of a function entered at one of its loops (on-stack
@@ -293,9 +302,20 @@ struct LoopEntry {
     found: bool,
 }
 
+/// What [`translate_function`] builds of a function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Body {
+    /// The function.
+    Whole,
+    /// The code that enters it at its `loop` at this module offset (see
+    /// [`LoopEntry`]; an error if that loop cannot be entered).
+    AtLoop(u64),
+}
+
 /// Builds the Cranelift function for defined function `index` of `module`,
-/// or with `at_loop` the code that enters it at its `loop` at that module
-/// offset (see [`LoopEntry`]; an error if that loop cannot be entered).
+/// or what else `body` says. `left_out` marks, by defined index, the
+/// functions the code is compiled without (`CompileOptions::only`; empty
+/// when there are none): see [`Translator::left_out`].
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn translate_function(
     module: &ValidatedModule,
@@ -304,9 +324,9 @@ pub(crate) fn translate_function(
     frontend: TargetFrontendConfig,
     config: CodegenConfig,
     max_blocks: u32,
-    at_loop: Option<u64>,
+    (body_kind, left_out): (Body, &[bool]),
     fctx: &mut FunctionBuilderContext,
-) -> Result<Function, String> {
+) -> Result<Translated, String> {
     let call_conv = frontend.default_call_conv;
     let ty = &module.types[module.functions[index] as usize];
     let sig = wasm_signature(ty, WASM_CALL_CONV)?;
@@ -417,9 +437,11 @@ pub(crate) fn translate_function(
         local_types,
         pos: 0,
         loop_entry: None,
+        left_out,
+        used_left_out: false,
     };
     t.entry_interrupt_check();
-    if let Some(offset) = at_loop {
+    if let Body::AtLoop(offset) = body_kind {
         // The function's own start is unreachable from here on.
         let block = t.b.create_block();
         t.b.ins().jump(block, &[]);
@@ -445,8 +467,22 @@ pub(crate) fn translate_function(
     if t.loop_entry.as_ref().is_some_and(|l| !l.found) {
         return Err("no loop that can be entered at that offset".to_string());
     }
+    let through_store = t.used_left_out;
     t.finish();
-    Ok(func)
+    Ok(Translated {
+        func,
+        through_store,
+    })
+}
+
+/// What [`translate_function`] built.
+pub(crate) struct Translated {
+    /// The function.
+    pub(crate) func: Function,
+    /// Whether it calls some functions through the store only because they
+    /// were left out (`Translator::left_out`): correct with any code of the
+    /// module, but slower than code compiled with them.
+    pub(crate) through_store: bool,
 }
 
 fn zero(b: &mut FunctionBuilder, t: Type) -> Value {
@@ -1138,6 +1174,14 @@ impl Translator<'_, '_> {
         let params = self.pop_n(ty.params().len());
         let imported = self.module.imported_function_count();
         let results = match function_index.checked_sub(imported) {
+            Some(defined) if self.left_out.get(defined as usize) == Some(&true) => {
+                self.used_left_out = true;
+                let addrs = self.load_vm(I64, vmctx::FUNC_ADDRS);
+                let off = i32::try_from(4 * function_index as u64)
+                    .map_err(|_| "too many functions".to_string())?;
+                let addr = self.b.ins().load(I32, trusted(), addrs, off);
+                self.call_store(builtin!(call_func), addr, &ty, params)
+            }
             Some(defined) => {
                 let results = self.call_code_as(Callee::Direct(defined), &ty, params, tail);
                 self.stack.extend(results);
@@ -1298,6 +1342,18 @@ impl Translator<'_, '_> {
     /// call and a return in the second. Pushes the results.
     fn call_addr_as(&mut self, addr: Value, ty: &FuncType, params: Vec<Value>, tail: bool) {
         let ty = ty.clone();
+        if !self.left_out.is_empty() {
+            // The code table lacks some of this instance's functions.
+            self.used_left_out = true;
+            let results = self.call_store(builtin!(call_func), addr, &ty, params);
+            self.stack.extend(results);
+            self.after_call(tail);
+            if tail {
+                self.branch(self.frames.len() as u32 - 1);
+                self.reachable = false;
+            }
+            return;
+        }
         let first = self.load_vm(I32, vmctx::FIRST_DEFINED);
         let num = self.load_vm(I32, vmctx::NUM_DEFINED);
         let rel = self.b.ins().isub(addr, first);

@@ -219,7 +219,9 @@ impl VmCtx {
         self.func_addrs = inst.functions.as_ptr().cast();
         self.sig_ids = inst.sig_ids.as_ptr().cast();
         let module = inst.module.as_ref().expect("a wasm instance");
-        let imported = module.imported_function_count() as usize;
+        // The index space is the imports, then the defined functions
+        // (counting the imports would walk them on every entry).
+        let imported = inst.functions.len().saturating_sub(module.code.len());
         self.num_defined = module.code.len() as u32;
         self.first_defined = inst.functions.get(imported).map_or(0, |a| a.0);
         let (globals, store_funcs) = (

@@ -996,10 +996,11 @@ pub(crate) struct CallEntry {
 impl CallEntry {
     /// Publishes `func` for the call handlers, once (a store on every call
     /// would bounce the line between threads running the module).
-    fn publish(&self, func: &CompiledFunc, retired: &AtomicBool) {
+    fn publish(&self, func: &CompiledFunc, retired: [&AtomicBool; 2]) {
+        let is_retired = || retired.iter().any(|r| r.load(Ordering::Relaxed));
         if !self.code.load(Ordering::Relaxed).is_null()
             || func.init.len() > INLINE_INIT
-            || retired.load(Ordering::Relaxed)
+            || is_retired()
         {
             return;
         }
@@ -1011,10 +1012,11 @@ impl CallEntry {
         self.frame_size.store(func.frame_size, Ordering::Relaxed);
         self.code
             .store(func.code.as_ptr().cast_mut(), Ordering::Release);
-        // Against `InterpModule::retire` running at the same time: either
-        // this sees its flag, or its clearing comes after this store.
+        // Against `InterpModule::retire` (or `retire_function`) running at
+        // the same time: either this sees its flag, or its clearing comes
+        // after this store.
         fence(Ordering::SeqCst);
-        if retired.load(Ordering::Relaxed) {
+        if is_retired() {
             self.code.store(std::ptr::null_mut(), Ordering::Relaxed);
         }
     }
@@ -1044,6 +1046,15 @@ pub(crate) struct InterpModule {
     /// ([`CompiledCode::retire`](wazero_store::CompiledCode::retire)): calls
     /// leave threaded code and go through the store's engine.
     retired: AtomicBool,
+    /// Per defined function, set when that function alone runs in another
+    /// tier ([`CompiledCode::retire_function`](wazero_store::CompiledCode::retire_function)).
+    retired_funcs: Box<[AtomicBool]>,
+    /// Per defined function, how often it was found running at a poke (see
+    /// [`InterpModule::sample`]).
+    samples: Box<[AtomicU32]>,
+    /// Whether some function was retired alone: calls then cross between
+    /// the tiers, and are sampled too (see [`InterpModule::crosses_tiers`]).
+    some_retired: AtomicBool,
 }
 
 impl InterpModule {
@@ -1061,6 +1072,13 @@ impl InterpModule {
             module: module.clone(),
             imported_funcs: module.imported_function_count(),
             retired: AtomicBool::new(false),
+            retired_funcs: (0..module.functions.len())
+                .map(|_| AtomicBool::new(false))
+                .collect(),
+            samples: (0..module.functions.len())
+                .map(|_| AtomicU32::new(0))
+                .collect(),
+            some_retired: AtomicBool::new(false),
         };
         if eager {
             this.translate_all()?;
@@ -1137,15 +1155,41 @@ impl InterpModule {
             .get_or_init(|| translate(&self.module, &self.types, index as usize))
             .as_ref()
             .map_err(Clone::clone)?;
-        self.entries[index as usize].publish(func, &self.retired);
+        self.entries[index as usize]
+            .publish(func, [&self.retired, &self.retired_funcs[index as usize]]);
         Ok(func)
     }
 
-    /// Whether the module's functions run in another tier now (see
-    /// [`InterpModule::retired`]).
+    /// Whether defined function `index` runs in another tier now (see
+    /// [`InterpModule::retired`] and [`InterpModule::retired_funcs`]).
     #[inline]
-    pub(crate) fn is_retired(&self) -> bool {
+    pub(crate) fn is_retired(&self, index: u32) -> bool {
         self.retired.load(Ordering::Acquire)
+            || self
+                .retired_funcs
+                .get(index as usize)
+                .is_some_and(|r| r.load(Ordering::Acquire))
+    }
+
+    /// Whether some of the module's functions run in another tier while
+    /// the others run here: calls between them then cost more than calls
+    /// within a tier, and each such call is sampled (the interpreted caller
+    /// of a function that moved, and the function the other tier calls
+    /// here), so that the functions on both sides move together.
+    #[inline]
+    pub(crate) fn crosses_tiers(&self) -> bool {
+        self.some_retired.load(Ordering::Relaxed) && !self.retired.load(Ordering::Relaxed)
+    }
+
+    /// Records that defined function `index` was running when its store
+    /// was poked (or called across the tiers: see
+    /// [`InterpModule::crosses_tiers`]): a tier above learns from these
+    /// samples which functions run hot
+    /// ([`CompiledCode::samples`](wazero_store::CompiledCode::samples)).
+    pub(crate) fn sample(&self, index: u32) {
+        if let Some(n) = self.samples.get(index as usize) {
+            n.fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     /// The first of [`InterpModule::entries`]: entry `i` is defined function
@@ -1169,5 +1213,31 @@ impl wazero_store::CompiledCode for InterpModule {
         for entry in &*self.entries {
             entry.code.store(std::ptr::null_mut(), Ordering::Relaxed);
         }
+    }
+
+    /// Calls of defined function `index` leave threaded code from now on,
+    /// as [`retire`](wazero_store::CompiledCode::retire) does for all.
+    fn retire_function(&self, index: u32) {
+        let (Some(flag), Some(entry)) = (
+            self.retired_funcs.get(index as usize),
+            self.entries.get(index as usize),
+        ) else {
+            return;
+        };
+        flag.store(true, Ordering::Release);
+        self.some_retired.store(true, Ordering::Relaxed);
+        fence(Ordering::SeqCst);
+        entry.code.store(std::ptr::null_mut(), Ordering::Relaxed);
+    }
+
+    fn samples(&self) -> Vec<(u32, u32)> {
+        self.samples
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| {
+                let n = n.load(Ordering::Relaxed);
+                (n > 0).then_some((i as u32, n))
+            })
+            .collect()
     }
 }

@@ -193,18 +193,41 @@ pub(crate) fn call(store: &mut Store, addr: FuncAddr, args: &mut [u64]) -> Resul
     if sp <= store.native_stack_limit {
         return Err(Trap::new(TrapCode::StackExhausted).into());
     }
-    let mut exec = store
-        .engine_state
-        .take()
-        .and_then(|b| b.downcast::<Executor>().ok())
-        .unwrap_or_default();
+    // An idle executor of the store's, or a new one; a nested entry (from a
+    // host function, or from compiled code under the tiered engine) takes
+    // another, so that its value stack is allocated once, not per call.
+    let mut exec = executors(store).pop().unwrap_or_default();
     store.reentry_depth += 1;
     let result = exec.run(store, addr, args);
     store.reentry_depth -= 1;
     exec.cx.frames.clear();
     exec.modules.clear();
-    store.engine_state = Some(exec);
+    let idle = executors(store);
+    if idle.len() < KEPT_EXECUTORS {
+        idle.push(exec);
+    }
     result
+}
+
+/// The executors idle in `store`, for its next entries.
+#[derive(Default)]
+struct Executors(Vec<Executor>);
+
+/// The most idle executors a store keeps (each holds its value stack).
+const KEPT_EXECUTORS: usize = 4;
+
+/// `store`'s idle executors (see [`Executors`]).
+fn executors(store: &mut Store) -> &mut Vec<Executor> {
+    let state = store
+        .engine_state
+        .get_or_insert_with(|| Box::new(Executors::default()));
+    if !state.is::<Executors>() {
+        *state = Box::new(Executors::default());
+    }
+    &mut state
+        .downcast_mut::<Executors>()
+        .expect("set to executors just above")
+        .0
 }
 
 fn interp_module(code: &Arc<dyn CompiledCode>) -> *const InterpModule {
@@ -343,6 +366,9 @@ impl Executor {
         at: usize,
         current: (usize, u32),
     ) -> Result<usize, CallError> {
+        if self.module(current.0).crosses_tiers() {
+            self.module(current.0).sample(current.1);
+        }
         let inst = self.modules[module].instance;
         let imported = self.module(module).imported_funcs;
         let addr = store.instance(inst).functions[(imported + func) as usize];
@@ -384,7 +410,7 @@ impl Executor {
         base: usize,
         ip: *const Op,
     ) -> Result<bool, CallError> {
-        if !self.module(module).is_retired() {
+        if !self.module(module).is_retired(func) {
             return Ok(false);
         }
         let code = self.module(module).func(func).map_err(CallError::Compile)?;
@@ -653,6 +679,9 @@ impl Executor {
         let max_depth = store.limits.max_call_depth as usize;
         let mut m = self.module_index(store, instance);
         let mut f = index;
+        if self.module(m).crosses_tiers() {
+            self.module(m).sample(f);
+        }
         let entry_func = self.module(m).func(f).map_err(CallError::Compile)?;
         {
             let (frame, params) = (
@@ -720,7 +749,7 @@ impl Executor {
                         module,
                         func,
                         base: new_base,
-                    } if self.module(module).is_retired() => {
+                    } if self.module(module).is_retired(func) => {
                         self.call_retired(store, (module, func), new_base, (m, f))?;
                         // The value stack may have grown.
                         fp = self.stack.as_mut_ptr().wrapping_add(base);
@@ -778,7 +807,7 @@ impl Executor {
         // move too, at their next back-edge (`enter_at_loop`).
         macro_rules! poke_for_loops {
             () => {{
-                if self.module(m).is_retired()
+                if self.module(m).is_retired(f)
                     && self.module(m).func(f).is_ok_and(|c| c.loops.is_some())
                 {
                     store.interrupt.poke();
@@ -823,7 +852,7 @@ impl Executor {
                         refresh_memory!();
                         ret!();
                     }
-                    Next::Enter { module, func, .. } if self.module(module).is_retired() => {
+                    Next::Enter { module, func, .. } if self.module(module).is_retired(func) => {
                         let results = self.call_retired(store, (module, func), src, (m, f))?;
                         self.stack.copy_within(src..src + results, base);
                         refresh_memory!();
@@ -920,9 +949,14 @@ impl Executor {
                 if store.interrupt.take() {
                     trap!(TrapCode::Interrupted);
                 }
-                // A poke: the module may have moved to another tier, which
-                // can take this call over at the loop `ip` starts.
-                if store.interrupt.take_poke() && self.enter_at_loop(store, (m, f), base, ip)? {
+                // A poke: a sample for the tier above (which functions run
+                // hot), or the function may have moved to another tier,
+                // which can take this call over at the loop `ip` starts.
+                if !store.interrupt.take_poke() {
+                    continue;
+                }
+                self.module(m).sample(f);
+                if self.enter_at_loop(store, (m, f), base, ip)? {
                     refresh_memory!();
                     ret!();
                     poke_for_loops!();

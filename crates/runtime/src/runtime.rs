@@ -95,7 +95,7 @@ impl Runtime {
         let options = wazero_store::CompileOptions {
             interrupted: &interrupted,
             max_function_blocks: self.inner.config.max_function_blocks,
-            max_threads: 0,
+            ..Default::default()
         };
         self.inner
             .engine

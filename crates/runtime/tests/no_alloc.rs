@@ -76,7 +76,17 @@ fn calls_allocate_nothing() {
         1
     );
     let wasm = wat::parse_str(GUEST).unwrap();
-    for (engine, config) in engines::named() {
+    let mut configs = engines::named();
+    if engines::HAS_COMPILER && cfg!(target_arch = "x86_64") {
+        // Half of the module compiled for good: `$inc` compiled, the loop
+        // interpreted, every call of `$inc` a call between the tiers.
+        let half = wazero::engine::TierPolicy::forced().with_whole_at(u32::MAX);
+        configs.push((
+            "tiered, half compiled",
+            wazero::RuntimeConfig::new().with_tier_policy(half),
+        ));
+    }
+    for (engine, config) in configs {
         let runtime = Runtime::with_config(config);
         runtime
             .new_host_module_builder("env")
@@ -87,9 +97,12 @@ fn calls_allocate_nothing() {
             .unwrap();
         let module = runtime.instantiate(&wasm).unwrap();
         let f = module.exported_function("loop").unwrap();
-        let mut stack = [3u64];
+        // Warm-up: enough calls into the module for the forced tiered
+        // engine to have compiled the whole of it (or, half compiled, to
+        // have entered each tier from the other).
+        let mut stack = [10u64];
         f.call_with_stack(&mut stack).unwrap();
-        assert_eq!(stack[0], 12, "{engine}");
+        assert_eq!(stack[0], 40, "{engine}");
         let mut stack = [1000u64];
         let n = allocations(|| f.call_with_stack(&mut stack).unwrap());
         assert_eq!(stack[0], 4000, "{engine}");

@@ -1,6 +1,7 @@
 //! The tiered engine (`RuntimeConfig::tiered`): calls between frames of the
 //! two tiers, in both directions, traps and their backtraces across them, a
-//! module moved while its guest runs, and a second tier that cannot compile.
+//! module moved while its guest runs, hot functions moved before the rest
+//! of their module, and a second tier that cannot compile.
 //!
 //! Which tier ran a call is seen through the call-depth limit: the
 //! interpreter counts frames against `with_max_call_depth`, compiled code
@@ -106,14 +107,75 @@ fn calls_from_interpreted_frames_run_compiled_once_the_module_moved() {
     let policy =
         TierPolicy::forced().with_on_tier_up(move |t| seen.lock().unwrap().push(t.clone()));
     let (_rt, module) = recursive(RuntimeConfig::new().with_tier_policy(policy), || {});
-    for _ in 0..3 {
+    for _ in 0..5 {
         assert_eq!(call(&module, "main", &[100]).unwrap(), vec![100]);
         assert_eq!(call(&module, "rec", &[30]).unwrap(), vec![30]);
     }
     let tier_ups = tier_ups.lock().unwrap();
-    assert_eq!(tier_ups.len(), 1, "one compilation for the module");
-    assert_eq!(tier_ups[0].functions, 5);
-    assert_eq!(tier_ups[0].error, None);
+    let told: Vec<_> = tier_ups
+        .iter()
+        .map(|t| (t.functions, t.hot, t.error.is_none()))
+        .collect();
+    assert_eq!(
+        told,
+        [(3, true, true), (5, false, true)],
+        "half of the functions (the even-numbered three), then all five"
+    );
+}
+
+/// Compiled code calls the functions compiled without it through the
+/// store, which runs them in the first tier: under the forced policy the
+/// module's first half (`outer`, defined function 0) is compiled first,
+/// and its callee `deep` (function 1) stays interpreted, where its
+/// recursion traps at the depth limit, until the whole module is compiled
+/// (at the eighth call into it), after which compiled turns complete it.
+#[test]
+fn hot_code_calls_the_functions_left_out_in_the_first_tier() {
+    if !engines::HAS_COMPILER {
+        return;
+    }
+    const OUTER_AND_DEEP: &str = r#"(module
+        (func (export "outer") (param i32) (result i32)
+            (i32.add (i32.const 1000) (call $deep (local.get 0))))
+        (func $deep (param i32) (result i32)
+            (if (result i32) (i32.eqz (local.get 0))
+                (then (i32.const 0))
+                (else (i32.add (i32.const 1)
+                    (call $deep (i32.sub (local.get 0) (i32.const 1))))))))"#;
+    let (policy, told) = told(TierPolicy::forced());
+    let runtime = Runtime::with_config(
+        RuntimeConfig::new()
+            .with_tier_policy(policy)
+            .with_max_call_depth(DEPTH_LIMIT),
+    );
+    let module = runtime
+        .instantiate(&wat::parse_str(OUTER_AND_DEEP).unwrap())
+        .unwrap();
+    // Calls 1-4 (the stub's calls of `deep` count too): `outer` in either
+    // tier, `deep` interpreted.
+    for i in 0..2 {
+        assert_eq!(
+            trap_code(call(&module, "outer", &[100])),
+            TrapCode::StackExhausted,
+            "call {i}: deep is interpreted"
+        );
+    }
+    let hot = told.try_recv().expect("the first half was compiled");
+    assert_eq!((hot.functions, hot.hot, hot.error), (1, true, None));
+    let results: Vec<_> = (0..8).map(|_| call(&module, "outer", &[100])).collect();
+    let whole = told.try_recv().expect("then the whole module");
+    assert_eq!((whole.functions, whole.hot, whole.error), (2, false, None));
+    assert!(
+        results.iter().any(|r| matches!(r, Ok(v) if v == &[1100])),
+        "compiled turns complete the recursion: {results:?}"
+    );
+    for r in &results {
+        assert!(
+            matches!(r, Ok(v) if v == &[1100])
+                || matches!(r, Err(Error::Trap(t)) if t.code == TrapCode::StackExhausted),
+            "{r:?}"
+        );
+    }
 }
 
 /// With the default policy the module moves while its guest runs: the
@@ -194,7 +256,8 @@ fn a_module_the_compiler_refuses_stays_in_the_interpreter() {
         .with_tier_policy(policy)
         .with_max_function_blocks(0);
     let (_rt, module) = recursive(config, || {});
-    for _ in 0..2 {
+    // Past the eighth call, where the whole module's compilation is tried.
+    for _ in 0..5 {
         assert_eq!(call(&module, "rec", &[10]).unwrap(), vec![10]);
         assert_eq!(
             trap_code(call(&module, "rec", &[100])),
@@ -402,4 +465,69 @@ fn an_exception_thrown_after_a_loop_entry_reaches_the_interpreted_handler() {
         "the payload is the iteration count: {caught}"
     );
     assert_eq!(entries.lock().unwrap().len(), 1);
+}
+
+/// With a profile window, the functions the interpreter is sampled
+/// running, and those they call, are compiled first: `main`'s loop (and
+/// `step`, which it calls) move to compiled code while `cold`, a large
+/// function nothing calls, waits for the whole module's compilation. The
+/// host's `done` lets the loop end ten iterations after the hot
+/// functions' code is in use, so the loop moves at a back-edge first.
+#[test]
+fn the_functions_running_hot_move_before_the_module() {
+    if !engines::HAS_COMPILER {
+        return;
+    }
+    // `cold` is a long chain of additions, so that `main` and `step` are
+    // less than half of the module.
+    let chain = "(local.set 0 (i32.add (local.get 0) (i32.const 7)))\n".repeat(400);
+    let wat = format!(
+        r#"(module
+        (import "env" "done" (func $done (result i32)))
+        (func $step (param i32) (result i32) (i32.add (local.get 0) (i32.const 3)))
+        (func (export "main") (result i32 i32) (local $i i32) (local $acc i32)
+            (loop $l
+                (local.set $acc (call $step (local.get $acc)))
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (br_if $l (i32.eqz (call $done))))
+            (local.get $i) (local.get $acc))
+        (func (export "cold") (param i32) (result i32) {chain} (local.get 0)))"#
+    );
+    let tier_ups = Arc::new(Mutex::new(Vec::<TierUp>::new()));
+    let entries = Arc::new(Mutex::new(Vec::<LoopEntry>::new()));
+    let (seen, entered) = (tier_ups.clone(), entries.clone());
+    let policy = TierPolicy::default()
+        .with_profile(Duration::from_millis(20))
+        .with_on_tier_up(move |t| seen.lock().unwrap().push(t.clone()))
+        .with_on_loop_entry(move |e| entered.lock().unwrap().push(e.clone()));
+    let runtime = Runtime::with_config(RuntimeConfig::new().with_tier_policy(policy));
+    let hot_seen = tier_ups.clone();
+    let after_hot = std::sync::atomic::AtomicU32::new(0);
+    let started = Instant::now();
+    runtime
+        .new_host_module_builder("env")
+        .new_function_builder()
+        .with_func(move || -> i32 {
+            assert!(
+                started.elapsed() < Duration::from_secs(120),
+                "the hot functions are compiled"
+            );
+            if !hot_seen.lock().unwrap().iter().any(|t| t.hot) {
+                return 0;
+            }
+            (after_hot.fetch_add(1, Ordering::SeqCst) >= 10).into()
+        })
+        .export("done")
+        .instantiate()
+        .unwrap();
+    let module = runtime.instantiate(&wat::parse_str(&wat).unwrap()).unwrap();
+    let r = call(&module, "main", &[]).unwrap();
+    assert_eq!(r[1], 3 * r[0], "{r:?}");
+    let hot = tier_ups.lock().unwrap()[0].clone();
+    assert_eq!((hot.functions, hot.hot, hot.error), (2, true, None));
+    let entries = entries.lock().unwrap();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0].function, 2, "main, after the import and step");
+    // `cold` runs correctly in whichever tier it is in now.
+    assert_eq!(call(&module, "cold", &[1]).unwrap(), vec![1 + 7 * 400]);
 }

@@ -42,6 +42,24 @@ pub trait CompiledCode: Any + Send + Sync {
     /// after it is retired: a call already running, or one that took the
     /// fast path before it saw the change, runs it to its end.
     fn retire(&self) {}
+
+    /// [`CompiledCode::retire`] for defined function `index` alone (its
+    /// index among the module's defined functions): its calls go through
+    /// [`Engine::call_wasm`] from now on, the other functions' keep their
+    /// fast paths.
+    fn retire_function(&self, index: u32) {
+        let _ = index;
+    }
+
+    /// How often each defined function was found running when the store
+    /// running it was poked ([`Interrupt::poke`](crate::Interrupt::poke)):
+    /// `(defined index, samples)` for every function sampled at least once.
+    /// A tiered engine pokes the stores running a module now and then to
+    /// learn which of its functions run hot. Code that keeps no samples
+    /// (the default) has none.
+    fn samples(&self) -> Vec<(u32, u32)> {
+        Vec::new()
+    }
 }
 
 /// The part of `code` of type `T` (see [`CompiledCode::part`]): how an engine
@@ -81,6 +99,14 @@ impl CompiledCode for InstanceCode {
     fn retire(&self) {
         self.0.retire();
     }
+
+    fn retire_function(&self, index: u32) {
+        self.0.retire_function(index);
+    }
+
+    fn samples(&self) -> Vec<(u32, u32)> {
+        self.0.samples()
+    }
 }
 
 /// What [`Engine::serialize_when_ready`] calls with the bytes of the code.
@@ -100,6 +126,20 @@ pub struct CompileOptions<'a> {
     /// for as many as the machine has cores. A compilation in the background
     /// of running guests leaves them a core.
     pub max_threads: usize,
+    /// With `Some`, only the defined functions (by index among the
+    /// module's defined functions) it answers true for are compiled; the
+    /// code calls each of the others through the store (so through
+    /// [`Engine::call_wasm`], where a tiered engine runs it in its first
+    /// tier). Such code runs only the functions compiled; a call of
+    /// another function must be sent elsewhere by the caller. `None` (the
+    /// default) compiles every function. Engines that cannot leave
+    /// functions out compile them all.
+    pub only: Option<&'a (dyn Fn(u32) -> bool + Sync)>,
+    /// Code this engine compiled before for the same module under the same
+    /// options but [`CompileOptions::only`] (a tiered engine's batches of
+    /// hot functions): an engine may take from it the functions it holds
+    /// instead of compiling them again. `None` (the default) compiles all.
+    pub reuse: Option<&'a dyn CompiledCode>,
 }
 
 impl Default for CompileOptions<'_> {
@@ -108,6 +148,8 @@ impl Default for CompileOptions<'_> {
             interrupted: &|| false,
             max_function_blocks: DEFAULT_MAX_FUNCTION_BLOCKS,
             max_threads: 0,
+            only: None,
+            reuse: None,
         }
     }
 }

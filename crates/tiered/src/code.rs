@@ -1,7 +1,7 @@
 //! A module's code in both tiers.
 
 use std::any::{Any, TypeId};
-use std::sync::atomic::{AtomicU32, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use wazero_store::{CompiledCode, Interrupt};
@@ -29,6 +29,15 @@ pub(crate) struct TieredCode {
     pub(crate) first: Arc<dyn CompiledCode>,
     /// The second tier's, set once, before the first tier's is retired.
     pub(crate) second: OnceLock<Arc<dyn CompiledCode>>,
+    /// The second tier's code of the module's hot functions only, one
+    /// batch after the other, each holding the functions of those before
+    /// (see [`TieredCode::install_hot`]); the last installed serves.
+    hot: [OnceLock<Hot>; MAX_BATCHES],
+    /// How many of `hot` are installed.
+    batches: AtomicUsize,
+    /// Whether the whole module's compilation was started after its hot
+    /// functions' (under [`TierPolicy::forced`](crate::TierPolicy::forced)).
+    pub(crate) whole_started: AtomicBool,
     /// The module, for the second tier's compilation.
     pub(crate) module: Arc<ValidatedModule>,
     /// The compilation limit the module was compiled under.
@@ -47,6 +56,19 @@ pub(crate) struct TieredCode {
     stores: Mutex<Vec<Weak<Interrupt>>>,
 }
 
+/// The most batches of hot functions a module is compiled in before the
+/// whole of it.
+pub(crate) const MAX_BATCHES: usize = 8;
+
+/// The second tier's code of some of a module's functions: calls of those
+/// run it, calls of the others stay in the first tier.
+pub(crate) struct Hot {
+    /// Code in which the other functions are calls through the store.
+    pub(crate) code: Arc<dyn CompiledCode>,
+    /// Per defined function, whether `code` holds it.
+    pub(crate) functions: Box<[bool]>,
+}
+
 /// A function called with the second tier's code once it is in place.
 pub(crate) type Installed = Box<dyn FnOnce(&Arc<dyn CompiledCode>) + Send>;
 
@@ -60,6 +82,9 @@ impl TieredCode {
         Arc::new_cyclic(|me| Self {
             first,
             second: OnceLock::new(),
+            hot: Default::default(),
+            batches: AtomicUsize::new(0),
+            whole_started: AtomicBool::new(false),
             module: module.clone(),
             max_function_blocks,
             calls: AtomicU32::new(0),
@@ -91,6 +116,66 @@ impl TieredCode {
         }
         stores.retain(|s| s.strong_count() > 0);
         stores.push(Arc::downgrade(interrupt));
+    }
+
+    /// Whether calls of defined function `index` run in the second tier:
+    /// the whole module's code is in place, or the hot functions' holds it.
+    pub(crate) fn runs_second(&self, index: u32) -> bool {
+        self.stage() == Stage::Second
+            || self
+                .hot()
+                .is_some_and(|h| h.functions.get(index as usize) == Some(&true))
+    }
+
+    /// The last batch of hot functions installed, if any.
+    pub(crate) fn hot(&self) -> Option<&Hot> {
+        let n = self.batches.load(Ordering::Acquire);
+        self.hot.get(n.checked_sub(1)?)?.get()
+    }
+
+    /// Pokes the stores that ran the module in the first tier (see
+    /// [`TieredCode::ran_in`]), keeping the list.
+    pub(crate) fn poke_stores(&self) {
+        let stores: Vec<Arc<Interrupt>> = self
+            .stores
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .filter_map(Weak::upgrade)
+            .collect();
+        for interrupt in stores {
+            interrupt.poke();
+        }
+    }
+
+    /// Installs the second tier's code of the functions `functions` marks
+    /// (see [`Hot`]; they include those of the batches before): it is set,
+    /// then the functions new in it are retired in the first tier, so that a
+    /// call that sees one retired finds its code in place; then the stores
+    /// running the module are poked, so that the calls of those functions
+    /// running in the first tier move at their next loop back-edge. Batches
+    /// are installed by one thread at a time (the module's compilation);
+    /// none once the whole module's code is in place, nor past
+    /// [`MAX_BATCHES`].
+    pub(crate) fn install_hot(&self, code: Arc<dyn CompiledCode>, functions: Box<[bool]>) {
+        let n = self.batches.load(Ordering::Relaxed);
+        if self.stage() == Stage::Second || n >= MAX_BATCHES {
+            return;
+        }
+        let before: Vec<bool> = self.hot().map(|h| h.functions.to_vec()).unwrap_or_default();
+        if self.hot[n].set(Hot { code, functions }).is_err() {
+            return;
+        }
+        self.batches.store(n + 1, Ordering::Release);
+        let Some(hot) = self.hot() else {
+            return;
+        };
+        for (i, _) in hot.functions.iter().enumerate().filter(|(_, &h)| h) {
+            if before.get(i) != Some(&true) {
+                self.first.retire_function(i as u32);
+            }
+        }
+        self.poke_stores();
     }
 
     /// Calls `then` with the second tier's code: now if it is in place, else
@@ -183,8 +268,11 @@ impl CompiledCode for TieredCode {
         if ty == TypeId::of::<Self>() {
             return Some(self);
         }
+        // The whole module's code, once there, serves every call; before,
+        // the hot functions' code serves theirs.
         self.first
             .part(ty)
             .or_else(|| self.second.get().and_then(|c| c.part(ty)))
+            .or_else(|| self.hot().and_then(|h| h.code.part(ty)))
     }
 }

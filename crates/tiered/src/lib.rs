@@ -16,6 +16,13 @@
 //! back-edge of a loop whose state is all in its locals (on-stack
 //! replacement: `Engine::call_wasm_at_loop`), or finishes where it is.
 //!
+//! With [`TierPolicy::with_profile`], a module's hot functions move first,
+//! in batches, found by sampling the first tier: the second tier compiles
+//! them alone (`CompileOptions::only`), its code calling the others
+//! through the store, and the first tier retires them one by one
+//! (`CompiledCode::retire_function`). Off by default: calls between the
+//! tiers cost too much for it to pay on every program yet.
+//!
 //! Frames of the two tiers nest both ways: a first-tier frame calls a
 //! second-tier function like a host function, and second-tier code calls
 //! another module's functions through the store, which asks this engine.
@@ -34,11 +41,12 @@
 
 mod background;
 mod code;
+mod hot;
 mod policy;
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use wazero_store::{
     code_as, CallError, CompileOptions, CompiledCode, Engine, FuncAddr, FuncKind, SerializedThen,
@@ -47,7 +55,8 @@ use wazero_store::{
 use wazero_validator::ValidatedModule;
 
 use crate::background::Queue;
-use crate::code::{Stage, TieredCode};
+use crate::code::{Stage, TieredCode, MAX_BATCHES};
+use crate::hot::Selection;
 pub use crate::policy::{LoopEntry, LoopEntryHook, TierPolicy, TierUp, TierUpHook};
 
 /// The tiered engine: see the [crate documentation](crate).
@@ -95,20 +104,128 @@ impl Tiered {
     }
 }
 
+/// How often the stores running a module are poked while it is profiled
+/// (see [`TierPolicy::with_profile`]).
+const SAMPLE_EVERY: Duration = Duration::from_millis(1);
+
 impl Inner {
-    /// Compiles `code`'s module for the second tier and installs the result,
-    /// or records the failure; tells the policy's hook either way.
-    pub(crate) fn compile_second(&self, code: &Arc<TieredCode>, background: bool) {
-        let started = Instant::now();
+    /// Compiles `code`'s module for the second tier: the functions `only`
+    /// marks, or all.
+    fn compile_for_second(
+        &self,
+        code: &Arc<TieredCode>,
+        only: Option<&[bool]>,
+        background: bool,
+    ) -> Result<Arc<dyn CompiledCode>, String> {
         // A module nothing holds but this compilation is not worth finishing.
         let interrupted = || background && Arc::strong_count(code) == 1;
+        let marked = |i: u32| only.is_some_and(|o| o.get(i as usize) == Some(&true));
         let options = CompileOptions {
             interrupted: &interrupted,
             max_function_blocks: code.max_function_blocks,
             max_threads: self.policy.threads(),
+            only: only.map(|_| &marked as &(dyn Fn(u32) -> bool + Sync)),
+            // The functions of the last batch need no second compilation.
+            reuse: code.hot().map(|h| &*h.code),
         };
-        let result = self.second.compile_with(&code.module, &options);
-        let error = match result {
+        self.second.compile_with(&code.module, &options)
+    }
+
+    /// Moves `code`'s module to the second tier: under a policy that
+    /// profiles, in batches of hot functions first (in the background),
+    /// then the whole module; under [`TierPolicy::forced`], half of its
+    /// functions now, the whole module later ([`TierPolicy::with_whole_at`]).
+    pub(crate) fn compile_second(&self, code: &Arc<TieredCode>, background: bool) {
+        if self.policy.alternates() {
+            let count = code.module.code.len();
+            if count > 1 {
+                let even: Box<[bool]> = (0..count).map(|i| i % 2 == 0).collect();
+                self.compile_hot(code, even, background);
+                return;
+            }
+        } else if background && !self.policy.profile().is_zero() && !self.compile_hot_batches(code)
+        {
+            // The module was dropped.
+            return;
+        }
+        code.whole_started.store(true, Ordering::Relaxed);
+        self.compile_whole(code, background);
+    }
+
+    /// Profiles the module in rounds (see [`TierPolicy::with_profile`]),
+    /// compiling and installing a batch of its hot functions after each
+    /// round that found new ones, until a round finds none twice in a row,
+    /// the hot part is most of the module, or [`MAX_BATCHES`] batches are
+    /// in. False if the module was dropped meanwhile.
+    fn compile_hot_batches(&self, code: &Arc<TieredCode>) -> bool {
+        let mut before: Option<Box<[bool]>> = None;
+        let mut quiet = 0;
+        for round in 0..MAX_BATCHES {
+            // The first round is short: a program whose time is in a few
+            // functions gets them compiled soon; later rounds are longer.
+            let window = self.policy.profile() * if round == 0 { 1 } else { 4 };
+            if !Self::sample(code, window) {
+                return false;
+            }
+            match hot::select(&code.module, &code.first.samples(), before.as_deref()) {
+                Selection::Batch(batch) => {
+                    quiet = 0;
+                    if !self.compile_hot(code, batch.clone(), true) {
+                        break;
+                    }
+                    before = Some(batch);
+                }
+                Selection::Nothing => {
+                    quiet += 1;
+                    if quiet == 2 {
+                        break;
+                    }
+                }
+                Selection::Whole => break,
+            }
+        }
+        true
+    }
+
+    /// Pokes the stores running `code`'s module every [`SAMPLE_EVERY`] for
+    /// `window`, so that the first tier samples which functions run. False
+    /// if the module was dropped meanwhile.
+    fn sample(code: &Arc<TieredCode>, window: Duration) -> bool {
+        let started = Instant::now();
+        while started.elapsed() < window {
+            std::thread::sleep(SAMPLE_EVERY);
+            if Arc::strong_count(code) == 1 {
+                return false;
+            }
+            code.poke_stores();
+        }
+        true
+    }
+
+    /// Compiles the functions `hot` marks and installs their code, telling
+    /// the policy's hook; false if that failed. A failure is not told: the
+    /// whole module's compilation, which follows, tells it.
+    fn compile_hot(&self, code: &Arc<TieredCode>, hot: Box<[bool]>, background: bool) -> bool {
+        let started = Instant::now();
+        let functions = hot.iter().filter(|&&h| h).count();
+        let Ok(compiled) = self.compile_for_second(code, Some(&hot), background) else {
+            return false;
+        };
+        code.install_hot(compiled, hot);
+        self.policy.tell(&TierUp {
+            functions,
+            hot: true,
+            took: started.elapsed(),
+            error: None,
+        });
+        true
+    }
+
+    /// Compiles the whole module and installs the result, or records the
+    /// failure; tells the policy's hook either way.
+    fn compile_whole(&self, code: &Arc<TieredCode>, background: bool) {
+        let started = Instant::now();
+        let error = match self.compile_for_second(code, None, background) {
             Ok(second) => {
                 code.install(second);
                 None
@@ -120,6 +237,7 @@ impl Inner {
         };
         self.policy.tell(&TierUp {
             functions: code.module.code.len(),
+            hot: false,
             took: started.elapsed(),
             error,
         });
@@ -140,27 +258,31 @@ impl Inner {
         }
     }
 
-    /// Whether the second tier runs a call into `code` now.
-    fn pick_second(self: &Arc<Self>, code: &TieredCode) -> bool {
+    /// Whether the second tier runs a call of defined function `index` of
+    /// `code` now.
+    fn pick_second(self: &Arc<Self>, code: &TieredCode, index: u32) -> bool {
         if self.policy.alternates() {
             let n = code.calls.fetch_add(1, Ordering::Relaxed);
             if code.stage() == Stage::First && n + 1 >= self.policy.calls() {
                 self.tier_up(code);
-            }
-            // Turns, first tier first, once the second tier is in place.
-            return code.stage() == Stage::Second && n % 2 == 1;
-        }
-        match code.stage() {
-            Stage::Second => true,
-            Stage::Compiling | Stage::Failed => false,
-            Stage::First => {
-                let n = code.calls.fetch_add(1, Ordering::Relaxed) + 1;
-                if n >= self.policy.calls() {
-                    self.tier_up(code);
+            } else if code.stage() == Stage::Compiling
+                && n + 1 >= self.policy.calls().saturating_add(self.policy.whole_at())
+                && !code.whole_started.swap(true, Ordering::Relaxed)
+            {
+                if let Some(code) = code.me.upgrade() {
+                    self.compile_whole(&code, false);
                 }
-                code.stage() == Stage::Second
+            }
+            // Turns, first tier first, once the second tier has the code.
+            return code.runs_second(index) && n % 2 == 1;
+        }
+        if code.stage() == Stage::First {
+            let n = code.calls.fetch_add(1, Ordering::Relaxed) + 1;
+            if n >= self.policy.calls() {
+                self.tier_up(code);
             }
         }
+        code.runs_second(index)
     }
 }
 
@@ -237,7 +359,7 @@ impl Engine for Tiered {
         func: FuncAddr,
         stack: &mut [u64],
     ) -> Result<(), CallError> {
-        let FuncKind::Wasm { instance, .. } = store.funcs[func.index()].kind else {
+        let FuncKind::Wasm { instance, index } = store.funcs[func.index()].kind else {
             unreachable!("the store calls host functions itself")
         };
         let code = store
@@ -248,13 +370,13 @@ impl Engine for Tiered {
         // Code not of this engine (it makes no other) goes to the first
         // tier, whose check says so.
         let tiered = code_as::<TieredCode>(&*code);
-        let second = tiered.is_some_and(|c| self.inner.pick_second(c));
+        let second = tiered.is_some_and(|c| self.inner.pick_second(c, index));
         if let (Some(tiered), false) = (tiered, second) {
-            match tiered.stage() {
-                Stage::First | Stage::Compiling => tiered.ran_in(&store.interrupt),
+            if tiered.runs_second(index) {
                 // Forced turns: the first tier's loops move at once.
-                Stage::Second => store.interrupt.poke(),
-                Stage::Failed => {}
+                store.interrupt.poke();
+            } else if matches!(tiered.stage(), Stage::First | Stage::Compiling) {
+                tiered.ran_in(&store.interrupt);
             }
         }
         drop(code);
@@ -280,7 +402,7 @@ impl Engine for Tiered {
         };
         let inst = store.instance(instance);
         let code = inst.code.clone()?;
-        if code_as::<TieredCode>(&*code)?.stage() != Stage::Second {
+        if !code_as::<TieredCode>(&*code)?.runs_second(index) {
             return None;
         }
         drop(code);

@@ -3,13 +3,18 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-/// What [`TierPolicy::with_on_tier_up`] is told when a module's compilation
-/// for the second tier ends.
+/// What [`TierPolicy::with_on_tier_up`] is told when a compilation for the
+/// second tier ends: of a module's hot functions (see
+/// [`TierPolicy::with_profile`]), or of the whole module.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct TierUp {
-    /// The module's defined functions, compiled together.
+    /// The defined functions compiled together.
     pub functions: usize,
+    /// Whether these were the module's hot functions only: their calls run
+    /// in the second tier from now on, the other functions' stay in the
+    /// first until the whole module is compiled.
+    pub hot: bool,
     /// How long the compilation took.
     pub took: Duration,
     /// Why the second tier could not compile the module, which then keeps
@@ -31,6 +36,9 @@ pub struct LoopEntry {
     /// The module offset of the `loop` operator it entered at.
     pub offset: u32,
 }
+
+/// The default of [`TierPolicy::with_whole_at`].
+const FORCED_WHOLE_AT: u32 = 8;
 
 /// A function told of each [`LoopEntry`].
 pub type LoopEntryHook = Arc<dyn Fn(&LoopEntry) + Send + Sync>;
@@ -54,6 +62,8 @@ pub struct TierPolicy {
     background: bool,
     compile_threads: usize,
     alternate: bool,
+    whole_at: u32,
+    profile: Duration,
     on_tier_up: Option<TierUpHook>,
     on_loop_entry: Option<LoopEntryHook>,
 }
@@ -65,6 +75,8 @@ impl Default for TierPolicy {
             background: true,
             compile_threads: 0,
             alternate: false,
+            whole_at: FORCED_WHOLE_AT,
+            profile: Duration::ZERO,
             on_tier_up: None,
             on_loop_entry: None,
         }
@@ -78,6 +90,8 @@ impl std::fmt::Debug for TierPolicy {
             .field("background", &self.background)
             .field("compile_threads", &self.compile_threads)
             .field("alternate", &self.alternate)
+            .field("whole_at", &self.whole_at)
+            .field("profile", &self.profile)
             .field("on_tier_up", &self.on_tier_up.is_some())
             .field("on_loop_entry", &self.on_loop_entry.is_some())
             .finish()
@@ -94,12 +108,19 @@ impl TierPolicy {
     /// between the tiers in one direction or the other. A call running in
     /// the first tier moves into the second at the first back-edge of a
     /// loop that has an entry there (on-stack replacement).
+    ///
+    /// The module moves in two steps, as hot functions do: first its
+    /// even-numbered defined functions alone (their code calls the others
+    /// through the store, which runs them in the first tier), and from its
+    /// eighth call on ([`TierPolicy::with_whole_at`]), the whole module.
     pub fn forced() -> Self {
         Self {
             calls: 1,
             background: false,
             compile_threads: 0,
             alternate: true,
+            whole_at: FORCED_WHOLE_AT,
+            profile: Duration::ZERO,
             on_tier_up: None,
             on_loop_entry: None,
         }
@@ -129,8 +150,42 @@ impl TierPolicy {
         self
     }
 
-    /// Calls `hook` each time a module's compilation for the second tier
-    /// ends, on the thread that compiled it, after its code is in use.
+    /// Move a module's hot functions first, in batches, before the whole
+    /// module (off by default: `Duration::ZERO` compiles modules whole).
+    ///
+    /// In the background, the engine runs the module in the first tier for
+    /// `window` (four times as long in later rounds), poking the stores
+    /// running it every millisecond ([`Interrupt::poke`](wazero_store::Interrupt::poke)),
+    /// and the first tier notes which function was running at its next
+    /// loop back-edge; once functions of both tiers call each other, each
+    /// such call is noted too. The functions noted, and those they call
+    /// directly (within a size budget), are compiled as a batch, reusing
+    /// the code of the batch before, and their calls move to the second
+    /// tier (the others' calls of compiled code go through the engine).
+    /// Rounds go on until two find nothing new, the batches are most of the
+    /// module, or eight batches are in; then the whole module is compiled.
+    ///
+    /// Measured on real programs (docs/benchmarks.md), this is slower than
+    /// moving modules whole as often as it is faster: a call between the
+    /// tiers costs about 150 ns, and batches delay the whole module's
+    /// compilation. Hence it is not the default.
+    pub fn with_profile(mut self, window: Duration) -> Self {
+        self.profile = window;
+        self
+    }
+
+    /// Under [`TierPolicy::forced`], the call into a module (counting from
+    /// the one that compiles its first half) from which the whole module
+    /// is compiled: 8 by default, `u32::MAX` for never (to measure calls
+    /// between the tiers). Other policies ignore it.
+    pub fn with_whole_at(mut self, calls: u32) -> Self {
+        self.whole_at = calls;
+        self
+    }
+
+    /// Calls `hook` each time a compilation for the second tier ends (of a
+    /// module's hot functions, or of the whole module: see [`TierUp`]), on
+    /// the thread that compiled it, after its code is in use.
     pub fn with_on_tier_up(mut self, hook: impl Fn(&TierUp) + Send + Sync + 'static) -> Self {
         self.on_tier_up = Some(Arc::new(hook));
         self
@@ -152,6 +207,16 @@ impl TierPolicy {
     /// See [`TierPolicy::with_background`].
     pub fn in_background(&self) -> bool {
         self.background
+    }
+
+    /// See [`TierPolicy::with_profile`].
+    pub fn profile(&self) -> Duration {
+        self.profile
+    }
+
+    /// See [`TierPolicy::with_whole_at`].
+    pub(crate) fn whole_at(&self) -> u32 {
+        self.whole_at
     }
 
     /// The threads a compilation may use under this policy, on this machine.

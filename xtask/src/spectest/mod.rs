@@ -117,6 +117,12 @@ pub enum EngineChoice {
 /// replacement), for the summary: the suite exercises it only if this grows.
 static LOOP_ENTRIES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
+/// Modules whose hot part the tiered engine ran before the whole (under
+/// `TierPolicy::forced`, half of the functions), for the summary: compiled
+/// code calling first-tier functions through the store is exercised only
+/// if this grows.
+static HOT_PARTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 /// An engine of the runtime.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
@@ -147,9 +153,15 @@ impl Engine {
             Engine::Interpreter => RuntimeConfig::interpreter(),
             Engine::Compiler => RuntimeConfig::compiler(),
             Engine::Tiered => RuntimeConfig::new().with_tier_policy(
-                TierPolicy::forced().with_on_loop_entry(|_| {
-                    LOOP_ENTRIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                }),
+                TierPolicy::forced()
+                    .with_on_loop_entry(|_| {
+                        LOOP_ENTRIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    })
+                    .with_on_tier_up(|event| {
+                        if event.hot && event.error.is_none() {
+                            HOT_PARTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        }
+                    }),
             ),
         }
     }
@@ -429,8 +441,9 @@ fn run(args: &Args) -> Result<bool, String> {
     println!("spectest: {passed} passed, {failed} failed");
     if engines.contains(&Engine::Tiered) {
         println!(
-            "spectest: tiered: {} calls moved into compiled code at a loop",
-            LOOP_ENTRIES.load(std::sync::atomic::Ordering::Relaxed)
+            "spectest: tiered: {} calls moved into compiled code at a loop, {} modules ran half compiled",
+            LOOP_ENTRIES.load(std::sync::atomic::Ordering::Relaxed),
+            HOT_PARTS.load(std::sync::atomic::Ordering::Relaxed)
         );
     }
     Ok(unexpected.is_empty())
