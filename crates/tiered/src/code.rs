@@ -1,7 +1,7 @@
 //! A module's code in both tiers.
 
 use std::any::{Any, TypeId};
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use wazero_store::{CompiledCode, Interrupt};
@@ -54,6 +54,9 @@ pub(crate) struct TieredCode {
     /// The interrupt requests of the stores that ran the module in the first
     /// tier, to poke when it moves (see [`TieredCode::ran_in`]).
     stores: Mutex<Vec<Weak<Interrupt>>>,
+    /// The last store `ran_in` recorded, by its interrupt request's
+    /// address: a call from the same store again takes no lock.
+    last_store: AtomicPtr<Interrupt>,
 }
 
 /// The most batches of hot functions a module is compiled in before the
@@ -92,6 +95,7 @@ impl TieredCode {
             me: me.clone(),
             waiting: Mutex::new(Vec::new()),
             stores: Mutex::new(Vec::new()),
+            last_store: AtomicPtr::new(std::ptr::null_mut()),
         })
     }
 
@@ -101,7 +105,15 @@ impl TieredCode {
     /// their next back-edge, by on-stack replacement). Stores that are gone
     /// are forgotten here, so the list holds at most the live ones.
     pub(crate) fn ran_in(&self, interrupt: &Arc<Interrupt>) {
+        // The same store as the last call's (a store freed and another made
+        // at its address would be missed: its loops would move only when
+        // they return, and nothing else depends on the list).
+        let me = Arc::as_ptr(interrupt).cast_mut();
+        if self.last_store.load(Ordering::Relaxed) == me {
+            return;
+        }
         let mut stores = self.stores.lock().unwrap_or_else(|e| e.into_inner());
+        self.last_store.store(me, Ordering::Relaxed);
         if self.stage() == Stage::Second {
             // Installed meanwhile: the poke went out; this one is late.
             drop(stores);

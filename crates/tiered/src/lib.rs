@@ -362,24 +362,23 @@ impl Engine for Tiered {
         let FuncKind::Wasm { instance, index } = store.funcs[func.index()].kind else {
             unreachable!("the store calls host functions itself")
         };
-        let code = store
-            .instance(instance)
-            .code
-            .clone()
-            .expect("a wasm instance has code");
         // Code not of this engine (it makes no other) goes to the first
         // tier, whose check says so.
-        let tiered = code_as::<TieredCode>(&*code);
-        let second = tiered.is_some_and(|c| self.inner.pick_second(c, index));
-        if let (Some(tiered), false) = (tiered, second) {
-            if tiered.runs_second(index) {
-                // Forced turns: the first tier's loops move at once.
-                store.interrupt.poke();
-            } else if matches!(tiered.stage(), Stage::First | Stage::Compiling) {
-                tiered.ran_in(&store.interrupt);
-            }
-        }
-        drop(code);
+        let second = store
+            .instance(instance)
+            .code
+            .as_deref()
+            .and_then(code_as::<TieredCode>)
+            .is_some_and(|tiered| {
+                let second = self.inner.pick_second(tiered, index);
+                if !second && tiered.runs_second(index) {
+                    // Forced turns: the first tier's loops move at once.
+                    store.interrupt.poke();
+                } else if !second && matches!(tiered.stage(), Stage::First | Stage::Compiling) {
+                    tiered.ran_in(&store.interrupt);
+                }
+                second
+            });
         if second {
             self.inner.second.call_wasm(store, func, stack)
         } else {

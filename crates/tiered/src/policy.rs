@@ -167,8 +167,8 @@ impl TierPolicy {
     ///
     /// Measured on real programs (docs/benchmarks.md), this is slower than
     /// moving modules whole as often as it is faster: a call between the
-    /// tiers costs about 150 ns, and batches delay the whole module's
-    /// compilation. Hence it is not the default.
+    /// tiers costs over a hundred nanoseconds, and batches delay the whole
+    /// module's compilation. Hence it is not the default.
     pub fn with_profile(mut self, window: Duration) -> Self {
         self.profile = window;
         self
