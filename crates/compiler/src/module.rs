@@ -4,7 +4,7 @@
 use std::any::Any;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 
 use cranelift_codegen::binemit::Reloc;
 use cranelift_codegen::control::ControlPlane;
@@ -60,6 +60,9 @@ pub struct CompiledModule {
     /// compiled, before layout, for a later compilation of the module to
     /// reuse (`CompileOptions::reuse`). Empty in code of all functions.
     emitted: Box<[Option<Arc<Emitted>>]>,
+    /// The module this code was compiled from, for `CompileOptions::reuse`
+    /// to check (dangling after deserialization: such code is not reused).
+    source: Weak<ValidatedModule>,
 }
 
 /// See [`CompiledModule::loop_entry`]: by defined function and module offset.
@@ -178,7 +181,7 @@ const PARALLEL_THRESHOLD: usize = 64 << 10;
 /// Compiles every defined function of `module` for `isa`, in parallel on all
 /// cores when the module is large enough.
 pub(crate) fn compile(
-    module: &ValidatedModule,
+    module: &Arc<ValidatedModule>,
     isa: &dyn TargetIsa,
     arch: &crate::Arch,
     config: CodegenConfig,
@@ -210,10 +213,22 @@ pub(crate) fn compile(
     let previous = options
         .reuse
         .and_then(|c| wazero_store::code_as::<CompiledModule>(c))
-        .filter(|p| p.emitted.len() == count);
+        .filter(|p| {
+            // Code of this very module only: another module's functions
+            // would run on this one's globals, tables and types.
+            p.emitted.len() == count && p.source.upgrade().is_some_and(|m| Arc::ptr_eq(&m, module))
+        });
+    // A function is reused only if every function it calls directly has
+    // code here: its direct calls are linked to them, and a function left
+    // out has none (a call linked to it would run whatever code follows).
     let reusable = |index: usize| {
         let emitted = previous?.emitted[index].as_ref()?;
-        (options.only.is_some() || !emitted.through_store).then(|| emitted.clone())
+        let callees_here = emitted
+            .calls
+            .iter()
+            .all(|&(_, _, callee, _)| left_out.get(callee as usize) != Some(&true));
+        (callees_here && (options.only.is_some() || !emitted.through_store))
+            .then(|| emitted.clone())
     };
     let next = AtomicUsize::new(0);
     let worker = || {
@@ -230,9 +245,6 @@ pub(crate) fn compile(
                 next.store(count, Ordering::Relaxed);
                 break;
             }
-            // A panic inside Cranelift (a bug, not the module's fault) must not
-            // take the embedder down: it fails this compilation, and the
-            // contexts are rebuilt in case it left them inconsistent.
             if left_out.get(index) == Some(&true) {
                 done.push((index, Ok(Arc::default())));
                 continue;
@@ -241,6 +253,9 @@ pub(crate) fn compile(
                 done.push((index, Ok(emitted)));
                 continue;
             }
+            // A panic inside Cranelift (a bug, not the module's fault) must not
+            // take the embedder down: it fails this compilation, and the
+            // contexts are rebuilt in case it left them inconsistent.
             let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 translate_function(
                     module,
@@ -332,6 +347,14 @@ pub(crate) fn compile(
                 .map(|&(o, kind, callee, addend)| (offset + o as usize, kind, callee, addend)),
         );
     }
+    // No direct call may reach a function left out, which has no code
+    // (translation calls those through the store; reuse checks its callees).
+    if calls
+        .iter()
+        .any(|&(_, _, callee, _)| left_out.get(callee as usize) == Some(&true))
+    {
+        return Err("compiler: a direct call of a function left out".to_string());
+    }
     link(&mut code, &func_offsets, &calls, arch)?;
 
     let frontend = isa.frontend_config();
@@ -354,7 +377,7 @@ pub(crate) fn compile(
         };
         tramp_offsets.push(offset);
     }
-    let mut module = CompiledModule::new(
+    let mut compiled = CompiledModule::new(
         &code,
         Layout {
             funcs: func_offsets,
@@ -364,9 +387,10 @@ pub(crate) fn compile(
             trap_codes,
         },
     )?;
-    module.left_out = left_out;
-    module.emitted = kept.into_boxed_slice();
-    Ok(module)
+    compiled.left_out = left_out;
+    compiled.emitted = kept.into_boxed_slice();
+    compiled.source = Arc::downgrade(module);
+    Ok(compiled)
 }
 
 /// Patches every direct call at `calls` to its callee, now that all
@@ -444,6 +468,7 @@ impl CompiledModule {
             loop_entries: Mutex::default(),
             left_out: Box::default(),
             emitted: Box::default(),
+            source: Weak::new(),
             memory,
             layout,
         })
@@ -667,7 +692,7 @@ fn entry_trampoline(
 
 /// Compiles `module` into an [`Arc`] of shared code.
 pub(crate) fn compile_shared(
-    module: &ValidatedModule,
+    module: &Arc<ValidatedModule>,
     isa: &dyn TargetIsa,
     arch: &crate::Arch,
     config: CodegenConfig,

@@ -69,3 +69,36 @@ fn code_of_some_functions_is_not_serialized_and_reused_code_is_the_same() {
     let again = compile(&engine, &module, None, Some(&*a_alone));
     assert_eq!(engine.serialize(&*again).unwrap(), whole_bytes);
 }
+
+/// Code is reused only where that is sound: not from another module (its
+/// functions would run on this one's globals and types), and not a function
+/// whose direct callee is left out now (its call would be linked to no code).
+#[test]
+fn code_is_reused_only_from_the_same_module_with_its_callees() {
+    let engine = Native::new().unwrap();
+    let module = validated();
+    let whole_bytes = engine
+        .serialize(&*compile(&engine, &module, None, None))
+        .unwrap();
+
+    // The same number of functions, other bodies.
+    let other = {
+        let wasm = wat::parse_str(MODULE.replace("i32.const 2", "i32.const 5")).unwrap();
+        let decoded = wazero_decoder::decode(&wasm, Default::default()).unwrap();
+        Arc::new(wazero_validator::validate(decoded, Default::default()).unwrap())
+    };
+    let others = compile(&engine, &other, Some(&|i| i != 0), None);
+    let mine = compile(&engine, &module, None, Some(&*others));
+    assert_eq!(engine.serialize(&*mine).unwrap(), whole_bytes);
+
+    // `a` compiled with `b` (a direct call), then `a` without `b`: `a` is
+    // compiled again, calling `b` through the store.
+    let a_and_b = compile(&engine, &module, Some(&|i| i != 2), None);
+    let options = CompileOptions {
+        only: Some(&|i| i == 0),
+        reuse: Some(&*a_and_b),
+        ..Default::default()
+    };
+    let a_alone = engine.compile_with(&module, &options);
+    assert!(a_alone.is_ok(), "{:?}", a_alone.err());
+}
