@@ -28,9 +28,19 @@ pub fn engines() -> Vec<RuntimeConfig> {
 /// programs, instantiation loops), where the forced tiered engine would
 /// compile every module a second time in the debug build for what the
 /// tiered engine's own tests and the spec suite check.
+///
+/// With `WAZERO_TEST_ENGINES=compiler` (set by `cargo xtask test-arm64`),
+/// the compiler alone: under AArch64 emulation the interpreter, the same
+/// code as on x86-64 where every test runs it, would take CI's time that
+/// belongs to the AArch64 code generator.
 #[allow(dead_code)] // not every test file needs it
 pub fn base() -> Vec<(&'static str, RuntimeConfig)> {
-    let mut all = vec![("interpreter", RuntimeConfig::interpreter())];
+    let compiler_only =
+        HAS_COMPILER && std::env::var("WAZERO_TEST_ENGINES").is_ok_and(|v| v == "compiler");
+    let mut all = Vec::new();
+    if !compiler_only {
+        all.push(("interpreter", RuntimeConfig::interpreter()));
+    }
     if HAS_COMPILER {
         all.push(("compiler", RuntimeConfig::compiler()));
     }
