@@ -45,9 +45,6 @@ pub struct CompiledModule {
     /// End address of each defined function's code (they are laid out in
     /// order, so `funcs` is sorted).
     func_ends: Box<[usize]>,
-    /// Addresses of the trap sites (trap instructions and linear-memory
-    /// accesses that may fault on a guard page), sorted.
-    trap_sites: Box<[usize]>,
     /// The code that enters a function at a loop, by defined function and
     /// module offset of the loop, compiled when first asked for (`None`:
     /// the loop cannot be entered).
@@ -94,8 +91,10 @@ impl CompiledModule {
     /// [`crate::trap::raised_at`]), or `None` if `pc` is not a trap site of
     /// this module. Allocates nothing (the signal handler calls it).
     pub(crate) fn trap_at(&self, pc: usize) -> Option<u32> {
-        let i = self.trap_sites.binary_search(&pc).ok()?;
-        Some(self.layout.trap_codes[i])
+        let offset = pc.checked_sub(self.memory.address(0) as usize)?;
+        let offset = u32::try_from(offset).ok()?;
+        let i = self.layout.trap_offsets.binary_search(&offset).ok()?;
+        Some(u32::from(self.layout.trap_codes[i]))
     }
 
     /// Code address of defined function `index`.
@@ -337,8 +336,10 @@ pub(crate) fn compile(
         func_offsets.push(offset);
         func_ends.push(offset + emitted.code.len());
         for &(o, raised) in &emitted.traps {
-            trap_offsets.push(offset + o as usize);
-            trap_codes.push(raised);
+            let at = u32::try_from(offset + o as usize)
+                .map_err(|_| "compiler: the module's code exceeds 4 GiB".to_string())?;
+            trap_offsets.push(at);
+            trap_codes.push(u8::try_from(raised).expect("trap numbers fit a byte"));
         }
         calls.extend(
             emitted
@@ -417,10 +418,14 @@ struct Layout {
     funcs: Vec<usize>,
     func_ends: Vec<usize>,
     trampolines: Vec<usize>,
-    /// Offsets of the trap sites, sorted.
-    trap_offsets: Vec<usize>,
+    /// Offsets of the trap sites (trap instructions and linear-memory
+    /// accesses that may fault on a guard page), sorted. A module's code is
+    /// at most 4 GiB: compilation refuses more. (A large module has millions
+    /// of sites: 32 bits and 8 for their codes, rather than a word each, take
+    /// a 28 MB module's sites from 30 to 8 MB, in memory and in a cache entry.)
+    trap_offsets: Vec<u32>,
     /// What each trap site raises ([`crate::trap::raised_at`]).
-    trap_codes: Vec<u32>,
+    trap_codes: Vec<u8>,
 }
 
 impl Layout {
@@ -444,13 +449,13 @@ impl Layout {
                 .zip(&self.func_ends)
                 .all(|(w, e)| *e <= w[1])
             && self.trampolines.iter().all(in_code)
-            && self.trap_offsets.iter().all(in_code)
+            && self.trap_offsets.iter().all(|&o| (o as usize) < code_len)
             && self.trap_offsets.windows(2).all(|w| w[0] < w[1])
             && self.trap_codes.len() == self.trap_offsets.len()
             && self
                 .trap_codes
                 .iter()
-                .all(|&c| c <= crate::trap::CODES.len() as u32)
+                .all(|&c| usize::from(c) <= crate::trap::CODES.len())
     }
 }
 
@@ -464,7 +469,6 @@ impl CompiledModule {
             funcs: layout.funcs.iter().map(address).collect(),
             trampolines: layout.trampolines.iter().map(address).collect(),
             func_ends: layout.func_ends.iter().map(|&e| base + e).collect(),
-            trap_sites: layout.trap_offsets.iter().map(address).collect(),
             loop_entries: Mutex::default(),
             left_out: Box::default(),
             emitted: Box::default(),
@@ -494,25 +498,29 @@ impl CompiledModule {
     }
 
     /// The module as bytes: the code and its layout (see [`Self::deserialize`]).
+    ///
+    /// Little-endian: the code's length (`u64`); the function starts, ends
+    /// and trampolines, each a count and its values (`u64`); the count of
+    /// trap sites (`u64`), their offsets (`u32`) and their codes (`u8`);
+    /// then the code.
     pub fn serialize(&self) -> Vec<u8> {
         let code = self.memory.code();
         let l = &self.layout;
-        let codes: Vec<usize> = l.trap_codes.iter().map(|&c| c as usize).collect();
-        let mut out = Vec::with_capacity(code.len() + 8 * (4 * l.funcs.len() + 8));
+        let traps = l.trap_offsets.len();
+        let mut out = Vec::with_capacity(code.len() + 8 * (3 * l.funcs.len() + 5) + 5 * traps);
         let mut put = |v: usize| out.extend_from_slice(&(v as u64).to_le_bytes());
         put(code.len());
-        for list in [
-            &l.funcs,
-            &l.func_ends,
-            &l.trampolines,
-            &l.trap_offsets,
-            &codes,
-        ] {
+        for list in [&l.funcs, &l.func_ends, &l.trampolines] {
             put(list.len());
             for &v in list.iter() {
                 put(v);
             }
         }
+        put(traps);
+        for &o in &l.trap_offsets {
+            out.extend_from_slice(&o.to_le_bytes());
+        }
+        out.extend_from_slice(&l.trap_codes);
         out.extend_from_slice(code);
         out
     }
@@ -520,35 +528,40 @@ impl CompiledModule {
     /// A module from [`Self::serialize`]'s bytes, for a module of `count`
     /// defined functions; `None` unless they are well-formed.
     pub fn deserialize(bytes: &[u8], count: usize) -> Option<Self> {
-        let mut at = 0usize;
-        let mut take = || -> Option<usize> {
-            let v = bytes.get(at..at.checked_add(8)?)?;
-            at += 8;
-            usize::try_from(u64::from_le_bytes(v.try_into().ok()?)).ok()
+        let mut rest = bytes;
+        let mut take = |n: usize| -> Option<&[u8]> {
+            let (taken, after) = rest.split_at_checked(n)?;
+            rest = after;
+            Some(taken)
         };
-        let code_len = take()?;
-        let mut lists: [Vec<usize>; 5] = Default::default();
+        let mut word = || -> Option<usize> {
+            usize::try_from(u64::from_le_bytes(take(8)?.try_into().ok()?)).ok()
+        };
+        let code_len = word()?;
+        let mut lists: [Vec<usize>; 3] = Default::default();
         for list in &mut lists {
-            let n = take()?;
+            let n = word()?;
             if n > bytes.len() / 8 {
                 return None;
             }
-            for _ in 0..n {
-                list.push(take()?);
-            }
+            *list = (0..n).map(|_| word()).collect::<Option<_>>()?;
         }
-        let [funcs, func_ends, trampolines, trap_offsets, codes] = lists;
+        let traps = word()?;
+        let offsets = take(traps.checked_mul(4)?)?;
+        let trap_offsets = offsets
+            .chunks_exact(4)
+            .map(|o| u32::from_le_bytes(o.try_into().expect("chunks of 4")))
+            .collect();
+        let trap_codes = take(traps)?.to_vec();
+        let [funcs, func_ends, trampolines] = lists;
         let layout = Layout {
             funcs,
             func_ends,
             trampolines,
             trap_offsets,
-            trap_codes: codes
-                .into_iter()
-                .map(|c| u32::try_from(c).unwrap_or(u32::MAX))
-                .collect(),
+            trap_codes,
         };
-        let code = bytes.get(at..)?;
+        let code = rest;
         if code.len() != code_len || code_len == 0 || !layout.is_valid(code_len, count) {
             return None;
         }

@@ -19,11 +19,13 @@ use wazero_validator::ValidatedModule;
 /// settings), so code is only reused where it would have been compiled the same.
 ///
 /// With a directory, compiled code is also written there and read back by later
-/// processes. An entry is used only after its header, key and SHA-256 checksum
-/// match and the engine accepts its layout; a corrupt, truncated or foreign
-/// entry is ignored (the module is compiled again and the entry rewritten). The
-/// directory must be writable only by users trusted to supply machine code to
-/// this process.
+/// processes. An entry is used only after its header, key and checksum (a
+/// CRC-32 of its contents) match and the engine accepts its layout; a
+/// corrupt, truncated or foreign entry is ignored (the module is compiled
+/// again and the entry rewritten). An entry is written only for a module that
+/// passed validation, so a module read back from one has its module-level
+/// rules checked again but not its function bodies. The directory must be
+/// writable only by users trusted to supply machine code to this process.
 ///
 /// [`stats`](CompilationCache::stats) says how many compilations it saved.
 ///
@@ -112,10 +114,15 @@ impl std::fmt::Debug for CompilationCache {
     }
 }
 
-/// The first bytes of a cache file.
-const MAGIC: &[u8; 8] = b"WZCACHE1";
-/// Magic, key, payload length, payload checksum.
-const HEADER: usize = 8 + 32 + 8 + 32;
+/// The first bytes of a cache file (`WZCACHE1` had no facts and a SHA-256
+/// of the payload).
+const MAGIC: &[u8; 8] = b"WZCACHE2";
+/// Magic, key, facts, payload length, payload checksum ([`checksum`]).
+const HEADER: usize = 8 + 32 + 8 + 8 + 8;
+
+/// A bit of an entry's facts: the module's functions have exception
+/// handlers ([`ValidatedModule::catches`]).
+const CATCHES: u64 = 1;
 
 impl CompilationCache {
     /// A cache in memory only.
@@ -188,16 +195,23 @@ impl CompilationCache {
     /// engine can serialize it: now, or when the engine can (the tiered
     /// engine's compiled code, once its background compilation is done; the
     /// entry is then written on that thread).
-    pub(crate) fn store(&self, key: &[u8; 32], code: &Arc<dyn CompiledCode>, engine: &dyn Engine) {
+    pub(crate) fn store(
+        &self,
+        key: &[u8; 32],
+        module: &ValidatedModule,
+        code: &Arc<dyn CompiledCode>,
+        engine: &dyn Engine,
+    ) {
         if let Some(dir) = &self.inner.dir {
             let (dir, key) = (dir.clone(), *key);
+            let facts = if module.catches() { CATCHES } else { 0 };
             engine.serialize_when_ready(
                 code,
                 Box::new(move |payload| {
                     // A cache that cannot be written is no cache: compilation
                     // still succeeded, so a failure here is not the caller's
                     // error.
-                    let _ = write_entry(&dir, &key, &payload);
+                    let _ = write_entry(&dir, &key, facts, &payload);
                 }),
             );
         }
@@ -209,19 +223,26 @@ impl CompilationCache {
         map.insert((key, entry.engine), entry);
     }
 
-    /// Code for `module` from the directory, if an intact entry for `key` is
-    /// there (counted as a disk hit); else counts a miss, and an entry found
-    /// but unusable as rejected.
+    /// The validated module and its code from the directory, if an intact
+    /// entry for `key` is there (counted as a disk hit); else counts a miss,
+    /// and an entry found but unusable as rejected, and gives `module` back
+    /// if no entry was found or the entry was refused before taking it.
+    ///
+    /// `module` is `wasm` decoded with `features`, the key's. An entry is
+    /// written only for a module that passed validation, so its function
+    /// bodies are not validated again (on a 28 MB module, that validation
+    /// is most of the start-up): see the `SAFETY` argument inside.
     pub(crate) fn load(
         &self,
         key: &[u8; 32],
-        module: &Arc<ValidatedModule>,
+        module: wazero_decoder::Module,
+        features: wazero_api::CoreFeatures,
         engine: &dyn Engine,
-    ) -> Option<Arc<dyn CompiledCode>> {
-        let code = self.load_from_dir(key, module, engine);
-        let counter = match &code {
+    ) -> Result<(Arc<ValidatedModule>, Arc<dyn CompiledCode>), Option<wazero_decoder::Module>> {
+        let loaded = self.load_from_dir(key, module, features, engine);
+        let counter = match &loaded {
             Ok(_) => &self.inner.disk_hits,
-            Err(found) => {
+            Err((found, _)) => {
                 if *found {
                     self.inner.rejected.fetch_add(1, Ordering::Relaxed);
                 }
@@ -229,21 +250,49 @@ impl CompilationCache {
             }
         };
         counter.fetch_add(1, Ordering::Relaxed);
-        code.ok()
+        loaded.map_err(|(_, module)| module)
     }
 
-    /// The code of the entry for `key`, or whether an (unusable) entry was
-    /// found.
+    /// What [`load`](Self::load) loads, or whether an (unusable) entry was
+    /// found, and `module` unless it was taken.
+    #[allow(clippy::type_complexity)]
     fn load_from_dir(
         &self,
         key: &[u8; 32],
-        module: &Arc<ValidatedModule>,
+        module: wazero_decoder::Module,
+        features: wazero_api::CoreFeatures,
         engine: &dyn Engine,
-    ) -> Result<Arc<dyn CompiledCode>, bool> {
-        let dir = self.inner.dir.as_ref().ok_or(false)?;
-        let bytes = std::fs::read(dir.join(file_name(key))).map_err(|_| false)?;
-        let payload = check_entry(&bytes, key).ok_or(true)?;
-        engine.deserialize(module, payload).ok_or(true)
+    ) -> Result<(Arc<ValidatedModule>, Arc<dyn CompiledCode>), (bool, Option<wazero_decoder::Module>)>
+    {
+        let Some(dir) = self.inner.dir.as_ref() else {
+            return Err((false, Some(module)));
+        };
+        let Ok(bytes) = std::fs::read(dir.join(file_name(key))) else {
+            return Err((false, Some(module)));
+        };
+        let Some((facts, payload)) = check_entry(&bytes, key) else {
+            return Err((true, Some(module)));
+        };
+        // SAFETY: `validate_trusting_bodies` needs bytes that `validate`
+        // accepted with these features, in this version of the validator,
+        // and what it found of their handlers. The entry's key is a SHA-256
+        // of the engine's cache key (which names the version of wazero's
+        // crates, one for the whole workspace), the features and the
+        // module's bytes; `store` writes an entry only for a module that
+        // passed `validate` (from `compile_module`, after it), with that
+        // validation's `catches` in its facts; `check_entry` has just found
+        // the key and the checksum intact. The directory itself must be
+        // trusted (see the type's documentation): whoever can write to it
+        // can give this process machine code to run anyway.
+        let validated = unsafe {
+            wazero_validator::validate_trusting_bodies(module, features, facts & CATCHES != 0)
+        }
+        .map_err(|_| (true, None))?;
+        let validated = Arc::new(validated);
+        let code = engine
+            .deserialize(&validated, payload)
+            .ok_or((true, None))?;
+        Ok((validated, code))
     }
 }
 
@@ -252,30 +301,44 @@ fn file_name(key: &[u8; 32]) -> String {
     key.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The payload of a cache file, if its header, key and checksum are intact.
-fn check_entry<'a>(bytes: &'a [u8], key: &[u8; 32]) -> Option<&'a [u8]> {
+/// The checksum of an entry's facts and payload: CRC-32 (IEEE), which
+/// `crc32fast` computes at several GB/s (a SHA-256 of a 28 MB module's
+/// 50 MB entry took a sixth of its start-up). It guards against entries
+/// damaged on disk, not against someone who can write to the directory (the
+/// key, a SHA-256, names the module; see [`CompilationCache`]).
+fn checksum(facts: u64, payload: &[u8]) -> u64 {
+    let mut crc = crc32fast::Hasher::new();
+    crc.update(&facts.to_le_bytes());
+    crc.update(payload);
+    u64::from(crc.finalize())
+}
+
+/// The facts and payload of a cache file, if its header, key and checksum
+/// are intact.
+fn check_entry<'a>(bytes: &'a [u8], key: &[u8; 32]) -> Option<(u64, &'a [u8])> {
     if bytes.len() < HEADER || &bytes[..8] != MAGIC || &bytes[8..40] != key {
         return None;
     }
-    let len = u64::from_le_bytes(bytes[40..48].try_into().ok()?);
+    let word = |at: usize| Some(u64::from_le_bytes(bytes[at..at + 8].try_into().ok()?));
+    let (facts, len, sum) = (word(40)?, word(48)?, word(56)?);
     let payload = &bytes[HEADER..];
-    if payload.len() as u64 != len {
+    if payload.len() as u64 != len || checksum(facts, payload) != sum {
         return None;
     }
-    let sum: [u8; 32] = Sha256::digest(payload).into();
-    (sum[..] == bytes[48..80]).then_some(payload)
+    Some((facts, payload))
 }
 
 /// Writes an entry atomically (a temporary file renamed into place), so that a
 /// reader never sees half of one.
-fn write_entry(dir: &Path, key: &[u8; 32], payload: &[u8]) -> std::io::Result<()> {
+fn write_entry(dir: &Path, key: &[u8; 32], facts: u64, payload: &[u8]) -> std::io::Result<()> {
     let name = file_name(key);
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let mut f = std::fs::File::create(&tmp)?;
     f.write_all(MAGIC)?;
     f.write_all(key)?;
+    f.write_all(&facts.to_le_bytes())?;
     f.write_all(&(payload.len() as u64).to_le_bytes())?;
-    f.write_all(&Sha256::digest(payload))?;
+    f.write_all(&checksum(facts, payload).to_le_bytes())?;
     f.write_all(payload)?;
     f.sync_all()?;
     drop(f);
@@ -293,9 +356,9 @@ mod tests {
         let key = [7u8; 32];
         let dir = std::env::temp_dir().join(format!("wazero-cache-unit-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        write_entry(&dir, &key, b"payload").unwrap();
+        write_entry(&dir, &key, CATCHES, b"payload").unwrap();
         let good = std::fs::read(dir.join(file_name(&key))).unwrap();
-        assert_eq!(check_entry(&good, &key), Some(&b"payload"[..]));
+        assert_eq!(check_entry(&good, &key), Some((CATCHES, &b"payload"[..])));
         let mut flipped = good.clone();
         *flipped.last_mut().unwrap() ^= 1;
         let cases: [(&str, Vec<u8>); 6] = [

@@ -128,15 +128,22 @@ impl Runtime {
             (Some(cache), Some(key)) => match cache.get(key, engine) {
                 Some(entry) => (entry.module, entry.code),
                 None => {
-                    let validated =
-                        decode_and_validate(wasm, features).inspect_err(|_| cache.count_miss())?;
+                    let module = wazero_decoder::decode(wasm, features)
+                        .inspect_err(|_| cache.count_miss())?;
                     // Counts a disk hit, or the miss.
-                    let code = match cache.load(key, &validated, engine) {
-                        Some(code) => code,
-                        None => {
+                    let (validated, code) = match cache.load(key, module, features, engine) {
+                        Ok(loaded) => loaded,
+                        Err(module) => {
+                            // The module back, unless an entry took it.
+                            let validated = match module {
+                                Some(module) => {
+                                    Arc::new(wazero_validator::validate(module, features)?)
+                                }
+                                None => decode_and_validate(wasm, features)?,
+                            };
                             let code = self.compile_code(&validated)?;
-                            cache.store(key, &code, engine);
-                            code
+                            cache.store(key, &validated, &code, engine);
+                            (validated, code)
                         }
                     };
                     let entry = crate::cache::Entry {

@@ -284,3 +284,77 @@ fn the_tiered_engine_caches_the_code_compiled_in_the_background() {
     );
     assert_eq!(entries(&dir).len(), 1);
 }
+
+/// A module read back from the directory has its function bodies taken as
+/// validated when its entry was written, and what that validation found with
+/// them: here, that the module catches exceptions. Its compiled code, read
+/// back, still catches an exception a callee throws.
+#[test]
+fn a_module_read_back_keeps_its_exception_handlers() {
+    if !engines::HAS_COMPILER {
+        return;
+    }
+    let wasm = wat::parse_str(
+        r#"(module
+            (tag $t (param i32))
+            (func $thrower (param i32) (throw $t (local.get 0)))
+            (func (export "catch") (param i32) (result i32)
+                (block $h (result i32)
+                    (try_table (catch $t $h) (call $thrower (local.get 0)))
+                    (i32.const -1))))"#,
+    )
+    .unwrap();
+    let dir = TempDir::new("catches");
+    let run = || {
+        let cache = CompilationCache::with_dir(&dir.0).unwrap();
+        let runtime =
+            Runtime::with_config(RuntimeConfig::compiler().with_compilation_cache(&cache));
+        let module = runtime.instantiate(&wasm).unwrap();
+        let caught = module.exported_function("catch").unwrap().call(&[41]);
+        (caught.unwrap(), cache.stats())
+    };
+    let (caught, stats) = run();
+    assert_eq!((caught, stats.misses), (vec![41], 1));
+    let (caught, stats) = run();
+    assert_eq!((caught, stats.disk_hits), (vec![41], 1), "read back");
+
+    // The facts are checksummed with the code: an entry whose facts say
+    // otherwise is rejected and rewritten, never run.
+    let file = &entries(&dir)[0];
+    let mut bytes = std::fs::read(file).unwrap();
+    bytes[40] ^= 1;
+    std::fs::write(file, &bytes).unwrap();
+    let (caught, stats) = run();
+    assert_eq!(
+        (caught, stats.rejected, stats.misses),
+        (vec![41], 1, 1),
+        "facts changed"
+    );
+}
+
+/// A module-level error is still found in a module whose entry is in the
+/// directory (only function bodies are taken as validated before): the
+/// bytes of an entry's module with another byte at the end do not match its
+/// key, and a truncated module fails to decode before the cache is asked.
+#[test]
+fn a_module_that_does_not_match_its_entry_is_not_read_back() {
+    if !engines::HAS_COMPILER {
+        return;
+    }
+    let wasm = wat::parse_str(WAT).unwrap();
+    let dir = TempDir::new("mismatch");
+    let cache = CompilationCache::with_dir(&dir.0).unwrap();
+    let runtime = Runtime::with_config(RuntimeConfig::compiler().with_compilation_cache(&cache));
+    runtime.compile_module(&wasm).unwrap();
+    let cases: [(&str, Vec<u8>); 2] = [
+        ("a byte more", [&wasm[..], &[0]].concat()),
+        ("truncated", wasm[..wasm.len() - 1].to_vec()),
+    ];
+    for (what, bytes) in cases {
+        let fresh = CompilationCache::with_dir(&dir.0).unwrap();
+        let runtime =
+            Runtime::with_config(RuntimeConfig::compiler().with_compilation_cache(&fresh));
+        assert!(runtime.compile_module(&bytes).is_err(), "{what}");
+        assert_eq!(fresh.stats().hits, 0, "{what}");
+    }
+}

@@ -127,6 +127,72 @@ pub fn validate(
     module: Module,
     features: CoreFeatures,
 ) -> Result<ValidatedModule, ValidationError> {
+    let checked = match validate_sections(&module, features) {
+        Ok(bodies) => validate_bodies(bodies),
+        Err(e) => Err(e),
+    };
+    match checked {
+        Ok((heights, catches)) => {
+            check_frames(&module, &heights)?;
+            Ok(ValidatedModule {
+                module,
+                features,
+                catches,
+            })
+        }
+        Err(e) => Err(error_in(&module, &e)),
+    }
+}
+
+/// [`validate`] for a module whose function bodies were validated before:
+/// checks every module-level rule, and takes the bodies as they were found
+/// then. A compilation cache uses it for a module it has compiled code of,
+/// where validating every body again would take most of the start-up.
+///
+/// `catches` is what [`ValidatedModule::catches`] said of the module then.
+///
+/// # Safety
+///
+/// `module.bytes` must be bytes that [`validate`] accepted with the same
+/// `features` (in this version of this crate), and `catches` what that
+/// validation found. Engines translate function bodies assuming they are
+/// valid: an invalid body taken here can make them read and write memory
+/// they must not, or run code they must not.
+///
+/// ```
+/// use wazero_api::CoreFeatures;
+/// let wasm = wat::parse_str("(module (func (export \"f\")))").unwrap();
+/// let features = CoreFeatures::default();
+/// let module = wazero_decoder::decode(&wasm, features).unwrap();
+/// let checked = wazero_validator::validate(module.clone(), features).unwrap();
+/// // SAFETY: the same bytes and features passed `validate` just above.
+/// let trusted = unsafe {
+///     wazero_validator::validate_trusting_bodies(module, features, checked.catches())
+/// }
+/// .unwrap();
+/// assert_eq!(trusted.code.len(), 1);
+/// ```
+pub unsafe fn validate_trusting_bodies(
+    module: Module,
+    features: CoreFeatures,
+    catches: bool,
+) -> Result<ValidatedModule, ValidationError> {
+    match validate_sections(&module, features) {
+        Ok(_) => Ok(ValidatedModule {
+            module,
+            features,
+            catches,
+        }),
+        Err(e) => Err(error_in(&module, &e)),
+    }
+}
+
+/// The module-level pass of [`validate`]: every rule but the bodies', and
+/// the bodies to validate.
+fn validate_sections(
+    module: &Module,
+    features: CoreFeatures,
+) -> Result<Vec<Body<'_>>, wasmparser::BinaryReaderError> {
     let body_features = wasm_features(features);
     // WebAssembly 3.0 lets constant expressions read the module's own
     // immutable globals; wasmparser counts that as part of GC. The decoder has
@@ -143,49 +209,32 @@ pub fn validate(
     // without memory64).
     parser.set_features(wasm_features(features));
     let mut bodies = Vec::new();
-    let mut section_error = None;
     for payload in parser.parse_all(&module.bytes) {
-        let valid = payload.and_then(|payload| validator.payload(&payload));
-        match valid {
-            Ok(wasmparser::ValidPayload::Func(mut func, body)) => {
+        match payload.and_then(|payload| validator.payload(&payload))? {
+            wasmparser::ValidPayload::Func(mut func, body) => {
                 func.features = body_features;
                 bodies.push((func, body));
             }
-            Ok(wasmparser::ValidPayload::End(_)) => break,
-            Ok(_) => {}
-            Err(e) => {
-                section_error = Some(e);
-                break;
-            }
+            wasmparser::ValidPayload::End(_) => break,
+            _ => {}
         }
     }
-    let result = match section_error {
-        Some(e) => Err(e),
-        None => validate_bodies(bodies),
-    };
-    match result {
-        Ok((heights, catches)) => {
-            check_frames(&module, &heights)?;
-            Ok(ValidatedModule {
-                module,
-                features,
-                catches,
-            })
-        }
-        Err(e) => {
-            let offset = usize::try_from(e.offset()).unwrap_or(usize::MAX);
-            let imported = module.imported_function_count();
-            let function = module
-                .code
-                .iter()
-                .position(|body| body.range.contains(&offset))
-                .map(|i| imported + i as u32);
-            Err(ValidationError {
-                message: e.message().to_string(),
-                offset,
-                function,
-            })
-        }
+    Ok(bodies)
+}
+
+/// `e`, found validating `module`, with the function it is in.
+fn error_in(module: &Module, e: &wasmparser::BinaryReaderError) -> ValidationError {
+    let offset = usize::try_from(e.offset()).unwrap_or(usize::MAX);
+    let imported = module.imported_function_count();
+    let function = module
+        .code
+        .iter()
+        .position(|body| body.range.contains(&offset))
+        .map(|i| imported + i as u32);
+    ValidationError {
+        message: e.message().to_string(),
+        offset,
+        function,
     }
 }
 
