@@ -188,6 +188,25 @@ macro_rules! isa_engine {
             ) -> Option<Result<(), $crate::isa::deps::wazero_store::CallError>> {
                 self.inner.call_wasm_at_loop(store, func, offset, locals, stack)
             }
+
+            fn loop_entry_compiled(
+                &self,
+                code: &dyn $crate::isa::deps::wazero_store::CompiledCode,
+                index: u32,
+                offset: u32,
+            ) -> Option<bool> {
+                self.inner.loop_entry_compiled(code, index, offset)
+            }
+
+            fn prepare_loop_entry(
+                &self,
+                module: &std::sync::Arc<$crate::isa::deps::wazero_validator::ValidatedModule>,
+                code: &dyn $crate::isa::deps::wazero_store::CompiledCode,
+                index: u32,
+                offset: u32,
+            ) {
+                self.inner.prepare_loop_entry(module, code, index, offset)
+            }
         }
     };
 }

@@ -103,6 +103,8 @@ use cranelift_codegen::isa::{OwnedTargetIsa, TargetIsa};
 use wazero_store::{CallError, CompileOptions, CompiledCode, Engine, FuncAddr, Store};
 use wazero_validator::ValidatedModule;
 
+use crate::loop_entry::LoopCode;
+
 pub use arch::{on_fault, Arch, EnterFn, FaultRegs, LinkCallFn, Stub};
 pub use code_memory::CodeMemory;
 pub use exec::STACK_BUDGET;
@@ -249,6 +251,39 @@ impl Engine for CraneliftEngine {
             stack,
             (&self.arch, &*self.isa, self.config),
         )
+    }
+
+    fn loop_entry_compiled(
+        &self,
+        code: &dyn CompiledCode,
+        index: u32,
+        offset: u32,
+    ) -> Option<bool> {
+        match wazero_store::code_as::<CompiledModule>(code) {
+            Some(compiled) => compiled.loop_entry_compiled(index, u64::from(offset)),
+            None => Some(false),
+        }
+    }
+
+    fn prepare_loop_entry(
+        &self,
+        module: &Arc<ValidatedModule>,
+        code: &dyn CompiledCode,
+        index: u32,
+        offset: u32,
+    ) {
+        if let Some(compiled) = wazero_store::code_as::<CompiledModule>(code) {
+            let offset = u64::from(offset);
+            compiled.prepare_loop_entry(index, offset, || {
+                LoopCode::compile(
+                    module,
+                    &*self.isa,
+                    self.config,
+                    (index, offset),
+                    compiled.left_out(),
+                )
+            });
+        }
     }
 }
 

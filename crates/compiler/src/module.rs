@@ -118,6 +118,30 @@ impl CompiledModule {
             .clone()
     }
 
+    /// Whether the code that enters defined function `index` at its loop at
+    /// `offset` was compiled: `Some(false)` if that loop cannot be entered,
+    /// `None` if not compiled yet.
+    pub(crate) fn loop_entry_compiled(&self, index: u32, offset: u64) -> Option<bool> {
+        let entries = self.loop_entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.get(&(index, offset)).map(Option::is_some)
+    }
+
+    /// [`Self::loop_entry`] compiled ahead: `compile` runs without the lock,
+    /// so that a guest asking for another entry meanwhile does not wait.
+    pub(crate) fn prepare_loop_entry(
+        &self,
+        index: u32,
+        offset: u64,
+        compile: impl FnOnce() -> Result<LoopCode, String>,
+    ) {
+        if self.loop_entry_compiled(index, offset).is_some() {
+            return;
+        }
+        let code = compile().ok().map(Arc::new);
+        let mut entries = self.loop_entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.entry((index, offset)).or_insert(code);
+    }
+
     /// The entry trampoline of defined function `index`.
     pub(crate) fn trampoline(&self, index: usize) -> Trampoline {
         let addr = self.trampolines[index] as *const u8;

@@ -270,4 +270,37 @@ pub trait Engine: Send + Sync + 'static {
         let _ = (store, func, offset, locals, stack);
         None
     }
+
+    /// Whether [`call_wasm_at_loop`](Self::call_wasm_at_loop) would have
+    /// its code for defined function `index` of `code`'s module at its loop
+    /// at module offset `offset` without compiling it first: `Some(true)`
+    /// where it has an entry there, `Some(false)` where it has none (and
+    /// never will), `None` where it would compile the entry first, which
+    /// [`prepare_loop_entry`](Self::prepare_loop_entry) does ahead, on any
+    /// thread. The default is `Some(true)`: the call itself says.
+    fn loop_entry_compiled(
+        &self,
+        code: &dyn CompiledCode,
+        index: u32,
+        offset: u32,
+    ) -> Option<bool> {
+        let _ = (code, index, offset);
+        Some(true)
+    }
+
+    /// Compiles the code [`call_wasm_at_loop`](Self::call_wasm_at_loop)
+    /// needs at that loop (see
+    /// [`loop_entry_compiled`](Self::loop_entry_compiled)), so that the
+    /// call finds it: for a caller that will not have the guest's thread
+    /// wait for the compilation. `module` is the module's. The default does
+    /// nothing.
+    fn prepare_loop_entry(
+        &self,
+        module: &Arc<ValidatedModule>,
+        code: &dyn CompiledCode,
+        index: u32,
+        offset: u32,
+    ) {
+        let _ = (module, code, index, offset);
+    }
 }

@@ -1,4 +1,5 @@
-//! Compilations waiting for, or running on, background threads.
+//! Compilations waiting for, or running on, background threads: modules,
+//! and the code that enters a function at a loop (on-stack replacement).
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, Weak};
@@ -17,8 +18,23 @@ pub(crate) struct Queue {
 
 #[derive(Default)]
 struct State {
-    waiting: VecDeque<Weak<TieredCode>>,
+    waiting: VecDeque<Job>,
     threads: usize,
+}
+
+/// What a background thread compiles.
+pub(crate) enum Job {
+    /// A module, for the second tier.
+    Module(Weak<TieredCode>),
+    /// The second tier's entry into defined function `index` of a module at
+    /// its loop at module offset `offset`, asked for by a call running in
+    /// the first tier there (it goes on meanwhile, and moves at a back-edge
+    /// after the stores running the module are poked).
+    LoopEntry {
+        code: Weak<TieredCode>,
+        index: u32,
+        offset: u32,
+    },
 }
 
 /// The most threads taking modules from the queue at once; each module's
@@ -26,11 +42,16 @@ struct State {
 const WORKERS: usize = 1;
 
 impl Queue {
-    /// Queues `code` for `engine` and makes sure a thread takes it. A
-    /// module dropped before its turn is skipped.
-    pub(crate) fn push(engine: &Arc<Inner>, code: Weak<TieredCode>) {
+    /// Queues `job` for `engine` and makes sure a thread takes it. A
+    /// module dropped before its turn is skipped. Loop entries go first: a
+    /// guest's running call waits for one, and it takes milliseconds where
+    /// a module can take seconds.
+    pub(crate) fn push(engine: &Arc<Inner>, job: Job) {
         let mut state = engine.queue.state.lock().unwrap_or_else(|e| e.into_inner());
-        state.waiting.push_back(code);
+        match job {
+            Job::LoopEntry { .. } => state.waiting.push_front(job),
+            Job::Module(_) => state.waiting.push_back(job),
+        }
         if state.threads >= WORKERS {
             return;
         }
@@ -43,9 +64,11 @@ impl Queue {
             // No thread: the modules waiting stay in the first tier, which
             // runs them correctly; a later push tries again.
             Err(_) => {
-                for code in state.waiting.drain(..) {
-                    if let Some(code) = code.upgrade() {
-                        code.fail();
+                for job in state.waiting.drain(..) {
+                    if let Job::Module(code) = job {
+                        if let Some(code) = code.upgrade() {
+                            code.fail();
+                        }
                     }
                 }
             }
@@ -53,7 +76,7 @@ impl Queue {
     }
 }
 
-/// A background thread's loop: compiles queued modules until none waits.
+/// A background thread's loop: compiles queued jobs until none waits.
 fn work(engine: &Arc<Inner>) {
     loop {
         let next = {
@@ -66,14 +89,32 @@ fn work(engine: &Arc<Inner>) {
                 }
             }
         };
-        if let Some(code) = next.upgrade() {
-            // A panic outside the compiler's own catching (a bug) leaves the
-            // module in the first tier and this thread serving the queue.
-            let compiled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                engine.compile_second(&code, true)
-            }));
-            if compiled.is_err() {
-                code.fail();
+        match next {
+            Job::Module(code) => {
+                if let Some(code) = code.upgrade() {
+                    // A panic outside the compiler's own catching (a bug)
+                    // leaves the module in the first tier and this thread
+                    // serving the queue.
+                    let compiled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        engine.compile_second(&code, true)
+                    }));
+                    if compiled.is_err() {
+                        code.fail();
+                    }
+                }
+            }
+            Job::LoopEntry {
+                code,
+                index,
+                offset,
+            } => {
+                if let Some(code) = code.upgrade() {
+                    // A panic leaves the loop without an entry: its calls
+                    // stay in the first tier, which runs them correctly.
+                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        engine.prepare_loop_entry(&code, index, offset)
+                    }));
+                }
             }
         }
     }

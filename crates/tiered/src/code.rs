@@ -1,6 +1,7 @@
 //! A module's code in both tiers.
 
 use std::any::{Any, TypeId};
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
@@ -52,8 +53,14 @@ pub(crate) struct TieredCode {
     /// What waits for the second tier's code (see [`TieredCode::when_installed`]).
     waiting: Mutex<Vec<Installed>>,
     /// The interrupt requests of the stores that ran the module in the first
-    /// tier, to poke when it moves (see [`TieredCode::ran_in`]).
+    /// tier, to poke when it moves (see [`TieredCode::ran_in`]); once it
+    /// moved, of those whose calls wait for an entry at a loop (see
+    /// [`TieredCode::waits_at_loop`]).
     stores: Mutex<Vec<Weak<Interrupt>>>,
+    /// The loops (defined function, module offset) whose entry in the
+    /// second tier a call asked for, with the second tier's code they were
+    /// asked of (see [`TieredCode::ask_loop_entry`]).
+    loops_asked: Mutex<HashSet<(u32, u32, usize)>>,
     /// The last store `ran_in` recorded, by its interrupt request's
     /// address: a call from the same store again takes no lock.
     last_store: AtomicPtr<Interrupt>,
@@ -95,6 +102,7 @@ impl TieredCode {
             me: me.clone(),
             waiting: Mutex::new(Vec::new()),
             stores: Mutex::new(Vec::new()),
+            loops_asked: Mutex::default(),
             last_store: AtomicPtr::new(std::ptr::null_mut()),
         })
     }
@@ -120,14 +128,31 @@ impl TieredCode {
             interrupt.poke();
             return;
         }
-        if stores
-            .iter()
-            .any(|s| std::ptr::eq(s.as_ptr(), Arc::as_ptr(interrupt)))
-        {
-            return;
-        }
-        stores.retain(|s| s.strong_count() > 0);
-        stores.push(Arc::downgrade(interrupt));
+        remember(&mut stores, interrupt);
+    }
+
+    /// Records that the store of `interrupt` runs a call waiting in the
+    /// first tier for the second tier's entry at a loop, to be poked by
+    /// [`TieredCode::poke_stores`] when that entry's code is compiled.
+    pub(crate) fn waits_at_loop(&self, interrupt: &Arc<Interrupt>) {
+        remember(
+            &mut self.stores.lock().unwrap_or_else(|e| e.into_inner()),
+            interrupt,
+        );
+    }
+
+    /// Notes that a call asked for the second tier's entry at the loop at
+    /// `offset` of defined function `index`: true the first time for the
+    /// second tier's code in place (a batch of hot functions, then the whole
+    /// module's, each with entries of its own), when its compilation is to
+    /// be queued.
+    pub(crate) fn ask_loop_entry(&self, index: u32, offset: u32) -> bool {
+        let code = self.batches.load(Ordering::Acquire)
+            + usize::from(self.stage() == Stage::Second) * (MAX_BATCHES + 1);
+        self.loops_asked
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert((index, offset, code))
     }
 
     /// Whether calls of defined function `index` run in the second tier:
@@ -269,6 +294,19 @@ impl TieredCode {
             .unwrap_or_else(|e| e.into_inner())
             .clear();
     }
+}
+
+/// Adds the store of `interrupt` to `stores` unless it is there, and
+/// forgets the stores that are gone.
+fn remember(stores: &mut Vec<Weak<Interrupt>>, interrupt: &Arc<Interrupt>) {
+    if stores
+        .iter()
+        .any(|s| std::ptr::eq(s.as_ptr(), Arc::as_ptr(interrupt)))
+    {
+        return;
+    }
+    stores.retain(|s| s.strong_count() > 0);
+    stores.push(Arc::downgrade(interrupt));
 }
 
 impl CompiledCode for TieredCode {

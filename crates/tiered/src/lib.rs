@@ -54,7 +54,7 @@ use wazero_store::{
 };
 use wazero_validator::ValidatedModule;
 
-use crate::background::Queue;
+use crate::background::{Job, Queue};
 use crate::code::{Stage, TieredCode, MAX_BATCHES};
 use crate::hot::Selection;
 pub use crate::policy::{LoopEntry, LoopEntryHook, TierPolicy, TierUp, TierUpHook};
@@ -243,6 +243,16 @@ impl Inner {
         });
     }
 
+    /// Compiles the second tier's entry into defined function `index` of
+    /// `code`'s module at its loop at `offset`, then pokes the stores
+    /// running the module, so that a call waiting in the first tier at that
+    /// loop moves at its next back-edge.
+    pub(crate) fn prepare_loop_entry(&self, code: &TieredCode, index: u32, offset: u32) {
+        self.second
+            .prepare_loop_entry(&code.module, code, index, offset);
+        code.poke_stores();
+    }
+
     /// Starts moving `code` to the second tier, if it is still in the first.
     fn tier_up(self: &Arc<Self>, code: &TieredCode) {
         if !code.start_compiling() {
@@ -252,7 +262,7 @@ impl Inner {
             return;
         };
         if self.policy.in_background() {
-            Queue::push(self, Arc::downgrade(&code));
+            Queue::push(self, Job::Module(Arc::downgrade(&code)));
         } else {
             self.compile_second(&code, false);
         }
@@ -386,8 +396,10 @@ impl Engine for Tiered {
         }
     }
 
-    /// The second tier's entry, once the module's code is there; the hook
-    /// of [`TierPolicy::with_on_loop_entry`] is told after it ran.
+    /// The second tier's entry, once the module's code is there and the
+    /// entry's code compiled (in the background, where the policy compiles
+    /// modules there: until then the call goes on in the first tier); the
+    /// hook of [`TierPolicy::with_on_loop_entry`] is told before it runs.
     fn call_wasm_at_loop(
         &self,
         store: &mut Store,
@@ -401,7 +413,32 @@ impl Engine for Tiered {
         };
         let inst = store.instance(instance);
         let code = inst.code.clone()?;
-        if !code_as::<TieredCode>(&*code)?.runs_second(index) {
+        let tiered = code_as::<TieredCode>(&*code)?;
+        if !tiered.runs_second(index) {
+            return None;
+        }
+        // The entry's code is compiled in the background where modules are,
+        // while the call goes on in the first tier (for Lua's VM loop, 50 ms
+        // of the guest's time); else here, before the call moves.
+        let second = &self.inner.second;
+        let mut compiled = second.loop_entry_compiled(&*code, index, offset);
+        if compiled.is_none() {
+            if self.inner.policy.in_background() {
+                tiered.waits_at_loop(&store.interrupt);
+                if tiered.ask_loop_entry(index, offset) {
+                    let job = Job::LoopEntry {
+                        code: tiered.me.clone(),
+                        index,
+                        offset,
+                    };
+                    Queue::push(&self.inner, job);
+                }
+                return None;
+            }
+            second.prepare_loop_entry(&tiered.module, &*code, index, offset);
+            compiled = second.loop_entry_compiled(&*code, index, offset);
+        }
+        if compiled != Some(true) {
             return None;
         }
         drop(code);
@@ -410,15 +447,13 @@ impl Engine for Tiered {
             .as_ref()
             .map_or(0, |m| m.imported_function_count())
             + index;
-        let result = self
-            .inner
+        // Told before the call moves, so that a hook can see it while the
+        // loop runs in the second tier.
+        self.inner
+            .policy
+            .tell_loop_entry(&LoopEntry { function, offset });
+        self.inner
             .second
-            .call_wasm_at_loop(store, func, offset, locals, stack);
-        if result.is_some() {
-            self.inner
-                .policy
-                .tell_loop_entry(&LoopEntry { function, offset });
-        }
-        result
+            .call_wasm_at_loop(store, func, offset, locals, stack)
     }
 }

@@ -137,7 +137,11 @@ impl TierPolicy {
 
     /// Compile on a background thread (the default), or with `false` on
     /// the thread of the call that starts it, before that call runs (for
-    /// tests that need to know when code moves).
+    /// tests that need to know when code moves). The same holds for the
+    /// code that moves a running call at a loop (on-stack replacement): in
+    /// the background, the call goes on in the first tier until that code
+    /// is compiled, and moves at a back-edge after; else the call's thread
+    /// compiles it before the call moves.
     pub fn with_background(mut self, background: bool) -> Self {
         self.background = background;
         self
@@ -191,9 +195,9 @@ impl TierPolicy {
         self
     }
 
-    /// Calls `hook` each time a call running in the first tier moved into
-    /// the second at a loop, on the thread of the call, once the second tier
-    /// has run it to its end (a return, a trap or an exception).
+    /// Calls `hook` each time a call running in the first tier moves into
+    /// the second at a loop, on the thread of the call, just before the
+    /// second tier runs it on from there.
     pub fn with_on_loop_entry(mut self, hook: impl Fn(&LoopEntry) + Send + Sync + 'static) -> Self {
         self.on_loop_entry = Some(Arc::new(hook));
         self
