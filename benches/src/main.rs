@@ -707,6 +707,12 @@ fn main() -> ExitCode {
     if args.first().is_some_and(|a| a == "--density") {
         return density::main(&args[1..]);
     }
+    if args.first().is_some_and(|a| a == "--wasmtime-serialized") {
+        return startup::wasmtime_child(&args[1..]);
+    }
+    if args.first().is_some_and(|a| a == "--wasmtime-precompile") {
+        return startup::wasmtime_precompile(&args[1..]);
+    }
     let options = match parse_args(&args) {
         Ok(options) => options,
         Err(message) => {

@@ -285,6 +285,40 @@ impl Runner for Wasmtime {
     }
 }
 
+/// Runs a program from wasmtime's serialized code (what its compilation
+/// cache keeps): `cwasm` read with `Module::deserialize_file`, which maps
+/// the file as wasmtime's cache does, then instantiated with the shim and
+/// started with `argv`; returns what it printed. For the startup group's
+/// cached starts, in a process of its own.
+#[cfg(feature = "wasmtime")]
+pub fn run_wasmtime_serialized(cwasm: &std::path::Path, argv: Vec<String>) -> Result<String> {
+    let error = |e: wasmtime::Error| -> crate::engines::Error { e.to_string().into() };
+    let engine = wasmtime::Engine::default();
+    // SAFETY: `cwasm` is what `Engine::precompile_module` of this build,
+    // with the same (default) configuration, wrote for the startup group,
+    // and nothing changes it while it is mapped.
+    let module = unsafe { wasmtime::Module::deserialize_file(&engine, cwasm) }.map_err(error)?;
+    let mut linker = wasmtime::Linker::<Ctx>::new(&engine);
+    let define = |linker: &mut wasmtime::Linker<Ctx>| -> wasmtime::Result<()> {
+        define_wasi!(&mut *linker, wasmtime, |code| wasmtime::Error::new(Exit(
+            code
+        )));
+        // The file-system calls the shim lacks: a trap if called (a start
+        // that prints a version calls none).
+        linker.define_unknown_imports_as_traps(&module)?;
+        Ok(())
+    };
+    define(&mut linker).map_err(error)?;
+    let mut runner = Wasmtime {
+        engine,
+        module,
+        linker,
+        argv,
+        stdin: Vec::new(),
+    };
+    runner.run()
+}
+
 /// The median and minimum times of one program on one engine.
 #[derive(Debug, Clone, Copy)]
 pub struct Times {

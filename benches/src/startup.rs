@@ -99,10 +99,18 @@ pub struct Warmup {
     pub tiered_run: (Duration, Duration),
 }
 
+/// The sides of the cached start-up rows: the tiered engine through `wazero
+/// run -cachedir` (the directory filled by `wazero compile -cachedir`), and
+/// wasmtime from its serialized code (`Module::deserialize_file`, what its
+/// cache keeps), in a build with wasmtime.
+const CACHED_SIDES: &[&str] = &["tiered", "wasmtime"];
+
 /// What the group measured.
 #[derive(Debug, Clone)]
 pub struct Report {
     pub rows: Vec<Row>,
+    /// The same starts from compiled code kept on disk ([`CACHED_SIDES`]).
+    pub cached: Vec<Row>,
     pub missing: Vec<String>,
     pub steady: Option<Steady>,
     pub warmup: Option<Warmup>,
@@ -358,6 +366,163 @@ fn coremark(engine: &str, iterations: u32) -> Result<f64> {
         .ok_or_else(|| format!("CoreMark on {engine} printed no rate").into())
 }
 
+/// A directory of its own for this run's cached code, removed when dropped.
+struct CacheDir(PathBuf);
+
+impl CacheDir {
+    fn new() -> Result<Self> {
+        let dir = std::env::temp_dir().join(format!("wazero-bench-cache-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir)?;
+        Ok(Self(dir))
+    }
+}
+
+impl Drop for CacheDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The command that runs `wasm` with `args` from compiled code on disk on
+/// `side`, after filling `dir` with it; `None` where the side is not built.
+fn cached_command(side: &str, wasm: &Path, args: &[&str], dir: &Path) -> Result<Option<Command>> {
+    match side {
+        "tiered" => {
+            let filled = Command::new(wazero_command()?)
+                .arg("compile")
+                .arg("-cachedir")
+                .arg(dir)
+                .arg(wasm)
+                .status()?;
+            if !filled.success() {
+                return Err(format!("wazero compile {} failed", wasm.display()).into());
+            }
+            let mut c = Command::new(wazero_command()?);
+            c.arg("run").arg("-cachedir").arg(dir).arg(wasm).args(args);
+            Ok(Some(c))
+        }
+        _ => wasmtime_command(wasm, args, dir),
+    }
+}
+
+/// wasmtime's side of [`cached_command`]: its serialized code written to
+/// `dir`, then this program run as `--wasmtime-serialized` on it.
+///
+/// The compilation runs in a process of its own too: a child's peak memory
+/// as `wait4` reports it starts from its parent's at the `exec` (Linux
+/// keeps the larger), and compiling the large module in this process took
+/// it to 617 MiB.
+#[cfg(feature = "wasmtime")]
+fn wasmtime_command(wasm: &Path, args: &[&str], dir: &Path) -> Result<Option<Command>> {
+    let name = wasm
+        .file_stem()
+        .map_or("module".into(), |s| s.to_string_lossy());
+    let cwasm = dir.join(format!("{name}.cwasm"));
+    let compiled = Command::new(std::env::current_exe()?)
+        .arg("--wasmtime-precompile")
+        .arg(wasm)
+        .arg(&cwasm)
+        .status()?;
+    if !compiled.success() {
+        return Err(format!("wasmtime could not compile {}", wasm.display()).into());
+    }
+    let mut c = Command::new(std::env::current_exe()?);
+    c.arg("--wasmtime-serialized")
+        .arg(cwasm)
+        .arg(&*name)
+        .args(args);
+    Ok(Some(c))
+}
+
+#[cfg(not(feature = "wasmtime"))]
+fn wasmtime_command(_: &Path, _: &[&str], _: &Path) -> Result<Option<Command>> {
+    Ok(None)
+}
+
+/// `wazero-bench --wasmtime-precompile WASM CWASM`: writes wasmtime's
+/// serialized code of `WASM` (`Engine::precompile_module`) to `CWASM`.
+pub fn wasmtime_precompile(args: &[String]) -> std::process::ExitCode {
+    #[cfg(feature = "wasmtime")]
+    if let [wasm, cwasm] = args {
+        let compiled = std::fs::read(wasm)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| {
+                wasmtime::Engine::default()
+                    .precompile_module(&bytes)
+                    .map_err(|e| e.to_string())
+            })
+            .and_then(|code| std::fs::write(cwasm, code).map_err(|e| e.to_string()));
+        return match compiled {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("wasmtime: {e}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
+    let _ = args;
+    eprintln!("--wasmtime-precompile needs a build with wasmtime and WASM CWASM");
+    std::process::ExitCode::FAILURE
+}
+
+/// `wazero-bench --wasmtime-serialized CWASM ARGV...`: runs wasmtime's
+/// serialized code with `ARGV` (the program's name first) and prints what
+/// it printed.
+pub fn wasmtime_child(args: &[String]) -> std::process::ExitCode {
+    #[cfg(feature = "wasmtime")]
+    if let Some((cwasm, argv)) = args.split_first() {
+        use std::io::Write;
+        return match crate::real_programs::run_wasmtime_serialized(Path::new(cwasm), argv.to_vec())
+        {
+            Ok(out) => {
+                let _ = std::io::stdout().write_all(out.as_bytes());
+                std::process::ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("wasmtime: {e}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
+    let _ = args;
+    eprintln!("--wasmtime-serialized needs a build with wasmtime and CWASM ARGV...");
+    std::process::ExitCode::FAILURE
+}
+
+/// The cached rows: each of [`STARTS`] whose module is here, on each of
+/// [`CACHED_SIDES`], `runs` processes each.
+fn cached_rows(runs: usize) -> Result<Vec<Row>> {
+    let dir = CacheDir::new()?;
+    let mut rows = Vec::new();
+    for start in STARTS {
+        let wasm = root().join(start.wasm);
+        if !wasm.exists() {
+            continue;
+        }
+        let mut cells = Vec::new();
+        for side in CACHED_SIDES {
+            let mut measured = Vec::new();
+            if let Some(c) = cached_command(side, &wasm, start.args, &dir.0)? {
+                for _ in 0..runs {
+                    let mut again = Command::new(c.get_program());
+                    again.args(c.get_args());
+                    measured.push(
+                        time_once(again)
+                            .map_err(|e| format!("{} cached on {side}: {e}", start.name))?,
+                    );
+                }
+            }
+            cells.push((!measured.is_empty()).then(|| median(measured)));
+        }
+        rows.push(Row {
+            name: start.name,
+            cells,
+        });
+    }
+    Ok(rows)
+}
+
 /// Runs the group: `runs` processes per side and row (one for the compiler
 /// on the large module, whose compilation takes about a minute).
 pub fn run(quick: bool) -> Result<Report> {
@@ -406,13 +571,36 @@ pub fn run(quick: bool) -> Result<Report> {
         compiler: coremark("compiler", iterations)?,
         tiered: coremark("tiered", iterations)?,
     });
+    let cached = cached_rows(runs)?;
+    if !crate::WASMTIME_BUILT {
+        missing.push(
+            "wasmtime's cached column needs a build with it (cargo xtask bench --wasmtime)"
+                .to_string(),
+        );
+    }
     Ok(Report {
         rows,
+        cached,
         missing,
         steady,
         warmup: Some(warmup(quick)?),
         crossings: Some(crate::crossings::measure(quick)?),
     })
+}
+
+/// Each cell as "first output / peak".
+fn cells_text(cells: &[Option<Cell>]) -> Vec<String> {
+    cells
+        .iter()
+        .map(|c| match c {
+            Some(c) => format!(
+                "{} / {:.0} MiB",
+                format_duration(c.first_output),
+                c.peak_mib
+            ),
+            None => "-".to_string(),
+        })
+        .collect()
 }
 
 /// Prints the group's tables.
@@ -430,19 +618,26 @@ pub fn report(report: &Report) {
     println!("| program | {} |", heads.join(" | "));
     println!("|---|{}", "---:|".repeat(SIDES.len()));
     for row in &report.rows {
-        let cells: Vec<String> = row
-            .cells
+        println!("| {} | {} |", row.name, cells_text(&row.cells).join(" | "));
+    }
+    println!();
+    println!(
+        "## startup from compiled code on disk: first output / peak memory (the tiered engine \
+         through `wazero run -cachedir`; wasmtime from `Module::deserialize_file`, printing \
+         when its run ends)"
+    );
+    println!();
+    println!(
+        "| program | {} |",
+        CACHED_SIDES
             .iter()
-            .map(|c| match c {
-                Some(c) => format!(
-                    "{} / {:.0} MiB",
-                    format_duration(c.first_output),
-                    c.peak_mib
-                ),
-                None => "-".to_string(),
-            })
-            .collect();
-        println!("| {} | {} |", row.name, cells.join(" | "));
+            .map(|s| format!("{s}, cached"))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    );
+    println!("|---|{}", "---:|".repeat(CACHED_SIDES.len()));
+    for row in &report.cached {
+        println!("| {} | {} |", row.name, cells_text(&row.cells).join(" | "));
     }
     for note in &report.missing {
         println!("note: {note}");

@@ -235,43 +235,54 @@ impl CompilationCache {
     pub(crate) fn load(
         &self,
         key: &[u8; 32],
-        module: wazero_decoder::Module,
+        module: Box<wazero_decoder::Module>,
         features: wazero_api::CoreFeatures,
         engine: &dyn Engine,
-    ) -> Result<(Arc<ValidatedModule>, Arc<dyn CompiledCode>), Option<wazero_decoder::Module>> {
-        let loaded = self.load_from_dir(key, module, features, engine);
+    ) -> Loaded {
+        let (loaded, found) = self.load_from_dir(key, module, features, engine);
         let counter = match &loaded {
-            Ok(_) => &self.inner.disk_hits,
-            Err((found, _)) => {
-                if *found {
+            Loaded::Hit(..) => &self.inner.disk_hits,
+            Loaded::Miss(_) => {
+                if found {
                     self.inner.rejected.fetch_add(1, Ordering::Relaxed);
                 }
                 &self.inner.misses
             }
         };
         counter.fetch_add(1, Ordering::Relaxed);
-        loaded.map_err(|(_, module)| module)
+        loaded
     }
 
-    /// What [`load`](Self::load) loads, or whether an (unusable) entry was
-    /// found, and `module` unless it was taken.
-    #[allow(clippy::type_complexity)]
+    /// What [`load`](Self::load) loads, and whether an entry was found.
     fn load_from_dir(
         &self,
         key: &[u8; 32],
-        module: wazero_decoder::Module,
+        module: Box<wazero_decoder::Module>,
         features: wazero_api::CoreFeatures,
         engine: &dyn Engine,
-    ) -> Result<(Arc<ValidatedModule>, Arc<dyn CompiledCode>), (bool, Option<wazero_decoder::Module>)>
-    {
+    ) -> (Loaded, bool) {
         let Some(dir) = self.inner.dir.as_ref() else {
-            return Err((false, Some(module)));
+            return (Loaded::Miss(Some(module)), false);
         };
-        let Ok(bytes) = std::fs::read(dir.join(file_name(key))) else {
-            return Err((false, Some(module)));
+        let Ok(file) = std::fs::File::open(dir.join(file_name(key))) else {
+            return (Loaded::Miss(Some(module)), false);
+        };
+        // Mapped, not read: a large module's entry is tens of megabytes,
+        // whose copy into fresh pages took a fifth of a cached start. The
+        // engine copies the code it keeps out of the mapping.
+        //
+        // SAFETY: the mapping is read while mapped, so its bytes must not
+        // change meanwhile. Entries are never written in place: `write_entry`
+        // writes a temporary file and renames it over the entry, which
+        // leaves this mapping's file as it was. The directory must be
+        // writable only by users trusted to supply machine code to this
+        // process (see the type's documentation), who could change an entry
+        // between its check and its use anyway.
+        let Ok(bytes) = (unsafe { memmap2::Mmap::map(&file) }) else {
+            return (Loaded::Miss(Some(module)), false);
         };
         let Some((facts, payload)) = check_entry(&bytes, key) else {
-            return Err((true, Some(module)));
+            return (Loaded::Miss(Some(module)), true);
         };
         // SAFETY: `validate_trusting_bodies` needs bytes that `validate`
         // accepted with these features, in this version of the validator,
@@ -285,15 +296,25 @@ impl CompilationCache {
         // trusted (see the type's documentation): whoever can write to it
         // can give this process machine code to run anyway.
         let validated = unsafe {
-            wazero_validator::validate_trusting_bodies(module, features, facts & CATCHES != 0)
-        }
-        .map_err(|_| (true, None))?;
+            wazero_validator::validate_trusting_bodies(*module, features, facts & CATCHES != 0)
+        };
+        let Ok(validated) = validated else {
+            return (Loaded::Miss(None), true);
+        };
         let validated = Arc::new(validated);
-        let code = engine
-            .deserialize(&validated, payload)
-            .ok_or((true, None))?;
-        Ok((validated, code))
+        match engine.deserialize(&validated, payload) {
+            Some(code) => (Loaded::Hit(validated, code), true),
+            None => (Loaded::Miss(None), true),
+        }
     }
+}
+
+/// What [`CompilationCache::load`] found.
+pub(crate) enum Loaded {
+    /// The module and its code, from an entry.
+    Hit(Arc<ValidatedModule>, Arc<dyn CompiledCode>),
+    /// No usable entry: the module given back, unless an entry took it.
+    Miss(Option<Box<wazero_decoder::Module>>),
 }
 
 /// The file of the entry for `key`.

@@ -131,13 +131,14 @@ impl Runtime {
                     let module = wazero_decoder::decode(wasm, features)
                         .inspect_err(|_| cache.count_miss())?;
                     // Counts a disk hit, or the miss.
-                    let (validated, code) = match cache.load(key, module, features, engine) {
-                        Ok(loaded) => loaded,
-                        Err(module) => {
+                    let loaded = cache.load(key, Box::new(module), features, engine);
+                    let (validated, code) = match loaded {
+                        crate::cache::Loaded::Hit(validated, code) => (validated, code),
+                        crate::cache::Loaded::Miss(module) => {
                             // The module back, unless an entry took it.
                             let validated = match module {
                                 Some(module) => {
-                                    Arc::new(wazero_validator::validate(module, features)?)
+                                    Arc::new(wazero_validator::validate(*module, features)?)
                                 }
                                 None => decode_and_validate(wasm, features)?,
                             };
