@@ -445,25 +445,20 @@ fn wasmtime_command(_: &Path, _: &[&str], _: &Path) -> Result<Option<Command>> {
 pub fn wasmtime_precompile(args: &[String]) -> std::process::ExitCode {
     #[cfg(feature = "wasmtime")]
     if let [wasm, cwasm] = args {
-        let compiled = std::fs::read(wasm)
-            .map_err(|e| e.to_string())
-            .and_then(|bytes| {
-                wasmtime::Engine::default()
-                    .precompile_module(&bytes)
-                    .map_err(|e| e.to_string())
-            })
-            .and_then(|code| std::fs::write(cwasm, code).map_err(|e| e.to_string()));
-        return match compiled {
-            Ok(()) => std::process::ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("wasmtime: {e}");
-                std::process::ExitCode::FAILURE
-            }
-        };
+        return exit_with(
+            std::fs::read(wasm)
+                .map_err(|e| e.to_string())
+                .and_then(|bytes| {
+                    wasmtime::Engine::default()
+                        .precompile_module(&bytes)
+                        .map_err(|e| e.to_string())
+                })
+                .and_then(|code| std::fs::write(cwasm, code).map_err(|e| e.to_string())),
+        );
     }
-    let _ = args;
-    eprintln!("--wasmtime-precompile needs a build with wasmtime and WASM CWASM");
-    std::process::ExitCode::FAILURE
+    exit_with(Err(format!(
+        "--wasmtime-precompile needs a build with wasmtime and WASM CWASM, not {args:?}"
+    )))
 }
 
 /// `wazero-bench --wasmtime-serialized CWASM ARGV...`: runs wasmtime's
@@ -473,21 +468,25 @@ pub fn wasmtime_child(args: &[String]) -> std::process::ExitCode {
     #[cfg(feature = "wasmtime")]
     if let Some((cwasm, argv)) = args.split_first() {
         use std::io::Write;
-        return match crate::real_programs::run_wasmtime_serialized(Path::new(cwasm), argv.to_vec())
-        {
-            Ok(out) => {
-                let _ = std::io::stdout().write_all(out.as_bytes());
-                std::process::ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("wasmtime: {e}");
-                std::process::ExitCode::FAILURE
-            }
-        };
+        let ran = crate::real_programs::run_wasmtime_serialized(Path::new(cwasm), argv.to_vec());
+        return exit_with(ran.map_err(|e| e.to_string()).map(|out| {
+            let _ = std::io::stdout().write_all(out.as_bytes());
+        }));
     }
-    let _ = args;
-    eprintln!("--wasmtime-serialized needs a build with wasmtime and CWASM ARGV...");
-    std::process::ExitCode::FAILURE
+    exit_with(Err(format!(
+        "--wasmtime-serialized needs a build with wasmtime and CWASM ARGV..., not {args:?}"
+    )))
+}
+
+/// The exit of a child mode: success, or the error on standard error.
+fn exit_with(result: std::result::Result<(), String>) -> std::process::ExitCode {
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("wazero-bench: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }
 
 /// The cached rows: each of [`STARTS`] whose module is here, on each of

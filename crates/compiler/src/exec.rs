@@ -110,9 +110,7 @@ pub(crate) fn call_at_loop(
     let code = inst.code.clone()?;
     let compiled = wazero_store::code_as::<CompiledModule>(&*code)?;
     let offset = u64::from(offset);
-    let entry = compiled.loop_entry(index, offset, || {
-        LoopCode::compile(&module, isa, config, (index, offset), compiled.left_out())
-    })?;
+    let entry = compiled.loop_entry(&module, (isa, config), (index, offset))?;
     drop(code);
     Some(enter(store, func, stack, arch, Some((&entry, locals))))
 }

@@ -103,8 +103,6 @@ use cranelift_codegen::isa::{OwnedTargetIsa, TargetIsa};
 use wazero_store::{CallError, CompileOptions, CompiledCode, Engine, FuncAddr, Store};
 use wazero_validator::ValidatedModule;
 
-use crate::loop_entry::LoopCode;
-
 pub use arch::{on_fault, Arch, EnterFn, FaultRegs, LinkCallFn, Stub};
 pub use code_memory::CodeMemory;
 pub use exec::STACK_BUDGET;
@@ -273,16 +271,8 @@ impl Engine for CraneliftEngine {
         offset: u32,
     ) {
         if let Some(compiled) = wazero_store::code_as::<CompiledModule>(code) {
-            let offset = u64::from(offset);
-            compiled.prepare_loop_entry(index, offset, || {
-                LoopCode::compile(
-                    module,
-                    &*self.isa,
-                    self.config,
-                    (index, offset),
-                    compiled.left_out(),
-                )
-            });
+            let at = (index, u64::from(offset));
+            compiled.loop_entry(module, (&*self.isa, self.config), at);
         }
     }
 }

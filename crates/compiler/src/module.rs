@@ -102,44 +102,41 @@ impl CompiledModule {
         self.funcs[index] as *const u8
     }
 
-    /// The code that enters defined function `index` at its `loop` at
-    /// module offset `offset`: compiled by `compile` on the first request,
-    /// kept for the next ones. `None` if that loop cannot be entered.
+    /// The code that enters defined function `index` of `module` (the
+    /// module this code was compiled from) at its `loop` at module offset
+    /// `offset`: compiled on the first request, kept for the next ones.
+    /// `None` if that loop cannot be entered. Cranelift runs without the
+    /// lock of the entries, so that a call asking for another one meanwhile
+    /// (on the guest's thread, while a background thread compiles this one)
+    /// does not wait.
     pub(crate) fn loop_entry(
         &self,
-        index: u32,
-        offset: u64,
-        compile: impl FnOnce() -> Result<LoopCode, String>,
+        module: &ValidatedModule,
+        (isa, config): (&dyn TargetIsa, CodegenConfig),
+        (index, offset): (u32, u64),
     ) -> Option<Arc<LoopCode>> {
+        let known = self
+            .loop_entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&(index, offset))
+            .cloned();
+        if let Some(entry) = known {
+            return entry;
+        }
+        let code = LoopCode::compile(module, isa, config, (index, offset), self.left_out())
+            .ok()
+            .map(Arc::new);
         let mut entries = self.loop_entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries
-            .entry((index, offset))
-            .or_insert_with(|| compile().ok().map(Arc::new))
-            .clone()
+        entries.entry((index, offset)).or_insert(code).clone()
     }
 
     /// Whether the code that enters defined function `index` at its loop at
-    /// `offset` was compiled: `Some(false)` if that loop cannot be entered,
-    /// `None` if not compiled yet.
+    /// `offset` was compiled (see [`Self::loop_entry`]): `Some(false)` if
+    /// that loop cannot be entered, `None` if not compiled yet.
     pub(crate) fn loop_entry_compiled(&self, index: u32, offset: u64) -> Option<bool> {
         let entries = self.loop_entries.lock().unwrap_or_else(|e| e.into_inner());
         entries.get(&(index, offset)).map(Option::is_some)
-    }
-
-    /// [`Self::loop_entry`] compiled ahead: `compile` runs without the lock,
-    /// so that a guest asking for another entry meanwhile does not wait.
-    pub(crate) fn prepare_loop_entry(
-        &self,
-        index: u32,
-        offset: u64,
-        compile: impl FnOnce() -> Result<LoopCode, String>,
-    ) {
-        if self.loop_entry_compiled(index, offset).is_some() {
-            return;
-        }
-        let code = compile().ok().map(Arc::new);
-        let mut entries = self.loop_entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries.entry((index, offset)).or_insert(code);
     }
 
     /// The entry trampoline of defined function `index`.

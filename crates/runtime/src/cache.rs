@@ -279,7 +279,8 @@ impl CompilationCache {
         // process (see the type's documentation), who could change an entry
         // between its check and its use anyway.
         let Ok(bytes) = (unsafe { memmap2::Mmap::map(&file) }) else {
-            return (Loaded::Miss(Some(module)), false);
+            // An entry is there (an empty file cannot be mapped everywhere).
+            return (Loaded::Miss(Some(module)), true);
         };
         let Some((facts, payload)) = check_entry(&bytes, key) else {
             return (Loaded::Miss(Some(module)), true);

@@ -199,6 +199,10 @@ fn statistics_count_directory_hits_and_rejected_entries() {
     assert_eq!((s.hits, s.misses, s.rejected), (0, 1, 1), "corrupt: {s:?}");
     let s = compile();
     assert_eq!((s.hits, s.disk_hits), (1, 1), "rewritten: {s:?}");
+    // An empty entry is rejected as well.
+    std::fs::write(file, b"").unwrap();
+    let s = compile();
+    assert_eq!((s.hits, s.misses, s.rejected), (0, 1, 1), "empty: {s:?}");
 }
 
 /// The tiered engine writes its entry when its background compilation is
