@@ -1,9 +1,10 @@
 //! Executable memory: machine code copied into fresh pages that are then made
-//! read-only and executable (never writable and executable at once).
+//! read-only and executable (never writable and executable at once), or
+//! mapped read-only and executable from a file that holds it.
 
 use std::ptr::NonNull;
 
-use rustix::mm::{mmap_anonymous, mprotect, munmap, MapFlags, MprotectFlags, ProtFlags};
+use rustix::mm::{mmap, mmap_anonymous, mprotect, munmap, MapFlags, MprotectFlags, ProtFlags};
 
 /// Pages of machine code, unmapped on drop.
 pub struct CodeMemory {
@@ -70,10 +71,57 @@ impl CodeMemory {
         Ok(memory)
     }
 
-    /// The code, as copied in.
+    /// Maps the `code_len` bytes of code at byte `offset` of `file`, read-only
+    /// and executable, without copying them: pages are read from the file (or
+    /// shared with the page cache) as the code runs. `None` where `offset` is
+    /// not a multiple of the page size, `code_len` is zero, the code reaches
+    /// past the file's end, or the system refuses the mapping (a file system
+    /// mounted `noexec`): the caller then copies the code instead.
+    ///
+    /// # Safety
+    ///
+    /// Those bytes of `file` must be code of this compiler that is valid to
+    /// run (checked, e.g. against a checksum, by the caller), and the file
+    /// must not change while the returned memory lives: a `MAP_PRIVATE`
+    /// mapping still shows later writes to the file's pages that it has not
+    /// copied. (A compilation cache replaces entries by renaming new files
+    /// over them; it never writes into an entry.)
+    pub unsafe fn map_file(file: &std::fs::File, offset: u64, code_len: usize) -> Option<Self> {
+        let page = rustix::param::page_size();
+        let end = offset.checked_add(code_len as u64)?;
+        if code_len == 0 || !offset.is_multiple_of(page as u64) || end > file.metadata().ok()?.len() {
+            return None;
+        }
+        let len = code_len.div_ceil(page) * page;
+        // SAFETY: a new private mapping at an address of the kernel's choosing
+        // aliases no existing Rust object. Its last page may reach past the
+        // file's end, which reads as zeros (the code itself is inside the
+        // file, checked above). The file's bytes stay as they are while it is
+        // mapped: this function's contract.
+        let raw = unsafe {
+            mmap(
+                std::ptr::null_mut(),
+                len,
+                ProtFlags::READ | ProtFlags::EXEC,
+                MapFlags::PRIVATE,
+                file,
+                offset,
+            )
+        }
+        .ok()?;
+        let ptr = NonNull::new(raw.cast::<u8>())?;
+        let memory = Self { ptr, len, code_len };
+        // The kernel keeps instruction caches coherent for pages it maps
+        // executable from a file; this thread still discards stale prefetch.
+        dynasmrt::cache_control::prepare_for_execution(memory.code());
+        Some(memory)
+    }
+
+    /// The code, as copied in or mapped.
     pub fn code(&self) -> &[u8] {
         // SAFETY: the first `code_len` bytes of the (readable, immutable)
-        // mapping were copied from the code in `new`.
+        // mapping were copied from the code in `new`, or are the file's code
+        // mapped by `map_file`, which does not change while mapped.
         unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.code_len) }
     }
 
@@ -87,7 +135,7 @@ impl CodeMemory {
 
 impl Drop for CodeMemory {
     fn drop(&mut self) {
-        // SAFETY: unmaps exactly the mapping made in `new`; no code in it can be
+        // SAFETY: unmaps exactly the mapping made in `new` or `map_file`; no code in it can be
         // running, since the owner (the compiled module) is kept alive by every
         // call into it.
         let _ = unsafe { munmap(self.ptr.as_ptr().cast(), self.len) };

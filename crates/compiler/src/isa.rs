@@ -165,8 +165,9 @@ macro_rules! isa_engine {
                 &self,
                 module: &std::sync::Arc<$crate::isa::deps::wazero_validator::ValidatedModule>,
                 bytes: &[u8],
+                file: Option<&std::fs::File>,
             ) -> Option<std::sync::Arc<dyn $crate::isa::deps::wazero_store::CompiledCode>> {
-                self.inner.deserialize(module, bytes)
+                self.inner.deserialize(module, bytes, file)
             }
 
             fn call_wasm(

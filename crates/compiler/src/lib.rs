@@ -204,8 +204,9 @@ impl Engine for CraneliftEngine {
         &self,
         module: &Arc<ValidatedModule>,
         bytes: &[u8],
+        file: Option<&std::fs::File>,
     ) -> Option<Arc<dyn CompiledCode>> {
-        let compiled = CompiledModule::deserialize(bytes, module.code.len())?;
+        let compiled = CompiledModule::deserialize(bytes, module.code.len(), file)?;
         Some(Arc::new(compiled))
     }
 

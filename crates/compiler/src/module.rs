@@ -432,6 +432,12 @@ fn link(
     Ok(())
 }
 
+/// The alignment of serialized code of at least this size
+/// ([`CompiledModule::serialize`]): 64 KiB, the largest page size of the
+/// systems the compiler targets, so that the code can be mapped from a file
+/// that holds it wherever it was written.
+pub(crate) const CODE_ALIGN: usize = 64 << 10;
+
 /// Where a module's functions, trampolines and memory accesses are in its
 /// code, as byte offsets.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -483,10 +489,14 @@ impl Layout {
 impl CompiledModule {
     /// Maps `code` and resolves `layout` into addresses.
     fn new(code: &[u8], layout: Layout) -> Result<Self, String> {
-        let memory = CodeMemory::new(code)?;
+        Ok(Self::with_memory(CodeMemory::new(code)?, layout))
+    }
+
+    /// Resolves `layout` into addresses of the code in `memory`.
+    fn with_memory(memory: CodeMemory, layout: Layout) -> Self {
         let address = |o: &usize| memory.address(*o) as usize;
         let base = memory.address(0) as usize;
-        Ok(CompiledModule {
+        CompiledModule {
             funcs: layout.funcs.iter().map(address).collect(),
             trampolines: layout.trampolines.iter().map(address).collect(),
             func_ends: layout.func_ends.iter().map(|&e| base + e).collect(),
@@ -496,7 +506,7 @@ impl CompiledModule {
             source: Weak::new(),
             memory,
             layout,
-        })
+        }
     }
 
     /// Whether some functions were left out of this code
@@ -520,17 +530,26 @@ impl CompiledModule {
 
     /// The module as bytes: the code and its layout (see [`Self::deserialize`]).
     ///
-    /// Little-endian: the code's length (`u64`); the function starts, ends
-    /// and trampolines, each a count and its values (`u64`); the count of
-    /// trap sites (`u64`), their offsets (`u32`) and their codes (`u8`);
-    /// then the code.
+    /// Little-endian: the code's length and its offset in the bytes (`u64`
+    /// each); the function starts, ends and trampolines, each a count and its
+    /// values (`u64`); the count of trap sites (`u64`), their offsets (`u32`)
+    /// and their codes (`u8`); zeros up to the code's offset; then the code.
+    /// Code of `CODE_ALIGN` (64 KiB) or more starts at a multiple of it, so
+    /// that a file that begins with these bytes can be mapped there.
     pub fn serialize(&self) -> Vec<u8> {
         let code = self.memory.code();
         let l = &self.layout;
         let traps = l.trap_offsets.len();
-        let mut out = Vec::with_capacity(code.len() + 8 * (3 * l.funcs.len() + 5) + 5 * traps);
+        let head = 8 * (3 * l.funcs.len() + 6) + 5 * traps;
+        let at = if code.len() >= CODE_ALIGN {
+            head.next_multiple_of(CODE_ALIGN)
+        } else {
+            head
+        };
+        let mut out = Vec::with_capacity(at + code.len());
         let mut put = |v: usize| out.extend_from_slice(&(v as u64).to_le_bytes());
         put(code.len());
+        put(at);
         for list in [&l.funcs, &l.func_ends, &l.trampolines] {
             put(list.len());
             for &v in list.iter() {
@@ -542,13 +561,17 @@ impl CompiledModule {
             out.extend_from_slice(&o.to_le_bytes());
         }
         out.extend_from_slice(&l.trap_codes);
+        debug_assert_eq!(out.len(), head);
+        out.resize(at, 0);
         out.extend_from_slice(code);
         out
     }
 
     /// A module from [`Self::serialize`]'s bytes, for a module of `count`
-    /// defined functions; `None` unless they are well-formed.
-    pub fn deserialize(bytes: &[u8], count: usize) -> Option<Self> {
+    /// defined functions; `None` unless they are well-formed. With `file`,
+    /// a file that begins with `bytes` and does not change while open, the
+    /// code is mapped from it where it can be, rather than copied.
+    pub fn deserialize(bytes: &[u8], count: usize, file: Option<&std::fs::File>) -> Option<Self> {
         let mut rest = bytes;
         let mut take = |n: usize| -> Option<&[u8]> {
             let (taken, after) = rest.split_at_checked(n)?;
@@ -559,6 +582,7 @@ impl CompiledModule {
             usize::try_from(u64::from_le_bytes(take(8)?.try_into().ok()?)).ok()
         };
         let code_len = word()?;
+        let code_at = word()?;
         let mut lists: [Vec<usize>; 3] = Default::default();
         for list in &mut lists {
             let n = word()?;
@@ -582,11 +606,24 @@ impl CompiledModule {
             trap_offsets,
             trap_codes,
         };
-        let code = rest;
-        if code.len() != code_len || code_len == 0 || !layout.is_valid(code_len, count) {
+        let head = bytes.len() - rest.len();
+        let code = bytes.get(code_at..)?;
+        if code_at < head || code.len() != code_len || code_len == 0 {
             return None;
         }
-        Self::new(code, layout).ok()
+        if !layout.is_valid(code_len, count) {
+            return None;
+        }
+        // SAFETY: `file` begins with `bytes` and does not change while open
+        // (this function's contract, from `Engine::deserialize`'s), so the
+        // mapped bytes are `code`, which the caller has checked (a cache
+        // entry's checksum) as this compiler's code for the module.
+        let mapped =
+            file.and_then(|f| unsafe { CodeMemory::map_file(f, code_at as u64, code_len) });
+        match mapped {
+            Some(memory) => Some(Self::with_memory(memory, layout)),
+            None => Self::new(code, layout).ok(),
+        }
     }
 }
 

@@ -17,13 +17,27 @@ use crate::{ConstExpr, DecodeError};
 /// that the module uses nothing outside WebAssembly 2.0); `features` is kept for the
 /// validator, which rejects uses of disabled features.
 pub fn decode(bytes: &[u8], features: CoreFeatures) -> Result<Module, DecodeError> {
+    decode_shared(Arc::from(bytes), features)
+}
+
+/// [`decode`] of bytes the caller shares: the module keeps `bytes` (as
+/// [`Module::bytes`]) rather than a copy of them, which spares a large
+/// module's second copy in memory.
+///
+/// ```
+/// use std::sync::Arc;
+/// let wasm: Arc<[u8]> = wat::parse_str("(module (func))").unwrap().into();
+/// let module = wazero_decoder::decode_shared(wasm.clone(), Default::default()).unwrap();
+/// assert!(Arc::ptr_eq(&module.bytes, &wasm));
+/// ```
+pub fn decode_shared(bytes: Arc<[u8]>, features: CoreFeatures) -> Result<Module, DecodeError> {
     let _ = features;
     let mut module = Module {
-        bytes: Arc::from(bytes),
+        bytes: bytes.clone(),
         ..Module::default()
     };
     let mut saw_code_count = None;
-    for payload in Parser::new(0).parse_all(bytes) {
+    for payload in Parser::new(0).parse_all(&bytes) {
         match payload? {
             Payload::Version {
                 encoding, range, ..

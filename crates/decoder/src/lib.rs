@@ -23,6 +23,6 @@ mod module;
 
 pub use const_expr::{ConstExpr, ConstOp};
 pub use convert::wasm_features;
-pub use decode::decode;
+pub use decode::{decode, decode_shared};
 pub use error::DecodeError;
 pub use module::*;

@@ -114,11 +114,14 @@ impl std::fmt::Debug for CompilationCache {
     }
 }
 
-/// The first bytes of a cache file (`WZCACHE1` had no facts and a SHA-256
-/// of the payload).
-const MAGIC: &[u8; 8] = b"WZCACHE2";
-/// Magic, key, facts, payload length, payload checksum ([`checksum`]).
-const HEADER: usize = 8 + 32 + 8 + 8 + 8;
+/// The first bytes of a cache file's trailer (`WZCACHE1` had no facts and a
+/// SHA-256 of the payload; `WZCACHE2` had a header instead of a trailer).
+const MAGIC: &[u8; 8] = b"WZCACHE3";
+/// A cache file is the engine's payload, then a trailer: magic, key, facts,
+/// payload length, payload checksum ([`checksum`]). The payload comes first
+/// so that the engine can align parts of it in the file (machine code, to
+/// map it rather than copy it: see `Engine::deserialize`).
+const TRAILER: usize = 8 + 32 + 8 + 8 + 8;
 
 /// A bit of an entry's facts: the module's functions have exception
 /// handlers ([`ValidatedModule::catches`]).
@@ -269,9 +272,10 @@ impl CompilationCache {
         };
         // Mapped, not read: a large module's entry is tens of megabytes,
         // whose copy into fresh pages took a fifth of a cached start. The
-        // engine copies the code it keeps out of the mapping.
+        // engine maps the code it keeps from the file too (or copies it).
         //
-        // SAFETY: the mapping is read while mapped, so its bytes must not
+        // SAFETY: the mapping is read while mapped, and the engine's code
+        // mapping runs while the module lives, so the file's bytes must not
         // change meanwhile. Entries are never written in place: `write_entry`
         // writes a temporary file and renames it over the entry, which
         // leaves this mapping's file as it was. The directory must be
@@ -303,7 +307,9 @@ impl CompilationCache {
             return (Loaded::Miss(None), true);
         };
         let validated = Arc::new(validated);
-        match engine.deserialize(&validated, payload) {
+        // The engine maps the code from the file: it is there, unchanged,
+        // as long as the file is open (see the `SAFETY` argument above).
+        match engine.deserialize(&validated, payload, Some(&file)) {
             Some(code) => (Loaded::Hit(validated, code), true),
             None => (Loaded::Miss(None), true),
         }
@@ -335,15 +341,15 @@ fn checksum(facts: u64, payload: &[u8]) -> u64 {
     u64::from(crc.finalize())
 }
 
-/// The facts and payload of a cache file, if its header, key and checksum
+/// The facts and payload of a cache file, if its trailer, key and checksum
 /// are intact.
 fn check_entry<'a>(bytes: &'a [u8], key: &[u8; 32]) -> Option<(u64, &'a [u8])> {
-    if bytes.len() < HEADER || &bytes[..8] != MAGIC || &bytes[8..40] != key {
+    let (payload, trailer) = bytes.split_at_checked(bytes.len().checked_sub(TRAILER)?)?;
+    if &trailer[..8] != MAGIC || &trailer[8..40] != key {
         return None;
     }
-    let word = |at: usize| Some(u64::from_le_bytes(bytes[at..at + 8].try_into().ok()?));
+    let word = |at: usize| Some(u64::from_le_bytes(trailer[at..at + 8].try_into().ok()?));
     let (facts, len, sum) = (word(40)?, word(48)?, word(56)?);
-    let payload = &bytes[HEADER..];
     if payload.len() as u64 != len || checksum(facts, payload) != sum {
         return None;
     }
@@ -351,17 +357,18 @@ fn check_entry<'a>(bytes: &'a [u8], key: &[u8; 32]) -> Option<(u64, &'a [u8])> {
 }
 
 /// Writes an entry atomically (a temporary file renamed into place), so that a
-/// reader never sees half of one.
+/// reader never sees half of one, and an entry once written never changes
+/// (readers map it).
 fn write_entry(dir: &Path, key: &[u8; 32], facts: u64, payload: &[u8]) -> std::io::Result<()> {
     let name = file_name(key);
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let mut f = std::fs::File::create(&tmp)?;
+    f.write_all(payload)?;
     f.write_all(MAGIC)?;
     f.write_all(key)?;
     f.write_all(&facts.to_le_bytes())?;
     f.write_all(&(payload.len() as u64).to_le_bytes())?;
     f.write_all(&checksum(facts, payload).to_le_bytes())?;
-    f.write_all(payload)?;
     f.sync_all()?;
     drop(f);
     std::fs::rename(&tmp, dir.join(name)).inspect_err(|_| {
@@ -382,20 +389,21 @@ mod tests {
         let good = std::fs::read(dir.join(file_name(&key))).unwrap();
         assert_eq!(check_entry(&good, &key), Some((CATCHES, &b"payload"[..])));
         let mut flipped = good.clone();
-        *flipped.last_mut().unwrap() ^= 1;
-        let cases: [(&str, Vec<u8>); 6] = [
+        flipped[0] ^= 1;
+        let cases: [(&str, Vec<u8>); 7] = [
             ("empty", Vec::new()),
-            ("truncated header", good[..20].to_vec()),
-            ("truncated payload", good[..good.len() - 1].to_vec()),
+            ("truncated trailer", good[good.len() - 20..].to_vec()),
+            ("truncated payload", good[1..].to_vec()),
+            ("truncated", good[..good.len() - 1].to_vec()),
             ("flipped payload bit", flipped),
             ("another key", {
                 let mut b = good.clone();
-                b[8] ^= 1;
+                b[7 + 8] ^= 1;
                 b
             }),
             ("another format", {
                 let mut b = good.clone();
-                b[0] = b'X';
+                b[7] = b'X';
                 b
             }),
         ];

@@ -120,6 +120,39 @@ impl Runtime {
     /// than [`RuntimeConfig::with_max_function_blocks`] allows fails to compile
     /// on the compiler.
     pub fn compile_module(&self, wasm: &[u8]) -> Result<CompiledModule> {
+        self.compile_bytes(wasm, None)
+    }
+
+    /// [`compile_module`](Self::compile_module) of bytes the caller shares:
+    /// the compiled module keeps `wasm` itself (its functions' bodies and
+    /// data segments are read from it) rather than a copy, which spares a
+    /// large module's second copy in memory.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let wasm: Arc<[u8]> = wat::parse_str("(module (func (export \"f\")))")?.into();
+    /// let runtime = wazero::Runtime::new();
+    /// let compiled = runtime.compile_module_shared(wasm)?;
+    /// assert!(compiled.exported_functions().contains_key("f"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn compile_module_shared(&self, wasm: Arc<[u8]>) -> Result<CompiledModule> {
+        self.compile_bytes(&wasm, Some(&wasm))
+    }
+
+    /// [`compile_module`](Self::compile_module) of `wasm`, which is `shared`'s
+    /// bytes when given.
+    fn compile_bytes(&self, wasm: &[u8], shared: Option<&Arc<[u8]>>) -> Result<CompiledModule> {
+        let decode = |features| match shared {
+            Some(bytes) => wazero_decoder::decode_shared(bytes.clone(), features),
+            None => wazero_decoder::decode(wasm, features),
+        };
+        let decode_and_validate = |features| -> Result<Arc<ValidatedModule>> {
+            Ok(Arc::new(wazero_validator::validate(
+                decode(features)?,
+                features,
+            )?))
+        };
         let features: CoreFeatures = self.inner.config.features;
         let engine = &*self.inner.engine;
         let cache = self.inner.config.cache.as_ref();
@@ -128,8 +161,7 @@ impl Runtime {
             (Some(cache), Some(key)) => match cache.get(key, engine) {
                 Some(entry) => (entry.module, entry.code),
                 None => {
-                    let module = wazero_decoder::decode(wasm, features)
-                        .inspect_err(|_| cache.count_miss())?;
+                    let module = decode(features).inspect_err(|_| cache.count_miss())?;
                     // Counts a disk hit, or the miss.
                     let loaded = cache.load(key, Box::new(module), features, engine);
                     let (validated, code) = match loaded {
@@ -140,7 +172,7 @@ impl Runtime {
                                 Some(module) => {
                                     Arc::new(wazero_validator::validate(*module, features)?)
                                 }
-                                None => decode_and_validate(wasm, features)?,
+                                None => decode_and_validate(features)?,
                             };
                             let code = self.compile_code(&validated)?;
                             cache.store(key, &validated, &code, engine);
@@ -157,7 +189,7 @@ impl Runtime {
                 }
             },
             _ => {
-                let validated = decode_and_validate(wasm, features)?;
+                let validated = decode_and_validate(features)?;
                 let code = self.compile_code(&validated)?;
                 (validated, code)
             }
@@ -739,10 +771,4 @@ fn default_start_functions(module: &Module) -> Vec<String> {
         _ => "_start",
     };
     vec![start.to_string()]
-}
-
-/// Decodes and validates `wasm`.
-fn decode_and_validate(wasm: &[u8], features: CoreFeatures) -> Result<Arc<ValidatedModule>> {
-    let module = wazero_decoder::decode(wasm, features)?;
-    Ok(Arc::new(wazero_validator::validate(module, features)?))
 }

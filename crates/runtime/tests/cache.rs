@@ -88,7 +88,19 @@ fn a_directory_cache_survives_and_damaged_entries_are_recompiled() {
         ("truncated", good[..good.len() / 2].to_vec()),
         ("garbage", vec![0xcc; good.len()]),
     ];
-    for at in [0, 8, 40, 48, 80, 100, good.len() - 1] {
+    // The payload, then the trailer's magic, key, facts, length and checksum.
+    let trailer = good.len() - 64;
+    for at in [
+        0,
+        8,
+        100,
+        trailer - 1,
+        trailer,
+        trailer + 8,
+        trailer + 40,
+        trailer + 48,
+        good.len() - 1,
+    ] {
         let mut b = good.clone();
         b[at] ^= 0x40;
         damaged.push(("one flipped byte", b));
@@ -119,9 +131,10 @@ fn a_directory_cache_survives_and_damaged_entries_are_recompiled() {
         );
         assert_eq!(fib10(&rt, &wasm), vec![55]);
         let foreign = std::fs::read(&entries(&scratch)[0]).unwrap();
+        let key = |entry: &[u8]| entry[entry.len() - 56..entry.len() - 24].to_vec();
         assert_ne!(
-            foreign[8..40],
-            good[8..40],
+            key(&foreign),
+            key(&good),
             "the configuration is part of the key"
         );
         damaged.push(("another configuration's entry", foreign));
@@ -326,7 +339,8 @@ fn a_module_read_back_keeps_its_exception_handlers() {
     // otherwise is rejected and rewritten, never run.
     let file = &entries(&dir)[0];
     let mut bytes = std::fs::read(file).unwrap();
-    bytes[40] ^= 1;
+    let facts = bytes.len() - 24;
+    bytes[facts] ^= 1;
     std::fs::write(file, &bytes).unwrap();
     let (caught, stats) = run();
     assert_eq!(
@@ -360,5 +374,60 @@ fn a_module_that_does_not_match_its_entry_is_not_read_back() {
             Runtime::with_config(RuntimeConfig::compiler().with_compilation_cache(&fresh));
         assert!(runtime.compile_module(&bytes).is_err(), "{what}");
         assert_eq!(fresh.stats().hits, 0, "{what}");
+    }
+}
+
+/// A module whose code is large enough to be aligned in its entry has that
+/// code mapped from the entry, executable, rather than copied; it runs the
+/// same, and the mapping goes with the module.
+#[test]
+fn large_code_is_mapped_from_its_entry() {
+    if !engines::HAS_COMPILER {
+        return;
+    }
+    // 3000 functions, each calling the one before: over 64 KiB of code.
+    const N: u32 = 3000;
+    let mut wat = String::from("(module (func $f0 (param i32) (result i32) (local.get 0))\n");
+    for i in 1..N {
+        wat += &format!(
+            "(func $f{i} (param i32) (result i32) \
+             (call $f{} (i32.add (i32.mul (local.get 0) (i32.const 3)) (i32.const {i}))))\n",
+            i - 1
+        );
+    }
+    wat += &format!("(export \"chain\" (func $f{})))", N - 1);
+    let wasm = wat::parse_str(&wat).unwrap();
+    let expected = (1..N)
+        .rev()
+        .fold(5u32, |x, i| x.wrapping_mul(3).wrapping_add(i));
+    let dir = TempDir::new("mapped");
+    let entry_maps = || {
+        let maps = std::fs::read_to_string("/proc/self/maps").unwrap_or_default();
+        let entry = entries(&dir)[0].to_string_lossy().into_owned();
+        maps.lines()
+            .filter(|l| l.ends_with(&entry))
+            .map(|l| l.split_whitespace().nth(1).unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    for round in ["compiled", "read back"] {
+        let cache = CompilationCache::with_dir(&dir.0).unwrap();
+        let runtime =
+            Runtime::with_config(RuntimeConfig::compiler().with_compilation_cache(&cache));
+        let module = runtime.instantiate(&wasm).unwrap();
+        let chain = module.exported_function("chain").unwrap();
+        assert_eq!(
+            chain.call(&[5]).unwrap(),
+            vec![u64::from(expected)],
+            "{round}"
+        );
+        if cfg!(target_os = "linux") {
+            let maps = entry_maps();
+            match round {
+                "compiled" => assert_eq!(maps, Vec::<String>::new(), "{round}"),
+                _ => assert_eq!(maps, ["r-xp"], "{round}: the code, mapped"),
+            }
+            drop((chain, module, runtime, cache));
+            assert_eq!(entry_maps(), Vec::<String>::new(), "{round}: unmapped");
+        }
     }
 }

@@ -229,12 +229,19 @@ pub trait Engine: Send + Sync + 'static {
 
     /// Code from bytes made by [`serialize`](Self::serialize) for `module`, or
     /// `None` when they are not well-formed code of this engine for it.
+    ///
+    /// `file`, when given, is a file that begins with `bytes` and that does
+    /// not change while it is open (a compilation cache's entry): an engine
+    /// may map parts of it, its machine code above all, rather than copy them
+    /// out of `bytes`. Its [`serialize`](Self::serialize) can align those
+    /// parts, relative to the bytes' start, for that.
     fn deserialize(
         &self,
         module: &Arc<ValidatedModule>,
         bytes: &[u8],
+        file: Option<&std::fs::File>,
     ) -> Option<Arc<dyn CompiledCode>> {
-        let _ = (module, bytes);
+        let _ = (module, bytes, file);
         None
     }
 

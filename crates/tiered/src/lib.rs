@@ -354,8 +354,9 @@ impl Engine for Tiered {
         &self,
         module: &Arc<ValidatedModule>,
         bytes: &[u8],
+        file: Option<&std::fs::File>,
     ) -> Option<Arc<dyn CompiledCode>> {
-        let second = self.inner.second.deserialize(module, bytes)?;
+        let second = self.inner.second.deserialize(module, bytes, file)?;
         let first = self.inner.first.compile(module).ok()?;
         let code = TieredCode::new(first, module, wazero_store::DEFAULT_MAX_FUNCTION_BLOCKS);
         code.start_compiling();
