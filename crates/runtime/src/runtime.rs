@@ -130,10 +130,12 @@ impl Runtime {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// let wasm: Arc<[u8]> = wat::parse_str("(module (func (export \"f\")))")?.into();
+    /// let wat = r#"(module (func (export "f") (result i32) (i32.const 42)))"#;
+    /// let wasm: Arc<[u8]> = wat::parse_str(wat)?.into();
     /// let runtime = wazero::Runtime::new();
     /// let compiled = runtime.compile_module_shared(wasm)?;
-    /// assert!(compiled.exported_functions().contains_key("f"));
+    /// let module = runtime.instantiate_module(&compiled, Default::default())?;
+    /// assert_eq!(module.exported_function("f").unwrap().call(&[])?, [42]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn compile_module_shared(&self, wasm: Arc<[u8]>) -> Result<CompiledModule> {
