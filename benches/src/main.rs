@@ -710,6 +710,9 @@ fn main() -> ExitCode {
     if args.first().is_some_and(|a| a == "--wasmtime-serialized") {
         return startup::wasmtime_child(&args[1..]);
     }
+    if args.first().is_some_and(|a| a == "--wasmtime-cached") {
+        return startup::wasmtime_cached_child(&args[1..]);
+    }
     if args.first().is_some_and(|a| a == "--wasmtime-precompile") {
         return startup::wasmtime_precompile(&args[1..]);
     }

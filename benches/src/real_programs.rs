@@ -298,6 +298,39 @@ pub fn run_wasmtime_serialized(cwasm: &std::path::Path, argv: Vec<String>) -> Re
     // with the same (default) configuration, wrote for the startup group,
     // and nothing changes it while it is mapped.
     let module = unsafe { wasmtime::Module::deserialize_file(&engine, cwasm) }.map_err(error)?;
+    run_wasmtime_module(engine, module, argv)
+}
+
+/// Runs a program as `wasmtime run` does with its compilation cache on
+/// (`wasmtime::Cache` in `cache_dir`): the `.wasm` read and hashed, and its
+/// code read back from the cache when an earlier run put it there (else
+/// compiled and put there), then instantiated with the shim and started with
+/// `argv`; returns what it printed. For the startup group's cached starts,
+/// in a process of its own.
+#[cfg(feature = "wasmtime")]
+pub fn run_wasmtime_cached(
+    cache_dir: &std::path::Path,
+    wasm: &std::path::Path,
+    argv: Vec<String>,
+) -> Result<String> {
+    let error = |e: wasmtime::Error| -> crate::engines::Error { e.to_string().into() };
+    let mut cache = wasmtime::CacheConfig::new();
+    cache.with_directory(cache_dir);
+    let mut config = wasmtime::Config::new();
+    config.cache(Some(wasmtime::Cache::new(cache).map_err(error)?));
+    let engine = wasmtime::Engine::new(&config).map_err(error)?;
+    let module = wasmtime::Module::from_file(&engine, wasm).map_err(error)?;
+    run_wasmtime_module(engine, module, argv)
+}
+
+/// Runs wasmtime's `module` with the shim and `argv`; returns what it printed.
+#[cfg(feature = "wasmtime")]
+fn run_wasmtime_module(
+    engine: wasmtime::Engine,
+    module: wasmtime::Module,
+    argv: Vec<String>,
+) -> Result<String> {
+    let error = |e: wasmtime::Error| -> crate::engines::Error { e.to_string().into() };
     let mut linker = wasmtime::Linker::<Ctx>::new(&engine);
     let define = |linker: &mut wasmtime::Linker<Ctx>| -> wasmtime::Result<()> {
         define_wasi!(&mut *linker, wasmtime, |code| wasmtime::Error::new(Exit(

@@ -89,7 +89,8 @@ impl CodeMemory {
     pub unsafe fn map_file(file: &std::fs::File, offset: u64, code_len: usize) -> Option<Self> {
         let page = rustix::param::page_size();
         let end = offset.checked_add(code_len as u64)?;
-        if code_len == 0 || !offset.is_multiple_of(page as u64) || end > file.metadata().ok()?.len() {
+        if code_len == 0 || !offset.is_multiple_of(page as u64) || end > file.metadata().ok()?.len()
+        {
             return None;
         }
         let len = code_len.div_ceil(page) * page;
