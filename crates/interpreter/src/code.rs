@@ -198,6 +198,11 @@ macro_rules! define_instr {
             /// `offset`: an `i32.add` of a constant whose result only the
             /// load after it reads, fused with it.
             LoadPlus { kind: LoadKind, d: Slot, addr: Slot, imm: u32, offset: u32 },
+            /// A scalar load of kind `kind` at `(a + b) mod 2^32` plus
+            /// `offset`: an `i32.add` of two values whose result only the
+            /// load after it reads, fused with it (an array's element at a
+            /// variable index, as string and compression loops load bytes).
+            LoadIndexed { kind: LoadKind, d: Slot, a: Slot, b: Slot, offset: u32 },
             /// `d = s`
             Copy { d: Slot, s: Slot },
             /// `d0 = s0`, then the `Copy { d: d1, s: s1 }` that follows, and
@@ -386,6 +391,7 @@ macro_rules! define_instr {
                     | Instr::I32AndShl { d, .. }
                     | Instr::I32LoadLoad { d, .. }
                     | Instr::LoadPlus { d, .. }
+                    | Instr::LoadIndexed { d, .. }
                     | Instr::Copy { d, .. }
                     | Instr::Const32 { d, .. }
                     | Instr::Const64 { d, .. }
@@ -433,6 +439,7 @@ macro_rules! define_instr {
                     | Instr::I32AndShl { d, a, .. }
                     | Instr::I32LoadLoad { d, addr: a, .. }
                     | Instr::LoadPlus { d, addr: a, .. }
+                    | Instr::LoadIndexed { d, a, .. }
                     | Instr::Select { d, cond: a, .. }
                     | Instr::I32Load { d, addr: a, .. }
                     | Instr::I64Load { d, addr: a, .. }
@@ -647,6 +654,7 @@ macro_rules! define_instr {
                     | Instr::MemoryFillWide { dst: a, value: b, len: c, memory: _ }
                     | Instr::MemoryInitWide { segment: _, dst: a, src: b, len: c, memory: _ }
                     | Instr::I32AddShl { d: a, base: b, index: c, shift: _ }
+                    | Instr::LoadIndexed { kind: _, d: a, a: b, b: c, offset: _ }
                     | Instr::MemoryFill { dst: a, value: b, len: c }
                     | Instr::MemoryCopy { dst: a, src: b, len: c }
                     | Instr::MemoryInit { segment: _, dst: a, src: b, len: c }
@@ -699,7 +707,8 @@ for_each_numeric_op!(define_instr);
 // Instructions stay two words, with a one-byte tag (at most 256 variants).
 const _: () = assert!(std::mem::size_of::<Instr>() <= 16);
 
-/// The kind of a [`Instr::LoadPlus`]: the scalar load it does.
+/// The kind of a [`Instr::LoadPlus`] or [`Instr::LoadIndexed`]: the scalar
+/// load it does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum LoadKind {
     /// `I32Load`
@@ -729,11 +738,10 @@ pub(crate) enum LoadKind {
 }
 
 impl Instr {
-    /// A scalar load of the address `addr + imm` (an `i32.add` of a
-    /// constant, wrapping) as one [`Instr::LoadPlus`]; `None` if this is no
-    /// scalar load.
-    pub(crate) fn load_plus(self, addr: Slot, imm: u32) -> Option<Instr> {
-        let (kind, d, offset) = match self {
+    /// The kind, destination and offset of a scalar load; `None` for other
+    /// instructions.
+    fn load_parts(self) -> Option<(LoadKind, Slot, u32)> {
+        Some(match self {
             Instr::I32Load { d, offset, .. } => (LoadKind::I32Load, d, offset),
             Instr::I64Load { d, offset, .. } => (LoadKind::I64Load, d, offset),
             Instr::I32Load8S { d, offset, .. } => (LoadKind::I32Load8S, d, offset),
@@ -747,12 +755,32 @@ impl Instr {
             Instr::I64Load32S { d, offset, .. } => (LoadKind::I64Load32S, d, offset),
             Instr::I64Load32U { d, offset, .. } => (LoadKind::I64Load32U, d, offset),
             _ => return None,
-        };
+        })
+    }
+
+    /// A scalar load of the address `addr + imm` (an `i32.add` of a
+    /// constant, wrapping) as one [`Instr::LoadPlus`]; `None` if this is no
+    /// scalar load.
+    pub(crate) fn load_plus(self, addr: Slot, imm: u32) -> Option<Instr> {
+        let (kind, d, offset) = self.load_parts()?;
         Some(Instr::LoadPlus {
             kind,
             d,
             addr,
             imm,
+            offset,
+        })
+    }
+
+    /// A scalar load of the address `a + b` (an `i32.add`, wrapping) as one
+    /// [`Instr::LoadIndexed`]; `None` if this is no scalar load.
+    pub(crate) fn load_indexed(self, a: Slot, b: Slot) -> Option<Instr> {
+        let (kind, d, offset) = self.load_parts()?;
+        Some(Instr::LoadIndexed {
+            kind,
+            d,
+            a,
+            b,
             offset,
         })
     }

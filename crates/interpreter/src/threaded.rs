@@ -1252,6 +1252,31 @@ macro_rules! load_plus {
     };
 }
 
+/// The [`Instr::LoadIndexed`] handlers with the first address operand and
+/// the result in the modes `[$ra $wd]`, and `load_indexed_handler` to pick
+/// one.
+macro_rules! load_indexed {
+    ([$ra:ident $wd:ident] $($name:ident: $t:ty => |$v:ident| $conv:expr;)*) => {
+        $(handler!($name, Instr::LoadIndexed { d, a, b, offset, .. }, |ip, fp, mem, len, cx, acc| {
+            let at = ($ra!(fp, acc, a) as u32).wrapping_add(get!(fp, b) as u32);
+            let ea = effective!(ip, len, at, offset, std::mem::size_of::<$t>());
+            let $v = <$t>::from_le_bytes(mem.add(ea).cast::<[u8; std::mem::size_of::<$t>()]>().read());
+            $wd!(fp, acc, d, $conv);
+            next!(ip.add(1), fp, mem, len, cx, acc)
+        });)*
+
+        /// The handler of an [`Instr::LoadIndexed`] in this mode.
+        pub(crate) fn load_indexed_handler(instr: &Instr) -> Option<Handler> {
+            let Instr::LoadIndexed { kind, .. } = instr else {
+                return None;
+            };
+            Some(match kind {
+                $(LoadKind::$name => $name,)*
+            })
+        }
+    };
+}
+
 each_load!(loads, [rd_slot wr_slot]);
 each_store!(stores, [rd_slot rd_slot]);
 
@@ -1620,6 +1645,12 @@ pub(crate) mod plus {
     first_and_result_modes!(load_plus, each_load, load_plus_handler);
 }
 
+/// The handlers of loads at the sum of two values ([`Instr::LoadIndexed`]),
+/// by the accumulator's use.
+pub(crate) mod indexed {
+    first_and_result_modes!(load_indexed, each_load, load_indexed_handler);
+}
+
 /// Hands nothing more than its modes to `$gen` (for
 /// `first_and_result_modes!` on handlers that need no list).
 macro_rules! modes_only {
@@ -1647,6 +1678,7 @@ pub(crate) fn handler_for(instr: &Instr, backward: bool) -> Option<Handler> {
     let by_mode = match instr {
         Instr::BinaryImm { .. } => Some(imm::BY_MODE),
         Instr::LoadPlus { .. } => Some(plus::BY_MODE),
+        Instr::LoadIndexed { .. } => Some(indexed::BY_MODE),
         Instr::I32ShrUAnd { .. } | Instr::I32AndShl { .. } => Some(bits::BY_MODE),
         Instr::I32LoadLoad { .. } => Some(chase::BY_MODE),
         _ => None,

@@ -545,6 +545,7 @@ impl Translator<'_> {
                 instr = with_acc;
                 if let Some(fused) = fuse_add_shl(&def, &instr)
                     .or_else(|| fuse_load_plus(&def, &instr))
+                    .or_else(|| fuse_load_indexed(&def, &instr))
                     .or_else(|| fuse_bit_field(&def, &instr))
                     .or_else(|| fuse_table_bias(&def, &instr))
                     .or_else(|| fuse_load_load(&def, &instr))
@@ -2355,6 +2356,22 @@ fn fuse_load_plus(def: &Instr, load: &Instr) -> Option<Instr> {
     load.load_plus(addr, imm)
 }
 
+/// `def` (an `i32.add` of two values, into the accumulator) and `load` (a
+/// scalar load at that address, from the accumulator) as one instruction.
+/// An addend the accumulator holds comes first, where the fused handlers
+/// take it.
+fn fuse_load_indexed(def: &Instr, load: &Instr) -> Option<Instr> {
+    use crate::code::ACC;
+    let Instr::I32Add { d: ACC, a, b } = *def else {
+        return None;
+    };
+    if !load.acc_mode().first {
+        return None;
+    }
+    let (a, b) = if b == ACC { (b, a) } else { (a, b) };
+    load.load_indexed(a, b)
+}
+
 /// Pairs every instruction with its handler, making branch targets relative.
 fn lower(code: Vec<Instr>) -> Box<[Op]> {
     let mut ops: Box<[Op]> = code
@@ -2823,6 +2840,13 @@ mod tests {
                 "local.get 0 i32.const 8 i32.add i32.load drop \
                  local.get 0 local.get 1 i32.add i32.const -4 i32.add i64.load8_s i32.wrap_i64 drop",
                 &["LoadPlus:", "I32Add:o", "LoadPlus:ao", "I32WrapI64:a"],
+            ),
+            (
+                "an address that is the sum of two values feeding a load is one instruction",
+                "local.get 0 local.get 1 i32.add i32.load8_u offset=3 drop \
+                 local.get 0 i32.const 1 i32.xor local.get 1 i32.add i32.load16_s local.set 1 \
+                 local.get 0 local.get 1 i32.const 1 i32.xor i32.add i64.load32_u i32.wrap_i64 drop",
+                &["LoadIndexed:", "I32XorImm:o", "LoadIndexed:a", "I32XorImm:o", "LoadIndexed:ao", "I32WrapI64:a"],
             ),
             (
                 "a bit field: a shift right then a mask, or a mask then a shift left",

@@ -76,6 +76,23 @@ const CASES: &[Case] = &[
         |x| Some(i32::from(x.to_le_bytes()[(x & 3) as usize])),
     ),
     (
+        "a load at the sum of two values, which wraps at 2^32",
+        "(local $k i32) (local.set $k (i32.const 0xfffffffe)) \
+         (i32.store (i32.const 64) (local.get 0)) \
+         (i32.load8_u offset=64 (i32.add (i32.and (local.get 0) (i32.const 3)) (local.get $k)))",
+        // (x & 3) - 2, wrapped: 0xfffffffe and 0xffffffff plus 64 are out
+        // of bounds (an effective address does not wrap).
+        |x| (x & 3 >= 2).then(|| i32::from(x.to_le_bytes()[(x & 3) as usize - 2])),
+    ),
+    (
+        "a load at the sum of two values, the second computed",
+        "(local $base i32) (local.set $base (i32.const 64)) \
+         (i32.store (i32.const 64) (local.get 0)) \
+         (i32.load8_s (i32.add (local.get $base) \
+                               (i32.and (i32.xor (local.get 0) (i32.const 1)) (i32.const 3))))",
+        |x| Some(i32::from(x.to_le_bytes()[((x ^ 1) & 3) as usize] as i8)),
+    ),
+    (
         "a pointer loaded and followed",
         "(i32.store (i32.const 100) (i32.const 200)) (i32.store (i32.const 208) (local.get 0)) \
          (i32.load offset=8 (i32.load (i32.const 100)))",
