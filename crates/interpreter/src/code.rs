@@ -203,6 +203,15 @@ macro_rules! define_instr {
             /// load after it reads, fused with it (an array's element at a
             /// variable index, as string and compression loops load bytes).
             LoadIndexed { kind: LoadKind, d: Slot, a: Slot, b: Slot, offset: u32 },
+            /// `t = (a + b) mod 2^32`, then a scalar load of kind `kind` at
+            /// `t` plus `offset` into `d`: an `i32.add` that a `local.tee`
+            /// puts in local `t`, and the load of it right after, fused
+            /// (a pointer advanced and read, `*(p = p + i)`).
+            LoadIndexedTee { kind: LoadKind, d: Slot, a: Slot, b: Slot, t: Slot, offset: u32 },
+            /// `t = (addr + imm) mod 2^32`, then a scalar load of kind
+            /// `kind` at `t` plus `offset` into `d`: the same with an
+            /// `i32.add` of a constant.
+            LoadPlusTee { kind: LoadKind, d: Slot, addr: Slot, imm: u32, t: Slot, offset: u32 },
             /// `d = s`
             Copy { d: Slot, s: Slot },
             /// `d0 = s0`, then the `Copy { d: d1, s: s1 }` that follows, and
@@ -392,6 +401,8 @@ macro_rules! define_instr {
                     | Instr::I32LoadLoad { d, .. }
                     | Instr::LoadPlus { d, .. }
                     | Instr::LoadIndexed { d, .. }
+                    | Instr::LoadIndexedTee { d, .. }
+                    | Instr::LoadPlusTee { d, .. }
                     | Instr::Copy { d, .. }
                     | Instr::Const32 { d, .. }
                     | Instr::Const64 { d, .. }
@@ -440,6 +451,8 @@ macro_rules! define_instr {
                     | Instr::I32LoadLoad { d, addr: a, .. }
                     | Instr::LoadPlus { d, addr: a, .. }
                     | Instr::LoadIndexed { d, a, .. }
+                    | Instr::LoadIndexedTee { d, a, .. }
+                    | Instr::LoadPlusTee { d, addr: a, .. }
                     | Instr::Select { d, cond: a, .. }
                     | Instr::I32Load { d, addr: a, .. }
                     | Instr::I64Load { d, addr: a, .. }
@@ -655,6 +668,7 @@ macro_rules! define_instr {
                     | Instr::MemoryInitWide { segment: _, dst: a, src: b, len: c, memory: _ }
                     | Instr::I32AddShl { d: a, base: b, index: c, shift: _ }
                     | Instr::LoadIndexed { kind: _, d: a, a: b, b: c, offset: _ }
+                    | Instr::LoadPlusTee { kind: _, d: a, addr: b, imm: _, t: c, offset: _ }
                     | Instr::MemoryFill { dst: a, value: b, len: c }
                     | Instr::MemoryCopy { dst: a, src: b, len: c }
                     | Instr::MemoryInit { segment: _, dst: a, src: b, len: c }
@@ -670,7 +684,8 @@ macro_rules! define_instr {
                         f(b);
                         f(c);
                     }
-                    Instr::CopyPair { d0: a, s0: b, d1: c, s1: e }
+                    Instr::LoadIndexedTee { kind: _, d: a, a: b, b: c, t: e, offset: _ }
+                    | Instr::CopyPair { d0: a, s0: b, d1: c, s1: e }
                     | Instr::CopyPairBr { d0: a, s0: b, d1: c, s1: e, target: _ }
                     | Instr::CopyI32Load { d: a, s: b, ld: c, addr: e, offset: _ }
                     | Instr::Select { d: a, cond: b, a: c, b: e }
@@ -707,8 +722,8 @@ for_each_numeric_op!(define_instr);
 // Instructions stay two words, with a one-byte tag (at most 256 variants).
 const _: () = assert!(std::mem::size_of::<Instr>() <= 16);
 
-/// The kind of a [`Instr::LoadPlus`] or [`Instr::LoadIndexed`]: the scalar
-/// load it does.
+/// The kind of a fused load ([`Instr::LoadPlus`], [`Instr::LoadIndexed`] and
+/// their `Tee` forms): the scalar load it does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum LoadKind {
     /// `I32Load`
@@ -740,7 +755,7 @@ pub(crate) enum LoadKind {
 impl Instr {
     /// The kind, destination and offset of a scalar load; `None` for other
     /// instructions.
-    fn load_parts(self) -> Option<(LoadKind, Slot, u32)> {
+    pub(crate) fn load_parts(self) -> Option<(LoadKind, Slot, u32)> {
         Some(match self {
             Instr::I32Load { d, offset, .. } => (LoadKind::I32Load, d, offset),
             Instr::I64Load { d, offset, .. } => (LoadKind::I64Load, d, offset),
@@ -756,6 +771,26 @@ impl Instr {
             Instr::I64Load32U { d, offset, .. } => (LoadKind::I64Load32U, d, offset),
             _ => return None,
         })
+    }
+
+    /// The address operand of a scalar load; `None` for other
+    /// instructions.
+    pub(crate) fn load_address(self) -> Option<Slot> {
+        match self {
+            Instr::I32Load { addr, .. }
+            | Instr::I64Load { addr, .. }
+            | Instr::I32Load8S { addr, .. }
+            | Instr::I32Load8U { addr, .. }
+            | Instr::I32Load16S { addr, .. }
+            | Instr::I32Load16U { addr, .. }
+            | Instr::I64Load8S { addr, .. }
+            | Instr::I64Load8U { addr, .. }
+            | Instr::I64Load16S { addr, .. }
+            | Instr::I64Load16U { addr, .. }
+            | Instr::I64Load32S { addr, .. }
+            | Instr::I64Load32U { addr, .. } => Some(addr),
+            _ => None,
+        }
     }
 
     /// A scalar load of the address `addr + imm` (an `i32.add` of a

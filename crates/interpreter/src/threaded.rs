@@ -1277,6 +1277,53 @@ macro_rules! load_indexed {
     };
 }
 
+/// The [`Instr::LoadIndexedTee`] and [`Instr::LoadPlusTee`] handlers with
+/// the first address operand and the result in the modes `[$ra $wd]`, and
+/// `load_tee_handler` to pick one.
+macro_rules! load_tee {
+    ([$ra:ident $wd:ident] $($name:ident: $t:ty => |$v:ident| $conv:expr;)*) => {
+        /// The handlers of [`Instr::LoadIndexedTee`].
+        mod indexed {
+            use super::*;
+            $(handler!($name, Instr::LoadIndexedTee { d, a, b, t, offset, .. }, |ip, fp, mem, len, cx, acc| {
+                let at = ($ra!(fp, acc, a) as u32).wrapping_add(get!(fp, b) as u32);
+                set!(fp, t, u64::from(at));
+                let ea = effective!(ip, len, at, offset, std::mem::size_of::<$t>());
+                let $v = <$t>::from_le_bytes(mem.add(ea).cast::<[u8; std::mem::size_of::<$t>()]>().read());
+                $wd!(fp, acc, d, $conv);
+                next!(ip.add(1), fp, mem, len, cx, acc)
+            });)*
+        }
+
+        /// The handlers of [`Instr::LoadPlusTee`].
+        mod plus {
+            use super::*;
+            $(handler!($name, Instr::LoadPlusTee { d, addr, imm, t, offset, .. }, |ip, fp, mem, len, cx, acc| {
+                let at = ($ra!(fp, acc, addr) as u32).wrapping_add(imm);
+                set!(fp, t, u64::from(at));
+                let ea = effective!(ip, len, at, offset, std::mem::size_of::<$t>());
+                let $v = <$t>::from_le_bytes(mem.add(ea).cast::<[u8; std::mem::size_of::<$t>()]>().read());
+                $wd!(fp, acc, d, $conv);
+                next!(ip.add(1), fp, mem, len, cx, acc)
+            });)*
+        }
+
+        /// The handler of an [`Instr::LoadIndexedTee`] or
+        /// [`Instr::LoadPlusTee`] in this mode.
+        pub(crate) fn load_tee_handler(instr: &Instr) -> Option<Handler> {
+            Some(match instr {
+                Instr::LoadIndexedTee { kind, .. } => match kind {
+                    $(LoadKind::$name => indexed::$name,)*
+                },
+                Instr::LoadPlusTee { kind, .. } => match kind {
+                    $(LoadKind::$name => plus::$name,)*
+                },
+                _ => return None,
+            })
+        }
+    };
+}
+
 each_load!(loads, [rd_slot wr_slot]);
 each_store!(stores, [rd_slot rd_slot]);
 
@@ -1651,6 +1698,13 @@ pub(crate) mod indexed {
     first_and_result_modes!(load_indexed, each_load, load_indexed_handler);
 }
 
+/// The handlers of loads whose address an `i32.add` puts in a local first
+/// ([`Instr::LoadIndexedTee`], [`Instr::LoadPlusTee`]), by the
+/// accumulator's use.
+pub(crate) mod tee {
+    first_and_result_modes!(load_tee, each_load, load_tee_handler);
+}
+
 /// Hands nothing more than its modes to `$gen` (for
 /// `first_and_result_modes!` on handlers that need no list).
 macro_rules! modes_only {
@@ -1679,6 +1733,7 @@ pub(crate) fn handler_for(instr: &Instr, backward: bool) -> Option<Handler> {
         Instr::BinaryImm { .. } => Some(imm::BY_MODE),
         Instr::LoadPlus { .. } => Some(plus::BY_MODE),
         Instr::LoadIndexed { .. } => Some(indexed::BY_MODE),
+        Instr::LoadIndexedTee { .. } | Instr::LoadPlusTee { .. } => Some(tee::BY_MODE),
         Instr::I32ShrUAnd { .. } | Instr::I32AndShl { .. } => Some(bits::BY_MODE),
         Instr::I32LoadLoad { .. } => Some(chase::BY_MODE),
         _ => None,

@@ -144,6 +144,13 @@ struct Translator<'m> {
     /// The home of the last popped operand, if it was the result of the
     /// last def (see [`Translator::emit`]).
     popped_def: Option<u32>,
+    /// The instruction that the operator just translated, a `local.tee`,
+    /// made write its local (see [`Translator::load`]).
+    tee_def: Option<usize>,
+    /// `tee_def` as the operator before this one left it: set only while
+    /// translating the operator right after such a `local.tee`, so that no
+    /// label (an operator of its own) comes between the two.
+    after_tee: Option<usize>,
     /// Nesting depth of blocks inside unreachable code being skipped.
     skip_depth: u32,
     overflow: bool,
@@ -243,6 +250,8 @@ pub(crate) fn translate(
         max_slot: next,
         last_def: None,
         popped_def: None,
+        tee_def: None,
+        after_tee: None,
         skip_depth: 0,
         overflow: false,
         handlers: Vec::new(),
@@ -1216,6 +1225,7 @@ impl Translator<'_> {
                 self.code.push(def);
                 self.last_def = None;
                 if tee {
+                    self.tee_def = Some(self.code.len() - 1);
                     self.push_from(v.ty, slot);
                 }
                 return;
@@ -1239,6 +1249,9 @@ impl Translator<'_> {
         }
         self.last_def = None;
         if tee {
+            if done {
+                self.tee_def = Some(self.code.len() - 1);
+            }
             self.push_from(v.ty, slot);
         }
     }
@@ -1369,7 +1382,21 @@ impl Translator<'_> {
     fn load(&mut self, ty: ValueType, offset: u64, make: fn(Slot, Slot, u32) -> Instr) {
         let addr = self.pop_src();
         let d = self.push(ty);
-        self.emit_def(make(d, addr, offset as u32));
+        let load = make(d, addr, offset as u32);
+        // An `i32.add` whose result a `local.tee` just put in the local this
+        // load reads (`p = p + k; *p`): one instruction that writes the
+        // local and loads.
+        let last = self.code.len().checked_sub(1);
+        if last.is_some() && self.after_tee == last {
+            if let Some(fused) = fuse_add_tee_load(self.code[self.code.len() - 1], load)
+                .filter(|fused| crate::threaded::handler_for(fused, false).is_some())
+            {
+                self.code.pop();
+                self.emit_def(fused);
+                return;
+            }
+        }
+        self.emit_def(load);
     }
 
     fn store(&mut self, offset: u64, make: fn(Slot, Slot, u32) -> Instr) {
@@ -1379,6 +1406,7 @@ impl Translator<'_> {
     }
 
     fn op(&mut self, op: &Operator<'_>) -> Result<(), String> {
+        self.after_tee = self.tee_def.take();
         if self.types.plain {
             return self.op_on_current_memory(op);
         }
@@ -2372,6 +2400,41 @@ fn fuse_load_indexed(def: &Instr, load: &Instr) -> Option<Instr> {
     load.load_indexed(a, b)
 }
 
+/// `add` (an `i32.add` that writes a local) and `load` (a scalar load at
+/// that local's value, right after it) as one instruction that does both.
+fn fuse_add_tee_load(add: Instr, load: Instr) -> Option<Instr> {
+    use crate::code::{BinaryOp, ACC};
+    let (kind, d, offset) = load.load_parts()?;
+    let addr = load.load_address()?;
+    match add {
+        Instr::I32Add { d: t, a, b } if t == addr && t != ACC && b != ACC => {
+            Some(Instr::LoadIndexedTee {
+                kind,
+                d,
+                a,
+                b,
+                t,
+                offset,
+            })
+        }
+        Instr::BinaryImm {
+            op: BinaryOp::I32Add,
+            d: t,
+            a,
+            imm,
+            ..
+        } if t == addr && t != ACC => Some(Instr::LoadPlusTee {
+            kind,
+            d,
+            addr: a,
+            imm,
+            t,
+            offset,
+        }),
+        _ => None,
+    }
+}
+
 /// Pairs every instruction with its handler, making branch targets relative.
 fn lower(code: Vec<Instr>) -> Box<[Op]> {
     let mut ops: Box<[Op]> = code
@@ -2847,6 +2910,19 @@ mod tests {
                  local.get 0 i32.const 1 i32.xor local.get 1 i32.add i32.load16_s local.set 1 \
                  local.get 0 local.get 1 i32.const 1 i32.xor i32.add i64.load32_u i32.wrap_i64 drop",
                 &["LoadIndexed:", "I32XorImm:o", "LoadIndexed:a", "I32XorImm:o", "LoadIndexed:ao", "I32WrapI64:a"],
+            ),
+            (
+                "an address added, kept by local.tee and loaded at once is one instruction",
+                "local.get 0 i32.const 4 i32.add local.tee 0 i32.load8_u drop \
+                 local.get 0 local.get 1 i32.add local.tee 1 i32.load offset=8 drop \
+                 local.get 0 i32.const 1 i32.add local.tee 0 i32.load16_s i32.const 1 i32.add drop",
+                &["LoadPlusTee:", "LoadIndexedTee:", "LoadPlusTee:o", "I32AddImm:a"],
+            ),
+            (
+                "but not across a label, nor when the tee copies",
+                "local.get 0 i32.const 4 i32.add local.tee 0 (block) i32.load8_u drop \
+                 local.get 1 local.tee 0 i32.load drop",
+                &["I32AddImm:", "Copy:", "I32Load8U:", "CopyI32Load:", "I32Load:"],
             ),
             (
                 "a bit field: a shift right then a mask, or a mask then a shift left",

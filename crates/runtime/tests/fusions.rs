@@ -93,6 +93,29 @@ const CASES: &[Case] = &[
         |x| Some(i32::from(x.to_le_bytes()[((x ^ 1) & 3) as usize] as i8)),
     ),
     (
+        "a pointer advanced, kept and read",
+        "(local $p i32) (i32.store (i32.const 64) (i32.const 0x44332211)) \
+         (local.set $p (i32.and (local.get 0) (i32.const 1))) \
+         (i32.load8_u offset=64 (local.tee $p (i32.add (local.get $p) (i32.const 1)))) \
+         (i32.shl (local.get $p) (i32.const 8)) i32.add",
+        |x| {
+            let p = (x & 1) + 1;
+            Some([0x11, 0x22, 0x33][p as usize] + (p << 8))
+        },
+    ),
+    (
+        "a pointer advanced by a value, kept and read; it wraps, and traps past the end",
+        "(local $p i32) (local $base i32) (local.set $base (i32.const 0xfffffffe)) \
+         (i32.store (i32.const 64) (local.get 0)) \
+         (local.set $p (i32.and (local.get 0) (i32.const 3))) \
+         (i32.load8_u offset=64 (local.tee $p (i32.add (local.get $p) (local.get $base)))) \
+         (i32.shl (local.get $p) (i32.const 8)) i32.add",
+        |x| {
+            let p = (x & 3) as u32;
+            (p >= 2).then(|| i32::from(x.to_le_bytes()[p as usize - 2]) + ((p as i32 - 2) << 8))
+        },
+    ),
+    (
         "a pointer loaded and followed",
         "(i32.store (i32.const 100) (i32.const 200)) (i32.store (i32.const 208) (local.get 0)) \
          (i32.load offset=8 (i32.load (i32.const 100)))",
