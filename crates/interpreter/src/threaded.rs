@@ -1228,99 +1228,86 @@ macro_rules! stores {
     };
 }
 
-/// The [`Instr::LoadPlus`] handlers with the address and result in the
-/// modes `[$ra $wd]`, and `load_plus_handler` to pick one.
+/// The handlers of a load fused with the `i32.add` of its address, for
+/// each scalar load, with the first operand of the sum and the result in
+/// the modes `[$ra $wd]`, and `$picker` to pick one. `$variant` is the
+/// instruction, `$first` its field of the first operand, `$second` its field
+/// of what is added (`imm(..)` a constant, `slot(..)` a slot), and `[..]`
+/// its field of the slot the sum is written to as well, if any.
+macro_rules! fused_loads {
+    (
+        [$ra:ident $wd:ident] $picker:ident
+        $variant:ident: $first:ident + $kind:ident($second:ident) $tee:tt;
+        $($name:ident: $t:ty => |$v:ident| $conv:expr;)*
+    ) => {
+        $(fused_load_handler!($name: $t => |$v| $conv, [$ra $wd] $variant $first $kind $second $tee);)*
+
+        /// The handler of this fused load in this mode.
+        pub(crate) fn $picker(instr: &Instr) -> Option<Handler> {
+            let Instr::$variant { kind, .. } = instr else {
+                return None;
+            };
+            Some(match kind {
+                $(LoadKind::$name => $name,)*
+            })
+        }
+    };
+}
+
+/// One handler of `fused_loads!`: the load `$name`; `$tee` is `[field]`
+/// or `[]`.
+macro_rules! fused_load_handler {
+    (
+        $name:ident: $t:ty => |$v:ident| $conv:expr,
+        [$ra:ident $wd:ident] $variant:ident $first:ident $kind:ident $second:ident [$($tee:ident)?]
+    ) => {
+        handler!($name, Instr::$variant { d, $first, $second, $($tee,)? offset, .. }, |ip, fp, mem, len, cx, acc| {
+            let at = ($ra!(fp, acc, $first) as u32).wrapping_add(addend!($kind, fp, $second));
+            $(set!(fp, $tee, u64::from(at));)?
+            let ea = effective!(ip, len, at, offset, std::mem::size_of::<$t>());
+            let $v = <$t>::from_le_bytes(mem.add(ea).cast::<[u8; std::mem::size_of::<$t>()]>().read());
+            $wd!(fp, acc, d, $conv);
+            next!(ip.add(1), fp, mem, len, cx, acc)
+        });
+    };
+}
+
+/// The addend of a fused load's address (`fused_loads!`): a constant
+/// field, or the value of a slot field.
+macro_rules! addend {
+    (imm, $fp:ident, $f:ident) => {
+        $f
+    };
+    (slot, $fp:ident, $f:ident) => {
+        get!($fp, $f) as u32
+    };
+}
+
+/// [`Instr::LoadPlus`]'s handlers (see `fused_loads!`).
 macro_rules! load_plus {
-    ([$ra:ident $wd:ident] $($name:ident: $t:ty => |$v:ident| $conv:expr;)*) => {
-        $(handler!($name, Instr::LoadPlus { d, addr, imm, offset, .. }, |ip, fp, mem, len, cx, acc| {
-            let at = ($ra!(fp, acc, addr) as u32).wrapping_add(imm);
-            let ea = effective!(ip, len, at, offset, std::mem::size_of::<$t>());
-            let $v = <$t>::from_le_bytes(mem.add(ea).cast::<[u8; std::mem::size_of::<$t>()]>().read());
-            $wd!(fp, acc, d, $conv);
-            next!(ip.add(1), fp, mem, len, cx, acc)
-        });)*
-
-        /// The handler of an [`Instr::LoadPlus`] in this mode.
-        pub(crate) fn load_plus_handler(instr: &Instr) -> Option<Handler> {
-            let Instr::LoadPlus { kind, .. } = instr else {
-                return None;
-            };
-            Some(match kind {
-                $(LoadKind::$name => $name,)*
-            })
-        }
+    ($modes:tt $($list:tt)*) => {
+        fused_loads! { $modes load_plus_handler LoadPlus: addr + imm(imm) []; $($list)* }
     };
 }
 
-/// The [`Instr::LoadIndexed`] handlers with the first address operand and
-/// the result in the modes `[$ra $wd]`, and `load_indexed_handler` to pick
-/// one.
+/// [`Instr::LoadIndexed`]'s handlers (see `fused_loads!`).
 macro_rules! load_indexed {
-    ([$ra:ident $wd:ident] $($name:ident: $t:ty => |$v:ident| $conv:expr;)*) => {
-        $(handler!($name, Instr::LoadIndexed { d, a, b, offset, .. }, |ip, fp, mem, len, cx, acc| {
-            let at = ($ra!(fp, acc, a) as u32).wrapping_add(get!(fp, b) as u32);
-            let ea = effective!(ip, len, at, offset, std::mem::size_of::<$t>());
-            let $v = <$t>::from_le_bytes(mem.add(ea).cast::<[u8; std::mem::size_of::<$t>()]>().read());
-            $wd!(fp, acc, d, $conv);
-            next!(ip.add(1), fp, mem, len, cx, acc)
-        });)*
-
-        /// The handler of an [`Instr::LoadIndexed`] in this mode.
-        pub(crate) fn load_indexed_handler(instr: &Instr) -> Option<Handler> {
-            let Instr::LoadIndexed { kind, .. } = instr else {
-                return None;
-            };
-            Some(match kind {
-                $(LoadKind::$name => $name,)*
-            })
-        }
+    ($modes:tt $($list:tt)*) => {
+        fused_loads! { $modes load_indexed_handler LoadIndexed: a + slot(b) []; $($list)* }
     };
 }
 
-/// The [`Instr::LoadIndexedTee`] and [`Instr::LoadPlusTee`] handlers with
-/// the first address operand and the result in the modes `[$ra $wd]`, and
-/// `load_tee_handler` to pick one.
-macro_rules! load_tee {
-    ([$ra:ident $wd:ident] $($name:ident: $t:ty => |$v:ident| $conv:expr;)*) => {
-        /// The handlers of [`Instr::LoadIndexedTee`].
-        mod indexed {
-            use super::*;
-            $(handler!($name, Instr::LoadIndexedTee { d, a, b, t, offset, .. }, |ip, fp, mem, len, cx, acc| {
-                let at = ($ra!(fp, acc, a) as u32).wrapping_add(get!(fp, b) as u32);
-                set!(fp, t, u64::from(at));
-                let ea = effective!(ip, len, at, offset, std::mem::size_of::<$t>());
-                let $v = <$t>::from_le_bytes(mem.add(ea).cast::<[u8; std::mem::size_of::<$t>()]>().read());
-                $wd!(fp, acc, d, $conv);
-                next!(ip.add(1), fp, mem, len, cx, acc)
-            });)*
-        }
+/// [`Instr::LoadPlusTee`]'s handlers (see `fused_loads!`).
+macro_rules! load_plus_tee {
+    ($modes:tt $($list:tt)*) => {
+        fused_loads! { $modes load_plus_tee_handler LoadPlusTee: addr + imm(imm) [t]; $($list)* }
+    };
+}
 
-        /// The handlers of [`Instr::LoadPlusTee`].
-        mod plus {
-            use super::*;
-            $(handler!($name, Instr::LoadPlusTee { d, addr, imm, t, offset, .. }, |ip, fp, mem, len, cx, acc| {
-                let at = ($ra!(fp, acc, addr) as u32).wrapping_add(imm);
-                set!(fp, t, u64::from(at));
-                let ea = effective!(ip, len, at, offset, std::mem::size_of::<$t>());
-                let $v = <$t>::from_le_bytes(mem.add(ea).cast::<[u8; std::mem::size_of::<$t>()]>().read());
-                $wd!(fp, acc, d, $conv);
-                next!(ip.add(1), fp, mem, len, cx, acc)
-            });)*
-        }
-
-        /// The handler of an [`Instr::LoadIndexedTee`] or
-        /// [`Instr::LoadPlusTee`] in this mode.
-        pub(crate) fn load_tee_handler(instr: &Instr) -> Option<Handler> {
-            Some(match instr {
-                Instr::LoadIndexedTee { kind, .. } => match kind {
-                    $(LoadKind::$name => indexed::$name,)*
-                },
-                Instr::LoadPlusTee { kind, .. } => match kind {
-                    $(LoadKind::$name => plus::$name,)*
-                },
-                _ => return None,
-            })
-        }
+/// [`Instr::LoadIndexedTee`]'s handlers (see `fused_loads!`).
+macro_rules! load_indexed_tee {
+    ($modes:tt $($list:tt)*) => {
+        fused_loads! { $modes load_indexed_tee_handler LoadIndexedTee: a + slot(b) [t]; $($list)* }
     };
 }
 
@@ -1698,11 +1685,16 @@ pub(crate) mod indexed {
     first_and_result_modes!(load_indexed, each_load, load_indexed_handler);
 }
 
-/// The handlers of loads whose address an `i32.add` puts in a local first
-/// ([`Instr::LoadIndexedTee`], [`Instr::LoadPlusTee`]), by the
-/// accumulator's use.
-pub(crate) mod tee {
-    first_and_result_modes!(load_tee, each_load, load_tee_handler);
+/// The handlers of loads whose address an `i32.add` of a constant also
+/// puts in a local ([`Instr::LoadPlusTee`]), by the accumulator's use.
+pub(crate) mod plus_tee {
+    first_and_result_modes!(load_plus_tee, each_load, load_plus_tee_handler);
+}
+
+/// The handlers of loads whose address an `i32.add` of two values also
+/// puts in a local ([`Instr::LoadIndexedTee`]), by the accumulator's use.
+pub(crate) mod indexed_tee {
+    first_and_result_modes!(load_indexed_tee, each_load, load_indexed_tee_handler);
 }
 
 /// Hands nothing more than its modes to `$gen` (for
@@ -1733,7 +1725,8 @@ pub(crate) fn handler_for(instr: &Instr, backward: bool) -> Option<Handler> {
         Instr::BinaryImm { .. } => Some(imm::BY_MODE),
         Instr::LoadPlus { .. } => Some(plus::BY_MODE),
         Instr::LoadIndexed { .. } => Some(indexed::BY_MODE),
-        Instr::LoadIndexedTee { .. } | Instr::LoadPlusTee { .. } => Some(tee::BY_MODE),
+        Instr::LoadPlusTee { .. } => Some(plus_tee::BY_MODE),
+        Instr::LoadIndexedTee { .. } => Some(indexed_tee::BY_MODE),
         Instr::I32ShrUAnd { .. } | Instr::I32AndShl { .. } => Some(bits::BY_MODE),
         Instr::I32LoadLoad { .. } => Some(chase::BY_MODE),
         _ => None,
