@@ -753,51 +753,32 @@ pub(crate) enum LoadKind {
 }
 
 impl Instr {
-    /// The kind, destination and offset of a scalar load; `None` for other
-    /// instructions.
-    pub(crate) fn load_parts(self) -> Option<(LoadKind, Slot, u32)> {
+    /// The kind, destination, address and offset of a scalar load; `None`
+    /// for other instructions.
+    pub(crate) fn load_parts(self) -> Option<(LoadKind, Slot, Slot, u32)> {
+        use LoadKind as K;
         Some(match self {
-            Instr::I32Load { d, offset, .. } => (LoadKind::I32Load, d, offset),
-            Instr::I64Load { d, offset, .. } => (LoadKind::I64Load, d, offset),
-            Instr::I32Load8S { d, offset, .. } => (LoadKind::I32Load8S, d, offset),
-            Instr::I32Load8U { d, offset, .. } => (LoadKind::I32Load8U, d, offset),
-            Instr::I32Load16S { d, offset, .. } => (LoadKind::I32Load16S, d, offset),
-            Instr::I32Load16U { d, offset, .. } => (LoadKind::I32Load16U, d, offset),
-            Instr::I64Load8S { d, offset, .. } => (LoadKind::I64Load8S, d, offset),
-            Instr::I64Load8U { d, offset, .. } => (LoadKind::I64Load8U, d, offset),
-            Instr::I64Load16S { d, offset, .. } => (LoadKind::I64Load16S, d, offset),
-            Instr::I64Load16U { d, offset, .. } => (LoadKind::I64Load16U, d, offset),
-            Instr::I64Load32S { d, offset, .. } => (LoadKind::I64Load32S, d, offset),
-            Instr::I64Load32U { d, offset, .. } => (LoadKind::I64Load32U, d, offset),
+            Instr::I32Load { d, addr, offset } => (K::I32Load, d, addr, offset),
+            Instr::I64Load { d, addr, offset } => (K::I64Load, d, addr, offset),
+            Instr::I32Load8S { d, addr, offset } => (K::I32Load8S, d, addr, offset),
+            Instr::I32Load8U { d, addr, offset } => (K::I32Load8U, d, addr, offset),
+            Instr::I32Load16S { d, addr, offset } => (K::I32Load16S, d, addr, offset),
+            Instr::I32Load16U { d, addr, offset } => (K::I32Load16U, d, addr, offset),
+            Instr::I64Load8S { d, addr, offset } => (K::I64Load8S, d, addr, offset),
+            Instr::I64Load8U { d, addr, offset } => (K::I64Load8U, d, addr, offset),
+            Instr::I64Load16S { d, addr, offset } => (K::I64Load16S, d, addr, offset),
+            Instr::I64Load16U { d, addr, offset } => (K::I64Load16U, d, addr, offset),
+            Instr::I64Load32S { d, addr, offset } => (K::I64Load32S, d, addr, offset),
+            Instr::I64Load32U { d, addr, offset } => (K::I64Load32U, d, addr, offset),
             _ => return None,
         })
-    }
-
-    /// The address operand of a scalar load; `None` for other
-    /// instructions.
-    pub(crate) fn load_address(self) -> Option<Slot> {
-        match self {
-            Instr::I32Load { addr, .. }
-            | Instr::I64Load { addr, .. }
-            | Instr::I32Load8S { addr, .. }
-            | Instr::I32Load8U { addr, .. }
-            | Instr::I32Load16S { addr, .. }
-            | Instr::I32Load16U { addr, .. }
-            | Instr::I64Load8S { addr, .. }
-            | Instr::I64Load8U { addr, .. }
-            | Instr::I64Load16S { addr, .. }
-            | Instr::I64Load16U { addr, .. }
-            | Instr::I64Load32S { addr, .. }
-            | Instr::I64Load32U { addr, .. } => Some(addr),
-            _ => None,
-        }
     }
 
     /// A scalar load of the address `addr + imm` (an `i32.add` of a
     /// constant, wrapping) as one [`Instr::LoadPlus`]; `None` if this is no
     /// scalar load.
     pub(crate) fn load_plus(self, addr: Slot, imm: u32) -> Option<Instr> {
-        let (kind, d, offset) = self.load_parts()?;
+        let (kind, d, _, offset) = self.load_parts()?;
         Some(Instr::LoadPlus {
             kind,
             d,
@@ -810,7 +791,7 @@ impl Instr {
     /// A scalar load of the address `a + b` (an `i32.add`, wrapping) as one
     /// [`Instr::LoadIndexed`]; `None` if this is no scalar load.
     pub(crate) fn load_indexed(self, a: Slot, b: Slot) -> Option<Instr> {
-        let (kind, d, offset) = self.load_parts()?;
+        let (kind, d, _, offset) = self.load_parts()?;
         Some(Instr::LoadIndexed {
             kind,
             d,

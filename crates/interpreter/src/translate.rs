@@ -2404,8 +2404,7 @@ fn fuse_load_indexed(def: &Instr, load: &Instr) -> Option<Instr> {
 /// that local's value, right after it) as one instruction that does both.
 fn fuse_add_tee_load(add: Instr, load: Instr) -> Option<Instr> {
     use crate::code::{BinaryOp, ACC};
-    let (kind, d, offset) = load.load_parts()?;
-    let addr = load.load_address()?;
+    let (kind, d, addr, offset) = load.load_parts()?;
     match add {
         Instr::I32Add { d: t, a, b } if t == addr && t != ACC && b != ACC => {
             Some(Instr::LoadIndexedTee {
