@@ -113,6 +113,14 @@ macro_rules! define_instr {
             /// module; its frame starts at slot `base`, where the arguments are and the
             /// results will be.
             CallInternal { func: u32, base: Slot },
+            /// A function's prologue for calls from threaded code (see
+            /// [`CompiledFunc::ops`]): copies its `len` initial slots (a
+            /// multiple of 4, at least 4) from the address `init` (the
+            /// function's [`CompiledFunc::init`]; its low half first, as two
+            /// words keep an `Instr` two words long) to slots `dst..`, then
+            /// goes on with the function's first op, the next one. Never in
+            /// translated code itself, so it names no slot a pass renumbers.
+            InitSlots { dst: Slot, len: u32, init: [u32; 2] },
             /// `d = s`, then the `CallInternal { func, base }` that follows
             /// (fused: an argument's copy; the call stays in place, and
             /// returns after it).
@@ -296,8 +304,10 @@ macro_rules! define_instr {
             MemoryCopy { dst: Slot, src: Slot, len: Slot },
             /// `memory.init`
             MemoryInit { segment: u32, dst: Slot, src: Slot, len: Slot },
-            /// `data.drop`
-            DataDrop { segment: u32 },
+            /// `data.drop` of data segment `segment`, or with `elem`,
+            /// `elem.drop` of element segment `segment` (one variant for
+            /// both keeps the variants within a one-byte tag).
+            SegmentDrop { elem: bool, segment: u32 },
 
             /// `table.get`
             TableGet { d: Slot, index: Slot, table: u32 },
@@ -313,8 +323,6 @@ macro_rules! define_instr {
             TableCopy { dst_table: u32, src_table: u32, dst: Slot, src: Slot, len: Slot },
             /// `table.init`
             TableInit { segment: u32, table: u32, dst: Slot, src: Slot, len: Slot },
-            /// `elem.drop`
-            ElemDrop { segment: u32 },
             /// `ref.func`
             RefFunc { d: Slot, func: u32 },
 
@@ -563,12 +571,12 @@ macro_rules! define_instr {
                         f(a);
                     }
                     Instr::Unreachable
+                    | Instr::InitSlots { dst: _, len: _, init: _ }
                     | Instr::Br { target: _ }
                     | Instr::Return
                     | Instr::SelectMemory { memory: _ }
                     | Instr::Unwindow
-                    | Instr::DataDrop { segment: _ }
-                    | Instr::ElemDrop { segment: _ }
+                    | Instr::SegmentDrop { elem: _, segment: _ }
                     | Instr::V128Payload(_) => {}
                     Instr::BrIfNez { cond, target: _ }
                     | Instr::BrIfEqz { cond, target: _ }
@@ -890,13 +898,25 @@ impl std::fmt::Debug for Op {
 /// One translated function.
 #[derive(Debug)]
 pub(crate) struct CompiledFunc {
-    /// Its ops; the last one is always a `Return`, `Br` or trap.
-    pub(crate) code: Box<[Op]>,
-    /// Slots its frame needs (parameters, locals, constants, temporaries, results).
+    /// Its ops ([`CompiledFunc::code`]), after a prologue if `prologue`.
+    ///
+    /// The prologue, an [`Instr::InitSlots`], sets up the initial slots of a
+    /// frame that threaded code's calls enter (at the first op here, see
+    /// [`CallEntry`]), so that the call handlers copy nothing: the copy's
+    /// loop took registers enough to cost every call handler a native stack
+    /// frame. The outer loop sets up frames itself and enters the code after
+    /// it. A function without initial slots has no prologue.
+    pub(crate) ops: Box<[Op]>,
+    /// Whether `ops` starts with the prologue.
+    pub(crate) prologue: bool,
+    /// Slots its frame needs (parameters, locals, constants, temporaries,
+    /// results, and the padding of `init`).
     pub(crate) frame_size: u32,
     /// Slots taken by its parameters.
     pub(crate) param_slots: u32,
-    /// Initial values of the slots after the parameters: zeroed locals, then constants.
+    /// Initial values of the slots after the parameters: zeroed locals, then
+    /// constants, then zeros to a multiple of 4 slots (the prologue copies
+    /// four at a time; the slots after the initial ones are dead at entry).
     pub(crate) init: Box<[u64]>,
     /// Slots taken by its results.
     pub(crate) result_slots: u32,
@@ -904,6 +924,19 @@ pub(crate) struct CompiledFunc {
     pub(crate) handlers: Box<[Handler]>,
     /// Where another engine may take a running call over, if anywhere.
     pub(crate) loops: Option<Box<Loops>>,
+}
+
+impl CompiledFunc {
+    /// Its translated code: the ops after the prologue. Op indices (branch
+    /// targets, handlers, loops) count from its start.
+    pub(crate) fn code(&self) -> &[Op] {
+        &self.ops[usize::from(self.prologue)..]
+    }
+
+    /// Where threaded code's calls enter it: the prologue, if it has one.
+    pub(crate) fn entry(&self) -> *const Op {
+        self.ops.as_ptr()
+    }
 }
 
 /// The loops of a function where another engine may take a running call
@@ -1007,7 +1040,7 @@ impl Handler {
 }
 
 /// Frames with at most this many initial slots (locals and constants) are
-/// set up by threaded code's calls; larger ones by the outer loop.
+/// set up by the outer loop with an inline copy; larger ones with `memcpy`.
 pub(crate) const INLINE_INIT: usize = 256;
 
 /// What a call in threaded code needs of a defined function, in one place:
@@ -1015,24 +1048,16 @@ pub(crate) const INLINE_INIT: usize = 256;
 /// pointer to the [`CompiledFunc`] would take a second, dependent one (a
 /// cache miss on most calls to a function not called just before).
 ///
-/// `code` is null until the function is translated, and stays null for a
-/// function whose frame threaded code does not set up (more than
-/// [`INLINE_INIT`] initial slots): calls to it take the outer loop. The
-/// other fields are stored before `code`, which is stored with release
-/// ordering; a reader that loads a non-null `code` with acquire ordering
-/// sees them. They point into the function's [`CompiledFunc`], which lives
-/// as long as the module, and are written with the same values by every
-/// thread that publishes them.
+/// `code` is null until the function is translated. `frame_size` is stored
+/// before `code`, which is stored with release ordering; a reader that loads
+/// a non-null `code` with acquire ordering sees it. `code` points into the
+/// function's [`CompiledFunc`], which lives as long as the module; both are
+/// written with the same values by every thread that publishes them.
 #[derive(Default)]
 pub(crate) struct CallEntry {
-    /// The function's first op, or null.
+    /// Where the function is entered ([`CompiledFunc::entry`]: its
+    /// prologue, which sets up the frame's initial slots), or null.
     pub(crate) code: AtomicPtr<Op>,
-    /// Its [`CompiledFunc::init`].
-    pub(crate) init: AtomicPtr<u64>,
-    /// The length of `init`.
-    pub(crate) init_len: AtomicU32,
-    /// Its [`CompiledFunc::param_slots`].
-    pub(crate) param_slots: AtomicU32,
     /// Its [`CompiledFunc::frame_size`].
     pub(crate) frame_size: AtomicU32,
 }
@@ -1042,20 +1067,11 @@ impl CallEntry {
     /// would bounce the line between threads running the module).
     fn publish(&self, func: &CompiledFunc, retired: [&AtomicBool; 2]) {
         let is_retired = || retired.iter().any(|r| r.load(Ordering::Relaxed));
-        if !self.code.load(Ordering::Relaxed).is_null()
-            || func.init.len() > INLINE_INIT
-            || is_retired()
-        {
+        if !self.code.load(Ordering::Relaxed).is_null() || is_retired() {
             return;
         }
-        self.init
-            .store(func.init.as_ptr().cast_mut(), Ordering::Relaxed);
-        self.init_len
-            .store(func.init.len() as u32, Ordering::Relaxed);
-        self.param_slots.store(func.param_slots, Ordering::Relaxed);
         self.frame_size.store(func.frame_size, Ordering::Relaxed);
-        self.code
-            .store(func.code.as_ptr().cast_mut(), Ordering::Release);
+        self.code.store(func.entry().cast_mut(), Ordering::Release);
         // Against `InterpModule::retire` (or `retire_function`) running at
         // the same time: either this sees its flag, or its clearing comes
         // after this store.
@@ -1182,8 +1198,8 @@ impl InterpModule {
                 continue;
             };
             size.functions += 1;
-            size.ops += f.code.len();
-            size.bytes += std::mem::size_of_val(&*f.code)
+            size.ops += f.ops.len();
+            size.bytes += std::mem::size_of_val(&*f.ops)
                 + std::mem::size_of_val(&*f.init)
                 + std::mem::size_of_val(&*f.handlers)
                 + std::mem::size_of::<CompiledFunc>();

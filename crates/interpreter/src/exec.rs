@@ -423,7 +423,7 @@ impl Executor {
         let Some(loops) = &code.loops else {
             return Ok(false);
         };
-        let at = (ip as usize).wrapping_sub(code.code.as_ptr() as usize) / size_of::<Op>();
+        let at = (ip as usize).wrapping_sub(code.code().as_ptr() as usize) / size_of::<Op>();
         let Some(offset) = u32::try_from(at).ok().and_then(|op| loops.offset_at(op)) else {
             return Ok(false);
         };
@@ -524,7 +524,7 @@ impl Executor {
                         store.release_exception(exn);
                     }
                     // SAFETY: handler targets are ops of the function.
-                    let ip = unsafe { func.code.as_ptr().add(target as usize) };
+                    let ip = unsafe { func.code().as_ptr().add(target as usize) };
                     return Ok((m, f, base, ip));
                 }
             }
@@ -580,7 +580,7 @@ impl Executor {
             .module(m)
             .func(f)
             .map_err(CallError::Compile)?
-            .code
+            .code()
             .as_ptr();
         // SAFETY: `past` is past an op of the function.
         Ok(unsafe { past.offset_from(code) } as usize - 1)
@@ -709,7 +709,7 @@ impl Executor {
         let (mut selected, mut window) = (0, 0);
         // SAFETY (for the whole loop): see the module documentation.
         let mut fp: *mut u64 = self.stack.as_mut_ptr();
-        let mut ip: *const Op = entry_func.code.as_ptr();
+        let mut ip: *const Op = entry_func.code().as_ptr();
 
         macro_rules! get {
             ($s:expr) => {{
@@ -793,7 +793,7 @@ impl Executor {
                         unsafe {
                             threaded::init_frame(self.stack.as_mut_ptr().add(new_base), callee)
                         };
-                        ip = callee.code.as_ptr();
+                        ip = callee.code().as_ptr();
                         let switched = module != m;
                         m = module;
                         f = func;
@@ -883,7 +883,7 @@ impl Executor {
                         }
                         // SAFETY: the stack holds `base + frame_size` slots.
                         unsafe { threaded::init_frame(self.stack.as_mut_ptr().add(base), callee) };
-                        ip = callee.code.as_ptr();
+                        ip = callee.code().as_ptr();
                         let switched = module != m;
                         m = module;
                         f = func;
@@ -1252,7 +1252,10 @@ impl Executor {
                         )
                     }
                 }
-                Instr::DataDrop { segment } => store.data_drop(inst, segment),
+                Instr::SegmentDrop {
+                    elem: false,
+                    segment,
+                } => store.data_drop(inst, segment),
                 Instr::TableGet { d, index, table } => {
                     match store.table_get(inst, table, get!(index) as u32) {
                         Ok(v) => set!(d, v),
@@ -1335,7 +1338,10 @@ impl Executor {
                         trap!(c);
                     }
                 }
-                Instr::ElemDrop { segment } => store.elem_drop(inst, segment),
+                Instr::SegmentDrop {
+                    elem: true,
+                    segment,
+                } => store.elem_drop(inst, segment),
                 Instr::RefFunc { d, func } => {
                     set!(d, funcref(store.instance(inst).functions[func as usize]));
                 }

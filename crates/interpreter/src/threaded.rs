@@ -670,11 +670,12 @@ br_table_handler!(rd_slot);
 /// Enters defined function `$func` of the current module with its frame at
 /// slot `$b` of the caller's, or leaves threaded code for the outer loop
 /// when the callee is not translated yet, the call stack is at its limit,
-/// the value stack or the frame list must grow, or the callee's frame is
-/// large.
+/// or the value stack or the frame list must grow. The callee's prologue
+/// sets up its initial slots.
 ///
-/// Nothing here calls out of line (the frame list growing, a large frame's
-/// memcpy): such a call would cost every call handler a native stack frame.
+/// Nothing here calls out of line (the frame list growing) or loops (the
+/// initial slots' copy, now the prologue's): either would take registers
+/// enough to cost every call handler a native stack frame.
 macro_rules! enter_defined {
     ($func:expr, $b:expr, |$ip:ident, $fp:ident, $mem:ident, $len:ident, $cx:ident, $acc:ident|) => {{
         let (func, b) = ($func, $b);
@@ -706,18 +707,37 @@ macro_rules! enter_defined {
         // SAFETY (of the length): the record below it was just written, within
         // the capacity.
         c.frames.set_len(depth + 1);
-        let callee_fp = $fp.add(b as usize);
-        // At most `INLINE_INIT` slots (a larger frame has no entry).
-        init_small(
-            callee_fp.add(entry.param_slots.load(relaxed) as usize),
-            entry.init.load(relaxed),
-            entry.init_len.load(relaxed) as usize,
-        );
         c.func = func;
         c.base = new_base;
-        next!(code, callee_fp, $mem, $len, $cx, $acc)
+        // `code` is the callee's prologue, which sets up its initial slots.
+        next!(code, $fp.add(b as usize), $mem, $len, $cx, $acc)
     }};
 }
+
+// A function's prologue for threaded code's calls (see `CompiledFunc::ops`):
+// its initial slots, four at a time, then its first op.
+handler!(
+    InitSlots,
+    Instr::InitSlots { dst, len: n, init },
+    |ip, fp, mem, len, cx, acc| {
+        // `init` is the function's `CompiledFunc::init`, `n` (a multiple of
+        // 4, at least 4) slots, and the frame has room for them after the
+        // parameters (`frame_size` counts the padding).
+        let address = u64::from(init[0]) | (u64::from(init[1]) << 32);
+        let mut src = address as usize as *const [u64; 4];
+        let end = src.add(n as usize / 4);
+        let mut dst = fp.add(dst as usize).cast::<[u64; 4]>();
+        loop {
+            dst.write_unaligned(src.read_unaligned());
+            src = src.add(1);
+            dst = dst.add(1);
+            if src == end {
+                break;
+            }
+        }
+        next!(ip.add(1), fp, mem, len, cx, acc)
+    }
+);
 
 // Calls within the module and returns to it stay in threaded code; the outer loop
 // takes over for a function not translated yet, a full value stack, the depth
@@ -1493,6 +1513,7 @@ fn handler_of_other(instr: &Instr) -> Handler {
     fast!(
         BrTable,
         Unreachable,
+        InitSlots,
         Copy,
         Copy2,
         Const32,

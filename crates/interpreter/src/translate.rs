@@ -308,15 +308,35 @@ pub(crate) fn translate(
     if t.overflow || frame_size > MAX_FRAME_SLOTS {
         return Err(too_large(index));
     }
+    // The prologue copies four slots at a time: the padding's zeros land on
+    // slots that are dead at entry (locals assigned before they are read,
+    // temporaries), or on slots the frame gains for them. No instruction
+    // names a slot of the padding, so it may pass `MAX_FRAME_SLOTS`.
+    let mut init = t.init;
+    init.resize(init.len().next_multiple_of(4), 0);
+    let frame_size = frame_size.max(param_slots + init.len() as u32);
+    let init = init.into_boxed_slice();
+    let prologue = (!init.is_empty()).then(|| Instr::InitSlots {
+        dst: param_slots as Slot,
+        len: init.len() as u32,
+        init: split_address(init.as_ptr()),
+    });
     Ok(CompiledFunc {
-        code: lower(t.code),
+        ops: lower(prologue, t.code),
+        prologue: prologue.is_some(),
         frame_size,
         param_slots,
-        init: t.init.into_boxed_slice(),
+        init,
         result_slots,
         handlers: t.handlers.into_boxed_slice(),
         loops,
     })
+}
+
+/// `ptr`'s address as the two halves [`Instr::InitSlots`] keeps, low first.
+fn split_address(ptr: *const u64) -> [u32; 2] {
+    let address = ptr as usize as u64;
+    [address as u32, (address >> 32) as u32]
 }
 
 /// Lays out the slots between the parameters and the temporaries so that a
@@ -1914,7 +1934,8 @@ impl Translator<'_> {
                 });
             }
             Operator::DataDrop { data_index } => {
-                self.emit(Instr::DataDrop {
+                self.emit(Instr::SegmentDrop {
+                    elem: false,
                     segment: data_index,
                 });
             }
@@ -1979,7 +2000,8 @@ impl Translator<'_> {
                 });
             }
             Operator::ElemDrop { elem_index } => {
-                self.emit(Instr::ElemDrop {
+                self.emit(Instr::SegmentDrop {
+                    elem: true,
                     segment: elem_index,
                 });
             }
@@ -2434,12 +2456,17 @@ fn fuse_add_tee_load(add: Instr, load: Instr) -> Option<Instr> {
     }
 }
 
-/// Pairs every instruction with its handler, making branch targets relative.
-fn lower(code: Vec<Instr>) -> Box<[Op]> {
-    let mut ops: Box<[Op]> = code
+/// Pairs every instruction with its handler, making branch targets relative,
+/// after the function's `prologue` (see `CompiledFunc::ops`), if any.
+fn lower(prologue: Option<Instr>, code: Vec<Instr>) -> Box<[Op]> {
+    let prologue = prologue.map(|instr| Op {
+        handler: crate::threaded::handler_of(&instr),
+        instr,
+    });
+    let skip = usize::from(prologue.is_some());
+    let mut ops: Box<[Op]> = prologue
         .into_iter()
-        .enumerate()
-        .map(|(at, mut instr)| {
+        .chain(code.into_iter().enumerate().map(|(at, mut instr)| {
             let mut backward = false;
             if let Some(target) = branch_target(&mut instr) {
                 let offset = i64::from(*target) - at as i64;
@@ -2451,9 +2478,9 @@ fn lower(code: Vec<Instr>) -> Box<[Op]> {
             let handler = crate::threaded::handler_for(&instr, backward)
                 .expect("the accumulator is used only by instructions with a form for it");
             Op { handler, instr }
-        })
+        }))
         .collect();
-    fuse_copies(&mut ops);
+    fuse_copies(&mut ops[skip..]);
     ops
 }
 
@@ -2782,9 +2809,16 @@ mod tests {
         ];
         for &(what, body, init) in cases {
             let f = translate_wat(&format!("(module (memory 1) (func {body}))"));
-            assert_eq!(&*f.init, init, "{what}");
+            // Padded with zeros to a multiple of 4 for the prologue, which
+            // the frame has room for.
+            let padded = init.len().next_multiple_of(4);
+            assert_eq!(&f.init[..init.len()], init, "{what}");
+            assert_eq!(f.init.len(), padded, "{what}");
+            assert!(f.init[init.len()..].iter().all(|&v| v == 0), "{what}");
+            assert!(f.frame_size >= f.param_slots + padded as u32, "{what}");
+            assert_eq!(f.prologue, padded > 0, "{what}");
             let slots = f.frame_size as u16;
-            for op in f.code.iter() {
+            for op in f.code().iter() {
                 let mut instr = op.instr;
                 instr.for_each_slot(|s| {
                     assert!(
@@ -2805,15 +2839,15 @@ mod tests {
     fn loop_bodies_need_no_copies() {
         let f = translate_wat(include_str!("../../../benches/src/programs/loop_int.wat"));
         let back_edge = f
-            .code
+            .code()
             .iter()
             .position(|op| matches!(op.instr, Instr::BrIfI64Ne { .. }))
             .expect("the loop's br_if is fused with its i64.ne");
-        let Instr::BrIfI64Ne { target, .. } = f.code[back_edge].instr else {
+        let Instr::BrIfI64Ne { target, .. } = f.code()[back_edge].instr else {
             unreachable!()
         };
         let start = (back_edge as i64 + i64::from(target as i32)) as usize;
-        let body = &f.code[start..=back_edge];
+        let body = &f.code()[start..=back_edge];
         assert_eq!(body.len(), 16, "{body:#?}");
         assert!(
             !body.iter().any(|op| matches!(op.instr, Instr::Copy { .. })),
@@ -2977,7 +3011,7 @@ mod tests {
                 "(module (memory 1) (func (param i32 i32) {body}))"
             ));
             let shown: Vec<String> = f
-                .code
+                .code()
                 .iter()
                 .filter(|op| !matches!(op.instr, Instr::Return))
                 .map(|op| {
@@ -3049,7 +3083,7 @@ mod tests {
         for (what, signature_and_body, expected) in cases {
             let f = translate_wat(&format!("(module (memory 1) (func {signature_and_body}))"));
             let names: Vec<String> = f
-                .code
+                .code()
                 .iter()
                 .map(|op| {
                     format!("{:?}", op.instr)
@@ -3060,7 +3094,7 @@ mod tests {
                 })
                 .collect();
             assert_eq!(names, *expected, "{what}");
-            for (at, op) in f.code.iter().enumerate() {
+            for (at, op) in f.code().iter().enumerate() {
                 let (Instr::CopyBr { target, .. }
                 | Instr::CopyBrIfEqz { target, .. }
                 | Instr::CopyBrIfNez { target, .. }
@@ -3071,7 +3105,7 @@ mod tests {
                 let branch_at = at + 1 + usize::from(matches!(op.instr, Instr::CopyPairBr { .. }));
                 let (Instr::Br { target: next }
                 | Instr::BrIfEqz { target: next, .. }
-                | Instr::BrIfNez { target: next, .. }) = f.code[branch_at].instr
+                | Instr::BrIfNez { target: next, .. }) = f.code()[branch_at].instr
                 else {
                     panic!("{what}: no branch after the fused copy");
                 };
