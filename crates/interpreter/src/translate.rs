@@ -375,6 +375,7 @@ fn compact_frame(t: &mut Translator<'_>, result_slots: u32, reads: &FirstReads) 
         return;
     }
     let locals_end = t.exn_slots.start;
+    copies_of_constants_set_values(t, result_slots);
     let mut read = vec![false; (end - first) as usize];
     read.iter_mut()
         .take(result_slots.saturating_sub(first) as usize)
@@ -454,6 +455,59 @@ fn compact_frame(t: &mut Translator<'_>, result_slots: u32, reads: &FirstReads) 
     debug_assert_eq!(t.init.len() as u32, init_len);
     t.temp_base -= dropped;
     t.max_slot -= dropped;
+}
+
+/// Turns the copies of a constant that only copies read (`local.set` of a
+/// constant, a block's constant result moved to its home) into the
+/// instructions that set their destination to its value (`Const32`,
+/// `Const64`), so that [`compact_frame`] drops the constant's slot: each
+/// call then copies one initial slot fewer. The results' slots and `v128`
+/// constants stay as they are.
+fn copies_of_constants_set_values(t: &mut Translator<'_>, result_slots: u32) {
+    let (params, first, end) = (t.param_slots, t.locals_end, t.temp_base);
+    let constant = |s: Slot| {
+        let v = u32::from(s);
+        (s != ACC && v >= first.max(result_slots) && v < end).then(|| (v - first) as usize)
+    };
+    // Whether anything but a copy into a slot reads each constant.
+    let mut kept = vec![false; (end - first) as usize];
+    for &slot in t.consts128.values() {
+        for s in [slot, slot + 1] {
+            if let Some(k) = kept.get_mut((s - first) as usize) {
+                *k = true;
+            }
+        }
+    }
+    for instr in &t.code {
+        if let Instr::Copy { d, s } = *instr {
+            if d != ACC && constant(s).is_some() {
+                continue;
+            }
+        }
+        let mut instr = *instr;
+        instr.for_each_slot(|s| {
+            if let Some(i) = constant(*s) {
+                kept[i] = true;
+            }
+        });
+    }
+    for instr in &mut t.code {
+        let Instr::Copy { d, s } = *instr else {
+            continue;
+        };
+        let Some(i) = constant(s).filter(|&i| !kept[i]) else {
+            continue;
+        };
+        if d == ACC {
+            continue;
+        }
+        let value = t.init[(u32::from(s) - params) as usize];
+        *instr = match u32::try_from(value) {
+            Ok(value) => Instr::Const32 { d, value },
+            Err(_) => Instr::Const64 { d, value },
+        };
+        debug_assert!(!kept[i]);
+    }
 }
 
 /// Checks, without translating, that the parameters and locals of defined function
@@ -2775,15 +2829,21 @@ mod tests {
             ),
             (
                 "a local assigned before it is read needs no zero; \
-                 a constant copied into it is kept",
+                 a constant only copied sets it and takes no slot",
                 "(local i64) i64.const 0x100000000 local.set 0",
+                &[],
+            ),
+            (
+                "a constant also read by another instruction keeps its slot",
+                "(local i64) i64.const 0x100000000 local.set 0 \
+                 local.get 0 i64.const 0x100000000 i64.add local.set 0",
                 &[0x1_0000_0000],
             ),
             (
                 "a local read before it is assigned is zeroed, first",
                 "(param i32) (local i32 i64) i32.const 7 local.set 1 \
                  local.get 2 i64.const 0x100000000 i64.add drop",
-                &[0, 7, 0x1_0000_0000],
+                &[0, 0x1_0000_0000],
             ),
             (
                 "a constant result lies in the result slot and stays there",
