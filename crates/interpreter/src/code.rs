@@ -102,6 +102,12 @@ macro_rules! define_instr {
             BrIfI32AndEqz { a: Slot, b: Slot, target: u32 },
             /// Jump if `a & b` (i32) is not zero.
             BrIfI32AndNez { a: Slot, b: Slot, target: u32 },
+            /// Jump if integer comparison `op` of `a` and the constant `imm`
+            /// (sign-extended for 64-bit operands, as in
+            /// [`Instr::BinaryImm`]) holds, or with `op` `I32And`, if
+            /// `a & imm` is zero (`eqz`) or not. The compare-and-branch
+            /// instructions above with a constant second operand.
+            BrIfImm { op: BinaryOp, eqz: bool, a: Slot, imm: u32, target: u32 },
             /// Jump through the `len + 1` `Br`s that follow, by the i32
             /// `index + bias` (wrapping, then clamped): `bias` is an
             /// `i32.add` of a constant that only the `br_table` read, fused
@@ -153,8 +159,10 @@ macro_rules! define_instr {
             /// memory instructions use (memory 0 unless selected; each access
             /// to another memory is between a selection of it and of 0).
             SelectMemory { memory: u32 },
-            /// `memory.grow` of memory `memory` (not 0).
-            MemoryGrowOther { d: Slot, delta: Slot, memory: u32 },
+            /// `memory.grow` of memory `memory`: of a 32-bit memory other
+            /// than 0, or with `wide`, of a 64-bit one (`i64` delta and
+            /// result).
+            MemoryGrowOther { d: Slot, delta: Slot, memory: u16, wide: bool },
             /// `memory.copy` between two different memories, or within a
             /// 64-bit one; bits 0, 1 and 2 of `widths` say whether `dst`,
             /// `src` and `len` are `i64`s.
@@ -172,8 +180,6 @@ macro_rules! define_instr {
             /// `d = min(a, u32::MAX)`: an `i64` index or length of a 64-bit
             /// table as an `i32` one (see `Translator::table64_op`).
             TableIndex64 { d: Slot, a: Slot },
-            /// `memory.grow` of 64-bit memory `memory`.
-            MemoryGrow64 { d: Slot, delta: Slot, memory: u32 },
             /// `memory.fill` of 64-bit memory `memory`.
             MemoryFillWide { dst: Slot, value: Slot, len: Slot, memory: u16 },
             /// `memory.init` of 64-bit memory `memory`.
@@ -501,6 +507,7 @@ macro_rules! define_instr {
                     | Instr::BrIfI32AndEqz { a, b, .. }
                     | Instr::BrIfI32AndNez { a, b, .. } => (a, Some(b), None),
                     Instr::Copy { s: a, .. }
+                    | Instr::BrIfImm { a, .. }
                     | Instr::BrIfNez { cond: a, .. }
                     | Instr::BrIfEqz { cond: a, .. }
                     | Instr::BrTable { index: a, .. } => (a, None, None),
@@ -580,6 +587,7 @@ macro_rules! define_instr {
                     | Instr::V128Payload(_) => {}
                     Instr::BrIfNez { cond, target: _ }
                     | Instr::BrIfEqz { cond, target: _ }
+                    | Instr::BrIfImm { op: _, eqz: _, a: cond, imm: _, target: _ }
                     | Instr::BrTable { index: cond, len: _, bias: _ }
                     | Instr::RefAsNonNull { s: cond }
                     | Instr::ThrowRef { s: cond }
@@ -623,10 +631,9 @@ macro_rules! define_instr {
                     | Instr::ReturnCallIndirect { type_index: _, table: _, index: a, base: b }
                     | Instr::CallRef { func: a, base: b }
                     | Instr::ReturnCallRef { func: a, base: b }
-                    | Instr::MemoryGrowOther { d: a, delta: b, memory: _ }
+                    | Instr::MemoryGrowOther { d: a, delta: b, memory: _, wide: _ }
                     | Instr::Window64 { d: a, addr: b, memory: _, offset_high: _ }
                     | Instr::TableIndex64 { d: a, a: b }
-                    | Instr::MemoryGrow64 { d: a, delta: b, memory: _ }
                     | Instr::I32ShrUAnd { d: a, a: b, shift: _, mask: _ }
                     | Instr::I32AndShl { d: a, a: b, mask: _, shift: _ }
                     | Instr::I32LoadLoad { d: a, addr: b, first: _, second: _ }
@@ -877,6 +884,54 @@ pub(crate) fn fuse_compare(cmp: &Instr, negate: bool, target: u32) -> Option<Ins
         I64GeS => BrIfI64GeS / BrIfI64LtS,
         I64GeU => BrIfI64GeU / BrIfI64LtU,
     }
+}
+
+/// [`fuse_compare`] for a comparison (or an `i32.and` test) whose second
+/// operand is an immediate ([`Instr::BinaryImm`]): an [`Instr::BrIfImm`],
+/// which reads no constant slot.
+pub(crate) fn fuse_compare_imm(cmp: &Instr, negate: bool, target: u32) -> Option<Instr> {
+    use BinaryOp as B;
+    let Instr::BinaryImm { op, a, imm, .. } = *cmp else {
+        return None;
+    };
+    let (op, eqz) = match op {
+        B::I32And => (op, negate),
+        _ if !negate => (compared(op)?.0, false),
+        _ => (compared(op)?.1, false),
+    };
+    Some(Instr::BrIfImm {
+        op,
+        eqz,
+        a,
+        imm,
+        target,
+    })
+}
+
+/// A comparison and its negation; `None` for other operations.
+fn compared(op: BinaryOp) -> Option<(BinaryOp, BinaryOp)> {
+    use BinaryOp as B;
+    let pairs = [
+        (B::I32Eq, B::I32Ne),
+        (B::I32LtS, B::I32GeS),
+        (B::I32LtU, B::I32GeU),
+        (B::I32GtS, B::I32LeS),
+        (B::I32GtU, B::I32LeU),
+        (B::I64Eq, B::I64Ne),
+        (B::I64LtS, B::I64GeS),
+        (B::I64LtU, B::I64GeU),
+        (B::I64GtS, B::I64LeS),
+        (B::I64GtU, B::I64LeU),
+    ];
+    pairs.iter().find_map(|&(x, y)| {
+        if x == op {
+            Some((x, y))
+        } else if y == op {
+            Some((y, x))
+        } else {
+            None
+        }
+    })
 }
 
 /// An instruction ready to run: its handler and its operands. Branch targets in

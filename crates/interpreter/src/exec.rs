@@ -1050,14 +1050,25 @@ impl Executor {
                     (mem, mem_len) = (unsafe { base.add(start as usize) }, len - start);
                     set!(d, 0);
                 }
-                Instr::MemoryGrowOther { d, delta, memory } => {
-                    let old = store.memory_grow(inst, memory, u64::from(get!(delta) as u32));
+                Instr::MemoryGrowOther {
+                    d,
+                    delta,
+                    memory,
+                    wide: false,
+                } => {
+                    let old =
+                        store.memory_grow(inst, u32::from(memory), u64::from(get!(delta) as u32));
                     set!(d, u64::from(old.unwrap_or(u32::MAX)));
                     refresh_memory!();
                 }
                 Instr::TableIndex64 { d, a } => set!(d, get!(a).min(u64::from(u32::MAX))),
-                Instr::MemoryGrow64 { d, delta, memory } => {
-                    let old = store.memory_grow(inst, memory, get!(delta));
+                Instr::MemoryGrowOther {
+                    d,
+                    delta,
+                    memory,
+                    wide: true,
+                } => {
+                    let old = store.memory_grow(inst, u32::from(memory), get!(delta));
                     set!(d, old.map_or(u64::MAX, u64::from));
                     refresh_memory!();
                 }

@@ -595,6 +595,63 @@ macro_rules! branch_handlers {
     };
 }
 
+/// Defines the handlers of [`Instr::BrIfImm`], taking the branch with
+/// `$take` and reading the compared operand in mode `$ra`, and
+/// `branch_imm_handler` to pick one.
+macro_rules! branch_imm_handlers {
+    ($take:ident, $ra:ident; $($name:ident ($op:ident, $eqz:literal): |$a:ident, $i:ident| $cond:expr;)*) => {
+        $(handler!($name, Instr::BrIfImm { a, imm, target, .. }, |ip, fp, mem, len, cx, acc| {
+            let ($a, $i) = ($ra!(fp, acc, a), imm);
+            if $cond {
+                $take!(ip, target, fp, mem, len, cx, acc)
+            }
+            next!(ip.add(1), fp, mem, len, cx, acc)
+        });)*
+
+        /// The handler of an [`Instr::BrIfImm`] in this direction and mode.
+        pub(crate) fn branch_imm_handler(instr: &Instr) -> Option<Handler> {
+            let Instr::BrIfImm { op, eqz, .. } = *instr else {
+                return None;
+            };
+            Some(match (op, eqz) {
+                $((BinaryOp::$op, $eqz) => $name,)*
+                _ => return None,
+            })
+        }
+    };
+}
+
+/// [`branch_imm_handlers`] for every comparison, and `i32.and` tested for
+/// zero and not; a 64-bit comparison's constant is sign-extended.
+macro_rules! all_branch_imm_handlers {
+    ($take:ident, $ra:ident) => {
+        branch_imm_handlers! { $take, $ra;
+            ImmI32Eq(I32Eq, false): |a, i| a as u32 == i;
+            ImmI32Ne(I32Ne, false): |a, i| a as u32 != i;
+            ImmI32LtS(I32LtS, false): |a, i| (a as i32) < (i as i32);
+            ImmI32LtU(I32LtU, false): |a, i| (a as u32) < i;
+            ImmI32GtS(I32GtS, false): |a, i| (a as i32) > (i as i32);
+            ImmI32GtU(I32GtU, false): |a, i| (a as u32) > i;
+            ImmI32LeS(I32LeS, false): |a, i| (a as i32) <= (i as i32);
+            ImmI32LeU(I32LeU, false): |a, i| (a as u32) <= i;
+            ImmI32GeS(I32GeS, false): |a, i| (a as i32) >= (i as i32);
+            ImmI32GeU(I32GeU, false): |a, i| (a as u32) >= i;
+            ImmI64Eq(I64Eq, false): |a, i| a == i as i32 as i64 as u64;
+            ImmI64Ne(I64Ne, false): |a, i| a != i as i32 as i64 as u64;
+            ImmI64LtS(I64LtS, false): |a, i| (a as i64) < i64::from(i as i32);
+            ImmI64LtU(I64LtU, false): |a, i| a < i as i32 as i64 as u64;
+            ImmI64GtS(I64GtS, false): |a, i| (a as i64) > i64::from(i as i32);
+            ImmI64GtU(I64GtU, false): |a, i| a > i as i32 as i64 as u64;
+            ImmI64LeS(I64LeS, false): |a, i| (a as i64) <= i64::from(i as i32);
+            ImmI64LeU(I64LeU, false): |a, i| a <= i as i32 as i64 as u64;
+            ImmI64GeS(I64GeS, false): |a, i| (a as i64) >= i64::from(i as i32);
+            ImmI64GeU(I64GeU, false): |a, i| a >= i as i32 as i64 as u64;
+            ImmI32AndNez(I32And, false): |a, i| a as u32 & i != 0;
+            ImmI32AndEqz(I32And, true): |a, i| a as u32 & i == 0;
+        }
+    };
+}
+
 /// Defines the branch handlers of one direction, taking branches with
 /// `$take`: reading slots, and in submodules `a` and `b` reading the first or
 /// the second operand of the condition from the accumulator.
@@ -602,11 +659,13 @@ macro_rules! branch_direction {
     ($take:ident) => {
         use super::*;
         branch_handlers!($take, [rd_slot rd_slot]);
+        all_branch_imm_handlers!($take, rd_slot);
 
         /// Branches whose condition (or its first operand) is the accumulator.
         pub(crate) mod a {
             use super::super::*;
             branch_handlers!($take, [rd_acc rd_slot]);
+            all_branch_imm_handlers!($take, rd_acc);
         }
 
         /// Branches whose condition's second operand is the accumulator.
@@ -631,9 +690,9 @@ pub(crate) mod backward {
 /// forward or backward, reading slots only.
 pub(crate) fn branch_handler(instr: &Instr, backward: bool) -> Option<Handler> {
     if backward {
-        backward::branch_handler(instr)
+        backward::branch_handler(instr).or_else(|| backward::branch_imm_handler(instr))
     } else {
-        forward::branch_handler(instr)
+        forward::branch_handler(instr).or_else(|| forward::branch_imm_handler(instr))
     }
 }
 
@@ -1764,12 +1823,17 @@ pub(crate) fn handler_for(instr: &Instr, backward: bool) -> Option<Handler> {
         }
     };
     match (mode.first, mode.second, mode.result) {
-        (false, false, false) => Some(
-            branch(forward::branch_handler, backward::branch_handler)
-                .unwrap_or_else(|| handler_of(instr)),
-        ),
+        (false, false, false) => {
+            Some(branch_handler(instr, backward).unwrap_or_else(|| handler_of(instr)))
+        }
         (true, false, false) => acc::a::handler(instr)
-            .or_else(|| branch(forward::a::branch_handler, backward::a::branch_handler)),
+            .or_else(|| branch(forward::a::branch_handler, backward::a::branch_handler))
+            .or_else(|| {
+                branch(
+                    forward::a::branch_imm_handler,
+                    backward::a::branch_imm_handler,
+                )
+            }),
         (false, true, false) => acc::b::handler(instr)
             .or_else(|| branch(forward::b::branch_handler, backward::b::branch_handler)),
         (false, false, true) => acc::o::handler(instr),

@@ -14,7 +14,8 @@ use wazero_api::ValueType;
 use wazero_validator::ValidatedModule;
 
 use crate::code::{
-    fuse_compare, CompiledFunc, Handler, HandlerAction, Instr, Loops, Op, Slot, ACC,
+    fuse_compare, fuse_compare_imm, BinaryOp, CompiledFunc, Handler, HandlerAction, Instr, Loops,
+    Op, Slot, ACC,
 };
 use crate::ops::for_each_numeric_op;
 use crate::prescan::{ConstMap, FirstReads, PreScan};
@@ -331,6 +332,12 @@ pub(crate) fn translate(
         handlers: t.handlers.into_boxed_slice(),
         loops,
     })
+}
+
+/// A memory's index as instructions keep it (validation allows at most 100
+/// memories).
+fn memory_index(memory: u32) -> u16 {
+    u16::try_from(memory).expect("validated: at most 100 memories")
 }
 
 /// `ptr`'s address as the two halves [`Instr::InitSlots`] keeps, low first.
@@ -920,7 +927,8 @@ impl Translator<'_> {
         if probe.dst_mut().map(|d| u32::from(*d)) != Some(top.home) {
             return None;
         }
-        let mut fused = fuse_compare(&cmp.without_imm(), negate, u32::MAX)?;
+        let mut fused = fuse_compare_imm(&cmp, negate, u32::MAX)
+            .or_else(|| fuse_compare(&cmp.without_imm(), negate, u32::MAX))?;
         self.code.pop();
         self.stack.pop();
         self.last_def = None;
@@ -929,7 +937,23 @@ impl Translator<'_> {
         if let (Instr::BrIfEqz { cond: ACC, .. } | Instr::BrIfNez { cond: ACC, .. }, Some(prev)) =
             (fused, self.code.last())
         {
-            if let Instr::I32And { d: ACC, a, b } = prev.without_imm() {
+            if let Instr::BinaryImm {
+                op: BinaryOp::I32And,
+                d: ACC,
+                a,
+                imm,
+                ..
+            } = *prev
+            {
+                fused = Instr::BrIfImm {
+                    op: BinaryOp::I32And,
+                    eqz: matches!(fused, Instr::BrIfEqz { .. }),
+                    a,
+                    imm,
+                    target: u32::MAX,
+                };
+                self.code.pop();
+            } else if let Instr::I32And { d: ACC, a, b } = prev.without_imm() {
                 fused = match fused {
                     Instr::BrIfEqz { .. } => Instr::BrIfI32AndEqz {
                         a,
@@ -1575,7 +1599,7 @@ impl Translator<'_> {
         self.emit(Instr::Window64 {
             d,
             addr,
-            memory: u16::try_from(memory).expect("validated: at most 100 memories"),
+            memory: memory_index(memory),
             offset_high: (offset >> 32) as u32,
         });
         if let Some(value) = value {
@@ -1916,10 +1940,11 @@ impl Translator<'_> {
             Operator::MemoryGrow { mem } if self.is_memory64(mem) => {
                 let delta = self.pop_src();
                 let d = self.push(I64);
-                self.emit_def(Instr::MemoryGrow64 {
+                self.emit_def(Instr::MemoryGrowOther {
                     d,
                     delta,
-                    memory: mem,
+                    memory: memory_index(mem),
+                    wide: true,
                 });
             }
             Operator::MemoryFill { mem } if self.is_memory64(mem) => {
@@ -1928,7 +1953,7 @@ impl Translator<'_> {
                     dst,
                     value,
                     len,
-                    memory: mem as u16,
+                    memory: memory_index(mem),
                 });
             }
             Operator::MemoryInit { data_index, mem } if self.is_memory64(mem) => {
@@ -1938,21 +1963,20 @@ impl Translator<'_> {
                     dst,
                     src,
                     len,
-                    memory: mem as u16,
+                    memory: memory_index(mem),
                 });
             }
             Operator::MemoryCopy { dst_mem, src_mem }
                 if dst_mem != src_mem || self.is_memory64(dst_mem) =>
             {
                 let (len, src, dst) = (self.pop_src(), self.pop_src(), self.pop_src());
-                let index = |m: u32| u16::try_from(m).expect("validated: at most 100 memories");
                 let (d64, s64) = (self.is_memory64(dst_mem), self.is_memory64(src_mem));
                 self.emit(Instr::MemoryCopyBetween {
                     dst,
                     src,
                     len,
-                    dst_memory: index(dst_mem),
-                    src_memory: index(src_mem),
+                    dst_memory: memory_index(dst_mem),
+                    src_memory: memory_index(src_mem),
                     widths: u8::from(d64) | u8::from(s64) << 1 | u8::from(d64 && s64) << 2,
                 });
             }
@@ -1962,7 +1986,8 @@ impl Translator<'_> {
                 self.emit_def(Instr::MemoryGrowOther {
                     d,
                     delta,
-                    memory: mem,
+                    memory: memory_index(mem),
+                    wide: false,
                 });
             }
             Operator::MemoryGrow { .. } => {
@@ -2780,7 +2805,8 @@ fn branch_target(instr: &mut Instr) -> Option<&mut u32> {
         | Instr::BrIfI64GeS { target: t, .. }
         | Instr::BrIfI64GeU { target: t, .. }
         | Instr::BrIfI32AndEqz { target: t, .. }
-        | Instr::BrIfI32AndNez { target: t, .. } => Some(t),
+        | Instr::BrIfI32AndNez { target: t, .. }
+        | Instr::BrIfImm { target: t, .. } => Some(t),
         _ => None,
     }
 }
@@ -2940,7 +2966,7 @@ mod tests {
             (
                 "a comparison fused with br_if reads it",
                 "(block local.get 0 local.get 1 i32.add i32.const 7 i32.lt_u br_if 0)",
-                &["I32Add:o", "BrIfI32LtU:a"],
+                &["I32Add:o", "BrIfI32LtUImm:a"],
             ),
             (
                 "br_table's index",
@@ -2976,8 +3002,17 @@ mod tests {
             (
                 "an i32.eqz of an i32.and feeding br_if or if: one test",
                 "(block local.get 0 i32.const 3 i32.and i32.eqz br_if 0) \
-                 local.get 0 local.get 1 i32.and i32.eqz (if (then nop))",
-                &["BrIfI32AndEqz:", "BrIfI32AndNez:"],
+                 local.get 0 local.get 1 i32.and i32.eqz (if (then nop)) \
+                 local.get 0 i32.const 4 i32.and (if (then nop))",
+                &["BrIfI32AndEqzImm:", "BrIfI32AndNez:", "BrIfI32AndEqzImm:"],
+            ),
+            (
+                "a comparison with a constant feeding br_if or if: one branch \
+                 with the constant, the comparison negated for if",
+                "(block local.get 0 i32.const 3 i32.lt_s br_if 0) \
+                 local.get 0 i64.extend_i32_u i64.const -1 i64.ne (if (then nop)) \
+                 local.get 1 local.get 0 i32.const 9 i32.add i32.ge_u (if (then nop))",
+                &["BrIfI32LtSImm:", "I64ExtendI32U:o", "BrIfI64EqImm:a", "I32AddImm:o", "BrIfI32LtU:b"],
             ),
             (
                 "a local set from a value computed last, its old value still read",
@@ -3077,6 +3112,9 @@ mod tests {
                 .map(|op| {
                     let name = match op.instr {
                         Instr::BinaryImm { op, .. } => format!("{op:?}Imm"),
+                        Instr::BrIfImm { op, eqz, .. } => {
+                            format!("BrIf{op:?}{}Imm", if eqz { "Eqz" } else { "" })
+                        }
                         other => format!("{other:?}")
                             .split([' ', '('])
                             .next()

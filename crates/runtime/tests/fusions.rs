@@ -195,6 +195,66 @@ const CASES: &[Case] = &[
         "(call $down_a (i32.and (local.get 0) (i32.const 0x3ff)))",
         |x| Some((x & 0x3ff) * 3),
     ),
+    (
+        "a branch on a signed comparison with a negative constant",
+        "(block (br_if 0 (i32.lt_s (local.get 0) (i32.const -5))) (return (i32.const 1))) \
+         i32.const 2",
+        |x| Some(if x < -5 { 2 } else { 1 }),
+    ),
+    (
+        "a branch on an unsigned comparison with a constant above 2^31",
+        "(block (br_if 0 (i32.gt_u (local.get 0) (i32.const 0xfffffff0))) \
+         (return (i32.const 1))) i32.const 2",
+        |x| Some(if x as u32 > 0xffff_fff0 { 2 } else { 1 }),
+    ),
+    (
+        "a branch on a 64-bit unsigned comparison with a sign-extended constant",
+        "(block (br_if 0 (i64.lt_u (i64.extend_i32_s (local.get 0)) (i64.const -3))) \
+         (return (i32.const 1))) i32.const 2",
+        |x| Some(if (x as i64 as u64) < (-3i64 as u64) { 2 } else { 1 }),
+    ),
+    (
+        "a branch on a 64-bit signed comparison with -1",
+        "(block (br_if 0 (i64.ge_s (i64.extend_i32_u (local.get 0)) (i64.const -1))) \
+         (return (i32.const 1))) i32.const 2",
+        |x| Some(if (x as u32 as i64) >= -1 { 2 } else { 1 }),
+    ),
+    (
+        "a branch on a 64-bit comparison with a constant of more than 32 bits",
+        "(block (br_if 0 (i64.gt_u (i64.extend_i32_u (local.get 0)) (i64.const 0x100000000))) \
+         (return (i32.const 1))) i32.const 2",
+        |_| Some(1),
+    ),
+    (
+        "a branch on bits of a constant mask",
+        "(block (br_if 0 (i32.and (local.get 0) (i32.const 0x80000001))) \
+         (return (i32.const 1))) i32.const 2",
+        |x| Some(if x as u32 & 0x8000_0001 != 0 { 2 } else { 1 }),
+    ),
+    (
+        "a branch on bits of a constant mask being clear",
+        "(block (br_if 0 (i32.eqz (i32.and (local.get 0) (i32.const 6)))) \
+         (return (i32.const 1))) i32.const 2",
+        |x| Some(if x & 6 == 0 { 2 } else { 1 }),
+    ),
+    (
+        "an if on an unsigned comparison with a constant (the branch negated)",
+        "(if (result i32) (i32.le_u (local.get 0) (i32.const 7)) \
+         (then (i32.const 3)) (else (i32.const 4)))",
+        |x| Some(if x as u32 <= 7 { 3 } else { 4 }),
+    ),
+    (
+        "an if on a bit of the value (the bit test negated)",
+        "(if (result i32) (i32.and (local.get 0) (i32.const 1)) \
+         (then (i32.const 5)) (else (i32.const 6)))",
+        |x| Some(if x & 1 != 0 { 5 } else { 6 }),
+    ),
+    (
+        "a comparison with a constant of a computed value",
+        "(if (result i32) (i32.ge_s (i32.mul (local.get 0) (i32.const 3)) (i32.const 100)) \
+         (then (i32.const 7)) (else (i32.const 8)))",
+        |x| Some(if x.wrapping_mul(3) >= 100 { 7 } else { 8 }),
+    ),
 ];
 
 /// Functions the cases call.
