@@ -182,8 +182,6 @@ macro_rules! define_instr {
             TableIndex64 { d: Slot, a: Slot },
             /// `memory.fill` of 64-bit memory `memory`.
             MemoryFillWide { dst: Slot, value: Slot, len: Slot, memory: u16 },
-            /// `memory.init` of 64-bit memory `memory`.
-            MemoryInitWide { segment: u32, dst: Slot, src: Slot, len: Slot, memory: u16 },
             /// `d = base + (index << shift)` (i32): an `i32.shl` by a constant
             /// whose result only the `i32.add` after it reads, fused (the
             /// address arithmetic of an array access).
@@ -300,6 +298,9 @@ macro_rules! define_instr {
             Store32 { addr: Slot, value: Slot, offset: u32 },
             /// Store 8 bytes.
             Store64 { addr: Slot, value: Slot, offset: u32 },
+            /// A store of the constant `value` (sign-extended for `Store64`,
+            /// as in [`Instr::BinaryImm`]), which takes no frame slot.
+            StoreImm { kind: StoreKind, addr: Slot, value: u32, offset: u32 },
             /// `memory.size`
             MemorySize { d: Slot },
             /// `memory.grow`
@@ -308,8 +309,9 @@ macro_rules! define_instr {
             MemoryFill { dst: Slot, value: Slot, len: Slot },
             /// `memory.copy`
             MemoryCopy { dst: Slot, src: Slot, len: Slot },
-            /// `memory.init`
-            MemoryInit { segment: u32, dst: Slot, src: Slot, len: Slot },
+            /// `memory.init` of the current memory, or with `wide`, of 64-bit
+            /// memory `memory`.
+            MemoryInit { segment: u32, dst: Slot, src: Slot, len: Slot, memory: u16, wide: bool },
             /// `data.drop` of data segment `segment`, or with `elem`,
             /// `elem.drop` of element segment `segment` (one variant for
             /// both keeps the variants within a one-byte tag).
@@ -480,6 +482,7 @@ macro_rules! define_instr {
                     | Instr::I64Load16U { d, addr: a, .. }
                     | Instr::I64Load32S { d, addr: a, .. }
                     | Instr::I64Load32U { d, addr: a, .. } => (a, None, Some(d)),
+                    Instr::StoreImm { addr: a, .. } => (a, None, None),
                     Instr::Store8 { addr: a, value: b, .. }
                     | Instr::Store16 { addr: a, value: b, .. }
                     | Instr::Store32 { addr: a, value: b, .. }
@@ -586,6 +589,7 @@ macro_rules! define_instr {
                     | Instr::SegmentDrop { elem: _, segment: _ }
                     | Instr::V128Payload(_) => {}
                     Instr::BrIfNez { cond, target: _ }
+                    | Instr::StoreImm { kind: _, addr: cond, value: _, offset: _ }
                     | Instr::BrIfEqz { cond, target: _ }
                     | Instr::BrIfImm { op: _, eqz: _, a: cond, imm: _, target: _ }
                     | Instr::BrTable { index: cond, len: _, bias: _ }
@@ -680,13 +684,12 @@ macro_rules! define_instr {
                     | Instr::CopyBrIfNez { d: a, s: b, cond: c, target: _ }
                     | Instr::MemoryCopyBetween { dst: a, src: b, len: c, dst_memory: _, src_memory: _, widths: _ }
                     | Instr::MemoryFillWide { dst: a, value: b, len: c, memory: _ }
-                    | Instr::MemoryInitWide { segment: _, dst: a, src: b, len: c, memory: _ }
                     | Instr::I32AddShl { d: a, base: b, index: c, shift: _ }
                     | Instr::LoadIndexed { kind: _, d: a, a: b, b: c, offset: _ }
                     | Instr::LoadPlusTee { kind: _, d: a, addr: b, imm: _, t: c, offset: _ }
                     | Instr::MemoryFill { dst: a, value: b, len: c }
                     | Instr::MemoryCopy { dst: a, src: b, len: c }
-                    | Instr::MemoryInit { segment: _, dst: a, src: b, len: c }
+                    | Instr::MemoryInit { segment: _, dst: a, src: b, len: c, memory: _, wide: _ }
                     | Instr::TableGrow { d: a, table: _, init: b, delta: c }
                     | Instr::TableFill { table: _, dst: a, value: b, len: c }
                     | Instr::TableCopy { dst_table: _, src_table: _, dst: a, src: b, len: c }
@@ -736,6 +739,39 @@ for_each_numeric_op!(define_instr);
 
 // Instructions stay two words, with a one-byte tag (at most 256 variants).
 const _: () = assert!(std::mem::size_of::<Instr>() <= 16);
+
+/// The width of an [`Instr::StoreImm`]: the scalar store it does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StoreKind {
+    /// `Store8`
+    Store8,
+    /// `Store16`
+    Store16,
+    /// `Store32`
+    Store32,
+    /// `Store64`
+    Store64,
+}
+
+impl Instr {
+    /// This scalar store with the constant `value` in place of its value's
+    /// slot; `None` for other instructions.
+    pub(crate) fn with_value_imm(self, value: u32) -> Option<Instr> {
+        let (kind, addr, offset) = match self {
+            Instr::Store8 { addr, offset, .. } => (StoreKind::Store8, addr, offset),
+            Instr::Store16 { addr, offset, .. } => (StoreKind::Store16, addr, offset),
+            Instr::Store32 { addr, offset, .. } => (StoreKind::Store32, addr, offset),
+            Instr::Store64 { addr, offset, .. } => (StoreKind::Store64, addr, offset),
+            _ => return None,
+        };
+        Some(Instr::StoreImm {
+            kind,
+            addr,
+            value,
+            offset,
+        })
+    }
+}
 
 /// The kind of a fused load ([`Instr::LoadPlus`], [`Instr::LoadIndexed`] and
 /// their `Tee` forms): the scalar load it does.

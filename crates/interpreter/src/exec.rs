@@ -1083,12 +1083,13 @@ impl Executor {
                         trap!(code);
                     }
                 }
-                Instr::MemoryInitWide {
+                Instr::MemoryInit {
                     segment,
                     dst,
                     src,
                     len,
                     memory,
+                    wide: true,
                 } => {
                     let (d, s, n) = (get!(dst), get!(src) as u32, get!(len) as u32);
                     let memory = u32::from(memory);
@@ -1237,6 +1238,8 @@ impl Executor {
                     dst,
                     src,
                     len,
+                    memory: _,
+                    wide: false,
                 } => {
                     let (d, s, n) = (
                         get!(dst) as u32 as u64,

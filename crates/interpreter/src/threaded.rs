@@ -19,7 +19,7 @@
 
 use wazero_api::TrapCode;
 
-use crate::code::{BinaryOp, Instr, LoadKind, Op, INLINE_INIT};
+use crate::code::{BinaryOp, Instr, LoadKind, Op, StoreKind, INLINE_INIT};
 use crate::exec::{interrupt_requested, CallContext, FrameRecord};
 use crate::ops::{f32_bits, f32v, f64v, for_each_numeric_op, quiet32, quiet64};
 use crate::simd;
@@ -361,6 +361,7 @@ pub(crate) fn handler_of(instr: &Instr) -> Handler {
         .or_else(|| unary_handler(instr))
         .or_else(|| load_handler(instr))
         .or_else(|| store_handler(instr))
+        .or_else(|| store_imm_handler(instr))
         .unwrap_or_else(|| handler_of_other(instr))
 }
 
@@ -1307,6 +1308,38 @@ macro_rules! stores {
     };
 }
 
+/// The handlers of [`Instr::StoreImm`] with the address in mode `$ra`, and
+/// `store_imm_handler` to pick one.
+macro_rules! store_imms {
+    ($ra:ident) => {
+        store_imms!($ra;
+            Store8Imm: Store8 => |v| v as u8;
+            Store16Imm: Store16 => |v| v as u16;
+            Store32Imm: Store32 => |v| v;
+            Store64Imm: Store64 => |v| v as i32 as i64 as u64;
+        );
+    };
+    ($ra:ident; $($name:ident: $kind:ident => |$v:ident| $conv:expr;)*) => {
+        $(handler!($name, Instr::StoreImm { addr, value, offset, .. }, |ip, fp, mem, len, cx, acc| {
+            let $v = value;
+            let bytes = ($conv).to_le_bytes();
+            let ea = effective!(ip, len, $ra!(fp, acc, addr), offset, bytes.len());
+            std::ptr::copy_nonoverlapping(bytes.as_ptr(), mem.add(ea), bytes.len());
+            next!(ip.add(1), fp, mem, len, cx, acc)
+        });)*
+
+        /// The handler of an [`Instr::StoreImm`] in this mode.
+        pub(crate) fn store_imm_handler(instr: &Instr) -> Option<Handler> {
+            let Instr::StoreImm { kind, .. } = instr else {
+                return None;
+            };
+            Some(match kind {
+                $(StoreKind::$kind => $name,)*
+            })
+        }
+    };
+}
+
 /// The handlers of a load fused with the `i32.add` of its address, for
 /// each scalar load, with the first operand of the sum and the result in
 /// the modes `[$ra $wd]`, and `$picker` to pick one. `$variant` is the
@@ -1392,6 +1425,7 @@ macro_rules! load_indexed_tee {
 
 each_load!(loads, [rd_slot wr_slot]);
 each_store!(stores, [rd_slot rd_slot]);
+store_imms!(rd_slot);
 
 handler!(
     V128Load,
@@ -1623,6 +1657,7 @@ pub(crate) mod acc {
         for_each_numeric_op!(unary_handlers, [rd_acc wr_slot]);
         each_load!(loads, [rd_acc wr_slot]);
         each_store!(stores, [rd_acc rd_slot]);
+        store_imms!(rd_acc);
         br_table_handler!(rd_acc);
         select_handler!([rd_acc wr_slot]);
         add_shl_handler!([rd_acc wr_slot]);
@@ -1637,6 +1672,7 @@ pub(crate) mod acc {
                 .or_else(|| unary_handler(instr))
                 .or_else(|| load_handler(instr))
                 .or_else(|| store_handler(instr))
+                .or_else(|| store_imm_handler(instr))
                 .or(match instr {
                     Instr::BrTable { .. } => Some(BrTable as Handler),
                     Instr::Copy { .. } => Some(Copy as Handler),

@@ -1497,10 +1497,15 @@ impl Translator<'_> {
         self.emit_def(load);
     }
 
+    /// A scalar store; of a constant that fits 32 bits (sign-extending for
+    /// a 64-bit one), a [`Instr::StoreImm`] that carries it.
     fn store(&mut self, offset: u64, make: fn(Slot, Slot, u32) -> Instr) {
+        let top = *self.stack.last().expect("validated: a value to store");
+        let imm = self.immediate(top);
         let value = self.pop_src();
         let addr = self.pop_src();
-        self.emit(make(addr, value, offset as u32));
+        let store = make(addr, value, offset as u32);
+        self.emit(imm.and_then(|v| store.with_value_imm(v)).unwrap_or(store));
     }
 
     fn op(&mut self, op: &Operator<'_>) -> Result<(), String> {
@@ -1958,12 +1963,13 @@ impl Translator<'_> {
             }
             Operator::MemoryInit { data_index, mem } if self.is_memory64(mem) => {
                 let (len, src, dst) = (self.pop_src(), self.pop_src(), self.pop_src());
-                self.emit(Instr::MemoryInitWide {
+                self.emit(Instr::MemoryInit {
                     segment: data_index,
                     dst,
                     src,
                     len,
                     memory: memory_index(mem),
+                    wide: true,
                 });
             }
             Operator::MemoryCopy { dst_mem, src_mem }
@@ -2010,6 +2016,8 @@ impl Translator<'_> {
                     dst,
                     src,
                     len,
+                    memory: 0,
+                    wide: false,
                 });
             }
             Operator::DataDrop { data_index } => {
@@ -2849,9 +2857,14 @@ mod tests {
                 &[],
             ),
             (
-                "a stored constant keeps its slot; an immediate before it does not",
+                "a stored constant is the store's immediate",
                 "(param i32) local.get 0 i32.const 3 i32.add i32.const 9 i32.store",
-                &[9],
+                &[],
+            ),
+            (
+                "a stored constant of more than 32 bits keeps its slot",
+                "(param i32) local.get 0 i32.const 3 i32.add i64.const 0x100000000 i64.store",
+                &[0x1_0000_0000],
             ),
             (
                 "a local assigned before it is read needs no zero; \

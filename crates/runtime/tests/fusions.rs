@@ -250,6 +250,27 @@ const CASES: &[Case] = &[
         |x| Some(if x & 1 != 0 { 5 } else { 6 }),
     ),
     (
+        "constants stored in each width, read back",
+        "(i64.store (local.get 0) (i64.const -2)) \
+         (i32.store8 offset=1 (local.get 0) (i32.const 0x1ff)) \
+         (i32.store16 offset=2 (local.get 0) (i32.const 0x12345)) \
+         (i32.store offset=4 (local.get 0) (i32.const 0x01020304)) \
+         (i32.xor (i32.load (local.get 0)) (i32.load offset=4 (local.get 0)))",
+        |x| (x as u32 <= 65536 - 8).then_some(0x2345_fffe ^ 0x0102_0304),
+    ),
+    (
+        "a stored 64-bit constant is sign-extended, a stored f32 kept bit for bit",
+        "(i64.store (local.get 0) (i64.const -0x80000000)) \
+         (i64.store32 offset=8 (local.get 0) (i64.const 0x7fffffff)) \
+         (f32.store offset=12 (local.get 0) (f32.const -1.5)) \
+         (i32.add (i32.wrap_i64 (i64.shr_u (i64.load (local.get 0)) (i64.const 32))) \
+           (i32.add (i32.load offset=8 (local.get 0)) (i32.load offset=12 (local.get 0))))",
+        |x| {
+            (x as u32 <= 65536 - 16)
+                .then_some((-1i32).wrapping_add(0x7fff_ffff).wrapping_add((-1.5f32).to_bits() as i32))
+        },
+    ),
+    (
         "a comparison with a constant of a computed value",
         "(if (result i32) (i32.ge_s (i32.mul (local.get 0) (i32.const 3)) (i32.const 100)) \
          (then (i32.const 7)) (else (i32.const 8)))",
