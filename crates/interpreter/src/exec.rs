@@ -69,6 +69,11 @@ pub(crate) struct CallContext {
     pub(crate) base: usize,
     /// `frames.len()` at which a further call exhausts the call stack.
     pub(crate) frame_limit: usize,
+    /// `frames.len()` at which threaded code's calls leave for the outer
+    /// loop: the call stack's limit or the frame list's capacity, whichever
+    /// comes first. Set before each run of threaded code, which neither
+    /// grows nor shrinks the list (only the outer loop grows it).
+    pub(crate) frame_stop: usize,
     /// The store's global instances (no global is created while threaded code runs).
     pub(crate) globals: *mut GlobalInstance,
     /// The current instance's global index space: addresses into `globals`.
@@ -132,6 +137,7 @@ impl Default for CallContext {
             func: 0,
             base: 0,
             frame_limit: 0,
+            frame_stop: 0,
             globals: std::ptr::null_mut(),
             global_addrs: std::ptr::null(),
             store: std::ptr::null_mut(),
@@ -917,6 +923,7 @@ impl Executor {
             self.cx.module_index = m as u32;
             self.cx.func = f;
             self.cx.base = base;
+            self.cx.frame_stop = self.cx.frame_limit.min(self.cx.frames.capacity());
             self.cx.globals = store.globals.as_mut_ptr();
             self.cx.global_addrs = store.instance(inst).globals.as_ptr();
             self.cx.func_addrs = store.instance(inst).functions.as_ptr();

@@ -738,11 +738,27 @@ br_table_handler!(rd_slot);
 /// enough to cost every call handler a native stack frame.
 macro_rules! enter_defined {
     ($func:expr, $b:expr, |$ip:ident, $fp:ident, $mem:ident, $len:ident, $cx:ident, $acc:ident|) => {{
-        let (func, b) = ($func, $b);
         let c = &mut *$cx;
+        let depth = c.frames.len();
+        // `frame_stop` is at most the capacity (see `CallContext`).
+        if depth >= c.frame_stop {
+            return slow($ip, $fp, $mem, $len, $cx, $acc);
+        }
+        // The return record, written first so that what it takes need not
+        // stay in registers through the checks below; it counts only once
+        // the length covers it (a call that leaves here overwrites it).
+        c.frames.as_mut_ptr().add(depth).write(FrameRecord {
+            ip: $ip.add(1),
+            module: c.module_index,
+            func: c.func,
+            base: c.base as u32,
+        });
         // `func` is a defined function of the current module: the
         // translator's (validated) index of a direct call, or the store's
-        // for a function of this instance.
+        // for a function of this instance. `$func` and `$b` are evaluated
+        // only now: a direct call reads them from its op again, so that
+        // they need no registers across the record's write.
+        let func = $func;
         let entry = &*c.entries.add(func as usize);
         let code = entry.code.load(std::sync::atomic::Ordering::Acquire);
         if code.is_null() {
@@ -750,22 +766,13 @@ macro_rules! enter_defined {
         }
         // Published before `code` (see `CallEntry`).
         let relaxed = std::sync::atomic::Ordering::Relaxed;
+        let b = $b;
         let new_base = c.base + b as usize;
-        let depth = c.frames.len();
-        if depth >= c.frame_limit
-            || depth == c.frames.capacity()
-            || new_base + entry.frame_size.load(relaxed) as usize > c.stack_len
-        {
+        if new_base + entry.frame_size.load(relaxed) as usize > c.stack_len {
             return slow($ip, $fp, $mem, $len, $cx, $acc);
         }
-        c.frames.as_mut_ptr().add(depth).write(FrameRecord {
-            ip: $ip.add(1),
-            module: c.module_index,
-            func: c.func,
-            base: c.base as u32,
-        });
-        // SAFETY (of the length): the record below it was just written, within
-        // the capacity.
+        // SAFETY (of the length): the record below it was written above,
+        // within the capacity.
         c.frames.set_len(depth + 1);
         c.func = func;
         c.base = new_base;
@@ -799,6 +806,17 @@ handler!(
     }
 );
 
+/// The callee and frame base of the op at `$ip`, a `$variant`, read from
+/// the op again (see `enter_defined!`).
+macro_rules! call_operands {
+    ($ip:ident, $variant:ident) => {{
+        let Instr::$variant { func, base, .. } = (*$ip).instr else {
+            std::hint::unreachable_unchecked()
+        };
+        (func, base)
+    }};
+}
+
 // Calls within the module and returns to it stay in threaded code; the outer loop
 // takes over for a function not translated yet, a full value stack, the depth
 // limit, and returns across modules.
@@ -810,7 +828,11 @@ handler!(
         if interrupt_requested(cx) {
             return slow(ip, fp, mem, len, cx, acc);
         }
-        enter_defined!(func, b, |ip, fp, mem, len, cx, acc|)
+        enter_defined!(
+            call_operands!(ip, CallInternal).0,
+            call_operands!(ip, CallInternal).1,
+            |ip, fp, mem, len, cx, acc|
+        )
     }
 );
 handler!(
@@ -828,7 +850,11 @@ handler!(
         if interrupt_requested(cx) {
             return slow(call, fp, mem, len, cx, acc);
         }
-        enter_defined!(func, b, |call, fp, mem, len, cx, acc|)
+        enter_defined!(
+            call_operands!(ip, CopyCallInternal).0,
+            call_operands!(ip, CopyCallInternal).1,
+            |call, fp, mem, len, cx, acc|
+        )
     }
 );
 // `call_indirect` of a function of the current instance stays in threaded
