@@ -872,12 +872,42 @@ pub(crate) struct AccMode {
     pub(crate) result: bool,
 }
 
+/// Hands the integer comparisons to `$m`: each with the compare-and-branch
+/// instruction taken when it holds and the one taken when it fails, and
+/// the comparison that is its negation.
+macro_rules! each_comparison {
+    ($m:ident) => {
+        $m! {
+            I32Eq => BrIfI32Eq / BrIfI32Ne / I32Ne,
+            I32Ne => BrIfI32Ne / BrIfI32Eq / I32Eq,
+            I32LtS => BrIfI32LtS / BrIfI32GeS / I32GeS,
+            I32LtU => BrIfI32LtU / BrIfI32GeU / I32GeU,
+            I32GtS => BrIfI32GtS / BrIfI32LeS / I32LeS,
+            I32GtU => BrIfI32GtU / BrIfI32LeU / I32LeU,
+            I32LeS => BrIfI32LeS / BrIfI32GtS / I32GtS,
+            I32LeU => BrIfI32LeU / BrIfI32GtU / I32GtU,
+            I32GeS => BrIfI32GeS / BrIfI32LtS / I32LtS,
+            I32GeU => BrIfI32GeU / BrIfI32LtU / I32LtU,
+            I64Eq => BrIfI64Eq / BrIfI64Ne / I64Ne,
+            I64Ne => BrIfI64Ne / BrIfI64Eq / I64Eq,
+            I64LtS => BrIfI64LtS / BrIfI64GeS / I64GeS,
+            I64LtU => BrIfI64LtU / BrIfI64GeU / I64GeU,
+            I64GtS => BrIfI64GtS / BrIfI64LeS / I64LeS,
+            I64GtU => BrIfI64GtU / BrIfI64LeU / I64LeU,
+            I64LeS => BrIfI64LeS / BrIfI64GtS / I64GtS,
+            I64LeU => BrIfI64LeU / BrIfI64GtU / I64GtU,
+            I64GeS => BrIfI64GeS / BrIfI64LtS / I64LtS,
+            I64GeU => BrIfI64GeU / BrIfI64LtU / I64LtU,
+        }
+    };
+}
+
 /// Fuses an integer comparison (or an `i32.and` test) `cmp` with a conditional
 /// branch: the branch taken when the condition holds (`negate == false`) or fails
 /// (`negate == true`). `None` if `cmp` is not one of those.
 pub(crate) fn fuse_compare(cmp: &Instr, negate: bool, target: u32) -> Option<Instr> {
     macro_rules! pairs {
-        ($($cmp:ident => $br:ident / $neg:ident,)*) => {
+        ($($cmp:ident => $br:ident / $neg:ident / $not:ident,)*) => {
             match *cmp {
                 $(Instr::$cmp { a, b, .. } => Some(if negate {
                     Instr::$neg { a, b, target }
@@ -898,75 +928,32 @@ pub(crate) fn fuse_compare(cmp: &Instr, negate: bool, target: u32) -> Option<Ins
             }
         };
     }
-    pairs! {
-        I32Eq => BrIfI32Eq / BrIfI32Ne,
-        I32Ne => BrIfI32Ne / BrIfI32Eq,
-        I32LtS => BrIfI32LtS / BrIfI32GeS,
-        I32LtU => BrIfI32LtU / BrIfI32GeU,
-        I32GtS => BrIfI32GtS / BrIfI32LeS,
-        I32GtU => BrIfI32GtU / BrIfI32LeU,
-        I32LeS => BrIfI32LeS / BrIfI32GtS,
-        I32LeU => BrIfI32LeU / BrIfI32GtU,
-        I32GeS => BrIfI32GeS / BrIfI32LtS,
-        I32GeU => BrIfI32GeU / BrIfI32LtU,
-        I64Eq => BrIfI64Eq / BrIfI64Ne,
-        I64Ne => BrIfI64Ne / BrIfI64Eq,
-        I64LtS => BrIfI64LtS / BrIfI64GeS,
-        I64LtU => BrIfI64LtU / BrIfI64GeU,
-        I64GtS => BrIfI64GtS / BrIfI64LeS,
-        I64GtU => BrIfI64GtU / BrIfI64LeU,
-        I64LeS => BrIfI64LeS / BrIfI64GtS,
-        I64LeU => BrIfI64LeU / BrIfI64GtU,
-        I64GeS => BrIfI64GeS / BrIfI64LtS,
-        I64GeU => BrIfI64GeU / BrIfI64LtU,
-    }
+    each_comparison!(pairs)
 }
 
 /// [`fuse_compare`] for a comparison (or an `i32.and` test) whose second
 /// operand is an immediate ([`Instr::BinaryImm`]): an [`Instr::BrIfImm`],
 /// which reads no constant slot.
 pub(crate) fn fuse_compare_imm(cmp: &Instr, negate: bool, target: u32) -> Option<Instr> {
-    use BinaryOp as B;
     let Instr::BinaryImm { op, a, imm, .. } = *cmp else {
         return None;
     };
-    let (op, eqz) = match op {
-        B::I32And => (op, negate),
-        _ if !negate => (compared(op)?.0, false),
-        _ => (compared(op)?.1, false),
-    };
+    macro_rules! ops {
+        ($($cmp:ident => $br:ident / $neg:ident / $not:ident,)*) => {
+            match op {
+                $(BinaryOp::$cmp => (if negate { BinaryOp::$not } else { op }, false),)*
+                BinaryOp::I32And => (op, negate),
+                _ => return None,
+            }
+        };
+    }
+    let (op, eqz) = each_comparison!(ops);
     Some(Instr::BrIfImm {
         op,
         eqz,
         a,
         imm,
         target,
-    })
-}
-
-/// A comparison and its negation; `None` for other operations.
-fn compared(op: BinaryOp) -> Option<(BinaryOp, BinaryOp)> {
-    use BinaryOp as B;
-    let pairs = [
-        (B::I32Eq, B::I32Ne),
-        (B::I32LtS, B::I32GeS),
-        (B::I32LtU, B::I32GeU),
-        (B::I32GtS, B::I32LeS),
-        (B::I32GtU, B::I32LeU),
-        (B::I64Eq, B::I64Ne),
-        (B::I64LtS, B::I64GeS),
-        (B::I64LtU, B::I64GeU),
-        (B::I64GtS, B::I64LeS),
-        (B::I64GtU, B::I64LeU),
-    ];
-    pairs.iter().find_map(|&(x, y)| {
-        if x == op {
-            Some((x, y))
-        } else if y == op {
-            Some((y, x))
-        } else {
-            None
-        }
     })
 }
 

@@ -449,7 +449,7 @@ macro_rules! loop_back {
 }
 
 macro_rules! compare_branches {
-    ($take:ident, [$ra:ident $rb:ident]; $($name:ident: |$a:ident, $b:ident| $cond:expr;)*) => {$(
+    ([$take:ident $ra:ident $rb:ident] $($name:ident($op:ident, $eqz:literal, $w:ident): |$a:ident, $b:ident| $cond:expr;)*) => {$(
         handler!($name, Instr::$name { a, b, target }, |ip, fp, mem, len, cx, acc| {
             let ($a, $b) = ($ra!(fp, acc, a), $rb!(fp, acc, b));
             if $cond {
@@ -458,6 +458,49 @@ macro_rules! compare_branches {
             next!(ip.add(1), fp, mem, len, cx, acc)
         });
     )*};
+}
+
+/// Hands the compare-and-branch instructions to `$m`, after `$modes`: each
+/// with the operation and `eqz` of its [`Instr::BrIfImm`] form, the width
+/// its immediate extends to (`u32`: zero, `i64`: sign), and its condition.
+macro_rules! each_compare_branch {
+    ($m:ident, $modes:tt) => {
+        $m! { $modes
+            BrIfI32Eq(I32Eq, false, u32): |a, b| a as u32 == b as u32;
+            BrIfI32Ne(I32Ne, false, u32): |a, b| a as u32 != b as u32;
+            BrIfI32LtS(I32LtS, false, u32): |a, b| (a as i32) < (b as i32);
+            BrIfI32LtU(I32LtU, false, u32): |a, b| (a as u32) < (b as u32);
+            BrIfI32GtS(I32GtS, false, u32): |a, b| (a as i32) > (b as i32);
+            BrIfI32GtU(I32GtU, false, u32): |a, b| (a as u32) > (b as u32);
+            BrIfI32LeS(I32LeS, false, u32): |a, b| (a as i32) <= (b as i32);
+            BrIfI32LeU(I32LeU, false, u32): |a, b| (a as u32) <= (b as u32);
+            BrIfI32GeS(I32GeS, false, u32): |a, b| (a as i32) >= (b as i32);
+            BrIfI32GeU(I32GeU, false, u32): |a, b| (a as u32) >= (b as u32);
+            BrIfI64Eq(I64Eq, false, i64): |a, b| a == b;
+            BrIfI64Ne(I64Ne, false, i64): |a, b| a != b;
+            BrIfI64LtS(I64LtS, false, i64): |a, b| (a as i64) < (b as i64);
+            BrIfI64LtU(I64LtU, false, i64): |a, b| a < b;
+            BrIfI64GtS(I64GtS, false, i64): |a, b| (a as i64) > (b as i64);
+            BrIfI64GtU(I64GtU, false, i64): |a, b| a > b;
+            BrIfI64LeS(I64LeS, false, i64): |a, b| (a as i64) <= (b as i64);
+            BrIfI64LeU(I64LeU, false, i64): |a, b| a <= b;
+            BrIfI64GeS(I64GeS, false, i64): |a, b| (a as i64) >= (b as i64);
+            BrIfI64GeU(I64GeU, false, i64): |a, b| a >= b;
+            BrIfI32AndEqz(I32And, true, u32): |a, b| (a as u32 & b as u32) == 0;
+            BrIfI32AndNez(I32And, false, u32): |a, b| (a as u32 & b as u32) != 0;
+        }
+    };
+}
+
+/// A [`Instr::BrIfImm`]'s immediate as the operand it stands for: `u32`
+/// zero-extends it, `i64` sign-extends it (as [`Instr::BinaryImm`] does).
+macro_rules! imm_operand {
+    (u32, $imm:expr) => {
+        u64::from($imm)
+    };
+    (i64, $imm:expr) => {
+        $imm as i32 as i64 as u64
+    };
 }
 
 /// Defines the handlers of every branch instruction, taking the branch with
@@ -533,30 +576,7 @@ macro_rules! branch_handlers {
                 next!(ip.add(1), fp, mem, len, cx, acc)
             }
         );
-        compare_branches! { $take, [$ra $rb];
-            BrIfI32Eq: |a, b| a as u32 == b as u32;
-            BrIfI32Ne: |a, b| a as u32 != b as u32;
-            BrIfI32LtS: |a, b| (a as i32) < (b as i32);
-            BrIfI32LtU: |a, b| (a as u32) < (b as u32);
-            BrIfI32GtS: |a, b| (a as i32) > (b as i32);
-            BrIfI32GtU: |a, b| (a as u32) > (b as u32);
-            BrIfI32LeS: |a, b| (a as i32) <= (b as i32);
-            BrIfI32LeU: |a, b| (a as u32) <= (b as u32);
-            BrIfI32GeS: |a, b| (a as i32) >= (b as i32);
-            BrIfI32GeU: |a, b| (a as u32) >= (b as u32);
-            BrIfI64Eq: |a, b| a == b;
-            BrIfI64Ne: |a, b| a != b;
-            BrIfI64LtS: |a, b| (a as i64) < (b as i64);
-            BrIfI64LtU: |a, b| a < b;
-            BrIfI64GtS: |a, b| (a as i64) > (b as i64);
-            BrIfI64GtU: |a, b| a > b;
-            BrIfI64LeS: |a, b| (a as i64) <= (b as i64);
-            BrIfI64LeU: |a, b| a <= b;
-            BrIfI64GeS: |a, b| (a as i64) >= (b as i64);
-            BrIfI64GeU: |a, b| a >= b;
-            BrIfI32AndEqz: |a, b| (a as u32 & b as u32) == 0;
-            BrIfI32AndNez: |a, b| (a as u32 & b as u32) != 0;
-        }
+        each_compare_branch!(compare_branches, [$take $ra $rb]);
 
         /// The handler of a branch instruction in this direction and mode.
         pub(crate) fn branch_handler(instr: &Instr) -> Option<Handler> {
@@ -596,18 +616,23 @@ macro_rules! branch_handlers {
     };
 }
 
-/// Defines the handlers of [`Instr::BrIfImm`], taking the branch with
-/// `$take` and reading the compared operand in mode `$ra`, and
+/// The handlers of [`Instr::BrIfImm`], taking the branch with `$take` and
+/// reading the compared operand in mode `$ra`, in a module `imm` (named as
+/// the compare-and-branch instructions they stand for), and
 /// `branch_imm_handler` to pick one.
 macro_rules! branch_imm_handlers {
-    ($take:ident, $ra:ident; $($name:ident ($op:ident, $eqz:literal): |$a:ident, $i:ident| $cond:expr;)*) => {
-        $(handler!($name, Instr::BrIfImm { a, imm, target, .. }, |ip, fp, mem, len, cx, acc| {
-            let ($a, $i) = ($ra!(fp, acc, a), imm);
-            if $cond {
-                $take!(ip, target, fp, mem, len, cx, acc)
-            }
-            next!(ip.add(1), fp, mem, len, cx, acc)
-        });)*
+    ([$take:ident $ra:ident] $($name:ident($op:ident, $eqz:literal, $w:ident): |$a:ident, $b:ident| $cond:expr;)*) => {
+        /// Compare-and-branch with a constant second operand.
+        pub(crate) mod imm {
+            use super::*;
+            $(handler!($name, Instr::BrIfImm { a, imm, target, .. }, |ip, fp, mem, len, cx, acc| {
+                let ($a, $b) = ($ra!(fp, acc, a), imm_operand!($w, imm));
+                if $cond {
+                    $take!(ip, target, fp, mem, len, cx, acc)
+                }
+                next!(ip.add(1), fp, mem, len, cx, acc)
+            });)*
+        }
 
         /// The handler of an [`Instr::BrIfImm`] in this direction and mode.
         pub(crate) fn branch_imm_handler(instr: &Instr) -> Option<Handler> {
@@ -615,40 +640,9 @@ macro_rules! branch_imm_handlers {
                 return None;
             };
             Some(match (op, eqz) {
-                $((BinaryOp::$op, $eqz) => $name,)*
+                $((BinaryOp::$op, $eqz) => imm::$name,)*
                 _ => return None,
             })
-        }
-    };
-}
-
-/// [`branch_imm_handlers`] for every comparison, and `i32.and` tested for
-/// zero and not; a 64-bit comparison's constant is sign-extended.
-macro_rules! all_branch_imm_handlers {
-    ($take:ident, $ra:ident) => {
-        branch_imm_handlers! { $take, $ra;
-            ImmI32Eq(I32Eq, false): |a, i| a as u32 == i;
-            ImmI32Ne(I32Ne, false): |a, i| a as u32 != i;
-            ImmI32LtS(I32LtS, false): |a, i| (a as i32) < (i as i32);
-            ImmI32LtU(I32LtU, false): |a, i| (a as u32) < i;
-            ImmI32GtS(I32GtS, false): |a, i| (a as i32) > (i as i32);
-            ImmI32GtU(I32GtU, false): |a, i| (a as u32) > i;
-            ImmI32LeS(I32LeS, false): |a, i| (a as i32) <= (i as i32);
-            ImmI32LeU(I32LeU, false): |a, i| (a as u32) <= i;
-            ImmI32GeS(I32GeS, false): |a, i| (a as i32) >= (i as i32);
-            ImmI32GeU(I32GeU, false): |a, i| (a as u32) >= i;
-            ImmI64Eq(I64Eq, false): |a, i| a == i as i32 as i64 as u64;
-            ImmI64Ne(I64Ne, false): |a, i| a != i as i32 as i64 as u64;
-            ImmI64LtS(I64LtS, false): |a, i| (a as i64) < i64::from(i as i32);
-            ImmI64LtU(I64LtU, false): |a, i| a < i as i32 as i64 as u64;
-            ImmI64GtS(I64GtS, false): |a, i| (a as i64) > i64::from(i as i32);
-            ImmI64GtU(I64GtU, false): |a, i| a > i as i32 as i64 as u64;
-            ImmI64LeS(I64LeS, false): |a, i| (a as i64) <= i64::from(i as i32);
-            ImmI64LeU(I64LeU, false): |a, i| a <= i as i32 as i64 as u64;
-            ImmI64GeS(I64GeS, false): |a, i| (a as i64) >= i64::from(i as i32);
-            ImmI64GeU(I64GeU, false): |a, i| a >= i as i32 as i64 as u64;
-            ImmI32AndNez(I32And, false): |a, i| a as u32 & i != 0;
-            ImmI32AndEqz(I32And, true): |a, i| a as u32 & i == 0;
         }
     };
 }
@@ -660,13 +654,13 @@ macro_rules! branch_direction {
     ($take:ident) => {
         use super::*;
         branch_handlers!($take, [rd_slot rd_slot]);
-        all_branch_imm_handlers!($take, rd_slot);
+        each_compare_branch!(branch_imm_handlers, [$take rd_slot]);
 
         /// Branches whose condition (or its first operand) is the accumulator.
         pub(crate) mod a {
             use super::super::*;
             branch_handlers!($take, [rd_acc rd_slot]);
-            all_branch_imm_handlers!($take, rd_acc);
+            each_compare_branch!(branch_imm_handlers, [$take rd_acc]);
         }
 
         /// Branches whose condition's second operand is the accumulator.

@@ -502,10 +502,7 @@ fn copies_of_constants_set_values(t: &mut Translator<'_>, result_slots: u32) {
         let Instr::Copy { d, s } = *instr else {
             continue;
         };
-        let Some(i) = constant(s).filter(|&i| !kept[i]) else {
-            continue;
-        };
-        if d == ACC {
+        if d == ACC || constant(s).is_none_or(|i| kept[i]) {
             continue;
         }
         let value = t.init[(u32::from(s) - params) as usize];
@@ -513,7 +510,6 @@ fn copies_of_constants_set_values(t: &mut Translator<'_>, result_slots: u32) {
             Ok(value) => Instr::Const32 { d, value },
             Err(_) => Instr::Const64 { d, value },
         };
-        debug_assert!(!kept[i]);
     }
 }
 
