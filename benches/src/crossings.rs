@@ -10,9 +10,9 @@ use wazero::{Runtime, RuntimeConfig};
 
 use crate::engines::Result;
 
-/// A driver looping over calls of a leaf. Under `TierPolicy::forced`, the
+/// Drivers looping over calls of a leaf. Under `TierPolicy::forced`, the
 /// even-numbered functions (`$driver`, `$leaf_compiled`) are compiled and
-/// the odd ones (`$leaf`) stay interpreted.
+/// the odd ones (`$leaf`, `$driver_interpreted`) stay interpreted.
 const MODULE: &str = r#"(module
     (func $driver (export "driver") (param $n i32) (param $compiled i32) (result i32)
         (local $acc i32)
@@ -24,29 +24,36 @@ const MODULE: &str = r#"(module
             (br_if $l (local.get $n)))
         (local.get $acc))
     (func $leaf (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
-    (func $leaf_compiled (param i32) (result i32) (i32.add (local.get 0) (i32.const 1))))"#;
+    (func $leaf_compiled (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+    (func $driver_interpreted (export "driver_interpreted") (param $n i32) (param $compiled i32) (result i32)
+        (local $acc i32)
+        (loop $l
+            (local.set $acc (call $leaf_compiled (local.get $acc)))
+            (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+            (br_if $l (local.get $n)))
+        (local.get $acc)))"#;
 
 /// Nanoseconds per call of a leaf function.
 #[derive(Debug, Clone, Copy)]
 pub struct Crossings {
     /// From compiled code to a function the interpreter runs.
     pub compiled_to_interpreted: f64,
+    /// From the interpreter to a compiled function.
+    pub interpreted_to_compiled: f64,
     /// Between compiled functions.
     pub compiled: f64,
     /// Between interpreted functions (the interpreter alone).
     pub interpreted: f64,
 }
 
-/// The best of a few runs of `driver(n, compiled)` on `runtime`'s instance
-/// of the module, in nanoseconds per call.
-fn per_call(config: RuntimeConfig, compiled: bool, calls: u32) -> Result<f64> {
+/// The best of a few runs of `driver(n, compiled)` (the export `driver`
+/// names) on `runtime`'s instance of the module, in nanoseconds per call.
+fn per_call(config: RuntimeConfig, driver: &str, compiled: bool, calls: u32) -> Result<f64> {
     let runtime = Runtime::with_config(config);
     let module = runtime
         .instantiate(&wat::parse_str(MODULE).map_err(|e| e.to_string())?)
         .map_err(|e| e.to_string())?;
-    let driver = module
-        .exported_function("driver")
-        .ok_or("no driver export")?;
+    let driver = module.exported_function(driver).ok_or("no driver export")?;
     let mut best = f64::MAX;
     // The first call moves the module (and its loop) to compiled code.
     for _ in 0..4 {
@@ -70,8 +77,40 @@ pub fn measure(quick: bool) -> Result<Crossings> {
     let half =
         || RuntimeConfig::new().with_tier_policy(TierPolicy::forced().with_whole_at(u32::MAX));
     Ok(Crossings {
-        compiled_to_interpreted: per_call(half(), false, calls)?,
-        compiled: per_call(half(), true, calls)?,
-        interpreted: per_call(RuntimeConfig::interpreter(), false, calls)?,
+        compiled_to_interpreted: per_call(half(), "driver", false, calls)?,
+        interpreted_to_compiled: per_call(half(), "driver_interpreted", false, calls)?,
+        compiled: per_call(half(), "driver", true, calls)?,
+        interpreted: per_call(RuntimeConfig::interpreter(), "driver", false, calls)?,
     })
+}
+
+/// The hidden mode `--crossings [--quick]`: measures and prints only what a
+/// call between the tiers costs (the last lines of the `startup` group).
+pub fn main(args: &[String]) -> std::process::ExitCode {
+    let quick = args.iter().any(|a| a == "--quick");
+    match measure(quick) {
+        Ok(c) => {
+            println!("{}", c.line());
+            std::process::ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("wazero-bench: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+impl Crossings {
+    /// The measurement as the `startup` report prints it.
+    pub fn line(&self) -> String {
+        format!(
+            "a call from compiled code to a function the interpreter runs (tiered engine, half of \
+             the module compiled): {:.0} ns; from the interpreter to a compiled function {:.0} \
+             ns; between compiled functions {:.1} ns, between interpreted ones {:.1} ns",
+            self.compiled_to_interpreted,
+            self.interpreted_to_compiled,
+            self.compiled,
+            self.interpreted
+        )
+    }
 }

@@ -707,6 +707,9 @@ fn main() -> ExitCode {
     if args.first().is_some_and(|a| a == "--density") {
         return density::main(&args[1..]);
     }
+    if args.first().is_some_and(|a| a == "--crossings") {
+        return crossings::main(&args[1..]);
+    }
     if args.first().is_some_and(|a| a == "--wasmtime-serialized") {
         return startup::wasmtime_child(&args[1..]);
     }

@@ -726,12 +726,7 @@ pub fn report(report: &Report) {
     }
     if let Some(c) = &report.crossings {
         println!();
-        println!(
-            "a call from compiled code to a function the interpreter runs (tiered engine, half of \
-             the module compiled): {:.0} ns; between compiled functions {:.1} ns, between \
-             interpreted ones {:.1} ns",
-            c.compiled_to_interpreted, c.compiled, c.interpreted
-        );
+        println!("{}", c.line());
     }
 }
 

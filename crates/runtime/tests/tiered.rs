@@ -540,3 +540,60 @@ fn the_functions_running_hot_move_before_the_module() {
     // `cold` runs correctly in whichever tier it is in now.
     assert_eq!(call(&module, "cold", &[1]).unwrap(), vec![1 + 7 * 400]);
 }
+
+/// A large module moves its hot functions first (here every module is
+/// large enough, by the policy's threshold). Once nothing new runs in the
+/// first tier, sampling pauses; when a function runs there again, it
+/// resumes, and a second batch moves that function too, while the module's
+/// cold function still waits.
+#[test]
+fn sampling_pauses_while_nothing_new_runs_and_resumes_when_something_does() {
+    if !engines::HAS_COMPILER {
+        return;
+    }
+    // `cold` is large, so that `a` and `b` stay well under a third of the
+    // module (which would compile it whole).
+    let chain = "(local.set 0 (i32.add (local.get 0) (i32.const 7)))\n".repeat(400);
+    let counting = |name: &str, op: &str| {
+        format!(
+            r#"(func (export "{name}") (param $n i32) (result i32) (local $acc i32)
+                (loop $l
+                    (local.set $acc ({op} (local.get $acc) (local.get $n)))
+                    (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+                    (br_if $l (local.get $n)))
+                (local.get $acc))"#
+        )
+    };
+    let wat = format!(
+        "(module {} {} (func (export \"cold\") (param i32) (result i32) {chain} (local.get 0)))",
+        counting("a", "i32.add"),
+        counting("b", "i32.xor"),
+    );
+    let (policy, tier_ups) = told(TierPolicy::default().with_hot_first_from(1));
+    let runtime = Runtime::with_config(RuntimeConfig::new().with_tier_policy(policy));
+    let module = runtime.instantiate(&wat::parse_str(&wat).unwrap()).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    // Runs `name` until a compilation is told.
+    let run_until_told = |name: &str, want: u64| loop {
+        assert_eq!(call(&module, name, &[100_000]).unwrap(), vec![want]);
+        if let Ok(t) = tier_ups.try_recv() {
+            break t;
+        }
+        assert!(Instant::now() < deadline, "no batch moved {name}");
+    };
+    let sum = (1..=100_000u64).sum::<u64>() as u32 as u64;
+    let xor = (1..=100_000u32).fold(0, |a, n| a ^ n) as u64;
+    let first = run_until_told("a", sum);
+    assert_eq!((first.hot, first.functions, first.error), (true, 1, None));
+    // Nothing runs in the first tier: rounds find nothing new, and
+    // sampling pauses (80 + 120 ms of quiet rounds).
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(tier_ups.try_recv().is_err(), "nothing new ran");
+    let second = run_until_told("b", xor);
+    assert_eq!(
+        (second.hot, second.functions, second.error),
+        (true, 2, None),
+        "a batch of `a` and `b`, not the whole module"
+    );
+    assert_eq!(call(&module, "cold", &[1]).unwrap(), vec![1 + 7 * 400]);
+}

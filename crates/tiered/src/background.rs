@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, Weak};
 
 use crate::code::TieredCode;
-use crate::Inner;
+use crate::{Inner, Round};
 
 /// Modules waiting for their compilation, and how many threads work on the
 /// queue. A thread is started when work arrives and fewer than the most are
@@ -26,6 +26,12 @@ struct State {
 pub(crate) enum Job {
     /// A module, for the second tier.
     Module(Weak<TieredCode>),
+    /// The next round of moving a module's hot functions first (see
+    /// `Inner::round`).
+    Round {
+        code: Weak<TieredCode>,
+        round: Round,
+    },
     /// The second tier's entry into defined function `index` of a module at
     /// its loop at module offset `offset`, asked for by a call running in
     /// the first tier there (it goes on meanwhile, and moves at a back-edge
@@ -50,7 +56,7 @@ impl Queue {
         let mut state = engine.queue.state.lock().unwrap_or_else(|e| e.into_inner());
         match job {
             Job::LoopEntry { .. } => state.waiting.push_front(job),
-            Job::Module(_) => state.waiting.push_back(job),
+            Job::Module(_) | Job::Round { .. } => state.waiting.push_back(job),
         }
         if state.threads >= WORKERS {
             return;
@@ -65,7 +71,7 @@ impl Queue {
             // runs them correctly; a later push tries again.
             Err(_) => {
                 for job in state.waiting.drain(..) {
-                    if let Job::Module(code) = job {
+                    if let Job::Module(code) | Job::Round { code, .. } = job {
                         if let Some(code) = code.upgrade() {
                             code.fail();
                         }
@@ -99,6 +105,17 @@ fn work(engine: &Arc<Inner>) {
                         engine.compile_second(&code, true)
                     }));
                     if compiled.is_err() {
+                        code.fail();
+                    }
+                }
+            }
+            Job::Round { code, round } => {
+                if let Some(code) = code.upgrade() {
+                    // As for a module: a panic leaves it in the first tier.
+                    let moved = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        engine.round(&code, round)
+                    }));
+                    if moved.is_err() {
                         code.fail();
                     }
                 }

@@ -64,11 +64,15 @@ pub(crate) struct TieredCode {
     /// The last store `ran_in` recorded, by its interrupt request's
     /// address: a call from the same store again takes no lock.
     last_store: AtomicPtr<Interrupt>,
+    /// While moving hot functions first, with sampling paused: the number
+    /// of the round to resume at, plus one (0 while sampling goes on, or
+    /// before and after).
+    paused: AtomicU32,
 }
 
 /// The most batches of hot functions a module is compiled in before the
 /// whole of it.
-pub(crate) const MAX_BATCHES: usize = 8;
+pub(crate) const MAX_BATCHES: usize = 16;
 
 /// The second tier's code of some of a module's functions: calls of those
 /// run it, calls of the others stay in the first tier.
@@ -92,7 +96,7 @@ impl TieredCode {
         Arc::new_cyclic(|me| Self {
             first,
             second: OnceLock::new(),
-            hot: Default::default(),
+            hot: std::array::from_fn(|_| Default::default()),
             batches: AtomicUsize::new(0),
             whole_started: AtomicBool::new(false),
             module: module.clone(),
@@ -104,6 +108,7 @@ impl TieredCode {
             stores: Mutex::new(Vec::new()),
             loops_asked: Mutex::default(),
             last_store: AtomicPtr::new(std::ptr::null_mut()),
+            paused: AtomicU32::new(0),
         })
     }
 
@@ -162,6 +167,35 @@ impl TieredCode {
             || self
                 .hot()
                 .is_some_and(|h| h.functions.get(index as usize) == Some(&true))
+    }
+
+    /// The bytes of the module's function bodies.
+    pub(crate) fn module_bytes(&self) -> usize {
+        self.module.code.iter().map(|c| c.range.len()).sum()
+    }
+
+    /// How many batches of hot functions are installed.
+    pub(crate) fn batches(&self) -> usize {
+        self.batches.load(Ordering::Acquire)
+    }
+
+    /// Pauses sampling (nothing new ran in the first tier for two rounds):
+    /// the next entry into the first tier resumes it at round `next`
+    /// ([`TieredCode::resume_sampling`]).
+    pub(crate) fn pause_sampling(&self, next: u32) {
+        self.paused.store(next.saturating_add(1), Ordering::Release);
+    }
+
+    /// The round to resume sampling at, if it is paused; it is then no
+    /// longer (one caller resumes it). A relaxed load when it is not.
+    pub(crate) fn resume_sampling(&self) -> Option<u32> {
+        if self.paused.load(Ordering::Relaxed) == 0 {
+            return None;
+        }
+        match self.paused.swap(0, Ordering::AcqRel) {
+            0 => None,
+            n => Some(n - 1),
+        }
     }
 
     /// The last batch of hot functions installed, if any.

@@ -9,10 +9,13 @@ use wazero_validator::ValidatedModule;
 /// this many times the sampled functions' body bytes in all (a function
 /// compiled without its callees calls each of them through the store,
 /// which runs it in the first tier: slower than before).
-const CALLEE_BUDGET: usize = 1;
+const CALLEE_BUDGET: usize = 2;
 
-/// How far down the calls from a sampled function its callees are taken.
-const CALLEE_DEPTH: usize = 1;
+/// How far down the calls from a sampled function its callees are taken:
+/// its callees, and theirs. (On YoWASP Yosys, one level left more calls
+/// between the tiers, and more batches, for the same time; three took
+/// more code for no gain: docs/benchmarks.md.)
+const CALLEE_DEPTH: usize = 2;
 
 /// ... and at least this many bytes of callees (small hot functions call
 /// larger ones).
@@ -133,15 +136,19 @@ mod tests {
         wazero_validator::validate(decoded, Default::default()).unwrap()
     }
 
-    /// Function 0 calls 1, which calls 2; function 3 is called by no one,
-    /// and is large, so that the others are less than half of the module.
+    /// Function 0 calls 1, which calls 2, which calls 3; function 4 is
+    /// called by no one, and is large, so that the others are less than
+    /// a third of the module.
     const CHAIN: &str = r#"(module
         (import "m" "f" (func $imp))
         (func $a (call $b) (call $imp))
         (func $b (call $c))
-        (func $c)
+        (func $c (call $d))
+        (func $d)
         (func $big (local i32)
           local.get 0 local.get 0 i32.add local.get 0 i32.add local.get 0 i32.add
+          local.get 0 i32.add local.get 0 i32.add local.get 0 i32.add
+          local.get 0 i32.add local.get 0 i32.add local.get 0 i32.add
           local.get 0 i32.add local.get 0 i32.add local.get 0 i32.add
           local.get 0 i32.add local.get 0 i32.add local.get 0 i32.add drop))"#;
 
@@ -155,21 +162,21 @@ mod tests {
         let cases: &[Case] = &[
             // Nothing sampled: nothing to compile.
             (&[], None, Nothing),
-            // $a's direct callee comes with it (not the callee's callee);
-            // the import does not.
-            (&[(0, 3)], None, batch(&[true, true, false, false])),
-            (&[(1, 1)], None, batch(&[false, true, true, false])),
-            (&[(2, 5)], None, batch(&[false, false, true, false])),
+            // $a's callees and theirs come with it (not $d, a level
+            // further); the import does not.
+            (&[(0, 3)], None, batch(&[true, true, true, false, false])),
+            (&[(1, 1)], None, batch(&[false, true, true, true, false])),
+            (&[(3, 5)], None, batch(&[false, false, false, true, false])),
             // Batches grow: the functions before stay in.
             (
-                &[(2, 5)],
-                Some(&[true, false, false, false]),
-                batch(&[true, false, true, false]),
+                &[(3, 5)],
+                Some(&[true, false, false, false, false]),
+                batch(&[true, false, false, true, false]),
             ),
             // Sampled before: nothing new.
-            (&[(0, 9)], Some(&[true, true, false, false]), Nothing),
+            (&[(0, 9)], Some(&[true, true, true, false, false]), Nothing),
             // The large function is most of the module.
-            (&[(3, 1)], None, Whole),
+            (&[(4, 1)], None, Whole),
             // Out of range: ignored.
             (&[(9, 1)], None, Nothing),
         ];

@@ -16,12 +16,13 @@
 //! back-edge of a loop whose state is all in its locals (on-stack
 //! replacement: `Engine::call_wasm_at_loop`), or finishes where it is.
 //!
-//! With [`TierPolicy::with_profile`], a module's hot functions move first,
-//! in batches, found by sampling the first tier: the second tier compiles
-//! them alone (`CompileOptions::only`), its code calling the others
-//! through the store, and the first tier retires them one by one
-//! (`CompiledCode::retire_function`). Off by default: calls between the
-//! tiers cost too much for it to pay on every program yet.
+//! A large module's hot functions move first (see
+//! [`TierPolicy::with_hot_first_from`]), in batches, found by sampling the
+//! first tier: the second tier compiles them alone
+//! (`CompileOptions::only`), its code calling the others through the
+//! store, and the first tier retires them one by one
+//! (`CompiledCode::retire_function`). Smaller modules move whole: calls
+//! between the tiers cost more than the wait for their whole compilation.
 //!
 //! Frames of the two tiers nest both ways: a first-tier frame calls a
 //! second-tier function like a host function, and second-tier code calls
@@ -108,6 +109,28 @@ impl Tiered {
 /// (see [`TierPolicy::with_profile`]).
 const SAMPLE_EVERY: Duration = Duration::from_millis(1);
 
+/// The longest round of sampling (see [`TierPolicy::with_profile`]).
+const MAX_WINDOW: Duration = Duration::from_secs(2);
+
+/// How long round `number` samples, the first for `first` (see
+/// [`TierPolicy::with_profile`]): later rounds four times as long, then half
+/// as long again each, up to [`MAX_WINDOW`].
+fn window(first: Duration, number: u32) -> Duration {
+    if number == 0 {
+        return first;
+    }
+    let later = (first * 4).mul_f64(1.5f64.powi(number.min(64) as i32 - 1));
+    later.min(MAX_WINDOW)
+}
+
+/// Where a module's moving of hot functions first stands: the round's
+/// number, and how many rounds before it in a row found nothing new.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Round {
+    number: u32,
+    quiet: u32,
+}
+
 impl Inner {
     /// Compiles `code`'s module for the second tier: the functions `only`
     /// marks, or all.
@@ -131,11 +154,13 @@ impl Inner {
         self.second.compile_with(&code.module, &options)
     }
 
-    /// Moves `code`'s module to the second tier: under a policy that
-    /// profiles, in batches of hot functions first (in the background),
-    /// then the whole module; under [`TierPolicy::forced`], half of its
-    /// functions now, the whole module later ([`TierPolicy::with_whole_at`]).
-    pub(crate) fn compile_second(&self, code: &Arc<TieredCode>, background: bool) {
+    /// Moves `code`'s module to the second tier: a large one (see
+    /// [`TierPolicy::hot_first`]) in batches of hot functions first, found
+    /// by rounds of sampling (in the background, each round a job of the
+    /// queue: see [`Inner::round`]); under [`TierPolicy::forced`], half of
+    /// its functions now, the whole module later
+    /// ([`TierPolicy::with_whole_at`]); else the whole module now.
+    pub(crate) fn compile_second(self: &Arc<Self>, code: &Arc<TieredCode>, background: bool) {
         if self.policy.alternates() {
             let count = code.module.code.len();
             if count > 1 {
@@ -143,48 +168,66 @@ impl Inner {
                 self.compile_hot(code, even, background);
                 return;
             }
-        } else if background && !self.policy.profile().is_zero() && !self.compile_hot_batches(code)
-        {
+        } else if background && self.policy.hot_first(code.module_bytes()) {
+            self.round(code, Round::default());
+            return;
+        }
+        self.whole(code, background);
+    }
+
+    /// Compiles the whole module (once) and installs it.
+    fn whole(&self, code: &Arc<TieredCode>, background: bool) {
+        if !code.whole_started.swap(true, Ordering::Relaxed) {
+            self.compile_whole(code, background);
+        }
+    }
+
+    /// One round of moving `code`'s hot functions first: samples which of
+    /// its functions run in the first tier, compiles and installs a batch
+    /// of those not compiled yet (with their callees), and queues the next
+    /// round. After two rounds in a row that found nothing new, sampling
+    /// pauses until the first tier is entered again
+    /// ([`TieredCode::resume_sampling`]); once the batches are most of the
+    /// module, or [`MAX_BATCHES`] are in, the whole module is compiled.
+    pub(crate) fn round(self: &Arc<Self>, code: &Arc<TieredCode>, round: Round) {
+        if !Self::sample(code, window(self.policy.profile(), round.number)) {
             // The module was dropped.
             return;
         }
-        code.whole_started.store(true, Ordering::Relaxed);
-        self.compile_whole(code, background);
-    }
-
-    /// Profiles the module in rounds (see [`TierPolicy::with_profile`]),
-    /// compiling and installing a batch of its hot functions after each
-    /// round that found new ones, until a round finds none twice in a row,
-    /// the hot part is most of the module, or [`MAX_BATCHES`] batches are
-    /// in. False if the module was dropped meanwhile.
-    fn compile_hot_batches(&self, code: &Arc<TieredCode>) -> bool {
-        let mut before: Option<Box<[bool]>> = None;
-        let mut quiet = 0;
-        for round in 0..MAX_BATCHES {
-            // The first round is short: a program whose time is in a few
-            // functions gets them compiled soon; later rounds are longer.
-            let window = self.policy.profile() * if round == 0 { 1 } else { 4 };
-            if !Self::sample(code, window) {
-                return false;
-            }
-            match hot::select(&code.module, &code.first.samples(), before.as_deref()) {
-                Selection::Batch(batch) => {
-                    quiet = 0;
-                    if !self.compile_hot(code, batch.clone(), true) {
-                        break;
-                    }
-                    before = Some(batch);
+        let before = code.hot().map(|h| h.functions.clone());
+        let next = match hot::select(&code.module, &code.first.samples(), before.as_deref()) {
+            Selection::Batch(_) if code.batches() >= MAX_BATCHES => None,
+            Selection::Batch(batch) => {
+                if !self.compile_hot(code, batch, true) {
+                    // The failure is told by the whole module's compilation.
+                    None
+                } else {
+                    Some(Round {
+                        number: round.number + 1,
+                        quiet: 0,
+                    })
                 }
-                Selection::Nothing => {
-                    quiet += 1;
-                    if quiet == 2 {
-                        break;
-                    }
-                }
-                Selection::Whole => break,
             }
+            Selection::Nothing if round.quiet >= 1 => {
+                code.pause_sampling(round.number + 1);
+                return;
+            }
+            Selection::Nothing => Some(Round {
+                number: round.number + 1,
+                quiet: round.quiet + 1,
+            }),
+            Selection::Whole => None,
+        };
+        match next {
+            Some(next) => Queue::push(
+                self,
+                Job::Round {
+                    code: Arc::downgrade(code),
+                    round: next,
+                },
+            ),
+            None => self.whole(code, true),
         }
-        true
     }
 
     /// Pokes the stores running `code`'s module every [`SAMPLE_EVERY`] for
@@ -387,6 +430,13 @@ impl Engine for Tiered {
                     store.interrupt.poke();
                 } else if !second && matches!(tiered.stage(), Stage::First | Stage::Compiling) {
                     tiered.ran_in(&store.interrupt);
+                    if let Some(number) = tiered.resume_sampling() {
+                        // Moving hot functions first had paused: the
+                        // program runs in the first tier again.
+                        let round = Round { number, quiet: 0 };
+                        let code = tiered.me.clone();
+                        Queue::push(&self.inner, Job::Round { code, round });
+                    }
                 }
                 second
             });
@@ -456,5 +506,59 @@ impl Engine for Tiered {
         self.inner
             .second
             .call_wasm_at_loop(store, func, offset, locals, stack)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounds_sample_longer_up_to_a_bound() {
+        let ms = Duration::from_millis;
+        // (first window, round, its window)
+        let cases = [
+            (ms(20), 0, ms(20)),
+            (ms(20), 1, ms(80)),
+            (ms(20), 2, ms(120)),
+            (ms(20), 3, ms(180)),
+            (ms(20), 9, ms(2000)),
+            (ms(20), u32::MAX, ms(2000)),
+            (ms(1), 1, ms(4)),
+            (Duration::ZERO, 5, Duration::ZERO),
+        ];
+        for (first, round, want) in cases {
+            let got = window(first, round);
+            assert!(
+                got.abs_diff(want) < Duration::from_micros(1),
+                "round {round} after {first:?}: {got:?}, not {want:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn large_modules_move_hot_functions_first() {
+        let one = TierPolicy::default().with_compile_threads(1);
+        let mib = 1 << 20;
+        // (policy, bytes of function bodies, hot functions first)
+        let cases = [
+            (one.clone(), 0, false),
+            (one.clone(), 2 * mib - 1, false),
+            (one.clone(), 2 * mib, true),
+            (one.clone(), 28 * mib, true),
+            (one.clone().with_compile_threads(4), 4 * mib, false),
+            (one.clone().with_compile_threads(4), 8 * mib, true),
+            (
+                one.clone().with_hot_first_from(usize::MAX),
+                usize::MAX - 1,
+                false,
+            ),
+            (one.clone().with_profile(Duration::from_millis(5)), 0, true),
+            (one.clone().with_profile(Duration::ZERO), 28 * mib, false),
+            (TierPolicy::forced(), 28 * mib, false),
+        ];
+        for (policy, bytes, want) in cases {
+            assert_eq!(policy.hot_first(bytes), want, "{bytes} bytes, {policy:?}");
+        }
     }
 }

@@ -37,6 +37,14 @@ pub struct LoopEntry {
     pub offset: u32,
 }
 
+/// The first round's sampling window by default (see
+/// [`TierPolicy::with_profile`]).
+const DEFAULT_PROFILE: Duration = Duration::from_millis(20);
+
+/// The default of [`TierPolicy::with_hot_first_from`], in bytes of function
+/// bodies per compilation thread.
+const HOT_FIRST_FROM: usize = 2 << 20;
+
 /// The default of [`TierPolicy::with_whole_at`].
 const FORCED_WHOLE_AT: u32 = 8;
 
@@ -64,6 +72,7 @@ pub struct TierPolicy {
     alternate: bool,
     whole_at: u32,
     profile: Duration,
+    hot_first_from: usize,
     on_tier_up: Option<TierUpHook>,
     on_loop_entry: Option<LoopEntryHook>,
 }
@@ -76,7 +85,8 @@ impl Default for TierPolicy {
             compile_threads: 0,
             alternate: false,
             whole_at: FORCED_WHOLE_AT,
-            profile: Duration::ZERO,
+            profile: DEFAULT_PROFILE,
+            hot_first_from: HOT_FIRST_FROM,
             on_tier_up: None,
             on_loop_entry: None,
         }
@@ -92,6 +102,7 @@ impl std::fmt::Debug for TierPolicy {
             .field("alternate", &self.alternate)
             .field("whole_at", &self.whole_at)
             .field("profile", &self.profile)
+            .field("hot_first_from", &self.hot_first_from)
             .field("on_tier_up", &self.on_tier_up.is_some())
             .field("on_loop_entry", &self.on_loop_entry.is_some())
             .finish()
@@ -121,6 +132,7 @@ impl TierPolicy {
             alternate: true,
             whole_at: FORCED_WHOLE_AT,
             profile: Duration::ZERO,
+            hot_first_from: usize::MAX,
             on_tier_up: None,
             on_loop_entry: None,
         }
@@ -154,28 +166,62 @@ impl TierPolicy {
         self
     }
 
-    /// Move a module's hot functions first, in batches, before the whole
-    /// module (off by default: `Duration::ZERO` compiles modules whole).
+    /// Moves every module's hot functions first, in batches, sampling for
+    /// `window` in the first round; `Duration::ZERO` compiles every module
+    /// whole. By default, only large modules move hot functions first (see
+    /// [`TierPolicy::with_hot_first_from`]), with a window of 20 ms.
     ///
     /// In the background, the engine runs the module in the first tier for
-    /// `window` (four times as long in later rounds), poking the stores
-    /// running it every millisecond ([`Interrupt::poke`](wazero_store::Interrupt::poke)),
+    /// `window` (longer in later rounds: four times, then half as long
+    /// again each round, at most two seconds), poking the stores running
+    /// it every millisecond ([`Interrupt::poke`](wazero_store::Interrupt::poke)),
     /// and the first tier notes which function was running at its next
     /// loop back-edge; once functions of both tiers call each other, each
     /// such call is noted too. The functions noted, and those they call
     /// directly (within a size budget), are compiled as a batch, reusing
     /// the code of the batch before, and their calls move to the second
     /// tier (the others' calls of compiled code go through the engine).
-    /// Rounds go on until two find nothing new, the batches are most of the
-    /// module, or eight batches are in; then the whole module is compiled.
+    /// Rounds go on while the program runs: after two rounds that find
+    /// nothing new, sampling pauses until the first tier is entered again.
+    /// Once the batches are most of the module, or sixteen batches are in,
+    /// the whole module is compiled.
     ///
-    /// Measured on real programs (docs/benchmarks.md), this is slower than
-    /// moving modules whole as often as it is faster: a call between the
-    /// tiers costs over a hundred nanoseconds, and batches delay the whole
-    /// module's compilation. Hence it is not the default.
+    /// Rounds are jobs of the background queue like any compilation, so
+    /// other modules' compilations and loop entries run between them.
     pub fn with_profile(mut self, window: Duration) -> Self {
         self.profile = window;
+        self.hot_first_from = 0;
         self
+    }
+
+    /// Moves hot functions first (see [`TierPolicy::with_profile`]) for
+    /// modules whose function bodies are at least `bytes` per compilation
+    /// thread ([`TierPolicy::with_compile_threads`]), and smaller modules
+    /// whole; `usize::MAX` for every module whole. The default, 2 MiB per
+    /// thread, is about three seconds of Cranelift's time on one thread:
+    /// measured (docs/benchmarks.md), a module that compiles faster than
+    /// that runs best compiled whole at once (its calls stay within one
+    /// tier), a larger one best hot functions first (YoWASP Yosys, 28 MB,
+    /// takes 35 s to compile whole, and its programs mostly end sooner).
+    ///
+    /// ```
+    /// use wazero_tiered::TierPolicy;
+    /// // Hot functions first from 8 MiB per compilation thread, of one.
+    /// let policy = TierPolicy::default()
+    ///     .with_compile_threads(1)
+    ///     .with_hot_first_from(8 << 20);
+    /// assert!(policy.hot_first(16 << 20));
+    /// assert!(!policy.hot_first(1 << 20));
+    /// ```
+    pub fn with_hot_first_from(mut self, bytes: usize) -> Self {
+        self.hot_first_from = bytes;
+        self
+    }
+
+    /// Whether a module whose function bodies take `code_bytes` bytes moves
+    /// its hot functions first (see [`TierPolicy::with_hot_first_from`]).
+    pub fn hot_first(&self, code_bytes: usize) -> bool {
+        !self.profile.is_zero() && code_bytes >= self.hot_first_from.saturating_mul(self.threads())
     }
 
     /// Under [`TierPolicy::forced`], the call into a module (counting from
