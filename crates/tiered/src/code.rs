@@ -180,7 +180,7 @@ impl TieredCode {
     }
 
     /// Pauses sampling (nothing new ran in the first tier for two rounds):
-    /// the next entry into the first tier resumes it at round `next`
+    /// the next call the engine is asked to run resumes it at round `next`
     /// ([`TieredCode::resume_sampling`]).
     pub(crate) fn pause_sampling(&self, next: u32) {
         self.paused.store(next.saturating_add(1), Ordering::Release);

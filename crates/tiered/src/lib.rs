@@ -430,13 +430,14 @@ impl Engine for Tiered {
                     store.interrupt.poke();
                 } else if !second && matches!(tiered.stage(), Stage::First | Stage::Compiling) {
                     tiered.ran_in(&store.interrupt);
-                    if let Some(number) = tiered.resume_sampling() {
-                        // Moving hot functions first had paused: the
-                        // program runs in the first tier again.
-                        let round = Round { number, quiet: 0 };
-                        let code = tiered.me.clone();
-                        Queue::push(&self.inner, Job::Round { code, round });
-                    }
+                }
+                if let Some(number) = tiered.resume_sampling() {
+                    // Moving hot functions first had paused: the module
+                    // runs again (this call, or a call between its tiers
+                    // from a frame running in the first tier).
+                    let round = Round { number, quiet: 0 };
+                    let code = tiered.me.clone();
+                    Queue::push(&self.inner, Job::Round { code, round });
                 }
                 second
             });

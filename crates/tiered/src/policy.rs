@@ -182,7 +182,9 @@ impl TierPolicy {
     /// the code of the batch before, and their calls move to the second
     /// tier (the others' calls of compiled code go through the engine).
     /// Rounds go on while the program runs: after two rounds that find
-    /// nothing new, sampling pauses until the first tier is entered again.
+    /// nothing new, sampling pauses until the engine is asked to run one of
+    /// the module's functions again (a call from the host, or between the
+    /// tiers).
     /// Once the batches are most of the module, or sixteen batches are in,
     /// the whole module is compiled.
     ///
