@@ -180,8 +180,6 @@ macro_rules! define_instr {
             /// `d = min(a, u32::MAX)`: an `i64` index or length of a 64-bit
             /// table as an `i32` one (see `Translator::table64_op`).
             TableIndex64 { d: Slot, a: Slot },
-            /// `memory.fill` of 64-bit memory `memory`.
-            MemoryFillWide { dst: Slot, value: Slot, len: Slot, memory: u16 },
             /// `d = base + (index << shift)` (i32): an `i32.shl` by a constant
             /// whose result only the `i32.add` after it reads, fused (the
             /// address arithmetic of an array access).
@@ -265,6 +263,14 @@ macro_rules! define_instr {
             GlobalSet { s: Slot, index: u32 },
             /// `global[index] = s` (v128).
             GlobalSet2 { s: Slot, index: u32 },
+            /// `v = x + imm` (i32, wrapping), where `x` is `global[index]`
+            /// itself (with `of_global`) or slot `a`; then `d = v` and
+            /// `global[index] = v`. C's stack pointer moved in a function's
+            /// prologue (`global.get`, `i32.sub` of a constant, `local.tee`,
+            /// `global.set`) or epilogue (`local.get`, `i32.add` of a
+            /// constant, `global.set`), fused (see
+            /// `Translator::fuse_global_add`).
+            GlobalAddImm { d: Slot, a: Slot, imm: u32, index: u32, of_global: bool },
 
             /// Loads (`F32Load` and `F64Load` are `I32Load` and `I64Load`).
             I32Load { d: Slot, addr: Slot, offset: u32 },
@@ -305,8 +311,9 @@ macro_rules! define_instr {
             MemorySize { d: Slot },
             /// `memory.grow`
             MemoryGrow { d: Slot, delta: Slot },
-            /// `memory.fill`
-            MemoryFill { dst: Slot, value: Slot, len: Slot },
+            /// `memory.fill` of the current memory, or with `wide`, of 64-bit
+            /// memory `memory`.
+            MemoryFill { dst: Slot, value: Slot, len: Slot, memory: u16, wide: bool },
             /// `memory.copy`
             MemoryCopy { dst: Slot, src: Slot, len: Slot },
             /// `memory.init` of the current memory, or with `wide`, of 64-bit
@@ -424,6 +431,7 @@ macro_rules! define_instr {
                     | Instr::Const64 { d, .. }
                     | Instr::Select { d, .. }
                     | Instr::GlobalGet { d, .. }
+                    | Instr::GlobalAddImm { d, .. }
                     | Instr::I32Load { d, .. }
                     | Instr::I64Load { d, .. }
                     | Instr::I32Load8S { d, .. }
@@ -646,6 +654,7 @@ macro_rules! define_instr {
                     | Instr::Move64 { dst: a, dst_offset: _, src: b, src_offset: _ }
                     | Instr::LoadPlus { kind: _, d: a, addr: b, imm: _, offset: _ }
                     | Instr::Copy { d: a, s: b }
+                    | Instr::GlobalAddImm { d: a, a: b, imm: _, index: _, of_global: _ }
                     | Instr::CopyBr { d: a, s: b, target: _ }
                     | Instr::CopyReturn { d: a, s: b }
                     | Instr::Copy2 { d: a, s: b }
@@ -683,11 +692,10 @@ macro_rules! define_instr {
                     | Instr::CopyBrIfEqz { d: a, s: b, cond: c, target: _ }
                     | Instr::CopyBrIfNez { d: a, s: b, cond: c, target: _ }
                     | Instr::MemoryCopyBetween { dst: a, src: b, len: c, dst_memory: _, src_memory: _, widths: _ }
-                    | Instr::MemoryFillWide { dst: a, value: b, len: c, memory: _ }
                     | Instr::I32AddShl { d: a, base: b, index: c, shift: _ }
                     | Instr::LoadIndexed { kind: _, d: a, a: b, b: c, offset: _ }
                     | Instr::LoadPlusTee { kind: _, d: a, addr: b, imm: _, t: c, offset: _ }
-                    | Instr::MemoryFill { dst: a, value: b, len: c }
+                    | Instr::MemoryFill { dst: a, value: b, len: c, memory: _, wide: _ }
                     | Instr::MemoryCopy { dst: a, src: b, len: c }
                     | Instr::MemoryInit { segment: _, dst: a, src: b, len: c, memory: _, wide: _ }
                     | Instr::TableGrow { d: a, table: _, init: b, delta: c }

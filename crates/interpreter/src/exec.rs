@@ -1079,11 +1079,12 @@ impl Executor {
                     set!(d, old.map_or(u64::MAX, u64::from));
                     refresh_memory!();
                 }
-                Instr::MemoryFillWide {
+                Instr::MemoryFill {
                     dst,
                     value,
                     len,
                     memory,
+                    wide: true,
                 } => {
                     let (d, v, n) = (get!(dst), get!(value) as u8, get!(len));
                     if let Err(code) = store.memory_fill(inst, u32::from(memory), d, v, n) {
@@ -1192,7 +1193,13 @@ impl Executor {
                     set!(d, u64::from(result.unwrap_or(u32::MAX)));
                     refresh_memory!();
                 }
-                Instr::MemoryFill { dst, value, len } => {
+                Instr::MemoryFill {
+                    dst,
+                    value,
+                    len,
+                    memory: _,
+                    wide: false,
+                } => {
                     let (d, v, n) = (
                         get!(dst) as u32 as u64,
                         get!(value) as u8,

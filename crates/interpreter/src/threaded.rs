@@ -952,6 +952,35 @@ handler!(
         next!(ip.add(1), fp, mem, len, cx, acc)
     }
 );
+// C's stack pointer moved in a prologue (from the global itself) or an
+// epilogue (from a slot): see `Instr::GlobalAddImm`.
+handler!(
+    GlobalAddImm,
+    Instr::GlobalAddImm {
+        d,
+        a,
+        imm,
+        index,
+        ..
+    },
+    |ip, fp, mem, len, cx, acc| {
+        let v = u64::from((get!(fp, a) as u32).wrapping_add(imm));
+        set!(fp, d, v);
+        (*global!(cx, index)).value = u128::from(v);
+        next!(ip.add(1), fp, mem, len, cx, acc)
+    }
+);
+handler!(
+    GlobalAddImmOfGlobal,
+    Instr::GlobalAddImm { d, imm, index, .. },
+    |ip, fp, mem, len, cx, acc| {
+        let global = global!(cx, index);
+        let v = u64::from(((*global).value as u32).wrapping_add(imm));
+        set!(fp, d, v);
+        (*global).value = u128::from(v);
+        next!(ip.add(1), fp, mem, len, cx, acc)
+    }
+);
 // Calls of imported host functions stay in threaded code too (imported WebAssembly
 // functions, and stacks that must grow first, go to the outer loop).
 handler!(
@@ -1615,6 +1644,12 @@ fn handler_of_other(instr: &Instr) -> Handler {
     if let Some(handler) = branch_handler(instr, false) {
         return handler;
     }
+    if let Instr::GlobalAddImm {
+        of_global: true, ..
+    } = instr
+    {
+        return GlobalAddImmOfGlobal;
+    }
     macro_rules! fast {
         ($($name:ident),* $(,)?) => {
             match instr {
@@ -1662,6 +1697,7 @@ fn handler_of_other(instr: &Instr) -> Handler {
         Unwindow,
         GlobalGet,
         GlobalSet,
+        GlobalAddImm,
         CallImported,
     )
 }
@@ -1954,6 +1990,20 @@ mod tests {
             Instr::Return,
             Instr::GlobalGet { d: 0, index: 0 },
             Instr::GlobalSet { s: 0, index: 0 },
+            Instr::GlobalAddImm {
+                d: 0,
+                a: 0,
+                imm: 0,
+                index: 0,
+                of_global: false,
+            },
+            Instr::GlobalAddImm {
+                d: 0,
+                a: 0,
+                imm: 0,
+                index: 0,
+                of_global: true,
+            },
             Instr::Unreachable,
         ];
         let outer = [

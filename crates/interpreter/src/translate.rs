@@ -145,6 +145,10 @@ struct Translator<'m> {
     /// The home of the last popped operand, if it was the result of the
     /// last def (see [`Translator::emit`]).
     popped_def: Option<u32>,
+    /// The last instruction, when it read the result of the def just
+    /// before it from the temporary it popped (no label between the two):
+    /// its index (see [`Translator::emit`]).
+    adjacent: Option<usize>,
     /// The instruction that the operator just translated, a `local.tee`,
     /// made write its local (see [`Translator::load`]).
     tee_def: Option<usize>,
@@ -251,6 +255,7 @@ pub(crate) fn translate(
         max_slot: next,
         last_def: None,
         popped_def: None,
+        adjacent: None,
         tee_def: None,
         after_tee: None,
         skip_depth: 0,
@@ -619,7 +624,9 @@ impl Translator<'_> {
     /// no branch lands between the two, as every label clears `last_def`.
     fn emit(&mut self, mut instr: Instr) -> usize {
         let popped = self.popped_def.take();
+        let mut adjacent = false;
         if let Some(t) = popped.filter(|&t| self.last_def_dst() == Some(t)) {
+            adjacent = true;
             let last = self.code.len() - 1;
             let (mut def, mut with_acc) = (self.code[last], instr);
             if def.write_acc()
@@ -642,11 +649,56 @@ impl Translator<'_> {
                 {
                     self.code.pop();
                     instr = fused;
+                    adjacent = false;
                 }
             }
         }
         self.code.push(instr);
+        self.adjacent = adjacent.then(|| self.code.len() - 1);
         self.code.len() - 1
+    }
+
+    /// `global.set` of `v` to global `index`, when the last instruction
+    /// computed `v` as an `i32.add` or `i32.sub` of a constant (the last
+    /// def, or made by a `local.tee` to write its local): both become one
+    /// [`Instr::GlobalAddImm`], and when that operand is the same global,
+    /// read by the `global.get` just before with nothing between, that one
+    /// too (C's stack pointer in a prologue and an epilogue). True if fused.
+    fn fuse_global_add(&mut self, v: &Entry, index: u32) -> bool {
+        let Some(at) = self.code.len().checked_sub(1) else {
+            return false;
+        };
+        let computed = if v.src == v.home {
+            self.last_def == Some(at)
+        } else {
+            self.after_tee == Some(at)
+        };
+        let Instr::BinaryImm { op, d, a, imm, .. } = self.code[at] else {
+            return false;
+        };
+        let imm = match op {
+            BinaryOp::I32Add => imm,
+            BinaryOp::I32Sub => imm.wrapping_neg(),
+            _ => return false,
+        };
+        if !computed || u32::from(d) != v.src || d == ACC || a == ACC {
+            return false;
+        }
+        let of_global = at > 0
+            && self.adjacent == Some(at)
+            && matches!(self.code[at - 1], Instr::GlobalGet { d: t, index: g } if t == a && g == index);
+        let fused = Instr::GlobalAddImm {
+            d,
+            a: if of_global { d } else { a },
+            imm,
+            index,
+            of_global,
+        };
+        self.code.truncate(if of_global { at - 1 } else { at });
+        self.code.push(fused);
+        self.last_def = None;
+        self.adjacent = None;
+        true
     }
 
     fn emit_def(&mut self, instr: Instr) {
@@ -1813,7 +1865,7 @@ impl Translator<'_> {
                         s,
                         index: global_index,
                     });
-                } else {
+                } else if !self.fuse_global_add(&v, global_index) {
                     self.emit(Instr::GlobalSet {
                         s,
                         index: global_index,
@@ -1950,11 +2002,12 @@ impl Translator<'_> {
             }
             Operator::MemoryFill { mem } if self.is_memory64(mem) => {
                 let (len, value, dst) = (self.pop_src(), self.pop_src(), self.pop_src());
-                self.emit(Instr::MemoryFillWide {
+                self.emit(Instr::MemoryFill {
                     dst,
                     value,
                     len,
                     memory: memory_index(mem),
+                    wide: true,
                 });
             }
             Operator::MemoryInit { data_index, mem } if self.is_memory64(mem) => {
@@ -1999,7 +2052,13 @@ impl Translator<'_> {
             }
             Operator::MemoryFill { .. } => {
                 let (len, value, dst) = (self.pop_src(), self.pop_src(), self.pop_src());
-                self.emit(Instr::MemoryFill { dst, value, len });
+                self.emit(Instr::MemoryFill {
+                    dst,
+                    value,
+                    len,
+                    memory: 0,
+                    wide: false,
+                });
             }
             Operator::MemoryCopy { .. } => {
                 let (len, src, dst) = (self.pop_src(), self.pop_src(), self.pop_src());
@@ -3137,6 +3196,69 @@ mod tests {
                         .map(|(_, c)| *c)
                         .collect();
                     format!("{name}:{flags}")
+                })
+                .collect();
+            assert_eq!(shown, *expected, "{what}");
+        }
+    }
+
+    /// C's stack pointer moved in a prologue or an epilogue takes one
+    /// instruction; the global's own value is read by it only when nothing
+    /// comes between its `global.get` and the arithmetic.
+    #[test]
+    fn stack_pointer_moves_are_one_instruction() {
+        let cases: &[(&str, &str, &[&str])] = &[
+            (
+                "a prologue",
+                "global.get 0 i32.const 32 i32.sub local.tee 1 global.set 0",
+                &["GlobalAddImm(global, -32)"],
+            ),
+            (
+                "an epilogue",
+                "local.get 1 i32.const 32 i32.add global.set 0",
+                &["GlobalAddImm(slot, 32)"],
+            ),
+            (
+                "a move without a local",
+                "global.get 0 i32.const 16 i32.sub global.set 0",
+                &["GlobalAddImm(global, -16)"],
+            ),
+            (
+                "another global's value",
+                "global.get 1 i32.const 16 i32.add global.set 0",
+                &["GlobalGet", "GlobalAddImm(slot, 16)"],
+            ),
+            (
+                "a product is not a move",
+                "local.get 1 i32.const 32 i32.mul global.set 0",
+                &["BinaryImm", "GlobalSet"],
+            ),
+            (
+                "a loop between the read and the arithmetic",
+                "global.get 0 (loop (param i32) i32.const 16 i32.sub global.set 0)",
+                &["GlobalGet", "GlobalAddImm(slot, -16)"],
+            ),
+        ];
+        for (what, body, expected) in cases {
+            let f = translate_wat(&format!(
+                "(module (global (mut i32) (i32.const 1000)) (global (mut i32) (i32.const 5)) \
+                 (func (param i32) (local i32) {body}))"
+            ));
+            let shown: Vec<String> = f
+                .code()
+                .iter()
+                .filter(|op| !matches!(op.instr, Instr::Return))
+                .map(|op| match op.instr {
+                    Instr::GlobalAddImm { imm, of_global, .. } => format!(
+                        "GlobalAddImm({}, {})",
+                        if of_global { "global" } else { "slot" },
+                        imm as i32
+                    ),
+                    other => format!("{other:?}")
+                        .split([' ', '('])
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned(),
                 })
                 .collect();
             assert_eq!(shown, *expected, "{what}");

@@ -276,6 +276,38 @@ const CASES: &[Case] = &[
          (then (i32.const 7)) (else (i32.const 8)))",
         |x| Some(if x.wrapping_mul(3) >= 100 { 7 } else { 8 }),
     ),
+    (
+        "C's stack pointer moved down in a prologue and back in an epilogue",
+        "(local $fp i32) \
+         (global.set $sp (local.tee $fp (i32.sub (global.get $sp) (i32.const 48)))) \
+         (i32.store offset=8 (local.get $fp) (local.get 0)) \
+         (local.set 0 (i32.add (i32.load offset=8 (local.get $fp)) (global.get $sp))) \
+         (global.set $sp (i32.add (local.get $fp) (i32.const 48))) \
+         (i32.add (local.get 0) (global.get $sp))",
+        |x| Some(x.wrapping_add(952 + 1000)),
+    ),
+    (
+        "a global moved by constants that wrap around, and back",
+        "(global.set $g (i32.sub (global.get $g) (i32.const 0x7fffffff))) \
+         (local.set 0 (i32.add (local.get 0) (global.get $g))) \
+         (global.set $g (i32.add (global.get $g) (i32.const 0x7fffffff))) \
+         (i32.add (local.get 0) (global.get $g))",
+        |x| Some(x.wrapping_add(0x8000_0001u32 as i32)),
+    ),
+    (
+        "a global read before a loop, moved inside it from the loop's parameter",
+        "(local $i i32) \
+         (global.set $g (i32.const 10)) \
+         (global.get $g) \
+         (loop $l (param i32) \
+           (i32.sub (i32.const 1)) (global.set $g) \
+           (local.set $i (i32.add (local.get $i) (i32.const 1))) \
+           (br_if $l (i32.const 100) (i32.lt_u (local.get $i) (i32.const 3))) \
+           (drop)) \
+         (i32.add (global.get $g) (local.get 0)) \
+         (global.set $g (i32.const 0))",
+        |x| Some(x.wrapping_add(99)),
+    ),
 ];
 
 /// Functions the cases call.
@@ -325,7 +357,11 @@ fn fused_sequences_compute_what_their_instructions_do() {
             format!("(func (export \"f{i}\") (param i32) (result i32) {body})\n")
         })
         .collect();
-    let wasm = wat::parse_str(format!("(module (memory 1) {functions} {HELPERS})")).unwrap();
+    let wasm = wat::parse_str(format!(
+        "(module (memory 1) (global $sp (mut i32) (i32.const 1000)) \
+         (global $g (mut i32) (i32.const 0)) {functions} {HELPERS})"
+    ))
+    .unwrap();
     for (engine, config) in [
         ("interpreter", RuntimeConfig::interpreter()),
         ("default", RuntimeConfig::new()),
