@@ -257,12 +257,17 @@ macro_rules! define_instr {
             Select2 { d: Slot, cond: Slot, a: Slot, b: Slot },
             /// `d = global[index]`
             GlobalGet { d: Slot, index: u32 },
-            /// `d = global[index]` (v128).
-            GlobalGet2 { d: Slot, index: u32 },
             /// `global[index] = s`
             GlobalSet { s: Slot, index: u32 },
-            /// `global[index] = s` (v128).
-            GlobalSet2 { s: Slot, index: u32 },
+            /// `slot = global[index]`, or with `set`, `global[index] = slot`
+            /// (v128: two slots; one variant for both, rarely run, see the
+            /// budget of variants above).
+            Global2 { slot: Slot, index: u32, set: bool },
+            /// `d = i32.load(addr + offset)`, then a branch when `d` is not
+            /// zero (`nez`) or is zero: a pointer or a flag tested just after
+            /// its load (`if ((p = p->next))`), with `d` the local it is kept
+            /// in, or a temporary nothing else reads.
+            BrIfLoad { d: Slot, addr: Slot, offset: u32, target: u32, nez: bool },
             /// `v = x + imm` (i32, wrapping), where `x` is `global[index]`
             /// itself (with `of_global`) or slot `a`; then `d = v` and
             /// `global[index] = v`. C's stack pointer moved in a function's
@@ -520,6 +525,7 @@ macro_rules! define_instr {
                     Instr::Copy { s: a, .. }
                     | Instr::BrIfImm { a, .. }
                     | Instr::BrIfNez { cond: a, .. }
+                    | Instr::BrIfLoad { addr: a, .. }
                     | Instr::BrIfEqz { cond: a, .. }
                     | Instr::BrTable { index: a, .. } => (a, None, None),
                     _ => return None,
@@ -604,7 +610,7 @@ macro_rules! define_instr {
                     | Instr::RefAsNonNull { s: cond }
                     | Instr::ThrowRef { s: cond }
                     | Instr::GlobalSet { s: cond, index: _ }
-                    | Instr::GlobalSet2 { s: cond, index: _ }
+                    | Instr::Global2 { slot: cond, index: _, set: _ }
                     | Instr::CallInternal { func: _, base: cond }
                     | Instr::CallImported { func: _, base: cond }
                     | Instr::ReturnCallInternal { func: _, base: cond }
@@ -613,7 +619,6 @@ macro_rules! define_instr {
                     | Instr::Const32 { d: cond, value: _ }
                     | Instr::Const64 { d: cond, value: _ }
                     | Instr::GlobalGet { d: cond, index: _ }
-                    | Instr::GlobalGet2 { d: cond, index: _ }
                     | Instr::MemorySize { d: cond }
                     | Instr::TableSize { d: cond, table: _ }
                     | Instr::RefFunc { d: cond, func: _ } => f(cond),
@@ -655,6 +660,7 @@ macro_rules! define_instr {
                     | Instr::LoadPlus { kind: _, d: a, addr: b, imm: _, offset: _ }
                     | Instr::Copy { d: a, s: b }
                     | Instr::GlobalAddImm { d: a, a: b, imm: _, index: _, of_global: _ }
+                    | Instr::BrIfLoad { d: a, addr: b, offset: _, target: _, nez: _ }
                     | Instr::CopyBr { d: a, s: b, target: _ }
                     | Instr::CopyReturn { d: a, s: b }
                     | Instr::Copy2 { d: a, s: b }

@@ -1175,13 +1175,13 @@ impl Executor {
                     fp = self.stack.as_mut_ptr().wrapping_add(base);
                     enter!(next);
                 }
-                Instr::GlobalGet2 { d, index } => {
+                Instr::Global2 { slot, index, set } => {
                     let g = store.instance(inst).globals[index as usize];
-                    set2!(d, store.globals[g.index()].value);
-                }
-                Instr::GlobalSet2 { s, index } => {
-                    let g = store.instance(inst).globals[index as usize];
-                    store.globals[g.index()].value = get2!(s);
+                    if set {
+                        store.globals[g.index()].value = get2!(slot);
+                    } else {
+                        set2!(slot, store.globals[g.index()].value);
+                    }
                 }
                 Instr::MemorySize { d } => set!(d, mem_len / wazero_api::PAGE_SIZE),
                 Instr::MemoryGrow { d, delta } => {

@@ -503,6 +503,18 @@ macro_rules! imm_operand {
     };
 }
 
+/// The effective address of an access of `n` bytes at the address value
+/// `$addr` (an `i32`) plus `$offset`, or a trap.
+macro_rules! effective {
+    ($ip:ident, $len:ident, $addr:expr, $offset:expr, $n:expr) => {{
+        let ea = u64::from($addr as u32) + u64::from($offset);
+        if ea + $n as u64 > $len {
+            return Exit::trap($ip, TrapCode::MemoryOutOfBounds);
+        }
+        ea as usize
+    }};
+}
+
 /// Defines the handlers of every branch instruction, taking the branch with
 /// `$take` and reading the condition's operands in the modes `[$ra $rb]`,
 /// and `branch_handler` to pick one.
@@ -576,6 +588,44 @@ macro_rules! branch_handlers {
                 next!(ip.add(1), fp, mem, len, cx, acc)
             }
         );
+        handler!(
+            BrIfLoadNez,
+            Instr::BrIfLoad {
+                d,
+                addr,
+                offset,
+                target,
+                ..
+            },
+            |ip, fp, mem, len, cx, acc| {
+                let ea = effective!(ip, len, $ra!(fp, acc, addr), offset, 4);
+                let v = u32::from_le_bytes(mem.add(ea).cast::<[u8; 4]>().read());
+                set!(fp, d, u64::from(v));
+                if v != 0 {
+                    $take!(ip, target, fp, mem, len, cx, acc)
+                }
+                next!(ip.add(1), fp, mem, len, cx, acc)
+            }
+        );
+        handler!(
+            BrIfLoadEqz,
+            Instr::BrIfLoad {
+                d,
+                addr,
+                offset,
+                target,
+                ..
+            },
+            |ip, fp, mem, len, cx, acc| {
+                let ea = effective!(ip, len, $ra!(fp, acc, addr), offset, 4);
+                let v = u32::from_le_bytes(mem.add(ea).cast::<[u8; 4]>().read());
+                set!(fp, d, u64::from(v));
+                if v == 0 {
+                    $take!(ip, target, fp, mem, len, cx, acc)
+                }
+                next!(ip.add(1), fp, mem, len, cx, acc)
+            }
+        );
         each_compare_branch!(compare_branches, [$take $ra $rb]);
 
         /// The handler of a branch instruction in this direction and mode.
@@ -588,6 +638,8 @@ macro_rules! branch_handlers {
                 Instr::CopyBrIfNez { .. } => CopyBrIfNez,
                 Instr::BrIfNez { .. } => BrIfNez,
                 Instr::BrIfEqz { .. } => BrIfEqz,
+                Instr::BrIfLoad { nez: true, .. } => BrIfLoadNez,
+                Instr::BrIfLoad { nez: false, .. } => BrIfLoadEqz,
                 Instr::BrIfI32Eq { .. } => BrIfI32Eq,
                 Instr::BrIfI32Ne { .. } => BrIfI32Ne,
                 Instr::BrIfI32LtS { .. } => BrIfI32LtS,
@@ -1195,18 +1247,6 @@ handler!(
         next!(ip.add(1), fp, mem, len, cx, acc)
     }
 );
-
-/// The effective address of an access of `n` bytes at the address value
-/// `$addr` (an `i32`) plus `$offset`, or a trap.
-macro_rules! effective {
-    ($ip:ident, $len:ident, $addr:expr, $offset:expr, $n:expr) => {{
-        let ea = u64::from($addr as u32) + u64::from($offset);
-        if ea + $n as u64 > $len {
-            return Exit::trap($ip, TrapCode::MemoryOutOfBounds);
-        }
-        ea as usize
-    }};
-}
 
 /// `i32.load` of a pointer, then of the `i32` it points to
 /// ([`Instr::I32LoadLoad`]), with its address and result in the modes
@@ -2007,7 +2047,11 @@ mod tests {
             Instr::Unreachable,
         ];
         let outer = [
-            Instr::GlobalGet2 { d: 0, index: 0 },
+            Instr::Global2 {
+                slot: 0,
+                index: 0,
+                set: false,
+            },
             Instr::MemoryGrow { d: 0, delta: 0 },
             Instr::MemoryCopy {
                 dst: 0,

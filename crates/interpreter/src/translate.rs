@@ -643,6 +643,7 @@ impl Translator<'_> {
                     .or_else(|| fuse_table_bias(&def, &instr))
                     .or_else(|| fuse_load_load(&def, &instr))
                     .or_else(|| fuse_move(&def, &instr))
+                    .or_else(|| fuse_load_branch(&def, &instr, t as Slot))
                     // Each fusion has handlers for every form it makes;
                     // checked here once for all of them.
                     .filter(|fused| crate::threaded::handler_for(fused, false).is_some())
@@ -699,6 +700,35 @@ impl Translator<'_> {
         self.last_def = None;
         self.adjacent = None;
         true
+    }
+
+    /// `branch`, a `br_if` or an `if` testing a local that the `local.tee`
+    /// just before set from an `i32.load` (`if ((p = p->next))`): the load
+    /// and the branch become one [`Instr::BrIfLoad`], which writes the local.
+    fn fuse_tee_load_branch(&mut self, branch: Instr) -> Instr {
+        let Some(at) = self.code.len().checked_sub(1) else {
+            return branch;
+        };
+        let (cond, target, nez) = match branch {
+            Instr::BrIfNez { cond, target } => (cond, target, true),
+            Instr::BrIfEqz { cond, target } => (cond, target, false),
+            _ => return branch,
+        };
+        match self.code[at] {
+            Instr::I32Load { d, addr, offset }
+                if self.after_tee == Some(at) && d == cond && d != ACC =>
+            {
+                self.code.pop();
+                Instr::BrIfLoad {
+                    d,
+                    addr,
+                    offset,
+                    target,
+                    nez,
+                }
+            }
+            _ => branch,
+        }
     }
 
     fn emit_def(&mut self, instr: Instr) {
@@ -1047,19 +1077,22 @@ impl Translator<'_> {
         if copies.is_empty() {
             if self.ctrl[i].kind == Kind::Loop {
                 let target = self.ctrl[i].start;
-                self.emit(Instr::BrIfNez { cond, target });
+                let branch = self.fuse_tee_load_branch(Instr::BrIfNez { cond, target });
+                self.emit(branch);
             } else {
-                let at = self.emit(Instr::BrIfNez {
+                let branch = self.fuse_tee_load_branch(Instr::BrIfNez {
                     cond,
                     target: u32::MAX,
                 });
+                let at = self.emit(branch);
                 self.ctrl[i].fixups.push(at);
             }
         } else {
-            let skip = self.emit(Instr::BrIfEqz {
+            let branch = self.fuse_tee_load_branch(Instr::BrIfEqz {
                 cond,
                 target: u32::MAX,
             });
+            let skip = self.emit(branch);
             for (dst, src, ty) in copies {
                 self.copy(dst, src, ty);
             }
@@ -1722,10 +1755,10 @@ impl Translator<'_> {
                     Some(fused) => fused,
                     None => {
                         let cond = self.pop_src();
-                        Instr::BrIfEqz {
+                        self.fuse_tee_load_branch(Instr::BrIfEqz {
                             cond,
                             target: u32::MAX,
-                        }
+                        })
                     }
                 };
                 let (def, len) = (self.last_def, self.code.len());
@@ -1846,9 +1879,10 @@ impl Translator<'_> {
                 let ty = self.types.globals[global_index as usize];
                 let d = self.push(ty);
                 if width(ty) == 2 {
-                    self.emit(Instr::GlobalGet2 {
-                        d,
+                    self.emit(Instr::Global2 {
+                        slot: d,
                         index: global_index,
+                        set: false,
                     });
                 } else {
                     self.emit_def(Instr::GlobalGet {
@@ -1861,9 +1895,10 @@ impl Translator<'_> {
                 let v = self.pop();
                 let s = self.slot(v.src);
                 if width(v.ty) == 2 {
-                    self.emit(Instr::GlobalSet2 {
-                        s,
+                    self.emit(Instr::Global2 {
+                        slot: s,
                         index: global_index,
+                        set: true,
                     });
                 } else if !self.fuse_global_add(&v, global_index) {
                     self.emit(Instr::GlobalSet {
@@ -2530,6 +2565,33 @@ fn fuse_table_bias(def: &Instr, table: &Instr) -> Option<Instr> {
 
 /// `def` (an `i32.add` of a constant, into the accumulator) and `load` (a
 /// scalar load at that address, from the accumulator) as one instruction.
+/// An `i32.load` whose value a `br_if` (or an `if`) after it tests for
+/// zero, through the accumulator: one [`Instr::BrIfLoad`], which writes the
+/// value to `temp`, the temporary it was loaded into (nothing else reads
+/// it). (A load kept in a local: [`Translator::fuse_tee_load_branch`].)
+fn fuse_load_branch(def: &Instr, branch: &Instr, temp: Slot) -> Option<Instr> {
+    let Instr::I32Load {
+        d: ACC,
+        addr,
+        offset,
+    } = *def
+    else {
+        return None;
+    };
+    let (target, nez) = match *branch {
+        Instr::BrIfNez { cond: ACC, target } => (target, true),
+        Instr::BrIfEqz { cond: ACC, target } => (target, false),
+        _ => return None,
+    };
+    Some(Instr::BrIfLoad {
+        d: temp,
+        addr,
+        offset,
+        target,
+        nez,
+    })
+}
+
 fn fuse_load_plus(def: &Instr, load: &Instr) -> Option<Instr> {
     use crate::code::{BinaryOp, ACC};
     let Instr::BinaryImm {
@@ -2846,6 +2908,7 @@ fn branch_target(instr: &mut Instr) -> Option<&mut u32> {
     match instr {
         Instr::Br { target: t }
         | Instr::BrIfNez { target: t, .. }
+        | Instr::BrIfLoad { target: t, .. }
         | Instr::BrIfEqz { target: t, .. }
         | Instr::BrIfI32Eq { target: t, .. }
         | Instr::BrIfI32Ne { target: t, .. }
@@ -3259,6 +3322,64 @@ mod tests {
                         .next()
                         .unwrap_or_default()
                         .to_owned(),
+                })
+                .collect();
+            assert_eq!(shown, *expected, "{what}");
+        }
+    }
+
+    /// A branch on an `i32.load`'s value being zero or not is one
+    /// instruction, whether the address is a slot or computed just before.
+    #[test]
+    fn a_branch_on_a_loaded_value_is_one_instruction() {
+        let cases: &[(&str, &str, &[&str])] = &[
+            (
+                "br_if",
+                "(block (br_if 0 (i32.load offset=8 (local.get 0))))",
+                &["BrIfLoad(true)"],
+            ),
+            (
+                "if, at a computed address",
+                "(if (i32.load (i32.mul (local.get 0) (local.get 0))) (then (nop)))",
+                &["I32Mul", "BrIfLoad(false):a"],
+            ),
+            (
+                "a load kept in a local by local.tee",
+                "(local i32) (block (br_if 0 (local.tee 1 (i32.load (local.get 0)))))",
+                &["BrIfLoad(true)"],
+            ),
+            (
+                "nor a load kept by local.set (nor with a label between)",
+                "(local i32) (local.set 1 (i32.load (local.get 0))) \
+                 (block (br_if 0 (local.get 1)))",
+                &["I32Load", "BrIfNez"],
+            ),
+            (
+                "an i64.load is not",
+                "(block (br_if 0 (i64.eqz (i64.load (local.get 0)))))",
+                &["I64Load", "I64Eqz:a", "BrIfNez:a"],
+            ),
+        ];
+        for (what, body, expected) in cases {
+            let f = translate_wat(&format!("(module (memory 1) (func (param i32) {body}))"));
+            let shown: Vec<String> = f
+                .code()
+                .iter()
+                .filter(|op| !matches!(op.instr, Instr::Return))
+                .map(|op| {
+                    let name = match op.instr {
+                        Instr::BrIfLoad { nez, .. } => format!("BrIfLoad({nez})"),
+                        other => format!("{other:?}")
+                            .split([' ', '('])
+                            .next()
+                            .unwrap_or_default()
+                            .to_owned(),
+                    };
+                    if op.instr.acc_mode().first {
+                        format!("{name}:a")
+                    } else {
+                        name
+                    }
                 })
                 .collect();
             assert_eq!(shown, *expected, "{what}");

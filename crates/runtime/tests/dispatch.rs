@@ -2,7 +2,8 @@
 //! handler, which must compile to a jump. If one did not, every instruction would
 //! take native stack, and a long-running loop would overflow it (killing this test
 //! process). This runs tens of millions of instructions of every hot kind, calls,
-//! host calls, indirect calls, br_table and returns included, on a thread with a small native stack.
+//! host calls, indirect calls, br_table, returns, stack-pointer moves and
+//! branches on loaded values included, on a thread with a small native stack.
 
 use wazero::{Runtime, RuntimeConfig};
 
@@ -12,6 +13,7 @@ const KERNEL: &str = r#"(module
     (type $mix_type (func (param i64 i32) (result i64)))
     (table 1 funcref)
     (elem (i32.const 0) $mix)
+    (global $sp (mut i32) (i32.const 4096))
     (func $mix (param i64 i32) (result i64)
         (i64.add (local.get 0) (i64.extend_i32_u (local.get 1))))
     (func (export "run") (param $n i32) (result i64)
@@ -27,6 +29,11 @@ const KERNEL: &str = r#"(module
             (block $odd (block $even
                 (br_table $even $odd (i32.and (local.get $i) (i32.const 1))))
                 (local.set $acc (i64.add (local.get $acc) (i64.const 3))))
+            ;; C's stack pointer moved, and a branch on a loaded value.
+            (global.set $sp (i32.sub (global.get $sp) (i32.const 16)))
+            (if (i32.load offset=8 (i32.and (local.get $i) (i32.const 1020)))
+                (then (local.set $acc (i64.add (local.get $acc) (i64.const 1)))))
+            (global.set $sp (i32.add (global.get $sp) (i32.const 16)))
             (local.set $f (f64.add (local.get $f) (f64.convert_i32_u (local.get $i))))
             (local.set $v (i32x4.add (local.get $v) (i32x4.splat (local.get $i))))
             (local.set $acc (select (local.get $acc) (i64.const 1)

@@ -277,6 +277,70 @@ const CASES: &[Case] = &[
         |x| Some(if x.wrapping_mul(3) >= 100 { 7 } else { 8 }),
     ),
     (
+        "a loaded value tested for zero by an if",
+        "(i32.store (i32.const 16) (local.get 0)) \
+         (if (result i32) (i32.load offset=16 (i32.const 0)) \
+           (then (i32.const 1)) (else (i32.const 2)))",
+        |x| Some(if x != 0 { 1 } else { 2 }),
+    ),
+    (
+        "a value loaded from a computed address tested by an if, out of bounds at the edge",
+        "(i32.store (i32.mul (local.get 0) (i32.const 4)) (local.get 0)) \
+         (if (result i32) (i32.load (i32.mul (local.get 0) (i32.const 4))) \
+           (then (i32.const 1)) (else (i32.const 2)))",
+        |x| {
+            let at = u64::from((x as u32).wrapping_mul(4));
+            (at + 4 <= 65536).then_some(if x != 0 { 1 } else { 2 })
+        },
+    ),
+    (
+        "a loaded value kept in a local and tested by an if",
+        "(local $p i32) \
+         (i32.store (i32.const 32) (local.get 0)) \
+         (if (result i32) (local.tee $p (i32.load (i32.const 32))) \
+           (then (i32.add (local.get $p) (i32.const 1))) (else (i32.const -1)))",
+        |x| Some(if x != 0 { x.wrapping_add(1) } else { -1 }),
+    ),
+    (
+        "a loaded value set to a local, read, then tested by br_if",
+        "(local $p i32) \
+         (i32.store (i32.const 48) (i32.and (local.get 0) (i32.const 0xff0))) \
+         (block $out (result i32) \
+           (i32.const 5) \
+           (local.set $p (i32.load offset=40 (i32.const 8))) \
+           (br_if $out (local.get $p)) \
+           (drop) \
+           (local.get $p)) \
+         (i32.add (local.get $p))",
+        |x| Some(if x & 0xff0 != 0 { 5 + (x & 0xff0) } else { 0 }),
+    ),
+    (
+        "a list walked to its end: p = p->next while p",
+        "(local $p i32) (local $n i32) \
+         (i32.store (i32.const 2000) (i32.const 2008)) \
+         (i32.store (i32.const 2008) (i32.const 2016)) \
+         (i32.store (i32.const 2016) (i32.const 0)) \
+         (local.set $p (i32.add (i32.const 2000) (i32.mul (i32.const 8) \
+           (i32.add (i32.and (local.get 0) (i32.const 1)) \
+             (i32.and (i32.shr_u (local.get 0) (i32.const 1)) (i32.const 1)))))) \
+         (loop $l \
+           (local.set $n (i32.add (local.get $n) (i32.const 1))) \
+           (br_if $l (local.tee $p (i32.load (local.get $p))))) \
+         (i32.add (i32.mul (local.get $n) (i32.const 100)) (local.get $p))",
+        |x| Some(100 * (3 - ((x & 1) + ((x >> 1) & 1)))),
+    ),
+    (
+        "a loop while a loaded count is not zero",
+        "(local $n i32) \
+         (i32.store (i32.const 1000) (i32.add (i32.and (local.get 0) (i32.const 7)) (i32.const 1))) \
+         (loop $l \
+           (local.set $n (i32.add (local.get $n) (i32.const 1))) \
+           (i32.store (i32.const 1000) (i32.sub (i32.load (i32.const 1000)) (i32.const 1))) \
+           (br_if $l (i32.load offset=1000 (i32.const 0)))) \
+         (local.get $n)",
+        |x| Some((x & 7) + 1),
+    ),
+    (
         "C's stack pointer moved down in a prologue and back in an epilogue",
         "(local $fp i32) \
          (global.set $sp (local.tee $fp (i32.sub (global.get $sp) (i32.const 48)))) \
