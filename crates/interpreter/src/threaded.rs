@@ -515,6 +515,33 @@ macro_rules! effective {
     }};
 }
 
+/// A handler of [`Instr::BrIfLoad`], `$name`: it takes the branch with
+/// `$take` when `$cond` holds of `$v`, the value loaded (from the address
+/// read in mode `$ra`).
+macro_rules! branch_on_load {
+    ($name:ident, $take:ident, $ra:ident, |$v:ident| $cond:expr) => {
+        handler!(
+            $name,
+            Instr::BrIfLoad {
+                d,
+                addr,
+                offset,
+                target,
+                ..
+            },
+            |ip, fp, mem, len, cx, acc| {
+                let ea = effective!(ip, len, $ra!(fp, acc, addr), offset, 4);
+                let $v = u32::from_le_bytes(mem.add(ea).cast::<[u8; 4]>().read());
+                set!(fp, d, u64::from($v));
+                if $cond {
+                    $take!(ip, target, fp, mem, len, cx, acc)
+                }
+                next!(ip.add(1), fp, mem, len, cx, acc)
+            }
+        );
+    };
+}
+
 /// Defines the handlers of every branch instruction, taking the branch with
 /// `$take` and reading the condition's operands in the modes `[$ra $rb]`,
 /// and `branch_handler` to pick one.
@@ -588,44 +615,8 @@ macro_rules! branch_handlers {
                 next!(ip.add(1), fp, mem, len, cx, acc)
             }
         );
-        handler!(
-            BrIfLoadNez,
-            Instr::BrIfLoad {
-                d,
-                addr,
-                offset,
-                target,
-                ..
-            },
-            |ip, fp, mem, len, cx, acc| {
-                let ea = effective!(ip, len, $ra!(fp, acc, addr), offset, 4);
-                let v = u32::from_le_bytes(mem.add(ea).cast::<[u8; 4]>().read());
-                set!(fp, d, u64::from(v));
-                if v != 0 {
-                    $take!(ip, target, fp, mem, len, cx, acc)
-                }
-                next!(ip.add(1), fp, mem, len, cx, acc)
-            }
-        );
-        handler!(
-            BrIfLoadEqz,
-            Instr::BrIfLoad {
-                d,
-                addr,
-                offset,
-                target,
-                ..
-            },
-            |ip, fp, mem, len, cx, acc| {
-                let ea = effective!(ip, len, $ra!(fp, acc, addr), offset, 4);
-                let v = u32::from_le_bytes(mem.add(ea).cast::<[u8; 4]>().read());
-                set!(fp, d, u64::from(v));
-                if v == 0 {
-                    $take!(ip, target, fp, mem, len, cx, acc)
-                }
-                next!(ip.add(1), fp, mem, len, cx, acc)
-            }
-        );
+        branch_on_load!(BrIfLoadNez, $take, $ra, |v| v != 0);
+        branch_on_load!(BrIfLoadEqz, $take, $ra, |v| v == 0);
         each_compare_branch!(compare_branches, [$take $ra $rb]);
 
         /// The handler of a branch instruction in this direction and mode.

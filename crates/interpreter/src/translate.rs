@@ -2962,6 +2962,39 @@ mod tests {
         translate(&module, &ModuleTypes::of(&module), 0).unwrap()
     }
 
+    /// `f`'s ops but its `Return`s, each named by `special`, or else by its
+    /// variant; with `modes`, followed by a colon and the operands it takes
+    /// from or leaves in the accumulator (`a`, `b`, `o`).
+    fn listing(
+        f: &CompiledFunc,
+        special: impl Fn(&Instr) -> Option<String>,
+        modes: bool,
+    ) -> Vec<String> {
+        f.code()
+            .iter()
+            .filter(|op| !matches!(op.instr, Instr::Return))
+            .map(|op| {
+                let name = special(&op.instr).unwrap_or_else(|| {
+                    format!("{:?}", op.instr)
+                        .split([' ', '('])
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned()
+                });
+                if !modes {
+                    return name;
+                }
+                let mode = op.instr.acc_mode();
+                let flags: String = [(mode.first, 'a'), (mode.second, 'b'), (mode.result, 'o')]
+                    .iter()
+                    .filter(|(on, _)| *on)
+                    .map(|(_, c)| *c)
+                    .collect();
+                format!("{name}:{flags}")
+            })
+            .collect()
+    }
+
     /// Only the constants an instruction reads from a slot keep one, after
     /// the locals (zeroed), in their first-use order; the results' slots keep
     /// their numbers, and the temporaries move down.
@@ -3236,31 +3269,17 @@ mod tests {
             let f = translate_wat(&format!(
                 "(module (memory 1) (func (param i32 i32) {body}))"
             ));
-            let shown: Vec<String> = f
-                .code()
-                .iter()
-                .filter(|op| !matches!(op.instr, Instr::Return))
-                .map(|op| {
-                    let name = match op.instr {
-                        Instr::BinaryImm { op, .. } => format!("{op:?}Imm"),
-                        Instr::BrIfImm { op, eqz, .. } => {
-                            format!("BrIf{op:?}{}Imm", if eqz { "Eqz" } else { "" })
-                        }
-                        other => format!("{other:?}")
-                            .split([' ', '('])
-                            .next()
-                            .unwrap_or_default()
-                            .to_owned(),
-                    };
-                    let mode = op.instr.acc_mode();
-                    let flags: String = [(mode.first, 'a'), (mode.second, 'b'), (mode.result, 'o')]
-                        .iter()
-                        .filter(|(on, _)| *on)
-                        .map(|(_, c)| *c)
-                        .collect();
-                    format!("{name}:{flags}")
-                })
-                .collect();
+            let shown = listing(
+                &f,
+                |instr| match *instr {
+                    Instr::BinaryImm { op, .. } => Some(format!("{op:?}Imm")),
+                    Instr::BrIfImm { op, eqz, .. } => {
+                        Some(format!("BrIf{op:?}{}Imm", if eqz { "Eqz" } else { "" }))
+                    }
+                    _ => None,
+                },
+                true,
+            );
             assert_eq!(shown, *expected, "{what}");
         }
     }
@@ -3307,23 +3326,18 @@ mod tests {
                 "(module (global (mut i32) (i32.const 1000)) (global (mut i32) (i32.const 5)) \
                  (func (param i32) (local i32) {body}))"
             ));
-            let shown: Vec<String> = f
-                .code()
-                .iter()
-                .filter(|op| !matches!(op.instr, Instr::Return))
-                .map(|op| match op.instr {
-                    Instr::GlobalAddImm { imm, of_global, .. } => format!(
+            let shown = listing(
+                &f,
+                |instr| match *instr {
+                    Instr::GlobalAddImm { imm, of_global, .. } => Some(format!(
                         "GlobalAddImm({}, {})",
                         if of_global { "global" } else { "slot" },
                         imm as i32
-                    ),
-                    other => format!("{other:?}")
-                        .split([' ', '('])
-                        .next()
-                        .unwrap_or_default()
-                        .to_owned(),
-                })
-                .collect();
+                    )),
+                    _ => None,
+                },
+                false,
+            );
             assert_eq!(shown, *expected, "{what}");
         }
     }
@@ -3336,52 +3350,40 @@ mod tests {
             (
                 "br_if",
                 "(block (br_if 0 (i32.load offset=8 (local.get 0))))",
-                &["BrIfLoad(true)"],
+                &["BrIfLoad(true):"],
             ),
             (
                 "if, at a computed address",
                 "(if (i32.load (i32.mul (local.get 0) (local.get 0))) (then (nop)))",
-                &["I32Mul", "BrIfLoad(false):a"],
+                &["I32Mul:o", "BrIfLoad(false):a"],
             ),
             (
                 "a load kept in a local by local.tee",
                 "(local i32) (block (br_if 0 (local.tee 1 (i32.load (local.get 0)))))",
-                &["BrIfLoad(true)"],
+                &["BrIfLoad(true):"],
             ),
             (
                 "nor a load kept by local.set (nor with a label between)",
                 "(local i32) (local.set 1 (i32.load (local.get 0))) \
                  (block (br_if 0 (local.get 1)))",
-                &["I32Load", "BrIfNez"],
+                &["I32Load:", "BrIfNez:"],
             ),
             (
                 "an i64.load is not",
                 "(block (br_if 0 (i64.eqz (i64.load (local.get 0)))))",
-                &["I64Load", "I64Eqz:a", "BrIfNez:a"],
+                &["I64Load:o", "I64Eqz:ao", "BrIfNez:a"],
             ),
         ];
         for (what, body, expected) in cases {
             let f = translate_wat(&format!("(module (memory 1) (func (param i32) {body}))"));
-            let shown: Vec<String> = f
-                .code()
-                .iter()
-                .filter(|op| !matches!(op.instr, Instr::Return))
-                .map(|op| {
-                    let name = match op.instr {
-                        Instr::BrIfLoad { nez, .. } => format!("BrIfLoad({nez})"),
-                        other => format!("{other:?}")
-                            .split([' ', '('])
-                            .next()
-                            .unwrap_or_default()
-                            .to_owned(),
-                    };
-                    if op.instr.acc_mode().first {
-                        format!("{name}:a")
-                    } else {
-                        name
-                    }
-                })
-                .collect();
+            let shown = listing(
+                &f,
+                |instr| match *instr {
+                    Instr::BrIfLoad { nez, .. } => Some(format!("BrIfLoad({nez})")),
+                    _ => None,
+                },
+                true,
+            );
             assert_eq!(shown, *expected, "{what}");
         }
     }
