@@ -186,9 +186,10 @@ impl Inner {
     /// its functions run in the first tier, compiles and installs a batch
     /// of those not compiled yet (with their callees), and queues the next
     /// round. After two rounds in a row that found nothing new, sampling
-    /// pauses until the first tier is entered again
-    /// ([`TieredCode::resume_sampling`]); once the batches are most of the
-    /// module, or [`MAX_BATCHES`] are in, the whole module is compiled.
+    /// pauses until the engine is asked to run one of the module's
+    /// functions again ([`TieredCode::resume_sampling`]); once the batches
+    /// are most of the module, or [`MAX_BATCHES`] are in, the whole module
+    /// is compiled.
     pub(crate) fn round(self: &Arc<Self>, code: &Arc<TieredCode>, round: Round) {
         if !Self::sample(code, window(self.policy.profile(), round.number)) {
             // The module was dropped.
