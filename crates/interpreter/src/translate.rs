@@ -709,23 +709,10 @@ impl Translator<'_> {
         let Some(at) = self.code.len().checked_sub(1) else {
             return branch;
         };
-        let (cond, target, nez) = match branch {
-            Instr::BrIfNez { cond, target } => (cond, target, true),
-            Instr::BrIfEqz { cond, target } => (cond, target, false),
-            _ => return branch,
-        };
-        match self.code[at] {
-            Instr::I32Load { d, addr, offset }
-                if self.after_tee == Some(at) && d == cond && d != ACC =>
-            {
+        match load_branch(&self.code[at], &branch) {
+            Some(fused @ Instr::BrIfLoad { d, .. }) if self.after_tee == Some(at) && d != ACC => {
                 self.code.pop();
-                Instr::BrIfLoad {
-                    d,
-                    addr,
-                    offset,
-                    target,
-                    nez,
-                }
+                fused
             }
             _ => branch,
         }
@@ -2570,21 +2557,38 @@ fn fuse_table_bias(def: &Instr, table: &Instr) -> Option<Instr> {
 /// value to `temp`, the temporary it was loaded into (nothing else reads
 /// it). (A load kept in a local: [`Translator::fuse_tee_load_branch`].)
 fn fuse_load_branch(def: &Instr, branch: &Instr, temp: Slot) -> Option<Instr> {
-    let Instr::I32Load {
-        d: ACC,
-        addr,
-        offset,
-    } = *def
-    else {
+    match load_branch(def, branch)? {
+        Instr::BrIfLoad {
+            d: ACC,
+            addr,
+            offset,
+            target,
+            nez,
+        } => Some(Instr::BrIfLoad {
+            d: temp,
+            addr,
+            offset,
+            target,
+            nez,
+        }),
+        _ => None,
+    }
+}
+
+/// `branch`, a `br_if` or an `if` on what `load`, an `i32.load`, writes
+/// (its slot, or the accumulator), with the load: one [`Instr::BrIfLoad`]
+/// writing where the load did.
+fn load_branch(load: &Instr, branch: &Instr) -> Option<Instr> {
+    let Instr::I32Load { d, addr, offset } = *load else {
         return None;
     };
-    let (target, nez) = match *branch {
-        Instr::BrIfNez { cond: ACC, target } => (target, true),
-        Instr::BrIfEqz { cond: ACC, target } => (target, false),
+    let (cond, target, nez) = match *branch {
+        Instr::BrIfNez { cond, target } => (cond, target, true),
+        Instr::BrIfEqz { cond, target } => (cond, target, false),
         _ => return None,
     };
-    Some(Instr::BrIfLoad {
-        d: temp,
+    (cond == d).then_some(Instr::BrIfLoad {
+        d,
         addr,
         offset,
         target,
